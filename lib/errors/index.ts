@@ -1,0 +1,3 @@
+export { BenchError } from './bench-error.ts';
+export { ConfigError } from './config-error.ts';
+export { TargetError } from './target-error.ts';
