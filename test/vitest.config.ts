@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The project's own tests (`npm test`). The benchmark suites that users run live in `suites/`
+ * and use the root `vitest.config.ts`; tests here run them from code where they need to.
+ */
+export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores in CI: one worker runs tests, the other core is left to the simulator processes
+    // those tests start, so measured timings are not distorted by CPU contention.
+    maxWorkers: 1,
+    reporters: ['default'],
+  },
+});
