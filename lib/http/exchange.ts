@@ -1,0 +1,272 @@
+import type { Dispatcher } from 'undici';
+import { type ApiAdapter, emptyChunkFields } from '../apis/adapter.ts';
+import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
+import { SseParser } from '../sse/parser.ts';
+import { ClassifiedError, classifyTransportError } from './classify.ts';
+import type { TimeoutsMs } from './target.ts';
+
+/** What one exchange needs besides the record it fills. */
+export interface ExchangeOptions {
+  adapter: ApiAdapter;
+  /** Full request path (API root + adapter path). */
+  path: string;
+  /** Request headers (content type, auth, extra), shared by all requests of a run. */
+  headers: Record<string, string>;
+  body: string;
+  timeouts: TimeoutsMs;
+  /** Keep the output text (to count its tokens) and hand it to `onDone`. */
+  keepText: boolean;
+  /** Called once, when the record is complete. `text` is '' unless `keepText`. */
+  onDone(record: RequestRecord, text: string): void;
+}
+
+const MAX_ERROR_BODY = 2048;
+/** Response headers that say who served a request: request ids and anything naming a pod or backend. */
+const SERVED_BY = /^x-(request-id|inference-|.*(pod|server|instance|backend|upstream|endpoint))/;
+
+/**
+ * One request/response as an undici dispatch handler. It stamps `sent` in `onRequestStart`,
+ * which undici calls right before writing the request to the socket (after any pool wait and
+ * connect), and each body chunk's receive time in `onResponseData`, then feeds the SSE parser.
+ * Every outcome ends in exactly one `onDone` with the failure, if any, in the record.
+ */
+export class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private parser: SseParser | null = null;
+  private body: Buffer[] | null = null;
+  private bodyBytes = 0;
+  private readonly fields = emptyChunkFields();
+  private doneSeen = false;
+  private finished = false;
+  private failure: RequestFailure | null = null;
+  private text = '';
+  private events = 0;
+  /** Continuous-usage bookkeeping: cumulative completion tokens seen, and tokens not yet attributed to a content chunk. */
+  private cumulative = 0;
+  private pendingTokens = 0;
+  private usageOnEveryChunk = true;
+
+  constructor(
+    private readonly rec: RequestRecord,
+    private readonly opts: ExchangeOptions,
+  ) {}
+
+  /** Dispatches the request on `dispatcher`. */
+  start(dispatcher: Dispatcher): void {
+    const { timeouts } = this.opts;
+    try {
+      dispatcher.dispatch(
+        {
+          path: this.opts.path,
+          method: 'POST',
+          headers: this.opts.headers,
+          body: this.opts.body,
+          headersTimeout: timeouts.firstToken,
+          bodyTimeout: timeouts.idle,
+        },
+        this,
+      );
+    } catch (err) {
+      this.finish(classifyTransportError(err, false));
+    }
+  }
+
+  /** Stops the exchange (run cancelled); it completes with class `cancelled`. */
+  cancel(message: string): void {
+    this.abort({ class: 'cancelled', message });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.finished) return controller.abort(new ClassifiedError(this.failure!));
+    this.rec.sent = performance.now();
+    this.arm(Math.min(this.opts.timeouts.firstToken, this.opts.timeouts.total));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, unknown>): void {
+    const rec = this.rec;
+    rec.headers = performance.now();
+    rec.status = status;
+    for (const name in headers) {
+      const v = headers[name];
+      if (SERVED_BY.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+    const type = String(headers['content-type'] ?? '');
+    if (status < 400 && rec.stream && type.startsWith('text/event-stream')) this.parser = new SseParser(this.onEvent);
+    else this.body = [];
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.parser) return this.parser.push(chunk, performance.now());
+    if (this.body && this.bodyBytes < (this.rec.status! >= 400 ? MAX_ERROR_BODY : Infinity)) {
+      this.body.push(chunk);
+      this.bodyBytes += chunk.length;
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish(null);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.finish(this.failure ?? classifyTransportError(err, this.rec.headers !== null));
+  }
+
+  private readonly onEvent = (data: string, time: number): void => {
+    if (this.finished) return;
+    this.events++;
+    if (data === '[DONE]') {
+      this.doneSeen = true;
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return this.abort({ class: 'malformed_event', message: `event ${this.events} is not JSON: ${clip(data, 120)}` });
+    }
+    const f = this.fields;
+    if (!this.opts.adapter.read(json, f, false)) {
+      const serverError = errorMessageOf(json);
+      return this.abort(
+        serverError
+          ? { class: 'stream_error', message: `error event from server: ${serverError}` }
+          : { class: 'malformed_event', message: `event ${this.events} is not a ${this.opts.adapter.type} chunk: ${clip(data, 120)}` },
+      );
+    }
+    const rec = this.rec;
+    let delta = 0;
+    if (f.usage) {
+      rec.usage = f.usage;
+      delta = f.usage.completionTokens - this.cumulative;
+      this.cumulative = f.usage.completionTokens;
+    }
+    if (f.text.length > 0) {
+      if (rec.firstChunk === null) {
+        rec.firstChunk = time;
+        this.arm(this.opts.timeouts.total - (time - rec.sent!));
+      }
+      rec.chunkTimes.push(time);
+      rec.outputChars += f.text.length;
+      if (this.opts.keepText) this.text += f.text;
+      if (f.usage && this.usageOnEveryChunk) (rec.chunkTokens ??= []).push(this.pendingTokens + delta);
+      else this.usageOnEveryChunk = false;
+      this.pendingTokens = 0;
+    } else {
+      this.pendingTokens += delta;
+    }
+    if (f.finishReason) rec.finishReason = f.finishReason;
+  };
+
+  private abort(failure: RequestFailure): void {
+    if (this.finished || this.failure) return;
+    this.failure = failure;
+    if (this.controller) this.controller.abort(new ClassifiedError(failure));
+    else this.finish(failure);
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimeout, Math.max(0, ms));
+  }
+
+  private readonly onTimeout = (): void => {
+    const { firstToken, total } = this.opts.timeouts;
+    const elapsed = performance.now() - this.rec.sent!;
+    this.abort(
+      this.rec.firstChunk === null && firstToken < total && elapsed < total
+        ? { class: 'first_token_timeout', message: `no output within ${firstToken / 1000} s of sending` }
+        : { class: 'total_timeout', message: `request not finished within ${total / 1000} s` },
+    );
+  };
+
+  private finish(failure: RequestFailure | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    const rec = this.rec;
+    rec.end = performance.now();
+    rec.error = failure ?? this.outcome();
+    this.attributeChunkTokens();
+    this.opts.onDone(rec, this.text);
+  }
+
+  /** Failure (or null) of a response that ended normally at the transport level. */
+  private outcome(): RequestFailure | null {
+    const rec = this.rec;
+    if (rec.status !== null && rec.status >= 400) {
+      const raw = Buffer.concat(this.body ?? []).toString('utf8');
+      return { class: 'http_status', message: `HTTP ${rec.status}: ${clip(errorMessageOf(tryJson(raw)) ?? raw, 200)}` };
+    }
+    if (this.parser) {
+      const partial = this.parser.end();
+      if (!this.doneSeen && rec.finishReason === null) {
+        return {
+          class: 'stream_cut',
+          message: `stream ended after ${rec.chunkTimes.length} content chunks without finish_reason or [DONE]${partial ? ' (mid-event)' : ''}`,
+        };
+      }
+    } else if (this.body) {
+      const raw = Buffer.concat(this.body).toString('utf8');
+      const json = tryJson(raw);
+      if (json === undefined || !this.opts.adapter.read(json, this.fields, true)) {
+        return { class: 'malformed_event', message: `response body is not a ${this.opts.adapter.type} response: ${clip(raw, 120)}` };
+      }
+      rec.usage = this.fields.usage;
+      rec.finishReason = this.fields.finishReason;
+      rec.outputChars = this.fields.text.length;
+      if (this.opts.keepText) this.text = this.fields.text;
+    }
+    if (rec.outputChars === 0) return { class: 'empty_completion', message: 'response finished with no output text' };
+    return null;
+  }
+
+  /**
+   * Tokens per content chunk: exact from continuous usage (tokens of text-less chunks go to the
+   * next content chunk, trailing ones to the last); otherwise, when there are exactly as many
+   * content chunks as output tokens, each non-empty chunk carried one token.
+   */
+  private attributeChunkTokens(): void {
+    const rec = this.rec;
+    const k = rec.chunkTokens;
+    if (k && this.usageOnEveryChunk && k.length === rec.chunkTimes.length && k.length > 0) {
+      k[k.length - 1]! += this.pendingTokens;
+      rec.chunkTokensSource = 'server';
+      return;
+    }
+    rec.chunkTokens = null;
+    const n = rec.usage?.completionTokens;
+    if (n !== undefined && n === rec.chunkTimes.length && n > 0) {
+      rec.chunkTokens = new Array<number>(n).fill(1);
+      rec.chunkTokensSource = 'inferred';
+    }
+  }
+}
+
+function tryJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message of an OpenAI/vLLM error object (`{error: {message}}`, `{object: "error", message}`, `{detail}`). */
+function errorMessageOf(json: unknown): string | null {
+  if (typeof json !== 'object' || json === null) return null;
+  const o = json as { error?: unknown; message?: unknown; detail?: unknown; object?: unknown };
+  if (typeof o.error === 'object' && o.error !== null) {
+    const m = (o.error as { message?: unknown }).message;
+    if (typeof m === 'string') return m;
+  }
+  if (typeof o.error === 'string') return o.error;
+  if (o.object === 'error' && typeof o.message === 'string') return o.message;
+  if (typeof o.detail === 'string') return o.detail;
+  return null;
+}
+
+function clip(s: string, n: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n)}…` : one;
+}

@@ -1,0 +1,113 @@
+import { Pool } from 'undici';
+import { TargetError } from '../errors/target-error.ts';
+import { classifyTransportError } from './classify.ts';
+
+/** Per-request timeouts in milliseconds (the config gives seconds). */
+export interface TimeoutsMs {
+  /** TCP/TLS connection establishment. */
+  connect: number;
+  /** From sending to the first output (and to response headers). */
+  firstToken: number;
+  /** Longest silence between two body chunks. */
+  idle: number;
+  /** Whole request. */
+  total: number;
+}
+
+/** How to reach an OpenAI-compatible endpoint. */
+export interface HttpTargetOptions {
+  /** Base URL as configured, e.g. `http://localhost:8000` or `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** Bearer key. Kept in the request headers only; never in a record, report or message. */
+  apiKey?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  timeouts: TimeoutsMs;
+}
+
+/** A small response read in full (preflight, `/v1/models`, `/metrics`). */
+export interface SmallResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * An endpoint: its origin, its API root, the headers every request carries, and undici pools.
+ * The OpenAI API root is the base URL when its path already ends in `/v1` (OpenAI, Ollama
+ * conventions), else `<base>/v1` (vLLM's server root). `/health` and `/metrics` live at the
+ * server root.
+ */
+export class HttpTarget {
+  readonly origin: string;
+  /** Path prefix of the OpenAI API, e.g. `/v1`. */
+  readonly apiRoot: string;
+  /** The base URL for messages and reports (credentials are rejected by the config). */
+  readonly displayUrl: string;
+  readonly timeouts: TimeoutsMs;
+  /** Headers for API requests. Contains the key; do not log. */
+  readonly requestHeaders: Record<string, string>;
+
+  constructor(opts: HttpTargetOptions) {
+    const url = new URL(opts.baseUrl);
+    this.origin = url.origin;
+    const path = url.pathname.replace(/\/+$/, '');
+    this.apiRoot = /\/v\d+$/.test(path) ? path : `${path}/v1`;
+    this.displayUrl = `${url.origin}${path}`;
+    this.timeouts = opts.timeouts;
+    this.requestHeaders = { 'content-type': 'application/json', accept: 'text/event-stream, application/json', ...opts.headers };
+    if (opts.apiKey) this.requestHeaders.authorization = `Bearer ${opts.apiKey}`;
+  }
+
+  /** A connection pool to the origin; one per run, so cancelling a run (destroying it) touches nothing else. */
+  createPool(): Pool {
+    return new Pool(this.origin, {
+      connections: null,
+      pipelining: 1,
+      connect: { timeout: this.timeouts.connect },
+      headersTimeout: this.timeouts.firstToken,
+      bodyTimeout: this.timeouts.idle,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  /**
+   * GETs a small resource (`path` absolute from the origin) with a deadline. Transport failures
+   * throw a `TargetError` naming the URL and the classified reason.
+   */
+  async get(path: string, timeoutMs: number, pool?: Pool): Promise<SmallResponse> {
+    const own = pool ?? this.createPool();
+    try {
+      const res = await own.request({
+        path,
+        method: 'GET',
+        headers: this.requestHeaders,
+        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+    } catch (err) {
+      const reason =
+        err instanceof Error && err.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs / 1000} s`
+          : describeFailure(classifyTransportError(err, false));
+      throw new TargetError('TARGET_UNREACHABLE', `${this.origin}${path}`, reason, { cause: err });
+    } finally {
+      if (!pool) await own.destroy();
+    }
+  }
+}
+
+const HINTS: Record<string, string> = {
+  connect_refused: 'connection refused: is the server running and listening on that port?',
+  dns: 'host name does not resolve',
+  tls: 'TLS handshake failed',
+  connect_timeout: 'connection timed out',
+  connect_reset: 'connection reset by the server',
+};
+
+function describeFailure(f: { class: string; message: string }): string {
+  const hint = HINTS[f.class];
+  return hint ? `${hint} (${f.message})` : f.message;
+}

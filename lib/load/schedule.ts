@@ -1,0 +1,30 @@
+/**
+ * When requests are sent. A schedule is pure: it only says when each request is intended to go
+ * (open loop) or how many may be in flight (closed loop); the runner does the sending and
+ * measures how late it was against these intended times.
+ */
+export type Schedule = ClosedLoopSchedule | OpenLoopSchedule;
+
+/** Closed loop: a fixed number of requests in flight; each one's intended time is when its slot freed. */
+export interface ClosedLoopSchedule {
+  readonly kind: 'closed';
+  /** Requests in flight at once. */
+  readonly concurrency: number;
+  /** One line for reports, e.g. `concurrency 8 (closed loop)`. */
+  readonly description: string;
+}
+
+/** Open loop: requests go at intended times regardless of how many are still in flight. */
+export interface OpenLoopSchedule {
+  readonly kind: 'open';
+  /**
+   * Intended send times of requests 0, 1, 2, ... in ms after the start of the measured phase,
+   * non-decreasing. Generated lazily so long runs cost no memory.
+   */
+  offsets(): Iterator<number>;
+  /** Offered rate in requests/s (for achieved-vs-offered reporting), null if it varies. */
+  readonly offeredRate: number | null;
+  /** Bound on requests in flight; when reached, sending waits (and the lag shows it). */
+  readonly maxInFlight: number;
+  readonly description: string;
+}

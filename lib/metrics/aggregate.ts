@@ -1,0 +1,170 @@
+import { SampleBuffer } from '../stats/sample-buffer.ts';
+import { DEFAULT_PERCENTILES, type Summary, summarize } from '../stats/summary.ts';
+import { deriveRequestMetrics, forEachItl, type RequestMetrics } from './derive.ts';
+import { failureKey, type RequestRecord } from './record.ts';
+
+/** Latency metrics a run summarises, by the names the config's SLO limits and the reports use. */
+export const LATENCY_METRICS = [
+  'ttft',
+  'ttft_from_intended',
+  'tpot',
+  'itl',
+  'e2e',
+  'e2e_from_intended',
+  'ntpot',
+  'schedule_lag',
+] as const;
+/** One of `LATENCY_METRICS`. */
+export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+
+/** Statistics of a set of requests (a whole test, or one workload cell). */
+export interface RunStats {
+  requests: {
+    /** Measured requests (warm-up excluded). */
+    total: number;
+    successful: number;
+    failed: number;
+    /** successful / total; null when there were none. */
+    successRate: number | null;
+    /** Warm-up requests run before measuring, excluded from everything else here. */
+    warmup: number;
+  };
+  /** Failures by `failureKey` (class, or `http_<status>`), with the first message seen. */
+  errors: Record<string, { count: number; example: string }>;
+  /** Measurement window: first measured intended send to last measured end, ms. */
+  window: { durationMs: number };
+  throughput: {
+    /** Successful output tokens / window. */
+    outputTokensPerS: number | null;
+    /** Successful input tokens / window. */
+    inputTokensPerS: number | null;
+    /** Successful requests / window. */
+    requestsPerS: number | null;
+  };
+  /** Latency summaries in milliseconds, keyed by metric. */
+  latency: Record<LatencyMetric, Summary>;
+  tokens: {
+    input: Summary;
+    output: Summary;
+    /** Tokens per content chunk, when known (1.0 everywhere means ITL per chunk is ITL per token). */
+    perChunk: Summary;
+    /** Successful requests by where their output token count came from. */
+    outputSource: { server: number; tokenizer: number; unknown: number };
+    /** Successful requests by where their input token count came from. */
+    inputSource: { server: number; tokenizer: number };
+    /** Requests whose server and tokenizer output counts disagree. */
+    mismatches: number;
+    /** Successful streamed requests by where chunk token counts came from. */
+    chunkSource: { server: number; inferred: number; unknown: number };
+  };
+}
+
+/**
+ * Folds finished request records into statistics, one record at a time, keeping only compact
+ * sample buffers (the records themselves go to disk), so memory grows by a few numbers a request.
+ */
+export class StatsAccumulator {
+  private readonly latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, new SampleBuffer()])) as Record<
+    LatencyMetric,
+    SampleBuffer
+  >;
+  private readonly input = new SampleBuffer();
+  private readonly output = new SampleBuffer();
+  private readonly perChunk = new SampleBuffer();
+  private readonly errors: RunStats['errors'] = {};
+  private readonly outputSource = { server: 0, tokenizer: 0, unknown: 0 };
+  private readonly inputSource = { server: 0, tokenizer: 0 };
+  private readonly chunkSource = { server: 0, inferred: 0, unknown: 0 };
+  private total = 0;
+  private successful = 0;
+  private warmup = 0;
+  private mismatches = 0;
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private start = Infinity;
+  private end = -Infinity;
+
+  constructor(private readonly percentiles: readonly number[] = DEFAULT_PERCENTILES) {}
+
+  /** Adds a finished request; returns its derived metrics (null for warm-up requests). */
+  add(r: RequestRecord): RequestMetrics | null {
+    if (r.warmup) {
+      this.warmup++;
+      return null;
+    }
+    const m = deriveRequestMetrics(r);
+    this.total++;
+    if (r.intended < this.start) this.start = r.intended;
+    if (r.end > this.end) this.end = r.end;
+    if (m.scheduleLagMs !== null) this.latency.schedule_lag.push(m.scheduleLagMs);
+    if (m.tokenCountMismatch) this.mismatches++;
+    if (!m.ok) {
+      const key = failureKey(r)!;
+      const slot = (this.errors[key] ??= { count: 0, example: r.error!.message });
+      slot.count++;
+      return m;
+    }
+    this.successful++;
+    this.pushIf('ttft', m.ttftMs);
+    this.pushIf('ttft_from_intended', m.ttftFromIntendedMs);
+    this.pushIf('tpot', m.tpotMs);
+    this.pushIf('e2e', m.e2eMs);
+    this.pushIf('e2e_from_intended', m.e2eFromIntendedMs);
+    this.pushIf('ntpot', m.ntpotMs);
+    forEachItl(r, this.pushItl);
+    this.input.push(m.inputTokens);
+    this.inputTokens += m.inputTokens;
+    this.inputSource[m.inputTokensSource]++;
+    this.outputSource[m.outputTokensSource ?? 'unknown']++;
+    if (m.outputTokens !== null) {
+      this.output.push(m.outputTokens);
+      this.outputTokens += m.outputTokens;
+    }
+    if (r.stream) {
+      this.chunkSource[r.chunkTokensSource ?? 'unknown']++;
+      if (r.chunkTokens) for (const k of r.chunkTokens) this.perChunk.push(k);
+    }
+    return m;
+  }
+
+  /** Statistics of everything added so far. */
+  stats(): RunStats {
+    const durationMs = this.total > 0 ? this.end - this.start : 0;
+    const perS = (x: number): number | null => (durationMs > 0 ? (x * 1000) / durationMs : null);
+    const sum = (b: SampleBuffer): Summary => summarize(b.view(), this.percentiles);
+    return {
+      requests: {
+        total: this.total,
+        successful: this.successful,
+        failed: this.total - this.successful,
+        successRate: this.total > 0 ? this.successful / this.total : null,
+        warmup: this.warmup,
+      },
+      errors: structuredClone(this.errors),
+      window: { durationMs },
+      throughput: {
+        outputTokensPerS: perS(this.outputTokens),
+        inputTokensPerS: perS(this.inputTokens),
+        requestsPerS: perS(this.successful),
+      },
+      latency: Object.fromEntries(LATENCY_METRICS.map((k) => [k, sum(this.latency[k])])) as RunStats['latency'],
+      tokens: {
+        input: sum(this.input),
+        output: sum(this.output),
+        perChunk: sum(this.perChunk),
+        outputSource: { ...this.outputSource },
+        inputSource: { ...this.inputSource },
+        mismatches: this.mismatches,
+        chunkSource: { ...this.chunkSource },
+      },
+    };
+  }
+
+  private pushIf(metric: LatencyMetric, value: number | null): void {
+    if (value !== null) this.latency[metric].push(value);
+  }
+
+  private readonly pushItl = (gapMs: number): void => {
+    this.latency.itl.push(gapMs);
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The raw per-request record: what the runner measured, nothing derived. Every statistic in every
+ * report is computed later from these fields (`derive.ts`), so a definition can be checked against
+ * the raw times at any time, and `requests.jsonl` holds exactly this.
+ *
+ * All times are milliseconds on one monotonic clock, `performance.now()` of the client process.
+ * `RunClock` maps them to the machine's monotonic clock (`process.hrtime`) and to wall time.
+ */
+export interface RequestRecord {
+  /** Position in the test's request sequence, 0-based, warm-up requests first. */
+  seq: number;
+  /** `x-request-id` sent with the request; joins this record with server logs. */
+  requestId: string;
+  /** Warm-up requests run before the measured ones and are excluded from every statistic. */
+  warmup: boolean;
+  /** Workload cell the prompt belongs to (e.g. `prompt=500,max_tokens=100`). */
+  cell: string;
+  /** API used: `completions` or `chat`. */
+  api: string;
+  /** Whether the response was requested as a stream. */
+  stream: boolean;
+  /** Model requested. */
+  model: string;
+  /** Prompt content tokens by the client's tokenizer. */
+  promptTokens: number;
+  /** max_tokens requested. */
+  maxTokens: number;
+
+  /** The schedule's send time; in a closed loop, when the request's slot became free. */
+  intended: number;
+  /** Just before the request was written to the socket; null if it never was (e.g. connect failed). */
+  sent: number | null;
+  /** Response headers received; null if none arrived. */
+  headers: number | null;
+  /** First chunk with non-empty content (a role-only chunk does not count); null if none. */
+  firstChunk: number | null;
+  /** Receive time of each content chunk, in order (the first equals `firstChunk`). */
+  chunkTimes: number[];
+  /**
+   * Tokens carried by each content chunk, parallel to `chunkTimes`, when known: from the server's
+   * continuous usage, or inferred when the chunk count equals the output token count (each
+   * non-empty chunk then carries exactly one token). Null when unknown.
+   */
+  chunkTokens: number[] | null;
+  /** Where `chunkTokens` came from. */
+  chunkTokensSource: 'server' | 'inferred' | null;
+  /** Response finished (success or failure). */
+  end: number;
+
+  /** HTTP status, null if no response. */
+  status: number | null;
+  /** Server usage (`stream_options.include_usage` or the non-streamed body), null if absent. */
+  usage: Usage | null;
+  /** Output tokens counted by the client's tokenizer over the text; null when not counted. */
+  tokenizerOutputTokens: number | null;
+  /** Characters of output text received. */
+  outputChars: number;
+  /** finish_reason of the choice, null if none was seen. */
+  finishReason: string | null;
+  /** Headers that identify who served the request (`x-request-id`, any `x-*-pod`), lower-cased names. */
+  servedBy: Record<string, string>;
+  /** Null for a successful request; otherwise why it failed. */
+  error: RequestFailure | null;
+}
+
+/** Token usage as the server reported it. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  /** `prompt_tokens_details.cached_tokens` when the server reports it. */
+  cachedTokens: number | null;
+}
+
+/**
+ * Why a request failed. A failure is any transport error, timeout, HTTP status >= 400, broken
+ * stream, or empty completion (DESIGN.md, success rate).
+ */
+export interface RequestFailure {
+  class: ErrorClass;
+  /** One line, from the transport or the server's error body (truncated). */
+  message: string;
+}
+
+/**
+ * Failure classes. Reports break failures down by class, and `http_status` further by status code.
+ * - `connect_refused`: nothing listens at the address (ECONNREFUSED).
+ * - `connect_reset`: the connection was reset or closed before a response started.
+ * - `dns`: the host name does not resolve.
+ * - `tls`: TLS handshake or certificate failure.
+ * - `connect_timeout`: no connection within `timeouts.connect_s`.
+ * - `headers_timeout`: connected, but no response headers within `timeouts.first_token_s`.
+ * - `first_token_timeout`: no content within `timeouts.first_token_s` of sending.
+ * - `idle_timeout`: the stream stalled longer than `timeouts.idle_s` between chunks.
+ * - `total_timeout`: the whole request exceeded `timeouts.total_s`.
+ * - `http_status`: the server answered with status >= 400.
+ * - `malformed_event`: a stream event was not valid JSON or not a completion chunk.
+ * - `stream_error`: the server reported an error inside a stream that had started with 200.
+ * - `stream_cut`: the stream ended without a finish_reason or `[DONE]`.
+ * - `empty_completion`: the response finished with no output text.
+ * - `cancelled`: the run was stopped (test timeout, Ctrl-C) while the request was in flight.
+ * - `other`: anything else, with the transport's message.
+ */
+export type ErrorClass =
+  | 'connect_refused'
+  | 'connect_reset'
+  | 'dns'
+  | 'tls'
+  | 'connect_timeout'
+  | 'headers_timeout'
+  | 'first_token_timeout'
+  | 'idle_timeout'
+  | 'total_timeout'
+  | 'http_status'
+  | 'malformed_event'
+  | 'stream_error'
+  | 'stream_cut'
+  | 'empty_completion'
+  | 'cancelled'
+  | 'other';
+
+/** Key a failure is counted under in error breakdowns: its class, or `http_<status>`. */
+export function failureKey(record: Pick<RequestRecord, 'error' | 'status'>): string | null {
+  if (!record.error) return null;
+  return record.error.class === 'http_status' && record.status !== null
+    ? `http_${record.status}`
+    : record.error.class;
+}
+
+/**
+ * Anchors of a run's clock: the same instant read on `performance.now()`, on the machine's
+ * monotonic clock (`process.hrtime`, shared by every process on the machine, which is how client
+ * times are compared with a simulator's logged times) and on the wall clock (for humans only;
+ * never used for latency).
+ */
+export interface RunClock {
+  /** `performance.now()` at the anchor, ms. */
+  perfMs: number;
+  /** `process.hrtime.bigint()` at the anchor, in microseconds. */
+  hrtimeUs: number;
+  /** Wall time at the anchor, ISO 8601 UTC. */
+  wallTime: string;
+}
+
+/** Reads the three clocks at (nearly) one instant. */
+export function readRunClock(): RunClock {
+  const hr = process.hrtime.bigint();
+  const perfMs = performance.now();
+  return { perfMs, hrtimeUs: Number(hr / 1000n), wallTime: new Date().toISOString() };
+}
+
+/** A `performance.now()` time of this process on the machine's monotonic clock, in microseconds. */
+export function toHrtimeUs(clock: RunClock, perfMs: number): number {
+  return clock.hrtimeUs + (perfMs - clock.perfMs) * 1000;
+}

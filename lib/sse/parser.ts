@@ -1,0 +1,125 @@
+/**
+ * Incremental Server-Sent-Events parser (WHATWG HTML "event stream interpretation") over raw
+ * bytes, in linear time: each input byte is scanned once by native `indexOf`, and only the bytes
+ * of an unfinished line are carried to the next chunk (never the whole stream, the quadratic
+ * mistake of naive parsers). Lines end in LF, CRLF or a lone CR, including a CRLF split across
+ * chunks. UTF-8 is decoded per complete line, so a multi-byte character split across chunks is
+ * decoded correctly.
+ *
+ * Each event is reported with the receive time of the chunk that completed it (its terminating
+ * blank line): the moment the client could first act on it.
+ */
+
+/** Called once per dispatched event. `type` is null for the default `message` type. */
+export type SseEventHandler = (data: string, time: number, type: string | null) => void;
+
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+
+export class SseParser {
+  private carry: Buffer = Buffer.allocUnsafe(1024);
+  private carryLen = 0;
+  /** The previous chunk ended in CR: a LF starting the next chunk belongs to the same line break. */
+  private skipLf = false;
+  private bomChecked = false;
+  private data: string | null = null;
+  private type: string | null = null;
+
+  constructor(private readonly onEvent: SseEventHandler) {}
+
+  /** Feeds one chunk of the body, received at `time` (ms, `performance.now()`). */
+  push(chunk: Uint8Array, time: number): void {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const len = buf.length;
+    let pos = 0;
+    if (len === 0) return;
+    if (this.skipLf) {
+      this.skipLf = false;
+      if (buf[0] === LF) pos = 1;
+    }
+    if (!this.bomChecked) {
+      this.bomChecked = true;
+      if (this.carryLen === 0 && buf[pos] === 0xef && buf[pos + 1] === 0xbb && buf[pos + 2] === 0xbf) pos += 3;
+    }
+    let lf = -2;
+    let cr = -2;
+    while (pos < len) {
+      if (lf !== -1 && lf < pos) lf = buf.indexOf(LF, pos);
+      if (cr !== -1 && cr < pos) cr = buf.indexOf(CR, pos);
+      let eol: number;
+      let next: number;
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
+        eol = cr;
+        if (cr + 1 < len) next = buf[cr + 1] === LF ? cr + 2 : cr + 1;
+        else {
+          next = len;
+          this.skipLf = true;
+        }
+      } else if (lf !== -1) {
+        eol = lf;
+        next = lf + 1;
+      } else {
+        this.append(buf, pos, len);
+        return;
+      }
+      if (this.carryLen > 0) {
+        this.append(buf, pos, eol);
+        this.line(this.carry, 0, this.carryLen, time);
+        this.carryLen = 0;
+      } else {
+        this.line(buf, pos, eol, time);
+      }
+      pos = next;
+    }
+  }
+
+  /**
+   * Ends the stream. Returns true when an event was left incomplete (data received but never
+   * dispatched by a blank line), which the spec discards and the caller may treat as a cut stream.
+   */
+  end(): boolean {
+    const pending = this.data !== null || this.carryLen > 0;
+    this.data = null;
+    this.type = null;
+    this.carryLen = 0;
+    return pending;
+  }
+
+  private line(buf: Buffer, start: number, end: number, time: number): void {
+    if (start === end) {
+      const data = this.data;
+      const type = this.type;
+      this.data = null;
+      this.type = null;
+      if (data !== null) this.onEvent(data, time, type);
+      return;
+    }
+    if (buf[start] === COLON) return;
+    let colon = buf.indexOf(COLON, start);
+    if (colon === -1 || colon > end) colon = end;
+    let vStart = colon < end ? colon + 1 : end;
+    if (vStart < end && buf[vStart] === SPACE) vStart++;
+    const nameLen = colon - start;
+    if (nameLen === 4 && buf[start] === 100 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97) {
+      const value = buf.toString('utf8', vStart, end);
+      this.data = this.data === null ? value : `${this.data}\n${value}`;
+    } else if (nameLen === 5 && buf.toString('latin1', start, colon) === 'event') {
+      this.type = buf.toString('utf8', vStart, end);
+    }
+    // `id` and `retry` do not matter to a one-shot completion stream; other fields are ignored per spec.
+  }
+
+  private append(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    if (this.carryLen + n > this.carry.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.carry.length * 2, this.carryLen + n));
+      this.carry.copy(grown, 0, 0, this.carryLen);
+      this.carry = grown;
+    }
+    buf.copy(this.carry, this.carryLen, start, end);
+    this.carryLen += n;
+  }
+}

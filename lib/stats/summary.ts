@@ -1,0 +1,81 @@
+/**
+ * Pure statistics over exact samples. Percentiles interpolate linearly between order statistics
+ * (numpy's default `linear` method: rank h = (n - 1) * q / 100, value = x[floor h] + (h - floor h) *
+ * (x[floor h + 1] - x[floor h])). Standard deviation is the population one (numpy's default,
+ * ddof = 0), as inference-perf and the llm-d benchmark report use it.
+ */
+
+/** Percentiles every summary carries unless configured otherwise. */
+export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 95, 99, 99.9];
+
+/** Statistics of one metric. Empty sample sets have `count: 0` and null values. */
+export interface Summary {
+  count: number;
+  mean: number | null;
+  stddev: number | null;
+  min: number | null;
+  max: number | null;
+  /** Keyed by `percentileKey(q)`: `p50`, `p95`, `p99_9`, ... */
+  percentiles: Record<string, number | null>;
+}
+
+/** The key a percentile is stored under: 50 → `p50`, 99.9 → `p99_9`. */
+export function percentileKey(q: number): string {
+  return `p${String(q).replace('.', '_')}`;
+}
+
+/** Linear-interpolated percentile `q` (0-100) of ascending `sorted`; null when empty. */
+export function percentile(sorted: ArrayLike<number>, q: number): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  if (!(q >= 0 && q <= 100)) throw new RangeError(`percentile must be within 0..100, got ${q}`);
+  const h = ((n - 1) * q) / 100;
+  const lo = Math.floor(h);
+  const a = sorted[lo]!;
+  if (lo + 1 >= n) return a;
+  return a + (h - lo) * (sorted[lo + 1]! - a);
+}
+
+/** Summary of `samples` (any order; not modified). */
+export function summarize(samples: ArrayLike<number>, percentiles: readonly number[] = DEFAULT_PERCENTILES): Summary {
+  const n = samples.length;
+  const sorted = Float64Array.from(samples).sort();
+  const out: Summary = { count: n, mean: null, stddev: null, min: null, max: null, percentiles: {} };
+  for (const q of percentiles) out.percentiles[percentileKey(q)] = percentile(sorted, q);
+  if (n === 0) return out;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i]!;
+  const mean = sum / n;
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += (sorted[i]! - mean) ** 2;
+  out.mean = mean;
+  out.stddev = Math.sqrt(sq / n);
+  out.min = sorted[0]!;
+  out.max = sorted[n - 1]!;
+  return out;
+}
+
+/**
+ * A summary's value by stat name: `mean`, `stddev`, `min`, `max` or a percentile key like `p95`.
+ * Null when the sample set is empty or the percentile was not computed (see `parsePercentileKey`).
+ */
+export function statOf(summary: Summary, stat: string): number | null {
+  switch (stat) {
+    case 'mean':
+      return summary.mean;
+    case 'stddev':
+      return summary.stddev;
+    case 'min':
+      return summary.min;
+    case 'max':
+      return summary.max;
+    default:
+      return summary.percentiles[stat] ?? null;
+  }
+}
+
+/** The percentile a key names: `p95` → 95, `p99_9` → 99.9; null if `key` is not a percentile key. */
+export function parsePercentileKey(key: string): number | null {
+  const m = /^p(\d{1,2}(?:_\d+)?|100)$/.exec(key);
+  return m ? Number(m[1]!.replace('_', '.')) : null;
+}
