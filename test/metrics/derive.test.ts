@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'vitest';
+import { StatsAccumulator } from '../../lib/metrics/aggregate.ts';
+import { deriveRequestMetrics, forEachItl } from '../../lib/metrics/derive.ts';
+import { failureKey } from '../../lib/metrics/record.ts';
+import { makeRecord } from './records.ts';
+
+describe('deriveRequestMetrics (metric dictionary)', () => {
+  test('derives every metric of a successful streamed request from its raw times', () => {
+    expect(deriveRequestMetrics(makeRecord())).toEqual({
+      ok: true,
+      ttftMs: 48, // firstChunk 150 - sent 102
+      ttftFromIntendedMs: 50, // firstChunk 150 - intended 100
+      e2eMs: 90, // end 192 - sent 102
+      e2eFromIntendedMs: 92,
+      outputTokens: 4,
+      outputTokensSource: 'server',
+      inputTokens: 12, // usage.prompt_tokens, not the client's 10
+      inputTokensSource: 'server',
+      tokenCountMismatch: false,
+      tpotMs: 14, // (192 - 150) / (4 - 1)
+      ntpotMs: 22.5, // 90 / 4
+      scheduleLagMs: 2, // sent 102 - intended 100
+    });
+  });
+
+  test('falls back to the tokenizer count without usage, and flags a disagreement with usage', () => {
+    const noUsage = deriveRequestMetrics(makeRecord({ usage: null, tokenizerOutputTokens: 3 }));
+    expect(noUsage).toMatchObject({ outputTokens: 3, outputTokensSource: 'tokenizer', tpotMs: 21, inputTokens: 10, inputTokensSource: 'tokenizer' });
+    const mismatch = deriveRequestMetrics(makeRecord({ tokenizerOutputTokens: 5 }));
+    expect(mismatch).toMatchObject({ outputTokens: 4, outputTokensSource: 'server', tokenCountMismatch: true });
+  });
+
+  test('TPOT needs N >= 2; a failed request keeps only its schedule lag', () => {
+    const one = makeRecord({ usage: { promptTokens: 12, completionTokens: 1, cachedTokens: null }, chunkTimes: [150] });
+    expect(deriveRequestMetrics(one)).toMatchObject({ tpotMs: null, ntpotMs: 90 });
+    const failed = makeRecord({ error: { class: 'stream_cut', message: 'cut' } });
+    expect(deriveRequestMetrics(failed)).toMatchObject({ ok: false, ttftMs: null, e2eMs: null, tpotMs: null, scheduleLagMs: 2 });
+  });
+
+  test('a request never sent has no lag and no latency', () => {
+    const m = deriveRequestMetrics(makeRecord({ sent: null, headers: null, firstChunk: null, error: { class: 'connect_refused', message: 'x' } }));
+    expect(m).toMatchObject({ scheduleLagMs: null, ttftMs: null, ttftFromIntendedMs: null });
+  });
+
+  test('ITL is the gap between consecutive content chunks, with the later chunk token count', () => {
+    const gaps: Array<[number, number | null]> = [];
+    forEachItl(makeRecord({ chunkTokens: [1, 2, 1, 3] }), (g, k) => gaps.push([g, k]));
+    expect(gaps).toEqual([
+      [10, 2],
+      [15, 1],
+      [15, 3],
+    ]);
+  });
+});
+
+describe('StatsAccumulator', () => {
+  test('pools ITL over requests, excludes warm-up, counts failures by key, and uses the measured window', () => {
+    const acc = new StatsAccumulator([50]);
+    acc.add(makeRecord({ warmup: true, intended: 0, end: 1000 }));
+    acc.add(makeRecord());
+    acc.add(makeRecord({ seq: 1, intended: 200, sent: 200, firstChunk: 230, chunkTimes: [230, 250], end: 300, usage: { promptTokens: 8, completionTokens: 2, cachedTokens: 4 } }));
+    acc.add(makeRecord({ seq: 2, intended: 300, sent: 301, end: 310, status: 503, error: { class: 'http_status', message: 'HTTP 503: busy' } }));
+    const s = acc.stats();
+    expect(s.requests).toEqual({ total: 3, successful: 2, failed: 1, successRate: 2 / 3, warmup: 1 });
+    expect(s.errors).toEqual({ http_503: { count: 1, example: 'HTTP 503: busy' } });
+    expect(s.window.durationMs).toBe(210); // intended 100 .. end 310
+    expect(s.latency.itl.count).toBe(4); // 3 gaps + 1 gap
+    expect(s.latency.ttft.percentiles.p50).toBe(39); // TTFTs 48 and 30
+    expect(s.latency.schedule_lag.count).toBe(3); // the failed request was sent too
+    expect(s.throughput.outputTokensPerS).toBeCloseTo((6 * 1000) / 210, 10);
+    expect(s.throughput.inputTokensPerS).toBeCloseTo((20 * 1000) / 210, 10);
+    expect(s.throughput.requestsPerS).toBeCloseTo((2 * 1000) / 210, 10);
+    expect(s.tokens.outputSource).toEqual({ server: 2, tokenizer: 0, unknown: 0 });
+  });
+
+  test('failureKey splits HTTP failures by status', () => {
+    expect(failureKey(makeRecord({ status: 429, error: { class: 'http_status', message: '' } }))).toBe('http_429');
+    expect(failureKey(makeRecord({ error: { class: 'idle_timeout', message: '' } }))).toBe('idle_timeout');
+    expect(failureKey(makeRecord())).toBeNull();
+  });
+});
