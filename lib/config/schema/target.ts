@@ -177,6 +177,14 @@ export const TargetSchema = TargetFieldsSchema.superRefine((target, ctx) => {
       message: 'required (or add a simulator: section to use the embedded simulator)',
     });
   }
+  const { model, supported_models: supported } = target;
+  if (model !== undefined && supported !== undefined && !supported.includes(model)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['model'],
+      message: `"${model}" is not in supported_models (${supported.join(', ')})`,
+    });
+  }
 }).describe('A benchmark target: an OpenAI-compatible endpoint or the embedded simulator.');
 
 /** One target, defaults filled in. */

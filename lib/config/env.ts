@@ -1,0 +1,67 @@
+/**
+ * Reading `BENCH_*` environment variables. Each reader returns `undefined` when the variable is
+ * unset or empty (so `BENCH_MODEL=` in a CI file means "not set") and throws `ConfigError` with
+ * source `env` when it is set to something unusable:
+ * `env: BENCH_CONCURRENCY: expected a positive integer, got "abc"`.
+ */
+import { ConfigError } from '../errors/config-error.ts';
+import { didYouMean, quoteList } from './closest-name.ts';
+import type { Env } from './substitute.ts';
+
+/** A config value replaced by an environment variable or option, recorded for reports. */
+export interface ConfigOverride {
+  /** Path of the replaced value, e.g. `scenarios.quick.load.concurrency` or `target.model`. */
+  path: string;
+  /** The value now in effect. */
+  value: unknown;
+  /** Where it came from, e.g. `env BENCH_CONCURRENCY`. */
+  source: string;
+}
+
+/** The variable's value with surrounding whitespace removed; `undefined` when unset or empty. */
+export function envString(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** An integer >= 1, e.g. `BENCH_CONCURRENCY=8`. */
+export function envPositiveInt(env: Env, name: string): number | undefined {
+  return envInteger(env, name, 1, 'a positive integer');
+}
+
+/** An integer >= 0, e.g. `BENCH_WARMUP_REQUESTS=0`. */
+export function envNonNegativeInt(env: Env, name: string): number | undefined {
+  return envInteger(env, name, 0, 'a non-negative integer');
+}
+
+/** A finite number > 0, e.g. `BENCH_RATE=2.5`. */
+export function envPositiveNumber(env: Env, name: string): number | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const value = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(value) || value <= 0) throw badValue(name, 'a positive number', text);
+  return value;
+}
+
+/** One of `values`, e.g. `BENCH_API=chat`, with a suggestion for a near miss. */
+export function envEnum<T extends string>(env: Env, name: string, values: readonly T[]): T | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const match = values.find((v) => v === text);
+  if (match === undefined) {
+    throw new ConfigError('env', name, `expected one of ${quoteList(values)}, got "${text}"${didYouMean(text, values)}`);
+  }
+  return match;
+}
+
+function envInteger(env: Env, name: string, min: number, noun: string): number | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const value = /^\+?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) throw badValue(name, noun, text);
+  return value;
+}
+
+function badValue(name: string, noun: string, text: string): ConfigError {
+  return new ConfigError('env', name, `expected ${noun}, got ${JSON.stringify(text)}`);
+}

@@ -1,0 +1,109 @@
+/**
+ * Loading a scenario file and applying the `BENCH_*` overrides that let one suite file serve a
+ * quick local check and a full CI run:
+ *
+ * | variable | replaces, in every scenario |
+ * | --- | --- |
+ * | `BENCH_NUM_REQUESTS` | `num_requests` |
+ * | `BENCH_WARMUP_REQUESTS` | `warmup_requests` |
+ * | `BENCH_CONCURRENCY` | `load.concurrency` (concurrency loads) |
+ * | `BENCH_RATE` | `load.rate` (constant loads) |
+ * | `BENCH_MAX_TOKENS` | `data.max_tokens`, as `[n]` |
+ *
+ * A load override that does not fit a scenario's load type is an error unless the other one
+ * covers that scenario: `BENCH_CONCURRENCY` alone with a constant-rate scenario fails, naming it.
+ * Every applied override is recorded so reports show what differs from the file.
+ */
+import { ConfigError } from '../errors/config-error.ts';
+import { envNonNegativeInt, envPositiveInt, envPositiveNumber } from './env.ts';
+import type { ConfigOverride } from './env.ts';
+import { formatPath } from './format-issues.ts';
+import { loadConfigFile } from './load-file.ts';
+import type { Load } from './schema/load.ts';
+import { ScenarioFileSchema } from './schema/scenario.ts';
+import type { Scenario, ScenarioFile } from './schema/scenario.ts';
+import type { Env } from './substitute.ts';
+
+/** A scenario file with the environment's overrides applied. */
+export interface LoadedScenarioFile {
+  /** The file as shown in messages, relative to `cwd` when inside it. */
+  source: string;
+  /** Absolute path of the file. */
+  path: string;
+  /** The validated file with overrides applied. */
+  config: ScenarioFile;
+  /** Every value replaced from the environment. */
+  overrides: ConfigOverride[];
+  /** Values substituted from secret-looking variables, to redact. */
+  secrets: string[];
+}
+
+/** Loads, validates and applies environment overrides to a scenario file. */
+export function loadScenarioFile(file: string, options: { env: Env; cwd?: string }): LoadedScenarioFile {
+  const loaded = loadConfigFile(file, ScenarioFileSchema, options);
+  const { config, overrides } = applyScenarioOverrides(loaded.value, options.env);
+  return { source: loaded.source, path: loaded.path, config, overrides, secrets: loaded.secrets };
+}
+
+/**
+ * A copy of `file` with the `BENCH_*` overrides applied, and the list of what changed. Pure:
+ * the input is not modified. Throws `ConfigError` (source `env`) for an unusable value or a load
+ * override that does not fit a scenario.
+ */
+export function applyScenarioOverrides(
+  file: ScenarioFile,
+  env: Env,
+): { config: ScenarioFile; overrides: ConfigOverride[] } {
+  const numRequests = envPositiveInt(env, 'BENCH_NUM_REQUESTS');
+  const warmup = envNonNegativeInt(env, 'BENCH_WARMUP_REQUESTS');
+  const concurrency = envPositiveInt(env, 'BENCH_CONCURRENCY');
+  const rate = envPositiveNumber(env, 'BENCH_RATE');
+  const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
+  const overrides: ConfigOverride[] = [];
+  const scenarios: Record<string, Scenario> = {};
+
+  for (const [name, original] of Object.entries(file.scenarios)) {
+    const scenario: Scenario = { ...original, load: { ...original.load }, data: { ...original.data } };
+    const record = (path: PropertyKey[], value: unknown, variable: string): void => {
+      overrides.push({ path: formatPath(['scenarios', name, ...path]), value, source: `env ${variable}` });
+    };
+    if (numRequests !== undefined) {
+      scenario.num_requests = numRequests;
+      record(['num_requests'], numRequests, 'BENCH_NUM_REQUESTS');
+    }
+    if (warmup !== undefined) {
+      scenario.warmup_requests = warmup;
+      record(['warmup_requests'], warmup, 'BENCH_WARMUP_REQUESTS');
+    }
+    const load = scenario.load;
+    if (load.type === 'concurrency' && concurrency !== undefined) {
+      load.concurrency = concurrency;
+      record(['load', 'concurrency'], concurrency, 'BENCH_CONCURRENCY');
+    } else if (load.type === 'constant' && rate !== undefined) {
+      load.rate = rate;
+      record(['load', 'rate'], rate, 'BENCH_RATE');
+    } else if (concurrency !== undefined) {
+      throw mismatch('BENCH_CONCURRENCY', name, load, 'concurrency');
+    } else if (rate !== undefined) {
+      throw mismatch('BENCH_RATE', name, load, 'constant');
+    }
+    if (maxTokens !== undefined && 'max_tokens' in scenario.data) {
+      scenario.data.max_tokens = [maxTokens];
+      record(['data', 'max_tokens'], [maxTokens], 'BENCH_MAX_TOKENS');
+    }
+    scenarios[name] = scenario;
+  }
+  return { config: { ...file, scenarios }, overrides };
+}
+
+/** The variable that overrides each load type's main parameter. */
+const LOAD_VARIABLES: Record<Load['type'], string> = { concurrency: 'BENCH_CONCURRENCY', constant: 'BENCH_RATE' };
+
+function mismatch(variable: string, scenario: string, load: Load, fits: Load['type']): ConfigError {
+  const other = ` (set ${LOAD_VARIABLES[load.type]} for ${load.type} loads)`;
+  return new ConfigError(
+    'env',
+    variable,
+    `applies to ${fits} loads, but scenario "${scenario}" uses a ${load.type} load${other}`,
+  );
+}
