@@ -1,0 +1,56 @@
+/**
+ * What a data source is: the prompts the benchmark sends, one per request index. The load
+ * runner decides when a request goes out (`lib/load`); a data source decides what it says.
+ * Indices are 0-based over the whole run, warm-up requests first, then the measured ones, so
+ * warm-up never reuses a measured prompt.
+ */
+
+/** Tokenizer option of a data source: `auto` picks the target model's own when known. */
+export type TokenizerOption = 'auto' | 'qwen3' | 'words';
+
+/** One prompt ready to send. */
+export interface Prompt {
+  /** Prompt text (for chat: the single user message content). */
+  text: string;
+  /** Tokens of `text` by the source's tokenizer (content only; a chat template adds more on the server). */
+  tokens: number;
+  /** max_tokens to request. */
+  maxTokens: number;
+  /** Label of the workload cell this prompt belongs to, e.g. `prompt=500,max_tokens=100`; reports break statistics down by it. */
+  cell: string;
+}
+
+/** Which tokenizer a data source counts with, for the report's provenance. */
+export interface TokenizerProvenance {
+  /** Registry name of the tokenizer, e.g. `qwen3`. */
+  name: string;
+  /** `model` for a real model tokenizer, `stand-in` for the deterministic word tokenizer. */
+  kind: 'model' | 'stand-in';
+  /**
+   * `true` when it is the target model's own tokenizer, so prompt sizes are exact on the server
+   * too; `false` means they are approximate there and the server's `usage` is the truth.
+   */
+  exact: boolean;
+}
+
+/** A source of prompts, one per request index. */
+export interface DataSource {
+  /** Registry key, same literal as the config's `data.type`. */
+  readonly type: string;
+  /** Tokenizer used, and whether it is the target model's own (`exact`), for the report's provenance. */
+  readonly tokenizer: TokenizerProvenance;
+  /** Distinct cells in the order they cycle. */
+  readonly cells: readonly string[];
+  /** Builds prompts 0..count-1 ahead of the run (never on the request hot path). */
+  prepare(count: number): Promise<void>;
+  /** The prepared prompt for request i (throws a clear error if not prepared). */
+  get(i: number): Prompt;
+}
+
+/** What every data source factory gets besides its own config. */
+export interface DataSourceContext {
+  /** Model name the target serves, used by `tokenizer: auto` to pick the model's own tokenizer. */
+  model: string;
+  /** Tokenizer to use when the data config names none (default `auto`). */
+  tokenizer?: TokenizerOption;
+}

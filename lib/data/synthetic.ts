@@ -1,0 +1,171 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Tokenizer } from '../tokenizer/index.ts';
+import { DataError } from './data-error.ts';
+import { prngFor } from './prng.ts';
+import { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from './random-text.ts';
+import { resolveTokenizer } from './resolve-tokenizer.ts';
+import type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+import { getWordPool } from './word-pool.ts';
+
+/**
+ * Config of the `synthetic` source: the input/output length matrix. Structural on purpose: the
+ * zod schema in `lib/config` is the source of truth for the user-facing documentation, and its
+ * output type is assignable to this one.
+ */
+export interface SyntheticDataConfig {
+  /** Registry key. */
+  type: 'synthetic';
+  /** Prompt sizes in tokens (by the source's tokenizer), each an integer in `1 .. 1,048,576`; the outer loop of the cells. */
+  prompt_tokens: readonly number[];
+  /** `max_tokens` values to request, each an integer >= 1; the inner loop of the cells. */
+  max_tokens: readonly number[];
+  /** Seed of the prompt texts (any safe integer): prompt `i` is the same text for the same seed in any run or process. */
+  seed: number;
+  /** Tokenizer to count with; defaults to the context's, then `auto`. */
+  tokenizer?: TokenizerOption;
+}
+
+/** One cell of the synthetic matrix. */
+export interface SyntheticCell {
+  /** `prompt=<promptTokens>,max_tokens=<maxTokens>`. */
+  label: string;
+  /** Prompt size in tokens. */
+  promptTokens: number;
+  /** `max_tokens` to request. */
+  maxTokens: number;
+}
+
+/** Yield to the event loop at least this often while preparing, so timers and I/O are not starved. */
+const YIELD_EVERY_MS = 50;
+
+/**
+ * The input/output length matrix with random, token-exact, distinct prompts.
+ *
+ * Cells are `prompt_tokens x max_tokens`, prompt size outer and `max_tokens` inner; request `i`
+ * belongs to cell `i mod cells.length`, so any request count covers the cells evenly and in order.
+ * Prompt `i` is random word pieces seeded by `(seed, i)` (see `buildRandomText`): reproducible
+ * across runs and processes, and no two prompts share more than a chance prefix, so a server's
+ * prefix cache does not make later requests faster (which would bias TTFT). Running the same
+ * seed twice against one server does repeat the prompts; vary the seed, or reset the server's
+ * prefix cache, between runs that must not warm each other.
+ */
+export class SyntheticSource implements DataSource {
+  /** Registry key. */
+  readonly type = 'synthetic';
+  /** Tokenizer provenance for the report. */
+  readonly tokenizer: TokenizerProvenance;
+  /** Cell labels, `prompt=<tokens>,max_tokens=<n>`, in cycling order. */
+  readonly cells: readonly string[];
+  readonly #cells: readonly SyntheticCell[];
+  readonly #seed: number;
+  readonly #counter: Tokenizer;
+  readonly #prompts: Prompt[] = [];
+  #building: Promise<void> = Promise.resolve();
+
+  /**
+   * A source counting with `tokenizer`, described by `provenance` in reports.
+   * @throws DataError `DATA_INVALID` naming the first bad config value.
+   */
+  constructor(config: SyntheticDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
+    this.#cells = syntheticCells(config);
+    this.cells = Object.freeze(this.#cells.map((c) => c.label));
+    this.#seed = config.seed;
+    this.#counter = tokenizer;
+    this.tokenizer = Object.freeze({ ...provenance });
+  }
+
+  /** Builds prompts up to `count - 1` that are not built yet; concurrent calls queue. */
+  prepare(count: number): Promise<void> {
+    if (!Number.isSafeInteger(count) || count < 0) {
+      return Promise.reject(
+        new DataError('DATA_INVALID', '', `synthetic data source: prepare(${count}): expected a non-negative integer count`),
+      );
+    }
+    const run = this.#building.then(() => this.#extend(count));
+    this.#building = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The prompt of request `i`. @throws DataError `DATA_NOT_PREPARED` if `prepare` has not built it. */
+  get(i: number): Prompt {
+    const prompt = this.#prompts[i];
+    if (prompt) return prompt;
+    if (!Number.isSafeInteger(i) || i < 0) {
+      throw new DataError('DATA_INVALID', '', `synthetic data source: request index ${i} is not a non-negative integer`);
+    }
+    const built = this.#prompts.length === 0 ? 'none prepared' : `prepared 0..${this.#prompts.length - 1}`;
+    throw new DataError(
+      'DATA_NOT_PREPARED',
+      '',
+      `synthetic data source: prompt ${i} is not prepared (${built}); call prepare(count) with count > ${i} before the run`,
+    );
+  }
+
+  async #extend(count: number): Promise<void> {
+    if (this.#prompts.length >= count) return;
+    const pool = getWordPool(this.#counter);
+    let since = performance.now();
+    for (let i = this.#prompts.length; i < count; i++) {
+      const cell = this.#cells[i % this.#cells.length]!;
+      const text = buildRandomText(this.#counter, pool, cell.promptTokens, prngFor(this.#seed, i));
+      this.#prompts.push(
+        Object.freeze({ text, tokens: cell.promptTokens, maxTokens: cell.maxTokens, cell: cell.label }),
+      );
+      if (performance.now() - since > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        since = performance.now();
+      }
+    }
+  }
+}
+
+/**
+ * The `synthetic` factory for the registry: validates the config, then loads the tokenizer
+ * (`config.tokenizer`, else `ctx.tokenizer`, else `auto`). Prompts are built by `prepare`.
+ */
+export async function createSyntheticSource(config: SyntheticDataConfig, ctx: DataSourceContext): Promise<SyntheticSource> {
+  syntheticCells(config);
+  const { tokenizer, provenance } = await resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model);
+  return new SyntheticSource(config, tokenizer, provenance);
+}
+
+/** The cells of a synthetic config in cycling order, or a `DATA_INVALID` error naming the bad value. */
+export function syntheticCells(config: SyntheticDataConfig): SyntheticCell[] {
+  if (!Number.isSafeInteger(config.seed)) {
+    throw new DataError('DATA_INVALID', 'data.seed', `expected an integer, got ${String(config.seed)}`);
+  }
+  checkSizes(config.prompt_tokens, 'data.prompt_tokens', 'prompt size', {
+    max: MAX_RANDOM_TEXT_TOKENS,
+    why: `the largest prompt that can be built (${MAX_RANDOM_TEXT_TOKENS} tokens)`,
+  });
+  checkSizes(config.max_tokens, 'data.max_tokens', 'max_tokens', {
+    max: Number.MAX_SAFE_INTEGER,
+    why: 'the largest safe integer',
+  });
+  const cells: SyntheticCell[] = [];
+  for (const promptTokens of config.prompt_tokens) {
+    for (const maxTokens of config.max_tokens) {
+      cells.push({ label: `prompt=${promptTokens},max_tokens=${maxTokens}`, promptTokens, maxTokens });
+    }
+  }
+  return cells;
+}
+
+function checkSizes(
+  values: readonly number[],
+  path: string,
+  what: string,
+  limit: { max: number; why: string },
+): void {
+  if (!Array.isArray(values) || values.length === 0) {
+    throw new DataError('DATA_INVALID', path, 'expected a non-empty list of integers');
+  }
+  values.forEach((v, k) => {
+    const at = `${path}[${k}]`;
+    if (!Number.isInteger(v)) throw new DataError('DATA_INVALID', at, `${what} ${String(v)} is not an integer`);
+    if (v < 1) throw new DataError('DATA_INVALID', at, `${what} ${v} is below 1`);
+    if (v > limit.max) throw new DataError('DATA_INVALID', at, `${what} ${v} is above ${limit.why}`);
+    const first = values.indexOf(v);
+    if (first !== k) throw new DataError('DATA_INVALID', at, `${what} ${v} repeats ${path}[${first}]; cells must be distinct`);
+  });
+}
