@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as immediate } from 'node:timers/promises';
 import type { ApiAdapter } from '../apis/adapter.ts';
 import { Exchange } from '../http/exchange.ts';
-import type { HttpTarget } from '../http/target.ts';
+import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
 import { type ErrorClass, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import type { OpenLoopSchedule, Schedule } from './schedule.ts';
 
@@ -35,6 +35,10 @@ export interface RunnerOptions {
   onRecord(record: RequestRecord, text: string): void;
   /** Aborting it stops sending and cancels requests in flight (they are recorded as `cancelled`). */
   signal?: AbortSignal;
+  /** Per-request timeouts; default the target's. */
+  timeouts?: TimeoutsMs;
+  /** Clock anchor of the run; read at the start when not given. */
+  clock?: RunClock;
   /** Consecutive connection-level failures after which the target is taken as gone and the run stops. Default max(5, in-flight bound). */
   unreachableAfter?: number;
 }
@@ -70,7 +74,8 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const bound = o.schedule.kind === 'closed' ? o.schedule.concurrency : o.schedule.maxInFlight;
   const unreachableAfter = o.unreachableAfter ?? Math.max(5, bound);
   const eld = monitorEventLoopDelay({ resolution: 5 });
-  const clock = readRunClock();
+  const clock = o.clock ?? readRunClock();
+  const timeouts = o.timeouts ?? o.target.timeouts;
   let stopped: string | null = null;
   let sinkError: unknown = null;
   let unreachableRun = 0;
@@ -98,7 +103,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     };
     let starting = true;
     const ex = new Exchange(rec, {
-      adapter: o.adapter, path, body: spec.body, timeouts: o.target.timeouts, keepText: o.keepText,
+      adapter: o.adapter, path, body: spec.body, timeouts, keepText: o.keepText,
       headers: { ...o.target.requestHeaders, 'x-request-id': requestId },
       onDone(r, text) {
         inFlight.delete(ex);

@@ -1,0 +1,77 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BenchError } from '../errors/bench-error.ts';
+import type { RequestMetrics } from '../metrics/derive.ts';
+import type { RequestRecord, RunClock } from '../metrics/record.ts';
+
+const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
+
+/**
+ * `requests.jsonl`: one JSON line per finished request, appended with one `write` each as the
+ * request finishes, so a crash loses nothing already measured and concurrent writers (several
+ * test files of one suite) never interleave within a line. Times are ms relative to the test's
+ * clock anchor (`run.clock` in summary.json), rounded to the microsecond.
+ */
+export class RequestsFile {
+  private fd: number | null;
+
+  constructor(readonly path: string) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.fd = openSync(path, 'a');
+    } catch (err) {
+      throw new BenchError('RESULTS_UNWRITABLE', `cannot write results to ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Appends one record with its derived metrics (null for warm-up requests). */
+  append(scenario: string, clock: RunClock, r: RequestRecord, m: RequestMetrics | null): void {
+    if (this.fd === null) return;
+    const t = (x: number | null): number | null => (x === null ? null : r3(x - clock.perfMs));
+    const line = {
+      scenario,
+      seq: r.seq,
+      request_id: r.requestId,
+      warmup: r.warmup,
+      cell: r.cell,
+      api: r.api,
+      stream: r.stream,
+      model: r.model,
+      prompt_tokens: r.promptTokens,
+      max_tokens: r.maxTokens,
+      intended_ms: t(r.intended),
+      sent_ms: t(r.sent),
+      headers_ms: t(r.headers),
+      first_chunk_ms: t(r.firstChunk),
+      end_ms: t(r.end),
+      chunk_ms: r.chunkTimes.map((x) => r3(x - clock.perfMs)),
+      chunk_tokens: r.chunkTokens,
+      chunk_tokens_source: r.chunkTokensSource,
+      status: r.status,
+      usage: r.usage,
+      tokenizer_output_tokens: r.tokenizerOutputTokens,
+      output_chars: r.outputChars,
+      finish_reason: r.finishReason,
+      served_by: r.servedBy,
+      error: r.error,
+      metrics: m && {
+        ttft_ms: r3(m.ttftMs),
+        ttft_from_intended_ms: r3(m.ttftFromIntendedMs),
+        tpot_ms: r3(m.tpotMs),
+        e2e_ms: r3(m.e2eMs),
+        e2e_from_intended_ms: r3(m.e2eFromIntendedMs),
+        ntpot_ms: r3(m.ntpotMs),
+        schedule_lag_ms: r3(m.scheduleLagMs),
+        output_tokens: m.outputTokens,
+        output_tokens_source: m.outputTokensSource,
+        input_tokens: m.inputTokens,
+      },
+    };
+    writeSync(this.fd, `${JSON.stringify(line)}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

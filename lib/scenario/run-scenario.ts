@@ -1,0 +1,138 @@
+import { API_ADAPTERS } from '../apis/index.ts';
+import { createDataSource, type DataConfig } from '../data/index.ts';
+import type { TimeoutsMs } from '../http/target.ts';
+import { createSchedule, type LoadConfig } from '../load/registry.ts';
+import { runLoad } from '../load/runner.ts';
+import { StatsAccumulator } from '../metrics/aggregate.ts';
+import { readRunClock } from '../metrics/record.ts';
+import type { TestReport } from '../report/model.ts';
+import type { RequestsFile } from '../report/requests-file.ts';
+import { evaluateSlo } from '../slo/evaluate.ts';
+import type { SloFloors, SloProfile } from '../slo/profile.ts';
+import { getTokenizer } from '../tokenizer/index.ts';
+import type { OpenTarget } from './open-target.ts';
+import { assessValidity } from './validity.ts';
+
+/** The parts of a scenario config (`lib/config/schema/scenario.ts`) a run uses. */
+export interface ScenarioInput {
+  description?: string | undefined;
+  api?: 'completions' | 'chat' | undefined;
+  stream: boolean;
+  num_requests: number;
+  warmup_requests: number;
+  load: LoadConfig;
+  data: DataConfig;
+}
+
+/** One scenario run of one test. */
+export interface ScenarioRunInput {
+  suite: string;
+  name: string;
+  scenario: ScenarioInput;
+  target: OpenTarget;
+  /** The SLO profiles to evaluate right away (the scenario's configured ones) and the run-level floors. */
+  slo: { profiles: SloProfile[]; floors: SloFloors };
+  timeouts: TimeoutsMs;
+  runDir: string;
+  requests: RequestsFile;
+  overrides: Array<{ path: string; value: unknown; source: string }>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a scenario: builds its prompts, runs warm-up and measured load, streams every record to
+ * `requests.jsonl` as it finishes, and returns the test's report with statistics (overall and per
+ * workload cell), the run's validity and the configured SLO verdicts.
+ */
+export async function runScenario(input: ScenarioRunInput): Promise<TestReport> {
+  const { scenario: sc, target, name } = input;
+  const api = sc.api ?? target.defaultApi;
+  const adapter = API_ADAPTERS[api];
+  const notes: string[] = [];
+  const data = await createDataSource(sc.data, { model: target.info.model, tokenizer: target.tokenizer });
+  await data.prepare(sc.warmup_requests + sc.num_requests);
+  const tokenizer = await getTokenizer(data.tokenizer.name as 'qwen3' | 'words');
+  // Count output text when the tokenizer is the model's own (to check the server's usage), or
+  // when the server will not report usage (the count is then the only one, and flagged as such).
+  const countOutput = data.tokenizer.exact || !target.caps.include_usage;
+  const clampTo = target.maxTokens;
+  const clamped = new Set<number>();
+
+  const all = new StatsAccumulator();
+  const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator()]));
+  const schedule = createSchedule(sc.load);
+  const clock = readRunClock();
+
+  const outcome = await runLoad({
+    target: target.http,
+    adapter,
+    model: target.info.model,
+    stream: sc.stream,
+    schedule,
+    warmup: sc.warmup_requests,
+    requests: sc.num_requests,
+    timeouts: input.timeouts,
+    clock,
+    requestIdPrefix: `${input.suite}-${name}-${clock.hrtimeUs.toString(36)}`,
+    keepText: countOutput,
+    signal: input.signal,
+    request(i) {
+      const p = data.get(i);
+      let maxTokens = p.maxTokens;
+      if (clampTo !== null && maxTokens > clampTo) {
+        clamped.add(maxTokens);
+        maxTokens = clampTo;
+      }
+      const body = adapter.body({ model: target.info.model, prompt: p.text, maxTokens, stream: sc.stream }, target.caps);
+      return { body, cell: p.cell, promptTokens: p.tokens, maxTokens };
+    },
+    onRecord(r, text) {
+      if (countOutput && text) r.tokenizerOutputTokens = tokenizer.count(text);
+      const m = all.add(r);
+      perCell.get(r.cell)?.add(r);
+      input.requests.append(name, clock, r, m);
+    },
+  });
+
+  for (const m of clamped) notes.push(`max_tokens ${m} clamped to the target's max_tokens ${clampTo}`);
+  if (!data.tokenizer.exact) {
+    notes.push(`prompt sizes counted with the ${data.tokenizer.name} tokenizer, not ${target.info.model}'s own: approximate on the server (see input tokens from usage)`);
+  }
+  const stats = all.stats();
+  const offeredRate = schedule.kind === 'open' ? schedule.offeredRate : null;
+  const validity = assessValidity(stats, outcome, offeredRate, input.slo.floors.maxScheduleLagP99Ms);
+  return {
+    schema: 'vitest-llm-d/test-report@1',
+    suite: input.suite,
+    scenario: name,
+    description: sc.description ?? null,
+    timestamp: new Date(Date.parse(clock.wallTime) + (outcome.measuredStart - clock.perfMs)).toISOString(),
+    target: target.info,
+    workload: {
+      api,
+      stream: sc.stream,
+      load: schedule.description,
+      loadConfig: { ...sc.load },
+      warmupRequests: sc.warmup_requests,
+      requests: sc.num_requests,
+      data: { type: data.type, cells: [...data.cells], tokenizer: { ...data.tokenizer } },
+      overrides: input.overrides,
+      notes,
+    },
+    stats,
+    cells: [...perCell].map(([cell, acc]) => ({ cell, stats: acc.stats() })),
+    run: {
+      clock,
+      durationS: (outcome.end - outcome.measuredStart) / 1000,
+      stopped: outcome.stopped,
+      sent: outcome.sent,
+      offeredRate,
+      achievedSendRate: outcome.achievedSendRate,
+      eventLoopDelayMs: outcome.eventLoopDelayMs,
+    },
+    validity,
+    slo: input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors)),
+    files: { requests: 'requests.jsonl' },
+    runDir: input.runDir,
+  };
+}
