@@ -1,0 +1,18 @@
+/**
+ * The data room: what each benchmark request says. A source yields one prepared, token-exact
+ * prompt per request index; sources are looked up by the config's `data.type`.
+ */
+export { DataError } from './data-error.ts';
+export type { DataErrorCode } from './data-error.ts';
+export { deriveSeed, mix32, prngFor, splitmix32 } from './prng.ts';
+export type { Prng } from './prng.ts';
+export { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from './random-text.ts';
+export { createDataSource, DATA_SOURCE_TYPES } from './registry.ts';
+export type { DataConfig, DataSourceFactory, DataSourceType } from './registry.ts';
+export { resolveTokenizer } from './resolve-tokenizer.ts';
+export type { ResolvedTokenizer } from './resolve-tokenizer.ts';
+export type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+export { createSyntheticSource, SyntheticSource, syntheticCells } from './synthetic.ts';
+export type { SyntheticCell, SyntheticDataConfig } from './synthetic.ts';
+export { getWordPool } from './word-pool.ts';
+export type { WordPool } from './word-pool.ts';
