@@ -108,16 +108,20 @@ function issueMessage(issue: RawIssue, { knownKeys, show }: MessageContext): str
     case 'invalid_type':
       return issue.input === undefined ? 'required' : `expected ${noun(issue.expected)}, got ${show(issue.input)}`;
     case 'too_small':
-      return tooSmall(issue.origin, Number(issue.minimum), issue.inclusive !== false, show(issue.input));
+      return tooSmall(origin(issue), Number(issue.minimum), issue.inclusive !== false, show(issue.input));
     case 'too_big':
-      return tooBig(issue.origin, Number(issue.maximum), issue.inclusive !== false, show(issue.input));
+      return tooBig(origin(issue), Number(issue.maximum), issue.inclusive !== false, show(issue.input));
     case 'invalid_value':
       return oneOf(issue.values.map(String), issue.input, show);
     case 'invalid_union': {
       if (issue.discriminator === undefined) return 'does not match any allowed form';
       const input = issue.input as Record<string, unknown> | undefined;
       const options = (Array.isArray(issue.options) ? (issue.options as unknown[]) : []).map(String);
-      return oneOf(options, input?.[issue.discriminator], show);
+      const value = input?.[issue.discriminator];
+      // A misspelt discriminator stops zod before it sees the key, so name the likely typo here.
+      const typo = value === undefined && input ? Object.keys(input).find((k) => didYouMean(k, [issue.discriminator!])) : undefined;
+      const hint = typo === undefined ? '' : ` (found unknown key "${typo}": did you mean "${issue.discriminator}"?)`;
+      return oneOf(options, value, show) + hint;
     }
     case 'unrecognized_keys': {
       const shape = (issue.inst?._zod.def as { shape?: Record<string, unknown> } | undefined)?.shape;
@@ -136,6 +140,12 @@ function issueMessage(issue: RawIssue, { knownKeys, show }: MessageContext): str
   }
 }
 
+/** `int` for an integer schema's bounds (zod reports them with origin `number`). */
+function origin(issue: RawIssue & { origin: string }): string {
+  const format = (issue.schema as { format?: unknown } | undefined)?.format;
+  return issue.origin === 'number' && typeof format === 'string' && format.includes('int') ? 'int' : issue.origin;
+}
+
 function oneOf(options: string[], input: unknown, show: (value: unknown) => string): string {
   if (input === undefined) return `required: one of ${quoteList(options)}`;
   const hint = typeof input === 'string' ? didYouMean(input, options) : '';
@@ -145,14 +155,15 @@ function oneOf(options: string[], input: unknown, show: (value: unknown) => stri
 function tooSmall(origin: string, min: number, inclusive: boolean, got: string): string {
   if (origin === 'array' || origin === 'set') return `expected at least ${min} item${min === 1 ? '' : 's'}`;
   if (origin === 'string') return min <= 1 ? 'must not be empty' : `expected at least ${min} characters`;
-  if (min === 0 && !inclusive) return `expected a positive number, got ${got}`;
-  return `expected a number ${inclusive ? '>=' : '>'} ${min}, got ${got}`;
+  const kind = origin === 'int' ? 'an integer' : 'a number';
+  if (min === 0 && !inclusive) return `expected a positive ${origin === 'int' ? 'integer' : 'number'}, got ${got}`;
+  return `expected ${kind} ${inclusive ? '>=' : '>'} ${min}, got ${got}`;
 }
 
 function tooBig(origin: string, max: number, inclusive: boolean, got: string): string {
   if (origin === 'array' || origin === 'set') return `expected at most ${max} item${max === 1 ? '' : 's'}`;
   if (origin === 'string') return `expected at most ${max} characters`;
-  return `expected a number ${inclusive ? '<=' : '<'} ${max}, got ${got}`;
+  return `expected ${origin === 'int' ? 'an integer' : 'a number'} ${inclusive ? '<=' : '<'} ${max}, got ${got}`;
 }
 
 const NOUNS: Record<string, string> = {
