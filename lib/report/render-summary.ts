@@ -1,0 +1,117 @@
+import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
+import type { Summary } from '../stats/summary.ts';
+import type { TestReport } from './model.ts';
+
+/** A test of the suite that produced no report (it failed before or while measuring). */
+export interface FailedTest {
+  name: string;
+  state: string;
+  error: string;
+}
+
+/** Tool identity stamped on every summary. */
+export interface ToolInfo {
+  name: string;
+  version: string;
+  node: string;
+}
+
+const round = (x: number | null, d = 3): number | null => (x === null ? null : Number(x.toFixed(d)));
+
+/** A summary in a unit: `scale` converts from ms (1 for ms, 0.001 for s). */
+function stat(s: Summary, scale = 1): Record<string, number | null> {
+  const out: Record<string, number | null> = {
+    count: s.count,
+    mean: round(s.mean === null ? null : s.mean * scale, 4),
+  };
+  for (const [k, v] of Object.entries(s.percentiles)) out[k] = round(v === null ? null : v * scale, 4);
+  out.min = round(s.min === null ? null : s.min * scale, 4);
+  out.max = round(s.max === null ? null : s.max * scale, 4);
+  out.stddev = round(s.stddev === null ? null : s.stddev * scale, 4);
+  return out;
+}
+
+/** The `results` object of one test (or cell): the issue-2 keys first, then everything else measured. */
+export function renderResults(stats: RunStats, report?: TestReport): Record<string, unknown> {
+  const l = stats.latency;
+  const latencyMs = (m: LatencyMetric) => stat(l[m]);
+  const mlperf = report?.slo.filter((e) => e.profile.startsWith('mlperf'));
+  return {
+    total_requests: stats.requests.total,
+    successful: stats.requests.successful,
+    failed: stats.requests.failed,
+    success_rate: round(stats.requests.successRate, 6),
+    ttft_ms: latencyMs('ttft'),
+    tpot_ms: latencyMs('tpot'),
+    itl_ms: latencyMs('itl'),
+    latency_s: stat(l.e2e, 0.001),
+    throughput: {
+      tokens_per_sec: round(stats.throughput.outputTokensPerS),
+      requests_per_sec: round(stats.throughput.requestsPerS, 4),
+      input_tokens_per_sec: round(stats.throughput.inputTokensPerS),
+    },
+    ...(report ? { mlperf_compliant: mlperf && mlperf.length > 0 ? mlperf.every((e) => e.pass) : null } : {}),
+    ttft_from_intended_ms: latencyMs('ttft_from_intended'),
+    e2e_ms: latencyMs('e2e'),
+    e2e_from_intended_ms: latencyMs('e2e_from_intended'),
+    ntpot_ms: latencyMs('ntpot'),
+    schedule_lag_ms: latencyMs('schedule_lag'),
+    warmup_requests: stats.requests.warmup,
+    window_s: round(stats.window.durationMs / 1000, 4),
+    tokens: {
+      input: stat(stats.tokens.input),
+      output: stat(stats.tokens.output),
+      per_chunk: stat(stats.tokens.perChunk),
+      output_count_source: stats.tokens.outputSource,
+      input_count_source: stats.tokens.inputSource,
+      server_tokenizer_mismatches: stats.tokens.mismatches,
+      chunk_token_source: stats.tokens.chunkSource,
+    },
+    errors: stats.errors,
+  };
+}
+
+/** One test's entry in summary.json. */
+export function renderTest(r: TestReport, state: string): Record<string, unknown> {
+  return {
+    timestamp: r.timestamp,
+    target: r.target.name,
+    target_kind: r.target.kind,
+    scenario: r.scenario,
+    description: r.description,
+    base_url: r.target.baseUrl,
+    model: r.target.model,
+    state,
+    results: renderResults(r.stats, r),
+    slo: r.slo,
+    validity: r.validity,
+    workload: r.workload,
+    target_info: r.target,
+    run: r.run,
+    cells: r.cells.map((c) => ({ cell: c.cell, results: renderResults(c.stats) })),
+    files: r.files,
+  };
+}
+
+/**
+ * summary.json of one suite run. `target_kind` is at the top (and on every test) so simulated
+ * numbers are never mistaken for measured ones.
+ */
+export function renderSummary(
+  suite: string,
+  stamp: string,
+  tool: ToolInfo,
+  tests: Array<{ report: TestReport; state: string }>,
+  failed: FailedTest[],
+): Record<string, unknown> {
+  const kinds = [...new Set(tests.map((t) => t.report.target.kind))];
+  return {
+    schema: 'vitest-llm-d/summary@1',
+    suite,
+    run: stamp,
+    target_kind: kinds.length === 1 ? kinds[0] : kinds.length === 0 ? null : kinds,
+    tool,
+    tests: tests.map((t) => renderTest(t.report, t.state)),
+    failed_tests: failed,
+  };
+}

@@ -1,0 +1,76 @@
+import type { LatencyMetric } from '../metrics/aggregate.ts';
+import type { Summary } from '../stats/summary.ts';
+import type { TestReport } from './model.ts';
+
+/** Text styling hook (colors in a terminal, identity elsewhere). */
+export type Style = (kind: 'bold' | 'red' | 'green' | 'yellow' | 'dim', text: string) => string;
+
+const plain: Style = (_k, t) => t;
+
+const ROWS: ReadonlyArray<readonly [LatencyMetric, string, number]> = [
+  ['ttft', 'TTFT (ms)', 1],
+  ['ttft_from_intended', 'TTFT from intended (ms)', 1],
+  ['tpot', 'TPOT (ms)', 1],
+  ['itl', 'ITL per chunk (ms)', 1],
+  ['e2e', 'E2E latency (s)', 0.001],
+  ['schedule_lag', 'schedule lag (ms)', 1],
+];
+
+const COLS = ['mean', 'p50', 'p95', 'p99'] as const;
+
+function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
+  const v = col === 'mean' ? s.mean : (s.percentiles[col] ?? null);
+  if (v === null) return '-';
+  const x = v * scale;
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/**
+ * The terminal summary of one test: where the numbers came from (SIMULATOR in capitals), the
+ * workload, a metric table with mean/p50/p95/p99, counts, throughput, token-count provenance,
+ * failures by class, validity and each SLO verdict.
+ */
+export function renderTable(r: TestReport, style: Style = plain): string {
+  const s = r.stats;
+  const where =
+    r.target.kind === 'simulator'
+      ? style('yellow', `SIMULATOR (embedded vLLM simulator; modeled, not measured on hardware)`)
+      : `endpoint ${r.target.baseUrl}`;
+  const lines = [
+    style('bold', `${r.suite}/${r.scenario}`) + `  ${where}  model ${r.target.model}`,
+    style(
+      'dim',
+      `  ${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${r.workload.requests} requests + ${r.workload.warmupRequests} warm-up, cells: ${r.workload.data.cells.join(' | ')}`,
+    ),
+    `  ${'metric'.padEnd(26)}${COLS.map((c) => c.padStart(10)).join('')}`,
+  ];
+  for (const [metric, label, scale] of ROWS) {
+    lines.push(`  ${label.padEnd(26)}${COLS.map((c) => cell(s.latency[metric], c, scale).padStart(10)).join('')}`);
+  }
+  const rate = s.requests.successRate === null ? '-' : `${(s.requests.successRate * 100).toFixed(1)}%`;
+  const tp = s.throughput;
+  lines.push(
+    `  requests ${s.requests.successful}/${s.requests.total} ok (${rate})` +
+      `   throughput ${tp.outputTokensPerS?.toFixed(1) ?? '-'} output tok/s, ${tp.requestsPerS?.toFixed(2) ?? '-'} req/s`,
+  );
+  const src = s.tokens.outputSource;
+  lines.push(
+    style(
+      'dim',
+      `  output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}` +
+        (s.tokens.mismatches ? `; ${s.tokens.mismatches} server/tokenizer mismatches` : ''),
+    ),
+  );
+  const errors = Object.entries(s.errors);
+  if (errors.length) lines.push(style('red', `  failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
+  for (const note of r.workload.notes) lines.push(style('dim', `  note: ${note}`));
+  if (!r.validity.valid) lines.push(style('red', `  INVALID RUN: ${r.validity.reasons.join('; ')}`));
+  for (const e of r.slo) {
+    const failed = e.checks.filter((c) => !c.pass).map((c) => c.name);
+    lines.push(
+      `  SLO ${e.profile}: ` +
+        (e.pass ? style('green', 'PASS') : style('red', `FAIL (${failed.join(', ')})`)),
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,33 @@
+import type { TestModule } from 'vitest/node';
+import '../lib/vitest/meta.ts';
+import type { TestReport } from '../lib/report/model.ts';
+import type { FailedTest } from '../lib/report/render-summary.ts';
+import { suiteOf } from '../lib/report/run-info.ts';
+
+/** The reports of one suite's tests, and the tests that failed without producing one. */
+export interface SuiteReports {
+  suite: string;
+  tests: Array<{ report: TestReport; state: string }>;
+  failed: FailedTest[];
+}
+
+/** Groups the finished tests' reports by suite (the folder under `suites/`). */
+export function collectReports(modules: ReadonlyArray<TestModule>): Map<string, SuiteReports> {
+  const out = new Map<string, SuiteReports>();
+  for (const mod of modules) {
+    for (const test of mod.children.allTests()) {
+      const report = test.meta().llmd;
+      const result = test.result();
+      const suite = report?.suite ?? suiteOf(mod.moduleId);
+      let s = out.get(suite);
+      if (!s) out.set(suite, (s = { suite, tests: [], failed: [] }));
+      if (report) s.tests.push({ report, state: result.state });
+      else if (result.state === 'failed') {
+        const error = result.errors?.[0]?.message ?? 'failed';
+        s.failed.push({ name: test.fullName, state: result.state, error: error.split('\n')[0]! });
+      }
+    }
+  }
+  for (const [k, s] of out) if (s.tests.length === 0 && s.failed.length === 0) out.delete(k);
+  return out;
+}

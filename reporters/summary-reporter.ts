@@ -1,0 +1,25 @@
+import { styleText } from 'node:util';
+import type { Reporter, TestModule, Vitest } from 'vitest/node';
+import '../lib/vitest/meta.ts';
+import { renderTable, type Style } from '../lib/report/render-table.ts';
+import { collectReports } from './collect.ts';
+
+/** Prints one summary table per benchmark test at the end of the run, after Vitest's own output. */
+export class SummaryReporter implements Reporter {
+  private vitest: Vitest | null = null;
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest;
+  }
+
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const color = process.stdout.isTTY && !process.env.NO_COLOR;
+    const style: Style = color ? (k, t) => styleText(k, t) : (_k, t) => t;
+    const suites = collectReports(modules);
+    const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
+    for (const suite of suites.values()) {
+      for (const t of suite.tests) log(`\n${renderTable(t.report, style)}`);
+      for (const f of suite.failed) log(`\n${style('bold', `${suite.suite}/${f.name}`)}  ${style('red', `no results: ${f.error}`)}`);
+    }
+  }
+}
