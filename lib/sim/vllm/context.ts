@@ -1,0 +1,68 @@
+import type { ChunkLog } from './chunk-log.ts';
+import { KvUsage, Scheduler } from './engine.ts';
+import type { SimOptions } from './options.ts';
+import type { OutputVocabulary } from './output-tokens.ts';
+import { PrefixCache } from './prefix-cache.ts';
+import type { PromptEncoder } from './prompt.ts';
+import { createRng, type Rng } from './rng.ts';
+import { VllmMetrics } from './vllm-metrics.ts';
+
+/** A request the server is still responsible for (streaming, queued, or stalled). */
+export interface ActiveRequest {
+  /** Ends the request because the server shuts down (logs it, destroys its socket). */
+  abort(reason: 'shutdown'): void;
+}
+
+/** Everything a request needs from the running simulator; one per server. */
+export interface SimContext {
+  /**
+   * Current options. Replaced as a whole by `POST /admin/config` (atomic: a request reads one
+   * consistent object per decision).
+   */
+  options: SimOptions;
+  readonly scheduler: Scheduler;
+  readonly kv: KvUsage;
+  readonly prefixCache: PrefixCache;
+  readonly metrics: VllmMetrics;
+  /** Ground-truth log, when `chunk_log` is set. */
+  readonly chunkLog: ChunkLog | null;
+  readonly vocab: OutputVocabulary;
+  readonly encoder: PromptEncoder;
+  /** Latency jitter draws. */
+  readonly latencyRng: Rng;
+  /** Fault draws (a separate stream so enabling faults does not shift latency samples). */
+  readonly faultRng: Rng;
+  /** Requests not yet finished, for shutdown. */
+  readonly active: Set<ActiveRequest>;
+  /** Sequence number of the next request (seeds its output-token stream). */
+  nextSeq: number;
+  /** Set once close() started. */
+  closing: boolean;
+}
+
+/** Builds the context of a server from resolved options and its loaded parts. */
+export function createSimContext(options: SimOptions, parts: { vocab: OutputVocabulary; encoder: PromptEncoder; chunkLog: ChunkLog | null }): SimContext {
+  const scheduler = new Scheduler(options.max_num_seqs, () => ctx.options.max_waiting);
+  const kv = new KvUsage(options.kv_cache_blocks);
+  const metrics = new VllmMetrics(
+    options.models[0]!,
+    { maxModelLen: options.max_model_len, blockSize: options.block_size, kvCacheBlocks: options.kv_cache_blocks, prefixCaching: options.prefix_caching },
+    () => ({ running: scheduler.running, waiting: scheduler.waiting, kvCacheUsage: kv.usage }),
+  );
+  const ctx: SimContext = {
+    options,
+    scheduler,
+    kv,
+    prefixCache: new PrefixCache(options.block_size, options.kv_cache_blocks),
+    metrics,
+    chunkLog: parts.chunkLog,
+    vocab: parts.vocab,
+    encoder: parts.encoder,
+    latencyRng: createRng(options.seed, 1),
+    faultRng: createRng(options.seed, 2),
+    active: new Set(),
+    nextSeq: 0,
+    closing: false,
+  };
+  return ctx;
+}

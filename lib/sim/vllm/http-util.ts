@@ -1,0 +1,35 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { errorBody } from './wire.ts';
+
+/** Largest request body the simulator reads (prompts of a full 128k context fit easily). */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** Reads a request body as UTF-8; null when it exceeds {@link MAX_BODY_BYTES}. */
+export function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else parts.push(b);
+    });
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Sends a complete JSON (or other) response. */
+export function sendBody(res: ServerResponse, status: number, body: string, headers: OutgoingHttpHeaders = {}, contentType = 'application/json'): void {
+  res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Sends vLLM's error JSON with `status`. */
+export function sendError(res: ServerResponse, status: number, type: string, message: string, param: string | null = null, headers: OutgoingHttpHeaders = {}): void {
+  sendBody(res, status, errorBody(status, type, message, param), headers);
+}
+
+/** vLLM's 400 body type for request validation failures (FastAPI RequestValidationError). */
+export const BAD_REQUEST = 'BadRequestError';

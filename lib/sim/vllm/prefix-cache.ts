@@ -1,0 +1,85 @@
+/**
+ * vLLM-style automatic prefix cache over token blocks. A prompt is cut into full blocks of
+ * `blockSize` tokens; block i's hash chains the hash of block i-1 with its own tokens, so a hit
+ * on block i implies the whole prefix up to it matches. Cached blocks live in an LRU of
+ * `capacityBlocks` entries (the KV cache); the least recently used block is evicted first.
+ */
+export class PrefixCache {
+  /** Tokens per block. */
+  readonly blockSize: number;
+  /** LRU capacity, in blocks. */
+  readonly capacityBlocks: number;
+  // Map iteration order is insertion order, so re-inserting a key marks it most recent.
+  private readonly lru = new Map<number, true>();
+
+  constructor(blockSize: number, capacityBlocks: number) {
+    this.blockSize = blockSize;
+    this.capacityBlocks = capacityBlocks;
+  }
+
+  /** Number of blocks currently cached. */
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** Chained hashes of the full blocks of `tokens` (a trailing partial block has none). */
+  blockHashes(tokens: readonly number[]): number[] {
+    const n = Math.floor(tokens.length / this.blockSize);
+    const out: number[] = new Array(n);
+    let h1 = 0x811c9dc5;
+    let h2 = 0x2545f491;
+    for (let b = 0; b < n; b++) {
+      // Two independent 32-bit lanes seeded by the parent block give a 53-bit chained key.
+      for (let i = b * this.blockSize, end = i + this.blockSize; i < end; i++) {
+        const t = tokens[i]!;
+        h1 = Math.imul(h1 ^ t, 0x01000193);
+        h2 = Math.imul(h2 ^ (t + 0x9e3779b9), 0x5bd1e995);
+        h2 ^= h2 >>> 15;
+      }
+      h1 = Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35) >>> 0;
+      h2 >>>= 0;
+      out[b] = (h1 & 0x1fffff) * 4294967296 + h2;
+    }
+    return out;
+  }
+
+  /**
+   * Number of leading blocks of `hashes` present in the cache, at most `maxBlocks`. Touches the
+   * matched blocks (they become most recently used).
+   */
+  match(hashes: readonly number[], maxBlocks = hashes.length): number {
+    const limit = Math.min(maxBlocks, hashes.length);
+    let n = 0;
+    while (n < limit && this.lru.has(hashes[n]!)) n++;
+    for (let i = 0; i < n; i++) this.touch(hashes[i]!);
+    return n;
+  }
+
+  /** Adds (or refreshes) blocks, evicting the least recently used beyond capacity. */
+  insert(hashes: readonly number[]): void {
+    for (const h of hashes) this.touch(h);
+    while (this.lru.size > this.capacityBlocks) {
+      const oldest = this.lru.keys().next().value as number;
+      this.lru.delete(oldest);
+    }
+  }
+
+  /** Drops every cached block. */
+  clear(): void {
+    this.lru.clear();
+  }
+
+  private touch(h: number): void {
+    this.lru.delete(h);
+    this.lru.set(h, true);
+  }
+}
+
+/**
+ * Prompt tokens vLLM reports as cached for a prompt of `promptTokens` tokens whose first
+ * `matchedBlocks` blocks hit: whole blocks only, and never the last prompt token (vLLM always
+ * recomputes it to produce the first output token's logits).
+ */
+export function maxCacheableBlocks(promptTokens: number, blockSize: number): number {
+  return Math.max(0, Math.floor((promptTokens - 1) / blockSize));
+}
