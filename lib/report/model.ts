@@ -33,6 +33,8 @@ export interface WorkloadInfo {
   requests: number;
   data: {
     type: string;
+    /** Seed the prompts were built from (rerun with `data.seed` set to it for the same prompts). */
+    seed: number;
     cells: string[];
     /** Tokenizer that built the prompts and counts output text; `exact` when it is the model's own. */
     tokenizer: { name: string; kind: string; exact: boolean };

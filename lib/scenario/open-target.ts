@@ -1,4 +1,5 @@
 import type { Capabilities } from '../apis/adapter.ts';
+import type { TimeoutOverrides } from '../config/schema/timeouts.ts';
 import type { HttpTarget } from '../http/target.ts';
 import type { TargetInfo } from '../report/model.ts';
 
@@ -13,4 +14,6 @@ export interface OpenTarget {
   maxTokens: number | null;
   /** Tokenizer option of the target (`auto` picks the model's own). */
   tokenizer: 'auto' | 'qwen3' | 'words';
+  /** The target's own timeout settings (seconds), under which a scenario's apply. */
+  timeoutOverrides: TimeoutOverrides | undefined;
 }

@@ -37,6 +37,19 @@ export interface ScenarioRunInput {
   requests: RequestsFile;
   overrides: Array<{ path: string; value: unknown; source: string }>;
   signal?: AbortSignal;
+  /**
+   * Mixed with the scenario name into the prompt seed when the data config sets none, so two runs
+   * (or two scenarios) never send the same prompts and a server's prefix cache cannot make a
+   * later run look faster. A config `seed` pins the prompts instead (for exact repeats).
+   */
+  seedSalt: string;
+}
+
+/** 32-bit FNV-1a of a string: a stable seed from a name. */
+function seedOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
 }
 
 /**
@@ -49,7 +62,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const api = sc.api ?? target.defaultApi;
   const adapter = API_ADAPTERS[api];
   const notes: string[] = [];
-  const data = await createDataSource(sc.data, { model: target.info.model, tokenizer: target.tokenizer });
+  const seed = (sc.data as { seed?: number }).seed ?? seedOf(`${input.seedSalt}/${input.suite}/${name}`);
+  const data = await createDataSource({ ...sc.data, seed }, { model: target.info.model, tokenizer: target.tokenizer });
   await data.prepare(sc.warmup_requests + sc.num_requests);
   const tokenizer = await getTokenizer(data.tokenizer.name as 'qwen3' | 'words');
   // Count output text when the tokenizer is the model's own (to check the server's usage), or
@@ -115,7 +129,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       loadConfig: { ...sc.load },
       warmupRequests: sc.warmup_requests,
       requests: sc.num_requests,
-      data: { type: data.type, cells: [...data.cells], tokenizer: { ...data.tokenizer } },
+      data: { type: data.type, seed, cells: [...data.cells], tokenizer: { ...data.tokenizer } },
       overrides: input.overrides,
       notes,
     },

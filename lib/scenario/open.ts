@@ -1,0 +1,87 @@
+import { capabilitiesFor } from '../apis/capabilities.ts';
+import type { TargetSelection } from '../config/resolve-target.ts';
+import { DEFAULT_TIMEOUTS, type TimeoutOverrides } from '../config/schema/timeouts.ts';
+import { preflight } from '../http/preflight.ts';
+import { HttpTarget, type SmallResponse, type TimeoutsMs } from '../http/target.ts';
+import { spawnSimulator } from '../sim/vllm/spawn.ts';
+import type { OpenTarget } from './open-target.ts';
+
+/** An open target and how to release it (stop the simulator it started, if any). */
+export interface OpenedTarget extends OpenTarget {
+  /** GETs a path from the server root (`/health`, `/metrics`, `/v1/models`) for smoke checks. */
+  probe(path: string, timeoutMs?: number): Promise<SmallResponse>;
+  close(): Promise<void>;
+}
+
+/** Timeouts in ms: scenario overrides over target overrides over the defaults. */
+export function timeoutsMs(...layers: Array<TimeoutOverrides | undefined>): TimeoutsMs {
+  const t = { ...DEFAULT_TIMEOUTS };
+  for (const layer of layers) if (layer) Object.assign(t, Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)));
+  return { connect: t.connect_s * 1000, firstToken: t.first_token_s * 1000, idle: t.idle_s * 1000, total: t.total_s * 1000 };
+}
+
+/**
+ * Makes the selected target usable: starts the embedded simulator in a child process when that
+ * is the selection, then runs the preflight (`/v1/models`), so a wrong URL, key or model fails
+ * here in seconds with one line, before any measurement.
+ */
+export async function openTarget(sel: TargetSelection): Promise<OpenedTarget> {
+  const t = sel.target;
+  let baseUrl: string;
+  let close = async (): Promise<void> => {};
+  let simulator: Record<string, unknown> | null = null;
+  if (sel.kind === 'simulator') {
+    const sim = await spawnSimulator({ ...(t.model ? { models: [t.model] } : {}), ...sel.simulator, host: '127.0.0.1', port: 0 });
+    baseUrl = sim.url;
+    close = () => sim.stop();
+    const o = sim.options;
+    simulator = {
+      profile: o.profile,
+      time_scale: o.time_scale,
+      tokenizer: o.tokenizer,
+      itl_ms: o.itl_ms,
+      prefill_overhead_ms: o.prefill_overhead_ms,
+      prefill_per_token_ms: o.prefill_per_token_ms,
+      max_num_seqs: o.max_num_seqs,
+      pid: sim.pid,
+    };
+  } else {
+    baseUrl = sel.target.base_url;
+  }
+  try {
+    const http = new HttpTarget({
+      baseUrl,
+      ...(sel.kind === 'endpoint' && sel.apiKey ? { apiKey: sel.apiKey } : {}),
+      headers: t.headers ?? {},
+      timeouts: timeoutsMs(t.timeouts),
+    });
+    const keyEnv = sel.kind === 'endpoint' ? t.api_key_env : null;
+    const pre = await preflight(http, t.model ?? null, keyEnv, Math.min(http.timeouts.connect + 5000, 15_000));
+    const backend = sel.kind === 'simulator' ? 'vllm' : t.backend;
+    return {
+      info: {
+        name: sel.kind === 'simulator' ? sel.name : t.name,
+        kind: sel.kind,
+        origin: sel.origin,
+        baseUrl: http.displayUrl,
+        model: pre.model,
+        servedModels: pre.models,
+        backend,
+        accelerator: sel.kind === 'simulator' ? 'none (simulated)' : (t.accelerator ?? null),
+        notes: t.notes ?? null,
+        simulator,
+      },
+      http,
+      caps: capabilitiesFor(backend, t.capabilities),
+      defaultApi: t.api,
+      maxTokens: t.max_tokens ?? null,
+      tokenizer: t.tokenizer,
+      timeoutOverrides: t.timeouts,
+      probe: (path, timeoutMs = 10_000) => http.get(path, timeoutMs),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,16 @@
+import { describe } from 'vitest';
+import { expect, suite, test } from '../../fixtures/index.ts';
+
+const latency = suite(import.meta.url);
+
+describe('latency', () => {
+  test('quick_validation', async ({ bench }) => {
+    const result = await bench.run(latency.scenario('quick_validation'));
+    expect(result).toMeetSLO('mlperf-standard');
+  });
+
+  test('latency_benchmark', async ({ bench }) => {
+    const result = await bench.run(latency.scenario('latency_benchmark'));
+    expect(result).toMeetSLO('mlperf-standard');
+  });
+});

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+import { createRunInfo } from './lib/report/run-info.ts';
+import { llmdReporters } from './reporters/index.ts';
+
+/** One identity per `vitest run`: every suite writes to `results/<stamp>-<suite>/`. */
+const run = createRunInfo();
+const testTimeoutS = Number(process.env.BENCH_TEST_TIMEOUT_S || 1800);
+
+/**
+ * The benchmark suites users run: `npx vitest run suites/latency`. (The project's own tests use
+ * `test/vitest.config.ts`, through `npm test`.)
+ */
+export default defineConfig({
+  test: {
+    include: ['suites/**/*.test.ts'],
+    provide: { llmdRun: run },
+    reporters: ['default', ...llmdReporters(run)],
+    // Benchmarks against one target must not overlap: a second suite's load would distort the first's numbers.
+    fileParallelism: false,
+    pool: 'forks',
+    testTimeout: testTimeoutS * 1000,
+    // Starting the simulator (tokenizer load) or checking an endpoint happens in fixtures, on first use.
+    hookTimeout: 120_000,
+  },
+});
