@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
@@ -94,6 +94,13 @@ export function parseYamlDocument(text: string, source: string): Document {
     throw new ConfigError(`${source}:${line}:${col}`, '', `invalid YAML: ${first.message}${more}`);
   }
   if (doc.contents === null) throw new ConfigError(source, '', 'file is empty');
+  visit(doc, {
+    Alias(_key, alias) {
+      if (alias.resolve(doc) !== undefined) return;
+      const { line, col } = lineCounter.linePos(alias.range?.[0] ?? 0);
+      throw new ConfigError(`${source}:${line}:${col}`, '', `invalid YAML: alias *${alias.source} has no anchor &${alias.source} before it`);
+    },
+  });
   return doc;
 }
 
