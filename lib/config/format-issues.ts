@@ -133,8 +133,10 @@ function issueMessage(issue: RawIssue, { knownKeys, show }: MessageContext): str
       return `expected a valid ${issue.format}`;
     case 'not_multiple_of':
       return `expected a multiple of ${issue.divisor}, got ${show(issue.input)}`;
-    case 'invalid_key':
-      return `invalid key ${show(issue.input)}`;
+    case 'invalid_key': {
+      const inner = (issue.issues as ReadonlyArray<{ message?: string }> | undefined)?.[0]?.message;
+      return `invalid key${inner ? `: ${inner}` : ''}`;
+    }
     default:
       return undefined;
   }

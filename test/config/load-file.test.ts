@@ -1,20 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError } from '../../lib/errors/config-error.ts';
 import { loadConfigFile } from '../../lib/config/load-file.ts';
 import { ScenarioFileSchema } from '../../lib/config/schema/scenario.ts';
 import { TargetsFileSchema } from '../../lib/config/schema/targets-file.ts';
+import { configErrorOf as errorOf } from './config-error-of.ts';
 import { tempDir } from './temp-dir.ts';
-
-/** The message of the error `fn` throws (fails the test if it does not throw a ConfigError). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 const loadTargets = (cwd: string, file = 'targets.yaml', env: Record<string, string> = {}) =>
   loadConfigFile(file, TargetsFileSchema, { env, cwd });
