@@ -33,7 +33,7 @@ export interface Substituted {
   value: string;
   /** Number of `${...}` references replaced (escapes not counted). */
   references: number;
-  /** Values substituted from variables whose names look secret (see `isSecretName`). */
+  /** Values taken from environment variables whose names look secret (see `isSecretName`); defaults excluded. */
   secrets: string[];
 }
 
@@ -77,9 +77,11 @@ export function substituteString(text: string, env: Env, site: SubstitutionSite)
     const set = env[name];
     let replacement: string;
     if (fallback !== undefined && (set === undefined || set === '')) replacement = fallback;
-    else if (set !== undefined) replacement = set;
-    else throw new ConfigError(site.source, site.path, `environment variable ${name} is not set`);
-    if (replacement !== '' && isSecretName(name)) secrets.push(replacement);
+    else if (set !== undefined) {
+      replacement = set;
+      // Only values from the environment: a default is written in the file for all to see.
+      if (set !== '' && isSecretName(name)) secrets.push(set);
+    } else throw new ConfigError(site.source, site.path, `environment variable ${name} is not set`);
     value += replacement;
     references += 1;
     i = close + 1;

@@ -56,10 +56,10 @@ describe('substituteString', () => {
     expect(() => substituteString('${HOST:default}', {}, site)).toThrow('invalid variable reference "${HOST:default}"');
   });
 
-  test('reports values of secret-looking variables only, defaults included, empty ones not', () => {
-    const env = { API_TOKEN: 'tok-123456', MODEL: 'qwen', DB_PASSWORD: '' };
-    const out = substituteString('${API_TOKEN} ${MODEL} ${DB_PASSWORD} ${MY_SECRET:-dflt-secret}', env, site);
-    expect(out.secrets).toEqual(['tok-123456', 'dflt-secret']);
+  test('reports values taken from secret-looking variables; not other variables, empty values or defaults', () => {
+    const env = { API_TOKEN: 'tok-123456', MODEL: 'qwen', DB_PASSWORD: '', my_auth_header: 'hdr-7890' };
+    const text = '${API_TOKEN} ${MODEL} ${DB_PASSWORD} ${MY_SECRET:-dflt-secret} ${my_auth_header:-x}';
+    expect(substituteString(text, env, site).secrets).toEqual(['tok-123456', 'hdr-7890']);
   });
 });
 
