@@ -157,8 +157,13 @@ export const SimConfigPatchSchema = z.strictObject({
   eos_probability: SimOptionsBaseSchema.shape.eos_probability.unwrap().optional(),
   max_waiting: SimOptionsBaseSchema.shape.max_waiting.unwrap().optional(),
   timer_spin_ms: SimOptionsBaseSchema.shape.timer_spin_ms.unwrap().optional(),
-  faults: SimFaultsSchema.partial().optional(),
+  // Not `.partial()`: that would still fill in the defaults and reset unmentioned fault fields.
+  faults: z
+    .strictObject(Object.fromEntries(Object.entries(SimFaultsSchema.shape).map(([k, f]) => [k, f.unwrap().optional()])) as { [K in keyof SimFaultsShape]: z.ZodOptional<ReturnType<SimFaultsShape[K]['unwrap']>> })
+    .optional(),
 });
+
+type SimFaultsShape = typeof SimFaultsSchema.shape;
 
 /** A partial update accepted by `POST /admin/config`. */
 export type SimConfigPatch = z.output<typeof SimConfigPatchSchema>;
