@@ -11,11 +11,11 @@
  */
 import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
-import { didYouMean, quoteList } from './closest-name.ts';
+import { closestName, didYouMean, quoteList } from './closest-name.ts';
 import { redactText } from './redact.ts';
 
 /** One validation problem: where it is and why. */
-export interface ConfigIssue {
+interface ConfigIssue {
   /** Path inside the file, `targets[1].base_url`; empty for the top level. */
   path: string;
   /** Why it is wrong, one clause: `required`, `expected a number, got "ten"`. */
@@ -72,7 +72,10 @@ export function validateConfig<S extends z.ZodType>(
  * `required` issue dropped when an unknown key in the same object is its likely misspelling
  * (`base_ur` for a missing `base_url` is one mistake, not two).
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], knownKeys: ReadonlyMap<string, string[]>): ConfigIssue[] {
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  knownKeys: ReadonlyMap<string, string[]>,
+): ConfigIssue[] {
   const out: Array<ConfigIssue & { covers?: string }> = [];
   for (const issue of issues) {
     const path = formatPath(issue.path);
@@ -82,9 +85,12 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], knownKeys: R
     }
     const known = knownKeys.get(path) ?? [];
     for (const key of issue.keys) {
-      const hint = didYouMean(key, known.filter((k) => !issue.keys.includes(k)));
-      const guess = /"(.*)"/.exec(hint)?.[1];
-      out.push({ path, reason: `unknown key "${key}"${hint}`, covers: guess && formatPath([...issue.path, guess]) });
+      const guess = closestName(key, known);
+      if (guess === undefined) out.push({ path, reason: `unknown key "${key}"` });
+      else {
+        const covers = formatPath([...issue.path, guess]);
+        out.push({ path, reason: `unknown key "${key}" (did you mean "${guess}"?)`, covers });
+      }
     }
   }
   const covered = new Set(out.flatMap((i) => (i.covers ? [i.covers] : [])));

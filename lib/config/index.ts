@@ -6,8 +6,7 @@
 export { closestName, didYouMean, editDistance } from './closest-name.ts';
 export { envEnum, envNonNegativeInt, envPositiveInt, envPositiveNumber, envString } from './env.ts';
 export type { ConfigOverride } from './env.ts';
-export { describeIssues, formatPath, validateConfig } from './format-issues.ts';
-export type { ConfigIssue } from './format-issues.ts';
+export { formatPath, validateConfig } from './format-issues.ts';
 export { displayPath, loadConfigFile, parseYamlDocument, readConfigText } from './load-file.ts';
 export type { LoadedConfig, LoadOptions } from './load-file.ts';
 export { isSecretName, REDACTED, redactText, redactValue, SECRET_NAME_PATTERN } from './redact.ts';
