@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KvUsage, Scheduler, type EngineJob } from '../../lib/sim/vllm/engine.ts';
 import { startSimServer, type SimServer } from '../../lib/sim/vllm/server.ts';
-import { contentEvents, metric, post, readChunkLog, readEvents, stream, tempDir, until } from './sim-client.ts';
+import { contentEvents, json, metric, post, readChunkLog, readEvents, stream, tempDir, until } from './sim-client.ts';
 
 function job(started: string[], name: string): EngineJob {
   return { state: 'new', start: () => void started.push(name) };
@@ -57,13 +57,20 @@ describe('engine over HTTP', () => {
 
   it('never runs more than max_num_seqs requests at once', async () => {
     const log = join(tempDir(), 'chunks.jsonl');
-    sim = await startSimServer({ ...base, itl_ms: 2, max_num_seqs: 2, chunk_log: log });
+    sim = await startSimServer({ ...base, itl_ms: 4, max_num_seqs: 2, chunk_log: log });
     const url = sim.url;
     let maxWaiting = 0;
-    const poll = setInterval(() => void metric(url, 'vllm:num_requests_waiting').then((w) => (maxWaiting = Math.max(maxWaiting, w))), 5);
-    const results = await Promise.all(Array.from({ length: 5 }, () => stream(`${url}/v1/completions`, { prompt: 'a b c', max_tokens: 20, stream: true })));
-    clearInterval(poll);
-    expect(results.every((r) => r.status === 200 && contentEvents(r.events).length === 20)).toBe(true);
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        maxWaiting = Math.max(maxWaiting, await metric(url, 'vllm:num_requests_waiting'));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const results = await Promise.all(Array.from({ length: 5 }, () => stream(`${url}/v1/completions`, { prompt: 'a b c', max_tokens: 25, stream: true })));
+    polling = false;
+    await poll;
+    expect(results.every((r) => r.status === 200 && contentEvents(r.events).length === 25)).toBe(true);
     expect(maxWaiting).toBe(3);
     await sim.close();
     const entries = readChunkLog(log);
@@ -84,7 +91,7 @@ describe('engine over HTTP', () => {
     await until(async () => (await metric(sim!.url, 'vllm:num_requests_waiting')) === 1);
     const third = await post(`${sim.url}/v1/completions`, body);
     expect(third.status).toBe(429);
-    expect(await third.json()).toEqual({ error: { message: 'Failed to enqueue request', type: 'RateLimitError', param: null, code: 429 } });
+    expect(await json(third)).toEqual({ error: { message: 'Failed to enqueue request', type: 'RateLimitError', param: null, code: 429 } });
     expect((await first).status).toBe(200);
     expect((await second).status).toBe(200);
     await Promise.all([readEvents(await first), readEvents(await second)]);

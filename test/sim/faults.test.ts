@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkLogEntry } from '../../lib/sim/vllm/chunk-log.ts';
 import { startSimServer, type SimServer } from '../../lib/sim/vllm/server.ts';
-import { contentEvents, metric, post, readChunkLog, readEvents, stream, tempDir, until, type ReceivedEvent } from './sim-client.ts';
+import { contentEvents, getJson, json, metric, post, postJson, readChunkLog, readEvents, stream, tempDir, type ReceivedEvent, until } from './sim-client.ts';
 
 let sim: SimServer;
 let url: string;
@@ -43,7 +43,7 @@ describe('x-sim-fault', () => {
   it('status=NNN answers at once with that status in vLLM error JSON', async () => {
     const res = await post(`${url}/v1/completions`, body, { 'x-sim-fault': 'status=503', 'x-request-id': 'f-503' });
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ error: { message: 'The server is overloaded or not ready yet.', type: 'ServiceUnavailableError', param: null, code: 503 } });
+    expect(await json(res)).toEqual({ error: { message: 'The server is overloaded or not ready yet.', type: 'ServiceUnavailableError', param: null, code: 503 } });
     expect(await logEntry('f-503')).toMatchObject({ status: 503, fault: 'error:503', completion_tokens: 0 });
   });
 
@@ -106,15 +106,15 @@ describe('x-sim-fault', () => {
     await expect(post(`${url}/v1/completions`, nonStream, { 'x-sim-fault': 'cut' }).then((r) => r.text())).rejects.toThrow();
     const mal = await post(`${url}/v1/completions`, nonStream, { 'x-sim-fault': 'malformed' });
     expect(mal.status).toBe(200);
-    await expect(mal.json()).rejects.toThrow();
-    const empty = await (await post(`${url}/v1/completions`, nonStream, { 'x-sim-fault': 'empty' })).json();
+    await expect(json(mal)).rejects.toThrow();
+    const empty = await postJson(`${url}/v1/completions`, nonStream, { 'x-sim-fault': 'empty' });
     expect(empty.choices[0]).toMatchObject({ text: '', finish_reason: 'stop' });
   });
 
   it('rejects an unknown fault with a 400 naming the header', async () => {
     const res = await post(`${url}/v1/completions`, body, { 'x-sim-fault': 'explode' });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.param).toBe('x-sim-fault');
+    expect((await json(res)).error.param).toBe('x-sim-fault');
   });
 });
 
@@ -122,7 +122,7 @@ describe('random faults from the options, changed at runtime through /admin/conf
   it('injects errors at about error_rate, with the configured statuses', async () => {
     const set = await post(`${url}/admin/config`, { faults: { error_rate: 0.5, error_statuses: [502] } });
     expect(set.status).toBe(200);
-    expect((await set.json()).faults).toMatchObject({ error_rate: 0.5, error_statuses: [502], cut_rate: 0 });
+    expect((await json(set)).faults).toMatchObject({ error_rate: 0.5, error_statuses: [502], cut_rate: 0 });
     const statuses = await Promise.all(Array.from({ length: 60 }, async () => (await post(`${url}/v1/completions`, { prompt: 'a', max_tokens: 1 })).status));
     const errors = statuses.filter((s) => s === 502).length;
     expect(statuses.every((s) => s === 502 || s === 200)).toBe(true);
@@ -133,8 +133,8 @@ describe('random faults from the options, changed at runtime through /admin/conf
   it('cuts every stream with cut_rate 1 and rejects an invalid patch atomically', async () => {
     const bad = await post(`${url}/admin/config`, { itl_ms: 2, faults: { cut_rate: 7 } });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.message).toBe('admin/config: faults.cut_rate: expected a number between 0 and 1, got 7');
-    expect((await (await fetch(`${url}/admin/config`)).json()).itl_ms).toBe(1);
+    expect((await json(bad)).error.message).toBe('admin/config: faults.cut_rate: expected a number between 0 and 1, got 7');
+    expect((await getJson(`${url}/admin/config`)).itl_ms).toBe(1);
     await post(`${url}/admin/config`, { faults: { error_rate: 0, cut_rate: 1, cut_after_tokens: 3 } });
     const r = await stream(`${url}/v1/completions`, body);
     expect(r.bodyError).not.toBeNull();

@@ -126,3 +126,18 @@ export async function metric(url: string, name: string, labels = ''): Promise<nu
   for (const [k, v] of m) if (k.startsWith(`${name}{`) && k.includes(labels)) return v;
   throw new Error(`metric ${name} ${labels} not found`);
 }
+
+/** A response body parsed as JSON, loosely typed for assertions. */
+export function json(res: Response): Promise<any> {
+  return res.json();
+}
+
+/** POSTs JSON and parses the JSON answer. */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
+  return json(await post(url, body, headers));
+}
+
+/** GETs a JSON document. */
+export async function getJson(url: string): Promise<any> {
+  return json(await fetch(url));
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimServer, type SimServer } from '../../lib/sim/vllm/server.ts';
-import { contentEvents, post, stream } from './sim-client.ts';
+import { contentEvents, getJson, json, post, postJson, stream } from './sim-client.ts';
 
 const COMPLETION_CHOICE_KEYS = ['index', 'text', 'logprobs', 'finish_reason', 'stop_reason', 'prompt_token_ids', 'token_ids'];
 const CHAT_CHOICE_KEYS = ['index', 'delta', 'logprobs', 'finish_reason', 'token_ids'];
@@ -70,14 +70,14 @@ describe('non-streaming responses', () => {
   it('return a completion whose text has completion_tokens tokens', async () => {
     const res = await post(`${url}/v1/completions`, { prompt: ['one two three four'], max_tokens: 7 });
     expect(res.headers.get('content-type')).toBe('application/json');
-    const body = await res.json();
+    const body = await json(res);
     expect(body).toMatchObject({ object: 'text_completion', model: 'm1', usage: { prompt_tokens: 4, completion_tokens: 7, total_tokens: 11 } });
     expect(body.choices[0]).toMatchObject({ index: 0, finish_reason: 'length', stop_reason: null, logprobs: null });
     expect(words(body.choices[0].text)).toBe(7);
   });
 
   it('return a chat completion with the assistant message', async () => {
-    const body = await (await post(`${url}/v1/chat/completions`, { model: 'm1-alias', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 2 })).json();
+    const body = await postJson(`${url}/v1/chat/completions`, { model: 'm1-alias', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 2 });
     expect(body).toMatchObject({ object: 'chat.completion', model: 'm1-alias', usage: { completion_tokens: 2 } });
     expect(body.choices[0].message.role).toBe('assistant');
     expect(words(body.choices[0].message.content)).toBe(2);
@@ -86,7 +86,7 @@ describe('non-streaming responses', () => {
 
 describe('request forms and defaults', () => {
   it('accepts a string, a one-string list and token ids as the prompt', async () => {
-    const usage = async (prompt: unknown) => (await (await post(`${url}/v1/completions`, { prompt, max_tokens: 1 })).json()).usage.prompt_tokens;
+    const usage = async (prompt: unknown) => (await postJson(`${url}/v1/completions`, { prompt, max_tokens: 1 })).usage.prompt_tokens;
     expect(await usage('a b c')).toBe(3);
     expect(await usage(['a b c d'])).toBe(4);
     expect(await usage([5, 6, 7, 8, 9])).toBe(5);
@@ -94,9 +94,9 @@ describe('request forms and defaults', () => {
   });
 
   it('defaults max_tokens to 16 for completions and to max_model_len - prompt for chat', async () => {
-    const c = await (await post(`${url}/v1/completions`, { prompt: 'a' })).json();
+    const c = await postJson(`${url}/v1/completions`, { prompt: 'a' });
     expect(c.usage.completion_tokens).toBe(16);
-    const chat = await (await post(`${url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'a b' }] })).json();
+    const chat = await postJson(`${url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'a b' }] });
     expect(chat.usage.prompt_tokens + chat.usage.completion_tokens).toBe(256);
   });
 });
@@ -120,14 +120,14 @@ describe('validation errors, in vLLM error JSON', () => {
     it(name, async () => {
       const res = await post(`${url}/v1/completions`, body);
       expect(res.status).toBe(status);
-      expect((await res.json()).error).toEqual({ message, type: status === 404 ? 'NotFoundError' : 'BadRequestError', param, code: status });
+      expect((await json(res)).error).toEqual({ message, type: status === 404 ? 'NotFoundError' : 'BadRequestError', param, code: status });
     });
   }
 
   it('bad JSON and a batch of prompts are 400s', async () => {
     const bad = await post(`${url}/v1/completions`, '{"prompt": ');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe(400);
+    expect((await json(bad)).error.code).toBe(400);
     const batch = await post(`${url}/v1/completions`, { prompt: ['a', 'b'] });
     expect(batch.status).toBe(400);
   });
@@ -137,11 +137,11 @@ describe('operational endpoints', () => {
   it('serves /health, /v1/models, /version and FastAPI-style 404/405', async () => {
     const health = await fetch(`${url}/health`);
     expect([health.status, await health.text()]).toEqual([200, '']);
-    const models = await (await fetch(`${url}/v1/models`)).json();
+    const models = await getJson(`${url}/v1/models`);
     expect(models.object).toBe('list');
     expect(models.data.map((m: { id: string }) => m.id)).toEqual(['m1', 'm1-alias']);
     expect(models.data[0]).toMatchObject({ object: 'model', owned_by: 'vllm', root: 'm1', parent: null, max_model_len: 256 });
-    expect((await (await fetch(`${url}/version`)).json()).version).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await getJson(`${url}/version`)).version).toMatch(/^\d+\.\d+\.\d+/);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
     expect((await fetch(`${url}/v1/completions`)).status).toBe(405);
   });

@@ -22,7 +22,10 @@ export function didYouMean(name: string, candidates: readonly string[]): string 
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    const lower = name.toLowerCase();
+    let d = editDistance(lower, c.toLowerCase());
+    // A truncated name (`itl` for `itl_ms`) is a likely typo too.
+    if (lower.length >= 3 && c.toLowerCase().startsWith(lower)) d = Math.min(d, 1);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
