@@ -90,3 +90,47 @@ export class ChunkLog {
     return new Promise((resolve) => this.stream.end(resolve));
   }
 }
+
+/** The fields of a {@link ChunkLogEntry} that a {@link RequestTrace} does not keep itself. */
+export type EntryOutcome = Omit<ChunkLogEntry, 'headers_us' | 'first_content_us' | 'content_us' | 'content_tokens'>;
+
+/**
+ * The send times of one request, kept only when the chunk log is on (otherwise every method is
+ * a no-op and the clock is not read, to keep the hot path cheap).
+ */
+export class RequestTrace {
+  /** When the response headers were sent. */
+  headersUs: number | null = null;
+  private readonly contentUs: number[] = [];
+  private readonly contentTokens: number[] = [];
+
+  constructor(readonly enabled: boolean) {}
+
+  /** The chunk-log clock now, or 0 when tracing is off. */
+  now(): number {
+    return this.enabled ? nowUs() : 0;
+  }
+
+  /** A content chunk of `tokens` tokens was built (its send time follows with {@link sent}). */
+  chunk(tokens: number): void {
+    if (this.enabled) this.contentTokens.push(tokens);
+  }
+
+  /** The last `chunks` built chunks went out in one write at `us`. */
+  sent(us: number, chunks: number): void {
+    if (this.enabled) for (let i = 0; i < chunks; i++) this.contentUs.push(us);
+  }
+
+  /** The complete log line. */
+  entry(outcome: EntryOutcome): ChunkLogEntry {
+    const { end_us, ...rest } = outcome;
+    return {
+      ...rest,
+      headers_us: this.headersUs,
+      first_content_us: this.contentUs[0] ?? null,
+      content_us: this.contentUs,
+      content_tokens: this.contentTokens,
+      end_us,
+    };
+  }
+}

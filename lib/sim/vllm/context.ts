@@ -1,16 +1,40 @@
 import type { ChunkLog } from './chunk-log.ts';
 import { KvUsage, Scheduler } from './engine.ts';
+import type { Fault } from './faults.ts';
 import type { SimOptions } from './options.ts';
 import type { OutputVocabulary } from './output-tokens.ts';
 import { PrefixCache } from './prefix-cache.ts';
 import type { PromptEncoder } from './prompt.ts';
 import { createRng, type Rng } from './rng.ts';
 import { VllmMetrics } from './vllm-metrics.ts';
+import type { Api } from './wire.ts';
 
 /** A request the server is still responsible for (streaming, queued, or stalled). */
 export interface ActiveRequest {
   /** Ends the request because the server shuts down (logs it, destroys its socket). */
   abort(reason: 'shutdown'): void;
+}
+
+/** A validated generation request, ready for the engine. */
+export interface SimRequestInit {
+  api: Api;
+  stream: boolean;
+  /** Model name as requested (echoed in responses). */
+  model: string;
+  /** The `x-request-id` (echoed or generated). */
+  requestId: string;
+  /** Prompt token ids after templating. */
+  promptTokens: readonly number[];
+  /** Resolved max_tokens (>= 1). */
+  maxTokens: number;
+  ignoreEos: boolean;
+  includeUsage: boolean;
+  continuousUsage: boolean;
+  fault: Fault | null;
+  /** Chunk-log clock at the 'request' event. */
+  receivedUs: number;
+  /** performance.now() at the 'request' event. */
+  arrivalMs: number;
 }
 
 /** Everything a request needs from the running simulator; one per server. */

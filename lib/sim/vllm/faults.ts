@@ -50,6 +50,15 @@ export function parseFaultHeader(value: string, faults: SimFaults): Fault | stri
 }
 
 /**
+ * Whether a stream fault (stall, cut, malformed) triggers after `chunks` content chunks holding
+ * `tokens` tokens were sent. Errors and `empty` act elsewhere.
+ */
+export function streamFaultDue(fault: Fault | null, chunks: number, tokens: number): boolean {
+  if (!fault || fault.kind === 'error' || fault.kind === 'empty') return false;
+  return fault.afterChunks !== undefined ? chunks >= fault.afterChunks : tokens >= (fault.afterTokens ?? 0);
+}
+
+/**
  * Draws the random fault of one request from the configured rates, or null. An error excludes
  * the stream faults; stall, cut and malformed are tried in that order.
  */

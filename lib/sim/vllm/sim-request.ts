@@ -1,35 +1,13 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { nowUs } from './chunk-log.ts';
-import type { ActiveRequest, SimContext } from './context.ts';
+import { nowUs, RequestTrace } from './chunk-log.ts';
+import type { ActiveRequest, SimContext, SimRequestInit } from './context.ts';
 import type { EngineJob, JobState } from './engine.ts';
-import type { Fault } from './faults.ts';
+import { streamFaultDue } from './faults.ts';
 import { decodeStepMs, drawOutputLength, prefillMs } from './latency.ts';
 import { appendPieces } from './output-tokens.ts';
 import { maxCacheableBlocks } from './prefix-cache.ts';
 import { createRng, type Rng } from './rng.ts';
-import { chatBody, completionBody, DONE_EVENT, StreamEvents, type Api } from './wire.ts';
-
-/** A validated generation request, ready for the engine. */
-export interface SimRequestInit {
-  api: Api;
-  stream: boolean;
-  /** Model name as requested (echoed in responses). */
-  model: string;
-  /** The `x-request-id` (echoed or generated). */
-  requestId: string;
-  /** Prompt token ids after templating. */
-  promptTokens: readonly number[];
-  /** Resolved max_tokens (>= 1). */
-  maxTokens: number;
-  ignoreEos: boolean;
-  includeUsage: boolean;
-  continuousUsage: boolean;
-  fault: Fault | null;
-  /** Chunk-log clock at the 'request' event. */
-  receivedUs: number;
-  /** performance.now() at the 'request' event. */
-  arrivalMs: number;
-}
+import { DONE_EVENT, responseBody, responseId, StreamEvents } from './wire.ts';
 
 /**
  * One generation request through the engine and onto the wire: waits for a slot, prefills,
@@ -46,7 +24,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
   private readonly hashes: number[];
   private readonly target: number;
   private readonly finishReason: 'stop' | 'length';
-  private readonly logging: boolean;
+  private readonly trace: RequestTrace;
   private cachedTokens = 0;
   private generated = 0;
   private pending = 0;
@@ -63,9 +41,6 @@ export class SimRequest implements EngineJob, ActiveRequest {
   private stalled = false;
   private finished = false;
   private released = false;
-  private headersUs: number | null = null;
-  private readonly contentUs: number[] = [];
-  private readonly contentTokens: number[] = [];
 
   constructor(
     private readonly ctx: SimContext,
@@ -78,9 +53,8 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.rng = createRng(o.seed, 0x10000 + seq);
     this.promptLen = init.promptTokens.length;
     this.hashes = o.prefix_caching ? ctx.prefixCache.blockHashes(init.promptTokens) : [];
-    this.logging = ctx.chunkLog !== null;
-    const id = `${init.api === 'chat' ? 'chatcmpl' : 'cmpl'}-${init.requestId}`;
-    this.events = init.stream ? new StreamEvents(init.api, id, Math.floor(Date.now() / 1000), init.model, this.promptLen, init.continuousUsage) : null;
+    this.trace = new RequestTrace(ctx.chunkLog !== null);
+    this.events = init.stream ? new StreamEvents(init.api, responseId(init.api, init.requestId), Math.floor(Date.now() / 1000), init.model, this.promptLen, init.continuousUsage) : null;
     if (init.fault?.kind === 'empty') {
       this.target = 0;
       this.finishReason = 'stop';
@@ -100,7 +74,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.ctx.active.add(this);
     this.res.on('close', this.onClose);
     if (this.init.stream) {
-      if (this.logging) this.headersUs = nowUs();
+      this.trace.headersUs = this.trace.enabled ? nowUs() : null;
       this.res.writeHead(200, this.headers);
       this.res.flushHeaders();
     }
@@ -173,9 +147,9 @@ export class SimRequest implements EngineJob, ActiveRequest {
     }
     if (done && !halt) return this.complete(out, written);
     if (out) {
-      const us = this.logging ? nowUs() : 0;
+      const us = this.trace.now();
       this.res.write(out);
-      this.stamp(us, written);
+      this.trace.sent(us, written);
     }
     if (halt) return this.haltOnFault();
     this.arm(performance.now());
@@ -196,13 +170,9 @@ export class SimRequest implements EngineJob, ActiveRequest {
       this.text += text;
       return '';
     }
-    if (this.logging) this.contentTokens.push(n);
+    this.trace.chunk(n);
     const ev = this.events.content(text, this.tokensSent, last ? this.finishReason : null);
     return this.chunks === 1 ? this.events.role() + ev : ev;
-  }
-
-  private stamp(us: number, chunks: number): void {
-    if (this.logging && this.events) for (let i = 0; i < chunks; i++) this.contentUs.push(us);
   }
 
   private growKv(): void {
@@ -215,11 +185,9 @@ export class SimRequest implements EngineJob, ActiveRequest {
 
   /** Whether a stream fault (stall, cut, malformed) triggers now, right after the last chunk. */
   private faultDue(): boolean {
-    const f = this.init.fault;
-    if (!f || this.faultFired || !this.events || f.kind === 'error' || f.kind === 'empty') return false;
-    const due = f.afterChunks !== undefined ? this.chunks >= f.afterChunks : this.tokensSent >= (f.afterTokens ?? 0);
-    if (due) this.faultFired = true;
-    return due;
+    if (this.faultFired || !this.events || !streamFaultDue(this.init.fault, this.chunks, this.tokensSent)) return false;
+    this.faultFired = true;
+    return true;
   }
 
   private haltOnFault(): void {
@@ -236,22 +204,20 @@ export class SimRequest implements EngineJob, ActiveRequest {
     const usage = { promptTokens: this.promptLen, completionTokens: this.tokensSent, cachedTokens: this.ctx.options.prompt_tokens_details ? this.cachedTokens : null };
     if (this.events) {
       if (this.init.includeUsage) out += this.events.usage(usage);
-      const us = this.logging ? nowUs() : 0;
+      const us = this.trace.now();
       this.finished = true;
       this.res.end(out + DONE_EVENT);
-      this.stamp(us, written);
+      this.trace.sent(us, written);
       this.release(this.finishReason);
       this.log(200, us, this.finishReason);
       return;
     }
     const kind = this.init.fault?.kind;
     if (kind === 'stall' || kind === 'cut') return this.haltOnFault();
-    const id = `${this.init.api === 'chat' ? 'chatcmpl' : 'cmpl'}-${this.init.requestId}`;
-    const build = this.init.api === 'chat' ? chatBody : completionBody;
-    let body = build(id, Math.floor(Date.now() / 1000), this.init.model, this.text, this.finishReason, usage);
+    let body = responseBody(this.init.api, this.init.requestId, this.init.model, this.text, this.finishReason, usage);
     if (kind === 'malformed') body = body.slice(0, Math.floor(body.length / 2));
-    const us = this.logging ? nowUs() : 0;
-    this.headersUs = this.logging ? us : null;
+    const us = this.trace.now();
+    this.trace.headersUs = this.trace.enabled ? us : null;
     this.finished = true;
     this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     this.res.end(body);
@@ -274,14 +240,12 @@ export class SimRequest implements EngineJob, ActiveRequest {
       ctx.kv.addPrivate(-this.privateBlocks);
       this.privateBlocks = 0;
     }
-    const scheduled = this.scheduledMs >= 0 ? this.scheduledMs : now;
-    const first = this.firstTokenMs >= 0 ? this.firstTokenMs : now;
     ctx.metrics.onFinished({
       finishReason,
-      e2eSec: (now - this.init.arrivalMs) / 1000,
-      queueSec: (scheduled - this.init.arrivalMs) / 1000,
-      prefillSec: (first - scheduled) / 1000,
-      decodeSec: (now - first) / 1000,
+      arrivalMs: this.init.arrivalMs,
+      scheduledMs: this.scheduledMs >= 0 ? this.scheduledMs : now,
+      firstTokenMs: this.firstTokenMs >= 0 ? this.firstTokenMs : now,
+      endMs: now,
       promptTokens: this.promptLen,
       generationTokens: this.tokensSent,
       maxTokens: this.init.maxTokens,
@@ -312,23 +276,21 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.ctx.active.delete(this);
     if (!this.ctx.chunkLog) return;
     const i = this.init;
-    this.ctx.chunkLog.append({
-      request_id: i.requestId,
-      model: i.model,
-      api: i.api,
-      stream: i.stream,
-      status,
-      prompt_tokens: this.promptLen,
-      cached_tokens: this.cachedTokens,
-      completion_tokens: this.tokensSent,
-      finish_reason: finishReason,
-      fault: i.fault?.label ?? fault ?? null,
-      received_us: i.receivedUs,
-      headers_us: this.headersUs,
-      first_content_us: this.contentUs[0] ?? null,
-      content_us: this.contentUs,
-      content_tokens: this.contentTokens,
-      end_us: endUs,
-    });
+    this.ctx.chunkLog.append(
+      this.trace.entry({
+        request_id: i.requestId,
+        model: i.model,
+        api: i.api,
+        stream: i.stream,
+        status,
+        prompt_tokens: this.promptLen,
+        cached_tokens: this.cachedTokens,
+        completion_tokens: this.tokensSent,
+        finish_reason: finishReason,
+        fault: i.fault?.label ?? fault ?? null,
+        received_us: i.receivedUs,
+        end_us: endUs,
+      }),
+    );
   }
 }

@@ -29,14 +29,18 @@ export interface EngineSnapshot {
   kvCacheUsage: number;
 }
 
-/** What one finished request contributes to the per-request histograms and counters. */
+/** One finished request's timeline (performance.now() ms) and counts. */
 export interface FinishedRequestStats {
   /** `stop`, `length` or `abort` (vLLM's FinishReason). */
   finishReason: string;
-  e2eSec: number;
-  queueSec: number;
-  prefillSec: number;
-  decodeSec: number;
+  /** Arrival at the server. */
+  arrivalMs: number;
+  /** Got a running slot (end of queueing). */
+  scheduledMs: number;
+  /** First token produced (end of prefill). */
+  firstTokenMs: number;
+  /** Left the engine. */
+  endMs: number;
   promptTokens: number;
   generationTokens: number;
   maxTokens: number;
@@ -124,16 +128,17 @@ export class VllmMetrics {
 
   /** A request left the engine (finished, stopped or aborted). */
   onFinished(s: FinishedRequestStats): void {
+    const decodeSec = (s.endMs - s.firstTokenMs) / 1000;
     this.success(s.finishReason).inc();
-    this.e2e.observe(s.e2eSec);
-    this.queue.observe(s.queueSec);
-    this.prefill.observe(s.prefillSec);
-    this.decode.observe(s.decodeSec);
-    this.inference.observe(s.prefillSec + s.decodeSec);
+    this.e2e.observe((s.endMs - s.arrivalMs) / 1000);
+    this.queue.observe((s.scheduledMs - s.arrivalMs) / 1000);
+    this.prefill.observe((s.firstTokenMs - s.scheduledMs) / 1000);
+    this.decode.observe(decodeSec);
+    this.inference.observe((s.endMs - s.scheduledMs) / 1000);
     this.promptHist.observe(s.promptTokens);
     this.generationHist.observe(s.generationTokens);
     this.maxTokensHist.observe(s.maxTokens);
-    if (s.generationTokens > 1) this.tpot.observe(s.decodeSec / (s.generationTokens - 1));
+    if (s.generationTokens > 1) this.tpot.observe(decodeSec / (s.generationTokens - 1));
   }
 
   /** Prometheus text of every registered series. */

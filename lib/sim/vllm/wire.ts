@@ -127,6 +127,17 @@ export function chatBody(id: string, created: number, model: string, text: strin
   });
 }
 
+/** vLLM's response id: `cmpl-<x-request-id>` or `chatcmpl-<x-request-id>`. */
+export function responseId(api: Api, requestId: string): string {
+  return `${api === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId}`;
+}
+
+/** The non-streaming body of either endpoint. */
+export function responseBody(api: Api, requestId: string, model: string, text: string, finishReason: string, usage: Usage): string {
+  const build = api === 'chat' ? chatBody : completionBody;
+  return build(responseId(api, requestId), Math.floor(Date.now() / 1000), model, text, finishReason, usage);
+}
+
 /** vLLM's error body: `{"error": {"message", "type", "param", "code"}}`. */
 export function errorBody(status: number, type: string, message: string, param: string | null = null): string {
   return JSON.stringify({ error: { message, type, param, code: status } });
