@@ -31,7 +31,7 @@ export interface RunnerOptions {
   requestIdPrefix: string;
   /** Keep each response's text for `onRecord` (to count its tokens). */
   keepText: boolean;
-  /** Receives each finished record, in completion order. Must not throw; if it does, the run stops with that error. */
+  /** Receives each finished record, in completion order, on the event-loop turn after it finished. Must not throw; if it does, the run stops with that error. */
   onRecord(record: RequestRecord, text: string): void;
   /** Aborting it stops sending and cancels requests in flight (they are recorded as `cancelled`). */
   signal?: AbortSignal;
@@ -60,6 +60,9 @@ export interface LoadOutcome {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
+/** Sampling interval of the event-loop delay histogram, ms. It records whole intervals, so this is subtracted. */
+const ELD_RESOLUTION_MS = 5;
+
 /** Failures that mean the endpoint cannot be reached at all. */
 const UNREACHABLE: ReadonlySet<ErrorClass> = new Set(['connect_refused', 'dns', 'tls', 'connect_timeout']);
 
@@ -73,7 +76,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const path = o.target.apiRoot + o.adapter.path;
   const bound = o.schedule.kind === 'closed' ? o.schedule.concurrency : o.schedule.maxInFlight;
   const unreachableAfter = o.unreachableAfter ?? Math.max(5, bound);
-  const eld = monitorEventLoopDelay({ resolution: 5 });
+  const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const clock = o.clock ?? readRunClock();
   const timeouts = o.timeouts ?? o.target.timeouts;
   let stopped: string | null = null;
@@ -90,6 +93,18 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     for (const ex of inFlight) ex.cancel(reason);
   };
   const onAbort = (): void => halt(`cancelled: ${abortReason(o.signal)}`);
+
+  let sinking = 0;
+  let sunk: (() => void) | null = null;
+  const sink = (r: RequestRecord, text: string): void => {
+    try {
+      o.onRecord(r, text);
+    } catch (err) {
+      sinkError ??= err;
+      halt('results could not be recorded');
+    }
+    if (--sinking === 0) sunk?.();
+  };
 
   /** Sends request i; `after` runs when it finished (deferred if it finished synchronously). */
   const send = (i: number, warmup: boolean, intended: number, after: (end: number) => void): void => {
@@ -113,16 +128,14 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
           if (r.sent < firstSend) firstSend = r.sent;
           if (r.sent > lastSend) lastSend = r.sent;
         }
-        try {
-          o.onRecord(r, text);
-        } catch (err) {
-          sinkError ??= err;
-          halt('results could not be recorded');
-        }
         unreachableRun = r.error && UNREACHABLE.has(r.error.class) ? unreachableRun + 1 : 0;
         if (unreachableRun >= unreachableAfter) halt(`target unreachable: ${unreachableRun} requests in a row failed (${r.error!.message})`);
         if (starting) setImmediate(after, r.end);
         else after(r.end);
+        // Recorded on the next turn of the event loop: the next request's write goes out first,
+        // so bookkeeping never delays a send.
+        sinking++;
+        setImmediate(sink, r, text);
       },
     });
     inFlight.add(ex);
@@ -186,6 +199,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     if (o.schedule.kind === 'closed') await closedLoop(o.warmup, o.requests, o.schedule.concurrency, false);
     else await openLoop(o.warmup, o.requests, o.schedule);
   } finally {
+    if (sinking > 0) await new Promise<void>((resolve) => (sunk = resolve));
     eld.disable();
     o.signal?.removeEventListener('abort', onAbort);
     await (stopped ? pool.destroy() : pool.close());
@@ -198,7 +212,11 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     stopped,
     sent,
     achievedSendRate: sent >= 2 && lastSend > firstSend ? ((sent - 1) * 1000) / (lastSend - firstSend) : null,
-    eventLoopDelayMs: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 },
+    eventLoopDelayMs: {
+      p50: delayMs(eld.count ? eld.percentile(50) : 0),
+      p99: delayMs(eld.count ? eld.percentile(99) : 0),
+      max: delayMs(eld.count ? eld.max : 0),
+    },
   };
 }
 
@@ -212,6 +230,11 @@ async function sleepUntil(due: number): Promise<void> {
   const d = due - performance.now();
   if (d > 1.5) await new Promise((r) => setTimeout(r, Math.floor(d - 1)));
   while (performance.now() < due) await immediate();
+}
+
+/** Event-loop delay from a histogram value (ns of a whole sampling interval). */
+function delayMs(intervalNs: number): number {
+  return Math.max(0, intervalNs / 1e6 - ELD_RESOLUTION_MS);
 }
 
 function abortReason(signal: AbortSignal | undefined): string {

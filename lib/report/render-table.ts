@@ -40,7 +40,7 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     style('bold', `${r.suite}/${r.scenario}`) + `  ${where}  model ${r.target.model}`,
     style(
       'dim',
-      `  ${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${r.workload.requests} requests + ${r.workload.warmupRequests} warm-up, cells: ${r.workload.data.cells.join(' | ')}`,
+      `  ${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${r.workload.requests} requests + ${r.workload.warmupRequests} warm-up, ${describeCells(r.workload.data.cells)}`,
     ),
     `  ${'metric'.padEnd(26)}${COLS.map((c) => c.padStart(10)).join('')}`,
   ];
@@ -73,4 +73,10 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     );
   }
   return lines.join('\n');
+}
+
+/** `prompt=50,max_tokens=100 | ...` for a few cells, a count and the range for many. */
+function describeCells(cells: readonly string[]): string {
+  if (cells.length <= 3) return cells.join(' | ');
+  return `${cells.length} cells (${cells[0]} .. ${cells.at(-1)})`;
 }

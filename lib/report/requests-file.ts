@@ -48,7 +48,7 @@ export class RequestsFile {
       chunk_tokens: r.chunkTokens,
       chunk_tokens_source: r.chunkTokensSource,
       status: r.status,
-      usage: r.usage,
+      usage: r.usage && { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, cached_tokens: r.usage.cachedTokens },
       tokenizer_output_tokens: r.tokenizerOutputTokens,
       output_chars: r.outputChars,
       finish_reason: r.finishReason,

@@ -1,5 +1,6 @@
 import { API_ADAPTERS } from '../apis/index.ts';
-import { createDataSource, type DataConfig } from '../data/index.ts';
+import type { Data } from '../config/schema/data.ts';
+import { createDataSource } from '../data/index.ts';
 import type { TimeoutsMs } from '../http/target.ts';
 import { createSchedule, type LoadConfig } from '../load/registry.ts';
 import { runLoad } from '../load/runner.ts';
@@ -9,7 +10,8 @@ import type { TestReport } from '../report/model.ts';
 import type { RequestsFile } from '../report/requests-file.ts';
 import { evaluateSlo } from '../slo/evaluate.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
-import { getTokenizer } from '../tokenizer/index.ts';
+import { sharedTokenCounter } from '../tokenizer/token-counter.ts';
+import type { TokenizerName } from '../tokenizer/tokenizer.ts';
 import type { OpenTarget } from './open-target.ts';
 import { assessValidity } from './validity.ts';
 
@@ -21,7 +23,7 @@ export interface ScenarioInput {
   num_requests: number;
   warmup_requests: number;
   load: LoadConfig;
-  data: DataConfig;
+  data: Data;
 }
 
 /** One scenario run of one test. */
@@ -62,13 +64,16 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const api = sc.api ?? target.defaultApi;
   const adapter = API_ADAPTERS[api];
   const notes: string[] = [];
-  const seed = (sc.data as { seed?: number }).seed ?? seedOf(`${input.seedSalt}/${input.suite}/${name}`);
+  const seed = sc.data.seed ?? seedOf(`${input.seedSalt}/${input.suite}/${name}`);
   const data = await createDataSource({ ...sc.data, seed }, { model: target.info.model, tokenizer: target.tokenizer });
   await data.prepare(sc.warmup_requests + sc.num_requests);
-  const tokenizer = await getTokenizer(data.tokenizer.name as 'qwen3' | 'words');
   // Count output text when the tokenizer is the model's own (to check the server's usage), or
   // when the server will not report usage (the count is then the only one, and flagged as such).
+  // Counting runs on a worker thread: tokenizing here would delay the chunk timestamps.
   const countOutput = data.tokenizer.exact || !target.caps.include_usage;
+  const counter = countOutput ? await sharedTokenCounter(data.tokenizer.name as TokenizerName) : null;
+  let pending = 0;
+  let drained: (() => void) | null = null;
   const clampTo = target.maxTokens;
   const clamped = new Set<number>();
 
@@ -101,12 +106,21 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       return { body, cell: p.cell, promptTokens: p.tokens, maxTokens };
     },
     onRecord(r, text) {
-      if (countOutput && text) r.tokenizerOutputTokens = tokenizer.count(text);
-      const m = all.add(r);
-      perCell.get(r.cell)?.add(r);
-      input.requests.append(name, clock, r, m);
+      const record = (): void => {
+        const m = all.add(r);
+        perCell.get(r.cell)?.add(r);
+        input.requests.append(name, clock, r, m);
+      };
+      if (!counter || !text) return record();
+      pending++;
+      void counter.count(text).then((n) => {
+        r.tokenizerOutputTokens = n;
+        record();
+        if (--pending === 0) drained?.();
+      });
     },
   });
+  if (pending > 0) await new Promise<void>((resolve) => (drained = resolve));
 
   for (const m of clamped) notes.push(`max_tokens ${m} clamped to the target's max_tokens ${clampTo}`);
   if (!data.tokenizer.exact) {

@@ -55,13 +55,13 @@ describe('data', () => {
     expect(DATA_TYPES).toEqual(['synthetic']);
   });
 
-  test('lengths are normalised to lists; seed defaults to 0', () => {
+  test('lengths are normalised to lists; seed is unset unless given (a fresh one per run)', () => {
     expect(DataSchema.parse({ type: 'synthetic', prompt_tokens: 512, max_tokens: [64, 128] })).toEqual({
       type: 'synthetic',
       prompt_tokens: [512],
       max_tokens: [64, 128],
-      seed: 0,
     });
+    expect(DataSchema.parse({ type: 'synthetic', prompt_tokens: 1, max_tokens: 1, seed: 7 })).toMatchObject({ seed: 7 });
   });
 
   test('lengths must be positive integers, lists non-empty', () => {

@@ -16,9 +16,9 @@ const synthetic = (tokenizer?: TokenizerOption): DataConfig => ({
 });
 
 describe('data source registry', () => {
-  it('has exactly the data types of the config schema, and accepts its parsed output', () => {
+  it('has exactly the data types of the config schema, and accepts its parsed output once the seed is chosen', () => {
     expect([...DATA_SOURCE_TYPES].sort()).toEqual([...DATA_TYPES].sort());
-    expectTypeOf<Data>().toExtend<DataConfig>();
+    expectTypeOf<Data & { seed: number }>().toExtend<DataConfig>();
   });
 
   it.each<[string, TokenizerOption | undefined, TokenizerOption | undefined, object]>([

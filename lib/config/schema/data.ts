@@ -37,8 +37,12 @@ export const SyntheticDataSchema = z
       .number()
       .int()
       .min(0)
-      .default(0)
-      .describe('Seed of the prompt generator (integer >= 0, default 0): the same seed gives the same prompts.'),
+      .optional()
+      .describe(
+        'Seed of the prompt generator (integer >= 0). Unset (the default): a new seed per run and scenario, so repeated runs never ' +
+          "send the same prompts and a server's prefix cache cannot make a later run look faster; the report records the seed used. " +
+          'Set it to send exactly the same prompts again.',
+      ),
     tokenizer: TokenizerOptionSchema.optional().describe(
       "Tokenizer that measures prompt lengths: auto, qwen3 or words (default: the target's tokenizer).",
     ),
