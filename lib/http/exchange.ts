@@ -21,6 +21,8 @@ export interface ExchangeOptions {
 }
 
 const MAX_ERROR_BODY = 2048;
+/** Margin of undici's own headers timeout over ours, so ours always fires first. */
+const BACKSTOP_MS = 1000;
 /** Response headers that say who served a request: request ids and anything naming a pod or backend. */
 const SERVED_BY = /^x-(request-id|inference-|.*(pod|server|instance|backend|upstream|endpoint))/;
 
@@ -62,7 +64,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
           method: 'POST',
           headers: this.opts.headers,
           body: this.opts.body,
-          headersTimeout: timeouts.firstToken,
+          // Our own timer enforces first_token_s (with a precise message); undici's is a backstop.
+          headersTimeout: timeouts.firstToken + BACKSTOP_MS,
           bodyTimeout: timeouts.idle,
         },
         this,
@@ -176,7 +179,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const elapsed = performance.now() - this.rec.sent!;
     this.abort(
       this.rec.firstChunk === null && firstToken < total && elapsed < total
-        ? { class: 'first_token_timeout', message: `no output within ${firstToken / 1000} s of sending` }
+        ? {
+            class: 'first_token_timeout',
+            message: `no ${this.rec.headers === null ? 'response' : 'output'} within ${firstToken / 1000} s of sending`,
+          }
         : { class: 'total_timeout', message: `request not finished within ${total / 1000} s` },
     );
   };

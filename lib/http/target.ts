@@ -65,7 +65,7 @@ export class HttpTarget {
       connections: null,
       pipelining: 1,
       connect: { timeout: this.timeouts.connect },
-      headersTimeout: this.timeouts.firstToken,
+      headersTimeout: this.timeouts.firstToken + 1000,
       bodyTimeout: this.timeouts.idle,
       keepAliveTimeout: 30_000,
     });

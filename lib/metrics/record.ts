@@ -88,8 +88,8 @@ export interface RequestFailure {
  * - `dns`: the host name does not resolve.
  * - `tls`: TLS handshake or certificate failure.
  * - `connect_timeout`: no connection within `timeouts.connect_s`.
- * - `headers_timeout`: connected, but no response headers within `timeouts.first_token_s`.
- * - `first_token_timeout`: no content within `timeouts.first_token_s` of sending.
+ * - `first_token_timeout`: no response, or no content, within `timeouts.first_token_s` of sending.
+ * - `headers_timeout`: undici's own backstop on response headers (1 s past `first_token_s`); should not occur.
  * - `idle_timeout`: the stream stalled longer than `timeouts.idle_s` between chunks.
  * - `total_timeout`: the whole request exceeded `timeouts.total_s`.
  * - `http_status`: the server answered with status >= 400.
