@@ -71,10 +71,10 @@ const UNREACHABLE: ReadonlySet<ErrorClass> = new Set(['connect_refused', 'dns', 
  * records, never exceptions; the only rejection is an `onRecord` that threw.
  */
 export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
-  const pool = o.target.createPool();
   const inFlight = new Set<Exchange>();
   const path = o.target.apiRoot + o.adapter.path;
   const bound = o.schedule.kind === 'closed' ? o.schedule.concurrency : o.schedule.maxInFlight;
+  const pool = o.target.createPool(bound);
   const unreachableAfter = o.unreachableAfter ?? Math.max(5, bound);
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const clock = o.clock ?? readRunClock();
