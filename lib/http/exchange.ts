@@ -35,6 +35,9 @@ const SERVED_BY = /^x-(request-id|inference-|.*(pod|server|instance|backend|upst
 export class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Receive time of the last body bytes, for the idle limit. */
+  private lastData = 0;
   private parser: SseParser | null = null;
   private body: Buffer[] | null = null;
   private bodyBytes = 0;
@@ -64,9 +67,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
           method: 'POST',
           headers: this.opts.headers,
           body: this.opts.body,
-          // Our own timer enforces first_token_s (with a precise message); undici's is a backstop.
+          // Our own timers enforce first_token_s and idle_s (precisely, with a clear message);
+          // undici's are backstops. Its body timer runs from the response headers, which vLLM
+          // sends before queueing and prefill, so it would cut a slow first token short of
+          // first_token_s; and it ticks in 0.5 s steps.
           headersTimeout: timeouts.firstToken + BACKSTOP_MS,
-          bodyTimeout: timeouts.idle,
+          bodyTimeout: Math.max(timeouts.firstToken, timeouts.idle) + BACKSTOP_MS,
         },
         this,
       );
@@ -97,11 +103,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     const type = String(headers['content-type'] ?? '');
     if (status < 400 && rec.stream && type.startsWith('text/event-stream')) this.parser = new SseParser(this.onEvent);
-    else this.body = [];
+    else {
+      this.body = [];
+      this.lastData = rec.headers;
+      this.armIdle(this.opts.timeouts.idle);
+    }
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.parser) return this.parser.push(chunk, performance.now());
+    const now = performance.now();
+    this.lastData = now;
+    if (this.parser) return this.parser.push(chunk, now);
     if (this.body && this.bodyBytes < (this.rec.status! >= 400 ? MAX_ERROR_BODY : Infinity)) {
       this.body.push(chunk);
       this.bodyBytes += chunk.length;
@@ -149,6 +161,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       if (rec.firstChunk === null) {
         rec.firstChunk = time;
         this.arm(this.opts.timeouts.total - (time - rec.sent!));
+        // Idle counts from the first output on: before it, first_token_s is the limit.
+        this.armIdle(this.opts.timeouts.idle);
       }
       rec.chunkTimes.push(time);
       rec.outputChars += f.text.length;
@@ -174,6 +188,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.timer = setTimeout(this.onTimeout, Math.max(0, ms));
   }
 
+  private armIdle(ms: number): void {
+    this.idleTimer = setTimeout(this.onIdle, Math.max(0, ms));
+  }
+
+  /** Checks the time since the last body bytes (cheaper than re-arming a timer per chunk). */
+  private readonly onIdle = (): void => {
+    const { idle } = this.opts.timeouts;
+    const quiet = performance.now() - this.lastData;
+    if (quiet < idle) return this.armIdle(idle - quiet);
+    this.abort({ class: 'idle_timeout', message: `no data for ${idle / 1000} s after ${this.rec.chunkTimes.length} content chunks` });
+  };
+
   private readonly onTimeout = (): void => {
     const { firstToken, total } = this.opts.timeouts;
     const elapsed = performance.now() - this.rec.sent!;
@@ -191,6 +217,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.finished) return;
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const rec = this.rec;
     rec.end = performance.now();
     rec.error = failure ?? this.outcome();
