@@ -24,7 +24,7 @@ export function collectReports(modules: ReadonlyArray<TestModule>): Map<string, 
       if (report) s.tests.push({ report, state: result.state });
       else if (result.state === 'failed') {
         const error = result.errors?.[0]?.message ?? 'failed';
-        s.failed.push({ name: test.fullName, state: result.state, error: error.split('\n')[0]! });
+        s.failed.push({ name: test.name, state: result.state, error: error.split('\n')[0]! });
       }
     }
   }
