@@ -56,7 +56,7 @@ export interface LoadOutcome {
   sent: number;
   /** Send rate achieved over the measured phase (requests/s), null with fewer than 2 sends. */
   achievedSendRate: number | null;
-  /** Event-loop delay of this process during the run, ms (from `monitorEventLoopDelay`). */
+  /** Event-loop delay of this process during the measured phase (warm-up excluded), ms (from `monitorEventLoopDelay`). */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
@@ -190,11 +190,13 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
 
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
-  eld.enable();
   let measuredStart = clock.perfMs;
   try {
     const warmupConcurrency = o.schedule.kind === 'closed' ? o.schedule.concurrency : 1;
     await closedLoop(0, o.warmup, warmupConcurrency, true);
+    // Only the measured phase: warm-up is there to absorb first-use stalls (compilation,
+    // connection setup), and the delay only matters for the chunk times that are measured.
+    eld.enable();
     measuredStart = performance.now();
     if (o.schedule.kind === 'closed') await closedLoop(o.warmup, o.requests, o.schedule.concurrency, false);
     else await openLoop(o.warmup, o.requests, o.schedule);
