@@ -15,7 +15,7 @@ export interface CpuUsage {
   wallMs: number;
   /** This process, all threads, user + system (`process.cpuUsage()`). */
   clientCpuMs: number;
-  /** The simulator child, user + system (/proc/<pid>/stat; 10 ms resolution). */
+  /** The simulator child, user + system (/proc/<pid>/stat; 10 ms resolution); null without one. */
   simCpuMs: number | null;
   /** Every other process on the machine, including the kernel's own work (/proc/stat busy time minus the two above). */
   otherCpuMs: number | null;
@@ -73,20 +73,20 @@ function mainThreadWaitMs(): number | null {
 }
 
 /**
- * Starts measuring; the returned function ends the interval and reports it. Reading costs a few
- * file reads at each end, nothing in between.
+ * Starts measuring this process and the simulator `simPid` (null: none); the returned function
+ * ends the interval and reports it. Reading costs a few file reads at each end, nothing between.
  */
-export function startCpuMeter(simPid: number): () => CpuUsage {
+export function startCpuMeter(simPid: number | null): () => CpuUsage {
   const wall0 = performance.now();
   const client0 = process.cpuUsage();
-  const sim0 = processCpuMs(simPid);
+  const sim0 = simPid === null ? 0 : processCpuMs(simPid);
   const machine0 = machineCpuMs();
   const wait0 = mainThreadWaitMs();
   return () => {
     const wallMs = performance.now() - wall0;
     const c = process.cpuUsage(client0);
     const clientCpuMs = (c.user + c.system) / 1000;
-    const sim1 = processCpuMs(simPid);
+    const sim1 = simPid === null ? 0 : processCpuMs(simPid);
     const machine1 = machineCpuMs();
     const wait1 = mainThreadWaitMs();
     const simCpuMs = sim0 !== null && sim1 !== null ? sim1 - sim0 : null;
@@ -94,7 +94,7 @@ export function startCpuMeter(simPid: number): () => CpuUsage {
     return {
       wallMs,
       clientCpuMs,
-      simCpuMs,
+      simCpuMs: simPid === null ? null : simCpuMs,
       otherCpuMs: busy !== null && simCpuMs !== null ? Math.max(0, busy - clientCpuMs - simCpuMs) : null,
       stealMs: machine0 && machine1 ? machine1.steal - machine0.steal : null,
       clientRunQueueMs: wait0 !== null && wait1 !== null ? wait1 - wait0 : null,
