@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import type { MicroResult } from './micro.ts';
+import type { CpuShare, LagResult, SseResult } from './scenarios.ts';
+
+/** Where and when the benchmark ran: numbers from a busy 2-core VM are not numbers from a quiet workstation. */
+export interface BenchMeta {
+  /** Wall time of the start, ISO 8601 UTC (for humans; no latency is computed from it). */
+  startedAt: string;
+  node: string;
+  cpus: number;
+  cpuModel: string;
+  /** 1-minute load average at the start and at the end. */
+  loadAvg: { start: number; end: number };
+  /** `git rev-parse --short HEAD`, with `-dirty` when the tree has changes; null outside git. */
+  commit: string | null;
+  /** Whole benchmark, s. */
+  durationS: number;
+}
+
+/** A target from the issue and whether this run met it. */
+export interface TargetResult {
+  name: string;
+  limit: string;
+  value: number | null;
+  unit: string;
+  pass: boolean;
+}
+
+/** Everything `npm run bench` measured; written to `bench/results/latest.json`. */
+export interface BenchReport {
+  meta: BenchMeta;
+  sse: SseResult[];
+  lag: LagResult[];
+  micro: MicroResult[];
+  targets: TargetResult[];
+}
+
+/** The issue's targets: >= 50,000 SSE events/s parsed by one client, schedule lag p99 < 2 ms at 500 requests/s. */
+export function evaluateTargets(sse: SseResult[], lag: LagResult[]): TargetResult[] {
+  const best = sse.length ? Math.max(...sse.map((s) => s.eventsPerS)) : null;
+  const at500 = lag.find((l) => l.kind === 'http' && l.offeredRate === 500)?.lagP99Ms ?? null;
+  return [
+    { name: 'SSE events/s received and parsed by one client', limit: '>= 50,000', value: best, unit: 'events/s', pass: best !== null && best >= 50_000 },
+    { name: 'schedule lag p99 at 500 requests/s', limit: '< 2 ms', value: at500, unit: 'ms', pass: at500 !== null && at500 < 2 },
+  ];
+}
+
+/** Reads the machine context at the start of a run; finish it with `finishMeta`. */
+export function startMeta(): BenchMeta {
+  return {
+    startedAt: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    loadAvg: { start: loadavg()[0]!, end: NaN },
+    commit: gitCommit(),
+    durationS: NaN,
+  };
+}
+
+/** Fills the end-of-run fields of `meta`. */
+export function finishMeta(meta: BenchMeta, startedPerfMs: number): void {
+  meta.loadAvg.end = loadavg()[0]!;
+  meta.durationS = (performance.now() - startedPerfMs) / 1000;
+}
+
+function gitCommit(): string | null {
+  try {
+    const opts = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'] };
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], opts).trim() !== '';
+    return dirty ? `${sha}-dirty` : sha;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the report as JSON, creating the folder. */
+export function writeReport(report: BenchReport, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+const int = (n: number | null): string => (n === null || !Number.isFinite(n) ? '-' : Math.round(n).toLocaleString('en-US'));
+const fix = (n: number | null, d: number): string => (n === null || !Number.isFinite(n) ? '-' : n.toFixed(d));
+const pct = (n: number | null): string => (n === null ? '-' : `${Math.round(n)}%`);
+
+/** CPU columns: client / simulator / rest of the machine in % of one core, and the client's run-queue wait. */
+function cpuCells(c: CpuShare): string[] {
+  return [`${pct(c.clientPct)} / ${pct(c.simPct)} / ${pct(c.otherPct)}`, fix(c.clientRunQueueMsPerS, 0)];
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+/** The report as the compact text tables `npm run bench` prints. */
+export function renderReport(r: BenchReport): string {
+  const m = r.meta;
+  const stream = r.micro.find((x) => x.stream)?.stream;
+  const out: string[] = [];
+  out.push(
+    `vitest-llm-d client benchmark: node ${m.node}, ${m.cpus} CPUs (${m.cpuModel}), commit ${m.commit ?? '-'}, ` +
+      `load avg ${fix(m.loadAvg.start, 2)} -> ${fix(m.loadAvg.end, 2)}, ${fix(m.durationS, 0)} s`,
+    'Simulator in its own process. CPU = client / simulator / everything else, % of one core; ' +
+      'runq = ms per s the client main thread waited for a CPU.',
+    '',
+    'SSE throughput (closed loop, /v1/completions stream, continuous usage; events = content chunks)',
+  );
+  out.push(
+    table(
+      ['run', 'streams', 'tokens', 'ITL ms', 'offered ev/s', 'req/s', 'events/s', 'CPU µs/event', 'ELD p99 ms', 'RSS MB', 'failed', 'CPU', 'runq'],
+      r.sse.map((s) => [
+        s.name, String(s.concurrency), int(s.maxTokens), fix(s.itlMs, 1), int(s.offeredEventsPerS), fix(s.requestsPerS, 1),
+        int(s.eventsPerS), fix(s.cpuUsPerEvent, 2), fix(s.eventLoopDelayP99Ms, 1), `${int(s.startRssMb)}->${int(s.peakRssMb)}`,
+        String(s.failed), ...cpuCells(s.cpu),
+      ]),
+    ),
+    '',
+    'Schedule lag (open loop, constant rate, 10 output tokens/request; lag = sent - intended)',
+  );
+  out.push(
+    table(
+      ['run', 'offered req/s', 'sent req/s', 'requests', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'in flight max', 'ELD p99 ms', 'failed', 'CPU', 'runq'],
+      r.lag.map((l) => [
+        l.kind, int(l.offeredRate), fix(l.achievedSendRate, 1), int(l.requests), fix(l.lagP50Ms, 3), fix(l.lagP99Ms, 3), fix(l.lagMaxMs, 2),
+        String(l.peakInFlight), fix(l.eventLoopDelayP99Ms, 2), String(l.failed), ...cpuCells(l.cpu),
+      ]),
+    ),
+    '',
+    `Microbenchmarks (tinybench; one op = one vLLM completions stream of ${int(stream?.events ?? null)} events, ` +
+      `${int(stream?.bytes ?? null)} bytes, or one summarize() call)`,
+  );
+  out.push(
+    table(
+      ['task', 'ms/op', '± %', 'MB/s', 'events/s'],
+      r.micro.map((x) => [x.name, fix(x.msPerOp, 3), fix(x.rmePct, 1), int(x.mbPerS), int(x.eventsPerS)]),
+    ),
+    '',
+    'Targets',
+  );
+  out.push(
+    table(
+      ['target', 'limit', 'measured', 'result'],
+      r.targets.map((t) => [t.name, t.limit, `${t.unit === 'ms' ? fix(t.value, 3) : int(t.value)} ${t.unit}`, t.pass ? 'PASS' : 'FAIL']),
+    ),
+  );
+  return out.join('\n');
+}
