@@ -87,10 +87,13 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   let lastSend = -Infinity;
   let end = clock.perfMs;
 
+  /** Ends the open loop's wait for its next send time (set while it waits). */
+  const pacer: Pacer = { wake: null };
   const halt = (reason: string): void => {
     if (stopped) return;
     stopped = reason;
     for (const ex of inFlight) ex.cancel(reason);
+    pacer.wake?.();
   };
   const onAbort = (): void => halt(`cancelled: ${abortReason(o.signal)}`);
 
@@ -179,7 +182,8 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       const next = offsets.next();
       if (next.done) break;
       const due = t0 + next.value;
-      await sleepUntil(due);
+      await sleepUntil(due, pacer);
+      if (stopped) break;
       while (active >= schedule.maxInFlight && !stopped) await new Promise<void>((r) => (wake = r));
       if (stopped) break;
       active++;
@@ -222,15 +226,30 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   };
 }
 
+/** Lets a run that stops end the pacer's wait at once, rather than at the next send time. */
+interface Pacer {
+  wake: (() => void) | null;
+}
+
 /**
  * Waits until `due` (`performance.now()` ms) without waking early: a timer for all but the last
  * millisecond (timers have 1 ms granularity), then yields to the event loop until the time has
  * come, so I/O keeps being served while waiting and the send is late by microseconds, not by
- * the timer's rounding.
+ * the timer's rounding. `pacer.wake()` ends the wait early (the run stopped).
  */
-async function sleepUntil(due: number): Promise<void> {
+async function sleepUntil(due: number, pacer: Pacer): Promise<void> {
   const d = due - performance.now();
-  if (d > 1.5) await new Promise((r) => setTimeout(r, Math.floor(d - 1)));
+  if (d > 1.5) {
+    const woken = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(resolve, Math.floor(d - 1), false);
+      pacer.wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    pacer.wake = null;
+    if (woken) return;
+  }
   while (performance.now() < due) await immediate();
 }
 
