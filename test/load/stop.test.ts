@@ -87,6 +87,25 @@ describe('cancellation', () => {
       expect([null, 'cancelled']).toContain(r.error?.class ?? null);
     }
   });
+  test('a low-rate open loop resolves at once when cancelled, not at its next send time', async () => {
+    const ac = new AbortController();
+    let abortedAt = 0;
+    // 1 request/s: after request 0, the pacer waits ~1 s for request 1.
+    const { records, outcome } = await drive({
+      url: sim.url,
+      requests: 5,
+      maxTokens: 4,
+      schedule: { kind: 'open', offeredRate: 1, maxInFlight: 10, description: '', offsets: function* () { for (let i = 0; ; i++) yield i * 1000; } },
+      signal: ac.signal,
+      onRecord: () => {
+        abortedAt = performance.now();
+        ac.abort('test timeout');
+      },
+    });
+    expect(performance.now() - abortedAt).toBeLessThan(100);
+    expect(records).toHaveLength(1);
+    expect(outcome.stopped).toBe('cancelled: test timeout');
+  });
 });
 
 describe('unreachable target', () => {
