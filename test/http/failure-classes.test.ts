@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { failureKey, type RequestRecord } from '../../lib/metrics/record.ts';
 import { type SimServer, startSimServer } from '../../lib/sim/vllm/server.ts';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { closedPort, driveOne, httpServer, silentServer } from './drive.ts';
 
 /**
@@ -67,6 +69,50 @@ describe('connection failures', () => {
       expect(r.elapsedMs).toBeLessThan(1200);
     } finally {
       await silent.close();
+    }
+  });
+});
+
+/** A raw TCP server that reads the request, then does `answer` with the socket. */
+async function rawServer(answer: (socket: Socket) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('data', () => answer(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('broken connections', () => {
+  test('connect_reset: the server closes the connection before any response', async () => {
+    const srv = await rawServer((s) => s.destroy());
+    try {
+      const r = await one({ url: srv.url });
+      expectFailure(r, 'connect_reset', /other side closed|ECONNRESET|socket/i);
+      expect(r.sent).not.toBeNull();
+      expect(r).toMatchObject({ headers: null, status: null });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('other: an answer that is not HTTP, with the parser message', async () => {
+    const srv = await rawServer((s) => s.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
+    try {
+      const r = await one({ url: srv.url });
+      expectFailure(r, 'other', /^Response does not match the HTTP\/1\.1 protocol/);
+      expect(r.headers).toBeNull();
+    } finally {
+      await srv.close();
     }
   });
 });
