@@ -29,10 +29,19 @@ interface Line {
   chunk_tokens: number[] | null;
   chunk_tokens_source: string | null;
   status: number;
-  usage: { prompt_tokens: number; completion_tokens: number; cached_tokens: number | null };
+  usage: { prompt_tokens: number; completion_tokens: number; cached_tokens: number | null } | null;
+  tokenizer_output_tokens: number | null;
   served_by: Record<string, string>;
   error: unknown;
-  metrics: { ttft_ms: number; tpot_ms: number; e2e_ms: number; schedule_lag_ms: number; output_tokens: number; input_tokens: number } | null;
+  metrics: {
+    ttft_ms: number;
+    tpot_ms: number;
+    e2e_ms: number;
+    schedule_lag_ms: number;
+    output_tokens: number;
+    output_tokens_source: string;
+    input_tokens: number;
+  } | null;
 }
 
 const SCENARIO: ScenarioInput = {
@@ -70,12 +79,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(name: string, seedSalt: string, scenario: ScenarioInput = SCENARIO): Promise<TestReport> {
+function run(name: string, seedSalt: string, scenario: ScenarioInput = SCENARIO, over: Partial<OpenTarget> = {}): Promise<TestReport> {
   return runScenario({
     suite: 'unit',
     name,
     scenario,
-    target,
+    target: { ...target, ...over },
     slo: resolveScenarioSlo(undefined, {}, 'test.yaml'),
     timeouts: TIMEOUTS,
     runDir: dir,
@@ -116,9 +125,9 @@ describe('runScenario', () => {
       expect(l.metrics === null).toBe(l.warmup);
       expect(l.cell).toBe(CELLS[l.seq % 4]);
       expect(l.max_tokens).toBe(l.cell.endsWith('=4') ? 4 : 8);
-      expect(l.usage.completion_tokens).toBe(l.max_tokens);
+      expect(l.usage!.completion_tokens).toBe(l.max_tokens);
       // The client and the simulator count the prompt with the same words tokenizer.
-      expect(l.usage.prompt_tokens).toBe(l.prompt_tokens);
+      expect(l.usage!.prompt_tokens).toBe(l.prompt_tokens);
       expect(l.chunk_ms).toHaveLength(l.max_tokens);
       expect(l.chunk_tokens).toEqual(new Array(l.max_tokens).fill(1));
       expect(l.chunk_tokens_source).toBe('server');
@@ -191,7 +200,7 @@ describe('prompt seeds', () => {
     expect(again.workload.data.seed).toBe(a.workload.data.seed);
     // Lines in append order: run a, run b, run a again. 32-token prompts have one cacheable block.
     const [la, lb, lagain] = [0, 1, 2].map((k) => linesOf('unseeded').slice(14 * k, 14 * (k + 1)));
-    const cached = (ls: Line[]): number[] => ls.filter((l) => l.prompt_tokens === 32).map((l) => l.usage.cached_tokens!);
+    const cached = (ls: Line[]): number[] => ls.filter((l) => l.prompt_tokens === 32).map((l) => l.usage!.cached_tokens!);
     expect(cached(la!)).toEqual(new Array(6).fill(0));
     expect(cached(lb!)).toEqual(new Array(6).fill(0));
     expect(cached(lagain!)).toEqual(new Array(6).fill(16));
@@ -204,10 +213,44 @@ describe('prompt seeds', () => {
     expect(first.workload.data.seed).toBe(7);
     expect(second.workload.data.seed).toBe(7);
     // 48-token prompts: the first two 16-token blocks are cacheable.
-    expect(linesOf('seeded-2').every((l) => l.usage.cached_tokens === 32)).toBe(true);
+    expect(linesOf('seeded-2').every((l) => l.usage!.cached_tokens === 32)).toBe(true);
     const fresh: ScenarioInput = { ...SCENARIO, data: { ...SCENARIO.data, prompt_tokens: [48] } };
     await run('fresh-1', 'run-c', fresh);
     await run('fresh-2', 'run-d', fresh);
-    expect(linesOf('fresh-2').every((l) => l.usage.cached_tokens === 0)).toBe(true);
+    expect(linesOf('fresh-2').every((l) => l.usage!.cached_tokens === 0)).toBe(true);
+  });
+});
+
+describe('target adjustments', () => {
+  test("max_tokens above the target's limit is clamped, and the report says so", async () => {
+    const report = await run('clamped', 'salt', SCENARIO, { maxTokens: 6 });
+    const lines = linesOf('clamped');
+    expect(lines.map((l) => l.max_tokens).sort()).toEqual([...new Array(7).fill(4), ...new Array(7).fill(6)]);
+    for (const l of lines) {
+      expect(l.usage!.completion_tokens).toBe(l.max_tokens);
+      expect(l.max_tokens).toBe(l.cell.endsWith('max_tokens=8') ? 6 : 4);
+    }
+    expect(report.workload.notes).toContain("max_tokens 8 clamped to the target's max_tokens 6");
+  });
+
+  test('a server without usage: output tokens counted by the tokenizer (on its worker thread)', async () => {
+    const report = await run('no-usage', 'salt', SCENARIO, { caps: { ...target.caps, include_usage: false } });
+    const lines = linesOf('no-usage');
+    expect(lines).toHaveLength(14);
+    for (const l of lines) {
+      expect(l.usage).toBeNull();
+      // The simulator emits one words-tokenizer token per output token: the count is exact.
+      expect(l.tokenizer_output_tokens).toBe(l.max_tokens);
+      expect(l.chunk_tokens).toBeNull();
+      if (l.metrics) {
+        expect(l.metrics).toMatchObject({ output_tokens: l.max_tokens, output_tokens_source: 'tokenizer', input_tokens: l.prompt_tokens });
+        expect(l.metrics.tpot_ms).toBeCloseTo((l.end_ms - l.first_chunk_ms) / (l.max_tokens - 1), 2);
+      }
+    }
+    expect(report.stats.tokens.outputSource).toEqual({ server: 0, tokenizer: 12, unknown: 0 });
+    expect(report.stats.tokens.inputSource).toEqual({ server: 0, tokenizer: 12 });
+    expect(report.stats.tokens.chunkSource).toEqual({ server: 0, inferred: 0, unknown: 12 });
+    expect(report.stats.tokens.mismatches).toBe(0);
+    expect(report.stats.latency.tpot.count).toBe(12);
   });
 });
