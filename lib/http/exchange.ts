@@ -139,15 +139,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
     try {
       json = JSON.parse(data);
     } catch {
-      return this.abort({ class: 'malformed_event', message: `event ${this.events} is not JSON: ${clip(data, 120)}` });
+      return this.abort({ class: 'malformed_event', message: `event ${this.events} is not JSON: ${this.clip(data, 120)}` });
     }
     const f = this.fields;
     if (!this.opts.adapter.read(json, f, false)) {
       const serverError = errorMessageOf(json);
       return this.abort(
         serverError
-          ? { class: 'stream_error', message: `error event from server: ${serverError}` }
-          : { class: 'malformed_event', message: `event ${this.events} is not a ${this.opts.adapter.type} chunk: ${clip(data, 120)}` },
+          ? { class: 'stream_error', message: `error event from server: ${this.clip(serverError, 200)}` }
+          : { class: 'malformed_event', message: `event ${this.events} is not a ${this.opts.adapter.type} chunk: ${this.clip(data, 120)}` },
       );
     }
     const rec = this.rec;
@@ -186,6 +186,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(this.onTimeout, Math.max(0, ms));
+  }
+
+  /** Server text for a message: one line, at most `n` characters, and without the API key should the server quote it. */
+  private clip(text: string, n: number): string {
+    const key = this.opts.headers.authorization?.replace(/^Bearer /, '');
+    return clip(key ? text.split(key).join('[redacted]') : text, n);
   }
 
   private armIdle(ms: number): void {
@@ -230,7 +236,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const rec = this.rec;
     if (rec.status !== null && rec.status >= 400) {
       const raw = Buffer.concat(this.body ?? []).toString('utf8');
-      return { class: 'http_status', message: `HTTP ${rec.status}: ${clip(errorMessageOf(tryJson(raw)) ?? raw, 200)}` };
+      return { class: 'http_status', message: `HTTP ${rec.status}: ${this.clip(errorMessageOf(tryJson(raw)) ?? raw, 200)}` };
     }
     if (this.parser) {
       const partial = this.parser.end();
@@ -244,7 +250,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       const raw = Buffer.concat(this.body).toString('utf8');
       const json = tryJson(raw);
       if (json === undefined || !this.opts.adapter.read(json, this.fields, true)) {
-        return { class: 'malformed_event', message: `response body is not a ${this.opts.adapter.type} response: ${clip(raw, 120)}` };
+        return { class: 'malformed_event', message: `response body is not a ${this.opts.adapter.type} response: ${this.clip(raw, 120)}` };
       }
       rec.usage = this.fields.usage;
       rec.finishReason = this.fields.finishReason;
