@@ -220,11 +220,11 @@ describe('broken streams', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': String(req.headers['x-request-id']) });
       res.write(chunk(' hello'));
       res.write(chunk(' world'));
-      res.end(`data: {"error":{"message":"CUDA out of memory","type":"InternalServerError","code":500}}\n\ndata: [DONE]\n\n`);
+      res.end(`data: {"error":{"message":"CUDA out of memory.\\nTried to allocate 2.00 GiB","type":"InternalServerError","code":500}}\n\ndata: [DONE]\n\n`);
     });
     try {
       const r = await one({ url: srv.url });
-      expectFailure(r, 'stream_error', /^error event from server: CUDA out of memory$/);
+      expectFailure(r, 'stream_error', /^error event from server: CUDA out of memory\. Tried to allocate 2\.00 GiB$/);
       expect(r.status).toBe(200);
       expect(r.chunkTimes).toHaveLength(2);
     } finally {
@@ -247,6 +247,29 @@ describe('broken streams', () => {
       expect(r.status).toBe(200);
       expect(r.finishReason).toBe('stop');
       expect(r.usage?.completionTokens).toBe(0);
+    }
+  });
+});
+
+describe('a server that echoes the key', () => {
+  // Some gateways quote the key they rejected; the record must not carry it to requests.jsonl.
+  test.each([
+    ['in an HTTP 401 body', 401, (key: string) => JSON.stringify({ error: { message: `Invalid API key: ${key}` } })],
+    ['in an in-stream error event', 200, (key: string) => `data: ${JSON.stringify({ error: { message: `token ${key} expired` } })}\n\n`],
+  ])('%s', async (_name, status, body) => {
+    const srv = await httpServer((req, res) => {
+      req.resume();
+      const key = String(req.headers.authorization).replace(/^Bearer /, '');
+      res.writeHead(status, { 'content-type': status === 200 ? 'text/event-stream' : 'application/json' });
+      res.end(body(key));
+    });
+    try {
+      const r = await one({ url: srv.url });
+      expect(r.error!.class).toBe(status === 200 ? 'stream_error' : 'http_status');
+      expect(r.error!.message).not.toContain(KEY);
+      expect(r.error!.message).toMatch(status === 200 ? /^error event from server: token \S+ expired$/ : /^HTTP 401: Invalid API key: \S+$/);
+    } finally {
+      await srv.close();
     }
   });
 });
