@@ -37,6 +37,8 @@ export interface HarnessResult {
   contentChunks: number;
   /** Schedule lag (sent - intended) of every measured request that was sent, ms. */
   lagMs: number[];
+  /** E2E latency (end - sent) of every measured request that was sent, ms: how fast the simulator answered. */
+  e2eMs: number[];
   /** Most measured requests in flight at once (between `sent` and `end`). */
   peakInFlight: number;
   /** Measured phase, from its start to the last response's end, ms. */
@@ -94,6 +96,7 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
   const spec = { body, cell: `max_tokens=${run.maxTokens}`, promptTokens: 12, maxTokens: run.maxTokens };
   const errors: Record<string, number> = {};
   const lagMs: number[] = [];
+  const e2eMs: number[] = [];
   const spans: number[] = [];
   let ok = 0;
   let contentChunks = 0;
@@ -119,6 +122,7 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
         contentChunks += r.chunkTimes.length;
         if (r.sent !== null) {
           lagMs.push(r.sent - r.intended);
+          e2eMs.push(r.end - r.sent);
           spans.push(r.sent, r.end);
         }
         // The last measured record ends the interval (closing the pool is not the client's work).
@@ -129,7 +133,7 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
     if (!meter.cpu) throw new Error('bench: no measured request was sent');
     const windowMs = outcome.end - outcome.measuredStart;
     return {
-      outcome, ok, errors, contentChunks, lagMs, peakInFlight: peakOverlap(spans), windowMs, cpu: meter.cpu,
+      outcome, ok, errors, contentChunks, lagMs, e2eMs, peakInFlight: peakOverlap(spans), windowMs, cpu: meter.cpu,
       startRssMb: startRss / 2 ** 20, peakRssMb: Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20,
     };
   } finally {

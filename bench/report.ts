@@ -36,6 +36,26 @@ export interface BenchReport {
   lag: LagResult[];
   micro: MicroResult[];
   targets: TargetResult[];
+  /** Runs during which other processes took a real share of the CPU (see `machineNotes`). */
+  notes: string[];
+}
+
+/** Share of one core other processes may use during a run before its numbers get a warning. */
+const BUSY_OTHER_PCT = 25;
+
+/**
+ * Warnings for runs measured on a busy machine: other processes (or the hypervisor) took more
+ * than a quarter of a core, so lag and throughput there are not the client's alone.
+ */
+export function machineNotes(sse: SseResult[], lag: LagResult[]): string[] {
+  const runs: [string, CpuShare][] = [
+    ...sse.map((s): [string, CpuShare] => [`SSE ${s.name}`, s.cpu]),
+    ...lag.map((l): [string, CpuShare] => [`lag ${l.kind} ${l.offeredRate}/s`, l.cpu]),
+  ];
+  const busy = runs.filter(([, c]) => (c.otherPct ?? 0) + (c.stealPct ?? 0) > BUSY_OTHER_PCT);
+  if (busy.length === 0) return [];
+  const list = busy.map(([name, c]) => `${name} (${Math.round((c.otherPct ?? 0) + (c.stealPct ?? 0))}%)`).join(', ');
+  return [`busy machine: other processes used more than ${BUSY_OTHER_PCT}% of a core during ${list}; rerun those on a quiet machine before quoting them`];
 }
 
 /** The issue's targets: >= 50,000 SSE events/s parsed by one client, schedule lag p99 < 2 ms at 500 requests/s. */
@@ -126,10 +146,10 @@ export function renderReport(r: BenchReport): string {
   );
   out.push(
     table(
-      ['run', 'offered req/s', 'sent req/s', 'requests', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'in flight max', 'ELD p99 ms', 'failed', 'CPU', 'runq'],
+      ['run', 'offered req/s', 'sent req/s', 'requests', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'E2E p99 ms', 'in flight max', 'ELD p99 ms', 'failed', 'CPU', 'runq'],
       r.lag.map((l) => [
         l.kind, int(l.offeredRate), fix(l.achievedSendRate, 1), int(l.requests), fix(l.lagP50Ms, 3), fix(l.lagP99Ms, 3), fix(l.lagMaxMs, 2),
-        String(l.peakInFlight), fix(l.eventLoopDelayP99Ms, 2), String(l.failed), ...cpuCells(l.cpu),
+        fix(l.e2eP99Ms, 1), l.kind === 'http' ? String(l.peakInFlight) : '-', fix(l.eventLoopDelayP99Ms, 2), String(l.failed), ...cpuCells(l.cpu),
       ]),
     ),
     '',
@@ -150,5 +170,6 @@ export function renderReport(r: BenchReport): string {
       r.targets.map((t) => [t.name, t.limit, `${t.unit === 'ms' ? fix(t.value, 3) : int(t.value)} ${t.unit}`, t.pass ? 'PASS' : 'FAIL']),
     ),
   );
+  for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }

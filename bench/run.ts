@@ -15,7 +15,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { runMicro } from './micro.ts';
-import { evaluateTargets, finishMeta, renderReport, startMeta, writeReport, type BenchReport } from './report.ts';
+import { evaluateTargets, finishMeta, machineNotes, renderReport, startMeta, writeReport, type BenchReport } from './report.ts';
 import { benchPacingFloor, benchScheduleLag, benchSseThroughput, type LagConfig, type SseConfig } from './scenarios.ts';
 import { stopSimulators } from './load-harness.ts';
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   step('microbenchmarks');
   const micro = await runMicro(quick ? 300 : 1500);
   finishMeta(meta, t0);
-  const report: BenchReport = { meta, sse, lag, micro, targets: evaluateTargets(sse, lag) };
+  const report: BenchReport = { meta, sse, lag, micro, targets: evaluateTargets(sse, lag), notes: machineNotes(sse, lag) };
   process.stdout.write(`\n${renderReport(report)}\n`);
   writeReport(report, RESULTS);
   process.stdout.write(`\nwrote ${RESULTS}\n`);

@@ -52,6 +52,8 @@ export interface LagResult {
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /** E2E latency p99 (end - sent), ms: when it grows, the simulator (or the client's reading) fell behind. */
+  e2eP99Ms: number;
   peakInFlight: number;
   eventLoopDelayP99Ms: number;
   cpu: CpuShare;
@@ -131,6 +133,7 @@ export async function benchScheduleLag(configs: readonly LagConfig[]): Promise<L
         lagP50Ms: lag.percentiles.p50 ?? NaN,
         lagP99Ms: lag.percentiles.p99 ?? NaN,
         lagMaxMs: lag.max ?? NaN,
+        e2eP99Ms: summarize(r.e2eMs, [99]).percentiles.p99 ?? NaN,
         peakInFlight: r.peakInFlight,
         eventLoopDelayP99Ms: r.outcome.eventLoopDelayMs.p99,
         cpu: share(r.cpu),
@@ -169,7 +172,7 @@ export async function benchPacingFloor(rate: number, seconds: number): Promise<L
   const s = summarize(lag, [50, 99]);
   return {
     kind: 'pacing only', offeredRate: rate, achievedSendRate: ((n - 1) * 1000) / (last - first), requests: n, failed: 0,
-    lagP50Ms: s.percentiles.p50 ?? NaN, lagP99Ms: s.percentiles.p99 ?? NaN, lagMaxMs: s.max ?? NaN,
+    lagP50Ms: s.percentiles.p50 ?? NaN, lagP99Ms: s.percentiles.p99 ?? NaN, lagMaxMs: s.max ?? NaN, e2eP99Ms: NaN,
     peakInFlight: 0, eventLoopDelayP99Ms: NaN, cpu,
   };
 }
