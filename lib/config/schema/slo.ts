@@ -6,19 +6,11 @@
  * and passes when that statistic of that metric is at most the value.
  */
 import { z } from 'zod';
+import { LATENCY_METRICS } from '../../metrics/aggregate.ts';
 import { closestName } from '../closest-name.ts';
 
-/** Metrics a limit can name (definitions in the metric dictionary, `lib/metrics`). */
-export const LIMIT_METRICS = [
-  'ttft',
-  'ttft_from_intended',
-  'tpot',
-  'itl',
-  'e2e',
-  'e2e_from_intended',
-  'ntpot',
-  'schedule_lag',
-] as const;
+/** Metrics a limit can name: the latency metrics of the dictionary (`lib/metrics`). */
+export const LIMIT_METRICS = LATENCY_METRICS;
 /** Statistics a limit can name; `p99_9` is the 99.9th percentile. */
 export const LIMIT_STATS = ['mean', 'p50', 'p90', 'p95', 'p99', 'p99_9', 'max'] as const;
 /** Units a limit can be written in. */

@@ -1,22 +1,11 @@
+import type { SimProfile } from './options.ts';
 import type { Rng } from './rng.ts';
 
-/** The latency options the model reads (a subset of the resolved simulator options). */
-export interface LatencyParams {
-  /** Fixed prefill cost, ms. */
-  prefill_overhead_ms: number;
-  /** Prefill cost per uncached prompt token, ms. */
-  prefill_per_token_ms: number;
-  /** Mean decode step, ms. */
-  itl_ms: number;
-  /** Standard deviation of the prefill time, ms. */
-  ttft_std_ms: number;
-  /** Standard deviation of a decode step, ms. */
-  itl_std_ms: number;
-  /** Multiplier at a full batch. */
-  load_factor: number;
-  /** Running slots. */
-  max_num_seqs: number;
-  /** Multiplier on every modeled duration. */
+/**
+ * The latency options the model reads: a profile's fields (each documented in `options.ts`)
+ * plus the time scale applied to every modeled duration.
+ */
+export interface LatencyParams extends SimProfile {
   time_scale: number;
 }
 
