@@ -147,7 +147,7 @@ describe('timeouts', () => {
 
   test('idle_timeout: the stream stalls after 2 content chunks', async () => {
     const r = await one({ url: sim.url, headers: { 'x-sim-fault': 'stall:2' }, timeouts: { idle: 150 } });
-    expectFailure(r, 'idle_timeout', /0\.15 s/);
+    expectFailure(r, 'idle_timeout', /^no data for 0\.15 s after 2 content chunks$/);
     expect(r.status).toBe(200);
     expect(r.chunkTimes).toHaveLength(2);
     const silence = r.end - r.chunkTimes[1]!;
@@ -234,10 +234,18 @@ describe('broken streams', () => {
 
   test('stream_cut: the socket closes after 2 content chunks', async () => {
     const r = await one({ url: sim.url, headers: { 'x-sim-fault': 'cut:2' } });
-    expectFailure(r, 'stream_cut', /./);
+    expectFailure(r, 'stream_cut', /other side closed|ECONNRESET/);
     expect(r.status).toBe(200);
     expect(r.chunkTimes).toHaveLength(2);
     expect(r.finishReason).toBeNull();
+  });
+
+  test('non-streamed: a cut before the body is connect_reset, a stall is first_token_timeout (no response)', async () => {
+    const cut = await one({ url: sim.url, stream: false, headers: { 'x-sim-fault': 'cut' } });
+    expectFailure(cut, 'connect_reset', /other side closed|ECONNRESET/);
+    expect(cut.status).toBeNull();
+    const stall = await one({ url: sim.url, stream: false, headers: { 'x-sim-fault': 'stall' }, timeouts: { firstToken: 200 } });
+    expectFailure(stall, 'first_token_timeout', /^no response within 0\.2 s of sending$/);
   });
 
   test('empty_completion: a 200 stream that finishes with no text, streamed or not', async () => {
