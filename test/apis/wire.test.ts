@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BACKEND_CAPABILITIES } from '../../lib/apis/index.ts';
 import { deriveRequestMetrics } from '../../lib/metrics/derive.ts';
 import { type RequestRecord, type RunClock, toHrtimeUs } from '../../lib/metrics/record.ts';
 import type { ChunkLogEntry } from '../../lib/sim/vllm/chunk-log.ts';
@@ -35,6 +36,8 @@ const VARIANTS: Variant[] = [
   { name: 'chat-final-usage', api: 'chat', stream: true, tpc: 1, caps: { continuous_usage_stats: false }, expectChunks: 'inferred' },
   { name: 'completions-final-usage-tpc3', api: 'completions', stream: true, tpc: 3, caps: { continuous_usage_stats: false }, expectChunks: null },
   { name: 'chat-no-usage', api: 'chat', stream: true, tpc: 1, caps: { include_usage: false }, expectChunks: null },
+  // OpenAI's parameter set (max_completion_tokens, no ignore_eos, final usage only) against a vLLM server.
+  { name: 'chat-openai-caps', api: 'chat', stream: true, tpc: 1, caps: BACKEND_CAPABILITIES.openai, expectChunks: 'inferred' },
 ];
 
 const REQUESTS = 4;
