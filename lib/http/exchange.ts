@@ -3,6 +3,7 @@ import { type ApiAdapter, emptyChunkFields } from '../apis/adapter.ts';
 import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
 import { SseParser } from '../sse/parser.ts';
 import { ClassifiedError, classifyTransportError } from './classify.ts';
+import { errorMessageOf, serverText, tryJson } from './server-text.ts';
 import type { TimeoutsMs } from './target.ts';
 
 /** What one exchange needs besides the record it fills. */
@@ -190,8 +191,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   /** Server text for a message: one line, at most `n` characters, and without the API key should the server quote it. */
   private clip(text: string, n: number): string {
-    const key = this.opts.headers.authorization?.replace(/^Bearer /, '');
-    return clip(key ? text.split(key).join('[redacted]') : text, n);
+    return serverText(text, n, this.opts.headers.authorization?.replace(/^Bearer /, ''));
   }
 
   private armIdle(ms: number): void {
@@ -281,31 +281,4 @@ export class Exchange implements Dispatcher.DispatchHandler {
       rec.chunkTokensSource = 'inferred';
     }
   }
-}
-
-function tryJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The message of an OpenAI/vLLM error object (`{error: {message}}`, `{object: "error", message}`, `{detail}`). */
-function errorMessageOf(json: unknown): string | null {
-  if (typeof json !== 'object' || json === null) return null;
-  const o = json as { error?: unknown; message?: unknown; detail?: unknown; object?: unknown };
-  if (typeof o.error === 'object' && o.error !== null) {
-    const m = (o.error as { message?: unknown }).message;
-    if (typeof m === 'string') return m;
-  }
-  if (typeof o.error === 'string') return o.error;
-  if (o.object === 'error' && typeof o.message === 'string') return o.message;
-  if (typeof o.detail === 'string') return o.detail;
-  return null;
-}
-
-function clip(s: string, n: number): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one.length > n ? `${one.slice(0, n)}…` : one;
 }

@@ -1,4 +1,5 @@
 import { TargetError } from '../errors/target-error.ts';
+import { errorMessageOf, tryJson } from './server-text.ts';
 import type { HttpTarget } from './target.ts';
 
 /** What the preflight learned about a target. */
@@ -24,13 +25,13 @@ export async function preflight(http: HttpTarget, model: string | null, keyEnv: 
     throw new TargetError('TARGET_UNAUTHORIZED', url, `HTTP ${res.status} (${hint})`);
   }
   if (res.status === 404 && model) return { models: [], model };
-  if (res.status >= 400) throw new TargetError('TARGET_ERROR', url, `HTTP ${res.status}: ${res.body.replace(/\s+/g, ' ').slice(0, 200)}`);
+  if (res.status >= 400) throw new TargetError('TARGET_ERROR', url, `HTTP ${res.status}: ${http.scrub(errorMessageOf(tryJson(res.body)) ?? res.body, 200)}`);
   let models: string[];
   try {
     const body = JSON.parse(res.body) as { data?: Array<{ id?: unknown }> };
     models = (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
   } catch {
-    throw new TargetError('TARGET_ERROR', url, `answered with something that is not a model list: ${res.body.slice(0, 120)}`);
+    throw new TargetError('TARGET_ERROR', url, `answered with something that is not a model list: ${http.scrub(res.body, 120)}`);
   }
   if (model) {
     if (models.length > 0 && !models.includes(model)) {

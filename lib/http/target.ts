@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import { TargetError } from '../errors/target-error.ts';
 import { classifyTransportError } from './classify.ts';
+import { serverText } from './server-text.ts';
 
 /** Per-request timeouts in milliseconds (the config gives seconds). */
 export interface TimeoutsMs {
@@ -47,6 +48,7 @@ export class HttpTarget {
   readonly timeouts: TimeoutsMs;
   /** Headers for API requests. Contains the key; do not log. */
   readonly requestHeaders: Record<string, string>;
+  private readonly apiKey: string | null;
 
   constructor(opts: HttpTargetOptions) {
     const url = new URL(opts.baseUrl);
@@ -57,6 +59,12 @@ export class HttpTarget {
     this.timeouts = opts.timeouts;
     this.requestHeaders = { 'content-type': 'application/json', accept: 'text/event-stream, application/json', ...opts.headers };
     if (opts.apiKey) this.requestHeaders.authorization = `Bearer ${opts.apiKey}`;
+    this.apiKey = opts.apiKey ?? null;
+  }
+
+  /** Server text fit for a message: one line, clipped to `n`, with this target's key removed. */
+  scrub(text: string, n: number): string {
+    return serverText(text, n, this.apiKey);
   }
 
   /**

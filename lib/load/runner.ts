@@ -135,8 +135,9 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
         if (unreachableRun >= unreachableAfter) halt(`target unreachable: ${unreachableRun} requests in a row failed (${r.error!.message})`);
         if (starting) setImmediate(after, r.end);
         else after(r.end);
-        // Recorded on the next turn of the event loop: the next request's write goes out first,
-        // so bookkeeping never delays a send.
+        // Recorded on the next turn of the event loop, outside undici's callback, so the next
+        // request is dispatched first; its bytes may still leave after the bookkeeping, and any
+        // such delay shows in its schedule lag.
         sinking++;
         setImmediate(sink, r, text);
       },

@@ -59,6 +59,20 @@ describe('preflight', () => {
     expect(err.message).toBe(`${sim.url}/v1/models: model "nope" is not served (served: m-one, m-two)`);
   });
 
+  test('another error status shows the server message on one line, without a key the server quotes back', async () => {
+    const srv = await httpServer((req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `backend down\nwhile checking ${String(req.headers.authorization)}` } }));
+    });
+    try {
+      const err = await rejection(preflight(target(srv.url, KEY), 'm', 'MY_LLM_KEY'));
+      expect(err.code).toBe('TARGET_ERROR');
+      expect(err.message).toBe(`${srv.url}/v1/models: HTTP 500: backend down while checking Bearer [redacted]`);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('401 names the env var holding the key, and never the key', async () => {
     const auth: string[] = [];
     const srv = await httpServer((req, res) => {
