@@ -60,6 +60,14 @@ export interface LoadOutcome {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
+/**
+ * How long before a send the pacer stops sleeping and polls, ms: 1 ms of timer granularity plus
+ * 1 ms for the thread to get a CPU back after the timer fires. With only the granularity (1 ms),
+ * a wake-up delayed past it made the send late: at 500 requests/s on a 2-core VM shared with
+ * the simulator, schedule lag p99 was 2.8-3.8 ms, against 0.5 ms with 2 ms (`npm run bench`).
+ */
+const SPIN_MS = 2;
+
 /** Sampling interval of the event-loop delay histogram, ms. It records whole intervals, so this is subtracted. */
 const ELD_RESOLUTION_MS = 5;
 
@@ -234,15 +242,15 @@ interface Pacer {
 
 /**
  * Waits until `due` (`performance.now()` ms) without waking early: a timer for all but the last
- * millisecond (timers have 1 ms granularity), then yields to the event loop until the time has
- * come, so I/O keeps being served while waiting and the send is late by microseconds, not by
- * the timer's rounding. `pacer.wake()` ends the wait early (the run stopped).
+ * `SPIN_MS`, then yields to the event loop until the time has come, so I/O keeps being served
+ * while waiting and the send is late by microseconds, not by the timer's rounding or the OS's
+ * wake-up. `pacer.wake()` ends the wait early (the run stopped).
  */
 async function sleepUntil(due: number, pacer: Pacer): Promise<void> {
   const d = due - performance.now();
-  if (d > 1.5) {
+  if (d > SPIN_MS + 0.5) {
     const woken = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(resolve, Math.floor(d - 1), false);
+      const timer = setTimeout(resolve, Math.floor(d - SPIN_MS), false);
       pacer.wake = () => {
         clearTimeout(timer);
         resolve(true);
