@@ -145,11 +145,14 @@ export async function benchScheduleLag(configs: readonly LagConfig[]): Promise<L
   }
 }
 
+/** `SPIN_MS` of lib/load/runner.ts (not exported: the pacer is the runner's private affair). */
+const PACER_SPIN_MS = 2;
+
 /**
  * The machine's floor for schedule lag: the runner's wait loop alone at `rate`, with no request
  * sent and no simulator. It mirrors `sleepUntil` in lib/load/runner.ts (a timer for all but the
- * last millisecond, then `setImmediate` until due); lateness here is timer and OS wake-up
- * latency, which no HTTP client on this machine can beat with that wait.
+ * last `SPIN_MS`, then `setImmediate` until due); lateness here is timer and OS wake-up latency,
+ * which no HTTP client on this machine can beat with that wait.
  */
 export async function benchPacingFloor(rate: number, seconds: number): Promise<LagResult> {
   const n = Math.round(rate * seconds);
@@ -162,7 +165,7 @@ export async function benchPacingFloor(rate: number, seconds: number): Promise<L
   for (let k = 0; k < n; k++) {
     const due = t0 + k * gap;
     const d = due - performance.now();
-    if (d > 1.5) await new Promise((r) => setTimeout(r, Math.floor(d - 1)));
+    if (d > PACER_SPIN_MS + 0.5) await new Promise((r) => setTimeout(r, Math.floor(d - PACER_SPIN_MS)));
     while (performance.now() < due) await immediate();
     last = performance.now();
     if (k === 0) first = last;
