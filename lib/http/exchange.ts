@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { type ApiAdapter, emptyChunkFields } from '../apis/adapter.ts';
+import { scanChunk } from '../apis/chunk-scanner.ts';
 import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
 import { SseParser } from '../sse/parser.ts';
 import { ClassifiedError, classifyTransportError } from './classify.ts';
@@ -103,7 +104,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       if (SERVED_BY.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     const type = String(headers['content-type'] ?? '');
-    if (status < 400 && rec.stream && type.startsWith('text/event-stream')) this.parser = new SseParser(this.onEvent);
+    if (status < 400 && rec.stream && type.startsWith('text/event-stream')) this.parser = new SseParser(this.onEvent, this.onRawEvent);
     else {
       this.body = [];
       this.lastData = rec.headers;
@@ -129,6 +130,24 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.finish(this.failure ?? classifyTransportError(err, this.rec.headers !== null));
   }
 
+  /**
+   * The fast path for a single-line event still in the socket buffer: `[DONE]`, or a chunk the
+   * scanner reads in place. Anything it declines (errors, unusual shapes) takes `onEvent`.
+   */
+  private readonly onRawEvent = (buf: Buffer, start: number, end: number, time: number): void => {
+    if (this.finished) return;
+    if (end - start === 6 && buf[start] === 91 && buf.toString('latin1', start, end) === '[DONE]') {
+      this.events++;
+      this.doneSeen = true;
+      return;
+    }
+    if (scanChunk(buf, start, end, this.opts.adapter.type, this.fields)) {
+      this.events++;
+      return this.take(time);
+    }
+    this.onEvent(buf.toString('utf8', start, end), time);
+  };
+
   private readonly onEvent = (data: string, time: number): void => {
     if (this.finished) return;
     this.events++;
@@ -151,6 +170,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
           : { class: 'malformed_event', message: `event ${this.events} is not a ${this.opts.adapter.type} chunk: ${this.clip(data, 120)}` },
       );
     }
+    this.take(time);
+  };
+
+  /** Folds the chunk just read into `this.fields` into the record. */
+  private take(time: number): void {
+    const f = this.fields;
     const rec = this.rec;
     let delta = 0;
     if (f.usage) {
@@ -175,7 +200,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.pendingTokens += delta;
     }
     if (f.finishReason) rec.finishReason = f.finishReason;
-  };
+  }
 
   private abort(failure: RequestFailure): void {
     if (this.finished || this.failure) return;

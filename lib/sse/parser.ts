@@ -8,10 +8,20 @@
  *
  * Each event is reported with the receive time of the chunk that completed it (its terminating
  * blank line): the moment the client could first act on it.
+ *
+ * An event whose data is a single line that arrived in the same chunk as its blank line (nearly
+ * every event of an LLM stream) can be handed over as a byte range instead of a string, so a
+ * caller that reads it in place allocates nothing for it.
  */
 
 /** Called once per dispatched event. `type` is null for the default `message` type. */
 export type SseEventHandler = (data: string, time: number, type: string | null) => void;
+
+/**
+ * Called instead of `SseEventHandler` for a single-line event still in `buf[start, end)`. The
+ * bytes are valid only during the call.
+ */
+export type SseRawEventHandler = (buf: Buffer, start: number, end: number, time: number, type: string | null) => void;
 
 const LF = 10;
 const CR = 13;
@@ -26,8 +36,15 @@ export class SseParser {
   private bomChecked = false;
   private data: string | null = null;
   private type: string | null = null;
+  /** A single data line not yet made a string: its bytes in the current chunk. */
+  private rawBuf: Buffer | null = null;
+  private rawStart = 0;
+  private rawEnd = 0;
 
-  constructor(private readonly onEvent: SseEventHandler) {}
+  constructor(
+    private readonly onEvent: SseEventHandler,
+    private readonly onRawEvent?: SseRawEventHandler,
+  ) {}
 
   /** Feeds one chunk of the body, received at `time` (ms, `performance.now()`). */
   push(chunk: Uint8Array, time: number): void {
@@ -62,6 +79,7 @@ export class SseParser {
         next = lf + 1;
       } else {
         this.append(buf, pos, len);
+        this.materialize();
         return;
       }
       if (this.carryLen > 0) {
@@ -73,6 +91,7 @@ export class SseParser {
       }
       pos = next;
     }
+    this.materialize();
   }
 
   /**
@@ -80,7 +99,8 @@ export class SseParser {
    * dispatched by a blank line), which the spec discards and the caller may treat as a cut stream.
    */
   end(): boolean {
-    const pending = this.data !== null || this.carryLen > 0;
+    const pending = this.data !== null || this.rawBuf !== null || this.carryLen > 0;
+    this.rawBuf = null;
     this.data = null;
     this.type = null;
     this.carryLen = 0;
@@ -89,11 +109,14 @@ export class SseParser {
 
   private line(buf: Buffer, start: number, end: number, time: number): void {
     if (start === end) {
+      const raw = this.rawBuf;
       const data = this.data;
       const type = this.type;
+      this.rawBuf = null;
       this.data = null;
       this.type = null;
-      if (data !== null) this.onEvent(data, time, type);
+      if (raw) this.onRawEvent!(raw, this.rawStart, this.rawEnd, time, type);
+      else if (data !== null) this.onEvent(data, time, type);
       return;
     }
     if (buf[start] === COLON) return;
@@ -103,12 +126,28 @@ export class SseParser {
     if (vStart < end && buf[vStart] === SPACE) vStart++;
     const nameLen = colon - start;
     if (nameLen === 4 && buf[start] === 100 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97) {
+      // The first data line of an event stays bytes when its buffer outlives this call (not the
+      // carry, which is reused); a second line joins them as a string.
+      if (this.onRawEvent && this.data === null && this.rawBuf === null && buf !== this.carry) {
+        this.rawBuf = buf;
+        this.rawStart = vStart;
+        this.rawEnd = end;
+        return;
+      }
+      this.materialize();
       const value = buf.toString('utf8', vStart, end);
       this.data = this.data === null ? value : `${this.data}\n${value}`;
     } else if (nameLen === 5 && buf.toString('latin1', start, colon) === 'event') {
       this.type = buf.toString('utf8', vStart, end);
     }
     // `id` and `retry` do not matter to a one-shot completion stream; other fields are ignored per spec.
+  }
+
+  /** Turns a pending raw data line into the string form (its chunk is about to be left behind). */
+  private materialize(): void {
+    if (this.rawBuf === null) return;
+    this.data = this.rawBuf.toString('utf8', this.rawStart, this.rawEnd);
+    this.rawBuf = null;
   }
 
   private append(buf: Buffer, start: number, end: number): void {

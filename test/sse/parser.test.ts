@@ -3,11 +3,20 @@ import { SseParser } from '../../lib/sse/parser.ts';
 
 type Ev = { data: string; time: number; type: string | null };
 
-function parseChunks(chunks: Uint8Array[]): { events: Ev[]; pending: boolean } {
+function parseChunks(chunks: Uint8Array[], raw = false): { events: Ev[]; pending: boolean; rawCount: number } {
   const events: Ev[] = [];
-  const p = new SseParser((data, time, type) => events.push({ data, time, type }));
+  let rawCount = 0;
+  const p = new SseParser(
+    (data, time, type) => events.push({ data, time, type }),
+    raw
+      ? (buf, start, end, time, type) => {
+          rawCount++;
+          events.push({ data: buf.toString('utf8', start, end), time, type });
+        }
+      : undefined,
+  );
   chunks.forEach((c, i) => p.push(c, i));
-  return { events, pending: p.end() };
+  return { events, pending: p.end(), rawCount };
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -46,11 +55,23 @@ describe('SseParser', () => {
     expect(pending).toBe(false);
   });
 
-  test('gives the same events however the bytes are split, at every boundary', () => {
-    for (const chunks of splits(enc(STREAM))) {
-      const { events } = parseChunks(chunks);
-      expect(events.map(({ data, type }) => ({ data, type }))).toEqual(EXPECTED);
+  test('gives the same events however the bytes are split, at every boundary, with and without raw events', () => {
+    for (const raw of [false, true]) {
+      for (const chunks of splits(enc(STREAM))) {
+        const { events } = parseChunks(chunks, raw);
+        expect(events.map(({ data, type }) => ({ data, type }))).toEqual(EXPECTED);
+      }
     }
+  });
+
+  test('hands single-line events over as bytes when the whole event is in one chunk, and only then', () => {
+    const whole = parseChunks([enc('data: {"a":1}\n\ndata: x\ndata: y\n\ndata: z\n')], true);
+    expect(whole.rawCount).toBe(1); // the multi-line event and the unfinished one are strings
+    const split = parseChunks([enc('data: {"a":'), enc('1}\n\n')], true);
+    expect(split.events.map((e) => e.data)).toEqual(['{"a":1}']);
+    expect(split.rawCount).toBe(0); // carried across chunks: made a string
+    const lineThenBlank = parseChunks([enc('data: {"a":1}\n'), enc('\n')], true);
+    expect(lineThenBlank.events.map((e) => [e.data, e.time])).toEqual([['{"a":1}', 1]]);
   });
 
   test('a CRLF split between chunks is one line break, not two', () => {
