@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { MEASURING_NODE_FLAGS } from '../lib/load/measuring-process.ts';
 
 /**
  * The project's own tests (`npm test`). The benchmark suites that users run live in `suites/`
@@ -10,6 +11,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Tests that check timing fidelity measure like the suites do (see measuring-process.ts).
+    execArgv: [...MEASURING_NODE_FLAGS],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores in CI: one worker runs tests, the other core is left to the simulator processes

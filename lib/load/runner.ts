@@ -4,6 +4,7 @@ import type { ApiAdapter } from '../apis/adapter.ts';
 import { Exchange } from '../http/exchange.ts';
 import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
 import { type ErrorClass, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
+import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
 import type { OpenLoopSchedule, Schedule } from './schedule.ts';
 
 /** Request i's payload, prepared ahead of its send time. */
@@ -58,6 +59,8 @@ export interface LoadOutcome {
   achievedSendRate: number | null;
   /** Event-loop delay of this process during the measured phase (warm-up excluded), ms (from `monitorEventLoopDelay`). */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Scheduling priority of the thread that timestamped the chunks. */
+  priority: MeasuringPriority;
 }
 
 /**
@@ -85,6 +88,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const pool = o.target.createPool(bound);
   const unreachableAfter = o.unreachableAfter ?? Math.max(5, bound);
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  const priority = raiseMeasuringPriority();
   const clock = o.clock ?? readRunClock();
   const timeouts = o.timeouts ?? o.target.timeouts;
   let stopped: string | null = null;
@@ -227,6 +231,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     stopped,
     sent,
     achievedSendRate: sent >= 2 && lastSend > firstSend ? ((sent - 1) * 1000) / (lastSend - firstSend) : null,
+    priority,
     eventLoopDelayMs: {
       p50: delayMs(eld.count ? eld.percentile(50) : 0),
       p99: delayMs(eld.count ? eld.percentile(99) : 0),

@@ -72,6 +72,8 @@ export interface TestReport {
     offeredRate: number | null;
     achievedSendRate: number | null;
     eventLoopDelayMs: { p50: number; p99: number; max: number };
+    /** Scheduling priority of the measuring thread (raised to nice -10 when permitted). */
+    priority: { nice: number; raised: boolean; note?: string };
   };
   validity: Validity;
   /** SLO verdicts: the scenario's configured profile, plus any other a test asserted. */

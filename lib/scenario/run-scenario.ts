@@ -157,6 +157,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       offeredRate,
       achievedSendRate: outcome.achievedSendRate,
       eventLoopDelayMs: outcome.eventLoopDelayMs,
+      priority: outcome.priority,
     },
     validity,
     slo: input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors)),

@@ -14,9 +14,14 @@ import { percentile } from '../../lib/stats/summary.ts';
  * Fidelity: the client's measured TTFT and ITL against the true send times the simulator logs,
  * at concurrency 64, with the simulator in its own process (its own event loop and CPU). Both
  * sides read the machine's monotonic clock (`process.hrtime`), so times compare directly.
+ *
+ * True TTFT is the simulator's write of the first content chunk minus the client's write of the
+ * request. (Not minus the simulator's receipt of it: 64 requests sent at once wait in the
+ * server's socket buffers while it takes them one by one, and that wait is latency the client
+ * rightly measures.) The client's `sent` is checked separately: it precedes the server's receipt.
  */
 const CONCURRENCY = 64;
-const MEASURED = 256;
+const MEASURED = 512;
 const WARMUP = 64;
 const MODEL = 'Qwen/Qwen3-0.6B';
 
@@ -28,14 +33,12 @@ let clock: ReturnType<typeof readRunClock>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'llmd-fidelity-'));
+  // An 8B model on one H100 (llm-d-inference-sim's reference values), with 64 running slots so
+  // every stream decodes at once: about 5,000 chunks/s arrive at the client.
   sim = await spawnSimulator({
-    tokenizer: 'words',
+    profile: 'llama-8b-h100',
     max_num_seqs: CONCURRENCY,
-    prefill_overhead_ms: 8,
-    prefill_per_token_ms: 0.02,
-    itl_ms: 6,
-    itl_std_ms: 1,
-    load_factor: 1.5,
+    tokenizer: 'words',
     chunk_log: join(dir, 'chunks.jsonl'),
   });
   const http = new HttpTarget({ baseUrl: sim.url, timeouts: { connect: 5000, firstToken: 30_000, idle: 30_000, total: 60_000 } });
@@ -55,7 +58,7 @@ beforeAll(async () => {
     clock,
     request: (i) => ({
       body: API_ADAPTERS.completions.body(
-        { model: MODEL, prompt: `request ${i} ${'lorem ipsum dolor '.repeat(20 + (i % 7) * 10)}`, maxTokens: 40 + (i % 5) * 10, stream: true },
+        { model: MODEL, prompt: `request ${i} ${'lorem ipsum dolor '.repeat(20 + (i % 7) * 10)}`, maxTokens: 20 + (i % 5) * 10, stream: true },
         caps,
       ),
       cell: 'fidelity',
@@ -95,10 +98,16 @@ describe('fidelity at concurrency 64 against the simulator in its own process', 
   test('measured TTFT agrees with the true TTFT within 2 ms at p99', () => {
     const diffs = measured().map((r) => {
       const e = server.get(r.requestId)!;
-      const trueTtft = (e.first_content_us! - e.received_us) / 1000;
+      const trueTtft = (e.first_content_us! - toHrtimeUs(clock, r.sent!)) / 1000;
       return Math.abs(r.firstChunk! - r.sent! - trueTtft);
     });
     expect(p99(diffs)).toBeLessThan(2);
+  });
+
+  test("the client stamps `sent` before the request leaves: the server never receives it earlier", () => {
+    const early = measured().map((r) => (server.get(r.requestId)!.received_us - toHrtimeUs(clock, r.sent!)) / 1000);
+    expect(Math.min(...early)).toBeGreaterThan(-0.1);
+    expect(percentile(Float64Array.from(early).sort(), 50)).toBeLessThan(1);
   });
 
   test('measured ITL agrees with the true gaps between chunk writes within 2 ms at p99', () => {
@@ -109,7 +118,7 @@ describe('fidelity at concurrency 64 against the simulator in its own process', 
         diffs.push(Math.abs(r.chunkTimes[i]! - r.chunkTimes[i - 1]! - (sent[i]! - sent[i - 1]!) / 1000));
       }
     }
-    expect(diffs.length).toBeGreaterThan(MEASURED * 30);
+    expect(diffs.length).toBeGreaterThan(MEASURED * 20);
     expect(p99(diffs)).toBeLessThan(2);
   });
 

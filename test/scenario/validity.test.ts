@@ -12,6 +12,7 @@ const outcome = (over: Partial<LoadOutcome> = {}): LoadOutcome => ({
   sent: 20,
   achievedSendRate: null,
   eventLoopDelayMs: { p50: 0.1, p99: 1, max: 2 },
+  priority: { nice: 0, raised: false },
   ...over,
 });
 

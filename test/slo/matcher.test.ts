@@ -33,7 +33,7 @@ function report(stats: RunStats, over: Partial<TestReport> = {}): TestReport {
     workload: { api: 'completions', stream: true, load: '', loadConfig: {}, warmupRequests: 0, requests: 0, data: { type: 'synthetic', seed: 1, cells: [], tokenizer: { name: 'words', kind: 'stand-in', exact: false } }, overrides: [], notes: [] },
     stats,
     cells: [],
-    run: { clock: readRunClock(), durationS: 1, stopped: null, sent: 0, offeredRate: null, achievedSendRate: null, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 } },
+    run: { clock: readRunClock(), durationS: 1, stopped: null, sent: 0, offeredRate: null, achievedSendRate: null, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 }, priority: { nice: 0, raised: false } },
     validity: { valid: true, reasons: [] },
     slo: [],
     files: { requests: 'requests.jsonl' },
