@@ -52,7 +52,9 @@ export interface RunStats {
     outputSource: { server: number; tokenizer: number; unknown: number };
     /** Successful requests by where their input token count came from. */
     inputSource: { server: number; tokenizer: number };
-    /** Requests whose server and tokenizer output counts disagree. */
+    /** Successful requests whose output was counted both by the server and by the tokenizer. */
+    checked: number;
+    /** Of those, requests whose two counts disagree. */
     mismatches: number;
     /** Successful streamed requests by where chunk token counts came from. */
     chunkSource: { server: number; inferred: number; unknown: number };
@@ -79,6 +81,7 @@ export class StatsAccumulator {
   private successful = 0;
   private warmup = 0;
   private mismatches = 0;
+  private checked = 0;
   private inputTokens = 0;
   private outputTokens = 0;
   private start = Infinity;
@@ -97,7 +100,6 @@ export class StatsAccumulator {
     if (r.intended < this.start) this.start = r.intended;
     if (r.end > this.end) this.end = r.end;
     if (m.scheduleLagMs !== null) this.latency.schedule_lag.push(m.scheduleLagMs);
-    if (m.tokenCountMismatch) this.mismatches++;
     if (!m.ok) {
       const key = failureKey(r)!;
       const slot = (this.errors[key] ??= { count: 0, example: r.error!.message });
@@ -105,6 +107,8 @@ export class StatsAccumulator {
       return m;
     }
     this.successful++;
+    if (r.usage && r.tokenizerOutputTokens !== null) this.checked++;
+    if (m.tokenCountMismatch) this.mismatches++;
     this.pushIf('ttft', m.ttftMs);
     this.pushIf('ttft_from_intended', m.ttftFromIntendedMs);
     this.pushIf('tpot', m.tpotMs);
@@ -154,6 +158,7 @@ export class StatsAccumulator {
         perChunk: sum(this.perChunk),
         outputSource: { ...this.outputSource },
         inputSource: { ...this.inputSource },
+        checked: this.checked,
         mismatches: this.mismatches,
         chunkSource: { ...this.chunkSource },
       },

@@ -64,6 +64,7 @@ export function renderResults(stats: RunStats, report?: TestReport): Record<stri
       per_chunk: stat(stats.tokens.perChunk),
       output_count_source: stats.tokens.outputSource,
       input_count_source: stats.tokens.inputSource,
+      server_tokenizer_checked: stats.tokens.checked,
       server_tokenizer_mismatches: stats.tokens.mismatches,
       chunk_token_source: stats.tokens.chunkSource,
     },

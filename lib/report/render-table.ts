@@ -54,16 +54,18 @@ export function renderTable(r: TestReport, style: Style = plain): string {
       `   throughput ${tp.outputTokensPerS?.toFixed(1) ?? '-'} output tok/s, ${tp.requestsPerS?.toFixed(2) ?? '-'} req/s`,
   );
   const src = s.tokens.outputSource;
+  const tok = r.workload.data.tokenizer;
+  const check = s.tokens.checked
+    ? `; ${tok.name} tokenizer ${s.tokens.mismatches ? `disagrees on ${s.tokens.mismatches}` : 'agrees on all'} of ${s.tokens.checked} checked`
+    : '';
   lines.push(
-    style(
-      'dim',
-      `  output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}` +
-        (s.tokens.mismatches ? `; ${s.tokens.mismatches} server/tokenizer mismatches` : ''),
-    ),
+    style('dim', `  output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}${check}`),
   );
   const errors = Object.entries(s.errors);
   if (errors.length) lines.push(style('red', `  failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
   for (const note of r.workload.notes) lines.push(style('dim', `  note: ${note}`));
+  const prio = r.run.priority;
+  if (!prio.raised && prio.nice > -10 && prio.note) lines.push(style('dim', `  note: measuring thread at nice ${prio.nice}: ${prio.note}`));
   if (!r.validity.valid) lines.push(style('red', `  INVALID RUN: ${r.validity.reasons.join('; ')}`));
   for (const e of r.slo) {
     const failed = e.checks.filter((c) => !c.pass).map((c) => c.name);

@@ -71,6 +71,8 @@ describe('StatsAccumulator', () => {
     expect(s.throughput.inputTokensPerS).toBeCloseTo((20 * 1000) / 210, 10);
     expect(s.throughput.requestsPerS).toBeCloseTo((2 * 1000) / 210, 10);
     expect(s.tokens.outputSource).toEqual({ server: 2, tokenizer: 0, unknown: 0 });
+    expect(s.tokens.checked).toBe(2); // both successful ones carry usage and a tokenizer count
+    expect(s.tokens.mismatches).toBe(1); // the second: usage says 2, the tokenizer 4
   });
 
   test('failureKey splits HTTP failures by status', () => {
