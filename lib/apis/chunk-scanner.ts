@@ -103,12 +103,15 @@ interface ScanState {
   prompt: number;
   completion: number;
   cached: number;
+  /** Whether the last string scanned had escapes. */
+  escaped: boolean;
 }
 
 /** One reused state: scanning is synchronous and not re-entrant. */
 const state: ScanState = {
   buf: EMPTY, i: 0, end: 0, chat: false, choices: false, error: false, text: null, content: null,
   reasoningContent: null, reasoning: null, finish: null, usage: false, prompt: -1, completion: -1, cached: -1,
+  escaped: false,
 };
 
 function skipWs(s: ScanState): void {
@@ -156,11 +159,9 @@ function object(s: ScanState, at: At, depth: number): void {
     if (s.buf[s.i] !== QUOTE) throw INVALID;
     const keyStart = s.i + 1;
     string(s, false);
-    const keyEnd = s.i - 1;
     // Keys are compared as raw bytes; one written with escapes goes to JSON.parse.
-    const slash = s.buf.indexOf(BACKSLASH, keyStart);
-    if (slash !== -1 && slash < keyEnd) throw INVALID;
-    const child = member(s, at, keyStart, keyEnd);
+    if (s.escaped) throw INVALID;
+    const child = member(s, at, keyStart, s.i - 1);
     skipWs(s);
     if (s.buf[s.i] !== COLON) throw INVALID;
     s.i++;
@@ -326,6 +327,7 @@ function string(s: ScanState, keep: boolean): string | null {
     i++;
   }
   s.i = i + 1;
+  s.escaped = escaped;
   if (!keep) return null;
   return escaped ? (JSON.parse(buf.toString('utf8', start - 1, i + 1)) as string) : buf.toString('utf8', start, i);
 }

@@ -120,8 +120,9 @@ export class SseParser {
       return;
     }
     if (buf[start] === COLON) return;
-    let colon = buf.indexOf(COLON, start);
-    if (colon === -1 || colon > end) colon = end;
+    // The field name is a few bytes: a bounded loop, never a search past this line.
+    let colon = start;
+    while (colon < end && buf[colon] !== COLON) colon++;
     let vStart = colon < end ? colon + 1 : end;
     if (vStart < end && buf[vStart] === SPACE) vStart++;
     const nameLen = colon - start;
