@@ -1,0 +1,103 @@
+/**
+ * Cleanup of everything a run created in a cluster, selected by the run label
+ * (`vitest-llm-d/run=<run id>`) and nothing else: workloads first (their pods go by garbage
+ * collection), then the remaining labelled objects, then a wait until none is left. It runs on
+ * success, failure and timeout (fixture teardown) and on Ctrl-C / SIGTERM (a signal hook), and
+ * the leftover check is what the tests assert on.
+ */
+import type { ClusterConnection } from './connect.ts';
+import { deleteObject, KINDS, listObjects } from './objects.ts';
+import { RUN_LABEL } from './template.ts';
+
+/** The label selector of one run's objects. */
+export function runSelector(runId: string): string {
+  return `${RUN_LABEL}=${runId}`;
+}
+
+/** `Kind/name` of every object of the run still present (terminating ones included). */
+export async function leftovers(c: ClusterConnection, runId: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const kind of Object.keys(KINDS)) {
+    for (const m of await listObjects(c, kind, runSelector(runId))) found.push(`${kind}/${m.metadata.name}`);
+  }
+  return found;
+}
+
+/** What a cleanup did. */
+export interface CleanupResult {
+  deleted: string[];
+  /** Objects still present when the wait ended (should be empty). */
+  leftovers: string[];
+  errors: string[];
+}
+
+/**
+ * Deletes the run's objects (kinds in {@link KINDS} order: owners first) and waits up to
+ * `waitMs` (real time) until none is left. Never throws: errors are collected so one failing
+ * delete does not leave the rest behind.
+ */
+export async function deleteRun(c: ClusterConnection, runId: string, waitMs = 30_000): Promise<CleanupResult> {
+  const deleted: string[] = [];
+  const errors: string[] = [];
+  for (const kind of Object.keys(KINDS)) {
+    let objects;
+    try {
+      objects = await listObjects(c, kind, runSelector(runId));
+    } catch (err) {
+      errors.push((err as Error).message);
+      continue;
+    }
+    await Promise.all(
+      objects.map(async (m) => {
+        if (!m.metadata.name || m.metadata.deletionTimestamp) return;
+        try {
+          await deleteObject(c, kind, m.metadata.name);
+          deleted.push(`${kind}/${m.metadata.name}`);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }),
+    );
+  }
+  const deadline = performance.now() + waitMs;
+  let left: string[] = [];
+  for (;;) {
+    try {
+      left = await leftovers(c, runId);
+    } catch (err) {
+      errors.push((err as Error).message);
+      break;
+    }
+    if (left.length === 0 || performance.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { deleted, leftovers: left, errors };
+}
+
+type Pending = () => Promise<unknown>;
+const pending = new Set<Pending>();
+let hooked = false;
+
+function onSignal(signal: NodeJS.Signals): void {
+  const jobs = [...pending];
+  pending.clear();
+  process.stderr.write(`vitest-llm-d: ${signal}: deleting what this run created in the cluster (${jobs.length} run${jobs.length === 1 ? '' : 's'})\n`);
+  const hardStop = setTimeout(() => process.exit(130), 15_000);
+  hardStop.unref();
+  void Promise.allSettled(jobs.map((job) => job())).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
+
+/**
+ * Registers a cleanup to run if the process gets SIGINT or SIGTERM before `release()` is called
+ * (the fixture calls it after its own teardown cleanup). The handler runs every registered
+ * cleanup, then exits 130 (SIGINT) or 143 (SIGTERM), at the latest 15 s later.
+ */
+export function cleanupOnSignal(job: Pending): { release(): void } {
+  pending.add(job);
+  if (!hooked) {
+    hooked = true;
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  return { release: () => pending.delete(job) };
+}
