@@ -1,0 +1,68 @@
+/**
+ * Starting one container: its environment, command line, kind, GPUs, log, and the process of
+ * that kind. The kinds and their rules are in `container-kinds.ts`; this is the registry from
+ * kind to behaviour.
+ */
+import type { KObject } from '../store-types.ts';
+import { classifyContainer, type ContainerKind } from './container-kinds.ts';
+import { startGeneric } from './generic-process.ts';
+import { startLauncher } from './launcher-process.ts';
+import { startNotifier } from './notifier-process.ts';
+import { commandLine, containerEnv, type ContainerSpec } from './pod-spec.ts';
+import { startRequester } from './requester-process.ts';
+import type { ClusterRuntime, ContainerBehaviour, ContainerProcess } from './runtime.ts';
+import { mountedGpus, startVllmContainer } from './vllm-container.ts';
+
+/** The behaviour of each container kind. */
+export const CONTAINER_BEHAVIOURS: Readonly<Record<ContainerKind, ContainerBehaviour>> = {
+  requester: startRequester,
+  'launcher-notifier': startNotifier,
+  launcher: startLauncher,
+  vllm: startVllmContainer,
+  generic: startGeneric,
+};
+
+/** A started container. */
+export interface StartedContainer {
+  kind: ContainerKind;
+  process: ContainerProcess;
+}
+
+/** Where a container runs. */
+export interface Placement {
+  nodeName: string;
+  podIP: string;
+  hostIP: string;
+}
+
+/** Starts the process of one container of a pod (its log starts afresh; the previous run's stays readable as `previous`). */
+export function runContainer(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec, at: Placement): StartedContainer {
+  const namespace = pod.metadata.namespace ?? 'default';
+  const name = pod.metadata.name ?? '';
+  const nodeGpus = runtime.allocator.gpusOf(at.nodeName);
+  const allocated = runtime.allocator.of(pod.metadata.uid ?? '')?.gpus ?? [];
+  // What the NVIDIA device plugin injects for an allocation, and what every pod gets from Kubernetes.
+  const base: Record<string, string> = {
+    HOSTNAME: name,
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: '443',
+  };
+  if (allocated.length > 0) base.NVIDIA_VISIBLE_DEVICES = allocated.map((g) => g.uuid).join(',');
+  const env = containerEnv(pod, c, at.podIP, at.hostIP, base);
+  const argv = commandLine(c, env);
+  const kind = classifyContainer(pod, c, argv);
+  const log = runtime.logs.start(namespace, name, c.name);
+  const process = CONTAINER_BEHAVIOURS[kind]({
+    runtime,
+    pod: structuredClone(pod),
+    container: c,
+    podIP: at.podIP,
+    hostIP: at.hostIP,
+    nodeName: at.nodeName,
+    env,
+    argv,
+    gpus: mountedGpus(nodeGpus, allocated, env),
+    log,
+  });
+  return { kind, process };
+}

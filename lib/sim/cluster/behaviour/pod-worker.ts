@@ -1,0 +1,263 @@
+/**
+ * One pod on one node, from the kubelet taking it on until it is gone: admission (GPUs), the
+ * sandbox and pod IP after `pod_ip_ms`, each container running after `container_start_ms` with
+ * `Pulled`/`Created`/`Started` events, probes, restarts after a failed liveness or startup probe,
+ * and graceful termination when the pod gets a `deletionTimestamp` (containers stopped after
+ * `terminate_ms`, capped by the grace period; then the final delete, which the store completes
+ * once no finalizers remain).
+ */
+import type { KObject } from '../store-types.ts';
+import { runContainer, type StartedContainer } from './container-runner.ts';
+import type { PodIpAllocator } from './pod-ips.ts';
+import { podGpuRequest, viewPod, type ContainerSpec } from './pod-spec.ts';
+import { containerStatuses, derivePhase, imageId, podStatus, setCondition, updateReadiness } from './pod-status.ts';
+import { ProbeWorker, probeFailureText, type ProbeKind } from './probes.ts';
+import type { ClusterRuntime } from './runtime.ts';
+
+interface ContainerRun {
+  spec: ContainerSpec;
+  started?: StartedContainer;
+  startedAtMs?: number;
+  restarts: number;
+  startupPassed: boolean;
+  probes: ProbeWorker[];
+}
+
+/** The kubelet's handling of one pod. */
+export class PodWorker {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  private readonly node: string;
+  private readonly hostIP: string;
+  private podIP: string | undefined;
+  private readonly containers = new Map<string, ContainerRun>();
+  private readonly cancels = new Set<() => void>();
+  private terminating = false;
+  private done = false;
+
+  constructor(
+    private readonly runtime: ClusterRuntime,
+    private readonly ips: PodIpAllocator,
+    pod: KObject,
+  ) {
+    const v = viewPod(pod);
+    this.uid = v.uid;
+    this.namespace = v.namespace;
+    this.name = v.name;
+    this.node = v.nodeName!;
+    this.hostIP = runtime.nodes.find((n) => n.name === this.node)?.hostIP ?? '127.3.0.1';
+    for (const c of v.containers) this.containers.set(c.name, { spec: c, restarts: 0, startupPassed: !c.startupProbe, probes: [] });
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const cancel = this.runtime.clock.after(ms, () => {
+      this.cancels.delete(cancel);
+      if (!this.done) fn();
+    });
+    this.cancels.add(cancel);
+  }
+
+  private mutate(fn: (pod: KObject) => void): KObject | undefined {
+    return this.runtime.store.mutate('pods', this.namespace, this.name, fn);
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
+    const subject = { namespace: this.namespace, name: this.name, uid: this.uid, ...(container ? { fieldPath: `spec.containers{${container}}` } : {}) };
+    this.runtime.events.kubelet(subject, this.node, type, reason, message);
+  }
+
+  /** Takes the pod on: GPU admission, initial status, probe workers, then the sandbox. */
+  admit(pod: KObject): void {
+    const need = podGpuRequest(viewPod(pod));
+    if (need > 0 && !this.runtime.allocator.allocate(this.node, this.uid, `${this.namespace}/${this.name}`, need)) {
+      const free = this.runtime.allocator.free(this.node).length;
+      const message = `Allocate failed due to requested number of devices unavailable for nvidia.com/gpu. Requested: ${need}, Available: ${free}, which is unexpected`;
+      this.mutate((p) => Object.assign(podStatus(p), { phase: 'Failed', reason: 'UnexpectedAdmissionError', message }));
+      this.event('Warning', 'UnexpectedAdmissionError', message);
+      this.done = true;
+      return;
+    }
+    const now = this.runtime.clock.kubeTimestamp();
+    this.mutate((p) => {
+      const s = podStatus(p);
+      Object.assign(s, { phase: 'Pending', hostIP: this.hostIP, hostIPs: [{ ip: this.hostIP }], startTime: now });
+      setCondition(p, 'PodReadyToStartContainers', 'False', now);
+      setCondition(p, 'Initialized', 'True', now);
+      containerStatuses(p, [...this.containers.values()].map((c) => c.spec));
+      updateReadiness(p, now);
+      setCondition(p, 'PodScheduled', 'True', now);
+    });
+    for (const run of this.containers.values()) this.startProbes(run);
+    this.after(this.runtime.timing.draw('pod_ip_ms'), () => this.sandboxReady());
+  }
+
+  private sandboxReady(): void {
+    this.podIP = this.ips.allocate(this.uid);
+    const now = this.runtime.clock.kubeTimestamp();
+    this.mutate((p) => {
+      Object.assign(podStatus(p), { podIP: this.podIP, podIPs: [{ ip: this.podIP }] });
+      setCondition(p, 'PodReadyToStartContainers', 'True', now);
+    });
+    for (const run of this.containers.values()) this.after(this.runtime.timing.draw('container_start_ms'), () => this.startContainer(run));
+  }
+
+  private startContainer(run: ContainerRun): void {
+    if (this.terminating || !this.podIP) return;
+    const c = run.spec;
+    const image = c.image ?? '';
+    this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
+    this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
+    const pod = this.runtime.store.get('pods', this.namespace, this.name);
+    if (!pod) return;
+    run.started = runContainer(this.runtime, pod, c, { nodeName: this.node, podIP: this.podIP, hostIP: this.hostIP });
+    run.startedAtMs = this.runtime.clock.nowMs();
+    this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
+    const now = this.runtime.clock.kubeTimestamp(run.startedAtMs);
+    this.mutate((p) => {
+      const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === c.name)!;
+      st.state = { running: { startedAt: now } };
+      st.started = run.startupPassed;
+      st.ready = !c.readinessProbe && run.startupPassed;
+      st.restartCount = run.restarts;
+      st.imageID = imageId(image);
+      st.containerID = `sim://${this.uid.slice(0, 8)}-${c.name}-${run.restarts}`;
+      podStatus(p).phase = derivePhase(p);
+      updateReadiness(p, now);
+    });
+  }
+
+  private startProbes(run: ContainerRun): void {
+    const kinds: Array<[ProbeKind, ContainerSpec['readinessProbe']]> = [
+      ['startup', run.spec.startupProbe],
+      ['readiness', run.spec.readinessProbe],
+      ['liveness', run.spec.livenessProbe],
+    ];
+    for (const [kind, spec] of kinds) {
+      if (!spec) continue;
+      const worker = new ProbeWorker(this.runtime, kind, spec, run.spec, () => this.podIP ?? '', {
+        startedAtMs: () => (run.started && !this.terminating ? run.startedAtMs : undefined),
+        enabled: () => kind === 'startup' || run.startupPassed,
+        onFailure: (message) => this.event('Warning', 'Unhealthy', probeFailureText(kind, message), run.spec.name),
+        onChange: (success) => this.probeChanged(run, kind, success),
+      });
+      run.probes.push(worker);
+      worker.start();
+    }
+  }
+
+  private probeChanged(run: ContainerRun, kind: ProbeKind, success: boolean): void {
+    if (this.terminating || !run.started) return;
+    const now = this.runtime.clock.kubeTimestamp();
+    if (kind === 'readiness') {
+      this.mutate((p) => {
+        const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name);
+        if (st) st.ready = success;
+        updateReadiness(p, now);
+      });
+      return;
+    }
+    if (success) {
+      if (kind === 'startup') {
+        run.startupPassed = true;
+        this.mutate((p) => {
+          const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name);
+          if (st) Object.assign(st, { started: true, ready: !run.spec.readinessProbe });
+          updateReadiness(p, now);
+        });
+      }
+      return;
+    }
+    this.event('Normal', 'Killing', `Container ${run.spec.name} failed ${kind} probe, will be restarted`, run.spec.name);
+    void this.restart(run);
+  }
+
+  private async restart(run: ContainerRun): Promise<void> {
+    const started = run.started;
+    const startedAt = run.startedAtMs;
+    run.started = undefined;
+    run.restarts++;
+    run.startupPassed = !run.spec.startupProbe;
+    for (const w of run.probes) w.reset();
+    await started?.process.stop();
+    const now = this.runtime.clock.kubeTimestamp();
+    this.mutate((p) => {
+      const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name)!;
+      st.lastState = { terminated: { exitCode: 137, reason: 'Error', startedAt: this.runtime.clock.kubeTimestamp(startedAt), finishedAt: now } };
+      st.state = { waiting: { reason: run.restarts > 1 ? 'CrashLoopBackOff' : 'ContainerCreating' } };
+      Object.assign(st, { ready: false, started: false, restartCount: run.restarts });
+      podStatus(p).phase = derivePhase(p) === 'Pending' ? 'Running' : derivePhase(p);
+      updateReadiness(p, now);
+    });
+    // The first restart is immediate; later ones back off 10 s, 20 s, ... up to 5 minutes.
+    const backoff = run.restarts <= 1 ? 0 : Math.min(300_000, this.runtime.timing.options.restart_backoff_ms * 2 ** (run.restarts - 2));
+    this.after(backoff, () => this.startContainer(run));
+  }
+
+  /** The pod got a `deletionTimestamp`: stop its containers, then complete the delete. */
+  terminate(pod: KObject): void {
+    if (this.terminating || this.done) return;
+    this.terminating = true;
+    for (const c of this.cancels) c();
+    this.cancels.clear();
+    const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? 30);
+    for (const run of this.containers.values()) {
+      for (const w of run.probes) w.stop();
+      if (run.started) this.event('Normal', 'Killing', `Stopping container ${run.spec.name}`, run.spec.name);
+    }
+    const wait = Math.min(this.runtime.timing.draw('terminate_ms'), Math.max(0, grace) * 1000);
+    const cancel = this.runtime.clock.after(wait, () => void this.finishTermination());
+    this.cancels.add(cancel);
+  }
+
+  private async finishTermination(): Promise<void> {
+    this.cancels.clear();
+    await this.stopProcesses();
+    const now = this.runtime.clock.kubeTimestamp();
+    this.mutate((p) => {
+      const statuses = containerStatuses(p, [...this.containers.values()].map((x) => x.spec));
+      for (const st of statuses) {
+        const run = this.containers.get(st.name);
+        const startedAt = run?.startedAtMs !== undefined ? this.runtime.clock.kubeTimestamp(run.startedAtMs) : undefined;
+        st.state = startedAt ? { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: now } } : { terminated: { exitCode: 0, reason: 'ContainerStatusUnknown', finishedAt: now } };
+        Object.assign(st, { ready: false, started: false });
+      }
+      podStatus(p).phase = derivePhase(p);
+      updateReadiness(p, now);
+    });
+    // The device plugin frees the GPUs once the containers are gone.
+    this.runtime.allocator.release(this.uid);
+    this.done = true;
+    this.runtime.store.delete('pods', this.namespace, this.name, { gracePeriodSeconds: 0 });
+  }
+
+  private async stopProcesses(): Promise<void> {
+    const runs = [...this.containers.values()];
+    for (const r of runs) for (const w of r.probes) w.stop();
+    await Promise.all(
+      runs.map((r) => {
+        const started = r.started;
+        r.started = undefined;
+        return started?.process.stop();
+      }),
+    );
+  }
+
+  /** The pod is gone from the store (deleted, or force-deleted): stop everything now. */
+  async gone(): Promise<void> {
+    this.terminating = true;
+    this.done = true;
+    for (const c of this.cancels) c();
+    this.cancels.clear();
+    await this.stopProcesses();
+    this.runtime.allocator.release(this.uid);
+    this.ips.release(this.uid);
+    this.runtime.logs.forget(this.namespace, this.name);
+    this.runtime.events.forget(this.uid);
+  }
+
+  /** The pod's IP, once assigned. */
+  get ip(): string | undefined {
+    return this.podIP;
+  }
+}

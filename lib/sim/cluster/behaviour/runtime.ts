@@ -1,0 +1,101 @@
+/**
+ * What the simulated node components share: the store, the clock and timing model, the nodes
+ * and their GPU ledger, container logs, the event recorder, and the registry of running vLLM
+ * servers (for GPU memory as `nvidia-smi` would report it, and for `/sim/state`).
+ */
+import type { ClusterClock } from '../clock.ts';
+import type { Store } from '../store-types.ts';
+import type { SimProfileName } from '../../vllm/options.ts';
+import type { ContainerLogs, LogBuffer } from './container-log.ts';
+import type { EventRecorder } from './events.ts';
+import type { GpuAllocator } from './gpu-allocator.ts';
+import type { GpuRef, NodeSpec } from './nodes.ts';
+import type { TimingModel } from './timing.ts';
+import type { ContainerSpec } from './pod-spec.ts';
+import type { KObject } from '../store-types.ts';
+
+/** How the in-cluster vLLM simulators are configured (besides what their command line says). */
+export interface VllmSimSettings {
+  /** Tokenizer of the simulated servers (`words` loads at once; `qwen3` is exact for Qwen3). */
+  tokenizer: 'words' | 'qwen3';
+  /** Latency profile of the simulated servers. */
+  profile: SimProfileName;
+  /** GPU memory a sleeping instance keeps, in MiB. */
+  sleepingMemoryMib: number;
+}
+
+/** The lifecycle of a simulated vLLM server (protocol 9.1: starting -> awake <-> sleeping, dead). */
+export type VllmState = 'starting' | 'awake' | 'sleeping' | 'stopped';
+
+/** A running vLLM server, as the registry sees it. */
+export interface VllmServerEntry {
+  /** `namespace/pod`. */
+  pod: string;
+  /** Container name. */
+  container: string;
+  /** Launcher instance ID, or null for a container that runs vLLM itself. */
+  instanceId: string | null;
+  node: string;
+  host: string;
+  port: number;
+  /** GPUs it runs on. */
+  gpus: GpuRef[];
+  /** Served model names. */
+  models: string[];
+  state(): VllmState;
+  /** GPU memory it holds on each of its GPUs, in MiB. */
+  memoryMib(): number;
+}
+
+/** Everything the kubelet, scheduler and container processes share. */
+export interface ClusterRuntime {
+  readonly store: Store;
+  readonly clock: ClusterClock;
+  readonly timing: TimingModel;
+  readonly nodes: readonly NodeSpec[];
+  readonly allocator: GpuAllocator;
+  readonly logs: ContainerLogs;
+  readonly events: EventRecorder;
+  /** Running vLLM servers. */
+  readonly vllmServers: Set<VllmServerEntry>;
+  readonly vllm: VllmSimSettings;
+  /** Total memory of each GPU, in MiB. */
+  readonly gpuMemoryMib: number;
+  /** Seed for per-process RNG streams. */
+  readonly seed: number;
+}
+
+/** What a container process gets from the kubelet when it starts. */
+export interface ContainerContext {
+  readonly runtime: ClusterRuntime;
+  /** The pod as it was when the container started. */
+  readonly pod: KObject;
+  readonly container: ContainerSpec;
+  readonly podIP: string;
+  readonly hostIP: string;
+  readonly nodeName: string;
+  /** Resolved environment (downward API and `$(VAR)` expanded). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Command and args with `$(VAR)` expanded. */
+  readonly argv: readonly string[];
+  /** GPUs visible inside the container (`nvidia-smi` lists these). */
+  readonly gpus: readonly GpuRef[];
+  /** The container log. */
+  readonly log: LogBuffer;
+}
+
+/** A simulated container process. */
+export interface ContainerProcess {
+  /** SIGTERM: stops serving and releases its ports; resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts the process of a container kind. */
+export type ContainerBehaviour = (ctx: ContainerContext) => ContainerProcess;
+
+/** GPU memory used on one GPU by every vLLM server on it, in MiB (what `nvidia-smi --query-gpu=memory.used` shows). */
+export function gpuMemoryUsedMib(runtime: ClusterRuntime, uuid: string): number {
+  let used = 0;
+  for (const s of runtime.vllmServers) if (s.gpus.some((g) => g.uuid === uuid)) used += s.memoryMib();
+  return Math.round(used);
+}
