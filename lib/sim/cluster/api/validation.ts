@@ -1,0 +1,155 @@
+import type { KObject } from '../store-types.ts';
+import { invalid, type FieldError } from './errors.ts';
+import { labelKeyError, labelValueError, matchesLabels, structuredRequirements, type StructuredSelector } from './label-selector.ts';
+import { jsonEqual } from './json-patch.ts';
+import type { ResourceInfo } from './resources.ts';
+
+/**
+ * Server-side validation: minimal, but what it checks it checks like the API server and reports
+ * with the same 422 messages (`Pod "Web" is invalid: metadata.name: Invalid value: "Web": a
+ * lowercase RFC 1123 subdomain must consist of ...`).
+ */
+
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why `name` breaks `rule`, or undefined when it is valid. */
+export function nameError(name: string, rule: ResourceInfo['nameRule']): string | undefined {
+  switch (rule) {
+    case 'subdomain':
+      if (name.length > 253) return 'must be no more than 253 characters';
+      if (!SUBDOMAIN.test(name)) {
+        return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+      }
+      return undefined;
+    case 'label':
+      if (name.length > 63) return 'must be no more than 63 characters';
+      if (!LABEL.test(name)) {
+        return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+      }
+      return undefined;
+    case 'label1035':
+      if (name.length > 63) return 'must be no more than 63 characters';
+      if (!LABEL1035.test(name)) {
+        return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+      }
+      return undefined;
+    case 'path':
+      if (name === '.' || name === '..' || /[/%]/.test(name)) return `may not be '.' or '..' and may not contain '/' or '%'`;
+      return undefined;
+  }
+}
+
+function metadataErrors(o: KObject, info: ResourceInfo): FieldError[] {
+  const errs: FieldError[] = [];
+  const m = o.metadata;
+  if (!m.name) {
+    errs.push({ field: 'metadata.name', type: 'Required value', detail: 'name or generateName is required' });
+  } else {
+    const why = nameError(m.name, info.nameRule);
+    if (why) errs.push({ field: 'metadata.name', type: 'Invalid value', value: m.name, detail: why });
+  }
+  for (const [k, v] of Object.entries(m.labels ?? {})) {
+    const keyWhy = labelKeyError(k);
+    if (keyWhy) errs.push({ field: 'metadata.labels', type: 'Invalid value', value: k, detail: keyWhy });
+    if (typeof v !== 'string') errs.push({ field: `metadata.labels`, type: 'Invalid value', value: v, detail: 'label values must be strings' });
+    else {
+      const valueWhy = labelValueError(v);
+      if (valueWhy) errs.push({ field: 'metadata.labels', type: 'Invalid value', value: v, detail: valueWhy });
+    }
+  }
+  for (const [k, v] of Object.entries(m.annotations ?? {})) {
+    const keyWhy = labelKeyError(k);
+    if (keyWhy) errs.push({ field: 'metadata.annotations', type: 'Invalid value', value: k, detail: keyWhy });
+    if (typeof v !== 'string') errs.push({ field: `metadata.annotations`, type: 'Invalid value', value: v, detail: 'annotation values must be strings' });
+  }
+  (m.ownerReferences ?? []).forEach((r, i) => {
+    for (const f of ['apiVersion', 'kind', 'name', 'uid'] as const) {
+      if (!r || !r[f]) errs.push({ field: `metadata.ownerReferences[${i}].${f}`, type: 'Required value', detail: `${f} must not be empty` });
+    }
+  });
+  if ((m.ownerReferences ?? []).filter((r) => r?.controller).length > 1) {
+    errs.push({ field: 'metadata.ownerReferences', type: 'Invalid value', value: m.ownerReferences, detail: 'Only one reference can have Controller set to true' });
+  }
+  return errs;
+}
+
+function containerErrors(spec: Record<string, unknown> | undefined, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const containers = spec?.containers;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    errs.push({ field: `${path}.containers`, type: 'Required value', detail: 'must specify at least one container' });
+    return errs;
+  }
+  const names = new Set<string>();
+  containers.forEach((c: Record<string, unknown> | null, i) => {
+    const name = c?.name;
+    if (typeof name !== 'string' || !name) errs.push({ field: `${path}.containers[${i}].name`, type: 'Required value', detail: 'a container name is required' });
+    else if (names.has(name)) errs.push({ field: `${path}.containers[${i}].name`, type: 'Duplicate value', value: name, detail: 'container names must be unique' });
+    else names.add(name);
+    if (typeof c?.image !== 'string' || !c.image) errs.push({ field: `${path}.containers[${i}].image`, type: 'Required value', detail: 'an image is required' });
+  });
+  return errs;
+}
+
+function workloadErrors(o: KObject, info: ResourceInfo): FieldError[] {
+  const spec = (o.spec ?? {}) as { replicas?: unknown; selector?: StructuredSelector; template?: { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> } };
+  const errs: FieldError[] = [];
+  if (typeof spec.replicas !== 'number' || !Number.isInteger(spec.replicas) || spec.replicas < 0) {
+    errs.push({ field: 'spec.replicas', type: 'Invalid value', value: spec.replicas, detail: 'must be greater than or equal to 0' });
+  }
+  const sel = spec.selector;
+  if (!sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length)) {
+    errs.push({ field: 'spec.selector', type: 'Required value', detail: info.plural === 'deployments' ? 'empty selector is invalid for deployment' : '' });
+  } else if (!matchesLabels(structuredRequirements(sel), spec.template?.metadata?.labels)) {
+    errs.push({ field: 'spec.template.metadata.labels', type: 'Invalid value', value: spec.template?.metadata?.labels ?? {}, detail: '`selector` does not match template `labels`' });
+  }
+  errs.push(...containerErrors(spec.template?.spec, 'spec.template.spec'));
+  return errs;
+}
+
+function serviceErrors(o: KObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const ports = (o.spec as { ports?: Array<{ port?: unknown }> } | undefined)?.ports ?? [];
+  ports.forEach((p, i) => {
+    if (typeof p?.port !== 'number' || !Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
+      errs.push({ field: `spec.ports[${i}].port`, type: 'Invalid value', value: p?.port, detail: 'must be between 1 and 65535, inclusive' });
+    }
+  });
+  return errs;
+}
+
+const KIND_CHECKS: Readonly<Record<string, (o: KObject, info: ResourceInfo) => FieldError[]>> = {
+  pods: (o) => containerErrors(o.spec as Record<string, unknown> | undefined, 'spec'),
+  replicasets: workloadErrors,
+  deployments: workloadErrors,
+  services: serviceErrors,
+};
+
+/** Validates an object about to be created; throws a 422 StoreError listing what is wrong. */
+export function validateCreate(info: ResourceInfo, o: KObject): void {
+  const errs = [...metadataErrors(o, info), ...(KIND_CHECKS[info.plural]?.(o, info) ?? [])];
+  if (errs.length) throw invalid(info, o.metadata.name ?? '', errs);
+}
+
+/** Validates an update of `old` to `next`: the create rules plus immutable fields and finalizer rules. */
+export function validateUpdate(info: ResourceInfo, old: KObject, next: KObject): void {
+  const errs = [...metadataErrors(next, info), ...(KIND_CHECKS[info.plural]?.(next, info) ?? [])];
+  if (info.plural === 'replicasets' || info.plural === 'deployments') {
+    const a = (old.spec as { selector?: unknown } | undefined)?.selector;
+    const b = (next.spec as { selector?: unknown } | undefined)?.selector;
+    if (!jsonEqual(a, b)) errs.push({ field: 'spec.selector', type: 'Invalid value', value: b, detail: 'field is immutable' });
+  }
+  if (old.metadata.deletionTimestamp) {
+    const added = (next.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
+    if (added.length) {
+      errs.push({
+        field: 'metadata.finalizers',
+        type: 'Forbidden',
+        detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+      });
+    }
+  }
+  if (errs.length) throw invalid(info, next.metadata.name ?? '', errs);
+}
