@@ -80,14 +80,29 @@ function loadConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** The environment variable that turns on vLLM's development endpoints. */
+export const DEV_MODE_ENV = 'VLLM_SERVER_DEV_MODE';
+
+/**
+ * `dev_mode` from `VLLM_SERVER_DEV_MODE` as vLLM reads it (`bool(int(value))`: an integer, true
+ * unless 0); undefined when unset.
+ */
+export function devModeFromEnv(env: NodeJS.ProcessEnv): boolean | undefined {
+  const raw = env[DEV_MODE_ENV];
+  if (raw === undefined) return undefined;
+  if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw new ConfigError(SOURCE, DEV_MODE_ENV, `expected an integer (0 or 1), got ${JSON.stringify(raw)}`);
+  return Number(raw) !== 0;
+}
+
 /**
  * Parses `vitest-llm-d sim` flags into validated options. Flags are the option keys in
  * kebab-case (`--itl-ms 150`, `--models a,b`, `--faults.error-rate 0.1`, `--prefix-caching false`
  * or `--no-prefix-caching`, `--flag=value`); `--config file.yaml|json` loads options from a file
- * first and flags override it. Throws a {@link ConfigError} whose message is one line naming the
+ * first and flags override it. `dev_mode`, when neither sets it, comes from `VLLM_SERVER_DEV_MODE`
+ * in `env` as vLLM reads it. Throws a {@link ConfigError} whose message is one line naming the
  * flag: `sim: --itl-ms: expected a non-negative number, got "abc"`.
  */
-export function parseSimArgs(argv: readonly string[]): ParsedSimArgs {
+export function parseSimArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedSimArgs {
   const flags: Record<string, unknown> = {};
   const raw = new Map<string, string>();
   let file: string | undefined;
@@ -131,6 +146,10 @@ export function parseSimArgs(argv: readonly string[]): ParsedSimArgs {
   const merged: Record<string, unknown> = { ...fromFile, ...flags };
   if (fromFile.faults !== undefined || flags.faults !== undefined) {
     merged.faults = { ...(fromFile.faults as object | undefined), ...(flags.faults as object | undefined) };
+  }
+  if (merged.dev_mode === undefined) {
+    const fromEnv = devModeFromEnv(env);
+    if (fromEnv !== undefined) merged.dev_mode = fromEnv;
   }
   const result = SimOptionsSchema.safeParse(merged);
   if (!result.success) {

@@ -6,13 +6,22 @@ import type { OutputVocabulary } from './output-tokens.ts';
 import { PrefixCache } from './prefix-cache.ts';
 import type { PromptEncoder } from './prompt.ts';
 import { createRng, type Rng } from './rng.ts';
+import { SleepController } from './sleep.ts';
+import type { VllmLog } from './vllm-log.ts';
 import { VllmMetrics } from './vllm-metrics.ts';
 import type { Api } from './wire.ts';
 
 /** A request the server is still responsible for (streaming, queued, or stalled). */
 export interface ActiveRequest {
+  /** Whether it waits in the engine's queue (no slot yet). */
+  readonly queued: boolean;
   /** Ends the request because the server shuts down (logs it, destroys its socket). */
   abort(reason: 'shutdown'): void;
+  /**
+   * Ends the request because the engine goes to sleep: what was generated goes out with
+   * finish_reason "abort" and the response completes normally. No-op once it left the engine.
+   */
+  abortForSleep(): void;
 }
 
 /** A validated generation request, ready for the engine. */
@@ -62,15 +71,19 @@ export interface SimContext {
   nextSeq: number;
   /** Set once close() started. */
   closing: boolean;
+  /** The instance's vLLM log. */
+  readonly log: VllmLog;
+  /** Sleep mode. */
+  readonly sleep: SleepController;
 }
 
 /** Builds the context of a server from resolved options and its loaded parts. */
-export function createSimContext(options: SimOptions, parts: { vocab: OutputVocabulary; encoder: PromptEncoder; chunkLog: ChunkLog | null }): SimContext {
+export function createSimContext(options: SimOptions, parts: { vocab: OutputVocabulary; encoder: PromptEncoder; chunkLog: ChunkLog | null; log: VllmLog }): SimContext {
   const scheduler = new Scheduler(options.max_num_seqs, () => ctx.options.max_waiting);
   const kv = new KvUsage(options.kv_cache_blocks);
   const metrics = new VllmMetrics(
     options.models[0]!,
-    { maxModelLen: options.max_model_len, blockSize: options.block_size, kvCacheBlocks: options.kv_cache_blocks, prefixCaching: options.prefix_caching },
+    { maxModelLen: options.max_model_len, blockSize: options.block_size, kvCacheBlocks: options.kv_cache_blocks, prefixCaching: options.prefix_caching, sleepMode: options.enable_sleep_mode },
     () => ({ running: scheduler.running, waiting: scheduler.waiting, kvCacheUsage: kv.usage }),
   );
   const ctx: SimContext = {
@@ -87,6 +100,8 @@ export function createSimContext(options: SimOptions, parts: { vocab: OutputVoca
     active: new Set(),
     nextSeq: 0,
     closing: false,
+    log: parts.log,
+    sleep: new SleepController(() => ctx),
   };
   return ctx;
 }

@@ -10,6 +10,11 @@ import type { Api } from './wire.ts';
 
 type Body = Record<string, unknown>;
 
+/** vLLM's error type for inference requests while the model sleeps. */
+export const SLEEPING_ERROR_TYPE = 'ModelSleepingError';
+/** vLLM's message for inference requests while the model sleeps. */
+export const SLEEPING_MESSAGE = 'Model is currently in sleep mode. Please wake it up first with a POST request to /wake_up';
+
 /** A request that is answered with an error before reaching the engine. */
 interface Rejection {
   status: number;
@@ -120,7 +125,9 @@ export async function handleGenerate(ctx: SimContext, api: Api, req: IncomingMes
     );
   };
 
-  let outcome = prepare();
+  // The older vLLM behaviour (docs/source/features/sleep_mode.md @39a39ca): inference endpoints
+  // answer 503 ModelSleepingError while the model sleeps.
+  let outcome = o.sleeping_requests === 'reject' && ctx.sleep.refusing ? reject(503, SLEEPING_ERROR_TYPE, SLEEPING_MESSAGE) : prepare();
   if (outcome instanceof SimRequest && !outcome.admit()) outcome = reject(429, 'RateLimitError', 'Failed to enqueue request');
   if (outcome instanceof SimRequest) return;
   const us = ctx.chunkLog ? nowUs() : 0;

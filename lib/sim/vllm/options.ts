@@ -94,6 +94,45 @@ const PROFILE_FIELDS = {
   max_num_seqs: positiveInt().optional().describe('Requests decoded concurrently (running slots); more wait in a FIFO queue. Default: from the profile (small-h100: 16).'),
 };
 
+/** Qwen3-0.6B's KV cache per token: 28 layers x 8 KV heads x 128 dims x (K + V) x 2 bytes (bf16). */
+export const QWEN3_06B_KV_BYTES_PER_TOKEN = 28 * 8 * 128 * 2 * 2;
+
+/**
+ * Startup, sleep mode and the vLLM log (see the README, "Lifecycle"). Durations are modeled and,
+ * like every other duration, multiplied by `time_scale`.
+ */
+const LIFECYCLE_FIELDS = {
+  startup_ms: nonNegative()
+    .default(0)
+    .describe('Modeled startup (model load, compile, warm-up) before the HTTP port is bound, in ms; connections are refused until then. Default: 0.'),
+  dev_mode: z
+    .boolean({ error: 'expected true or false' })
+    .default(false)
+    .describe('vLLM development endpoints (VLLM_SERVER_DEV_MODE=1): with enable_sleep_mode, serves /sleep, /wake_up and /is_sleeping. The CLI flag defaults to the VLLM_SERVER_DEV_MODE environment variable. Default: false.'),
+  enable_sleep_mode: z.boolean({ error: 'expected true or false' }).default(false).describe('vLLM --enable-sleep-mode: with dev_mode, the sleep endpoints exist (otherwise they are 404). Default: false.'),
+  sleep_ms: nonNegative().default(200).describe('Modeled duration of POST /sleep (either level), in ms; the call returns when it is done. Default: 200.'),
+  wake_ms: nonNegative().default(550).describe('Modeled duration of POST /wake_up of every tag after a level-1 sleep, in ms. Default: 550.'),
+  level2_wake_factor: z
+    .number({ error: 'expected a number >= 1' })
+    .min(1, { error: 'expected a number >= 1' })
+    .default(3)
+    .describe('Waking from a level-2 sleep takes wake_ms x this factor (weights are reloaded, not copied back from CPU memory). Default: 3.'),
+  wake_weights_fraction: probability()
+    .default(0.9)
+    .describe('Share of a full wake that waking the `weights` tag alone takes; the `kv_cache` tag takes the rest. Default: 0.9.'),
+  sleeping_requests: z
+    .enum(['reject', 'serve'], { error: 'expected reject or serve' })
+    .default('reject')
+    .describe('Inference while asleep: reject (503 ModelSleepingError; requests in flight when sleep starts end with finish_reason "abort") or serve (llm-d-inference-sim: sleep does not affect requests). Default: reject.'),
+  model_memory_gib: nonNegative().default(1.11).describe('GPU memory of the weights, in GiB (Qwen3-0.6B in bf16: 1.11). Default: 1.11.'),
+  kv_cache_memory_gib: nonNegative()
+    .nullable()
+    .default(null)
+    .describe("GPU memory of the KV cache, in GiB; null derives it from kv_cache_blocks x block_size x Qwen3-0.6B's 112 KiB per token. Default: null."),
+  residual_memory_gib: nonNegative().default(0.5).describe('GPU memory a sleeping instance keeps (CUDA context, buffers), in GiB: "still in use" in the sleep log line. Default: 0.5.'),
+  log_max_lines: positiveInt().default(10000).describe('vLLM log lines kept in memory (oldest dropped first). Default: 10000.'),
+};
+
 /** The simulator's options as accepted from code, a config file or CLI flags (snake_case keys). */
 export const SimOptionsBaseSchema = z.strictObject({
   profile: z.enum(SIM_PROFILE_NAMES, { error: `expected one of ${SIM_PROFILE_NAMES.join(', ')}` }).default('small-h100').describe(`Latency profile (${SIM_PROFILE_NAMES.join(' | ')}); explicit latency options override it. Default: small-h100.`),
@@ -116,6 +155,7 @@ export const SimOptionsBaseSchema = z.strictObject({
   timer_spin_ms: nonNegative().default(0).describe('Busy-poll the last N ms before each due time for sub-millisecond send precision, at a CPU cost; 0 uses timers only (sends up to ~1 ms late). Default: 0.'),
   faults: SimFaultsSchema.prefault({}).describe(FAULTS_DESCRIPTION),
   chunk_log: nonEmptyString().nullable().default(null).describe('JSONL file that gets one line per finished request with the true send time of every chunk; null disables it. Default: null.'),
+  ...LIFECYCLE_FIELDS,
 });
 
 type BaseOptions = z.output<typeof SimOptionsBaseSchema>;
@@ -145,18 +185,36 @@ export type SimOptionsInput = z.input<typeof SimOptionsSchema>;
 /** Resolved failure-injection options. */
 export type SimFaults = z.output<typeof SimFaultsSchema>;
 
+/** An option `POST /admin/config` rejects with a reason rather than as an unknown key. */
+function fixedAtStart() {
+  return z.never({ error: 'cannot be changed at runtime' }).optional();
+}
+
 /**
- * What `POST /admin/config` may change in a running simulator: latency, output and fault
- * options. Scheduler sizes, models and the tokenizer are fixed at start.
+ * What `POST /admin/config` may change in a running simulator: latency (including the sleep
+ * and wake durations), output and fault options, and `sleeping_requests`. Scheduler sizes,
+ * models, the tokenizer, the endpoints and the memory model are fixed at start.
  */
 export const SimConfigPatchSchema = z.strictObject({
   ...PROFILE_FIELDS,
-  max_num_seqs: z.never({ error: 'cannot be changed at runtime' }).optional(),
+  max_num_seqs: fixedAtStart(),
   time_scale: SimOptionsBaseSchema.shape.time_scale.unwrap().optional(),
   tokens_per_chunk: SimOptionsBaseSchema.shape.tokens_per_chunk.unwrap().optional(),
   eos_probability: SimOptionsBaseSchema.shape.eos_probability.unwrap().optional(),
   max_waiting: SimOptionsBaseSchema.shape.max_waiting.unwrap().optional(),
   timer_spin_ms: SimOptionsBaseSchema.shape.timer_spin_ms.unwrap().optional(),
+  sleep_ms: SimOptionsBaseSchema.shape.sleep_ms.unwrap().optional(),
+  wake_ms: SimOptionsBaseSchema.shape.wake_ms.unwrap().optional(),
+  level2_wake_factor: SimOptionsBaseSchema.shape.level2_wake_factor.unwrap().optional(),
+  wake_weights_fraction: SimOptionsBaseSchema.shape.wake_weights_fraction.unwrap().optional(),
+  sleeping_requests: SimOptionsBaseSchema.shape.sleeping_requests.unwrap().optional(),
+  startup_ms: fixedAtStart(),
+  dev_mode: fixedAtStart(),
+  enable_sleep_mode: fixedAtStart(),
+  model_memory_gib: fixedAtStart(),
+  kv_cache_memory_gib: fixedAtStart(),
+  residual_memory_gib: fixedAtStart(),
+  log_max_lines: fixedAtStart(),
   // Not `.partial()`: that would still fill in the defaults and reset unmentioned fault fields.
   faults: z
     .strictObject(Object.fromEntries(Object.entries(SimFaultsSchema.shape).map(([k, f]) => [k, f.unwrap().optional()])) as { [K in keyof SimFaultsShape]: z.ZodOptional<ReturnType<SimFaultsShape[K]['unwrap']>> })

@@ -133,7 +133,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
       this.pending++;
       const last = this.generated >= this.target;
       if (this.generated === 1 || this.pending >= o.tokens_per_chunk || last) {
-        out += this.chunk(last);
+        out += this.chunk(last ? this.finishReason : null);
         written++;
         if (this.faultDue()) {
           if (this.init.fault!.kind === 'malformed') out += this.events!.malformed();
@@ -155,8 +155,11 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.arm(performance.now());
   };
 
-  /** Builds one content chunk of the `pending` tokens (or appends its text when not streaming). */
-  private chunk(last: boolean): string {
+  /**
+   * Builds one content chunk of the `pending` tokens (or appends its text when not streaming);
+   * `finishReason` is set on the last one.
+   */
+  private chunk(finishReason: string | null): string {
     const n = this.pending;
     this.pending = 0;
     this.chunks++;
@@ -171,7 +174,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
       return '';
     }
     this.trace.chunk(n);
-    const ev = this.events.content(text, this.tokensSent, last ? this.finishReason : null);
+    const ev = this.events.content(text, this.tokensSent, finishReason);
     return this.chunks === 1 ? this.events.role() + ev : ev;
   }
 
@@ -257,6 +260,51 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.release('abort');
     this.end(this.stalled ? (this.init.stream ? 200 : 0) : 499, null);
   };
+
+  /** Whether it waits in the engine's queue (no slot yet). */
+  get queued(): boolean {
+    return this.state === 'waiting';
+  }
+
+  /**
+   * Ends the request because the engine goes to sleep (vLLM's pause mode "abort"): the tokens
+   * generated but not yet sent go out in a last chunk with finish_reason "abort" (an empty one
+   * when there are none), then the usage chunk if requested and `[DONE]`; a non-streaming request
+   * gets its partial text with finish_reason "abort". Requests that already left the engine
+   * (finished, or stalled by an injected fault) are left alone.
+   */
+  abortForSleep(): void {
+    if (this.finished || this.released) return;
+    // Drop a pending fault: the abort comes first.
+    this.faultFired = true;
+    let out = '';
+    let written = 0;
+    if (this.pending > 0) {
+      out = this.chunk('abort');
+      written = 1;
+    } else if (this.events) {
+      const ev = this.events.content('', this.tokensSent, 'abort');
+      out = this.chunks === 0 ? this.events.role() + ev : ev;
+    }
+    this.release('abort');
+    const usage = { promptTokens: this.promptLen, completionTokens: this.tokensSent, cachedTokens: this.ctx.options.prompt_tokens_details ? this.cachedTokens : null };
+    if (this.events) {
+      if (this.init.includeUsage) out += this.events.usage(usage);
+      const us = this.trace.now();
+      this.finished = true;
+      this.res.end(out + DONE_EVENT);
+      this.trace.sent(us, written);
+      this.log(200, us, 'abort');
+      return;
+    }
+    const body = responseBody(this.init.api, this.init.requestId, this.init.model, this.text, 'abort', usage);
+    const us = this.trace.now();
+    this.trace.headersUs = this.trace.enabled ? us : null;
+    this.finished = true;
+    this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    this.res.end(body);
+    this.log(200, us, 'abort');
+  }
 
   /** Ends the request because the server is shutting down. */
   abort(reason: 'shutdown'): void {

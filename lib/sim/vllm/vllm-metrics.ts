@@ -70,12 +70,28 @@ export class VllmMetrics {
   private readonly generationHist: HistogramChild;
   private readonly maxTokensHist: HistogramChild;
 
-  constructor(modelName: string, opts: { maxModelLen: number; blockSize: number; kvCacheBlocks: number; prefixCaching: boolean }, snapshot: () => EngineSnapshot) {
+  private readonly sleepState: { awake: GaugeChild; weightsOffloaded: GaugeChild; discardAll: GaugeChild } | null = null;
+
+  constructor(
+    modelName: string,
+    opts: { maxModelLen: number; blockSize: number; kvCacheBlocks: number; prefixCaching: boolean; sleepMode?: boolean },
+    snapshot: () => EngineSnapshot,
+  ) {
     const r = this.registry;
     const L = ['model_name', 'engine'];
     const lv = [modelName, '0'];
     this.running = r.gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', L).labels(...lv);
     this.waiting = r.gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', L).labels(...lv);
+    if (opts.sleepMode) {
+      // vLLM after 0.11.0 (PRs #24176, #27867); here only with enable_sleep_mode, see the README.
+      const g = r.gauge(
+        'vllm:engine_sleep_state',
+        'Engine sleep state; awake = 0 means engine is sleeping; awake = 1 means engine is awake; weights_offloaded = 1 means sleep level 1; discard_all = 1 means sleep level 2.',
+        [...L, 'sleep_state'],
+      );
+      this.sleepState = { awake: g.labels(...lv, 'awake'), weightsOffloaded: g.labels(...lv, 'weights_offloaded'), discardAll: g.labels(...lv, 'discard_all') };
+      this.recordSleepState(0, 0);
+    }
     this.kvUsage = r.gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', L).labels(...lv);
     this.prefixQueries = r.counter('vllm:prefix_cache_queries', 'Prefix cache queries, in terms of number of queried tokens.', L).labels(...lv);
     this.prefixHits = r.counter('vllm:prefix_cache_hits', 'Prefix cache hits, in terms of number of cached tokens.', L).labels(...lv);
@@ -106,6 +122,17 @@ export class VllmMetrics {
       this.waiting.set(s.waiting);
       this.kvUsage.set(s.kvCacheUsage);
     });
+  }
+
+  /**
+   * vLLM's `record_sleep_state(sleep, level)`: after a sleep call `(1, level)`, after any wake-up
+   * call `(0, 0)`. No-op unless sleep mode is enabled.
+   */
+  recordSleepState(sleep: 0 | 1, level: 0 | 1 | 2): void {
+    if (!this.sleepState) return;
+    this.sleepState.awake.set(sleep === 1 ? 0 : 1);
+    this.sleepState.weightsOffloaded.set(sleep === 1 && level === 1 ? 1 : 0);
+    this.sleepState.discardAll.set(sleep === 1 && level === 2 ? 1 : 0);
   }
 
   /** A request was scheduled: prefix-cache lookup of its prompt (queries and hits in tokens). */
