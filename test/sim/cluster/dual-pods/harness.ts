@@ -42,8 +42,8 @@ export async function startHarness(opts: { dpc?: DualPodsOptionsInput; gpusPerNo
         const v = fn();
         if (v) return v;
         if (sim.clock.nowMs() > deadline) {
-          const tail = dpc.logText().split('\n').slice(-25).join('\n');
-          throw new Error(`timed out after ${clusterMs / 1000} cluster s waiting for ${what}; controller log tail:\n${tail}`);
+          const tail = (text: string) => text.split('\n').slice(-15).join('\n');
+          throw new Error(`timed out after ${clusterMs / 1000} cluster s waiting for ${what}; controller log tail:\n${tail(dpc.logText())}\npopulator log tail:\n${tail(dpc.populatorLogText())}`);
         }
         await new Promise((r) => setTimeout(r, 5));
       }

@@ -130,7 +130,7 @@ export class LauncherPopulator {
         }
         const diff = d.count - (bound + live.length);
         live.sort((a, b) => Number(isPodReady(b)) - Number(isPodReady(a)));
-        for (let i = 0; i < -diff; i++) if (await this.remove(live.pop()!, 'Deleted excess launcher pod', node, d)) deleting = true;
+        for (let i = 0; i < -diff && live.length > 0; i++) if (await this.remove(live.pop()!, 'Deleted excess launcher pod', node, d)) deleting = true;
         if (diff > 0) creations.push({ d, n: diff });
         retry = minDefined(retry, await this.reportStuck(live));
       }
