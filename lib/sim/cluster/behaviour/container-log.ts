@@ -1,7 +1,7 @@
 /**
  * Container logs: what each simulated process writes, line by line, stamped with cluster time,
- * served through the API's `pods/log` subresource (`timestamps`, `tailLines`, `sinceTime`,
- * `sinceSeconds`, `limitBytes`, `previous`, `follow`). A restarted container's last run stays
+ * served through the API's `pods/log` subresource (which applies `timestamps`, `tailLines`,
+ * `sinceTime` and `sinceSeconds` to the timed lines). A restarted container's last run stays
  * readable as `previous`, as with the kubelet.
  */
 import type { ClusterClock } from '../clock.ts';
@@ -13,27 +13,12 @@ interface LogLine {
   text: string;
 }
 
-/** The `pods/log` query options the simulator honours. */
-export interface LogReadOptions {
-  /** Prefix each line with its RFC 3339 timestamp. */
-  timestamps?: boolean;
-  /** Only the last N lines. */
-  tailLines?: number;
-  /** Only lines at or after this RFC 3339 time. */
-  sinceTime?: string;
-  /** Only lines from the last N (cluster) seconds. */
-  sinceSeconds?: number;
-  /** At most this many bytes (from the start of the selection). */
-  limitBytes?: number;
-}
-
 /** Most lines one container keeps (oldest dropped first), like a rotated container log. */
 const MAX_LINES = 20_000;
 
 /** The log of one container run. */
 export class LogBuffer {
   private readonly lines: LogLine[] = [];
-  private readonly listeners = new Set<(line: string) => void>();
 
   constructor(private readonly clock: ClusterClock) {}
 
@@ -43,31 +28,18 @@ export class LogBuffer {
     const parts = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
     for (const part of parts) {
       this.lines.push({ atMs, text: part });
-      for (const l of this.listeners) l(part);
     }
     if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
   }
 
-  /** The log as `pods/log` returns it. */
-  read(options: LogReadOptions = {}): string {
-    let selected = this.lines;
-    const since = options.sinceTime ? Date.parse(options.sinceTime) : options.sinceSeconds !== undefined ? this.clock.nowMs() - options.sinceSeconds * 1000 : undefined;
-    if (since !== undefined && Number.isFinite(since)) selected = selected.filter((l) => l.atMs >= since);
-    if (options.tailLines !== undefined) selected = options.tailLines <= 0 ? [] : selected.slice(-options.tailLines);
-    let text = selected.map((l) => (options.timestamps ? `${this.stamp(l.atMs)} ${l.text}\n` : `${l.text}\n`)).join('');
-    if (options.limitBytes !== undefined) text = Buffer.from(text, 'utf8').subarray(0, Math.max(0, options.limitBytes)).toString('utf8');
-    return text;
+  /** The lines with their cluster times, for the API server's `pods/log` (which applies `sinceTime`, `tailLines`, `timestamps`). */
+  entries(): Array<{ time: number; text: string }> {
+    return this.lines.map((l) => ({ time: l.atMs, text: l.text }));
   }
 
-  /** RFC 3339 with nanoseconds, as the kubelet stamps log lines. */
-  private stamp(ms: number): string {
-    return `${this.clock.microTimestamp(ms).slice(0, -1)}000Z`;
-  }
-
-  /** Calls `listener` with every line written from now on (for `follow=true`); returns the unsubscribe function. */
-  follow(listener: (line: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** The log as one text, a line each (a launcher instance's log file). */
+  text(): string {
+    return this.lines.map((l) => `${l.text}\n`).join('');
   }
 
   /** Number of lines held. */

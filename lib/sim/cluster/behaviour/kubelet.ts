@@ -2,27 +2,13 @@
  * The kubelets of every simulated node, as one component: it watches pods, takes on each pod
  * bound to a simulated node (one {@link PodWorker} per pod), starts graceful termination when a
  * pod gets its `deletionTimestamp`, and tears everything down when a pod leaves the store. It
- * also serves the container logs to the API server's `pods/log` subresource.
+ * also is the API server's source of container logs (`pods/log`).
  */
 import type { KObject, WatchEvent } from '../store-types.ts';
-import type { LogReadOptions } from './container-log.ts';
 import { PodIpAllocator } from './pod-ips.ts';
 import { viewPod } from './pod-spec.ts';
 import { PodWorker } from './pod-worker.ts';
 import type { ClusterRuntime } from './runtime.ts';
-
-/** A request for a container log, as `pods/log` carries it. */
-export interface PodLogRequest extends LogReadOptions {
-  namespace: string;
-  pod: string;
-  /** Defaults to the only container (an error when the pod has several, as in Kubernetes). */
-  container?: string;
-  /** The previous run of a restarted container. */
-  previous?: boolean;
-}
-
-/** The answer to a log request: the text, or an API error (status and message). */
-export type PodLogResult = { ok: true; text: string; follow(listener: (line: string) => void): () => void } | { ok: false; code: number; reason: string; message: string };
 
 /** The node agents of the simulated cluster. */
 export class Kubelet {
@@ -70,26 +56,16 @@ export class Kubelet {
     return this.ips.of(uid);
   }
 
-  /** A container log for `pods/log`. */
-  readLog(req: PodLogRequest): PodLogResult {
-    const pod: KObject | undefined = this.runtime.store.get('pods', req.namespace, req.pod);
-    if (!pod) return { ok: false, code: 404, reason: 'NotFound', message: `pods "${req.pod}" not found` };
-    const names = viewPod(pod).containers.map((c) => c.name);
-    let container = req.container;
-    if (!container) {
-      if (names.length !== 1) return { ok: false, code: 400, reason: 'BadRequest', message: `a container name must be specified for pod ${req.pod}, choose one of: [${names.join(' ')}]` };
-      container = names[0]!;
-    }
-    if (!names.includes(container)) return { ok: false, code: 400, reason: 'BadRequest', message: `container ${container} is not valid for pod ${req.pod}` };
-    const log = this.runtime.logs.get(req.namespace, req.pod, container, req.previous);
-    if (!log) {
-      const message = req.previous
-        ? `previous terminated container "${container}" in pod "${req.pod}" not found`
-        : `container "${container}" in pod "${req.pod}" is waiting to start: ContainerCreating`;
-      return { ok: false, code: 400, reason: 'BadRequest', message };
-    }
-    return { ok: true, text: log.read(req), follow: (listener) => log.follow(listener) };
-  }
+  /**
+   * The container logs as the API server's `pods/log` source: the timed lines of the current
+   * (or, with `previous`, the last) run, undefined while the container has not started.
+   */
+  readonly logSource = (namespace: string, pod: string, container: string | undefined, query: { previous: boolean }): Array<{ time: number; text: string }> | undefined => {
+    const object = this.runtime.store.get('pods', namespace, pod);
+    const name = container ?? viewPod(object ?? ({ metadata: {} } as KObject)).containers[0]?.name;
+    if (!name) return undefined;
+    return this.runtime.logs.get(namespace, pod, name, query.previous)?.entries();
+  };
 
   /** Stops every pod's processes and the watch. */
   async close(): Promise<void> {

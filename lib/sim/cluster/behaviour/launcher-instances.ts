@@ -2,7 +2,7 @@
  * The launcher's instance manager (`VllmMultiProcessManager` in FMA's `launcher.py`): named vLLM
  * instances, one monotonically increasing revision stamped on every CREATED / STOPPED / DELETED
  * event, and the event buffer behind `GET /v2/vllm/instances/watch`. Each instance is a
- * {@link SimulatedVllm} whose HTTP port opens `instance_create_ms` after the create call
+ * {@link SimulatedVllm} whose HTTP port opens `instanceCreateMs` after the create call
  * (modules are preloaded, so only the model load remains). `status: running` means only that
  * the process is alive, exactly as in the launcher.
  */
@@ -115,7 +115,7 @@ export class InstanceManager {
       host: this.ctx.podIP,
       args: parseVllmArgs(commandWords([config.options])),
       devMode: env.VLLM_SERVER_DEV_MODE === '1',
-      loadMs: this.ctx.runtime.timing.draw('instance_create_ms'),
+      loadMs: this.ctx.runtime.timing.draw('instanceCreateMs'),
       log,
       owner: { pod: `${this.ctx.pod.metadata.namespace}/${this.ctx.pod.metadata.name}`, container: this.ctx.container.name, instanceId: id, node: this.ctx.nodeName },
       visibleGpus: gpus,
@@ -154,12 +154,12 @@ export class InstanceManager {
     return this.instances.get(id)?.log;
   }
 
-  /** SIGTERM to the instance's process, waits for it (`instance_stop_ms`), removes it; undefined if unknown. */
+  /** SIGTERM to the instance's process, waits for it (`instanceStopMs`), removes it; undefined if unknown. */
   async delete(id: string): Promise<InstanceState | undefined> {
     const i = this.instances.get(id);
     if (!i) return undefined;
     i.stopReported = true;
-    await new Promise<void>((resolve) => this.ctx.runtime.clock.after(this.ctx.runtime.timing.draw('instance_stop_ms'), resolve));
+    await new Promise<void>((resolve) => this.ctx.runtime.clock.after(this.ctx.runtime.timing.draw('instanceStopMs'), resolve));
     await i.vllm.stop();
     if (this.instances.get(id) !== i) return undefined;
     i.revision = ++this.rev;

@@ -1,6 +1,6 @@
 /**
  * The FMA launcher process (`inference_server/launcher/launcher.py`, protocol 5): after the
- * modelled start (`launcher_start_ms`: Python and vLLM module import) its REST API listens on
+ * modelled start (`launcherStartMs`: Python and vLLM module import) its REST API listens on
  * `<podIP>:<--port, default 8001>`:
  *
  * `GET /health`, `GET /`, `POST /v2/vllm/instances`, `PUT|GET|DELETE /v2/vllm/instances/{id}`,
@@ -126,7 +126,7 @@ function routes(manager: InstanceManager) {
     if (m[2]) {
       if (req.method !== 'GET') return sendJson(res, 405, { detail: 'Method Not Allowed' });
       const log = manager.log(id);
-      return log ? sendLog(res, log.read(), req.headers.range) : notFound();
+      return log ? sendLog(res, log.text(), req.headers.range) : notFound();
     }
     if (req.method === 'PUT') return create(req, res, id);
     req.resume();
@@ -158,7 +158,7 @@ export const startLauncher: ContainerBehaviour = (ctx): ContainerProcess => {
   logLine(`INFO - Launcher starting with args: host=${ctx.podIP}, port=${port}, node_name=${ctx.nodeName}, namespace=${ctx.pod.metadata.namespace}`);
   let server: Promise<BoundServer | undefined> | undefined;
   let stopped = false;
-  const cancel = clock.after(ctx.runtime.timing.draw('launcher_start_ms'), () => {
+  const cancel = clock.after(ctx.runtime.timing.draw('launcherStartMs'), () => {
     const { exact, byId } = routes(manager);
     server = serve(ctx.podIP, port, exact, byId).then(
       (s) => {

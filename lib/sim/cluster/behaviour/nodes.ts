@@ -1,8 +1,7 @@
 /**
  * The simulated nodes: names, GPUs with deterministic UUIDs, labels as NVIDIA's GPU feature
- * discovery writes them, and the Node objects the API serves. Also the `gpu-map` ConfigMap that
- * FMA's `scripts/ensure-nodes-mapped.sh` writes on a real cluster (protocol 2.2: data key = node
- * name, value = JSON `{uuid: index}`), which the dual-pods controller reads on the direct path.
+ * discovery writes them, and the Node objects the API serves. (The `gpu-map` ConfigMap that
+ * FMA's `scripts/ensure-nodes-mapped.sh` writes from them is built by the dual-pods room.)
  */
 import type { ClusterClock } from '../clock.ts';
 import type { KObject, Store } from '../store-types.ts';
@@ -126,13 +125,6 @@ export function nodeObject(node: NodeSpec, clock: ClusterClock): KObject {
       },
     },
   };
-}
-
-/** The `gpu-map` ConfigMap (protocol 2.2): one key per node, value JSON `{uuid: index}`. */
-export function gpuMapConfigMap(nodes: readonly NodeSpec[], namespace: string): KObject {
-  const data: Record<string, string> = {};
-  for (const node of nodes) data[node.name] = JSON.stringify(Object.fromEntries(node.gpus.map((g) => [g.uuid, g.index])));
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gpu-map', namespace }, data };
 }
 
 /** Writes the Node objects into the store. */

@@ -54,7 +54,7 @@ export const startNotifier: ContainerBehaviour = (ctx): ContainerProcess => {
 
   const tick = async (): Promise<void> => {
     cancel = undefined;
-    let next = runtime.timing.options.notifier_poll_ms;
+    let next = runtime.timing.options.notifierPollMs;
     // urllib's 5 s timeout, in cluster time (never below 1 s of real time: host load is not modelled).
     const r = await httpGet({ host, port, path: `${base.pathname.replace(/\/$/, '')}/v2/vllm/instances`, timeoutMs: Math.max(1000, runtime.clock.toRealMs(5000)) });
     if (stopped) return;
@@ -72,7 +72,7 @@ export const startNotifier: ContainerBehaviour = (ctx): ContainerProcess => {
       }
     } catch (err) {
       log('WARNING', `Notifier loop failed: ${(err as Error).message}`);
-      next = runtime.timing.options.notifier_backoff_ms;
+      next = runtime.timing.options.notifierBackoffMs;
     }
     if (!stopped) cancel = runtime.clock.after(next, () => void tick());
   };

@@ -1,9 +1,9 @@
 /**
  * One pod on one node, from the kubelet taking it on until it is gone: admission (GPUs), the
- * sandbox and pod IP after `pod_ip_ms`, each container running after `container_start_ms` with
+ * sandbox and pod IP after `podIpMs`, each container running after `containerStartMs` with
  * `Pulled`/`Created`/`Started` events, probes, restarts after a failed liveness or startup probe,
  * and graceful termination when the pod gets a `deletionTimestamp` (containers stopped after
- * `terminate_ms`, capped by the grace period; then the final delete, which the store completes
+ * `terminateMs`, capped by the grace period; then the final delete, which the store completes
  * once no finalizers remain).
  */
 import type { KObject } from '../store-types.ts';
@@ -89,7 +89,7 @@ export class PodWorker {
       setCondition(p, 'PodScheduled', 'True', now);
     });
     for (const run of this.containers.values()) this.startProbes(run);
-    this.after(this.runtime.timing.draw('pod_ip_ms'), () => this.sandboxReady());
+    this.after(this.runtime.timing.draw('podIpMs'), () => this.sandboxReady());
   }
 
   private sandboxReady(): void {
@@ -99,7 +99,7 @@ export class PodWorker {
       Object.assign(podStatus(p), { podIP: this.podIP, podIPs: [{ ip: this.podIP }] });
       setCondition(p, 'PodReadyToStartContainers', 'True', now);
     });
-    for (const run of this.containers.values()) this.after(this.runtime.timing.draw('container_start_ms'), () => this.startContainer(run));
+    for (const run of this.containers.values()) this.after(this.runtime.timing.draw('containerStartMs'), () => this.startContainer(run));
   }
 
   private startContainer(run: ContainerRun): void {
@@ -190,7 +190,7 @@ export class PodWorker {
       updateReadiness(p, now);
     });
     // The first restart is immediate; later ones back off 10 s, 20 s, ... up to 5 minutes.
-    const backoff = run.restarts <= 1 ? 0 : Math.min(300_000, this.runtime.timing.options.restart_backoff_ms * 2 ** (run.restarts - 2));
+    const backoff = run.restarts <= 1 ? 0 : Math.min(300_000, this.runtime.timing.options.restartBackoffMs * 2 ** (run.restarts - 2));
     this.after(backoff, () => this.startContainer(run));
   }
 
@@ -205,7 +205,7 @@ export class PodWorker {
       for (const w of run.probes) w.stop();
       if (run.started) this.event('Normal', 'Killing', `Stopping container ${run.spec.name}`, run.spec.name);
     }
-    const wait = Math.min(this.runtime.timing.draw('terminate_ms'), Math.max(0, grace) * 1000);
+    const wait = Math.min(this.runtime.timing.draw('terminateMs'), Math.max(0, grace) * 1000);
     const cancel = this.runtime.clock.after(wait, () => void this.finishTermination());
     this.cancels.add(cancel);
   }

@@ -24,8 +24,8 @@ export interface VllmSimSettings {
   sleepingMemoryMib: number;
 }
 
-/** The lifecycle of a simulated vLLM server (protocol 9.1: starting -> awake <-> sleeping, dead). */
-export type VllmState = 'starting' | 'awake' | 'sleeping' | 'stopped';
+/** The lifecycle of a simulated vLLM server (protocol 9.1: starting -> awake <-> sleeping, and stopped). */
+export type VllmState = 'starting' | 'awake' | 'falling_asleep' | 'sleeping' | 'waking_up' | 'stopped';
 
 /** A running vLLM server, as the registry sees it. */
 export interface VllmServerEntry {

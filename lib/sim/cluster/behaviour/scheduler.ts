@@ -1,6 +1,6 @@
 /**
  * The simulated kube-scheduler. It binds every pod without `spec.nodeName` (and with the default
- * scheduler name) `sched_ms` after it appears: nodes are filtered by cordon, `nodeSelector`
+ * scheduler name) `schedMs` after it appears: nodes are filtered by cordon, `nodeSelector`
  * (including `kubernetes.io/hostname`), required node affinity and free `nvidia.com/gpu`; one
  * node is chosen per the GPU policy (`first-fit`: the first in name order, `random`: seeded), the
  * GPUs are allocated in the ledger, and the binding sets `spec.nodeName` and `PodScheduled=True`
@@ -60,7 +60,7 @@ export class Scheduler {
   }
 
   private enqueue(uid: string, ref: PodRef): void {
-    const cancel = this.runtime.clock.after(this.runtime.timing.draw('sched_ms'), () => {
+    const cancel = this.runtime.clock.after(this.runtime.timing.draw('schedMs'), () => {
       this.pending.delete(uid);
       this.attempt(uid, ref);
     });

@@ -18,39 +18,39 @@ const ms = (description: string, value: number) =>
 /** The timing model's options (all in cluster milliseconds). */
 export const TimingOptionsSchema = z
   .strictObject({
-    sched_ms: ms('t_sched: pod created -> bound to a node (PodScheduled=True). Evidence: ~0.1-1 s (protocol 9.2). Default: 500.', 500),
-    pod_ip_ms: ms('Bound -> pod sandbox and network up (status.podIP set). Evidence: t_podIP ~ container start (9.2). Default: 1000.', 1000),
-    container_start_ms: ms(
-      'Pod IP -> each container running (startedAt), image already on the node ("Pulled: already present"). With pod_ip_ms this is t_req_container ~1-3 s (9.2). Default: 1500.',
+    schedMs: ms('t_sched: pod created -> bound to a node (PodScheduled=True). Evidence: ~0.1-1 s (protocol 9.2). Default: 500.', 500),
+    podIpMs: ms('Bound -> pod sandbox and network up (status.podIP set). Evidence: t_podIP ~ container start (9.2). Default: 1000.', 1000),
+    containerStartMs: ms(
+      'Pod IP -> each container running (startedAt), image already on the node ("Pulled: already present"). With podIpMs this is t_req_container ~1-3 s (9.2). Default: 1500.',
       1500,
     ),
-    vllm_load_ms: ms(
+    vllmLoadMs: ms(
       't_load_cold: a directly run vLLM container start -> its HTTP server accepts connections (Python import, weight load, torch.compile, CUDA graphs). ' +
         'Evidence: FMA provider probes start at initialDelaySeconds 60 (9.1); legacy simulated defaults are 82 s cached and 400 s cold, cluster data 108-318 s (9.2). ' +
         'Default: 60000 (a small model such as Qwen3-0.6B with warm caches).',
       60_000,
     ),
-    launcher_start_ms: ms(
+    launcherStartMs: ms(
       'Launcher container start -> its REST API on :8001 accepts connections (Python and vLLM module import). Evidence: t_launcher_pod "tens of seconds", LDB "Pod Start 17 s" (9.2); ' +
-        'with sched_ms, pod_ip_ms, container_start_ms and the 2 s + 5 s readiness probe this makes ~17 s to Ready. Default: 12000.',
+        'with schedMs, podIpMs, containerStartMs and the 2 s + 5 s readiness probe this makes ~17 s to Ready. Default: 12000.',
       12_000,
     ),
-    instance_create_ms: ms(
+    instanceCreateMs: ms(
       't_instance_create: launcher PUT -> the instance\'s vLLM HTTP server accepts connections; modules are preloaded, so weight load and compile dominate (9.2). Default: 20000.',
       20_000,
     ),
-    sleep_ms: ms('t_sleep: POST /sleep (level 1) duration. Evidence: tens of ms to seconds, vLLM log "It took X seconds to fall asleep" (9.2). Default: 300.', 300),
-    wake_ms: ms('t_wake: POST /wake_up duration. Evidence: 0.53-0.59 s for a small model (LDB#1504), ~3 s for 64 GiB (FMA README) (9.2). Default: 500.', 500),
-    api_write_min_ms: ms('Lower bound of a controller\'s API write latency (Create/Update), drawn uniformly. Evidence: ~10-50 ms (9.2). Default: 10.', 10),
-    api_write_max_ms: ms('Upper bound of a controller\'s API write latency. Evidence: ~10-50 ms (9.2). Default: 50.', 50),
-    terminate_ms: ms('Pod deletion -> its containers have exited after SIGTERM (a Go requester or vLLM shutting down cleanly, well inside the 30 s grace period). Default: 1000.', 1000),
-    instance_stop_ms: ms(
+    sleepMs: ms('t_sleep: POST /sleep (level 1) duration. Evidence: tens of ms to seconds, vLLM log "It took X seconds to fall asleep" (9.2). Default: 300.', 300),
+    wakeMs: ms('t_wake: POST /wake_up duration. Evidence: 0.53-0.59 s for a small model (LDB#1504), ~3 s for 64 GiB (FMA README) (9.2). Default: 500.', 500),
+    apiWriteMinMs: ms('Lower bound of a controller\'s API write latency (Create/Update), drawn uniformly. Evidence: ~10-50 ms (9.2). Default: 10.', 10),
+    apiWriteMaxMs: ms('Upper bound of a controller\'s API write latency. Evidence: ~10-50 ms (9.2). Default: 50.', 50),
+    terminateMs: ms('Pod deletion -> its containers have exited after SIGTERM (a Go requester or vLLM shutting down cleanly, well inside the 30 s grace period). Default: 1000.', 1000),
+    instanceStopMs: ms(
       'Launcher DELETE of an instance -> its process has exited (the launcher sends SIGTERM and waits up to 10 s before SIGKILL, protocol 5). Default: 1000.',
       1000,
     ),
-    restart_backoff_ms: ms('Kubelet back-off before restarting a container that a liveness or startup probe killed (CrashLoopBackOff starts at 10 s). Not jittered. Default: 10000.', 10_000),
-    notifier_poll_ms: ms('Launcher notifier sidecar poll interval of GET :8001/v2/vllm/instances (launcher_pod_notifier.py, protocol 5). Not jittered. Default: 2000.', 2000),
-    notifier_backoff_ms: ms('Launcher notifier sidecar back-off after an error (launcher_pod_notifier.py). Not jittered. Default: 5000.', 5000),
+    restartBackoffMs: ms('Kubelet back-off before restarting a container that a liveness or startup probe killed (CrashLoopBackOff starts at 10 s). Not jittered. Default: 10000.', 10_000),
+    notifierPollMs: ms('Launcher notifier sidecar poll interval of GET :8001/v2/vllm/instances (launcher_pod_notifier.py, protocol 5). Not jittered. Default: 2000.', 2000),
+    notifierBackoffMs: ms('Launcher notifier sidecar back-off after an error (launcher_pod_notifier.py). Not jittered. Default: 5000.', 5000),
     jitter: z
       .number({ error: 'expected a number between 0 and 0.3' })
       .min(0, { error: 'expected a number between 0 and 0.3' })
@@ -58,7 +58,7 @@ export const TimingOptionsSchema = z
       .default(0.1)
       .describe('Relative standard deviation of every jittered duration; samples are clamped to [0.3, 1.7] x mean and std <= 30 % of the mean, as llm-d-inference-sim validates (protocol 8). 0 makes every duration exact. Default: 0.1.'),
   })
-  .refine((o) => o.api_write_min_ms <= o.api_write_max_ms, { error: 'api_write_min_ms must not exceed api_write_max_ms', path: ['api_write_min_ms'] })
+  .refine((o) => o.apiWriteMinMs <= o.apiWriteMaxMs, { error: 'apiWriteMinMs must not exceed apiWriteMaxMs', path: ['apiWriteMinMs'] })
   .describe('Durations of the modelled cluster, in cluster milliseconds (see lib/sim/cluster/README.md for the evidence).');
 
 /** Resolved timing options. */
@@ -68,16 +68,16 @@ export type TimingOptionsInput = z.input<typeof TimingOptionsSchema>;
 
 /** A duration of the model that is jittered when drawn. */
 export type JitteredDuration =
-  | 'sched_ms'
-  | 'pod_ip_ms'
-  | 'container_start_ms'
-  | 'vllm_load_ms'
-  | 'launcher_start_ms'
-  | 'instance_create_ms'
-  | 'sleep_ms'
-  | 'wake_ms'
-  | 'terminate_ms'
-  | 'instance_stop_ms';
+  | 'schedMs'
+  | 'podIpMs'
+  | 'containerStartMs'
+  | 'vllmLoadMs'
+  | 'launcherStartMs'
+  | 'instanceCreateMs'
+  | 'sleepMs'
+  | 'wakeMs'
+  | 'terminateMs'
+  | 'instanceStopMs';
 
 /**
  * Draws the durations of one simulated cluster. One instance per cluster; draws happen in event
@@ -106,9 +106,9 @@ export class TimingModel {
     return Math.min(1.7 * meanMs, Math.max(0.3 * meanMs, sample));
   }
 
-  /** A controller's API write latency, uniform in [api_write_min_ms, api_write_max_ms], in cluster ms. */
+  /** A controller's API write latency, uniform in [apiWriteMinMs, apiWriteMaxMs], in cluster ms. */
   apiWriteMs(): number {
-    const { api_write_min_ms: lo, api_write_max_ms: hi } = this.options;
+    const { apiWriteMinMs: lo, apiWriteMaxMs: hi } = this.options;
     return lo + (hi - lo) * this.rng.next();
   }
 

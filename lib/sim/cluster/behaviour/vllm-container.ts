@@ -45,7 +45,7 @@ export const startVllmContainer: ContainerBehaviour = (ctx): ContainerProcess =>
     host: ctx.podIP,
     args,
     devMode: ctx.env.VLLM_SERVER_DEV_MODE === '1',
-    loadMs: ctx.runtime.timing.draw('vllm_load_ms'),
+    loadMs: ctx.runtime.timing.draw('vllmLoadMs'),
     log: ctx.log,
     owner: { pod: `${ctx.pod.metadata.namespace}/${ctx.pod.metadata.name}`, container: ctx.container.name, instanceId: null, node: ctx.nodeName },
     visibleGpus: cudaDevices(nodeGpus, allocated, ctx.env),

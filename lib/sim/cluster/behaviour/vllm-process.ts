@@ -6,11 +6,12 @@
  * controller polls `/is_sleeping` and must see connection refused until the server is up).
  *
  * Sleep mode (`/sleep`, `/wake_up`, `/is_sleeping`) exists only with `--enable-sleep-mode` and
- * `VLLM_SERVER_DEV_MODE=1`, as in vLLM. GPU memory follows vLLM's allocation: an awake server
- * holds `--gpu-memory-utilization` (default 0.9) of each GPU it uses, a sleeping one keeps only
- * its residual (CUDA context and buffers).
+ * `VLLM_SERVER_DEV_MODE=1`, as in vLLM, and takes the timing model's `sleepMs` / `wakeMs`. GPU
+ * memory follows vLLM's allocation: an awake server holds `--gpu-memory-utilization` (default
+ * 0.9) of each GPU it uses (weights plus a KV cache sized to fill it), a sleeping one keeps only
+ * its residual (CUDA context and buffers); its log says so in vLLM's words.
  */
-import { startSimServer, type SimServer } from '../../vllm/server.ts';
+import { startSimServer, type SimInstance } from '../../vllm/server.ts';
 import type { SimOptionsInput } from '../../vllm/options.ts';
 import type { VllmServeArgs } from './command-line.ts';
 import type { LogBuffer } from './container-log.ts';
@@ -40,6 +41,9 @@ export interface VllmStart {
   onCrash?: () => void;
 }
 
+/** GiB in MiB. */
+const MIB_PER_GIB = 1024;
+
 /** One simulated vLLM server process. */
 export class SimulatedVllm implements VllmServerEntry {
   readonly pod: string;
@@ -50,10 +54,10 @@ export class SimulatedVllm implements VllmServerEntry {
   readonly port: number;
   readonly gpus: GpuRef[];
   readonly models: string[];
-  private server: SimServer | undefined;
-  private cancelLoad: (() => void) | undefined;
+  private instance: SimInstance | undefined;
   private stopped = false;
-  private readonly startedAtMs: number;
+  private crashed = false;
+  private readonly starting: Promise<void>;
 
   constructor(private readonly start: VllmStart) {
     this.pod = start.owner.pod;
@@ -64,23 +68,18 @@ export class SimulatedVllm implements VllmServerEntry {
     this.port = start.args.port;
     this.gpus = start.visibleGpus.slice(0, Math.max(1, start.args.tensorParallelSize));
     this.models = start.args.servedModelNames;
-    this.startedAtMs = start.runtime.clock.nowMs();
     start.runtime.vllmServers.add(this);
-    this.logLine(`vLLM API server version 0.11.0 (simulated) model=${start.args.model} port=${this.port} enable_sleep_mode=${start.args.enableSleepMode} dev_mode=${start.devMode}`);
-    this.logLine(`CUDA devices: ${this.gpus.map((g) => `${g.index} (${g.uuid})`).join(', ') || 'none'}; loading model, ready in ~${(start.loadMs / 1000).toFixed(1)} s of cluster time`);
-    this.cancelLoad = start.runtime.clock.after(start.loadMs, () => {
-      this.cancelLoad = undefined;
-      void this.listen();
-    });
+    this.starting = this.launch();
   }
 
-  private logLine(message: string): void {
-    this.start.log.write(`INFO ${this.start.runtime.clock.microTimestamp()} [api_server.py] ${message}`);
-  }
-
-  private async listen(): Promise<void> {
+  /** The simulator's options: this server's flags, the cluster's time scale, and vLLM's memory use on these GPUs. */
+  private simOptions(): SimOptionsInput {
     const { runtime, args, devMode } = this.start;
-    const options: SimOptionsInput = {
+    const residualGiB = runtime.vllm.sleepingMemoryMib / MIB_PER_GIB;
+    const modelGiB = 1.11;
+    // vLLM sizes its KV cache to fill --gpu-memory-utilization of the GPU after the weights.
+    const kvGiB = Math.max(0, (args.gpuMemoryUtilization * runtime.gpuMemoryMib) / MIB_PER_GIB - modelGiB - residualGiB);
+    return {
       host: this.host,
       port: this.port,
       models: args.servedModelNames,
@@ -89,18 +88,33 @@ export class SimulatedVllm implements VllmServerEntry {
       time_scale: runtime.clock.timeScale,
       seed: runtime.seed,
       pod_name: this.start.podName,
+      startup_ms: this.start.loadMs,
+      dev_mode: devMode,
+      enable_sleep_mode: args.enableSleepMode,
+      sleep_ms: runtime.timing.draw('sleepMs'),
+      wake_ms: runtime.timing.draw('wakeMs'),
+      model_memory_gib: modelGiB,
+      kv_cache_memory_gib: kvGiB,
+      residual_memory_gib: residualGiB,
       ...(args.maxModelLen ? { max_model_len: args.maxModelLen } : {}),
     };
+  }
+
+  private async launch(): Promise<void> {
+    const { runtime, log } = this.start;
     try {
-      const server = await startSimServer(options);
-      if (this.stopped) return void (await server.close());
-      this.server = server;
-      const secs = (runtime.clock.nowMs() - this.startedAtMs) / 1000;
-      this.logLine(`Model loaded and HTTP server up after ${secs.toFixed(2)} s; Starting vLLM API server on ${server.url}`);
-      this.start.log.write('INFO:     Application startup complete.');
+      const instance = await startSimServer(this.simOptions(), {
+        deferListen: true,
+        wallClockMs: () => runtime.clock.nowMs(),
+        onLog: (entry) => log.write(entry.line),
+      });
+      if (this.stopped) return void (await instance.close());
+      this.instance = instance;
+      await instance.ready;
     } catch (err) {
-      this.logLine(`ERROR cannot start the HTTP server: ${(err as Error).message.split('\n')[0]}`);
-      this.stopped = true;
+      if (this.stopped) return;
+      this.crashed = true;
+      if (!this.instance) log.write(`ERROR cannot start vLLM: ${(err as Error).message.split('\n')[0]}`);
       runtime.vllmServers.delete(this);
       this.start.onCrash?.();
     }
@@ -108,34 +122,23 @@ export class SimulatedVllm implements VllmServerEntry {
 
   /** The server's lifecycle state. */
   state(): VllmState {
-    if (this.stopped) return 'stopped';
-    if (!this.server) return 'starting';
-    return this.isSleeping() ? 'sleeping' : 'awake';
+    if (this.stopped || this.crashed) return 'stopped';
+    const s = this.instance?.state ?? 'starting';
+    return s === 'dead' || s === 'closed' ? 'stopped' : s;
   }
 
-  private isSleeping(): boolean {
-    const s = this.server as (SimServer & { sleepState?: () => { isSleeping: boolean } }) | undefined;
-    return Boolean(s?.sleepState?.().isSleeping);
-  }
-
-  /** GPU memory held on each of its GPUs, in MiB. */
+  /** GPU memory held on each of its GPUs, in MiB (the simulator's model: residual, plus weights and KV cache while awake). */
   memoryMib(): number {
-    if (this.stopped) return 0;
-    if (this.isSleeping()) return this.start.runtime.vllm.sleepingMemoryMib;
-    return this.start.args.gpuMemoryUtilization * this.start.runtime.gpuMemoryMib;
+    if (this.stopped || this.crashed) return 0;
+    return (this.instance?.gpuMemoryGiB() ?? this.start.runtime.vllm.sleepingMemoryMib / MIB_PER_GIB) * MIB_PER_GIB;
   }
 
   /** SIGTERM: stops loading or serving; resolves when the port is closed. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.cancelLoad?.();
     this.start.runtime.vllmServers.delete(this);
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      this.logLine('Shutting down FastAPI HTTP server.');
-      await server.close();
-    }
+    await this.instance?.close();
+    await this.starting;
   }
 }
