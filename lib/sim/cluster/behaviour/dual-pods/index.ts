@@ -82,6 +82,8 @@ export function startDualPodsController({ store, clock, namespace, options, apiW
     stop() {
       if (abort.signal.aborted) return;
       abort.abort();
+      rt.log.close();
+      populator?.log.close();
       for (const u of unsubscribe) u();
       timers.cancelAll();
       agent.destroy();

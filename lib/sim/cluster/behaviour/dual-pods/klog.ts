@@ -62,6 +62,7 @@ export function klogHeader(severity: 'I' | 'E', ms: number, site: string): strin
 /** The bounded in-memory log a controller writes (served as its Pod's log). */
 export class KlogBuffer {
   private lines: string[] = [];
+  private closed = false;
   constructor(
     private readonly limit: number,
     readonly verbosity: number,
@@ -70,10 +71,16 @@ export class KlogBuffer {
 
   /** Appends one formatted line, dropping the oldest lines past the limit. */
   write(severity: 'I' | 'E', site: string, msg: string, kvs: KeyValues): void {
+    if (this.closed) return;
     let line = `${klogHeader(severity, this.nowMs(), site)} ${JSON.stringify(msg)}`;
     for (let i = 0; i + 1 < kvs.length; i += 2) line += ` ${String(kvs[i])}=${klogValue(kvs[i + 1])}`;
     this.lines.push(line);
     if (this.lines.length > this.limit + Math.max(64, this.limit >> 4)) this.lines = this.lines.slice(-this.limit);
+  }
+
+  /** Drops every later write (the process has exited). */
+  close(): void {
+    this.closed = true;
   }
 
   /** The log as text, one line per entry, newline-terminated. */
@@ -117,11 +124,12 @@ export class KLogger {
   }
 }
 
-/** RFC 3339 with nanoseconds and trailing zeros trimmed, as Go's `time.RFC3339Nano` (cluster time, UTC). */
+/** RFC 3339 with fractional seconds, trailing zeros trimmed, as Go's `time.RFC3339Nano` (cluster time, UTC, µs resolution). */
 export function rfc3339Nano(ms: number): string {
   const whole = Math.floor(ms / 1000) * 1000;
-  const nanos = Math.round((ms - whole) * 1e6);
+  // A float64 of epoch milliseconds resolves ~0.25 µs: keep microseconds, as klog's fields carry.
+  const nanos = Math.min(Math.round((ms - whole) * 1000), 999_999) * 1000;
   const base = new Date(whole).toISOString().slice(0, 19);
   if (nanos === 0) return `${base}Z`;
-  return `${base}.${String(Math.min(nanos, 999_999_999)).padStart(9, '0').replace(/0+$/, '')}Z`;
+  return `${base}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
 }

@@ -90,6 +90,7 @@ export class NodeQueue {
           if (err instanceof StoppedError || this.rt.signal.aborted) return;
           result = { err, retry: true };
         }
+        if (this.rt.signal.aborted) return;
         this.settle(item, result);
       }
     } finally {

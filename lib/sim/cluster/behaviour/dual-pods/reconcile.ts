@@ -18,6 +18,7 @@ import { desiredInstance, type InstancePlan } from './instance-state.ts';
 import { DEFAULT_ADMIN_PORT } from './keys.ts';
 import { isNotFound } from './kube-ops.ts';
 import type { ProcessResult } from './node-queue.ts';
+import { StoppedError } from './runtime.ts';
 import { isDeleting, isInTrouble, nodeNameOf, podIPOf } from './pod-util.ts';
 import { ensureDuality } from './provider-ops.ts';
 import { reconcileBound } from './reconcile-bound.ts';
@@ -124,6 +125,7 @@ export async function processServer(core: DpcCore, node: string, uid: string, re
     try {
       uuids = (await doHttp(core.rt, log, { purpose: 'get_gpu_uuids', method: 'GET', url, iscName, json: true })).body;
     } catch (err) {
+      if (err instanceof StoppedError) throw err;
       const queryErr = new Error(`GET "${url}" fails: ${(err as Error).message}`);
       const out = await ensureReqStatus(core, log, requester, sd, queryErr.message);
       return { err: out.err ? new Error(`${queryErr.message}\n${(out.err as Error).message}`) : queryErr, retry: true };
