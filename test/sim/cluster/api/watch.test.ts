@@ -23,7 +23,7 @@ interface Seen {
 }
 
 /** Starts a client watch on pods of NS; records events; resolves `done` with the error it ended with. */
-async function watchPods(p: Plane, query: Record<string, unknown>, path = `/api/v1/namespaces/${NS}/pods`): Promise<{ seen: Seen[]; raw: Array<{ type: string; object: Record<string, unknown> }>; done: Promise<unknown>; abort: () => void }> {
+async function watchPods(p: Plane, query: Record<string, string | number | boolean | undefined>, path = `/api/v1/namespaces/${NS}/pods`): Promise<{ seen: Seen[]; raw: Array<{ type: string; object: Record<string, unknown> }>; done: Promise<unknown>; abort: () => void }> {
   const seen: Seen[] = [];
   const raw: Array<{ type: string; object: Record<string, unknown> }> = [];
   let finish!: (err: unknown) => void;
