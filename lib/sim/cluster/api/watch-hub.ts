@@ -130,7 +130,7 @@ export class WatchHub {
    */
   subscribe(filter: WatchFilter, resourceVersion: string | undefined, bookmarks: boolean, snapshot: () => KObject[], onEvent: (event: WatchEvent) => void): () => void {
     const initial: WatchEvent[] = [];
-    const now = this.currentRv();
+    let now = this.currentRv();
     if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') {
       for (const o of snapshot()) if (matches(filter, o)) initial.push({ type: 'ADDED', object: structuredClone(o) });
     } else {
@@ -138,6 +138,8 @@ export class WatchHub {
       const from = Number(resourceVersion);
       const oldest = this.oldestResumable();
       if (from < oldest) throw expired(resourceVersion, oldest + 1);
+      // A version from the future (another store's): nothing up to it is delivered.
+      now = Math.max(now, from);
       for (const e of this.history()) {
         if (e.rv <= from) continue;
         const ev = translate(filter, e);
