@@ -56,6 +56,19 @@ describe('direct path lifecycle rules (protocol 2.4, 9.3 D, E.3, H)', () => {
     expect(await serve(harness, 'req-old2', { [harness.keys.serverPatch]: directPatch() })).toBe('req-old1-server');
   });
 
+  it('with debugAcceleratorMemory, checks the GPU memory before a hot wake (protocol 2.2)', async () => {
+    h = await startHarness({ dpc: { debugAcceleratorMemory: true, sleeperLimit: 1 } });
+    const harness = h;
+    const p = harness.keys.serverPatch;
+    const provider = await serve(harness, 'req-m1', { [p]: directPatch() });
+    await release(harness, 'req-m1');
+    expect(await serve(harness, 'req-m2', { [p]: directPatch() })).toBe(provider);
+    const log = harness.dpc.logText();
+    const check = logLines(log, '"HTTP call done"', 'purpose="get_accel_memory_usage"', 'requesterName="req-m2"', 'statusCode=200');
+    expect(check).toHaveLength(1);
+    expect(log.indexOf(check[0]!)).toBeLessThan(log.indexOf(logLines(log, '"Woke inference server"', 'requesterName="req-m2"')[0]!));
+  });
+
   it('a provider deleted by someone else takes its requester with it (9.3 H)', async () => {
     h = await startHarness();
     const harness = h;

@@ -49,8 +49,12 @@ describe('launcher (M3) path against the cluster simulator (protocol 9.3 C, F, G
     expect(logLines(log, '"Determined whether provider is sleeping"', 'isSleeping=false')).toHaveLength(1);
     expect(count('cold', 'isc-a')).toBe(1);
 
+    const duality = (req: string, value: number) => new RegExp(`fma_duality\\{[^}]*requester_name="${req}"[^}]*instance_id="${instance}"[^}]*\\} ${value}`).test(harness.dpc.metricsText());
+    expect(duality('req-aaaa1', 1)).toBe(true);
+
     // Scale down: routing label off, instance to sleep, launcher unbound.
     await release('req-aaaa1');
+    await harness.waitFor('fma_duality back to 0', () => duality('req-aaaa1', 0));
     launcher = harness.pod(launcherName!)!;
     expect(launcher.metadata.labels?.[ROUTING]).toBeUndefined();
     expect(launcher.metadata.labels?.[keys.sleeping]).toBe('true');
@@ -82,5 +86,28 @@ describe('launcher (M3) path against the cluster simulator (protocol 9.3 C, F, G
     expect(logLines(log, '"Ensured vLLM instance absent to reclaim launcher capacity"', 'requesterName="req-dddd4"', `instanceID="${instance}"`)).toHaveLength(1);
     expect(count('warm', 'isc-c', 1)).toBe(1);
     expect(harness.pods().filter((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'launcher')).toHaveLength(1);
+  });
+});
+
+describe('instance garbage collection (protocol 2, "On an ISC spec change, obsolete sleeping instances are garbage-collected")', () => {
+  it('deletes a sleeping instance whose ISC changed, and the next requester gets a fresh instance', async () => {
+    h = await startHarness({ dpc: { populator: { enabled: false } } });
+    const harness = h;
+    const { keys, ns } = harness;
+    harness.create('launcherconfigs', launcherConfig('lc1', 2));
+    harness.create('inferenceserverconfigs', inferenceServerConfig('isc-a', 'lc1', 8005, 'model-a'));
+    harness.create('pods', requesterPod('req-g1', { [keys.inferenceServerConfig]: 'isc-a' }));
+    await harness.waitFor('req-g1 Ready', () => isReady(harness.pod('req-g1')));
+    const oldInstance = harness.pod('req-g1')!.metadata.labels![keys.instance]!;
+    harness.sim.store.delete('pods', ns, 'req-g1');
+    await harness.waitFor('req-g1 gone', () => !harness.pod('req-g1'));
+    harness.sim.store.mutate('inferenceserverconfigs', ns, 'isc-a', (o) => {
+      (o.spec as { modelServerConfig: { options: string } }).modelServerConfig.options += ' --max-model-len 4096';
+    });
+    await harness.waitFor('the obsolete instance deleted', () => logLines(harness.dpc.logText(), '"Deleted obsolete sleeping instance"', `instanceID="${oldInstance}"`).length === 1);
+    harness.create('pods', requesterPod('req-g2', { [keys.inferenceServerConfig]: 'isc-a' }));
+    await harness.waitFor('req-g2 Ready', () => isReady(harness.pod('req-g2')));
+    expect(harness.pod('req-g2')!.metadata.labels![keys.instance]).not.toBe(oldInstance);
+    expect(metricValue(harness.dpc.metricsText(), `fma_actuation_seconds_count{exported_namespace="${ns}",path="warm",instancesDeleted="0",isc_name="isc-a"}`)).toBe(1);
   });
 });

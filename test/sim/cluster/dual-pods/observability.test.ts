@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goFloat, KLogger, KlogBuffer, klogHeader, klogValue, rfc3339Nano } from '../../../../lib/sim/cluster/behaviour/dual-pods/klog.ts';
+import { goFloat, goStruct, KLogger, KlogBuffer, klogHeader, klogValue, rfc3339Nano } from '../../../../lib/sim/cluster/behaviour/dual-pods/klog.ts';
 import { DualPodsMetrics } from '../../../../lib/sim/cluster/behaviour/dual-pods/metrics.ts';
 
 const T = Date.UTC(2026, 10, 23, 13, 8, 50, 123) + 0.456; // 13:08:50.123456
@@ -18,6 +18,7 @@ describe('klog lines (protocol 3, "DPC log lines")', () => {
     expect(klogValue(new Error('boom'))).toBe('"boom"');
     expect(klogValue(true)).toBe('true');
     expect(klogValue({ b: '2', a: ['x', 'y'] })).toBe('map[a:[x y] b:2]');
+    expect(klogValue(goStruct({ Errors: ['no IP assigned yet'] }))).toBe('{Errors:[no IP assigned yet]}');
     expect(goFloat(0.00001234)).toBe('1.234e-05');
     expect(goFloat(1e21)).toBe('1e+21');
   });

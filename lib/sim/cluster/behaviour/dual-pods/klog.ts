@@ -25,8 +25,16 @@ export function goFloat(n: number): string {
   return String(n);
 }
 
+const STRUCT = Symbol('goStruct');
+
+/** Marks an object to print as a Go struct (`{Errors:[a b]}`, fields in order) rather than a map. */
+export function goStruct<T extends object>(fields: T): T {
+  return Object.assign(Object.create(null) as object, fields, { [STRUCT]: true }) as T;
+}
+
 function plain(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'object' && STRUCT in v) return `{${Object.entries(v).map(([k, x]) => `${k}:${plain(x)}`).join(' ')}}`;
   if (typeof v === 'number') return goFloat(v);
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return `[${v.map(plain).join(' ')}]`;

@@ -36,15 +36,17 @@ export class KubeOps {
     private readonly manager: string,
   ) {}
 
-  /** Reads an object of the controller's namespace (a lister `Get`). */
+  /**
+   * Reads an object of the controller's namespace (a lister `Get`). Treat the result as
+   * read-only, as informer objects are: every write below copies before it changes anything.
+   */
   get(resource: ResourceName, name: string): KObject | undefined {
-    const obj = this.rt.store.get(resource, this.rt.namespace, name);
-    return obj === undefined ? undefined : structuredClone(obj);
+    return this.rt.store.get(resource, this.rt.namespace, name);
   }
 
-  /** Lists objects of the controller's namespace. */
+  /** Lists objects of the controller's namespace (read-only, like {@link KubeOps.get}). */
   list(resource: ResourceName, labelSelector?: string): KObject[] {
-    return this.rt.store.list(resource, this.rt.namespace, labelSelector ? { labelSelector } : {}).items.map((o) => structuredClone(o));
+    return this.rt.store.list(resource, this.rt.namespace, labelSelector ? { labelSelector } : {}).items;
   }
 
   private async call<T>(fn: () => T): Promise<Timed<T>> {

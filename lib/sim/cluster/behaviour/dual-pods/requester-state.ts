@@ -9,7 +9,7 @@
  */
 import type { KObject } from '../../store-types.ts';
 import type { DpcCore } from './controller-core.ts';
-import type { KLogger } from './klog.ts';
+import { goStruct, type KLogger } from './klog.ts';
 import type { ProcessResult } from './node-queue.ts';
 import { containerStatus } from './pod-util.ts';
 import type { ServerData } from './server-data.ts';
@@ -53,7 +53,7 @@ export async function ensureReqState(core: DpcCore, log: KLogger, requester: KOb
   updated.metadata.labels = labels;
   try {
     const { result, start } = await core.ops.update('pods', updated);
-    log.info(2, 'Set status/finalizers', 'serverRequestingPod', meta.name, 'status', status, 'accelerators', accelerators, 'boundName', boundName, 'instanceID', instanceId, 'finalizers', newFinalizers, 'newResourceVersion', result.metadata.resourceVersion, 'k8sCallStartTime', start);
+    log.info(2, 'Set status/finalizers', 'serverRequestingPod', meta.name, 'status', goStruct({ Errors: status.Errors ?? [] }), 'accelerators', accelerators, 'boundName', boundName, 'instanceID', instanceId, 'finalizers', newFinalizers, 'newResourceVersion', result.metadata.resourceVersion, 'k8sCallStartTime', start);
     return {};
   } catch (err) {
     log.info(2, 'Failed to set status/finalizers', 'serverRequestingPod', meta.name, 'err', (err as Error).message);
