@@ -1,4 +1,5 @@
 import { processIo, type CliCommand, type CliIo } from './command.ts';
+import { clusterSimCommand } from './cluster-sim-command.ts';
 import { simCommand } from './sim-command.ts';
 
 export type { CliCommand, CliIo } from './command.ts';
@@ -19,6 +20,7 @@ const helpCommand: CliCommand = {
  */
 export const COMMANDS: Record<string, CliCommand> = {
   sim: simCommand,
+  'cluster-sim': clusterSimCommand,
   help: helpCommand,
 };
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { validateConfig } from '../../config/format-issues.ts';
 import { SIM_PROFILE_NAMES } from '../vllm/options.ts';
+import { DualPodsOptionsSchema } from './behaviour/dual-pods/index.ts';
 import { TimingOptionsSchema } from './behaviour/timing.ts';
 
 const positiveInt = (what: string) => z.number({ error: `expected a positive whole number of ${what}` }).int({ error: `expected a positive whole number of ${what}` }).min(1, { error: `expected a positive whole number of ${what}` });
@@ -42,8 +43,8 @@ export const ClusterSimOptionsSchema = z.strictObject({
   vllmProfile: z.enum(SIM_PROFILE_NAMES, { error: `expected one of ${SIM_PROFILE_NAMES.join(', ')}` }).default('small-h100').describe(`Latency profile of the in-cluster vLLM simulators (${SIM_PROFILE_NAMES.join(' | ')}). Default: small-h100.`),
   timing: TimingOptionsSchema.prefault({}).describe('Durations of the modelled cluster, in cluster ms (see the README for the evidence behind each default).'),
   dualPods: z
-    .union([z.literal(false), z.record(z.string(), z.unknown())], { error: 'expected false or the controller options' })
-    .default({})
+    .union([z.literal(false), DualPodsOptionsSchema])
+    .prefault({})
     .describe('Options of the emulated dual-pods controller and launcher populator (its own camelCase keys, e.g. sleeperLimit), or false to run the cluster without it. Default: {} (the controller with its defaults).'),
 });
 

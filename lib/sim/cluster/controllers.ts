@@ -23,7 +23,7 @@ export interface ControllerDeps {
   /** The namespace the dual-pods controller watches. */
   namespace: string;
   /** The dual-pods controller's options, or false to leave it out. */
-  dualPods: false | Record<string, unknown>;
+  dualPods: false | DualPodsOptionsInput;
 }
 
 /** Running controllers. */
@@ -56,7 +56,7 @@ export async function startClusterControllers(deps: ControllerDeps): Promise<Run
   let dpc: ReturnType<typeof startDualPodsController> | undefined;
   try {
     if (deps.dualPods !== false) {
-      dpc = startDualPodsController({ store, clock, namespace, options: deps.dualPods as DualPodsOptionsInput, apiWriteMs: () => timing.apiWriteMs() });
+      dpc = startDualPodsController({ store, clock, namespace, options: deps.dualPods, apiWriteMs: () => timing.apiWriteMs() });
       store.create('pods', namespace, controllerPod(DPC_POD, 'dual-pods-controller', namespace));
       store.create('pods', namespace, controllerPod(POPULATOR_POD, 'launcher-populator', namespace));
     }
