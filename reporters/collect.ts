@@ -1,5 +1,6 @@
 import type { TestModule } from 'vitest/node';
 import '../lib/vitest/meta.ts';
+import type { ActuationReport } from '../lib/actuation/report.ts';
 import type { TestReport } from '../lib/report/model.ts';
 import type { FailedTest } from '../lib/report/render-summary.ts';
 import { suiteOf } from '../lib/report/run-info.ts';
@@ -8,6 +9,8 @@ import { suiteOf } from '../lib/report/run-info.ts';
 export interface SuiteReports {
   suite: string;
   tests: Array<{ report: TestReport; state: string }>;
+  /** Actuation tests' reports (suites/actuation), including those of tests that failed after measuring. */
+  actuation: Array<{ report: ActuationReport; state: string }>;
   failed: FailedTest[];
 }
 
@@ -16,18 +19,21 @@ export function collectReports(modules: ReadonlyArray<TestModule>): Map<string, 
   const out = new Map<string, SuiteReports>();
   for (const mod of modules) {
     for (const test of mod.children.allTests()) {
-      const report = test.meta().llmd;
+      const meta = test.meta();
+      const report = meta.llmd;
+      const actuation = meta.llmdActuation;
       const result = test.result();
-      const suite = report?.suite ?? suiteOf(mod.moduleId);
+      const suite = report?.suite ?? actuation?.suite ?? suiteOf(mod.moduleId);
       let s = out.get(suite);
-      if (!s) out.set(suite, (s = { suite, tests: [], failed: [] }));
+      if (!s) out.set(suite, (s = { suite, tests: [], actuation: [], failed: [] }));
       if (report) s.tests.push({ report, state: result.state });
-      else if (result.state === 'failed') {
+      if (actuation) s.actuation.push({ report: actuation, state: result.state });
+      if (!report && !actuation && result.state === 'failed') {
         const error = result.errors?.[0]?.message ?? 'failed';
         s.failed.push({ name: test.name, state: result.state, error: error.split('\n')[0]! });
       }
     }
   }
-  for (const [k, s] of out) if (s.tests.length === 0 && s.failed.length === 0) out.delete(k);
+  for (const [k, s] of out) if (s.tests.length === 0 && s.actuation.length === 0 && s.failed.length === 0) out.delete(k);
   return out;
 }

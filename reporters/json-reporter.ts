@@ -25,7 +25,9 @@ export class JsonReporter implements Reporter {
       const file = join(dir, 'summary.json');
       try {
         mkdirSync(dir, { recursive: true });
-        writeFileSync(file, `${JSON.stringify(renderSummary(suite.suite, this.run.stamp, tool, suite.tests, suite.failed), null, 2)}\n`);
+        const summary = renderSummary(suite.suite, this.run.stamp, tool, suite.tests, suite.failed) as Record<string, unknown>;
+        if (suite.actuation.length) summary.actuation = suite.actuation.map((t) => ({ ...t.report, state: t.state }));
+        writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
         log(`results: ${file}`);
       } catch (err) {
         log(`vitest-llm-d: cannot write ${file}: ${(err as Error).message} (the tables above still hold the measurements)`);

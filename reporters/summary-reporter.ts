@@ -2,6 +2,7 @@ import { styleText } from 'node:util';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import '../lib/vitest/meta.ts';
 import { renderTable, type Style } from '../lib/report/render-table.ts';
+import { renderActuationTable, renderMatrix } from '../lib/actuation/report.ts';
 import { collectReports } from './collect.ts';
 
 /** Prints one summary table per benchmark test at the end of the run, after Vitest's own output. */
@@ -19,6 +20,8 @@ export class SummaryReporter implements Reporter {
     const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
     for (const suite of suites.values()) {
       for (const t of suite.tests) log(`\n${renderTable(t.report, style)}`);
+      for (const t of suite.actuation) log(`\n${renderActuationTable(t.report)}`);
+      if (suite.actuation.length) log(`\n${renderMatrix(suite.actuation.map((t) => t.report))}`);
       for (const f of suite.failed) log(`\n${style('bold', `${suite.suite}/${f.name}`)}  ${style('red', `no results: ${f.error}`)}`);
     }
   }

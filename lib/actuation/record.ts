@@ -42,6 +42,8 @@ export interface ActuationTimings {
   firstTokenAfterReady?: Interval;
   /** Scale request -> that first token. */
   scaleToFirstToken?: Interval;
+  /** TTFT of that request alone: written to the socket -> first token (so the client's own delay before sending is visible). */
+  firstTokenTtft?: Interval;
 }
 
 export interface RequesterRecord {

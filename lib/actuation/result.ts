@@ -97,6 +97,8 @@ export class ActuationResult {
     /** Phases whose requesters count (e.g. only `up_again` in the scaling scenario). */
     readonly countedPhases: string[],
     readonly notes: string[],
+    /** The scenario's `slo` from the file, used by `toMeetSLO()` without arguments. */
+    readonly configuredSlo: ActuationSlo = {},
   ) {}
 
   /** The counted requesters. */

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.ts';
 import type { ClusterConnection } from '../k8s/connect.ts';
 import type { ActuationFile, ActuationScenario } from './config.ts';
-import { ActuationResult } from './result.ts';
+import { ActuationResult, type ActuationSlo } from './result.ts';
 import { ActuationSession, stepTimeoutError, type StepResult } from './session.ts';
 
 export interface ActuationRunInput {
@@ -44,6 +44,20 @@ function readModels(file: string, source: string): string[] {
   return models as string[];
 }
 
+/** The file's snake_case SLO keys as the matcher's. */
+export function sloFromConfig(slo: ActuationScenario['slo']): ActuationSlo {
+  if (!slo) return {};
+  return {
+    hotP95Seconds: slo.hot_p95_s,
+    warmP95Seconds: slo.warm_p95_s,
+    coldP95Seconds: slo.cold_p95_s,
+    coldLauncherP95Seconds: slo.cold_launcher_p95_s,
+    totalP95Seconds: slo.total_p95_s,
+    hitRateMin: slo.hit_rate_min,
+    readyRateMin: slo.ready_rate_min,
+  };
+}
+
 /** The phases whose requesters are counted, per scenario type (protocol 10.4). */
 function countedPhase(type: ActuationScenario['type']): string {
   return type === 'scaling' || type === 'wake_cycle' ? 'up_again' : 'up';
@@ -60,7 +74,7 @@ export async function runActuationScenario(input: ActuationRunInput): Promise<Ac
   const steps: StepResult[] = [];
   const notes: string[] = [];
   const counted: string[] = [];
-  const result = new ActuationResult(input.suite, input.name, conn.kind, steps, counted, notes);
+  const result = new ActuationResult(input.suite, input.name, conn.kind, steps, counted, notes, sloFromConfig(scenario.slo));
   for (let iteration = 1; iteration <= iterations; iteration++) {
     for (const model of variants) {
       const [registry, ...repo] = model ? model.split('/') : [];

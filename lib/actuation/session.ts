@@ -136,6 +136,7 @@ export class ActuationSession {
       const at = this.conn.time.fromHrtime(res.firstTokenHr);
       rec.timings.firstTokenAfterReady = { seconds: (at - r.ready.client) / 1000, source: 'client' };
       rec.timings.scaleToFirstToken = { seconds: (at - t0) / 1000, source: 'client' };
+      if (res.sentHr !== null) rec.timings.firstTokenTtft = { seconds: (at - this.conn.time.fromHrtime(res.sentHr)) / 1000, source: 'client' };
     }
     return { phase, replicas, t0, requesters, preexisting, timedOut, diagnostic, dpcLog: reason };
   }

@@ -76,28 +76,39 @@ export async function deleteRun(c: ClusterConnection, runId: string, waitMs = 30
 
 type Pending = () => Promise<unknown>;
 const pending = new Set<Pending>();
-let hooked = false;
 
 function onSignal(signal: NodeJS.Signals): void {
   const jobs = [...pending];
   pending.clear();
-  process.stderr.write(`vitest-llm-d: ${signal}: deleting what this run created in the cluster (${jobs.length} run${jobs.length === 1 ? '' : 's'})\n`);
+  unhook();
+  process.stderr.write(`vitest-llm-d: ${signal}: deleting what this run created in the cluster\n`);
   const hardStop = setTimeout(() => process.exit(130), 15_000);
   hardStop.unref();
   void Promise.allSettled(jobs.map((job) => job())).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 }
 
+function hook(): void {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+function unhook(): void {
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
+
 /**
  * Registers a cleanup to run if the process gets SIGINT or SIGTERM before `release()` is called
- * (the fixture calls it after its own teardown cleanup). The handler runs every registered
- * cleanup, then exits 130 (SIGINT) or 143 (SIGTERM), at the latest 15 s later.
+ * (the session calls it after its own cleanup). The handler is installed only while something is
+ * registered, so a process with nothing to clean up keeps the default signal behaviour. It runs
+ * every registered cleanup, then exits 130 (SIGINT) or 143 (SIGTERM), at the latest 15 s later.
  */
 export function cleanupOnSignal(job: Pending): { release(): void } {
+  if (pending.size === 0) hook();
   pending.add(job);
-  if (!hooked) {
-    hooked = true;
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
-  return { release: () => pending.delete(job) };
+  return {
+    release: () => {
+      if (pending.delete(job) && pending.size === 0) unhook();
+    },
+  };
 }

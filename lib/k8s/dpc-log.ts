@@ -64,7 +64,7 @@ export function dpcFacts(lines: DpcLine[]): Map<string, DpcFacts> {
     if (!name) continue;
     let f = by.get(name);
     if (!f) by.set(name, (f = {}));
-    const ok = !fields.err && (fields.statusCode === undefined || /^2\d\d$/.test(fields.statusCode));
+    const ok = (!fields.err || fields.err === '<nil>') && (fields.statusCode === undefined || /^2\d\d$/.test(fields.statusCode));
     if (message === 'Created launcher-based server-providing pod') f.createdLauncher ??= kubeTimeMs(fields.k8sCallStartTime) ?? Number.NaN;
     else if (message === 'Created server-providing pod') f.createdProvider ??= kubeTimeMs(fields.k8sCallStartTime) ?? Number.NaN;
     else if (message === 'Observed actuation latency') {

@@ -1,3 +1,4 @@
+import { ActuationResult, formatChecks, type ActuationSlo } from '../actuation/result.ts';
 import { BenchResult, type SloSpec } from '../scenario/bench-result.ts';
 import { formatEvaluation } from '../slo/evaluate.ts';
 
@@ -11,9 +12,13 @@ interface MatcherResult {
  * is above its floor and the client kept up with its schedule. The failure message lists every
  * check with its value, limit and verdict, and says when the numbers came from the simulator.
  */
-export function toMeetSLO(received: unknown, spec?: SloSpec): MatcherResult {
+export function toMeetSLO(received: unknown, spec?: SloSpec | ActuationSlo): MatcherResult {
+  if (received instanceof ActuationResult) return actuationSlo(received, spec);
   if (!(received instanceof BenchResult)) {
-    return { pass: false, message: () => 'toMeetSLO expects the result of `await bench.run(...)`' };
+    return { pass: false, message: () => 'toMeetSLO expects the result of `await bench.run(...)` or `await actuation.run(...)`' };
+  }
+  if (spec !== undefined && typeof spec !== 'string' && !isLatencySlo(spec)) {
+    return { pass: false, message: () => 'toMeetSLO: actuation limits (hotP95Seconds, hitRateMin, ...) apply to actuation results only' };
   }
   const evaluations = received.evaluate(spec);
   const r = received.report;
@@ -29,6 +34,28 @@ export function toMeetSLO(received: unknown, spec?: SloSpec): MatcherResult {
       return lines.join('\n');
     },
   };
+}
+
+const ACTUATION_KEYS = new Set(['hotP95Seconds', 'warmP95Seconds', 'coldP95Seconds', 'coldLauncherP95Seconds', 'totalP95Seconds', 'hitRateMin', 'readyRateMin']);
+
+function isLatencySlo(spec: SloSpec | ActuationSlo): spec is SloSpec {
+  return typeof spec === 'string' || !Object.keys(spec).some((k) => ACTUATION_KEYS.has(k));
+}
+
+/**
+ * `expect(actuation).toMeetSLO({ hotP95Seconds: 2, hitRateMin: 0.9 })`: every given limit holds
+ * and every requester became Ready in time (`readyRateMin`, default 1). Without a spec, the
+ * scenario's configured `slo`.
+ */
+function actuationSlo(received: ActuationResult, spec: SloSpec | ActuationSlo | undefined): MatcherResult {
+  if (typeof spec === 'string' || (spec && !Object.keys(spec).every((k) => ACTUATION_KEYS.has(k)))) {
+    const bad = typeof spec === 'string' ? spec : Object.keys(spec!).filter((k) => !ACTUATION_KEYS.has(k)).join(', ');
+    return { pass: false, message: () => `toMeetSLO on an actuation result takes ${[...ACTUATION_KEYS].join(', ')}; got ${bad}` };
+  }
+  const checks = received.evaluate((spec as ActuationSlo | undefined) ?? received.configuredSlo);
+  const pass = checks.every((c) => c.pass);
+  const where = received.clusterKind === 'simulator' ? 'the SIMULATOR' : 'the cluster';
+  return { pass, message: () => `${received.suite}/${received.scenario} on ${where}: actuation SLO ${pass ? 'met' : 'not met'}\n${formatChecks(checks)}` };
 }
 
 /** The matchers this plugin adds to Vitest's `expect`. */

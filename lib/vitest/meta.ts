@@ -1,6 +1,8 @@
+import type { ActuationReport } from '../actuation/report.ts';
 import type { TestReport } from '../report/model.ts';
 import type { RunInfo } from '../report/run-info.ts';
 import type { SloSpec } from '../scenario/bench-result.ts';
+import type { ActuationSlo as ActuationSloSpec } from '../actuation/result.ts';
 
 /**
  * The contract between tests and reporters: each benchmark test puts its `TestReport` in
@@ -10,6 +12,8 @@ import type { SloSpec } from '../scenario/bench-result.ts';
 declare module '@vitest/runner' {
   interface TaskMeta {
     llmd?: TestReport;
+    /** An actuation test's report (`suites/actuation`). */
+    llmdActuation?: ActuationReport;
   }
 }
 
@@ -20,7 +24,7 @@ declare module 'vitest' {
   }
   interface Matchers<T = any> {
     /** Every limit of the SLO holds (default: the scenario's), success rate above its floor, client kept up. */
-    toMeetSLO(spec?: SloSpec): T;
+    toMeetSLO(spec?: SloSpec | ActuationSloSpec): T;
   }
 }
 

@@ -5,7 +5,7 @@ const LOG = [
   'I1123 13:08:50.000100       1 inference-server.go:700] "Created launcher-based server-providing pod" requesterName="req-a" k8sCallStartTime="2026-11-23T13:08:50.000000Z"',
   'I1123 13:08:51.000000       1 inference-server.go:2209] "HTTP call done" purpose="create_instance" method="PUT" url="http://127.1.0.9:8001/v2/vllm/instances/Iabci" httpCallStartTime="2026-11-23T13:09:10.250000Z" latencySecs=0.012 statusCode=201 requesterName="req-b"',
   'I1123 13:08:52.000000       1 inference-server.go:2209] "HTTP call done" purpose="wake" method="POST" url="http://127.1.0.4:8000/wake_up" httpCallStartTime="2026-11-23T13:10:00.000000Z" latencySecs=0.53 statusCode=200 requesterName="req-c"',
-  'I1123 13:08:52.600000       1 inference-server.go:2209] "HTTP call done" purpose="relay_ready" method="POST" url="http://127.1.0.3:8081/v1/become-ready" httpCallStartTime="2026-11-23T13:10:00.540000Z" latencySecs=0.010 statusCode=200 requesterName="req-c"',
+  'I1123 13:08:52.600000       1 inference-server.go:2209] "HTTP call done" purpose="relay_ready" method="POST" url="http://127.1.0.3:8081/v1/become-ready" httpCallStartTime="2026-11-23T13:10:00.540000Z" latencySecs=0.010 statusCode=200 err=<nil> requesterName="req-c"',
   'I1123 13:08:52.700000       1 inference-server.go:577] "Observed actuation latency" path="hot" actuationSecs=2.5 requesterName="req-c"',
   'E1123 13:08:53.000000       1 inference-server.go:2209] "HTTP call done" purpose="wake" method="POST" url="http://x/wake_up" httpCallStartTime="2026-11-23T13:11:00.000000Z" latencySecs=30 statusCode=0 err="timeout" requesterName="req-d"',
   'not a klog line',

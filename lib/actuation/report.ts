@@ -1,0 +1,124 @@
+/**
+ * The JSON report of one actuation test (`task.meta.llmdActuation`, then `summary.json`), and its
+ * terminal renderings: a table per test and the scenario x path matrix over a suite's tests.
+ * Every figure is seconds of cluster time; reports from the embedded cluster simulator say so,
+ * with the time scale.
+ */
+import { PATHS, type ActuationPath } from '../k8s/classify.ts';
+import type { ClusterConnection } from '../k8s/connect.ts';
+import { summarize, type Summary } from '../stats/index.ts';
+import type { RequesterRecord } from './record.ts';
+import type { ActuationResult, ActuationSummary, SloCheck } from './result.ts';
+
+export interface ActuationReport {
+  suite: string;
+  scenario: string;
+  matrixRow: string;
+  timestamp: string;
+  cluster: {
+    kind: 'cluster' | 'simulator';
+    server: string;
+    context: string;
+    namespace: string;
+    serverVersion: string;
+    /** Real seconds per cluster second (1 on a real cluster). */
+    timeScale: number;
+    /** Where the kubeconfig came from. */
+    source: string;
+  };
+  runId: string;
+  steps: Array<{ phase: string; replicas: number; t0: string; preexisting: number; timedOut: boolean; counted: boolean; controllerLog: string; requesters: RequesterRecord[] }>;
+  summary: ActuationSummary;
+  slo: SloCheck[];
+  notes: string[];
+  overrides: Array<{ path: string; value: unknown; source: string }>;
+}
+
+export function buildActuationReport(
+  result: ActuationResult,
+  conn: ClusterConnection,
+  extra: { matrixRow: string; runId: string; slo: SloCheck[]; overrides: ActuationReport['overrides'] },
+): ActuationReport {
+  return {
+    suite: result.suite,
+    scenario: result.scenario,
+    matrixRow: extra.matrixRow,
+    timestamp: new Date().toISOString(),
+    cluster: {
+      kind: conn.kind,
+      server: conn.server,
+      context: conn.context,
+      namespace: conn.namespace,
+      serverVersion: conn.serverVersion,
+      timeScale: conn.time.timeScale,
+      source: conn.source,
+    },
+    runId: extra.runId,
+    steps: result.steps.map((s) => ({
+      phase: s.phase,
+      replicas: s.replicas,
+      t0: new Date(s.t0).toISOString(),
+      preexisting: s.preexisting,
+      timedOut: s.timedOut,
+      counted: result.countedPhases.includes(s.phase),
+      controllerLog: s.dpcLog,
+      requesters: s.requesters,
+    })),
+    summary: result.summary,
+    slo: extra.slo,
+    notes: result.notes,
+    overrides: extra.overrides,
+  };
+}
+
+const LABEL: Record<ActuationPath | 'unknown', string> = { cold: 'cold', cold_launcher: 'cold (launcher)', warm: 'warm', hot: 'hot', unknown: 'unknown' };
+const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+const p = (s: Summary | null | undefined, k: string) => s?.percentiles[k] ?? null;
+
+/** A table for one test. */
+export function renderActuationTable(r: ActuationReport): string {
+  const where = r.cluster.kind === 'simulator'
+    ? `SIMULATOR (embedded cluster simulator, time scale ${r.cluster.timeScale}; cluster seconds, modeled)`
+    : `cluster ${r.cluster.server} (${r.cluster.context}, ${r.cluster.serverVersion})`;
+  const s = r.summary;
+  const lines = [`${r.suite}/${r.scenario}  ${where}  namespace ${r.cluster.namespace}`];
+  const counted = r.steps.filter((x) => x.counted).map((x) => x.phase).join(', ');
+  lines.push(`  ${s.n} requesters counted (${counted}), ${s.ready} Ready; seconds: p50 / p95`);
+  lines.push(`  ${'path'.padEnd(16)}${'n'.padStart(4)}  ${'actuation'.padStart(15)}  ${'scale->Ready'.padStart(15)}  ${'relay (DPC)'.padStart(15)}  ${'Ready->token'.padStart(15)}`);
+  for (const path of [...PATHS, 'unknown'] as const) {
+    const ps = s.byPath[path];
+    if (!ps) continue;
+    const pair = (x: Summary | null) => `${fmt(p(x, 'p50'))} / ${fmt(p(x, 'p95'))}`.padStart(15);
+    lines.push(`  ${LABEL[path].padEnd(16)}${String(ps.count).padStart(4)}  ${pair(ps.actuation)}  ${pair(ps.total)}  ${pair(ps.actuationDpc)}  ${pair(ps.firstTokenAfterReady)}`);
+  }
+  lines.push(`  hit rates: hot ${pct(s.hitRates.hot)}, warm ${pct(s.hitRates.warm)}, cold ${pct(s.hitRates.cold)}, cold with launcher ${pct(s.hitRates.coldLauncher)}${s.hitRates.unknown ? `, unknown ${pct(s.hitRates.unknown)}` : ''}`);
+  if (s.disagreements) lines.push(`  ${s.disagreements} classification disagreement(s) (see summary.json)`);
+  const failed = r.slo.filter((c) => !c.pass);
+  if (r.slo.length) lines.push(`  SLO: ${failed.length ? `FAIL (${failed.map((c) => c.name).join(', ')})` : 'PASS'}`);
+  if (r.cluster.kind === 'simulator') {
+    lines.push(`  note: on the simulator every real millisecond of client or event-loop delay counts ${Math.round(1 / r.cluster.timeScale)} cluster milliseconds; sub-second figures (wake, first token) are upper bounds`);
+  }
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+/** The scenario x path matrix: rows are the tests' matrix rows, cells `p50 / p95` actuation seconds and the count. */
+export function renderMatrix(reports: ActuationReport[]): string {
+  const rows = new Map<string, ActuationReport[]>();
+  for (const r of reports) rows.set(r.matrixRow, [...(rows.get(r.matrixRow) ?? []), r]);
+  const width = 22;
+  const head = `${'scenario'.padEnd(30)}${PATHS.map((x) => LABEL[x].padStart(width)).join('')}`;
+  const lines = ['actuation matrix (T_actuation = container start -> Ready, seconds p50 / p95, n)', head];
+  for (const [row, rs] of rows) {
+    const records = rs.flatMap((r) => r.steps.filter((s) => s.counted).flatMap((s) => s.requesters));
+    const cells = PATHS.map((path) => {
+      const v = records.filter((x) => x.path === path).map((x) => x.timings.actuation?.seconds).filter((x): x is number => x !== undefined);
+      if (!v.length) return '-'.padStart(width);
+      const st = summarize(v, [50, 95]);
+      return `${fmt(p(st, 'p50'))} / ${fmt(p(st, 'p95'))} (${v.length})`.padStart(width);
+    });
+    lines.push(`${row.slice(0, 29).padEnd(30)}${cells.join('')}`);
+  }
+  return lines.join('\n');
+}

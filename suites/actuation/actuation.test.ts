@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import { describe } from 'vitest';
+import { ActuationSuite, expect, test } from '../../fixtures/index.ts';
+
+// The scenarios of actuation.yaml; each runs against the configured cluster, or the embedded
+// cluster simulator when none is configured, and deletes what it created.
+const actuation = ActuationSuite.load(fileURLToPath(new URL('./actuation.yaml', import.meta.url)), 'actuation');
+
+describe('actuation', () => {
+  test('baseline', async ({ actuation: a }) => {
+    const result = await a.run(actuation.scenario('baseline'));
+    expect(result).toMeetSLO();
+  });
+
+  test('scaling', async ({ actuation: a }) => {
+    const result = await a.run(actuation.scenario('scaling'));
+    expect(result).toMeetSLO();
+  });
+
+  test('wake_cycle', async ({ actuation: a }) => {
+    const result = await a.run(actuation.scenario('wake_cycle'));
+    expect(result).toMeetSLO({ hotP95Seconds: 10, hitRateMin: 0.9 });
+  });
+
+  test('new_variant', async ({ actuation: a }) => {
+    const result = await a.run(actuation.scenario('new_variant'));
+    expect(result).toMeetSLO();
+    expect(result.summary.hitRates.hot).toBe(0);
+  });
+});
