@@ -89,6 +89,16 @@ function containerErrors(spec: Record<string, unknown> | undefined, path: string
     else if (names.has(name)) errs.push({ field: `${path}.containers[${i}].name`, type: 'Duplicate value', value: name, detail: 'container names must be unique' });
     else names.add(name);
     if (typeof c?.image !== 'string' || !c.image) errs.push({ field: `${path}.containers[${i}].image`, type: 'Required value', detail: 'an image is required' });
+    const ports = c?.ports;
+    if (ports !== undefined && !Array.isArray(ports)) errs.push({ field: `${path}.containers[${i}].ports`, type: 'Invalid value', value: ports, detail: 'must be a list' });
+    else {
+      (ports ?? []).forEach((p: { containerPort?: unknown } | null, j: number) => {
+        const port = p?.containerPort;
+        if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+          errs.push({ field: `${path}.containers[${i}].ports[${j}].containerPort`, type: 'Invalid value', value: port ?? null, detail: 'must be between 1 and 65535, inclusive' });
+        }
+      });
+    }
   });
   return errs;
 }
@@ -106,6 +116,32 @@ function workloadErrors(o: KObject, info: ResourceInfo): FieldError[] {
     errs.push({ field: 'spec.template.metadata.labels', type: 'Invalid value', value: spec.template?.metadata?.labels ?? {}, detail: '`selector` does not match template `labels`' });
   }
   errs.push(...containerErrors(spec.template?.spec, 'spec.template.spec'));
+  if (info.plural === 'deployments') errs.push(...strategyErrors(o));
+  return errs;
+}
+
+const PERCENT = /^\d+%$/;
+
+function intOrPercentError(field: string, v: unknown): FieldError | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return undefined;
+  if (typeof v === 'string' && PERCENT.test(v)) return undefined;
+  return { field, type: 'Invalid value', value: v, detail: "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')" };
+}
+
+function strategyErrors(o: KObject): FieldError[] {
+  const strategy = (o.spec as { strategy?: { type?: unknown; rollingUpdate?: { maxSurge?: unknown; maxUnavailable?: unknown } } } | undefined)?.strategy;
+  const errs: FieldError[] = [];
+  if (strategy?.type !== undefined && strategy.type !== 'RollingUpdate' && strategy.type !== 'Recreate') {
+    errs.push({ field: 'spec.strategy.type', type: 'Unsupported value', value: strategy.type, detail: 'supported values: "Recreate", "RollingUpdate"' });
+  }
+  if (strategy?.type === 'Recreate' && strategy.rollingUpdate) {
+    errs.push({ field: 'spec.strategy.rollingUpdate', type: 'Forbidden', detail: 'may not be specified when strategy `type` is \'Recreate\'' });
+  }
+  for (const key of ['maxSurge', 'maxUnavailable'] as const) {
+    const e = intOrPercentError(`spec.strategy.rollingUpdate.${key}`, strategy?.rollingUpdate?.[key]);
+    if (e) errs.push(e);
+  }
   return errs;
 }
 
