@@ -64,6 +64,10 @@ function send(rt: Runtime, method: string, url: URL, payload: string | undefined
         cancelTimeout();
         reject(err);
       });
+      res.on('close', () => {
+        cancelTimeout();
+        if (!res.complete) reject(new Error('unexpected EOF'));
+      });
     });
     const cancelTimeout = rt.after(rt.options.httpTimeoutMs, () => {
       timedOut = true;
