@@ -32,7 +32,7 @@ export const TimingOptionsSchema = z
     ),
     launcherStartMs: ms(
       'Launcher container start -> its REST API on :8001 accepts connections (Python and vLLM module import). Evidence: t_launcher_pod "tens of seconds", LDB "Pod Start 17 s" (9.2); ' +
-        'with schedMs, podIpMs, containerStartMs and the 2 s + 5 s readiness probe this makes ~17 s to Ready. Default: 12000.',
+        'with schedMs, podIpMs, containerStartMs and the 5 s readiness probe period this makes ~16-20 s from creation to Ready. Default: 12000.',
       12_000,
     ),
     instanceCreateMs: ms(
@@ -48,7 +48,10 @@ export const TimingOptionsSchema = z
       'Launcher DELETE of an instance -> its process has exited (the launcher sends SIGTERM and waits up to 10 s before SIGKILL, protocol 5). Default: 1000.',
       1000,
     ),
-    restartBackoffMs: ms('Kubelet back-off before restarting a container that a liveness or startup probe killed (CrashLoopBackOff starts at 10 s). Not jittered. Default: 10000.', 10_000),
+    restartBackoffMs: ms(
+      'Kubelet back-off before the second restart of a container that a liveness or startup probe killed, doubling per restart up to 5 min (CrashLoopBackOff); the first restart is immediate. Not jittered. Default: 10000.',
+      10_000,
+    ),
     notifierPollMs: ms('Launcher notifier sidecar poll interval of GET :8001/v2/vllm/instances (launcher_pod_notifier.py, protocol 5). Not jittered. Default: 2000.', 2000),
     notifierBackoffMs: ms('Launcher notifier sidecar back-off after an error (launcher_pod_notifier.py). Not jittered. Default: 5000.', 5000),
     jitter: z
