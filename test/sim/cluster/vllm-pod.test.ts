@@ -112,4 +112,22 @@ describe('vLLM containers', () => {
     expect(log).toMatch(/Sleep mode freed [\d.]+ GiB memory, 0\.50 GiB memory is still in use\./);
     expect(log).toMatch(/It took [\d.]+ seconds to wake up/);
   });
+
+  it('serve behind a Service: a Deployment of vLLM pods answers on its ClusterIP once a pod is Ready', async () => {
+    h = await openSim({ timing: { vllmLoadMs: 10_000 } });
+    const s = h;
+    const template = { metadata: { labels: { app: 'standalone' } }, spec: vllmPod('x', { command: ['vllm', 'serve', 'Qwen/Qwen3-0.6B'] }).spec };
+    await s.apps.createNamespacedDeployment({ namespace: s.ns, body: { metadata: { name: 'standalone' }, spec: { replicas: 1, selector: { matchLabels: { app: 'standalone' } }, template } } });
+    const svc = await s.core.createNamespacedService({ namespace: s.ns, body: { metadata: { name: 'standalone' }, spec: { selector: { app: 'standalone' }, ports: [{ port: 80, targetPort: 8000 }] } } });
+    const ip = svc.spec!.clusterIP!;
+    expect(ip).toMatch(/^127\.2\.\d+\.\d+$/);
+    const served = await s.until('completion through the Service', async () => {
+      const r = await attempt(`http://${ip}:80/v1/completions`, completion('Qwen/Qwen3-0.6B'));
+      return r !== 'refused' && r.status === 200 && r;
+    });
+    const body = (await served.json()) as { usage: { completion_tokens: number } };
+    expect(body.usage.completion_tokens).toBe(3);
+    const ready = (await s.core.listNamespacedPod({ namespace: s.ns, labelSelector: 'app=standalone' })).items[0]!;
+    expect(condition(ready, 'Ready')?.status).toBe('True');
+  });
 });
