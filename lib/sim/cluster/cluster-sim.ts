@@ -75,12 +75,13 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
     vllm: { tokenizer: options.vllmTokenizer, profile: options.vllmProfile, sleepingMemoryMib: options.sleepingMemoryMib },
     gpuMemoryMib: options.gpuMemoryMib,
     seed: options.seed,
+    processes: new Map(),
   };
   const scheduler = new Scheduler(runtime);
   const kubelet = new Kubelet(runtime);
   scheduler.start();
   kubelet.start();
-  const controllers = await startClusterControllers({ store, clock, timing, namespace, dualPods: options.dualPods });
+  const controllers = await startClusterControllers({ store, clock, timing, namespace, dualPods: options.dualPods, processes: runtime.processes });
   let tempDir: string | undefined;
   const stops: Array<() => unknown> = [];
   try {

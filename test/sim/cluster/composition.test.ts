@@ -100,6 +100,9 @@ describe('cluster simulator composition', () => {
       const klog = String(await h.core.readNamespacedPodLog({ name: 'dual-pods-controller-sim', namespace: h.ns }));
       expect(klog).toContain(`"Successfully relayed the readiness" node="sim-gpu-node-1"`);
       expect(klog).toContain(`requesterName="${requester.metadata!.name}"`);
+      const controllerIp = (await h.pod('dual-pods-controller-sim')).status?.podIP;
+      const metrics = await (await fetch(`http://${controllerIp}:8002/metrics`)).text();
+      expect(metrics).toMatch(/^fma_actuation_seconds_count\{.*path="hot".*\} 1$/m);
     } finally {
       await h.close();
     }

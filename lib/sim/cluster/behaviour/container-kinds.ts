@@ -2,6 +2,9 @@
  * What a container *is*, which decides the process the kubelet runs for it. The rules, first
  * match wins:
  *
+ * 0. **control-plane**: a container the simulator provides the process for (the emulated
+ *    dual-pods controller's and populator's pods: their metrics on `:8002/metrics`, their klog as
+ *    the container log); decided by the kubelet's registry, not by this function.
  * 1. **requester**: the container is named `inference-server` (the name the dual-pods controller
  *    requires, protocol 2.1) in a pod annotated `dual-pods.llm-d.ai/server-patch` or
  *    `dual-pods.llm-d.ai/inference-server-config` (or the legacy `dual-pod.llm-d.ai/` prefix).
@@ -18,7 +21,7 @@ import { commandWords, runsVllmServer } from './command-line.ts';
 import type { ContainerSpec } from './pod-spec.ts';
 
 /** The behaviours a container can have. */
-export type ContainerKind = 'requester' | 'launcher-notifier' | 'launcher' | 'vllm' | 'generic';
+export type ContainerKind = 'control-plane' | 'requester' | 'launcher-notifier' | 'launcher' | 'vllm' | 'generic';
 
 /** The container name the dual-pods controller requires for requester and server. */
 export const INFERENCE_SERVER_CONTAINER = 'inference-server';
@@ -42,7 +45,7 @@ export function requesterAnnotation(pod: KObject, key: string): string | undefin
 }
 
 /** Classifies one container of a pod; `argv` is its command line with `$(VAR)` expanded. */
-export function classifyContainer(pod: KObject, c: ContainerSpec, argv: readonly string[]): ContainerKind {
+export function classifyContainer(pod: KObject, c: ContainerSpec, argv: readonly string[]): Exclude<ContainerKind, 'control-plane'> {
   const words = commandWords(argv);
   if (c.name === INFERENCE_SERVER_CONTAINER && isRequesterPod(pod)) return 'requester';
   if (c.name === NOTIFIER_CONTAINER || words.some((w) => w.endsWith('launcher_pod_notifier.py'))) return 'launcher-notifier';

@@ -14,7 +14,7 @@ import type { ClusterRuntime, ContainerBehaviour, ContainerProcess } from './run
 import { mountedGpus, startVllmContainer } from './vllm-container.ts';
 
 /** The behaviour of each container kind. */
-export const CONTAINER_BEHAVIOURS: Readonly<Record<ContainerKind, ContainerBehaviour>> = {
+export const CONTAINER_BEHAVIOURS: Readonly<Record<Exclude<ContainerKind, 'control-plane'>, ContainerBehaviour>> = {
   requester: startRequester,
   'launcher-notifier': startNotifier,
   launcher: startLauncher,
@@ -35,7 +35,11 @@ export interface Placement {
   hostIP: string;
 }
 
-/** Starts the process of one container of a pod (its log starts afresh; the previous run's stays readable as `previous`). */
+/**
+ * Starts the process of one container of a pod (its log starts afresh; the previous run's stays
+ * readable as `previous`). A process the simulator registered for that container wins over the
+ * kind rules.
+ */
 export function runContainer(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec, at: Placement): StartedContainer {
   const namespace = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
@@ -50,9 +54,11 @@ export function runContainer(runtime: ClusterRuntime, pod: KObject, c: Container
   if (allocated.length > 0) base.NVIDIA_VISIBLE_DEVICES = allocated.map((g) => g.uuid).join(',');
   const env = containerEnv(pod, c, at.podIP, at.hostIP, base);
   const argv = commandLine(c, env);
-  const kind = classifyContainer(pod, c, argv);
+  const provided = runtime.processes.get(`${namespace}/${name}/${c.name}`);
+  const classified = provided ? undefined : classifyContainer(pod, c, argv);
+  const kind: ContainerKind = classified ?? 'control-plane';
   const log = runtime.logs.start(namespace, name, c.name);
-  const process = CONTAINER_BEHAVIOURS[kind]({
+  const process = (provided ?? CONTAINER_BEHAVIOURS[classified!])({
     runtime,
     pod: structuredClone(pod),
     container: c,

@@ -63,6 +63,11 @@ export interface ClusterRuntime {
   readonly gpuMemoryMib: number;
   /** Seed for per-process RNG streams. */
   readonly seed: number;
+  /**
+   * Processes the simulator itself provides for some containers, keyed `namespace/pod/container`
+   * (the emulated controllers' pods serve their metrics this way).
+   */
+  readonly processes: Map<string, ContainerBehaviour>;
 }
 
 /** What a container process gets from the kubelet when it starts. */
