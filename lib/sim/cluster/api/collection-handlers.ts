@@ -3,7 +3,7 @@ import type { DeleteOptions } from './deletion.ts';
 import { badRequest, methodNotAllowed } from './errors.ts';
 import { authorizeCtx, listBody, type HandlerContext } from './handler-context.ts';
 import { boolParam, intParam, parseJson, sendJson } from './http-io.ts';
-import { apiVersionOf, type ResourceInfo } from './resources.ts';
+import type { ResourceInfo } from './resources.ts';
 import { serveWatch } from './watch-stream.ts';
 
 /**
@@ -129,5 +129,5 @@ export async function serveDeleteCollection(ctx: HandlerContext): Promise<void> 
     const last = ctx.store.delete(info.plural, namespace, o.metadata.name as string, options);
     if (last) deleted.push(last);
   }
-  sendJson(ctx.res, 200, { ...(listBody(info, deleted, ctx.store.resourceVersion()) as object), apiVersion: apiVersionOf(info) });
+  sendJson(ctx.res, 200, listBody(info, deleted, ctx.store.resourceVersion()));
 }

@@ -131,11 +131,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const server = createServer({ keepAliveTimeout: 65_000 });
   let serverAddress = '';
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://simulator');
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL, parsed: ReturnType<typeof parsePath>): Promise<void> {
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith('/sim/')) return serveAdmin(admin, url.pathname.slice(5), req, res, url.searchParams);
-    const parsed = parsePath(url.pathname);
     if (parsed.kind === 'unknown') throw NOT_FOUND;
     if (parsed.kind === 'discovery') {
       if (method !== 'GET') throw methodNotAllowed();
@@ -167,10 +165,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     res.on('error', () => {});
-    let target: { name?: string; group?: string; kind?: string } | undefined;
-    const parsed = parsePath(new URL(req.url ?? '/', 'http://simulator').pathname);
-    if (parsed.kind === 'resource') target = { ...(parsed.name ? { name: parsed.name } : {}), group: parsed.info.group, kind: parsed.info.plural };
-    handle(req, res).catch((err: unknown) => sendError(res, err, target));
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const parsed = parsePath(url.pathname);
+    // What a failure's Status.details names: the resource (as a plural) and the object.
+    const target = parsed.kind === 'resource' ? { ...(parsed.name ? { name: parsed.name } : {}), group: parsed.info.group, kind: parsed.info.plural } : undefined;
+    handle(req, res, url, parsed).catch((err: unknown) => sendError(res, err, target));
   });
   await listen(server, opts.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KObject } from '../../../../lib/sim/cluster/store-types.ts';
-import { eventually, podTemplate, runPod, startPlane, type Plane } from './harness.ts';
+import { eventually, oddPort, podTemplate, runPod, startPlane, type Plane } from './harness.ts';
 
 const NS = 'bench';
 let plane: Plane | undefined;
@@ -38,8 +38,8 @@ function runAll(p: Plane, owner: string, ready = true): void {
   }
 }
 
-async function createRs(p: Plane, name: string, replicas: number): Promise<void> {
-  await p.apps.createNamespacedReplicaSet({ namespace: NS, body: { metadata: { name }, spec: { replicas, selector: { matchLabels: { app: name } }, template: podTemplate({ app: name }) } } });
+async function createRs(p: Plane, name: string, replicas: number, httpPort = 8000): Promise<void> {
+  await p.apps.createNamespacedReplicaSet({ namespace: NS, body: { metadata: { name }, spec: { replicas, selector: { matchLabels: { app: name } }, template: podTemplate({ app: name }, undefined, httpPort) } } });
 }
 
 describe('ReplicaSet controller', () => {
@@ -224,7 +224,10 @@ describe('Endpoints controller and Service proxy', () => {
   it('lists ready pods as endpoints and forwards ClusterIP connections round-robin; refuses with no ready endpoint', async () => {
     plane = await startPlane();
     const p = plane;
-    await createRs(p, 'vllm', 2);
+    // Pod addresses and ports away from those other simulators on this machine use.
+    const port = oddPort();
+    const [ipA, ipB] = ['127.1.250.1', '127.1.250.2'];
+    await createRs(p, 'vllm', 2, port);
     await eventually(() => active(podsOf(p, 'vllm')).length === 2, 5000, 'pods');
     const svc = await p.core.createNamespacedService({ namespace: NS, body: { metadata: { name: 'vllm' }, spec: { selector: { app: 'vllm' }, ports: [{ name: 'http', port: 8000, targetPort: 'http' }] } } });
     const ip = svc.spec?.clusterIP as string;
@@ -235,32 +238,32 @@ describe('Endpoints controller and Service proxy', () => {
     expect(refused).toBe('ECONNREFUSED');
 
     const [a, b] = active(podsOf(p, 'vllm'));
-    await listen('127.1.7.1', 8000, 'pod-a');
-    await listen('127.1.7.2', 8000, 'pod-b');
-    runPod(p.store, p.clock, NS, a?.metadata.name as string, '127.1.7.1', true);
-    runPod(p.store, p.clock, NS, b?.metadata.name as string, '127.1.7.2', false);
+    await listen(ipA, port, 'pod-a');
+    await listen(ipB, port, 'pod-b');
+    runPod(p.store, p.clock, NS, a?.metadata.name as string, ipA, true);
+    runPod(p.store, p.clock, NS, b?.metadata.name as string, ipB, false);
     const ep = await eventually(async () => {
       const got = await p.core.readNamespacedEndpoints({ namespace: NS, name: 'vllm' });
       return got.subsets?.[0]?.notReadyAddresses?.length === 1 && got;
     }, 5000, 'endpoints');
     expect(ep.subsets).toEqual([
       {
-        addresses: [{ ip: '127.1.7.1', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: NS, name: a?.metadata.name, uid: a?.metadata.uid } }],
-        notReadyAddresses: [{ ip: '127.1.7.2', nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: NS, name: b?.metadata.name, uid: b?.metadata.uid } }],
-        ports: [{ name: 'http', port: 8000, protocol: 'TCP' }],
+        addresses: [{ ip: ipA, nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: NS, name: a?.metadata.name, uid: a?.metadata.uid } }],
+        notReadyAddresses: [{ ip: ipB, nodeName: 'node-1', targetRef: { kind: 'Pod', namespace: NS, name: b?.metadata.name, uid: b?.metadata.uid } }],
+        ports: [{ name: 'http', port, protocol: 'TCP' }],
       },
     ]);
     expect(await eventually(() => fetch(url).then((r) => r.text()), 5000, 'proxy')).toBe('pod-a');
 
-    runPod(p.store, p.clock, NS, b?.metadata.name as string, '127.1.7.2', true);
+    runPod(p.store, p.clock, NS, b?.metadata.name as string, ipB, true);
     await eventually(() => p.controllers?.proxyStatus().find((s) => s.service === `${NS}/vllm`)?.endpoints.length === 2, 5000, 'two endpoints');
     const answers = new Set<string>();
     for (let i = 0; i < 4; i++) answers.add(await fetch(url, { headers: { connection: 'close' } }).then((r) => r.text()));
     expect([...answers].sort()).toEqual(['pod-a', 'pod-b']);
 
     // Both pods not ready: refused again.
-    runPod(p.store, p.clock, NS, a?.metadata.name as string, '127.1.7.1', false);
-    runPod(p.store, p.clock, NS, b?.metadata.name as string, '127.1.7.2', false);
+    runPod(p.store, p.clock, NS, a?.metadata.name as string, ipA, false);
+    runPod(p.store, p.clock, NS, b?.metadata.name as string, ipB, false);
     await eventually(() => fetch(url).then(() => false, (e: { cause?: { code?: string } }) => e.cause?.code === 'ECONNREFUSED'), 5000, 'refused');
   });
 
@@ -269,8 +272,8 @@ describe('Endpoints controller and Service proxy', () => {
     const p = plane;
     await createRs(p, 'dead', 1);
     const [pod] = await eventually(() => active(podsOf(p, 'dead')).length === 1 && active(podsOf(p, 'dead')), 5000, 'pod');
-    runPod(p.store, p.clock, NS, pod?.metadata.name as string, '127.1.7.9', true); // nothing listens there
-    const svc = await p.core.createNamespacedService({ namespace: NS, body: { metadata: { name: 'dead' }, spec: { selector: { app: 'dead' }, ports: [{ port: 9000, targetPort: 9 }] } } });
+    runPod(p.store, p.clock, NS, pod?.metadata.name as string, '127.1.250.9', true); // nothing listens there
+    const svc = await p.core.createNamespacedService({ namespace: NS, body: { metadata: { name: 'dead' }, spec: { selector: { app: 'dead' }, ports: [{ port: 9000, targetPort: oddPort() }] } } });
     const ip = svc.spec?.clusterIP as string;
     await eventually(() => p.controllers?.proxyStatus().some((s) => s.address === `${ip}:9000` && s.listening), 5000, 'listening');
     const outcome = await new Promise<string>((resolve) => {

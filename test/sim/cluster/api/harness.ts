@@ -114,6 +114,11 @@ export function runPod(store: ClusterStore, clock: ClusterClock, namespace: stri
 }
 
 /** A minimal pod template with labels. */
-export function podTemplate(labels: Record<string, string>, image = 'registry.example/app:1'): { metadata: { labels: Record<string, string> }; spec: { containers: Array<{ name: string; image: string; ports?: Array<{ name: string; containerPort: number }> }> } } {
-  return { metadata: { labels }, spec: { containers: [{ name: 'app', image, ports: [{ name: 'http', containerPort: 8000 }] }] } };
+export function podTemplate(labels: Record<string, string>, image = 'registry.example/app:1', httpPort = 8000): { metadata: { labels: Record<string, string> }; spec: { containers: Array<{ name: string; image: string; ports?: Array<{ name: string; containerPort: number }> }> } } {
+  return { metadata: { labels }, spec: { containers: [{ name: 'app', image, ports: [{ name: 'http', containerPort: httpPort }] }] } };
+}
+
+/** A port unlikely to be taken on loopback addresses by other simulators running on the machine. */
+export function oddPort(): number {
+  return 20_000 + Math.floor(Math.random() * 20_000);
 }
