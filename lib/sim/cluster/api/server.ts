@@ -4,6 +4,7 @@ import type { ClusterClock } from '../clock.ts';
 import { StoreError, type Store } from '../store-types.ts';
 import { defaultUser, type Authorizer, type UserResolver } from './authz.ts';
 import { serveCollectionGet, serveCreate, serveDeleteCollection } from './collection-handlers.ts';
+import { ACCESS_REVIEW_PATH, serveAccessReview } from './access-review.ts';
 import { discoveryDoc } from './discovery.ts';
 import { methodNotAllowed } from './errors.ts';
 import type { HandlerContext, PodLogSource, ResourceHandler } from './handler-context.ts';
@@ -134,6 +135,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL, parsed: ReturnType<typeof parsePath>): Promise<void> {
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith('/sim/')) return serveAdmin(admin, url.pathname.slice(5), req, res, url.searchParams);
+    if (url.pathname === ACCESS_REVIEW_PATH) {
+      if (method !== 'POST') throw methodNotAllowed();
+      const token = bearerToken(req);
+      return serveAccessReview(req, res, opts.authorize, userOf(token), token);
+    }
     if (parsed.kind === 'unknown') throw NOT_FOUND;
     if (parsed.kind === 'discovery') {
       if (method !== 'GET') throw methodNotAllowed();
