@@ -1,15 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { condition, ms, openSim, probedContainer, type SimHarness } from './sim-harness.ts';
+import { condition, ms, openSim, probedContainer, TIMING_SCALE, TIMING_SLACK_MS as SLACK, type SimHarness } from './sim-harness.ts';
 
 let h: SimHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** Real event-loop delay the upper bounds allow, in cluster ms at time scale 0.01 (60 ms real). */
-const SLACK = 6000;
 
 async function connectRefused(url: string): Promise<boolean> {
   try {
@@ -22,7 +19,7 @@ async function connectRefused(url: string): Promise<boolean> {
 
 describe('kubelet', () => {
   it('assigns the pod IP and starts containers after the modelled delays, then real probes flip Ready once', async () => {
-    h = await openSim({ timing: { podIpMs: 3000, containerStartMs: 4000 } });
+    h = await openSim({ timeScale: TIMING_SCALE, timing: { podIpMs: 3000, containerStartMs: 4000 } });
     const s = h;
     const watch = await s.watchPods();
     await s.core.createNamespacedPod({ namespace: s.ns, body: { metadata: { name: 'web' }, spec: { containers: [probedContainer('web', 8080, { initialDelaySeconds: 10, periodSeconds: 5 })] } } });
@@ -51,7 +48,7 @@ describe('kubelet', () => {
     expect(ipEvent).toBeGreaterThan(-1);
     expect(runEvent).toBeGreaterThan(ipEvent);
     expect((await fetch(`http://${ready.status!.podIP}:8080/anything`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 300));
     const later = await s.pod('web');
     expect(ms(condition(later, 'Ready')!.lastTransitionTime)).toBe(readyAt);
 

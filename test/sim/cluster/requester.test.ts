@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { condition, ms, openSim, type SimHarness } from './sim-harness.ts';
+import { condition, ms, openSim, TIMING_SCALE, TIMING_SLACK_MS, type SimHarness } from './sim-harness.ts';
 
 let h: SimHarness | undefined;
 afterEach(async () => {
@@ -37,7 +37,7 @@ const post = (url: string, body?: string) => fetch(url, { method: 'POST', body: 
 
 describe('requester process', () => {
   it('answers the SPI with its allocated GPUs and relays readiness through the real /ready probe', async () => {
-    h = await openSim({ gpusPerNode: 2 });
+    h = await openSim({ timeScale: TIMING_SCALE, gpusPerNode: 2 });
     const s = h;
     await s.core.createNamespacedPod({ namespace: s.ns, body: requester('req', { gpus: 2 }) });
     const ip = await running(s, 'req');
@@ -58,10 +58,10 @@ describe('requester process', () => {
       const p = await s.pod('req');
       return condition(p, 'Ready')?.status === 'True' && p;
     });
-    // The kubelet notices on its next probe: within one 5 s period (whole-second timestamps, 60 ms of real slack).
+    // The kubelet notices on its next probe: within one 5 s period (whole-second timestamps).
     const lag = ms(condition(ready, 'Ready')!.lastTransitionTime) - relayedAt;
     expect(lag).toBeGreaterThanOrEqual(-1000);
-    expect(lag).toBeLessThanOrEqual(5000 + 1000 + 6000);
+    expect(lag).toBeLessThanOrEqual(5000 + 1000 + TIMING_SLACK_MS);
     expect(ready.status?.containerStatuses?.[0]?.ready).toBe(true);
 
     expect((await post(`http://${ip}:8081/v1/become-unready`)).status).toBe(200);

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { condition, ms, openSim, type SimHarness } from './sim-harness.ts';
+import { condition, ms, openSim, TIMING_SCALE, TIMING_SLACK_MS, type SimHarness } from './sim-harness.ts';
 
 let h: SimHarness | undefined;
 afterEach(async () => {
@@ -47,7 +47,7 @@ describe('nodes and scheduler', () => {
   });
 
   it('binds a ReplicaSet first-fit with one GPU each, leaves a pod Unschedulable when full, and binds it when a GPU frees', async () => {
-    h = await openSim({ nodes: 2, gpusPerNode: 2, timing: { schedMs: 20_000 } });
+    h = await openSim({ timeScale: TIMING_SCALE, nodes: 2, gpusPerNode: 2, timing: { schedMs: 20_000 } });
     const s = h;
     await s.apps.createNamespacedReplicaSet({ namespace: s.ns, body: gpuReplicaSet(4) });
     const pods = await s.until('4 bound pods', async () => {
@@ -61,11 +61,10 @@ describe('nodes and scheduler', () => {
     for (const p of pods) {
       const scheduled = condition(p, 'PodScheduled')!;
       expect(scheduled.status).toBe('True');
-      // Bound schedMs (20 s of cluster time) after the pod appeared; both timestamps are whole
-      // seconds, and the upper bound allows 60 ms of real event-loop delay at this time scale.
+      // Bound schedMs (20 s of cluster time) after the pod appeared; both timestamps are whole seconds.
       const waited = ms(scheduled.lastTransitionTime) - ms(p.metadata?.creationTimestamp);
       expect(waited).toBeGreaterThanOrEqual(19_000);
-      expect(waited).toBeLessThanOrEqual(27_000);
+      expect(waited).toBeLessThanOrEqual(21_000 + TIMING_SLACK_MS);
       expect(p.status?.podIP).toMatch(/^127\.1\.\d+\.\d+$/);
       expect(p.status?.hostIP).toBe(p.spec?.nodeName === 'sim-gpu-node-1' ? '127.3.0.1' : '127.3.0.2');
     }

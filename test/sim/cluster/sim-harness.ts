@@ -28,6 +28,15 @@ export interface SimHarness {
   close(): Promise<void>;
 }
 
+/**
+ * Time scale of the tests that bound modelled delays from above: 50 ms of real time per cluster
+ * second, so {@link TIMING_SLACK_MS} (200 ms of real event-loop delay on a busy 2-core machine)
+ * is 4 cluster seconds.
+ */
+export const TIMING_SCALE = 0.05;
+/** Cluster ms an upper bound allows for real delays at {@link TIMING_SCALE}. */
+export const TIMING_SLACK_MS = 200 / TIMING_SCALE;
+
 /** Test defaults: no dual-pods controller, no jitter, 0.01 s of real time per cluster second. */
 export async function openSim(options: ClusterSimOptionsInput = {}): Promise<SimHarness> {
   const sim = await startClusterSim({ timeScale: 0.01, dualPods: false, ...options, timing: { jitter: 0, ...options.timing } });

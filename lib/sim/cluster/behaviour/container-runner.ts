@@ -40,7 +40,7 @@ export interface Placement {
  * readable as `previous`). A process the simulator registered for that container wins over the
  * kind rules.
  */
-export function runContainer(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec, at: Placement): StartedContainer {
+export function runContainer(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec, at: Placement, exited: (code: number) => void): StartedContainer {
   const namespace = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
   const nodeGpus = runtime.allocator.gpusOf(at.nodeName);
@@ -69,6 +69,7 @@ export function runContainer(runtime: ClusterRuntime, pod: KObject, c: Container
     argv,
     gpus: mountedGpus(nodeGpus, allocated, env),
     log,
+    exited,
   });
   return { kind, process };
 }

@@ -1,7 +1,8 @@
 /**
  * One pod on one node, from the kubelet taking it on until it is gone: admission (GPUs), the
  * sandbox and pod IP after `podIpMs`, each container running after `containerStartMs` with
- * `Pulled`/`Created`/`Started` events, probes, restarts after a failed liveness or startup probe,
+ * `Pulled`/`Created`/`Started` events, probes, restarts after a failed liveness or startup probe
+ * or a process that exited on its own (per `restartPolicy`),
  * and graceful termination when the pod gets a `deletionTimestamp` (containers stopped after
  * `terminateMs`, capped by the grace period; then the final delete, which the store completes
  * once no finalizers remain).
@@ -110,7 +111,8 @@ export class PodWorker {
     this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
     const pod = this.runtime.store.get('pods', this.namespace, this.name);
     if (!pod) return;
-    run.started = runContainer(this.runtime, pod, c, { nodeName: this.node, podIP: this.podIP, hostIP: this.hostIP });
+    const started = runContainer(this.runtime, pod, c, { nodeName: this.node, podIP: this.podIP, hostIP: this.hostIP }, (code) => void this.exited(run, started, code));
+    run.started = started;
     run.startedAtMs = this.runtime.clock.nowMs();
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     const now = this.runtime.clock.kubeTimestamp(run.startedAtMs);
@@ -172,7 +174,27 @@ export class PodWorker {
     void this.restart(run);
   }
 
-  private async restart(run: ContainerRun): Promise<void> {
+  /** The container's process ended by itself: record it, then restart per `restartPolicy`. */
+  private async exited(run: ContainerRun, which: StartedContainer, code: number): Promise<void> {
+    if (this.terminating || run.started !== which) return;
+    const pod = this.runtime.store.get('pods', this.namespace, this.name);
+    const policy = String((pod?.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always');
+    if (policy === 'Always' || (policy === 'OnFailure' && code !== 0)) return this.restart(run, { exitCode: code, reason: code === 0 ? 'Completed' : 'Error' });
+    const startedAt = run.startedAtMs;
+    run.started = undefined;
+    for (const w of run.probes) w.stop();
+    await which.process.stop();
+    const now = this.runtime.clock.kubeTimestamp();
+    this.mutate((p) => {
+      const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name)!;
+      st.state = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: this.runtime.clock.kubeTimestamp(startedAt), finishedAt: now } };
+      Object.assign(st, { ready: false, started: false });
+      podStatus(p).phase = derivePhase(p);
+      updateReadiness(p, now);
+    });
+  }
+
+  private async restart(run: ContainerRun, ended: { exitCode: number; reason: string } = { exitCode: 137, reason: 'Error' }): Promise<void> {
     const started = run.started;
     const startedAt = run.startedAtMs;
     run.started = undefined;
@@ -183,7 +205,7 @@ export class PodWorker {
     const now = this.runtime.clock.kubeTimestamp();
     this.mutate((p) => {
       const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name)!;
-      st.lastState = { terminated: { exitCode: 137, reason: 'Error', startedAt: this.runtime.clock.kubeTimestamp(startedAt), finishedAt: now } };
+      st.lastState = { terminated: { ...ended, startedAt: this.runtime.clock.kubeTimestamp(startedAt), finishedAt: now } };
       st.state = { waiting: { reason: run.restarts > 1 ? 'CrashLoopBackOff' : 'ContainerCreating' } };
       Object.assign(st, { ready: false, started: false, restartCount: run.restarts });
       podStatus(p).phase = derivePhase(p) === 'Pending' ? 'Running' : derivePhase(p);
@@ -191,6 +213,7 @@ export class PodWorker {
     });
     // The first restart is immediate; later ones back off 10 s, 20 s, ... up to 5 minutes.
     const backoff = run.restarts <= 1 ? 0 : Math.min(300_000, this.runtime.timing.options.restartBackoffMs * 2 ** (run.restarts - 2));
+    if (backoff > 0) this.event('Warning', 'BackOff', `Back-off restarting failed container ${run.spec.name} in pod ${this.name}_${this.namespace}(${this.uid})`, run.spec.name);
     this.after(backoff, () => this.startContainer(run));
   }
 

@@ -87,6 +87,8 @@ export interface ContainerContext {
   readonly gpus: readonly GpuRef[];
   /** The container log. */
   readonly log: LogBuffer;
+  /** The process ended on its own with this exit code (the kubelet then applies the restart policy). */
+  exited(code: number): void;
 }
 
 /** A simulated container process. */

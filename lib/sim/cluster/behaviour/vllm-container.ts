@@ -50,6 +50,8 @@ export const startVllmContainer: ContainerBehaviour = (ctx): ContainerProcess =>
     owner: { pod: `${ctx.pod.metadata.namespace}/${ctx.pod.metadata.name}`, container: ctx.container.name, instanceId: null, node: ctx.nodeName },
     visibleGpus: cudaDevices(nodeGpus, allocated, ctx.env),
     podName: ctx.pod.metadata.name ?? '',
+    // vLLM exits when its port cannot be bound.
+    onCrash: () => ctx.exited(1),
   });
   return { stop: () => vllm.stop() };
 };
