@@ -43,6 +43,8 @@ export interface VllmStart {
 
 /** GiB in MiB. */
 const MIB_PER_GIB = 1024;
+/** GPU memory of the weights, in GiB: Qwen3-0.6B in bf16 (the vLLM simulator's own default, whatever model is named). */
+const MODEL_GIB = 1.11;
 
 /** One simulated vLLM server process. */
 export class SimulatedVllm implements VllmServerEntry {
@@ -76,7 +78,7 @@ export class SimulatedVllm implements VllmServerEntry {
   private simOptions(): SimOptionsInput {
     const { runtime, args, devMode } = this.start;
     const residualGiB = runtime.vllm.sleepingMemoryMib / MIB_PER_GIB;
-    const modelGiB = 1.11;
+    const modelGiB = MODEL_GIB;
     // vLLM sizes its KV cache to fill --gpu-memory-utilization of the GPU after the weights.
     const kvGiB = Math.max(0, (args.gpuMemoryUtilization * runtime.gpuMemoryMib) / MIB_PER_GIB - modelGiB - residualGiB);
     return {
