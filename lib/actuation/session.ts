@@ -3,28 +3,59 @@
  * server-request template, scale its workload step by step, wait for the dual pods through a
  * pod watch, and clean up everything the run created, whatever happens (teardown, or Ctrl-C).
  */
-import { BenchError } from '../errors/index.ts';
+import { BenchError, ConfigError } from '../errors/index.ts';
 import { deleteRun, cleanupOnSignal, leftovers, type CleanupResult } from '../k8s/cleanup.ts';
-import { checkPermissions, type ClusterConnection } from '../k8s/connect.ts';
+import { checkPermissions, type ClusterConnection, type Permission } from '../k8s/connect.ts';
 import { diagnose } from '../k8s/diagnose.ts';
 import { dpcFacts, parseDpcLog, readDpcLog, type DpcFacts, type DpcLocation } from '../k8s/dpc-log.ts';
 import { DuoTracker } from '../k8s/duo-tracker.ts';
-import { createObject, scaleWorkload } from '../k8s/objects.ts';
-import { PodWatch } from '../k8s/pod-watch.ts';
+import { createObject, KINDS, scaleWorkload } from '../k8s/objects.ts';
+import { key, LAUNCHER_COMPONENT_LABEL } from '../k8s/dual-pods.ts';
+import { PodWatch, type PodObject } from '../k8s/pod-watch.ts';
 import { renderTemplate, RUN_LABEL, type RenderedRequest } from '../k8s/template.ts';
 import { firstToken, type FirstTokenResult } from './first-token.ts';
 import { requesterRecord, type RequesterRecord } from './record.ts';
 
-/** The verbs the actuation suites need in the namespace (the README lists them too). */
-export const ACTUATION_PERMISSIONS = [
-  { verb: 'create', resource: 'replicasets', group: 'apps' },
-  { verb: 'update', resource: 'replicasets', group: 'apps', subresource: 'scale' },
-  { verb: 'delete', resource: 'replicasets', group: 'apps' },
+/** The verbs every actuation run needs in the namespace, whatever its template brings (the README lists them too). */
+export const ACTUATION_PERMISSIONS: Permission[] = [
   { verb: 'list', resource: 'pods' },
   { verb: 'watch', resource: 'pods' },
   { verb: 'delete', resource: 'pods' },
   { verb: 'list', resource: 'events' },
 ];
+
+/** The API resource (and group) of each kind a template may bring. */
+const RESOURCE_OF: Readonly<Record<string, { resource: string; group?: string }>> = {
+  Deployment: { resource: 'deployments', group: 'apps' },
+  ReplicaSet: { resource: 'replicasets', group: 'apps' },
+  Service: { resource: 'services' },
+  ConfigMap: { resource: 'configmaps' },
+  InferenceServerConfig: { resource: 'inferenceserverconfigs', group: 'fma.llm-d.ai' },
+  LauncherConfig: { resource: 'launcherconfigs', group: 'fma.llm-d.ai' },
+  LauncherPopulationPolicy: { resource: 'launcherpopulationpolicies', group: 'fma.llm-d.ai' },
+  Pod: { resource: 'pods' },
+};
+
+/**
+ * What a run of `rendered` needs: create, list and delete every kind the template brings (a
+ * launcher template's InferenceServerConfig and LauncherConfig included), update the scale of its
+ * workload (ReplicaSet or Deployment), and the common verbs. Throws a `ConfigError` for a kind
+ * the tool cannot create, so such a template fails before anything is created.
+ */
+export function actuationPermissions(rendered: RenderedRequest): Permission[] {
+  const needs: Permission[] = [];
+  const add = (p: Permission) => {
+    if (!needs.some((n) => n.verb === p.verb && n.resource === p.resource && n.subresource === p.subresource)) needs.push(p);
+  };
+  for (const [i, m] of rendered.objects.entries()) {
+    const r = RESOURCE_OF[m.kind];
+    if (!r || !KINDS[m.kind]) throw new ConfigError(rendered.source, `document ${i + 1} (${m.kind})`, `kind ${m.kind} is not supported in templates (supported: ${Object.keys(RESOURCE_OF).join(', ')})`);
+    for (const verb of ['create', 'list', 'delete']) add({ verb, ...r });
+  }
+  add({ verb: 'update', ...RESOURCE_OF[rendered.workload.kind]!, subresource: 'scale' });
+  for (const p of ACTUATION_PERMISSIONS) add(p);
+  return needs;
+}
 
 export interface SessionOptions {
   template: string;
@@ -78,12 +109,13 @@ export class ActuationSession {
 
   /**
    * Renders the template and checks permissions before anything is created (a template that
-   * does not parse or has no requester annotation, or a missing permission, fails here), then
-   * starts the pod watch and creates the template's objects.
+   * does not parse, has no requester annotation or brings an unsupported kind, or a missing
+   * permission for any of its objects, fails here), then starts the pod watch and creates the
+   * template's objects (and, with a LauncherPopulationPolicy, waits for its launchers).
    */
   static async open(conn: ClusterConnection, options: SessionOptions): Promise<ActuationSession> {
     const rendered = renderTemplate({ file: options.template, vars: options.vars, runId: options.runId });
-    await checkPermissions(conn, ACTUATION_PERMISSIONS);
+    await checkPermissions(conn, actuationPermissions(rendered));
     const session = new ActuationSession(conn, options, rendered);
     try {
       await session.watch.start();
@@ -91,11 +123,48 @@ export class ActuationSession {
         const { created } = await createObject(conn, object, RUN_LABEL);
         if (!created) session.notes.push(`${object.kind} ${object.metadata.name} already existed; used as it is and left in place`);
       }
+      await session.awaitPopulatedLaunchers();
     } catch (err) {
       await session.close();
       throw err;
     }
     return session;
+  }
+
+  /**
+   * When the template brings a LauncherPopulationPolicy, waits until the launchers it asks for
+   * exist and are all Ready before the first step, so the requesters find Ready launchers (the
+   * warm path) rather than waiting for them (which the controller still calls warm, while the
+   * launcher's age says cold: protocol 4.4). Bounded by the step timeout.
+   */
+  private async awaitPopulatedLaunchers(): Promise<void> {
+    const wanted = new Map<string, number>();
+    for (const m of this.rendered.objects) {
+      if (m.kind !== 'LauncherPopulationPolicy') continue;
+      for (const rule of (m.spec as { countForLauncher?: Array<{ launcherConfigName?: string; launcherCount?: number }> } | undefined)?.countForLauncher ?? []) {
+        if (rule.launcherConfigName && (rule.launcherCount ?? 0) > 0) wanted.set(rule.launcherConfigName, Math.max(wanted.get(rule.launcherConfigName) ?? 0, rule.launcherCount!));
+      }
+    }
+    if (wanted.size === 0) return;
+    const lcLabel = key(this.rendered.convention, 'launcher-config-name');
+    const launchers = (lc: string) =>
+      [...this.watch.pods().values()].filter((p) => p.metadata.labels?.[LAUNCHER_COMPONENT_LABEL] === 'launcher' && p.metadata.labels?.[lcLabel] === lc && !p.metadata.deletionTimestamp);
+    const isReady = (p: PodObject) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    const populated = () => [...wanted].every(([lc, count]) => {
+      const pods = launchers(lc);
+      return pods.length >= count && pods.every(isReady);
+    });
+    const started = this.conn.time.nowMs();
+    if (await this.waitFor(populated, this.options.waitTimeoutS)) {
+      const counts = [...wanted.keys()].map((lc) => `${launchers(lc).length} of LauncherConfig ${lc}`).join(', ');
+      this.notes.push(`waited ${((this.conn.time.nowMs() - started) / 1000).toFixed(1)} s for the populated launchers (${counts}) to be Ready before the first step`);
+      return;
+    }
+    const state = [...wanted].map(([lc, count]) => {
+      const pods = launchers(lc);
+      return `LauncherConfig ${lc}: ${pods.length} launcher(s) of ${count} wanted${pods.length ? ` (${pods.map((p) => `${p.metadata.name} ${isReady(p) ? 'Ready' : (p.status?.phase ?? 'Pending')}`).join(', ')})` : ''}`;
+    });
+    throw new BenchError('ACTUATION_TIMEOUT', [`the launcher population policy's launchers were not Ready after ${this.options.waitTimeoutS} s (cluster time):`, ...state.map((l) => `  ${l}`)].join('\n'));
   }
 
   get workloadName(): string {
@@ -156,7 +225,12 @@ export class ActuationSession {
     }
   }
 
-  /** Scales down to `replicas` and waits until only that many requesters remain (unbinding is the controller's business). */
+  /**
+   * Scales down to `replicas` and waits until only that many requester pods remain: a terminating
+   * requester still holds its GPUs (and the controller puts its server to sleep before letting
+   * it go), so the next step must not start before it is gone, or its requesters land on other
+   * GPUs and miss the sleeping servers.
+   */
   async scaleDownTo(replicas: number): Promise<boolean> {
     await scaleWorkload(this.conn, this.rendered.workload.kind, this.workloadName, replicas);
     return this.waitFor(() => this.liveCount() <= replicas, this.options.waitTimeoutS);
@@ -173,10 +247,11 @@ export class ActuationSession {
     return n;
   }
 
+  /** Requester pods still present, terminating ones included. */
   private liveCount(): number {
     const pods = this.watch.pods();
     let n = 0;
-    for (const r of this.tracker.requesters.values()) if (r.deleted === undefined && pods.has(r.name)) n++;
+    for (const r of this.tracker.requesters.values()) if (pods.get(r.name)?.metadata.uid === r.uid) n++;
     return n;
   }
 

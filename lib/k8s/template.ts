@@ -58,8 +58,12 @@ export interface RenderOptions {
   labels?: Record<string, string>;
 }
 
-function podTemplate(m: Manifest): { metadata?: Manifest['metadata']; spec?: { containers?: Array<{ name?: string }> } } | undefined {
-  return (m.spec as { template?: never } | undefined)?.template;
+type PodTemplate = { metadata?: Manifest['metadata']; spec?: { containers?: Array<{ name?: string }> } };
+
+/** The pod template of a workload (`spec.template`) or of a LauncherConfig (`spec.podTemplate`). */
+function podTemplate(m: Manifest): PodTemplate | undefined {
+  if (m.kind === 'LauncherConfig') return (m.spec as { podTemplate?: PodTemplate } | undefined)?.podTemplate;
+  return (m.spec as { template?: PodTemplate } | undefined)?.template;
 }
 
 function matchLabelsSelector(m: Manifest): string {
@@ -131,7 +135,8 @@ export function renderTemplateText(text: string, options: RenderOptions): Render
       tpl.metadata ??= {};
       // Only the run label on pods: providers inherit the requester's labels (and so the run
       // label, for cleanup), and the controller's hit test hashes them, so per-iteration labels
-      // here would make every iteration's sleepers unreachable to the next.
+      // here would make every iteration's sleepers unreachable to the next. Launcher pods carry
+      // their LauncherConfig's podTemplate labels, so they get the run label the same way.
       tpl.metadata.labels = { ...(tpl.metadata.labels ?? {}), [RUN_LABEL]: options.runId };
     }
   }
