@@ -27,4 +27,21 @@ describe('actuation', () => {
     expect(result).toMeetSLO();
     expect(result.summary.hitRates.hot).toBe(0);
   });
+
+  test('launcher_cold', async ({ actuation: a }) => {
+    const result = await a.run(actuation.scenario('launcher_cold'));
+    expect(result).toMeetSLO();
+    expect(result.summary.hitRates.coldLauncher).toBe(1);
+  });
+
+  test('launcher_warm', async ({ actuation: a }) => {
+    const result = await a.run(actuation.scenario('launcher_warm'));
+    expect(result).toMeetSLO();
+    expect(result.summary.hitRates.warm).toBe(1);
+  });
+
+  test('launcher_hot', async ({ actuation: a }) => {
+    const result = await a.run(actuation.scenario('launcher_hot'));
+    expect(result).toMeetSLO({ hotP95Seconds: 10, hitRateMin: 0.9 });
+  });
 });
