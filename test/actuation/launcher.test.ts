@@ -23,10 +23,10 @@ describe('the launcher templates', () => {
     expect(r.style).toBe('launcher');
     expect(r.isc).toBe('lr-1-isc');
     expect(r.warnings).toEqual([]);
-    const [lc, isc] = r.objects as Array<{ spec: Record<string, never> }>;
+    const [lc, isc] = r.objects;
     expect(lc!.spec).toMatchObject({ maxInstances: 2, podTemplate: { metadata: { labels: { [RUN_LABEL]: 'run-1' } } } });
     expect(isc!.spec).toMatchObject({ launcherConfigName: 'lr-1-lc', modelServerConfig: { port: 8000, env_vars: { VLLM_SERVER_DEV_MODE: '1' } } });
-    expect((isc!.spec as { modelServerConfig: { options: string } }).modelServerConfig.options).toBe(
+    expect((isc!.spec as { modelServerConfig?: { options?: string } }).modelServerConfig?.options).toBe(
       '--model Qwen/Qwen3-0.6B --enable-sleep-mode --no-enable-prefix-caching --load-format auto --gpu-memory-utilization 0.95 --max-model-len 8192 --tensor-parallel-size 1',
     );
     for (const m of r.objects) expect(m.metadata.labels?.[RUN_LABEL]).toBe('run-1');

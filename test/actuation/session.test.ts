@@ -113,7 +113,7 @@ scenarios:
       expect(r.classification.disagreements).toEqual([]);
       expect(r.timings.wake?.source).toBe('dpc_log');
       // The modelled wake takes ~0.5 s; loopback and event-loop delay count 100x at this time scale.
-      expect(r.timings.wake!.seconds).toBeGreaterThan(0.2);
+      expect(r.timings.wake!.seconds).toBeGreaterThan(0.1);
       expect(r.timings.wake!.seconds).toBeLessThan(5);
       expect(r.timings.actuation!.seconds).toBeLessThan(first.timings.actuation!.seconds / 3);
       expect(r.timings.actuationDpc!.seconds).toBeLessThan(15);
