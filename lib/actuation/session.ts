@@ -277,7 +277,7 @@ export class ActuationSession {
   }
 
   /** `http://<podIP>:<port>` of a provider: the launcher's `server-port` annotation, else the inference container's readiness probe port. */
-  private providerUrl(name: string): string | undefined {
+  providerUrl(name: string): string | undefined {
     const pod = this.watch.pods().get(name) as unknown as { status?: { podIP?: string }; metadata: { annotations?: Record<string, string> }; spec?: { containers?: Array<{ name: string; readinessProbe?: { httpGet?: { port?: number | string } }; ports?: Array<{ containerPort: number }> }> } } | undefined;
     const ip = pod?.status?.podIP;
     if (!pod || !ip) return undefined;
