@@ -19,7 +19,7 @@ describe('actuation', () => {
 
   test('wake_cycle', async ({ actuation: a }) => {
     const result = await a.run(actuation.scenario('wake_cycle'));
-    expect(result).toMeetSLO({ hotP95Seconds: 10, hitRateMin: 0.9 });
+    expect(result).toMeetSLO({ hotP95Seconds: 15, hitRateMin: 0.9 });
   });
 
   test('new_variant', async ({ actuation: a }) => {
@@ -42,6 +42,6 @@ describe('actuation', () => {
 
   test('launcher_hot', async ({ actuation: a }) => {
     const result = await a.run(actuation.scenario('launcher_hot'));
-    expect(result).toMeetSLO({ hotP95Seconds: 10, hitRateMin: 0.9 });
+    expect(result).toMeetSLO({ hotP95Seconds: 15, hitRateMin: 0.9 });
   });
 });
