@@ -14,10 +14,10 @@ export function runSelector(runId: string): string {
   return `${RUN_LABEL}=${runId}`;
 }
 
-/** `Kind/name` of every object of the run still present (terminating ones included). */
-export async function leftovers(c: ClusterConnection, runId: string): Promise<string[]> {
+/** `Kind/name` of every object of the run still present (terminating ones included), among `kinds` (default: every kind a run may create). */
+export async function leftovers(c: ClusterConnection, runId: string, kinds: readonly string[] = Object.keys(KINDS)): Promise<string[]> {
   const found: string[] = [];
-  for (const kind of Object.keys(KINDS)) {
+  for (const kind of kinds) {
     for (const m of await listObjects(c, kind, runSelector(runId))) found.push(`${kind}/${m.metadata.name}`);
   }
   return found;
@@ -34,12 +34,14 @@ export interface CleanupResult {
 /**
  * Deletes the run's objects (kinds in {@link KINDS} order: owners first) and waits up to
  * `waitMs` (real time) until none is left. Never throws: errors are collected so one failing
- * delete does not leave the rest behind.
+ * delete does not leave the rest behind. `kinds` limits the kinds looked at (a standalone stack
+ * needs no RBAC on the FMA kinds); it is put in {@link KINDS} order.
  */
-export async function deleteRun(c: ClusterConnection, runId: string, waitMs = 30_000): Promise<CleanupResult> {
+export async function deleteRun(c: ClusterConnection, runId: string, waitMs = 30_000, kinds: readonly string[] = Object.keys(KINDS)): Promise<CleanupResult> {
   const deleted: string[] = [];
   const errors: string[] = [];
-  for (const kind of Object.keys(KINDS)) {
+  const ordered = Object.keys(KINDS).filter((k) => kinds.includes(k));
+  for (const kind of ordered) {
     let objects;
     try {
       objects = await listObjects(c, kind, runSelector(runId));
@@ -63,7 +65,7 @@ export async function deleteRun(c: ClusterConnection, runId: string, waitMs = 30
   let left: string[] = [];
   for (;;) {
     try {
-      left = await leftovers(c, runId);
+      left = await leftovers(c, runId, ordered);
     } catch (err) {
       errors.push((err as Error).message);
       break;

@@ -5,7 +5,8 @@ import { AppsV1Api, AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig,
 import { ClusterTime, type ClusterClockInfo } from './cluster-time.ts';
 import { apiStatus, ClusterError, clusterError } from './errors.ts';
 
-const SERVICEACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+/** Where a pod's service-account token is mounted (in-cluster configuration). */
+export const SERVICEACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** Where the kubeconfig came from. */
 export type KubeconfigSource = 'KUBECONFIG' | 'default file' | 'in-cluster' | 'simulator' | 'file';

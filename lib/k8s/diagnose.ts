@@ -7,7 +7,8 @@ import type { ClusterConnection } from './connect.ts';
 import type { DuoTracker } from './duo-tracker.ts';
 import type { PodObject } from './pod-watch.ts';
 
-function podLine(p: PodObject): string {
+/** One line for a pod: node, phase, the conditions that are not True with their reasons, containers not ready and why. */
+export function podLine(p: PodObject): string {
   const phase = p.status?.phase ?? 'Unknown';
   const notTrue = (p.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason}${c.message ? `: ${c.message}` : ''})` : ''}`);
   const waiting = (p.status?.containerStatuses ?? []).filter((c) => c.state?.waiting || !c.ready).map((c) => `${c.name}: ${c.state?.waiting?.reason ?? (c.state?.running ? 'running, not ready' : c.state?.terminated ? `terminated ${c.state.terminated.reason ?? ''}` : 'not started')}`);
@@ -30,15 +31,21 @@ export async function diagnose(c: ClusterConnection, tracker: DuoTracker, pods: 
     if (provider) lines.push(`  ${podLine(provider).trim().replace(/^pod/, '  provider')}`);
     else lines.push(`    no provider bound yet${r.node ? '' : ' (the requester is not scheduled)'}`);
   }
+  lines.push(...(await lastEvents(c, events)));
+  return lines;
+}
+
+/** The namespace's last `count` events as lines (a heading first); never throws. */
+export async function lastEvents(c: ClusterConnection, count = 12): Promise<string[]> {
   try {
     const list = await c.core.listNamespacedEvent({ namespace: c.namespace });
-    const sorted = [...list.items].sort((a, b) => time(a) - time(b)).slice(-events);
-    lines.push(`last ${sorted.length} events in namespace ${c.namespace}:`);
+    const sorted = [...list.items].sort((a, b) => time(a) - time(b)).slice(-count);
+    const lines = [`last ${sorted.length} events in namespace ${c.namespace}:`];
     for (const e of sorted) lines.push(`  ${e.type ?? ''} ${e.reason ?? ''} ${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}: ${e.message ?? ''}`.replace(/\s+/g, ' ').trimEnd());
+    return lines;
   } catch (err) {
-    lines.push(`events could not be read: ${(err as Error).message.split('\n')[0]}`);
+    return [`events could not be read: ${(err as Error).message.split('\n')[0]}`];
   }
-  return lines;
 }
 
 function time(e: { lastTimestamp?: Date | string; eventTime?: Date | string; metadata?: { creationTimestamp?: Date | string } }): number {

@@ -19,6 +19,35 @@ export interface TargetInfo {
   notes: string | null;
   /** Simulator settings that shape its numbers (profile, time scale), when `kind` is `simulator`. */
   simulator: Record<string, unknown> | null;
+  /** Set when the run provisioned the stack it measured (`BENCH_PROVISION`): where, and how it was reached. */
+  provisioned?: ProvisionInfo;
+}
+
+/** How a client reaches a provisioned stack. */
+export type AccessMode = 'url' | 'service-dns' | 'cluster-ip' | 'port-forward';
+
+/** A stack this run created from a template, measured, and deleted afterwards. */
+export interface ProvisionInfo {
+  /** The template file, as given. */
+  template: string;
+  /** `simulator` for the embedded cluster simulator (its vLLM servers are simulated too). */
+  cluster: 'cluster' | 'simulator';
+  /** API server URL (no credentials) and kubeconfig context. */
+  server: string;
+  context: string;
+  namespace: string;
+  /** The run label's value on every object it created. */
+  runId: string;
+  deployment: string;
+  service: string;
+  /** `url` (given by the user: gateway, route), `service-dns` (the suite runs in the cluster), `cluster-ip` (the Service's ClusterIP, reachable from here), `port-forward` (through the API server and kubelet). */
+  access: AccessMode;
+  /** What the access goes through, e.g. `Service 127.2.0.7:8000` or `pod vllm-x-abcde:8000 via the API server`. */
+  accessDetail: string;
+  /** Deployment created -> all replicas available, in cluster seconds. */
+  rolloutSeconds: number;
+  /** Things that distort what was measured (port-forward noise). */
+  warnings: string[];
 }
 
 /** The workload of a test. */

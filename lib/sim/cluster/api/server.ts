@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClusterClock } from '../clock.ts';
 import { StoreError, type Store } from '../store-types.ts';
 import { defaultUser, type Authorizer, type UserResolver } from './authz.ts';
@@ -11,6 +12,7 @@ import type { HandlerContext, PodLogSource, ResourceHandler } from './handler-co
 import { bearerToken, boolParam, readBody, sendError, sendJson } from './http-io.ts';
 import { serveDelete, serveGet, servePatch, servePut } from './object-handlers.ts';
 import { serveBinding, serveLog } from './pod-subresources.ts';
+import { PortForwarder } from './port-forward.ts';
 import { parsePath, type ResourcePath } from './request-path.ts';
 import { serveScale } from './scale.ts';
 import { serveWatch, WatchRegistry } from './watch-stream.ts';
@@ -147,6 +149,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (doc === undefined) throw NOT_FOUND;
       return sendJson(res, 200, doc);
     }
+    if (parsed.info.plural === 'pods' && parsed.subresource === 'portforward' && parsed.name) throw new StoreError(400, 'BadRequest', 'Upgrade request required');
     const shape = shapeOf(parsed);
     if (!shape) throw NOT_FOUND;
     const handler = ROUTES[`${method} ${shape}`];
@@ -177,6 +180,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const target = parsed.kind === 'resource' ? { ...(parsed.name ? { name: parsed.name } : {}), group: parsed.info.group, kind: parsed.info.plural } : undefined;
     handle(req, res, url, parsed).catch((err: unknown) => sendError(res, err, target));
   });
+  // pods/<name>/portforward arrives as a WebSocket upgrade, not as a request.
+  const portForward = new PortForwarder({ store: opts.store, authorize: opts.authorize, user: userOf });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => portForward.handleUpgrade(req, socket, head));
   await listen(server, opts.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -190,6 +196,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       (closing ??= new Promise<void>((resolve) => {
         // Watch streams get their final chunk; connections still busy after a moment are cut.
         watches.endAll();
+        portForward.close();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 50).unref();
