@@ -32,12 +32,14 @@ function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
  */
 export function renderTable(r: TestReport, style: Style = plain): string {
   const s = r.stats;
+  const what = r.target.provisioned ? 'vLLM simulator provisioned in the embedded cluster simulator' : 'embedded vLLM simulator';
   const where =
     r.target.kind === 'simulator'
-      ? style('yellow', `SIMULATOR (embedded vLLM simulator; modeled, not measured on hardware)`)
+      ? style('yellow', `SIMULATOR (${what}; modeled, not measured on hardware)`)
       : `endpoint ${r.target.baseUrl}`;
   const lines = [
     style('bold', `${r.suite}/${r.scenario}`) + `  ${where}  model ${r.target.model}`,
+    ...provisionedLines(r, style),
     style(
       'dim',
       `  ${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${r.workload.requests} requests + ${r.workload.warmupRequests} warm-up, ${describeCells(r.workload.data.cells)}`,
@@ -75,6 +77,20 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     );
   }
   return lines.join('\n');
+}
+
+/** Where a provisioned stack ran and how it was reached, and its warnings (port-forward noise). */
+function provisionedLines(r: TestReport, style: Style): string[] {
+  const p = r.target.provisioned;
+  if (!p) return [];
+  const scale = Number(r.target.simulator?.cluster_time_scale);
+  const scaled = scale > 0 && scale !== 1 ? `; time scale ${scale}: simulated latencies are ${+(1 / scale).toPrecision(3)}x shorter than the modeled GPU's` : '';
+  const on = p.cluster === 'simulator' ? `the embedded cluster simulator (${p.server}${scaled})` : `${p.server} (context ${p.context})`;
+  return [
+    `  provisioned from ${p.template}: Deployment ${p.deployment} + Service ${p.service} in namespace ${p.namespace} on ${on}, rolled out in ${p.rolloutSeconds.toFixed(1)} s (cluster time), deleted after the run`,
+    `  reached by ${p.access}: ${r.target.baseUrl} (${p.accessDetail})`,
+    ...p.warnings.map((w) => style('yellow', `  WARNING: ${w}`)),
+  ];
 }
 
 /** `prompt=50,max_tokens=100 | ...` for a few cells, a count and the range for many. */
