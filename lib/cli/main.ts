@@ -1,5 +1,6 @@
 import { processIo, type CliCommand, type CliIo } from './command.ts';
 import { clusterSimCommand } from './cluster-sim-command.ts';
+import { provisionCommand } from './provision-command.ts';
 import { simCommand } from './sim-command.ts';
 
 export type { CliCommand, CliIo } from './command.ts';
@@ -21,6 +22,7 @@ const helpCommand: CliCommand = {
 export const COMMANDS: Record<string, CliCommand> = {
   sim: simCommand,
   'cluster-sim': clusterSimCommand,
+  provision: provisionCommand,
   help: helpCommand,
 };
 

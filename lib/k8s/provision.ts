@@ -68,6 +68,13 @@ export function renderForProvision(options: ProvisionOptions, namespace?: string
   return renderStandalone({ file: path, source, vars: { STACK_NAME: name }, env: options.env ?? process.env, runId: options.runId, namespace });
 }
 
+/** One line saying what teardown deleted and whether anything is left. */
+export function cleanupLine(result: CleanupResult, runId: string): string {
+  const left = result.leftovers.length ? `LEFT ${result.leftovers.join(', ')}` : 'nothing left';
+  const errors = result.errors.length ? `; errors: ${result.errors.join('; ')}` : '';
+  return `cleanup: deleted ${result.deleted.join(', ') || 'nothing'} (${RUN_LABEL}=${runId}); ${left}${errors}`;
+}
+
 /** The kinds teardown deletes and waits for: the template's, plus what the Deployment creates. */
 function teardownKinds(stack: StandaloneStack): string[] {
   return [...new Set([...stack.objects.map((m) => m.kind), 'ReplicaSet', 'Pod'])];
@@ -117,6 +124,7 @@ export async function provisionStack(c: ClusterConnection, options: ProvisionOpt
       await access?.close();
       const result = await deleteRun(c, options.runId, waitMs, kinds);
       signal.release();
+      log(cleanupLine(result, options.runId));
       return result;
     })());
   const signal = cleanupOnSignal(teardown);
@@ -151,9 +159,7 @@ export async function provisionStack(c: ClusterConnection, options: ProvisionOpt
     return { stack, access, rollout, info, teardown };
   } catch (err) {
     const result = await teardown();
-    const left = result.leftovers.length ? `left: ${result.leftovers.join(', ')}` : 'nothing left';
-    const line = `cleanup: deleted ${result.deleted.length} object(s) with ${RUN_LABEL}=${options.runId}, ${left}${result.errors.length ? `; errors: ${result.errors.join('; ')}` : ''}`;
-    if (err instanceof ClusterError) throw new ClusterError(err.code, `${err.message}\n${line}`, { cause: err });
+    if (err instanceof ClusterError) throw new ClusterError(err.code, `${err.message}\n${cleanupLine(result, options.runId)}`, { cause: err });
     throw err;
   }
 }

@@ -143,7 +143,7 @@ export function renderStandaloneText(text: string, options: StandaloneRenderOpti
 
   for (const m of objects) {
     m.metadata.labels = { ...(m.metadata.labels ?? {}), [RUN_LABEL]: options.runId };
-    if (options.namespace) m.metadata.namespace = options.namespace;
+    if (options.namespace) m.metadata = { name: m.metadata.name, namespace: options.namespace, ...m.metadata };
     const t = podTemplate(m);
     if (t && (m.kind === 'Deployment' || m.kind === 'ReplicaSet')) {
       t.metadata ??= {};
@@ -170,8 +170,10 @@ export function renderStandalone(options: StandaloneRenderOptions): StandaloneSt
   return renderStandaloneText(readConfigText(options.file, source), { ...options, source });
 }
 
-/** The rendered objects as a YAML stream (`kubectl apply -f -` reads it), secret values redacted. */
+/** The rendered objects as a YAML stream (`kubectl apply -f -` reads it) under a comment naming the template and the run label; secret values redacted. */
 export function manifestsYaml(stack: StandaloneStack): string {
+  const run = stack.deployment.metadata.labels?.[RUN_LABEL] ?? '';
+  const head = `# ${stack.source}: ${stack.objects.length} objects, labelled ${RUN_LABEL}=${run}\n`;
   const text = stack.objects.map((m) => stringify(m, { lineWidth: 0 })).join('---\n');
-  return redactText(text, stack.redact);
+  return redactText(head + text, stack.redact);
 }

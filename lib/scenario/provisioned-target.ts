@@ -83,9 +83,7 @@ export async function openProvisionedTarget(settings: ProvisionSettings, opts: P
   }
   const simulator = cluster.conn.kind === 'simulator';
   const release = async (): Promise<void> => {
-    const result = await provisioned.teardown();
-    const left = result.leftovers.length ? `LEFT ${result.leftovers.join(', ')}` : 'nothing left';
-    log(`deleted the provisioned stack (run ${opts.runId}): ${result.deleted.join(', ') || 'nothing to delete'}; ${left}${result.errors.length ? `; errors: ${result.errors.join('; ')}` : ''}`);
+    await provisioned.teardown();
     await cluster.close();
   };
   const selection = selectionFor(provisioned.access.baseUrl, opts.env, `BENCH_PROVISION=${provisioned.info.template}`);
