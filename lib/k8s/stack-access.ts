@@ -98,7 +98,7 @@ export async function openAccess(c: ClusterConnection, stack: StandaloneStack, m
       return {
         mode,
         baseUrl: fwd.url,
-        detail: `pod ${pod}:${stack.podPort} via the API server (local 127.0.0.1:${fwd.localPort})`,
+        detail: `pod ${pod}:${stack.podPort} via the API server`,
         warning: PORT_FORWARD_WARNING,
         errors: () => fwd.errors,
         close: () => fwd.close(),
