@@ -120,7 +120,8 @@ async function serveAdmin(handlers: Record<string, AdminHandler>, name: string, 
 /**
  * Starts the simulated Kubernetes API server over `store`: plain HTTP on 127.0.0.1 (a random
  * port by default), serving discovery, CRUD, patch, watch and the status, scale, log and binding
- * subresources for the real `@kubernetes/client-node`, plus admin routes under `/sim/`.
+ * subresources for the real `@kubernetes/client-node`, `pods/portforward` over WebSocket, plus
+ * admin routes under `/sim/`.
  */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';
