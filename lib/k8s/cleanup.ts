@@ -86,7 +86,9 @@ function onSignal(signal: NodeJS.Signals): void {
   process.stderr.write(`vitest-llm-d: ${signal}: deleting what this run created in the cluster\n`);
   const hardStop = setTimeout(() => process.exit(130), 15_000);
   hardStop.unref();
-  void Promise.allSettled(jobs.map((job) => job())).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  // Exit once what the cleanups wrote to stderr (a pipe: written asynchronously) has been flushed.
+  const exit = (): void => void process.stderr.write('', () => process.exit(signal === 'SIGINT' ? 130 : 143));
+  void Promise.allSettled(jobs.map((job) => job())).then(exit);
 }
 
 function hook(): void {

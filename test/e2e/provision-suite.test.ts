@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { RUN_LABEL } from '../../lib/k8s/template.ts';
+import { startClusterSim } from '../../lib/sim/cluster/index.ts';
 import { runSuites, workspace } from './run-suite.ts';
 
 /*
@@ -60,5 +64,40 @@ describe('a latency suite on a stack it provisions (BENCH_PROVISION)', () => {
     expect(run.output).toContain('namespace: bench');
     expect(run.output).toContain(`BENCH_PROVISION_DRY_RUN=1: printed the 2 manifests of ${TEMPLATE}; nothing was created and nothing was measured`);
     expect(run.output).not.toContain('provisioned Deployment');
+  });
+
+  test('Ctrl-C while the stack rolls out on a kubeconfig cluster deletes it and exits 130', async () => {
+    // A cluster simulator started here stands for the user's cluster; vLLM takes 10 cluster minutes (6 s) to load.
+    const sim = await startClusterSim({ timeScale: 0.01, seed: 7, dualPods: false, timing: { vllmLoadMs: 600_000 } });
+    const labelled = (): string[] =>
+      ['deployments', 'replicasets', 'pods', 'services'].flatMap((r) => sim.store.list(r, sim.namespace).items.filter((o) => o.metadata.labels?.[RUN_LABEL]).map((o) => `${r}/${o.metadata.name}`));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const env: NodeJS.ProcessEnv = { ...process.env, ...noCluster({ BENCH_CLUSTER: 'kubeconfig', BENCH_KUBECONFIG: sim.kubeconfigPath }), CI: 'true', NO_COLOR: '1', BENCH_RESULTS_DIR: join(workspace(), 'results') };
+    for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV') delete env[k];
+    // Its own process group, so the signal reaches vitest and its worker, as from a terminal.
+    const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'suites/latency', '-t', 'quick_validation'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const deadline = performance.now() + 30_000;
+      while (!labelled().some((o) => o.startsWith('pods/')) || !output.includes('waiting for the rollout')) {
+        if (performance.now() > deadline) throw new Error(`no provisioned pod within 30 s:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(labelled()).toEqual(expect.arrayContaining([expect.stringMatching(/^deployments\/vllm-standalone-/), expect.stringMatching(/^services\/vllm-standalone-/)]));
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(130);
+      expect(output).toContain('vitest-llm-d: SIGINT: deleting what this run created in the cluster');
+      // Vitest's main process exits 1 ms after SIGINT; its worker goes on deleting (its own "cleanup: ..." line is lost
+      // with the main process, which relayed its output). A bounded wait for it:
+      const gone = performance.now() + 10_000;
+      while (labelled().length > 0 && performance.now() < gone) await new Promise((r) => setTimeout(r, 20));
+      expect(labelled()).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+      await sim.close();
+    }
   });
 });
