@@ -11,7 +11,8 @@
  * | `BENCH_PROVISION_NAME` | `STACK_NAME` of the objects (default `vllm-standalone-<run suffix>`) |
  * | `BENCH_PROVISION_DRY_RUN` | `1`: print the manifests, create nothing, measure nothing |
  *
- * Each bad value is one `ConfigError` line naming the variable.
+ * Each bad value is one `ConfigError` line naming the variable. In a suite the provisioned stack
+ * is the target, so `BENCH_BASE_URL` or `BENCH_TARGET` beside `BENCH_PROVISION` is an error.
  */
 import { z } from 'zod';
 import { BaseUrlSchema, envEnum, envPositiveNumber, envString, validateConfig, type Env } from '../config/index.ts';
@@ -53,6 +54,8 @@ function stackName(env: Env): string | undefined {
 export function readProvisionSettings(env: Env, template?: string): ProvisionSettings | null {
   const file = template ?? envString(env, 'BENCH_PROVISION');
   if (file === undefined) return null;
+  const other = template === undefined ? ['BENCH_BASE_URL', 'BENCH_TARGET'].find((v) => envString(env, v) !== undefined) : undefined;
+  if (other) throw new ConfigError('env', 'BENCH_PROVISION', `cannot be combined with ${other}: the target is the provisioned stack (BENCH_PROVISION_URL gives a URL in front of it)`);
   const url = envString(env, 'BENCH_PROVISION_URL');
   if (url !== undefined) validateConfig(z.strictObject({ BENCH_PROVISION_URL: BaseUrlSchema }), { BENCH_PROVISION_URL: url }, { source: 'env' });
   const access = envEnum(env, 'BENCH_PROVISION_ACCESS', ACCESS_MODES);

@@ -135,6 +135,9 @@ describe('provisioning settings and access', () => {
     expect(bad({ BENCH_PROVISION_URL: 'gw:8000' })).toMatch(/^env: BENCH_PROVISION_URL: expected an http:\/\/ or https:\/\/ URL/);
     expect(bad({ BENCH_PROVISION_NAME: 'My_Stack' })).toMatch(/^env: BENCH_PROVISION_NAME: "My_Stack" is not a valid Service name/);
     expect(bad({ BENCH_PROVISION_DRY_RUN: 'maybe' })).toBe('env: BENCH_PROVISION_DRY_RUN: expected 1 or 0, got "maybe"');
+    expect(bad({ BENCH_BASE_URL: 'http://127.0.0.1:8000' })).toBe('env: BENCH_PROVISION: cannot be combined with BENCH_BASE_URL: the target is the provisioned stack (BENCH_PROVISION_URL gives a URL in front of it)');
+    // The command's own template argument is not a suite's target: BENCH_BASE_URL does not matter there.
+    expect(readProvisionSettings({ BENCH_BASE_URL: 'http://127.0.0.1:8000' }, TEMPLATE)).toEqual({ template: TEMPLATE, dryRun: false });
   });
 
   it('chooses the access: a given URL, else the simulator ClusterIP, else service DNS in a pod, else port-forward', () => {
