@@ -137,7 +137,7 @@ export async function provisionStack(c: ClusterConnection, options: ProvisionOpt
         throw new ClusterError('PROVISION_EXISTS', `${m.kind} ${m.metadata.name} already exists in namespace ${c.namespace} on ${c.server} and was not created by this run: set BENCH_PROVISION_NAME to another name`);
       }
     }
-    log(`provisioned Deployment ${deployment} and Service ${service} in namespace ${c.namespace} on ${c.server} (run ${options.runId}); waiting for the rollout`);
+    log(`created Deployment ${deployment} and Service ${service} in namespace ${c.namespace} on ${c.server} (run ${options.runId}); waiting for the rollout`);
     const timeoutS = options.timeoutS ?? DEFAULT_PROVISION_TIMEOUT_S;
     const rollout = await waitForRollout(c, { name: deployment, selector: stack.selector, timeoutMs: timeoutS * 1000 });
     access = await openAccess(c, stack, mode, options.url);
