@@ -1,13 +1,16 @@
 /**
  * Every YAML config checked into the repository parses against its schema, with an empty
  * environment (so `${VAR}` references need defaults), and every target in a targets file
- * resolves. Suite files (`suites/**`) are scenario files; example files are told apart by their
- * top-level key.
+ * resolves. Files are told apart by their top-level keys: `targets:`, `scenarios:` (with
+ * `defaults.template`: an actuation scenario file), or Kubernetes manifests (`apiVersion`/`kind`,
+ * possibly several documents), which must render as templates.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { loadActuationFile } from '../../lib/actuation/config.ts';
+import { renderTemplate } from '../../lib/k8s/template.ts';
 import { describe, expect, test } from 'vitest';
 import { loadScenarioFile } from '../../lib/config/resolve-scenarios.ts';
 import { loadTargetsFile, resolveTarget } from '../../lib/config/resolve-target.ts';
@@ -24,13 +27,19 @@ function yamlFiles(dir: string): string[] {
     .sort();
 }
 
+type Kind = 'targets' | 'scenarios' | 'actuation' | 'manifests';
+
 /** Which schema a config file follows. */
-function kindOf(file: string): 'targets' | 'scenarios' {
-  if (file.startsWith('suites/')) return 'scenarios';
-  const top: unknown = parse(readFileSync(join(ROOT, file), 'utf8'));
-  if (top !== null && typeof top === 'object' && 'targets' in top) return 'targets';
-  if (top !== null && typeof top === 'object' && 'scenarios' in top) return 'scenarios';
-  throw new Error(`${file}: neither a targets file (targets:) nor a scenario file (scenarios:)`);
+function kindOf(file: string): Kind {
+  const docs = parseAllDocuments(readFileSync(join(ROOT, file), 'utf8'));
+  const tops = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as unknown);
+  const top = tops[0] as Record<string, unknown> | null;
+  if (tops.length === 1 && top && typeof top === 'object') {
+    if ('targets' in top) return 'targets';
+    if ('scenarios' in top) return typeof (top.defaults as { template?: unknown } | undefined)?.template === 'string' ? 'actuation' : 'scenarios';
+  }
+  if (tops.every((t) => t && typeof t === 'object' && 'apiVersion' in t && 'kind' in t)) return 'manifests';
+  throw new Error(`${file}: not a targets file (targets:), a scenario file (scenarios:) or Kubernetes manifests`);
 }
 
 const examples = yamlFiles('examples');
@@ -59,5 +68,24 @@ describe('checked-in configs', () => {
     const loaded = loadScenarioFile(file, { cwd: ROOT, env: {} });
     expect(Object.keys(loaded.config.scenarios).length).toBeGreaterThan(0);
     expect(loaded.overrides).toEqual([]);
+  });
+
+  test.each(files.filter((f) => f.kind === 'actuation'))('$file parses as an actuation scenario file, and its templates render', ({ file }) => {
+    const loaded = loadActuationFile(file, {}, ROOT);
+    expect(Object.keys(loaded.config.scenarios).length).toBeGreaterThan(0);
+    expect(loaded.overrides).toEqual([]);
+    const dir = join(ROOT, file, '..');
+    const templates = new Set([loaded.config.defaults.template, ...Object.values(loaded.config.scenarios).map((s) => s.template).filter((t): t is string => !!t)]);
+    for (const t of templates) {
+      const r = renderTemplate({ file: join(dir, t), runId: 'check', env: {}, vars: { REPLICASET_NAME: 'check-1' } });
+      expect(r.workload.metadata.name, t).toBe('check-1');
+      expect(r.warnings, t).toEqual([]);
+    }
+  });
+
+  test('the Kubernetes manifests checked in are the ones expected', () => {
+    expect(files.filter((f) => f.kind === 'manifests').map((f) => f.file)).toEqual(
+      expect.arrayContaining(['examples/actuation-rbac.yaml', 'examples/standalone/vllm-standalone.yaml', 'suites/actuation/templates/server-request.yaml']),
+    );
   });
 });

@@ -91,6 +91,6 @@ describe('toMeetSLO', () => {
   test('anything but a bench result fails with a hint', () => {
     const out = toMeetSLO({ stats: {} });
     expect(out.pass).toBe(false);
-    expect(out.message()).toBe('toMeetSLO expects the result of `await bench.run(...)`');
+    expect(out.message()).toBe('toMeetSLO expects the result of `await bench.run(...)` or `await actuation.run(...)`');
   });
 });
