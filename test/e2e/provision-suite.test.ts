@@ -89,7 +89,8 @@ describe('a latency suite on a stack it provisions (BENCH_PROVISION)', () => {
       expect(labelled()).toEqual(expect.arrayContaining([expect.stringMatching(/^deployments\/vllm-standalone-/), expect.stringMatching(/^services\/vllm-standalone-/)]));
       process.kill(-child.pid!, 'SIGINT');
       expect(await exited).toBe(130);
-      expect(output).toContain('vitest-llm-d: SIGINT: deleting what this run created in the cluster');
+      // The worker's "SIGINT: deleting ..." line travels through Vitest's main process, which exits
+      // about 1 ms after the signal and may drop it; what must hold is that nothing is left.
       // Vitest's main process exits 1 ms after SIGINT; its worker goes on deleting (its own "cleanup: ..." line is lost
       // with the main process, which relayed its output). A bounded wait for it:
       const gone = performance.now() + 10_000;
