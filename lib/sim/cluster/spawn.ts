@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { getPriority, setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BenchError } from '../../errors/index.ts';
+import { spawnSimChild } from '../child-process.ts';
 import { CLUSTER_SIM_OPTIONS_ENV, CLUSTER_SIM_WATCH_STDIN_ENV } from './child-env.ts';
 import { resolveClusterSimOptions, type ClusterSimOptions, type ClusterSimOptionsInput } from './cluster-options.ts';
 
@@ -42,23 +41,6 @@ export interface ClusterSimProcess {
 
 const ENTRY = fileURLToPath(new URL('./child-entry.mjs', import.meta.url));
 const KILL_AFTER_MS = 5000;
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A parent that exits without stop() still takes its clusters down (SIGTERM lets them close).
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGTERM');
-  });
-}
-
-function startError(reason: string, stderr: string): BenchError {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const t = lines.slice(-3).join(' | ').slice(-600);
-  return new BenchError('SIM_START_FAILED', `embedded cluster simulator failed to start: ${reason}${t ? `: ${t}` : ''}`);
-}
 
 /**
  * Starts the cluster simulator in a child process (its own event loop, so the client's timings
@@ -78,85 +60,23 @@ export function spawnClusterSim(input: ClusterSimOptionsInput = {}, opts: SpawnC
   // The parent owns a temporary kubeconfig folder, so it is removed even if the child is killed.
   const tempDir = options.kubeconfig ? undefined : mkdtempSync(join(tmpdir(), 'vitest-llm-d-cluster-'));
   const childOptions: ClusterSimOptions = { ...options, kubeconfig: options.kubeconfig ?? join(tempDir!, 'kubeconfig') };
-  const child = spawn(process.execPath, [ENTRY], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env, [CLUSTER_SIM_OPTIONS_ENV]: JSON.stringify(childOptions), [CLUSTER_SIM_WATCH_STDIN_ENV]: '1' },
-  });
-  live.add(child);
-  installExitHook();
-  if (child.pid !== undefined) {
-    try {
-      if (getPriority(child.pid) < 0) setPriority(child.pid, 0);
-    } catch {
-      // The child already exited (reported below), or lowering is not supported here.
-    }
-  }
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      live.delete(child);
+  return spawnSimChild({
+    entry: ENTRY,
+    env: { ...opts.env, [CLUSTER_SIM_OPTIONS_ENV]: JSON.stringify(childOptions), [CLUSTER_SIM_WATCH_STDIN_ENV]: '1' },
+    what: 'embedded cluster simulator',
+    startTimeoutMs: opts.startTimeoutMs ?? 30_000,
+    killAfterMs: KILL_AFTER_MS,
+    validate: (line) => (!line.clock || typeof line.kubeconfigPath !== 'string' ? 'no clock or kubeconfigPath' : undefined),
+    onExit: () => {
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-      resolve();
-    }),
-  );
-  const stop = async (): Promise<void> => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-      await exitedPromise;
-      clearTimeout(timer);
-    }
-  };
-
-  return new Promise<ClusterSimProcess>((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    const fail = (err: BenchError): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void stop().then(() => reject(err));
-    };
-    const timeoutMs = opts.startTimeoutMs ?? 30_000;
-    const timer = setTimeout(() => fail(startError(`no listening line within ${timeoutMs} ms`, stderr)), timeoutMs);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (d: string) => {
-      if (settled) process.stderr.write(d);
-      else stderr = (stderr + d).slice(-4000);
-    });
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      if (settled) return;
-      stdout += d;
-      const nl = stdout.indexOf('\n');
-      if (nl < 0) return;
-      let line: { event?: string; url?: string; kubeconfigPath?: string; namespace?: string; clock?: ClusterClockInfo; pid?: number };
-      try {
-        line = JSON.parse(stdout.slice(0, nl)) as typeof line;
-      } catch {
-        return fail(startError(`unexpected output ${JSON.stringify(stdout.slice(0, 200))}`, stderr));
-      }
-      if (line.event !== 'listening' || typeof line.url !== 'string' || !line.clock || !line.kubeconfigPath) return fail(startError(`unexpected line ${stdout.slice(0, nl)}`, stderr));
-      settled = true;
-      clearTimeout(timer);
-      // The child must not keep this process alive: stop() or the exit hook ends it.
-      child.unref();
-      for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
-      resolve({
-        url: line.url,
-        kubeconfigPath: line.kubeconfigPath,
-        namespace: line.namespace ?? options.namespace,
-        clockInfo: line.clock,
-        pid: line.pid ?? child.pid!,
-        options,
-        stop,
-      });
-    });
-    child.once('error', (err) => fail(startError(err.message, stderr)));
-    child.once('exit', (code, signal) => fail(startError(`child exited (${signal ?? `code ${code}`}) before listening`, stderr)));
-    // An EPIPE on a dead child's stdin must not crash the parent.
-    child.stdin!.on('error', () => {});
-  });
+    },
+  }).then(({ line, pid, stop }) => ({
+    url: line.url as string,
+    kubeconfigPath: line.kubeconfigPath as string,
+    namespace: typeof line.namespace === 'string' ? line.namespace : options.namespace,
+    clockInfo: line.clock as ClusterClockInfo,
+    pid,
+    options,
+    stop,
+  }));
 }
