@@ -46,6 +46,23 @@ export interface ActuationTimings {
   firstTokenTtft?: Interval;
 }
 
+/**
+ * The raw moments of protocol 10.1 for one requester, as ISO timestamps of cluster time, each
+ * with its source: `client` (this tool's monotonic clock at the watch event) and `kube` (what
+ * the API server wrote, whole seconds on real clusters). Intervals are derived from these.
+ */
+export interface RequesterMoments {
+  /** When the step's scale request was sent (client). */
+  scaleRequest: string;
+  /** The pod's `creationTimestamp` (kube). */
+  created?: string;
+  scheduled: { client?: string; kube?: string };
+  containerStarted: { client?: string; kube?: string };
+  /** The `dual` label first seen (client). */
+  dualLabel?: string;
+  ready: { client?: string; kube?: string };
+}
+
 export interface RequesterRecord {
   requester: string;
   provider?: string;
@@ -56,7 +73,10 @@ export interface RequesterRecord {
   classification: Classification;
   ready: boolean;
   timings: ActuationTimings;
+  moments?: RequesterMoments;
 }
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined || Number.isNaN(ms) ? undefined : new Date(ms).toISOString());
 
 function iv(a: number | undefined, b: number | undefined, source: TimingSource): Interval | undefined {
   if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b)) return undefined;
@@ -76,6 +96,14 @@ export function requesterRecord(r: RequesterTimeline, provider: ProviderInfo | u
     path: c.path,
     classification: c,
     ready: r.ready.client !== undefined,
+    moments: {
+      scaleRequest: iso(t0)!,
+      created: iso(r.created),
+      scheduled: { client: iso(r.scheduled.client), kube: iso(r.scheduled.kube) },
+      containerStarted: { client: iso(r.containerStarted.client), kube: iso(r.containerStarted.kube) },
+      dualLabel: iso(r.bound.client),
+      ready: { client: iso(r.ready.client), kube: iso(r.ready.kube) },
+    },
     timings: {
       total: iv(t0, r.ready.client, 'client'),
       actuation: iv(started, r.ready.kube, 'kube'),

@@ -72,6 +72,17 @@ scenarios:
       expect(t.firstTokenAfterReady?.source).toBe('client');
       expect(t.firstTokenAfterReady!.seconds).toBeGreaterThan(0);
       expect(t.wake).toBeUndefined();
+      // The raw moments behind the intervals, in order, each from its source.
+      const m = r.moments!;
+      const ms = (x: string | undefined) => Date.parse(x!);
+      expect(Math.abs(ms(m.scaleRequest) - step.t0)).toBeLessThan(1); // ISO keeps whole milliseconds
+      expect(ms(m.created)).toBeLessThanOrEqual(ms(m.scheduled.kube));
+      expect(ms(m.containerStarted.kube)).toBeLessThanOrEqual(ms(m.ready.kube));
+      expect(ms(m.scheduled.client)).toBeLessThanOrEqual(ms(m.dualLabel));
+      expect(ms(m.dualLabel)).toBeLessThan(ms(m.ready.client));
+      expect((ms(m.ready.kube) - ms(m.containerStarted.kube)) / 1000).toBe(t.actuation!.seconds);
+      expect((ms(m.ready.client) - step.t0) / 1000).toBeCloseTo(t.total!.seconds, 2);
+      expect(ms(m.ready.kube) % 1000).toBe(0); // whole seconds, as the API writes them
     }
     expect(result.summary.hitRates).toMatchObject({ cold: 1, hot: 0, warm: 0, coldLauncher: 0 });
 
