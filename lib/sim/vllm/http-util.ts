@@ -1,23 +1,14 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { readLimitedBody } from '../net-util.ts';
 import { errorBody } from './wire.ts';
 
 /** Largest request body the simulator reads (prompts of a full 128k context fit easily). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Reads a request body as UTF-8; null when it exceeds {@link MAX_BODY_BYTES}. */
-export function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else parts.push(b);
-    });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
+export async function readBody(req: IncomingMessage): Promise<string | null> {
+  const body = await readLimitedBody(req, MAX_BODY_BYTES);
+  return 'tooLarge' in body ? null : body.text;
 }
 
 /** Sends a complete JSON (or other) response. */

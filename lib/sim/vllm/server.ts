@@ -11,6 +11,7 @@ import { PromptEncoder } from './prompt.ts';
 import { dispatch, SIMULATED_VLLM_VERSION } from './routes.ts';
 import type { SleepSnapshot } from './sleep.ts';
 import { LOG_SITES, VllmLog, type SimLogEntry } from './vllm-log.ts';
+import { listen } from '../net-util.ts';
 
 /**
  * Where a simulated vLLM instance is in its life:
@@ -82,16 +83,6 @@ export interface SimServer extends SimInstance {
   readonly url: string;
   /** The bound port. */
   readonly port: number;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /** The host as it goes into a URL a client can connect to. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StoreError } from '../store-types.ts';
 import { statusBody } from './errors.ts';
+import { readLimitedBody } from '../../net-util.ts';
 
 /** Request and response plumbing of the simulated API server. */
 
@@ -8,22 +9,10 @@ import { statusBody } from './errors.ts';
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Reads a request body as UTF-8; a 413 StoreError when it is too large. */
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else parts.push(b);
-    });
-    req.on('end', () => {
-      if (tooLarge) reject(new StoreError(413, 'RequestEntityTooLarge', `request body of ${size} bytes is larger than the limit of ${MAX_BODY_BYTES} bytes`));
-      else resolve(Buffer.concat(parts).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const body = await readLimitedBody(req, MAX_BODY_BYTES);
+  if ('tooLarge' in body) throw new StoreError(413, 'RequestEntityTooLarge', `request body of ${body.tooLarge} bytes is larger than the limit of ${MAX_BODY_BYTES} bytes`);
+  return body.text;
 }
 
 /** Parses a JSON request body; a 400 BadRequest naming the problem when it is not JSON. */

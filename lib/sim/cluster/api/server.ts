@@ -16,6 +16,7 @@ import { PortForwarder } from './port-forward.ts';
 import { parsePath, type ResourcePath } from './request-path.ts';
 import { serveScale } from './scale.ts';
 import { serveWatch, WatchRegistry } from './watch-stream.ts';
+import { listen } from '../../net-util.ts';
 
 /** A request to an admin route under `/sim/`. */
 export interface AdminRequest {
@@ -90,16 +91,6 @@ function shapeOf(path: ResourcePath): Shape | undefined {
 }
 
 const NOT_FOUND = new StoreError(404, 'NotFound', 'the server could not find the requested resource');
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
 async function serveAdmin(handlers: Record<string, AdminHandler>, name: string, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const handler = handlers[name];
