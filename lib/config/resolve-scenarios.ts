@@ -79,13 +79,13 @@ export function applyScenarioOverrides(
     if (load.type === 'concurrency' && concurrency !== undefined) {
       load.concurrency = concurrency;
       record(['load', 'concurrency'], concurrency, 'BENCH_CONCURRENCY');
-    } else if (load.type === 'constant' && rate !== undefined) {
+    } else if ((load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') && rate !== undefined) {
       load.rate = rate;
       record(['load', 'rate'], rate, 'BENCH_RATE');
     } else if (concurrency !== undefined) {
       throw mismatch('BENCH_CONCURRENCY', name, load, 'concurrency');
     } else if (rate !== undefined) {
-      throw mismatch('BENCH_RATE', name, load, 'constant');
+      throw mismatch('BENCH_RATE', name, load, 'rate-based (constant, poisson, gamma)');
     }
     if (maxTokens !== undefined && 'max_tokens' in scenario.data) {
       scenario.data.max_tokens = [maxTokens];
@@ -97,9 +97,9 @@ export function applyScenarioOverrides(
 }
 
 /** The variable that overrides each load type's main parameter. */
-const LOAD_VARIABLES: Record<Load['type'], string> = { concurrency: 'BENCH_CONCURRENCY', constant: 'BENCH_RATE' };
+const LOAD_VARIABLES: Record<Load['type'], string> = { concurrency: 'BENCH_CONCURRENCY', constant: 'BENCH_RATE', poisson: 'BENCH_RATE', gamma: 'BENCH_RATE' };
 
-function mismatch(variable: string, scenario: string, load: Load, fits: Load['type']): ConfigError {
+function mismatch(variable: string, scenario: string, load: Load, fits: string): ConfigError {
   const other = ` (set ${LOAD_VARIABLES[load.type]} for ${load.type} loads)`;
   return new ConfigError(
     'env',

@@ -26,5 +26,7 @@ export interface OpenLoopSchedule {
   readonly offeredRate: number | null;
   /** Bound on requests in flight; when reached, sending waits (and the lag shows it). */
   readonly maxInFlight: number;
+  /** Seed of random arrivals (Poisson, gamma), for the report; absent for deterministic shapes. */
+  readonly seed?: number;
   readonly description: string;
 }

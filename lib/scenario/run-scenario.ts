@@ -79,7 +79,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
 
   const all = new StatsAccumulator();
   const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator()]));
-  const schedule = createSchedule(sc.load);
+  // Random arrivals get their own seed from the same salt as the prompts (a config seed pins them).
+  const schedule = createSchedule(sc.load, { seed: seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`) });
   const clock = readRunClock();
 
   const outcome = await runLoad({

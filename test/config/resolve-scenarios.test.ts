@@ -60,7 +60,7 @@ describe('applyScenarioOverrides', () => {
       'env: BENCH_CONCURRENCY: applies to concurrency loads, but scenario "steady" uses a constant load (set BENCH_RATE for constant loads)',
     );
     expect(configErrorOf(() => applyScenarioOverrides(parse({ quick: closed }), { BENCH_RATE: '3' }))).toBe(
-      'env: BENCH_RATE: applies to constant loads, but scenario "quick" uses a concurrency load (set BENCH_CONCURRENCY for concurrency loads)',
+      'env: BENCH_RATE: applies to rate-based (constant, poisson, gamma) loads, but scenario "quick" uses a concurrency load (set BENCH_CONCURRENCY for concurrency loads)',
     );
   });
 

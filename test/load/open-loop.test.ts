@@ -83,3 +83,23 @@ describe('constant rate', () => {
     expect(rs[5]!.sent! - rs[5]!.intended).toBeGreaterThan(150);
   });
 });
+
+describe('random arrivals through the runner', () => {
+  test('Poisson at 100 req/s: intended times follow the seeded schedule exactly, requests go on time', { retry: 2 }, async () => {
+    const schedule = createSchedule({ type: 'poisson', rate: 100, max_in_flight: 50, seed: 1234 });
+    if (schedule.kind !== 'open') throw new Error('expected an open loop');
+    const it = schedule.offsets();
+    const expected = Array.from({ length: 60 }, () => it.next().value as number);
+    const { records, outcome } = await drive({ url: sim.url, warmup: 10, requests: 60, maxTokens: 4, schedule });
+    const measured = bySeq(records.filter((r) => !r.warmup));
+    expect(measured.every((r) => r.error === null)).toBe(true);
+    const t0 = measured[0]!.intended;
+    measured.forEach((r, k) => expect(r.intended - t0).toBeCloseTo(expected[k]!, 6));
+    // Not evenly spaced: a Poisson schedule has short and long gaps.
+    const gaps = expected.slice(1).map((t, k) => t - expected[k]!);
+    expect(Math.max(...gaps) / Math.min(...gaps)).toBeGreaterThan(10);
+    const lags = Float64Array.from(measured, (r) => r.sent! - r.intended).sort();
+    expect(percentile(lags, 99)!).toBeLessThan(5);
+    expect(outcome.sent).toBe(60);
+  });
+});

@@ -49,10 +49,54 @@ export const ConstantLoadSchema = z
 /** Open-loop load at a constant rate. */
 export type ConstantLoad = z.output<typeof ConstantLoadSchema>;
 
+const maxInFlight = () =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('Cap on requests in flight (integer >= 1, default 1000). When reached, sends wait and the wait shows as schedule lag.');
+
+const arrivalSeed = () =>
+  z
+    .number()
+    .int()
+    .optional()
+    .describe('Seed of the arrival times. Default: a fresh one per run (recorded in the report); set it to repeat a schedule exactly.');
+
+/** Open loop with Poisson arrivals: exponential gaps, mean rate `rate`. */
+export const PoissonLoadSchema = z
+  .strictObject({
+    type: z.literal('poisson').describe('Open loop: Poisson arrivals (exponential gaps) at a mean rate.'),
+    rate: z.number().positive().describe('Mean requests per second (> 0). Override with BENCH_RATE.'),
+    max_in_flight: maxInFlight(),
+    seed: arrivalSeed(),
+  })
+  .describe('Open-loop load with Poisson arrivals.');
+
+/** Open loop with gamma-distributed gaps: mean rate `rate`, coefficient of variation 1/sqrt(burstiness). */
+export const GammaLoadSchema = z
+  .strictObject({
+    type: z.literal('gamma').describe('Open loop: gamma-distributed gaps at a mean rate, with a burstiness knob.'),
+    rate: z.number().positive().describe('Mean requests per second (> 0). Override with BENCH_RATE.'),
+    burstiness: z
+      .number()
+      .positive()
+      .describe("Gamma shape (> 0), as vLLM's --burstiness: 1 is Poisson, below 1 burstier, above 1 more evenly spaced."),
+    max_in_flight: maxInFlight(),
+    seed: arrivalSeed(),
+  })
+  .describe('Open-loop load with gamma arrivals.');
+
+/** Open-loop Poisson load. */
+export type PoissonLoad = z.output<typeof PoissonLoadSchema>;
+/** Open-loop gamma load. */
+export type GammaLoad = z.output<typeof GammaLoadSchema>;
+
 /** A scenario's `load:`, chosen by `type`. */
 export const LoadSchema = z
-  .discriminatedUnion('type', [ConcurrencyLoadSchema, ConstantLoadSchema])
-  .describe('When requests are sent: a load shape chosen by `type` (concurrency, constant).');
+  .discriminatedUnion('type', [ConcurrencyLoadSchema, ConstantLoadSchema, PoissonLoadSchema, GammaLoadSchema])
+  .describe('When requests are sent: a load shape chosen by `type` (concurrency, constant, poisson, gamma).');
 
 /** A load shape. */
 export type Load = z.output<typeof LoadSchema>;
