@@ -59,6 +59,13 @@ export const ActuationFileSchema = z.strictObject({
         .default({ enabled: true, max_tokens: 16 })
         .describe('One streamed request through each newly Ready provider.'),
       model: z.string().default('Qwen/Qwen3-0.6B').describe('Model name for the first-token request.'),
+      controller: z
+        .strictObject({
+          namespace: z.string().optional().describe("Namespace of the dual-pods controller's pod. Default: the benchmark's namespace. Env: BENCH_DPC_NAMESPACE."),
+          selector: z.string().optional().describe('Label selector of its pod. Default: app.kubernetes.io/component=dual-pods-controller, then app.kubernetes.io/name=dual-pods-controller, then a pod named *dual-pods-controller*.'),
+        })
+        .default({})
+        .describe("Where the dual-pods controller's log is read for the microsecond timings (pods/log)."),
     })
     .describe('Values every scenario inherits.'),
   scenarios: z.record(z.string(), ActuationScenarioSchema),
@@ -86,6 +93,10 @@ export function loadActuationFile(file: string, env: Env, cwd = process.cwd()): 
   if (wait !== undefined) {
     config.defaults.wait_timeout_s = wait;
     overrides.push({ path: 'defaults.wait_timeout_s', value: wait, source: 'env BENCH_WAIT_TIMEOUT_S' });
+  }
+  if (env.BENCH_DPC_NAMESPACE) {
+    config.defaults.controller.namespace = env.BENCH_DPC_NAMESPACE;
+    overrides.push({ path: 'defaults.controller.namespace', value: env.BENCH_DPC_NAMESPACE, source: 'env BENCH_DPC_NAMESPACE' });
   }
   if (env.BENCH_TEMPLATE) {
     config.defaults.template = env.BENCH_TEMPLATE;

@@ -83,6 +83,7 @@ export async function runActuationScenario(input: ActuationRunInput): Promise<Ac
         template,
         runId: input.runId,
         waitTimeoutS: defaults.wait_timeout_s,
+        dpc: defaults.controller,
         firstToken: defaults.first_token.enabled ? { model: model ?? defaults.model, maxTokens: defaults.first_token.max_tokens } : null,
         vars: {
           REPLICASET_NAME: workloadName(input.name, iteration, input.runId, model ? repo.join('-') : ''),

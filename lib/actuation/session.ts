@@ -118,6 +118,10 @@ export class ActuationSession {
     await checkPermissions(conn, actuationPermissions(rendered));
     const session = new ActuationSession(conn, options, rendered);
     try {
+      // Said up front: without a controller the requesters never get providers and every step
+      // runs into its timeout.
+      const dpc = await readDpcLog(conn, options.dpc);
+      if (dpc.text === null) session.notes.push(`${dpc.reason}: controller-side timings will be missing, and without a controller watching namespace ${conn.namespace} no requester gets a provider`);
       await session.watch.start();
       for (const object of rendered.objects) {
         const { created } = await createObject(conn, object, RUN_LABEL);
