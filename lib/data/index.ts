@@ -12,6 +12,10 @@ export type { DataConfig, DataSourceFactory, DataSourceType } from './registry.t
 export { resolveTokenizer } from './resolve-tokenizer.ts';
 export type { ResolvedTokenizer } from './resolve-tokenizer.ts';
 export type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+export { checkRandomConfig, createRandomSource, drawLength, inputBuckets, RandomSource } from './random.ts';
+export type { LengthBucket, LengthDistribution, RandomDataConfig } from './random.ts';
+export { checkSharedPrefixConfig, createSharedPrefixSource, SharedPrefixSource } from './shared-prefix.ts';
+export type { SharedPrefixDataConfig } from './shared-prefix.ts';
 export { createSyntheticSource, SyntheticSource, syntheticCells } from './synthetic.ts';
 export type { SyntheticCell, SyntheticDataConfig } from './synthetic.ts';
 export { getWordPool } from './word-pool.ts';

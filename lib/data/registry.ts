@@ -1,5 +1,9 @@
 import { DataError } from './data-error.ts';
 import type { DataSource, DataSourceContext } from './source.ts';
+import { createRandomSource } from './random.ts';
+import type { RandomDataConfig } from './random.ts';
+import { createSharedPrefixSource } from './shared-prefix.ts';
+import type { SharedPrefixDataConfig } from './shared-prefix.ts';
 import { createSyntheticSource } from './synthetic.ts';
 import type { SyntheticDataConfig } from './synthetic.ts';
 
@@ -8,7 +12,7 @@ import type { SyntheticDataConfig } from './synthetic.ts';
  * zod schema of the same `type` in `lib/config` structurally, so the parsed config is assignable
  * without this room importing the config room. Add a member here and a factory below together.
  */
-export type DataConfig = SyntheticDataConfig;
+export type DataConfig = SyntheticDataConfig | RandomDataConfig | SharedPrefixDataConfig;
 
 /** Every registered source type, the literal of `data.type`. */
 export type DataSourceType = DataConfig['type'];
@@ -19,6 +23,8 @@ export type DataSourceFactory<C extends DataConfig> = (config: C, ctx: DataSourc
 /** Factories keyed by the same literal as the config's `data.type`; the mapped type makes a missing one a compile error. */
 const DATA_SOURCES: { readonly [K in DataSourceType]: DataSourceFactory<Extract<DataConfig, { type: K }>> } = {
   synthetic: createSyntheticSource,
+  random: createRandomSource,
+  shared_prefix: createSharedPrefixSource,
 };
 
 /** The registered source types, in registry order. */

@@ -52,7 +52,33 @@ describe('load', () => {
 
 describe('data', () => {
   test('the type literals are the registry keys', () => {
-    expect(DATA_TYPES).toEqual(['synthetic']);
+    expect(DATA_TYPES).toEqual(['synthetic', 'random', 'shared_prefix']);
+  });
+
+  test('random: distributions are checked with the path of the bad value', () => {
+    const dist = { min: 10, max: 100, mean: 50, std: 20 };
+    const random = (over: Record<string, unknown>) => ({ type: 'random', input_distribution: dist, output_distribution: dist, ...over });
+    expect(DataSchema.parse(random({ total_count: 5 }))).toEqual(random({ total_count: 5 }));
+    expect(errorFor({ data: random({ input_distribution: { ...dist, min: 200 } }) })).toBe(
+      's.yaml: scenarios.quick_validation.data.input_distribution.min: min 200 is above max 100',
+    );
+    expect(errorFor({ data: random({ output_distribution: { ...dist, mean: 101 } }) })).toBe(
+      's.yaml: scenarios.quick_validation.data.output_distribution.mean: mean 101 is outside min..max (10..100)',
+    );
+    expect(errorFor({ data: random({ input_distribution: { ...dist, std: -1 } }) })).toMatch(
+      /^s\.yaml: scenarios\.quick_validation\.data\.input_distribution\.std: /,
+    );
+    expect(errorFor({ data: random({ total_count: 0 }) })).toMatch(/^s\.yaml: scenarios\.quick_validation\.data\.total_count: /);
+    expect(errorFor({ data: random({ input_distribution: { ...dist, median: 3 } }) })).toMatch(/median/);
+  });
+
+  test('shared_prefix: every count is a positive integer, named by path', () => {
+    const sp = { type: 'shared_prefix', num_groups: 2, num_prompts_per_group: 3, system_prompt_len: 100, question_len: 20, output_len: 10 };
+    expect(DataSchema.parse(sp)).toEqual(sp);
+    expect(errorFor({ data: { ...sp, question_len: 0 } })).toBe(
+      's.yaml: scenarios.quick_validation.data.question_len: expected a positive integer (tokens)',
+    );
+    expect(errorFor({ data: { ...sp, num_groups: 1.5 } })).toMatch(/data\.num_groups: /);
   });
 
   test('lengths are normalised to lists; seed is unset unless given (a fresh one per run)', () => {

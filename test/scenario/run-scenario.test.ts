@@ -209,14 +209,14 @@ describe('prompt seeds', () => {
   });
 
   test('a configured seed pins the prompts: the second run hits the prefix cache', async () => {
-    const seeded: ScenarioInput = { ...SCENARIO, data: { ...SCENARIO.data, prompt_tokens: [48], seed: 7 } };
+    const seeded: ScenarioInput = { ...SCENARIO, data: { type: 'synthetic', prompt_tokens: [48], max_tokens: [4, 8], seed: 7 } };
     const first = await run('seeded-1', 'run-a', seeded);
     const second = await run('seeded-2', 'run-b', seeded);
     expect(first.workload.data.seed).toBe(7);
     expect(second.workload.data.seed).toBe(7);
     // 48-token prompts: the first two 16-token blocks are cacheable.
     expect(linesOf('seeded-2').every((l) => l.usage!.cached_tokens === 32)).toBe(true);
-    const fresh: ScenarioInput = { ...SCENARIO, data: { ...SCENARIO.data, prompt_tokens: [48] } };
+    const fresh: ScenarioInput = { ...SCENARIO, data: { type: 'synthetic', prompt_tokens: [48], max_tokens: [4, 8] } };
     await run('fresh-1', 'run-c', fresh);
     await run('fresh-2', 'run-d', fresh);
     expect(linesOf('fresh-2').every((l) => l.usage!.cached_tokens === 0)).toBe(true);

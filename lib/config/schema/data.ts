@@ -1,6 +1,6 @@
 /**
  * Data sources: what each request says. One schema per source, joined on `type`, whose literal
- * is the key of the data-source registry in `lib/data`. To add a source (shared prefix, JSONL
+ * is the key of the data-source registry in `lib/data`. To add a source (e.g. a JSONL
  * dataset): add its schema here (or in its own file once this one grows), add it to
  * `DataSchema`, and register the source under the same literal.
  */
@@ -52,10 +52,89 @@ export const SyntheticDataSchema = z
 /** Synthetic prompts, lengths normalised to lists. */
 export type SyntheticData = z.output<typeof SyntheticDataSchema>;
 
+/** The optional seed shared by the random sources (same meaning as synthetic's). */
+function seedField() {
+  return z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'Seed of the prompt generator (integer >= 0). Unset (the default): a new seed per run and scenario, recorded in the report. ' +
+        'Set it to send exactly the same prompts (and lengths) again.',
+    );
+}
+
+const positiveInt = (what: string) =>
+  z.number({ error: `expected a positive integer (${what})` }).int({ error: `expected a positive integer (${what})` }).min(1, {
+    error: `expected a positive integer (${what})`,
+  });
+
+/** A truncated normal length distribution, inference-perf style; `min <= mean <= max` is checked with the path named. */
+export const LengthDistributionSchema = z
+  .strictObject({
+    min: positiveInt('tokens').describe('Smallest length in tokens (>= 1).'),
+    max: positiveInt('tokens').describe('Largest length in tokens (>= min).'),
+    mean: z.number().describe('Mean of the normal distribution before truncation, in tokens (min <= mean <= max).'),
+    std: z.number().min(0).describe('Standard deviation before truncation, in tokens (>= 0; 0 = every length is round(mean)).'),
+  })
+  .superRefine((d, ctx) => {
+    if (d.min > d.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${d.min} is above max ${d.max}` });
+    else if (d.mean < d.min || d.mean > d.max) {
+      ctx.addIssue({ code: 'custom', path: ['mean'], message: `mean ${d.mean} is outside min..max (${d.min}..${d.max})` });
+    }
+  })
+  .describe('Lengths drawn per prompt from a normal distribution truncated to min..max (out-of-range draws are redrawn), rounded to integers.');
+
+/**
+ * Random input and output lengths per prompt from truncated normal distributions
+ * (inference-perf's `random` data). Reports break statistics down by input-length bucket.
+ */
+export const RandomDataSchema = z
+  .strictObject({
+    type: z.literal('random').describe('Random prompts whose input/output lengths follow truncated normal distributions.'),
+    input_distribution: LengthDistributionSchema.describe('Prompt length in tokens (content only; a chat template adds a few more).'),
+    output_distribution: LengthDistributionSchema.describe('max_tokens per request (with ignore_eos the output is exactly this long).'),
+    total_count: positiveInt('prompts')
+      .optional()
+      .describe('Distinct prompts to generate; requests cycle through them. Default: one distinct prompt per request.'),
+    seed: seedField(),
+    tokenizer: TokenizerOptionSchema.optional().describe(
+      "Tokenizer that measures prompt lengths: auto, qwen3 or words (default: the target's tokenizer).",
+    ),
+  })
+  .describe('Random prompts with truncated-normal input and output lengths.');
+
+/** Random-length prompts. */
+export type RandomData = z.output<typeof RandomDataSchema>;
+
+/**
+ * Groups of prompts sharing a system prompt (inference-perf's `shared_prefix` data): each group
+ * has one random system prompt; each of its prompts appends a distinct question. Requests go
+ * round-robin over the groups. One workload cell: the groups are alike by construction.
+ */
+export const SharedPrefixDataSchema = z
+  .strictObject({
+    type: z.literal('shared_prefix').describe('Groups of prompts that share a system-prompt prefix.'),
+    num_groups: positiveInt('groups').describe('Number of groups, each with its own shared prefix.'),
+    num_prompts_per_group: positiveInt('prompts').describe('Distinct questions per group.'),
+    system_prompt_len: positiveInt('tokens').describe('Tokens of the shared prefix of a group.'),
+    question_len: positiveInt('tokens').describe('Tokens of the question appended to the prefix (prompt = prefix + " " + question).'),
+    output_len: positiveInt('tokens').describe('max_tokens of every request (with ignore_eos the output is exactly this long).'),
+    seed: seedField(),
+    tokenizer: TokenizerOptionSchema.optional().describe(
+      "Tokenizer that measures prompt lengths: auto, qwen3 or words (default: the target's tokenizer).",
+    ),
+  })
+  .describe('Groups of prompts sharing a system prompt, for prefix-cache workloads.');
+
+/** Shared-prefix prompt groups. */
+export type SharedPrefixData = z.output<typeof SharedPrefixDataSchema>;
+
 /** A scenario's `data:`, chosen by `type`. */
 export const DataSchema = z
-  .discriminatedUnion('type', [SyntheticDataSchema])
-  .describe('What requests say: a data source chosen by `type` (synthetic).');
+  .discriminatedUnion('type', [SyntheticDataSchema, RandomDataSchema, SharedPrefixDataSchema])
+  .describe('What requests say: a data source chosen by `type` (synthetic, random, shared_prefix).');
 
 /** A data source config. */
 export type Data = z.output<typeof DataSchema>;
