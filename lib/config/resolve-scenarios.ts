@@ -87,9 +87,19 @@ export function applyScenarioOverrides(
     } else if (rate !== undefined) {
       throw mismatch('BENCH_RATE', name, load, 'rate-based (constant, poisson, gamma)');
     }
-    if (maxTokens !== undefined && 'max_tokens' in scenario.data) {
-      scenario.data.max_tokens = [maxTokens];
-      record(['data', 'max_tokens'], [maxTokens], 'BENCH_MAX_TOKENS');
+    if (maxTokens !== undefined) {
+      // Every data shape has an output length; each gets the override in its own terms.
+      const data = scenario.data;
+      if (data.type === 'synthetic') {
+        data.max_tokens = [maxTokens];
+        record(['data', 'max_tokens'], [maxTokens], 'BENCH_MAX_TOKENS');
+      } else if (data.type === 'random') {
+        data.output_distribution = { min: maxTokens, max: maxTokens, mean: maxTokens, std: 0 };
+        record(['data', 'output_distribution'], data.output_distribution, 'BENCH_MAX_TOKENS');
+      } else if (data.type === 'shared_prefix') {
+        data.output_len = maxTokens;
+        record(['data', 'output_len'], maxTokens, 'BENCH_MAX_TOKENS');
+      }
     }
     scenarios[name] = scenario;
   }

@@ -49,6 +49,18 @@ describe('applyScenarioOverrides', () => {
     expect(file).toEqual(before);
   });
 
+  test('BENCH_MAX_TOKENS sets the output length of every data shape, in its own terms, and the input is kept', () => {
+    const file = parse({
+      rnd: { ...closed, data: { type: 'random', input_distribution: { min: 10, max: 100, mean: 50, std: 10 }, output_distribution: { min: 10, max: 200, mean: 100, std: 20 } } },
+      shared: { ...closed, data: { type: 'shared_prefix', num_groups: 2, num_prompts_per_group: 3, system_prompt_len: 100, question_len: 20, output_len: 64 } },
+    });
+    const { config, overrides } = applyScenarioOverrides(file, { BENCH_MAX_TOKENS: '8' });
+    expect(config.scenarios.rnd!.data).toMatchObject({ output_distribution: { min: 8, max: 8, mean: 8, std: 0 }, input_distribution: { min: 10, max: 100, mean: 50, std: 10 } });
+    expect(config.scenarios.shared!.data).toMatchObject({ output_len: 8, system_prompt_len: 100 });
+    expect(overrides.map((o) => o.path)).toEqual(['scenarios.rnd.data.output_distribution', 'scenarios.shared.data.output_len']);
+    expect(file.scenarios.shared!.data).toMatchObject({ output_len: 64 });
+  });
+
   test('BENCH_RATE sets the rate of constant loads', () => {
     const { config, overrides } = applyScenarioOverrides(parse({ steady: open }), { BENCH_RATE: '0.5' });
     expect(config.scenarios.steady?.load).toEqual({ type: 'constant', rate: 0.5, max_in_flight: 1000 });
