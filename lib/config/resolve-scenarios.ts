@@ -93,6 +93,11 @@ export function applyScenarioOverrides(
       if (data.type === 'synthetic') {
         data.max_tokens = [maxTokens];
         record(['data', 'max_tokens'], [maxTokens], 'BENCH_MAX_TOKENS');
+      } else if (data.type === 'isl_osl') {
+        // One cell per input length once every output length is the same.
+        const inputs = [...new Set(data.pairs.map(([isl]) => isl))];
+        data.pairs = inputs.map((isl): [number, number] => [isl, maxTokens]);
+        record(['data', 'pairs'], data.pairs, 'BENCH_MAX_TOKENS');
       } else if (data.type === 'random') {
         data.output_distribution = { min: maxTokens, max: maxTokens, mean: maxTokens, std: 0 };
         record(['data', 'output_distribution'], data.output_distribution, 'BENCH_MAX_TOKENS');

@@ -25,6 +25,14 @@ export interface SyntheticDataConfig {
   tokenizer?: TokenizerOption;
 }
 
+/** Config of the `isl_osl` source: explicit `[input tokens, output tokens]` pairs, one cell each. */
+export interface IslOslDataConfig {
+  type: 'isl_osl';
+  pairs: ReadonlyArray<readonly [number, number]>;
+  seed: number;
+  tokenizer?: TokenizerOption;
+}
+
 /** One cell of the synthetic matrix. */
 export interface SyntheticCell {
   /** `prompt=<promptTokens>,max_tokens=<maxTokens>`. */
@@ -50,8 +58,8 @@ const YIELD_EVERY_MS = 50;
  * prefix cache, between runs that must not warm each other.
  */
 export class SyntheticSource implements DataSource {
-  /** Registry key. */
-  readonly type = 'synthetic';
+  /** Registry key: `synthetic`, or `isl_osl` for explicit pairs. */
+  readonly type: 'synthetic' | 'isl_osl';
   /** Tokenizer provenance for the report. */
   readonly tokenizer: TokenizerProvenance;
   /** Cell labels, `prompt=<tokens>,max_tokens=<n>`, in cycling order. */
@@ -66,8 +74,9 @@ export class SyntheticSource implements DataSource {
    * A source counting with `tokenizer`, described by `provenance` in reports.
    * @throws DataError `DATA_INVALID` naming the first bad config value.
    */
-  constructor(config: SyntheticDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
-    this.#cells = syntheticCells(config);
+  constructor(config: SyntheticDataConfig | IslOslDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
+    this.type = config.type;
+    this.#cells = config.type === 'isl_osl' ? islOslCells(config) : syntheticCells(config);
     this.cells = Object.freeze(this.#cells.map((c) => c.label));
     this.#seed = config.seed;
     this.#counter = tokenizer;
@@ -123,8 +132,9 @@ export class SyntheticSource implements DataSource {
  * The `synthetic` factory for the registry: validates the config, then loads the tokenizer
  * (`config.tokenizer`, else `ctx.tokenizer`, else `auto`). Prompts are built by `prepare`.
  */
-export async function createSyntheticSource(config: SyntheticDataConfig, ctx: DataSourceContext): Promise<SyntheticSource> {
-  syntheticCells(config);
+export async function createSyntheticSource(config: SyntheticDataConfig | IslOslDataConfig, ctx: DataSourceContext): Promise<SyntheticSource> {
+  if (config.type === 'isl_osl') islOslCells(config);
+  else syntheticCells(config);
   const { tokenizer, provenance } = await resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model);
   return new SyntheticSource(config, tokenizer, provenance);
 }
@@ -149,6 +159,25 @@ export function syntheticCells(config: SyntheticDataConfig): SyntheticCell[] {
     }
   }
   return cells;
+}
+
+/** The cells of an `isl_osl` config, one per pair in order, or a `DATA_INVALID` error naming the bad pair. */
+export function islOslCells(config: IslOslDataConfig): SyntheticCell[] {
+  if (!Number.isSafeInteger(config.seed)) {
+    throw new DataError('DATA_INVALID', 'data.seed', `expected an integer, got ${String(config.seed)}`);
+  }
+  if (!Array.isArray(config.pairs) || config.pairs.length === 0) throw new DataError('DATA_INVALID', 'data.pairs', 'expected a non-empty list of pairs');
+  const seen = new Map<string, number>();
+  return config.pairs.map(([promptTokens, maxTokens], k) => {
+    const at = `data.pairs[${k}]`;
+    checkSizes([promptTokens], `${at}[0]`, 'input length', { max: MAX_RANDOM_TEXT_TOKENS, why: `the largest prompt that can be built (${MAX_RANDOM_TEXT_TOKENS} tokens)` });
+    checkSizes([maxTokens], `${at}[1]`, 'output length', { max: Number.MAX_SAFE_INTEGER, why: 'the largest safe integer' });
+    const label = `prompt=${promptTokens},max_tokens=${maxTokens}`;
+    const first = seen.get(label);
+    if (first !== undefined) throw new DataError('DATA_INVALID', at, `[${promptTokens}, ${maxTokens}] repeats data.pairs[${first}]; cells must be distinct`);
+    seen.set(label, k);
+    return { label, promptTokens, maxTokens };
+  });
 }
 
 function checkSizes(

@@ -52,6 +52,29 @@ export const SyntheticDataSchema = z
 /** Synthetic prompts, lengths normalised to lists. */
 export type SyntheticData = z.output<typeof SyntheticDataSchema>;
 
+/**
+ * Synthetic prompts for explicit (input, output) length pairs, as llm-d-benchmark's harness
+ * matrix writes them (`isl_osl: [[8192, 1024], [1024, 128]]`): one cell per pair, not the cross
+ * product of two lists. Prompts are built exactly as `synthetic`'s.
+ */
+export const IslOslDataSchema = z
+  .strictObject({
+    type: z.literal('isl_osl').describe('Synthetic prompts for explicit [input tokens, output tokens] pairs.'),
+    pairs: z
+      .array(
+        z.tuple([z.number().int().min(1), z.number().int().min(1)], { error: 'expected a pair [input tokens, output tokens] of positive integers' }),
+        { error: 'expected a non-empty list of [input tokens, output tokens] pairs' },
+      )
+      .min(1, { error: 'expected a non-empty list of [input tokens, output tokens] pairs' })
+      .describe('[input tokens, output tokens] per cell, e.g. [[8192, 1024], [1024, 128]]; requests cycle through them. BENCH_MAX_TOKENS sets every output length.'),
+    seed: SyntheticDataSchema.shape.seed,
+    tokenizer: SyntheticDataSchema.shape.tokenizer,
+  })
+  .describe('Synthetic prompts for explicit input/output length pairs.');
+
+/** Explicit input/output length pairs. */
+export type IslOslData = z.output<typeof IslOslDataSchema>;
+
 /** The optional seed shared by the random sources (same meaning as synthetic's). */
 function seedField() {
   return z
@@ -133,7 +156,7 @@ export type SharedPrefixData = z.output<typeof SharedPrefixDataSchema>;
 
 /** A scenario's `data:`, chosen by `type`. */
 export const DataSchema = z
-  .discriminatedUnion('type', [SyntheticDataSchema, RandomDataSchema, SharedPrefixDataSchema])
+  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, RandomDataSchema, SharedPrefixDataSchema])
   .describe('What requests say: a data source chosen by `type` (synthetic, random, shared_prefix).');
 
 /** A data source config. */
