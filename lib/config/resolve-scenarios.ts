@@ -98,6 +98,16 @@ export function applyScenarioOverrides(
         const inputs = [...new Set(data.pairs.map(([isl]) => isl))];
         data.pairs = inputs.map((isl): [number, number] => [isl, maxTokens]);
         record(['data', 'pairs'], data.pairs, 'BENCH_MAX_TOKENS');
+      } else if (data.type === 'mix') {
+        // Components that now differ only in share become one, with their shares added.
+        const byPrompt = new Map<number, { share: number; prompt_tokens: number; max_tokens: number }>();
+        for (const c of data.components) {
+          const same = byPrompt.get(c.prompt_tokens);
+          if (same) same.share = Number((same.share + c.share).toFixed(6));
+          else byPrompt.set(c.prompt_tokens, { ...c, max_tokens: maxTokens });
+        }
+        data.components = [...byPrompt.values()];
+        record(['data', 'components'], data.components, 'BENCH_MAX_TOKENS');
       } else if (data.type === 'random') {
         data.output_distribution = { min: maxTokens, max: maxTokens, mean: maxTokens, std: 0 };
         record(['data', 'output_distribution'], data.output_distribution, 'BENCH_MAX_TOKENS');

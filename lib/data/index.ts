@@ -16,7 +16,7 @@ export { checkRandomConfig, createRandomSource, drawLength, inputBuckets, Random
 export type { LengthBucket, LengthDistribution, RandomDataConfig } from './random.ts';
 export { checkSharedPrefixConfig, createSharedPrefixSource, SharedPrefixSource } from './shared-prefix.ts';
 export type { SharedPrefixDataConfig } from './shared-prefix.ts';
-export { createSyntheticSource, islOslCells, SyntheticSource, syntheticCells } from './synthetic.ts';
-export type { IslOslDataConfig, SyntheticCell, SyntheticDataConfig } from './synthetic.ts';
+export { createSyntheticSource, islOslCells, mixOrder, SyntheticSource, syntheticCells } from './synthetic.ts';
+export type { IslOslDataConfig, MixDataConfig, SyntheticCell, SyntheticDataConfig } from './synthetic.ts';
 export { getWordPool } from './word-pool.ts';
 export type { WordPool } from './word-pool.ts';

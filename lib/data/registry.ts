@@ -5,14 +5,14 @@ import type { RandomDataConfig } from './random.ts';
 import { createSharedPrefixSource } from './shared-prefix.ts';
 import type { SharedPrefixDataConfig } from './shared-prefix.ts';
 import { createSyntheticSource } from './synthetic.ts';
-import type { IslOslDataConfig, SyntheticDataConfig } from './synthetic.ts';
+import type { IslOslDataConfig, MixDataConfig, SyntheticDataConfig } from './synthetic.ts';
 
 /**
  * The `data` section of a workload config, one member per source type. Each member mirrors the
  * zod schema of the same `type` in `lib/config` structurally, so the parsed config is assignable
  * without this room importing the config room. Add a member here and a factory below together.
  */
-export type DataConfig = SyntheticDataConfig | IslOslDataConfig | RandomDataConfig | SharedPrefixDataConfig;
+export type DataConfig = SyntheticDataConfig | IslOslDataConfig | MixDataConfig | RandomDataConfig | SharedPrefixDataConfig;
 
 /** Every registered source type, the literal of `data.type`. */
 export type DataSourceType = DataConfig['type'];
@@ -24,6 +24,7 @@ export type DataSourceFactory<C extends DataConfig> = (config: C, ctx: DataSourc
 const DATA_SOURCES: { readonly [K in DataSourceType]: DataSourceFactory<Extract<DataConfig, { type: K }>> } = {
   synthetic: createSyntheticSource,
   isl_osl: createSyntheticSource,
+  mix: createSyntheticSource,
   random: createRandomSource,
   shared_prefix: createSharedPrefixSource,
 };

@@ -33,6 +33,16 @@ export interface IslOslDataConfig {
   tokenizer?: TokenizerOption;
 }
 
+/** Config of the `mix` source: request sizes by share; one cell per component. */
+export interface MixDataConfig {
+  type: 'mix';
+  components: ReadonlyArray<{ share: number; prompt_tokens: number; max_tokens: number }>;
+  seed: number;
+  tokenizer?: TokenizerOption;
+}
+
+type SizedConfig = SyntheticDataConfig | IslOslDataConfig | MixDataConfig;
+
 /** One cell of the synthetic matrix. */
 export interface SyntheticCell {
   /** `prompt=<promptTokens>,max_tokens=<maxTokens>`. */
@@ -59,12 +69,14 @@ const YIELD_EVERY_MS = 50;
  */
 export class SyntheticSource implements DataSource {
   /** Registry key: `synthetic`, or `isl_osl` for explicit pairs. */
-  readonly type: 'synthetic' | 'isl_osl';
+  readonly type: 'synthetic' | 'isl_osl' | 'mix';
   /** Tokenizer provenance for the report. */
   readonly tokenizer: TokenizerProvenance;
   /** Cell labels, `prompt=<tokens>,max_tokens=<n>`, in cycling order. */
   readonly cells: readonly string[];
   readonly #cells: readonly SyntheticCell[];
+  /** Cell index of request `i` is `#order[i % #order.length]`. */
+  readonly #order: readonly number[];
   readonly #seed: number;
   readonly #counter: Tokenizer;
   readonly #prompts: Prompt[] = [];
@@ -74,9 +86,10 @@ export class SyntheticSource implements DataSource {
    * A source counting with `tokenizer`, described by `provenance` in reports.
    * @throws DataError `DATA_INVALID` naming the first bad config value.
    */
-  constructor(config: SyntheticDataConfig | IslOslDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
+  constructor(config: SizedConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
     this.type = config.type;
-    this.#cells = config.type === 'isl_osl' ? islOslCells(config) : syntheticCells(config);
+    this.#cells = cellsOf(config);
+    this.#order = config.type === 'mix' ? mixOrder(config.components.map((c) => c.share)) : this.#cells.map((_, k) => k);
     this.cells = Object.freeze(this.#cells.map((c) => c.label));
     this.#seed = config.seed;
     this.#counter = tokenizer;
@@ -115,7 +128,7 @@ export class SyntheticSource implements DataSource {
     const pool = getWordPool(this.#counter);
     let since = performance.now();
     for (let i = this.#prompts.length; i < count; i++) {
-      const cell = this.#cells[i % this.#cells.length]!;
+      const cell = this.#cells[this.#order[i % this.#order.length]!]!;
       const text = buildRandomText(this.#counter, pool, cell.promptTokens, prngFor(this.#seed, i));
       this.#prompts.push(
         Object.freeze({ text, tokens: cell.promptTokens, maxTokens: cell.maxTokens, cell: cell.label }),
@@ -132,9 +145,9 @@ export class SyntheticSource implements DataSource {
  * The `synthetic` factory for the registry: validates the config, then loads the tokenizer
  * (`config.tokenizer`, else `ctx.tokenizer`, else `auto`). Prompts are built by `prepare`.
  */
-export async function createSyntheticSource(config: SyntheticDataConfig | IslOslDataConfig, ctx: DataSourceContext): Promise<SyntheticSource> {
-  if (config.type === 'isl_osl') islOslCells(config);
-  else syntheticCells(config);
+export async function createSyntheticSource(config: SizedConfig, ctx: DataSourceContext): Promise<SyntheticSource> {
+  cellsOf(config);
+  if (config.type === 'mix') mixOrder(config.components.map((c) => c.share));
   const { tokenizer, provenance } = await resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model);
   return new SyntheticSource(config, tokenizer, provenance);
 }
@@ -161,20 +174,61 @@ export function syntheticCells(config: SyntheticDataConfig): SyntheticCell[] {
   return cells;
 }
 
+function cellsOf(config: SizedConfig): SyntheticCell[] {
+  if (config.type === 'isl_osl') return islOslCells(config);
+  if (config.type === 'mix') return islOslCells({ ...config, type: 'isl_osl', pairs: config.components.map((c) => [c.prompt_tokens, c.max_tokens] as const) }, 'data.components');
+  return syntheticCells(config);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * The cycle of component indices for `shares` (summing to 1, each a multiple of 0.001): whole
+ * weights reduced by their common divisor, spread by smooth weighted round-robin (nginx's), so
+ * each period holds component j exactly `weight_j` times and no component's requests bunch up.
+ * `[0.4, 0.4, 0.2]` gives weights 2, 2, 1 and the cycle `0 1 2 0 1`.
+ */
+export function mixOrder(shares: readonly number[]): number[] {
+  const sum = shares.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-6) throw new DataError('DATA_INVALID', 'data.components', `shares sum to ${Number(sum.toFixed(6))}, not 1`);
+  const weights = shares.map((s, k) => {
+    const w = Math.round(s * 1000);
+    if (w < 1 || Math.abs(w - s * 1000) > 1e-6) throw new DataError('DATA_INVALID', `data.components[${k}].share`, `share ${s} is not a multiple of 0.001 above 0`);
+    return w;
+  });
+  const g = weights.reduce(gcd);
+  const w = weights.map((x) => x / g);
+  const total = w.reduce((a, b) => a + b, 0);
+  const current = w.map(() => 0);
+  const order: number[] = [];
+  for (let step = 0; step < total; step++) {
+    let pick = 0;
+    for (let j = 0; j < w.length; j++) {
+      current[j]! += w[j]!;
+      if (current[j]! > current[pick]!) pick = j;
+    }
+    current[pick]! -= total;
+    order.push(pick);
+  }
+  return order;
+}
+
 /** The cells of an `isl_osl` config, one per pair in order, or a `DATA_INVALID` error naming the bad pair. */
-export function islOslCells(config: IslOslDataConfig): SyntheticCell[] {
+export function islOslCells(config: IslOslDataConfig, path = 'data.pairs'): SyntheticCell[] {
   if (!Number.isSafeInteger(config.seed)) {
     throw new DataError('DATA_INVALID', 'data.seed', `expected an integer, got ${String(config.seed)}`);
   }
-  if (!Array.isArray(config.pairs) || config.pairs.length === 0) throw new DataError('DATA_INVALID', 'data.pairs', 'expected a non-empty list of pairs');
+  if (!Array.isArray(config.pairs) || config.pairs.length === 0) throw new DataError('DATA_INVALID', path, 'expected a non-empty list of pairs');
   const seen = new Map<string, number>();
   return config.pairs.map(([promptTokens, maxTokens], k) => {
-    const at = `data.pairs[${k}]`;
+    const at = `${path}[${k}]`;
     checkSizes([promptTokens], `${at}[0]`, 'input length', { max: MAX_RANDOM_TEXT_TOKENS, why: `the largest prompt that can be built (${MAX_RANDOM_TEXT_TOKENS} tokens)` });
     checkSizes([maxTokens], `${at}[1]`, 'output length', { max: Number.MAX_SAFE_INTEGER, why: 'the largest safe integer' });
     const label = `prompt=${promptTokens},max_tokens=${maxTokens}`;
     const first = seen.get(label);
-    if (first !== undefined) throw new DataError('DATA_INVALID', at, `[${promptTokens}, ${maxTokens}] repeats data.pairs[${first}]; cells must be distinct`);
+    if (first !== undefined) throw new DataError('DATA_INVALID', at, `[${promptTokens}, ${maxTokens}] repeats ${path}[${first}]; cells must be distinct`);
     seen.set(label, k);
     return { label, promptTokens, maxTokens };
   });

@@ -3,7 +3,7 @@ import { validateConfig } from '../../lib/config/format-issues.ts';
 import { applyScenarioOverrides } from '../../lib/config/resolve-scenarios.ts';
 import { DataSchema } from '../../lib/config/schema/data.ts';
 import { ScenarioFileSchema } from '../../lib/config/schema/scenario.ts';
-import { createDataSource, DataError, islOslCells } from '../../lib/data/index.ts';
+import { createDataSource, DataError, islOslCells, mixOrder } from '../../lib/data/index.ts';
 import { getTokenizer } from '../../lib/tokenizer/index.ts';
 
 describe('isl_osl data', () => {
@@ -42,5 +42,46 @@ describe('isl_osl data', () => {
     const { config, overrides } = applyScenarioOverrides(file, { BENCH_MAX_TOKENS: '16' });
     expect(config.scenarios.m!.data).toMatchObject({ pairs: [[8192, 16], [1024, 16]] });
     expect(overrides).toEqual([{ path: 'scenarios.m.data.pairs', value: [[8192, 16], [1024, 16]], source: 'env BENCH_MAX_TOKENS' }]);
+  });
+});
+
+describe('mix data', () => {
+  it('spreads requests by share with smooth weighted round-robin: exact counts per period, interleaved', () => {
+    expect(mixOrder([0.4, 0.4, 0.2])).toEqual([0, 1, 2, 0, 1]);
+    expect(mixOrder([0.5, 0.5])).toEqual([0, 1]);
+    expect(mixOrder([1])).toEqual([0]);
+    const order = mixOrder([0.7, 0.2, 0.1]);
+    expect(order).toHaveLength(10);
+    expect([0, 1, 2].map((k) => order.filter((x) => x === k).length)).toEqual([7, 2, 1]);
+    // Interleaved, not one run of 7 followed by the others.
+    expect(order.join('')).not.toMatch(/000000/);
+  });
+
+  it('rejects shares that do not sum to 1 or are finer than 0.001, naming the path', () => {
+    expect(() => mixOrder([0.5, 0.4])).toThrow(/data\.components: shares sum to 0\.9, not 1/);
+    expect(() => mixOrder([0.9995, 0.0005])).toThrow(/data\.components\[0\]\.share: share 0\.9995 is not a multiple of 0\.001/);
+  });
+
+  it('builds each component\'s sizes in its share of the requests', async () => {
+    const source = await createDataSource(
+      { type: 'mix', seed: 4, tokenizer: 'words', components: [{ share: 0.4, prompt_tokens: 20, max_tokens: 5 }, { share: 0.4, prompt_tokens: 60, max_tokens: 10 }, { share: 0.2, prompt_tokens: 200, max_tokens: 50 }] },
+      { model: 'x' },
+    );
+    expect(source.cells).toEqual(['prompt=20,max_tokens=5', 'prompt=60,max_tokens=10', 'prompt=200,max_tokens=50']);
+    await source.prepare(100);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 100; i++) counts.set(source.get(i).cell, (counts.get(source.get(i).cell) ?? 0) + 1);
+    expect(Object.fromEntries(counts)).toEqual({ 'prompt=20,max_tokens=5': 40, 'prompt=60,max_tokens=10': 40, 'prompt=200,max_tokens=50': 20 });
+    expect(source.get(2)).toMatchObject({ tokens: 200, maxTokens: 50 });
+  });
+
+  it('BENCH_MAX_TOKENS sets every max_tokens, merging components that become alike', () => {
+    const file = validateConfig(
+      ScenarioFileSchema,
+      { scenarios: { m: { num_requests: 4, load: { type: 'concurrency', concurrency: 1 }, data: { type: 'mix', components: [{ share: 0.3, prompt_tokens: 10, max_tokens: 5 }, { share: 0.3, prompt_tokens: 10, max_tokens: 9 }, { share: 0.4, prompt_tokens: 50, max_tokens: 5 }] } } } },
+      { source: 's.yaml' },
+    );
+    const { config } = applyScenarioOverrides(file, { BENCH_MAX_TOKENS: '16' });
+    expect(config.scenarios.m!.data).toMatchObject({ components: [{ share: 0.6, prompt_tokens: 10, max_tokens: 16 }, { share: 0.4, prompt_tokens: 50, max_tokens: 16 }] });
   });
 });

@@ -75,6 +75,33 @@ export const IslOslDataSchema = z
 /** Explicit input/output length pairs. */
 export type IslOslData = z.output<typeof IslOslDataSchema>;
 
+/**
+ * A mix of request sizes by share (e.g. 40% short, 40% medium, 20% long): each component is one
+ * cell; requests are spread over them by smooth weighted round-robin, so every window of one
+ * period (shares reduced to the smallest whole numbers) holds each component exactly its share,
+ * evenly interleaved. Prompts are built exactly as `synthetic`'s.
+ */
+export const MixDataSchema = z
+  .strictObject({
+    type: z.literal('mix').describe('Synthetic prompts of several sizes, each a given share of the requests.'),
+    components: z
+      .array(
+        z.strictObject({
+          share: z.number().positive().max(1).describe('Share of the requests (0 < share <= 1, in steps of 0.001); shares sum to 1.'),
+          prompt_tokens: z.number().int().min(1).describe('Prompt tokens of this component.'),
+          max_tokens: z.number().int().min(1).describe('max_tokens of this component. BENCH_MAX_TOKENS sets every one.'),
+        }),
+      )
+      .min(1)
+      .describe('The sizes and their shares, e.g. [{share: 0.4, prompt_tokens: 128, max_tokens: 64}, ...].'),
+    seed: SyntheticDataSchema.shape.seed,
+    tokenizer: SyntheticDataSchema.shape.tokenizer,
+  })
+  .describe('A mix of synthetic request sizes by share.');
+
+/** A mix of request sizes. */
+export type MixData = z.output<typeof MixDataSchema>;
+
 /** The optional seed shared by the random sources (same meaning as synthetic's). */
 function seedField() {
   return z
@@ -156,7 +183,7 @@ export type SharedPrefixData = z.output<typeof SharedPrefixDataSchema>;
 
 /** A scenario's `data:`, chosen by `type`. */
 export const DataSchema = z
-  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, RandomDataSchema, SharedPrefixDataSchema])
+  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, MixDataSchema, RandomDataSchema, SharedPrefixDataSchema])
   .describe('What requests say: a data source chosen by `type` (synthetic, random, shared_prefix).');
 
 /** A data source config. */
