@@ -102,19 +102,6 @@ export const MixDataSchema = z
 /** A mix of request sizes. */
 export type MixData = z.output<typeof MixDataSchema>;
 
-/** The optional seed shared by the random sources (same meaning as synthetic's). */
-function seedField() {
-  return z
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe(
-      'Seed of the prompt generator (integer >= 0). Unset (the default): a new seed per run and scenario, recorded in the report. ' +
-        'Set it to send exactly the same prompts (and lengths) again.',
-    );
-}
-
 const positiveInt = (what: string) =>
   z.number({ error: `expected a positive integer (${what})` }).int({ error: `expected a positive integer (${what})` }).min(1, {
     error: `expected a positive integer (${what})`,
@@ -148,10 +135,9 @@ export const RandomDataSchema = z
     total_count: positiveInt('prompts')
       .optional()
       .describe('Distinct prompts to generate; requests cycle through them. Default: one distinct prompt per request.'),
-    seed: seedField(),
-    tokenizer: TokenizerOptionSchema.optional().describe(
-      "Tokenizer that measures prompt lengths: auto, qwen3 or words (default: the target's tokenizer).",
-    ),
+    // Same meaning as synthetic's: a fresh seed per run unless set; the report records it.
+    seed: SyntheticDataSchema.shape.seed,
+    tokenizer: SyntheticDataSchema.shape.tokenizer,
   })
   .describe('Random prompts with truncated-normal input and output lengths.');
 
@@ -171,10 +157,9 @@ export const SharedPrefixDataSchema = z
     system_prompt_len: positiveInt('tokens').describe('Tokens of the shared prefix of a group.'),
     question_len: positiveInt('tokens').describe('Tokens of the question appended to the prefix (prompt = prefix + " " + question).'),
     output_len: positiveInt('tokens').describe('max_tokens of every request (with ignore_eos the output is exactly this long).'),
-    seed: seedField(),
-    tokenizer: TokenizerOptionSchema.optional().describe(
-      "Tokenizer that measures prompt lengths: auto, qwen3 or words (default: the target's tokenizer).",
-    ),
+    // Same meaning as synthetic's: a fresh seed per run unless set; the report records it.
+    seed: SyntheticDataSchema.shape.seed,
+    tokenizer: SyntheticDataSchema.shape.tokenizer,
   })
   .describe('Groups of prompts sharing a system prompt, for prefix-cache workloads.');
 
