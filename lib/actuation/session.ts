@@ -7,7 +7,7 @@ import { BenchError, ConfigError } from '../errors/index.ts';
 import { deleteRun, cleanupOnSignal, leftovers, type CleanupResult } from '../k8s/cleanup.ts';
 import { checkPermissions, type ClusterConnection, type Permission } from '../k8s/connect.ts';
 import { diagnose } from '../k8s/diagnose.ts';
-import { dpcFacts, parseDpcLog, readDpcLog, type DpcFacts, type DpcLocation } from '../k8s/dpc-log.ts';
+import { dpcFacts, findDpcPod, parseDpcLog, readDpcLog, type DpcFacts, type DpcLocation } from '../k8s/dpc-log.ts';
 import { DuoTracker } from '../k8s/duo-tracker.ts';
 import { createObject, KINDS, scaleWorkload } from '../k8s/objects.ts';
 import { key, LAUNCHER_COMPONENT_LABEL } from '../k8s/dual-pods.ts';
@@ -120,8 +120,8 @@ export class ActuationSession {
     try {
       // Said up front: without a controller the requesters never get providers and every step
       // runs into its timeout.
-      const dpc = await readDpcLog(conn, options.dpc);
-      if (dpc.text === null) session.notes.push(`${dpc.reason}: controller-side timings will be missing, and without a controller watching namespace ${conn.namespace} no requester gets a provider`);
+      const dpc = await findDpcPod(conn, options.dpc);
+      if (dpc.pod === null) session.notes.push(`${dpc.reason}: controller-side timings will be missing, and without a controller watching namespace ${conn.namespace} no requester gets a provider`);
       await session.watch.start();
       for (const object of rendered.objects) {
         const { created } = await createObject(conn, object, RUN_LABEL);

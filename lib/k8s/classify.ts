@@ -41,13 +41,12 @@ export interface Classification {
   controllerMetricPath?: string;
 }
 
-function dpcSignal(f: DpcFacts | undefined, style: 'direct' | 'launcher'): Signal | undefined {
+function dpcSignal(f: DpcFacts | undefined): Signal | undefined {
   if (!f) return undefined;
   if (f.createdLauncher !== undefined) return { source: 'dpc_log', says: 'cold_launcher', detail: 'controller logged "Created launcher-based server-providing pod"' };
   if (f.createdProvider !== undefined) return { source: 'dpc_log', says: 'cold', detail: 'controller logged "Created server-providing pod"' };
   if (f.createInstance !== undefined) return { source: 'dpc_log', says: 'warm', detail: 'controller called create_instance' };
   if (f.wake !== undefined) return { source: 'dpc_log', says: 'hot', detail: 'controller called wake without creating anything' };
-  void style;
   return undefined;
 }
 
@@ -59,7 +58,7 @@ function compatible(says: Signal['says'], path: ActuationPath): boolean {
 /** Classifies one requester from its timeline, its provider, and the controller's log facts. */
 export function classify(r: RequesterTimeline, provider: ProviderInfo | undefined, facts: DpcFacts | undefined): Classification {
   const signals: Signal[] = [];
-  const fromLog = dpcSignal(facts, r.style);
+  const fromLog = dpcSignal(facts);
   if (fromLog) signals.push(fromLog);
   if (provider && r.created !== undefined && provider.created !== undefined && provider.created !== r.created) {
     const older = provider.created < r.created;

@@ -90,12 +90,11 @@ export interface DpcLocation {
 const DEFAULT_SELECTORS = ['app.kubernetes.io/component=dual-pods-controller', 'app.kubernetes.io/name=dual-pods-controller'];
 
 /**
- * Fetches the controller's log through the API (`pods/log`): the first pod matching the
- * configured selector, else the chart's usual labels, else a pod whose name contains
- * `dual-pods-controller`. Returns null with a reason when there is none or it cannot be read
- * (reports then say the controller-side timings are missing, and why).
+ * Finds the controller's pod: the first pod matching the configured selector, else the chart's
+ * usual labels, else a pod whose name contains `dual-pods-controller`. Null with a reason when
+ * there is none or the pods cannot be listed.
  */
-export async function readDpcLog(c: ClusterConnection, where: DpcLocation = {}): Promise<{ text: string; pod: string } | { text: null; reason: string }> {
+export async function findDpcPod(c: ClusterConnection, where: DpcLocation = {}): Promise<{ pod: string; namespace: string } | { pod: null; reason: string }> {
   const namespace = where.namespace ?? c.namespace;
   try {
     let pod: string | undefined;
@@ -108,10 +107,24 @@ export async function readDpcLog(c: ClusterConnection, where: DpcLocation = {}):
       const all = await c.core.listNamespacedPod({ namespace });
       pod = all.items.find((p) => p.metadata?.name?.includes('dual-pods-controller'))?.metadata?.name;
     }
-    if (!pod) return { text: null, reason: `no dual-pods controller pod found in namespace ${namespace}` };
-    const text = await c.core.readNamespacedPodLog({ name: pod, namespace });
-    return { text: String(text), pod };
+    return pod ? { pod, namespace } : { pod: null, reason: `no dual-pods controller pod found in namespace ${namespace}` };
   } catch (err) {
-    return { text: null, reason: `reading the dual-pods controller log in namespace ${namespace}: ${(err as Error).message.split('\n')[0]}` };
+    return { pod: null, reason: `listing pods for the dual-pods controller in namespace ${namespace}: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+/**
+ * Fetches the controller's log through the API (`pods/log`) from the pod {@link findDpcPod}
+ * finds. Null text with a reason when there is none or it cannot be read (reports then say the
+ * controller-side timings are missing, and why).
+ */
+export async function readDpcLog(c: ClusterConnection, where: DpcLocation = {}): Promise<{ text: string; pod: string } | { text: null; reason: string }> {
+  const found = await findDpcPod(c, where);
+  if (found.pod === null) return { text: null, reason: found.reason };
+  try {
+    const text = await c.core.readNamespacedPodLog({ name: found.pod, namespace: found.namespace });
+    return { text: String(text), pod: found.pod };
+  } catch (err) {
+    return { text: null, reason: `reading the dual-pods controller log in namespace ${found.namespace}: ${(err as Error).message.split('\n')[0]}` };
   }
 }

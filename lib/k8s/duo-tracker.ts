@@ -94,7 +94,6 @@ export class DuoTracker {
   private readonly selector: Record<string, string>;
   private readonly toCluster: (hr: bigint) => number;
   private readonly listeners = new Set<() => void>();
-  private stepStart = -Infinity;
 
   constructor(conn: Pick<ClusterConnection, 'time'>, selector: Record<string, string>) {
     this.selector = selector;
@@ -106,7 +105,6 @@ export class DuoTracker {
     for (const r of this.requesters.values()) {
       if (!r.deleted && (r.ready.client !== undefined || r.bound.client !== undefined)) r.preexisting = true;
     }
-    this.stepStart = Number.NEGATIVE_INFINITY;
   }
 
   /** Calls `fn` after every event (for waits). Returns the unsubscribe function. */
@@ -196,6 +194,6 @@ export class DuoTracker {
 
   /** Requesters of the current step: not preexisting, not deleted. */
   stepRequesters(): RequesterTimeline[] {
-    return [...this.requesters.values()].filter((r) => !r.preexisting && r.deleted === undefined && r.firstSeen >= this.stepStart);
+    return [...this.requesters.values()].filter((r) => !r.preexisting && r.deleted === undefined);
   }
 }

@@ -2,15 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { capabilitiesFor } from '../../lib/apis/index.ts';
-import { HttpTarget } from '../../lib/http/target.ts';
 import { RequestsFile } from '../../lib/report/requests-file.ts';
 import type { TestReport } from '../../lib/report/model.ts';
 import type { OpenTarget } from '../../lib/scenario/open-target.ts';
 import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
 import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
-import { MODEL, TIMEOUTS } from '../http/drive.ts';
+import { TIMEOUTS } from '../http/drive.ts';
+import { simTarget } from './sim-target.ts';
 
 /** One line of requests.jsonl, as far as these tests read it. */
 interface Line {
@@ -61,15 +60,7 @@ let requests: RequestsFile;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'llmd-scenario-'));
   sim = await spawnSimulator({ profile: 'test-fast', tokenizer: 'words' });
-  target = {
-    info: { name: 'simulator', kind: 'simulator', origin: 'test', baseUrl: sim.url, model: MODEL, servedModels: [MODEL], backend: 'vllm', accelerator: null, notes: null, simulator: null },
-    http: new HttpTarget({ baseUrl: sim.url, timeouts: TIMEOUTS }),
-    caps: capabilitiesFor('vllm'),
-    defaultApi: 'completions',
-    maxTokens: null,
-    tokenizer: 'words',
-    timeoutOverrides: undefined,
-  };
+  target = simTarget(sim.url, 'words');
   requests = new RequestsFile(join(dir, 'requests.jsonl'));
 });
 

@@ -1,40 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterClock } from '../../../../lib/sim/cluster/clock.ts';
 import { StoreError, type KObject, type WatchEvent } from '../../../../lib/sim/cluster/store-types.ts';
-import { createStore, type ClusterStore } from '../../../../lib/sim/cluster/api/store.ts';
+import { clock, closeStore, cm, err, fresh, pod, store } from './store-helpers.ts';
 
-let clock: ClusterClock;
-let store: ClusterStore;
-
-function fresh(historyLimit?: number): ClusterStore {
-  clock = new ClusterClock(0.001);
-  store = createStore(clock, historyLimit ? { historyLimit } : {});
-  store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } });
-  return store;
-}
-
-afterEach(() => {
-  store?.close();
-  clock?.stopAll();
-});
-
-function pod(name: string, extra: Partial<KObject['metadata']> = {}, spec: Record<string, unknown> = {}): KObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...extra }, spec: { containers: [{ name: 'c', image: 'img:1' }], ...spec } };
-}
-
-function cm(name: string, meta: Partial<KObject['metadata']> = {}, data: Record<string, string> = {}): KObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...meta }, data };
-}
-
-function err(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw e;
-  }
-  throw new Error('expected a StoreError');
-}
+afterEach(closeStore);
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
