@@ -1,38 +1,38 @@
+import { SampleStore, type SampleStoreOptions } from './sample-store.ts';
+import { registerStandIn } from './summary.ts';
+
 /**
- * A growable buffer of float samples: 8 bytes a sample, amortised O(1) append, no per-sample
- * object. Statistics keep samples here rather than in JS arrays so a run of a million requests
- * costs megabytes, not hundreds of megabytes.
+ * The samples of one metric with the array-like API statistics code has used so far: a
+ * `SampleStore` (exact up to its cap, a histogram beyond it: memory stays bounded however long
+ * the run) with `view()` and `sorted()`. New code should call `summarize()` on the store itself.
  */
-export class SampleBuffer {
-  private data: Float64Array;
-  private n = 0;
+export class SampleBuffer extends SampleStore {
+  private standIn: Float64Array | null = null;
 
-  constructor(initialCapacity = 256) {
-    this.data = new Float64Array(Math.max(1, initialCapacity));
+  constructor(initialCapacity = 256, options: Omit<SampleStoreOptions, 'initialCapacity'> = {}) {
+    super({ ...options, initialCapacity });
   }
 
-  /** Number of samples. */
-  get length(): number {
-    return this.n;
-  }
-
-  /** Appends one sample. */
-  push(value: number): void {
-    if (this.n === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.n++] = value;
-  }
-
-  /** The samples as a view (no copy); valid until the next `push`. */
+  /**
+   * The samples as a view (no copy); valid until the next `push`. Once the store has folded past
+   * its cap it keeps no samples: the view is then empty, and `summarize(view)` (lib/stats/summary)
+   * still returns this store's summary, from its histogram and marked `exact: false`. Only
+   * `summarize` can read such a view; anything else should use `exactSamples()` or `summarize()`.
+   */
   view(): Float64Array {
-    return this.data.subarray(0, this.n);
+    const exact = this.exactSamples();
+    if (exact !== null) return exact;
+    if (this.standIn === null) {
+      this.standIn = new Float64Array(0);
+      registerStandIn(this.standIn, (percentiles) => this.summarize(percentiles));
+    }
+    return this.standIn;
   }
 
-  /** A sorted copy of the samples. */
+  /** A sorted copy of the samples; only while exact (a RangeError once folded past the cap). */
   sorted(): Float64Array {
-    return this.data.slice(0, this.n).sort();
+    const exact = this.exactSamples();
+    if (exact === null) throw new RangeError(`the samples were folded into a histogram past ${this.exactCap}; use summarize()`);
+    return exact.slice().sort();
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Pure statistics over exact samples. Percentiles interpolate linearly between order statistics
+ * Pure statistics over exact samples (for bounded memory over long runs, see `SampleStore`; for
+ * merging across processes, `LogHistogram`). Percentiles interpolate linearly between order statistics
  * (numpy's default `linear` method: rank h = (n - 1) * q / 100, value = x[floor h] + (h - floor h) *
  * (x[floor h + 1] - x[floor h])). Standard deviation is the population one (numpy's default,
  * ddof = 0), as inference-perf and the llm-d benchmark report use it.
@@ -8,7 +9,12 @@
 /** Percentiles every summary carries unless configured otherwise. */
 export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 95, 99, 99.9];
 
-/** Statistics of one metric. Empty sample sets have `count: 0` and null values. */
+/**
+ * Statistics of one metric. Empty sample sets have `count: 0` and null values. A summary without
+ * `exact` is exact (every sample kept); one from a histogram (a sample store past its cap, or
+ * histograms merged across processes) has `exact: false` and says how far its percentiles may be
+ * off. `count`, `mean`, `min` and `max` are exact either way.
+ */
 export interface Summary {
   count: number;
   mean: number | null;
@@ -17,6 +23,14 @@ export interface Summary {
   max: number | null;
   /** Keyed by `percentileKey(q)`: `p50`, `p95`, `p99_9`, ... */
   percentiles: Record<string, number | null>;
+  /** False when the percentiles are estimated from a histogram; absent (never true) when exact. */
+  exact?: false;
+  /**
+   * With `exact: false`: bound on the relative error of each percentile (0.0009765625 is 0.098%):
+   * |estimate - exact| <= relativeError x |exact| (for a percentile between samples of opposite
+   * signs, x the larger magnitude of the two).
+   */
+  relativeError?: number;
 }
 
 /** The key a percentile is stored under: 50 → `p50`, 99.9 → `p99_9`. */
@@ -36,8 +50,21 @@ export function percentile(sorted: ArrayLike<number>, q: number): number | null 
   return a + (h - lo) * (sorted[lo + 1]! - a);
 }
 
+/**
+ * Placeholder views of sample stores that no longer hold their samples (see `SampleBuffer.view`),
+ * each with the store's own summary, so `summarize(buffer.view())` stays right past the cap.
+ */
+const standIns = new WeakMap<object, (percentiles: readonly number[]) => Summary>();
+
+/** Makes `summarize(view)` return `by(percentiles)`: for `SampleBuffer.view` after folding only. */
+export function registerStandIn(view: object, by: (percentiles: readonly number[]) => Summary): void {
+  standIns.set(view, by);
+}
+
 /** Summary of `samples` (any order; not modified). */
 export function summarize(samples: ArrayLike<number>, percentiles: readonly number[] = DEFAULT_PERCENTILES): Summary {
+  const standIn = standIns.get(samples);
+  if (standIn !== undefined) return standIn(percentiles);
   const n = samples.length;
   const sorted = Float64Array.from(samples).sort();
   const out: Summary = { count: n, mean: null, stddev: null, min: null, max: null, percentiles: {} };
