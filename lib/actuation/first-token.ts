@@ -35,7 +35,7 @@ export async function firstToken(baseUrl: string, model: string, options: { prom
   const caps = capabilitiesFor('vllm');
   const body = completionsAdapter.body({ model, prompt: options.prompt ?? 'Once upon a time,', maxTokens: options.maxTokens ?? 16, stream: true }, caps);
   const rec: RequestRecord = {
-    seq: 0, requestId: 'actuation-first-token', warmup: false, cell: 'first-token', api: 'completions', stream: true, model,
+    seq: 0, requestId: 'actuation-first-token', warmup: false, stage: 0, cell: 'first-token', api: 'completions', stream: true, model,
     promptTokens: 0, maxTokens: options.maxTokens ?? 16, intended: performance.now(), sent: null, headers: null,
     firstChunk: null, chunkTimes: [], chunkTokens: null, chunkTokensSource: null, end: 0, status: null,
     usage: null, tokenizerOutputTokens: null, outputChars: 0, finishReason: null, servedBy: {}, error: null,

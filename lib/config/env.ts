@@ -43,6 +43,16 @@ export function envPositiveNumber(env: Env, name: string): number | undefined {
   return value;
 }
 
+/** A comma-separated list of integers >= 1, e.g. `BENCH_CONCURRENCY=1,5,10` (one value is a list of one). */
+export function envPositiveIntList(env: Env, name: string): number[] | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((p) => p.trim());
+  const values = parts.map((p) => (/^\+?\d+$/.test(p) ? Number(p) : NaN));
+  if (values.some((v) => !Number.isSafeInteger(v) || v < 1)) throw badValue(name, 'a positive integer or a comma-separated list of them', text);
+  return values;
+}
+
 /** One of `values`, e.g. `BENCH_API=chat`, with a suggestion for a near miss. */
 export function envEnum<T extends string>(env: Env, name: string, values: readonly T[]): T | undefined {
   const text = envString(env, name);

@@ -6,8 +6,9 @@
  * | --- | --- |
  * | `BENCH_NUM_REQUESTS` | `num_requests` |
  * | `BENCH_WARMUP_REQUESTS` | `warmup_requests` |
- * | `BENCH_CONCURRENCY` | `load.concurrency` (concurrency loads) |
- * | `BENCH_RATE` | `load.rate` (constant loads) |
+ * | `BENCH_CONCURRENCY` | `load.concurrency` (concurrency loads), `load.users` (users loads); a list `1,5,10` sets a sweep's levels |
+ * | `BENCH_RATE` | `load.rate` (single-rate constant, poisson, gamma loads) |
+ * | `BENCH_DURATION` | the time bound of every stage, in seconds: `load.duration` (added when absent: a count-bounded stage then ends at whichever comes first), each of `load.stages[].duration` |
  * | `BENCH_MAX_TOKENS` | `data.max_tokens`, as `[n]` |
  *
  * A load override that does not fit a scenario's load type is an error unless the other one
@@ -15,7 +16,7 @@
  * Every applied override is recorded so reports show what differs from the file.
  */
 import { ConfigError } from '../errors/config-error.ts';
-import { envNonNegativeInt, envPositiveInt, envPositiveNumber } from './env.ts';
+import { envNonNegativeInt, envPositiveInt, envPositiveIntList, envPositiveNumber } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { formatPath } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';
@@ -56,8 +57,10 @@ export function applyScenarioOverrides(
 ): { config: ScenarioFile; overrides: ConfigOverride[] } {
   const numRequests = envPositiveInt(env, 'BENCH_NUM_REQUESTS');
   const warmup = envNonNegativeInt(env, 'BENCH_WARMUP_REQUESTS');
-  const concurrency = envPositiveInt(env, 'BENCH_CONCURRENCY');
+  const levels = envPositiveIntList(env, 'BENCH_CONCURRENCY');
+  const concurrency = levels?.length === 1 ? levels[0] : undefined;
   const rate = envPositiveNumber(env, 'BENCH_RATE');
+  const duration = envPositiveNumber(env, 'BENCH_DURATION');
   const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
   const overrides: ConfigOverride[] = [];
   const scenarios: Record<string, Scenario> = {};
@@ -79,13 +82,29 @@ export function applyScenarioOverrides(
     if (load.type === 'concurrency' && concurrency !== undefined) {
       load.concurrency = concurrency;
       record(['load', 'concurrency'], concurrency, 'BENCH_CONCURRENCY');
-    } else if ((load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') && rate !== undefined) {
+    } else if (load.type === 'users' && concurrency !== undefined) {
+      load.users = concurrency;
+      load.start_users = Math.min(load.start_users, concurrency);
+      record(['load', 'users'], concurrency, 'BENCH_CONCURRENCY');
+    } else if (load.type === 'sweep' && levels !== undefined) {
+      load.concurrency = levels;
+      record(['load', 'concurrency'], levels, 'BENCH_CONCURRENCY');
+    } else if ((load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') && load.stages === undefined && rate !== undefined) {
       load.rate = rate;
       record(['load', 'rate'], rate, 'BENCH_RATE');
-    } else if (concurrency !== undefined) {
-      throw mismatch('BENCH_CONCURRENCY', name, load, 'concurrency');
+    } else if (levels !== undefined) {
+      throw mismatch('BENCH_CONCURRENCY', name, load, levels.length > 1 ? 'sweep' : 'concurrency, users and sweep');
     } else if (rate !== undefined) {
-      throw mismatch('BENCH_RATE', name, load, 'rate-based (constant, poisson, gamma)');
+      throw mismatch('BENCH_RATE', name, load, 'single-rate (constant, poisson, gamma)');
+    }
+    if (duration !== undefined) {
+      if ((load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') && load.stages) {
+        load.stages = load.stages.map((st) => ({ ...st, duration }));
+        record(['load', 'stages'], load.stages, 'BENCH_DURATION');
+      } else {
+        load.duration = duration;
+        record(['load', 'duration'], duration, 'BENCH_DURATION');
+      }
     }
     if (maxTokens !== undefined) {
       // Every data shape has an output length; each gets the override in its own terms.
@@ -122,10 +141,19 @@ export function applyScenarioOverrides(
 }
 
 /** The variable that overrides each load type's main parameter. */
-const LOAD_VARIABLES: Record<Load['type'], string> = { concurrency: 'BENCH_CONCURRENCY', constant: 'BENCH_RATE', poisson: 'BENCH_RATE', gamma: 'BENCH_RATE' };
+const LOAD_VARIABLES: Record<Load['type'], string> = {
+  concurrency: 'BENCH_CONCURRENCY',
+  constant: 'BENCH_RATE',
+  poisson: 'BENCH_RATE',
+  gamma: 'BENCH_RATE',
+  sweep: 'BENCH_CONCURRENCY=1,5,10',
+  users: 'BENCH_CONCURRENCY',
+  search: 'the search range in the file',
+};
 
 function mismatch(variable: string, scenario: string, load: Load, fits: string): ConfigError {
-  const other = ` (set ${LOAD_VARIABLES[load.type]} for ${load.type} loads)`;
+  const staged = 'stages' in load && load.stages !== undefined;
+  const other = staged ? ' (a staged load has a rate per stage; edit the file, or scale durations with BENCH_DURATION)' : ` (set ${LOAD_VARIABLES[load.type]} for ${load.type} loads)`;
   return new ConfigError(
     'env',
     variable,

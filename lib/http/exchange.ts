@@ -83,9 +83,19 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** Stops the exchange (run cancelled); it completes with class `cancelled`. */
-  cancel(message: string): void {
-    this.abort({ class: 'cancelled', message });
+  /** Stops the exchange: run cancelled (class `cancelled`), or cut at the end of its stage (class `cut`). */
+  cancel(message: string, cls: 'cancelled' | 'cut' = 'cancelled'): void {
+    this.abort({ class: cls, message });
+  }
+
+  /**
+   * Whether the request is still running and has run longer than `ms` since it was sent: for
+   * `ttft`, without its first content chunk yet; for `e2e`, without its end.
+   */
+  runningLongerThan(ms: number, metric: 'e2e' | 'ttft', now: number): boolean {
+    const r = this.rec;
+    if (this.finished || r.sent === null || (metric === 'ttft' && r.firstChunk !== null)) return false;
+    return now - r.sent > ms;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

@@ -1,11 +1,12 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as immediate } from 'node:timers/promises';
 import type { ApiAdapter } from '../apis/adapter.ts';
 import { Exchange } from '../http/exchange.ts';
 import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
 import { type ErrorClass, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
-import type { OpenLoopSchedule, Schedule } from './schedule.ts';
+import type { ClosedLoopSchedule, OpenLoopSchedule, Schedule } from './schedule.ts';
+import { fixedPlanner, type StageOutcome, type StagePlan, type StagePlanner, type StopRuleHit } from './stage.ts';
 
 /** Request i's payload, prepared ahead of its send time. */
 export interface RequestSpec {
@@ -15,25 +16,47 @@ export interface RequestSpec {
   maxTokens: number;
 }
 
+/** Stop rules as the runner applies them to each stage (see `StopRulesSchema`). */
+export interface StopRulesConfig {
+  /** Stop when failed / finished passes this. */
+  errorRate: number;
+  /** Stop when the p95 of `latencyMetric` passes this, ms. */
+  latencyP95Ms: number;
+  latencyMetric: 'e2e' | 'ttft';
+  /** Finished requests of the stage needed before the rules apply. */
+  minRequests: number;
+}
+
 /** Everything one load run needs. */
 export interface RunnerOptions {
   target: HttpTarget;
   adapter: ApiAdapter;
   model: string;
   stream: boolean;
-  schedule: Schedule;
-  /** Warm-up requests, sent first (closed loop), recorded with `warmup: true`. */
+  /** The stages to run. Without it, one stage of `schedule` for `requests` requests. */
+  plan?: StagePlanner;
+  /** Single-stage shorthand (ignored when `plan` is given). */
+  schedule?: Schedule;
+  /** Measured requests of the single-stage shorthand. */
+  requests?: number;
+  /** Warm-up requests, sent first (closed loop, at the first stage's concurrency), recorded with `warmup: true`. */
   warmup: number;
-  /** Measured requests. */
-  requests: number;
-  /** Payload of request i, i counting warm-up requests first. */
-  request(i: number): RequestSpec;
+  /**
+   * Payload of request i, i counting warm-up requests first and continuing across stages. May
+   * return a promise when the payload is not ready yet (prompts still being built): the send
+   * waits for it, and the wait shows in the request's schedule lag.
+   */
+  request(i: number): RequestSpec | Promise<RequestSpec>;
   /** Prefix of each request's `x-request-id` (`<prefix>-<seq>`). */
   requestIdPrefix: string;
   /** Keep each response's text for `onRecord` (to count its tokens). */
   keepText: boolean;
   /** Receives each finished record, in completion order, on the event-loop turn after it finished. Must not throw; if it does, the run stops with that error. */
   onRecord(record: RequestRecord, text: string): void;
+  /** Called when a stage starts sending, with its start time (`performance.now()`). */
+  onStageStart?(index: number, start: number): void;
+  /** Stop rules applied to every stage; default none. */
+  stopRules?: StopRulesConfig | null;
   /** Aborting it stops sending and cancels requests in flight (they are recorded as `cancelled`). */
   signal?: AbortSignal;
   /** Per-request timeouts; default the target's. */
@@ -61,6 +84,8 @@ export interface LoadOutcome {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Scheduling priority of the thread that timestamped the chunks. */
   priority: MeasuringPriority;
+  /** Each stage run, in order. */
+  stages: StageOutcome[];
 }
 
 /**
@@ -74,23 +99,49 @@ const SPIN_MS = 2;
 /** Sampling interval of the event-loop delay histogram, ms. It records whole intervals, so this is subtracted. */
 const ELD_RESOLUTION_MS = 5;
 
+/** How often the p95 stop rule looks for requests in flight that have already run past its limit, ms. */
+const SLOW_SCAN_MS = 250;
+
 /** Failures that mean the endpoint cannot be reached at all. */
 const UNREACHABLE: ReadonlySet<ErrorClass> = new Set(['connect_refused', 'dns', 'tls', 'connect_timeout']);
 
+/** Per-stage bookkeeping of the runner. */
+interface StageState {
+  index: number;
+  sent: number;
+  firstSend: number;
+  lastSend: number;
+  cut: number;
+  /** Finished (not cut) requests, failures among them, and successes over the latency limit. */
+  finished: number;
+  failed: number;
+  slow: number;
+  stopRule: StopRuleHit | null;
+  /** Set when the stage stops sending (bound reached, rule fired, run stopped). */
+  over: boolean;
+  sendEnd: number;
+  /** Latest end of its requests. */
+  end: number;
+}
+
 /**
- * Runs warm-up then the measured phase of a schedule against a target. Per-request failures are
- * records, never exceptions; the only rejection is an `onRecord` that threw.
+ * Runs warm-up, then the stages of the plan one after another against a target. Each stage ends
+ * when its request count is sent or its duration passed; a duration-bounded stage then gives the
+ * requests still in flight its drain bound and cuts the rest. Stop rules end a stage early.
+ * Per-request failures are records, never exceptions; the only rejection is an `onRecord` that
+ * threw.
  */
 export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
-  const inFlight = new Set<Exchange>();
+  const planner = o.plan ?? singleStage(o);
+  const inFlight = new Map<Exchange, StageState | null>();
   const path = o.target.apiRoot + o.adapter.path;
-  const bound = o.schedule.kind === 'closed' ? o.schedule.concurrency : o.schedule.maxInFlight;
-  const pool = o.target.createPool(bound);
-  const unreachableAfter = o.unreachableAfter ?? Math.max(5, bound);
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  const stageEld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const priority = raiseMeasuringPriority();
   const clock = o.clock ?? readRunClock();
   const timeouts = o.timeouts ?? o.target.timeouts;
+  const rules = o.stopRules ?? null;
+  const outcomes: StageOutcome[] = [];
   let stopped: string | null = null;
   let sinkError: unknown = null;
   let unreachableRun = 0;
@@ -98,16 +149,62 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   let firstSend = Infinity;
   let lastSend = -Infinity;
   let end = clock.perfMs;
+  let nextSeq = 0;
+
+  const first = await planner.next([]);
+  const boundOf = (p: StagePlan | null): number =>
+    p === null ? 1 : p.schedule.kind === 'closed' ? p.schedule.concurrency : p.schedule.maxInFlight;
+  const pool = o.target.createPool(boundOf(first));
+  let unreachableAfter = o.unreachableAfter ?? Math.max(5, boundOf(first));
 
   /** Ends the open loop's wait for its next send time (set while it waits). */
   const pacer: Pacer = { wake: null };
+  /** Wakes whatever loop waits for a free slot or its stage's end. */
+  let wakeLoop: (() => void) | null = null;
+  const wake = (): void => {
+    const w = wakeLoop;
+    wakeLoop = null;
+    w?.();
+    pacer.wake?.();
+  };
   const halt = (reason: string): void => {
     if (stopped) return;
     stopped = reason;
-    for (const ex of inFlight) ex.cancel(reason);
-    pacer.wake?.();
+    for (const ex of inFlight.keys()) ex.cancel(reason);
+    wake();
   };
   const onAbort = (): void => halt(`cancelled: ${abortReason(o.signal)}`);
+
+  /** Ends a stage's sending; with `cut`, its requests in flight are cut now. */
+  const endStage = (st: StageState, cut: string | null): void => {
+    if (!st.over) {
+      st.over = true;
+      st.sendEnd = performance.now();
+    }
+    if (cut) for (const [ex, s] of inFlight) if (s === st) ex.cancel(cut, 'cut');
+    wake();
+  };
+
+  const checkRules = (st: StageState, slowInFlight: number): void => {
+    if (!rules || st.stopRule || st.finished + slowInFlight < rules.minRequests) return;
+    let hit: StopRuleHit | null = null;
+    if (st.finished >= rules.minRequests && st.failed / st.finished > rules.errorRate) {
+      hit = {
+        rule: 'error_rate',
+        detail: `error rate ${pct(st.failed / st.finished)} of ${st.finished} finished requests > ${pct(rules.errorRate)}`,
+      };
+    } else if ((st.slow + slowInFlight) / (st.finished + slowInFlight) > 0.05) {
+      const over = st.slow + slowInFlight;
+      hit = {
+        rule: 'latency_p95',
+        detail: `${rules.latencyMetric} p95 > ${rules.latencyP95Ms / 1000} s: ${over} of ${st.finished + slowInFlight} requests over it` +
+          (slowInFlight > 0 ? ` (${slowInFlight} still in flight)` : ''),
+      };
+    }
+    if (!hit) return;
+    st.stopRule = hit;
+    endStage(st, `cut: stop rule ${hit.rule} ended the stage`);
+  };
 
   let sinking = 0;
   let sunk: (() => void) | null = null;
@@ -120,14 +217,35 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     }
     if (--sinking === 0) sunk?.();
   };
+  const allSunk = (): Promise<void> | void => {
+    if (sinking > 0) return new Promise<void>((resolve) => (sunk = resolve));
+  };
 
   /** Sends request i; `after` runs when it finished (deferred if it finished synchronously). */
-  const send = (i: number, warmup: boolean, intended: number, after: (end: number) => void): void => {
+  const send = (st: StageState | null, intended: number, after: (end: number) => void): void => {
+    const i = nextSeq++;
     const spec = o.request(i);
+    if (spec instanceof Promise) {
+      void spec.then(
+        (ready) => {
+          if (stopped || (st && st.over && st.stopRule)) return after(performance.now());
+          dispatch(i, ready, st, intended, after);
+        },
+        (err: unknown) => {
+          sinkError ??= err;
+          halt('a request could not be prepared');
+          after(performance.now());
+        },
+      );
+    } else dispatch(i, spec, st, intended, after);
+  };
+
+  const dispatch = (i: number, spec: RequestSpec, st: StageState | null, intended: number, after: (end: number) => void): void => {
+    const warmup = st === null;
     const requestId = `${o.requestIdPrefix}-${i}`;
     const rec: RequestRecord = {
-      seq: i, requestId, warmup, cell: spec.cell, api: o.adapter.type, stream: o.stream, model: o.model,
-      promptTokens: spec.promptTokens, maxTokens: spec.maxTokens, intended, sent: null, headers: null,
+      seq: i, requestId, warmup, stage: st ? st.index : null, cell: spec.cell, api: o.adapter.type, stream: o.stream,
+      model: o.model, promptTokens: spec.promptTokens, maxTokens: spec.maxTokens, intended, sent: null, headers: null,
       firstChunk: null, chunkTimes: [], chunkTokens: null, chunkTokensSource: null, end: 0, status: null,
       usage: null, tokenizerOutputTokens: null, outputChars: 0, finishReason: null, servedBy: {}, error: null,
     };
@@ -138,10 +256,21 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       onDone(r, text) {
         inFlight.delete(ex);
         if (r.end > end) end = r.end;
-        if (!warmup && r.sent !== null) {
+        if (st && r.end > st.end) st.end = r.end;
+        if (st && r.sent !== null) {
           sent++;
+          st.sent++;
           if (r.sent < firstSend) firstSend = r.sent;
           if (r.sent > lastSend) lastSend = r.sent;
+          if (r.sent < st.firstSend) st.firstSend = r.sent;
+          if (r.sent > st.lastSend) st.lastSend = r.sent;
+        }
+        if (st && r.error?.class === 'cut') st.cut++;
+        else if (st && r.error?.class !== 'cancelled') {
+          st.finished++;
+          if (r.error) st.failed++;
+          else if (rules && overLimit(r, rules, r.end)) st.slow++;
+          checkRules(st, 0);
         }
         unreachableRun = r.error && UNREACHABLE.has(r.error.class) ? unreachableRun + 1 : 0;
         if (unreachableRun >= unreachableAfter) halt(`target unreachable: ${unreachableRun} requests in a row failed (${r.error!.message})`);
@@ -154,72 +283,170 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
         setImmediate(sink, r, text);
       },
     });
-    inFlight.add(ex);
+    inFlight.set(ex, st);
     ex.start(pool);
     starting = false;
   };
 
-  const closedLoop = (first: number, count: number, concurrency: number, warmup: boolean): Promise<void> =>
+  /** Sending may go on: the run and the stage are not over, and the stage's time is not up. */
+  const open = (st: StageState | null, deadline: number): boolean =>
+    !stopped && !(st && st.over) && (deadline === Infinity || performance.now() < deadline);
+
+  /**
+   * Closed loop: `concurrency` users (or a ramp of them, see `ClosedLoopSchedule.spawn`) each
+   * send, wait for the answer and the think time, and send again, until `count` requests were
+   * sent or the deadline passed. Resolves when none of its requests is in flight.
+   */
+  const closedLoop = (st: StageState | null, count: number, schedule: ClosedLoopSchedule, deadline: number): Promise<void> =>
     new Promise((resolve) => {
-      let next = 0;
+      let launched = 0;
       let active = 0;
+      let users = 0;
+      let spawnTimer: NodeJS.Timeout | null = null;
+      const think = schedule.thinkMs ?? 0;
+      const settle = (): void => {
+        if (active > 0 || (users < schedule.concurrency && spawnTimer && open(st, deadline) && launched < count)) return;
+        if (spawnTimer) clearTimeout(spawnTimer);
+        spawnTimer = null;
+        wakeLoop = null;
+        resolve();
+      };
       const launch = (intended: number): void => {
-        if (stopped || next >= count) {
-          if (active === 0) resolve();
-          return;
+        if (!open(st, deadline) || launched >= count) {
+          if (st && !st.over && launched >= count) endStage(st, null);
+          return settle();
         }
-        const i = first + next++;
+        launched++;
         active++;
-        send(i, warmup, intended, (freedAt) => {
+        send(st, intended, (freedAt) => {
           active--;
-          launch(freedAt);
+          if (think > 0 && open(st, deadline)) setTimeout(() => launch(freedAt + think), think);
+          else launch(freedAt);
         });
       };
+      // A stage that ends (deadline, stop rule, halt) while users wait for their think time or a
+      // spawn wakes this to settle.
+      wakeLoop = settle;
       const t0 = performance.now();
-      if (count === 0) resolve();
-      for (let k = 0; k < Math.min(concurrency, count); k++) launch(t0);
+      const start = schedule.spawn ? Math.min(schedule.spawn.start, schedule.concurrency) : schedule.concurrency;
+      for (; users < start; users++) launch(t0);
+      if (schedule.spawn && users < schedule.concurrency) {
+        const gap = 1000 / schedule.spawn.perSecond;
+        let k = 1;
+        const spawn = (): void => {
+          spawnTimer = null;
+          if (!open(st, deadline) || launched >= count) return settle();
+          const due = t0 + k * gap;
+          users++;
+          k++;
+          launch(due);
+          if (users < schedule.concurrency) spawnTimer = setTimeout(spawn, Math.max(0, t0 + k * gap - performance.now()));
+        };
+        spawnTimer = setTimeout(spawn, gap);
+      }
+      if (count === 0) settle();
     });
 
-  const openLoop = async (first: number, count: number, schedule: OpenLoopSchedule): Promise<void> => {
+  const openLoop = async (st: StageState, count: number, schedule: OpenLoopSchedule, deadline: number): Promise<void> => {
     const offsets = schedule.offsets();
     const t0 = performance.now();
     let active = 0;
-    let wake: (() => void) | null = null;
     const settle = (): void => {
       active--;
-      const w = wake;
-      wake = null;
+      const w = wakeLoop;
+      wakeLoop = null;
       w?.();
     };
-    for (let k = 0; k < count && !stopped; k++) {
+    for (let k = 0; k < count && open(st, deadline); k++) {
       const next = offsets.next();
       if (next.done) break;
       const due = t0 + next.value;
+      if (due >= deadline) break;
       await sleepUntil(due, pacer);
-      if (stopped) break;
-      while (active >= schedule.maxInFlight && !stopped) await new Promise<void>((r) => (wake = r));
-      if (stopped) break;
+      if (!open(st, deadline)) break;
+      while (active >= schedule.maxInFlight && open(st, deadline)) await new Promise<void>((r) => (wakeLoop = r));
+      if (!open(st, deadline)) break;
       active++;
-      send(first + k, false, due, settle);
+      send(st, due, settle);
     }
-    while (active > 0) await new Promise<void>((r) => (wake = r));
+    if (!st.over) endStage(st, null);
+    while (active > 0) await new Promise<void>((r) => (wakeLoop = r));
+  };
+
+  /** Runs one stage to its end, drain included. */
+  const runStage = async (plan: StagePlan, index: number): Promise<StageOutcome> => {
+    const st: StageState = {
+      index, sent: 0, firstSend: Infinity, lastSend: -Infinity, cut: 0, finished: 0, failed: 0, slow: 0,
+      stopRule: null, over: false, sendEnd: 0, end: 0,
+    };
+    stageEld.reset();
+    const start = performance.now();
+    o.onStageStart?.(index, start);
+    const deadline = plan.durationMs === null ? Infinity : start + plan.durationMs;
+    const timers: NodeJS.Timeout[] = [];
+    if (plan.durationMs !== null) {
+      timers.push(setTimeout(() => {
+        endStage(st, null);
+        // Requests still running get the drain bound, then are cut.
+        timers.push(setTimeout(() => endStage(st, `cut: still in flight ${plan.drainMs / 1000} s after the stage's time was up`), plan.drainMs));
+      }, plan.durationMs));
+    }
+    if (rules) {
+      const limit = rules.latencyP95Ms;
+      const scan = (): void => {
+        let slow = 0;
+        const now = performance.now();
+        for (const [ex, s] of inFlight) if (s === st && ex.runningLongerThan(limit, rules.latencyMetric, now)) slow++;
+        if (slow > 0) checkRules(st, slow);
+      };
+      const interval = setInterval(scan, SLOW_SCAN_MS);
+      timers.push(interval);
+    }
+    const max = plan.maxRequests ?? Infinity;
+    try {
+      if (plan.schedule.kind === 'closed') await closedLoop(st, max, plan.schedule, deadline);
+      else await openLoop(st, max, plan.schedule, deadline);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+    if (!st.over) endStage(st, null);
+    await allSunk();
+    return {
+      index,
+      plan,
+      start,
+      sendEnd: st.sendEnd,
+      end: Math.max(st.sendEnd, st.end),
+      sent: st.sent,
+      cut: st.cut,
+      achievedSendRate: st.sent >= 2 && st.lastSend > st.firstSend ? ((st.sent - 1) * 1000) / (st.lastSend - st.firstSend) : null,
+      eventLoopDelayMs: readDelay(stageEld),
+      stopRule: st.stopRule,
+      stopped,
+    };
   };
 
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
   let measuredStart = clock.perfMs;
   try {
-    const warmupConcurrency = o.schedule.kind === 'closed' ? o.schedule.concurrency : 1;
-    await closedLoop(0, o.warmup, warmupConcurrency, true);
-    // Only the measured phase: warm-up is there to absorb first-use stalls (compilation,
-    // connection setup), and the delay only matters for the chunk times that are measured.
-    eld.enable();
-    measuredStart = performance.now();
-    if (o.schedule.kind === 'closed') await closedLoop(o.warmup, o.requests, o.schedule.concurrency, false);
-    else await openLoop(o.warmup, o.requests, o.schedule);
+    if (first) {
+      const warmupConcurrency = first.schedule.kind === 'closed' ? first.schedule.concurrency : 1;
+      await closedLoop(null, o.warmup, { kind: 'closed', concurrency: warmupConcurrency, description: 'warm-up' }, Infinity);
+      // Only the measured phase: warm-up is there to absorb first-use stalls (compilation,
+      // connection setup), and the delay only matters for the chunk times that are measured.
+      eld.enable();
+      stageEld.enable();
+      measuredStart = performance.now();
+      for (let plan: StagePlan | null = first; plan && !stopped; plan = stopped ? null : await planner.next(outcomes)) {
+        unreachableAfter = o.unreachableAfter ?? Math.max(5, boundOf(plan));
+        outcomes.push(await runStage(plan, outcomes.length));
+      }
+    }
   } finally {
-    if (sinking > 0) await new Promise<void>((resolve) => (sunk = resolve));
+    await allSunk();
     eld.disable();
+    stageEld.disable();
     o.signal?.removeEventListener('abort', onAbort);
     await (stopped ? pool.destroy() : pool.close());
   }
@@ -232,11 +459,44 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     sent,
     achievedSendRate: sent >= 2 && lastSend > firstSend ? ((sent - 1) * 1000) / (lastSend - firstSend) : null,
     priority,
-    eventLoopDelayMs: {
-      p50: delayMs(eld.count ? eld.percentile(50) : 0),
-      p99: delayMs(eld.count ? eld.percentile(99) : 0),
-      max: delayMs(eld.count ? eld.max : 0),
+    eventLoopDelayMs: readDelay(eld),
+    stages: outcomes,
+  };
+}
+
+/** The single-stage plan of `schedule` + `requests`. */
+function singleStage(o: RunnerOptions): StagePlanner {
+  if (!o.schedule) throw new TypeError('runLoad: give `plan`, or `schedule` and `requests`');
+  const s = o.schedule;
+  return fixedPlanner(s.description, [
+    {
+      label: s.kind === 'closed' ? `concurrency ${s.concurrency}` : s.offeredRate !== null ? `rate ${s.offeredRate}/s` : 'open loop',
+      description: s.description,
+      schedule: s,
+      maxRequests: o.requests ?? 0,
+      durationMs: null,
+      drainMs: 0,
+      offered: { rate: s.kind === 'open' ? s.offeredRate : null, concurrency: s.kind === 'closed' ? s.concurrency : null },
     },
+  ]);
+}
+
+/** Whether a finished request's watched latency passed the p95 rule's limit. */
+function overLimit(r: RequestRecord, rules: StopRulesConfig, endMs: number): boolean {
+  if (r.sent === null) return false;
+  const until = rules.latencyMetric === 'ttft' ? r.firstChunk : endMs;
+  return until !== null && until - r.sent > rules.latencyP95Ms;
+}
+
+function pct(x: number): string {
+  return `${Number((x * 100).toFixed(1))}%`;
+}
+
+function readDelay(h: IntervalHistogram): { p50: number; p99: number; max: number } {
+  return {
+    p50: delayMs(h.count ? h.percentile(50) : 0),
+    p99: delayMs(h.count ? h.percentile(99) : 0),
+    max: delayMs(h.count ? h.max : 0),
   };
 }
 

@@ -8,8 +8,15 @@ export type Schedule = ClosedLoopSchedule | OpenLoopSchedule;
 /** Closed loop: a fixed number of requests in flight; each one's intended time is when its slot freed. */
 export interface ClosedLoopSchedule {
   readonly kind: 'closed';
-  /** Requests in flight at once. */
+  /** Requests in flight at once (with `spawn`: once every user has started). */
   readonly concurrency: number;
+  /**
+   * Users started over time (a Locust ramp): `start` at once, then one every `1000 / perSecond`
+   * ms until `concurrency`. A spawned user's first intended time is its scheduled start.
+   */
+  readonly spawn?: { start: number; perSecond: number };
+  /** A user's wait after an answer before its next request, ms (default 0); its intended time is the end of the wait. */
+  readonly thinkMs?: number;
   /** One line for reports, e.g. `concurrency 8 (closed loop)`. */
   readonly description: string;
 }

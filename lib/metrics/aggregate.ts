@@ -28,6 +28,8 @@ export interface RunStats {
     successRate: number | null;
     /** Warm-up requests run before measuring, excluded from everything else here. */
     warmup: number;
+    /** Requests cut at the end of their stage (drain bound passed, or a stop rule ended it): neither successes nor failures, excluded from everything else here. */
+    cut: number;
   };
   /** Failures by `failureKey` (class, or `http_<status>`), with the first message seen. */
   errors: Record<string, { count: number; example: string }>;
@@ -80,6 +82,7 @@ export class StatsAccumulator {
   private total = 0;
   private successful = 0;
   private warmup = 0;
+  private cut = 0;
   private mismatches = 0;
   private checked = 0;
   private inputTokens = 0;
@@ -89,10 +92,14 @@ export class StatsAccumulator {
 
   constructor(private readonly percentiles: readonly number[] = DEFAULT_PERCENTILES) {}
 
-  /** Adds a finished request; returns its derived metrics (null for warm-up requests). */
+  /** Adds a finished request; returns its derived metrics (null for warm-up and cut requests). */
   add(r: RequestRecord): RequestMetrics | null {
     if (r.warmup) {
       this.warmup++;
+      return null;
+    }
+    if (r.error?.class === 'cut') {
+      this.cut++;
       return null;
     }
     const m = deriveRequestMetrics(r);
@@ -143,6 +150,7 @@ export class StatsAccumulator {
         failed: this.total - this.successful,
         successRate: this.total > 0 ? this.successful / this.total : null,
         warmup: this.warmup,
+        cut: this.cut,
       },
       errors: structuredClone(this.errors),
       window: { durationMs },

@@ -13,6 +13,8 @@ export interface RequestRecord {
   requestId: string;
   /** Warm-up requests run before the measured ones and are excluded from every statistic. */
   warmup: boolean;
+  /** Stage of the run the request was sent in (0-based; a single-stage load has stage 0); null for warm-up. */
+  stage: number | null;
   /** Workload cell the prompt belongs to (e.g. `prompt=500,max_tokens=100`). */
   cell: string;
   /** API used: `completions` or `chat`. */
@@ -98,6 +100,8 @@ export interface RequestFailure {
  * - `stream_cut`: the stream ended without a finish_reason or `[DONE]`.
  * - `empty_completion`: the response finished with no output text.
  * - `cancelled`: the run was stopped (test timeout, Ctrl-C) while the request was in flight.
+ * - `cut`: still in flight when its stage ended (its duration and drain bound passed, or a stop
+ *   rule ended it); counted as cut, not as a failure, and left out of latency statistics.
  * - `other`: anything else, with the transport's message.
  */
 export type ErrorClass =
@@ -116,6 +120,7 @@ export type ErrorClass =
   | 'stream_cut'
   | 'empty_completion'
   | 'cancelled'
+  | 'cut'
   | 'other';
 
 /** Key a failure is counted under in error breakdowns: its class, or `http_<status>`. */

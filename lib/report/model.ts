@@ -1,6 +1,11 @@
 import type { RunStats } from '../metrics/aggregate.ts';
 import type { RunClock } from '../metrics/record.ts';
+import type { PrefixCacheReport } from '../server-metrics/prefix-cache.ts';
+import type { Knee } from '../load/knee.ts';
+import type { CapacityResult } from '../load/search.ts';
+import type { StopRuleHit } from '../load/stage.ts';
 import type { SloEvaluation } from '../slo/evaluate.ts';
+import type { Goodput } from '../slo/goodput.ts';
 
 /** Where the numbers came from: a real endpoint, or the embedded simulator. */
 export interface TargetInfo {
@@ -59,7 +64,8 @@ export interface WorkloadInfo {
   /** Raw load config (type and parameters). */
   loadConfig: Record<string, unknown>;
   warmupRequests: number;
-  requests: number;
+  /** Measured requests per stage (`num_requests`); null when only durations bound the stages. */
+  requests: number | null;
   data: {
     type: string;
     /** Seed the prompts were built from (rerun with `data.seed` set to it for the same prompts). */
@@ -80,6 +86,46 @@ export interface Validity {
   reasons: string[];
 }
 
+/** One stage of a run (a level of a sweep, a stage of a staged load, a phase of a user ramp, a search trial). */
+export interface StageReport {
+  index: number;
+  /** e.g. `concurrency 10`, `rate 5/s`, `ramp 1→100 users`. */
+  label: string;
+  description: string;
+  /** What the stage offered: a rate (open loop) or a concurrency (closed loop). */
+  offered: { rate: number | null; concurrency: number | null };
+  /** Probe value and trial, for a capacity search. */
+  probe?: { value: number; trial: number };
+  /** Measurement window of the stage, s. */
+  durationS: number;
+  /** Requests sent, and cut at the end of the stage (drain bound, stop rule; not in the statistics). */
+  sent: number;
+  cut: number;
+  /** Send rate achieved, requests/s (compare with `offered.rate`). */
+  achievedSendRate: number | null;
+  /** Event-loop delay of the client during the stage, ms. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  stats: RunStats;
+  /** Invalid when the client fell behind (lag p99), stalled, or under-delivered the offered rate. */
+  validity: Validity;
+  /** The stop rule that ended this stage, if one did. */
+  stopRule: StopRuleHit | null;
+  /** Goodput under the scenario's SLO profile. */
+  goodput: Goodput;
+}
+
+/** Which stop rule ended a run early, where, and the last stage before it. */
+export interface StopReport {
+  /** Label of the stage the rule fired in (the breaking point). */
+  stage: string;
+  rule: StopRuleHit['rule'];
+  detail: string;
+  /** Label of the stage before it (the last that did not break a rule), or null. */
+  lastGood: string | null;
+  /** Planned stages that were not run, when the plan was known. */
+  skipped: number | null;
+}
+
 /** Everything one benchmark test measured: carried in `task.meta.llmd`, read by every reporter. */
 export interface TestReport {
   schema: 'vitest-llm-d/test-report@1';
@@ -93,6 +139,16 @@ export interface TestReport {
   stats: RunStats;
   /** Statistics per workload cell (prompt size × max_tokens). */
   cells: Array<{ cell: string; stats: RunStats }>;
+  /** Statistics per stage, in order (one for a single-stage load). */
+  stages: StageReport[];
+  /** The stop rule that ended the run early, or null. */
+  stop: StopReport | null;
+  /** Goodput under the scenario's SLO profile (single-stage runs; see each stage otherwise). */
+  goodput: Goodput | null;
+  /** The knee of a concurrency sweep. */
+  knee?: Knee;
+  /** What a capacity search found. */
+  capacity?: CapacityResult;
   run: {
     clock: RunClock;
     durationS: number;
@@ -108,9 +164,11 @@ export interface TestReport {
   /** SLO verdicts: the scenario's configured profile, plus any other a test asserted. */
   slo: SloEvaluation[];
   /** Files written, relative to the run folder. */
-  files: { requests: string };
+  files: { requests: string; stages?: string };
   /** The run folder (absolute). */
   runDir: string;
+  /** Prefix-cache results of a `shared_prefix` test (`suites/prefix-cache`): warm vs cold TTFT, the server's hit rate over the test, the checks. */
+  prefixCache?: PrefixCacheReport;
 }
 
 /** `task.meta` key of the report. */

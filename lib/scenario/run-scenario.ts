@@ -1,14 +1,22 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { API_ADAPTERS } from '../apis/index.ts';
 import type { Data } from '../config/schema/data.ts';
+import { isMultiStage, LoadSchema } from '../config/schema/load.ts';
+import type { StopRules } from '../config/schema/scenario.ts';
 import { createDataSource } from '../data/index.ts';
 import type { TimeoutsMs } from '../http/target.ts';
-import { createSchedule, type LoadConfig } from '../load/registry.ts';
-import { runLoad } from '../load/runner.ts';
+import { findKnee } from '../load/knee.ts';
+import { type LoadConfig, type LoadConfigInput, planLoad } from '../load/registry.ts';
+import { type RequestSpec, runLoad, type StopRulesConfig } from '../load/runner.ts';
+import type { SearchPlanner, TrialJudge } from '../load/search.ts';
+import type { StageOutcome, StagePlan } from '../load/stage.ts';
 import { StatsAccumulator } from '../metrics/aggregate.ts';
-import { readRunClock } from '../metrics/record.ts';
-import type { TestReport } from '../report/model.ts';
+import { readRunClock, type RequestRecord } from '../metrics/record.ts';
+import type { StageReport, StopReport, TestReport } from '../report/model.ts';
 import type { RequestsFile } from '../report/requests-file.ts';
 import { evaluateSlo } from '../slo/evaluate.ts';
+import { GoodputCounter } from '../slo/goodput.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
 import { sharedTokenCounter } from '../tokenizer/token-counter.ts';
 import type { TokenizerName } from '../tokenizer/tokenizer.ts';
@@ -20,9 +28,12 @@ export interface ScenarioInput {
   description?: string | undefined;
   api?: 'completions' | 'chat' | undefined;
   stream: boolean;
-  num_requests: number;
+  /** Measured requests per stage; may be absent when the load has a duration. */
+  num_requests?: number | undefined;
   warmup_requests: number;
-  load: LoadConfig;
+  load: LoadConfigInput;
+  /** Stop rules; absent: on with defaults for multi-stage loads, off otherwise. */
+  stop?: StopRules | undefined;
   data: Data;
 }
 
@@ -54,19 +65,57 @@ function seedOf(text: string): number {
   return h >>> 0;
 }
 
+/** Default stop rules, applied to multi-stage loads when the scenario sets none. */
+const DEFAULT_STOP: StopRulesConfig = { errorRate: 0.05, latencyP95Ms: 10_000, latencyMetric: 'e2e', minRequests: 20 };
+
+/** The stop rules a scenario runs with: its own, the defaults for multi-stage loads, or none. */
+export function stopRulesOf(stop: StopRules | undefined, load: LoadConfig): StopRulesConfig | null {
+  if (stop === false) return null;
+  if (stop === undefined) return isMultiStage(load) ? DEFAULT_STOP : null;
+  return { errorRate: stop.error_rate, latencyP95Ms: stop.latency_p95_s * 1000, latencyMetric: stop.latency_metric, minRequests: stop.min_requests };
+}
+
+/** Requests a stage is expected to send, to build prompts ahead; the run builds more if it needs them. */
+function stageBudget(p: StagePlan): number {
+  const seconds = p.durationMs === null ? null : p.durationMs / 1000;
+  const estimate =
+    seconds === null
+      ? Infinity
+      : p.schedule.kind === 'open'
+        ? Math.ceil((p.schedule.offeredRate ?? 100) * seconds * 1.2) + 16
+        : p.schedule.concurrency * Math.ceil(seconds) * 4 + 16;
+  return Math.min(p.maxRequests ?? Infinity, estimate);
+}
+
+/** One reported stage while it runs: its statistics, goodput and sends. */
+interface StageAcc {
+  label: string;
+  description: string;
+  offered: { rate: number | null; concurrency: number | null };
+  probe?: { value: number; trial: number };
+  stats: StatsAccumulator;
+  goodput: GoodputCounter;
+  sent: number;
+  firstSend: number;
+  lastSend: number;
+  cut: number;
+}
+
 /**
- * Runs a scenario: builds its prompts, runs warm-up and measured load, streams every record to
- * `requests.jsonl` as it finishes, and returns the test's report with statistics (overall and per
- * workload cell), the run's validity and the configured SLO verdicts.
+ * Runs a scenario: builds its prompts, runs warm-up and each stage of its load, streams every
+ * record to `requests.jsonl` as it finishes (and each stage's summary to `stages.jsonl` as it
+ * ends), and returns the test's report: statistics overall, per workload cell and per stage,
+ * validity, goodput, the stop rule that fired, the knee of a sweep or the capacity a search
+ * found, and the configured SLO verdicts.
  */
 export async function runScenario(input: ScenarioRunInput): Promise<TestReport> {
   const { scenario: sc, target, name } = input;
+  const load = LoadSchema.parse(sc.load);
   const api = sc.api ?? target.defaultApi;
   const adapter = API_ADAPTERS[api];
   const notes: string[] = [];
   const seed = sc.data.seed ?? seedOf(`${input.seedSalt}/${input.suite}/${name}`);
   const data = await createDataSource({ ...sc.data, seed }, { model: target.info.model, tokenizer: target.tokenizer });
-  await data.prepare(sc.warmup_requests + sc.num_requests);
   // Count output text when the tokenizer is the model's own (to check the server's usage), or
   // when the server will not report usage (the count is then the only one, and flagged as such).
   // Counting runs on a worker thread: tokenizing here would delay the chunk timestamps.
@@ -74,42 +123,137 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const counter = countOutput ? await sharedTokenCounter(data.tokenizer.name as TokenizerName) : null;
   let pending = 0;
   let drained: (() => void) | null = null;
+  const allCounted = (): Promise<void> | void => {
+    if (pending > 0) return new Promise<void>((resolve) => (drained = resolve));
+  };
   const clampTo = target.maxTokens;
   const clamped = new Set<number>();
+  const profile = input.slo.profiles[0]!;
 
   const all = new StatsAccumulator();
   const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator()]));
-  // Random arrivals get their own seed from the same salt as the prompts (a config seed pins them).
-  const schedule = createSchedule(sc.load, { seed: seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`) });
-  const clock = readRunClock();
+  /** Reported stages, and where each runner stage's phases start among them. */
+  const stages: StageAcc[] = [];
+  const reports: StageReport[] = [];
+  const firstReported: number[] = [];
+  const stageStart: number[] = [];
+  const addStage = (label: string, description: string, offered: StageAcc['offered'], probe?: StageAcc['probe']): void => {
+    stages.push({
+      label, description, offered, ...(probe ? { probe } : {}), stats: new StatsAccumulator(), goodput: new GoodputCounter(profile),
+      sent: 0, firstSend: Infinity, lastSend: -Infinity, cut: 0,
+    });
+  };
+  const reportedIndex = (r: RequestRecord): number | null => {
+    if (r.stage === null) return null;
+    const base = firstReported[r.stage]!;
+    const plan = plans[r.stage]!;
+    if (!plan.phases) return base;
+    const offset = r.intended - stageStart[r.stage]!;
+    const k = plan.phases.findIndex((ph) => offset < ph.untilMs);
+    return base + (k < 0 ? plan.phases.length - 1 : k);
+  };
 
+  // Random arrivals get their own seed from the same salt as the prompts (a config seed pins them).
+  const judge: TrialJudge = async (outcome) => {
+    await allCounted();
+    const acc = stages[firstReported[outcome.index]!]!;
+    const stats = acc.stats.stats();
+    const validity = assessValidity(stats, { ...outcome, achievedSendRate: outcome.achievedSendRate }, outcome.plan.offered.rate, input.slo.floors.maxScheduleLagP99Ms);
+    const evals = input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors));
+    const reasons = [
+      ...evals.flatMap((e) => e.checks.filter((c) => !c.pass).map((c) => `${c.name} ${c.value === null ? 'n/a' : round3(c.value)} ${c.unit} (limit ${c.op} ${c.limit})`)),
+      ...(outcome.stopRule ? [`stop rule: ${outcome.stopRule.detail}`] : []),
+      ...validity.reasons.map((r) => `invalid: ${r}`),
+    ];
+    return { passed: reasons.length === 0, reasons };
+  };
+  const planner = planLoad(load, {
+    seed: seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`),
+    numRequests: sc.num_requests,
+    judge,
+  });
+  const plans: StagePlan[] = [];
+
+  // Prompts: the planned stages' budget now; more in the background as the run gets near the end
+  // of what is built (a duration-bounded closed loop cannot know its count), awaited only if the
+  // run catches up (the wait then shows as schedule lag).
+  const planned = planner.stages ?? [];
+  let prepared = sc.warmup_requests + (planned.length > 0 ? planned.reduce((n, p) => n + stageBudget(p), 0) : 256);
+  if (!Number.isFinite(prepared)) prepared = sc.warmup_requests + 1024;
+  await data.prepare(prepared);
+  let extending: Promise<void> | null = null;
+  let builtDuringRun = 0;
+  const extend = (to: number): Promise<void> => {
+    extending ??= data.prepare(to).then(() => {
+      builtDuringRun += to - prepared;
+      prepared = to;
+      extending = null;
+    });
+    return extending;
+  };
+  const headroom = 256;
+
+  const clock = readRunClock();
+  const stagesFile = join(input.runDir, 'stages.jsonl');
   const outcome = await runLoad({
     target: target.http,
     adapter,
     model: target.info.model,
     stream: sc.stream,
-    schedule,
+    plan: {
+      description: planner.description,
+      plannedStages: planner.plannedStages,
+      next: async (done) => {
+        const last = done.at(-1);
+        if (last) {
+          await allCounted();
+          finishStage(last);
+        }
+        const plan = await planner.next(done);
+        if (plan) {
+          plans.push(plan);
+          firstReported.push(stages.length);
+          if (plan.phases) for (const ph of plan.phases) addStage(ph.label, ph.description, ph.offered);
+          else addStage(plan.label, plan.description, plan.offered, plan.probe);
+        }
+        return plan;
+      },
+    },
+    onStageStart(index, start) {
+      stageStart[index] = start;
+    },
     warmup: sc.warmup_requests,
-    requests: sc.num_requests,
+    stopRules: stopRulesOf(sc.stop, load),
     timeouts: input.timeouts,
     clock,
     requestIdPrefix: `${input.suite}-${name}-${clock.hrtimeUs.toString(36)}`,
     keepText: countOutput,
     signal: input.signal,
     request(i) {
-      const p = data.get(i);
-      let maxTokens = p.maxTokens;
-      if (clampTo !== null && maxTokens > clampTo) {
-        clamped.add(maxTokens);
-        maxTokens = clampTo;
-      }
-      const body = adapter.body({ model: target.info.model, prompt: p.text, maxTokens, stream: sc.stream }, target.caps);
-      return { body, cell: p.cell, promptTokens: p.tokens, maxTokens };
+      if (i + headroom >= prepared && !extending) void extend(Math.max(prepared * 2, i + 2 * headroom));
+      if (i >= prepared) return (async () => {
+        while (i >= prepared) await extend(Math.max(prepared * 2, i + 2 * headroom));
+        return spec(i);
+      })();
+      return spec(i);
     },
     onRecord(r, text) {
       const record = (): void => {
         const m = all.add(r);
         perCell.get(r.cell)?.add(r);
+        const k = reportedIndex(r);
+        if (k !== null) {
+          const acc = stages[k]!;
+          r.stage = k;
+          acc.stats.add(r);
+          if (m) acc.goodput.add(m);
+          if (r.error?.class === 'cut') acc.cut++;
+          if (r.sent !== null) {
+            acc.sent++;
+            if (r.sent < acc.firstSend) acc.firstSend = r.sent;
+            if (r.sent > acc.lastSend) acc.lastSend = r.sent;
+          }
+        }
         input.requests.append(name, clock, r, m);
       };
       if (!counter || !text) return record();
@@ -121,16 +265,92 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       });
     },
   });
-  if (pending > 0) await new Promise<void>((resolve) => (drained = resolve));
+  await allCounted();
+  const last = outcome.stages.at(-1);
+  if (last && reports.length < stages.length) finishStage(last);
+
+  function spec(i: number): RequestSpec {
+    const p = data.get(i);
+    let maxTokens = p.maxTokens;
+    if (clampTo !== null && maxTokens > clampTo) {
+      clamped.add(maxTokens);
+      maxTokens = clampTo;
+    }
+    const body = adapter.body({ model: target.info.model, prompt: p.text, maxTokens, stream: sc.stream }, target.caps);
+    return { body, cell: p.cell, promptTokens: p.tokens, maxTokens };
+  }
+
+  /** Reports the stages of a finished runner stage and appends them to `stages.jsonl`. */
+  function finishStage(o: StageOutcome): void {
+    const from = firstReported[o.index]!;
+    const to = o.index + 1 < firstReported.length ? firstReported[o.index + 1]! : stages.length;
+    for (let k = from; k < to; k++) {
+      const acc = stages[k]!;
+      const stats = acc.stats.stats();
+      const achieved = acc.sent >= 2 && acc.lastSend > acc.firstSend ? ((acc.sent - 1) * 1000) / (acc.lastSend - acc.firstSend) : null;
+      const single = to - from === 1;
+      const validity = assessValidity(
+        stats,
+        { eventLoopDelayMs: o.eventLoopDelayMs, achievedSendRate: achieved, stopped: o.stopped },
+        acc.offered.rate,
+        input.slo.floors.maxScheduleLagP99Ms,
+      );
+      const rep: StageReport = {
+        index: k,
+        label: acc.label,
+        description: acc.description,
+        offered: acc.offered,
+        ...(acc.probe ? { probe: acc.probe } : {}),
+        durationS: stats.window.durationMs / 1000,
+        sent: acc.sent,
+        cut: acc.cut,
+        achievedSendRate: achieved,
+        eventLoopDelayMs: o.eventLoopDelayMs,
+        stats,
+        validity,
+        // A rule that ended a phased stage is reported on the phase it fired in: the last with requests.
+        stopRule: o.stopRule && (single || k === lastWithRequests(from, to)) ? o.stopRule : null,
+        goodput: acc.goodput.result(stats.window.durationMs),
+      };
+      reports.push(rep);
+      try {
+        appendFileSync(stagesFile, `${JSON.stringify({ suite: input.suite, scenario: name, ...rep })}\n`);
+      } catch (err) {
+        notes.push(`stages.jsonl could not be written: ${(err as Error).message}`);
+      }
+    }
+  }
+  function lastWithRequests(from: number, to: number): number {
+    for (let k = to - 1; k > from; k--) if (stages[k]!.sent > 0) return k;
+    return from;
+  }
 
   for (const m of clamped) notes.push(`max_tokens ${m} clamped to the target's max_tokens ${clampTo}`);
   if (!data.tokenizer.exact) {
     notes.push(`prompt sizes counted with the ${data.tokenizer.name} tokenizer, not ${target.info.model}'s own: approximate on the server (see input tokens from usage)`);
   }
+  if (builtDuringRun > 0) {
+    notes.push(`${builtDuringRun} prompts were built during the run (it sent more than estimated); their cost shows in event-loop delay and schedule lag`);
+  }
   const stats = all.stats();
-  const offeredRate = schedule.kind === 'open' ? schedule.offeredRate : null;
-  const validity = assessValidity(stats, outcome, offeredRate, input.slo.floors.maxScheduleLagP99Ms);
-  return {
+  const single = reports.length === 1;
+  const offeredRate = single ? reports[0]!.offered.rate : null;
+  const stageReasons = reports.flatMap((r) => r.validity.reasons.map((reason) => (single ? reason : `${r.label}: ${reason}`)));
+  const validity = reports.length > 0
+    ? { valid: stageReasons.length === 0 && !outcome.stopped, reasons: outcome.stopped && !stageReasons.some((x) => x.includes(outcome.stopped!)) ? [...stageReasons, `stopped early: ${outcome.stopped}`] : stageReasons }
+    : assessValidity(stats, outcome, null, input.slo.floors.maxScheduleLagP99Ms);
+  const hit = reports.findIndex((r) => r.stopRule);
+  const stop: StopReport | null =
+    hit < 0
+      ? null
+      : {
+          stage: reports[hit]!.label,
+          rule: reports[hit]!.stopRule!.rule,
+          detail: reports[hit]!.stopRule!.detail,
+          lastGood: hit > 0 ? reports[hit - 1]!.label : null,
+          skipped: planner.plannedStages === null ? null : Math.max(0, planner.plannedStages - outcome.stages.length),
+        };
+  const report: TestReport = {
     schema: 'vitest-llm-d/test-report@1',
     suite: input.suite,
     scenario: name,
@@ -140,16 +360,19 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     workload: {
       api,
       stream: sc.stream,
-      load: schedule.description,
-      loadConfig: { ...sc.load },
+      load: planner.description,
+      loadConfig: { ...load },
       warmupRequests: sc.warmup_requests,
-      requests: sc.num_requests,
+      requests: sc.num_requests ?? null,
       data: { type: data.type, seed, cells: [...data.cells], tokenizer: { ...data.tokenizer } },
       overrides: input.overrides,
       notes,
     },
     stats,
     cells: [...perCell].map(([cell, acc]) => ({ cell, stats: acc.stats() })),
+    stages: reports,
+    stop,
+    goodput: reports.length === 1 ? reports[0]!.goodput : null,
     run: {
       clock,
       durationS: (outcome.end - outcome.measuredStart) / 1000,
@@ -162,7 +385,23 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     },
     validity,
     slo: input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors)),
-    files: { requests: 'requests.jsonl' },
+    files: { requests: 'requests.jsonl', stages: 'stages.jsonl' },
     runDir: input.runDir,
   };
+  if (load.type === 'sweep') {
+    const tokens = reports.every((r) => r.stats.throughput.outputTokensPerS !== null || r.stats.requests.successful === 0) && reports.some((r) => r.stats.throughput.outputTokensPerS !== null);
+    report.knee = findKnee(
+      reports.map((r) => ({
+        label: r.label,
+        concurrency: r.offered.concurrency!,
+        throughput: tokens ? r.stats.throughput.outputTokensPerS : r.stats.throughput.requestsPerS,
+      })),
+      load.knee_tolerance,
+      tokens ? 'output tokens/s' : 'requests/s',
+    );
+  }
+  if (load.type === 'search') report.capacity = (planner as SearchPlanner).result();
+  return report;
 }
+
+const round3 = (x: number): number => Number(x.toPrecision(3));

@@ -11,7 +11,12 @@ const MIN_ACHIEVED_SHARE = 0.95;
  * delay chunk timestamps by as much, when an open loop delivered less than 95% of the offered
  * rate, or when it stopped before sending everything.
  */
-export function assessValidity(stats: RunStats, outcome: LoadOutcome, offeredRate: number | null, maxLagP99Ms: number): Validity {
+export function assessValidity(
+  stats: RunStats,
+  outcome: Pick<LoadOutcome, 'eventLoopDelayMs' | 'achievedSendRate' | 'stopped'>,
+  offeredRate: number | null,
+  maxLagP99Ms: number,
+): Validity {
   const reasons: string[] = [];
   const lag = stats.latency.schedule_lag.percentiles.p99;
   if (lag !== null && lag !== undefined && lag > maxLagP99Ms) {

@@ -63,16 +63,16 @@ describe('applyScenarioOverrides', () => {
 
   test('BENCH_RATE sets the rate of constant loads', () => {
     const { config, overrides } = applyScenarioOverrides(parse({ steady: open }), { BENCH_RATE: '0.5' });
-    expect(config.scenarios.steady?.load).toEqual({ type: 'constant', rate: 0.5, max_in_flight: 1000 });
+    expect(config.scenarios.steady?.load).toEqual({ type: 'constant', rate: 0.5, max_in_flight: 1000, drain_timeout: 30 });
     expect(overrides).toEqual([{ path: 'scenarios.steady.load.rate', value: 0.5, source: 'env BENCH_RATE' }]);
   });
 
   test('BENCH_CONCURRENCY on a constant-rate scenario names it and the variable to use', () => {
     expect(configErrorOf(() => applyScenarioOverrides(parse({ quick: closed, steady: open }), { BENCH_CONCURRENCY: '8' }))).toBe(
-      'env: BENCH_CONCURRENCY: applies to concurrency loads, but scenario "steady" uses a constant load (set BENCH_RATE for constant loads)',
+      'env: BENCH_CONCURRENCY: applies to concurrency, users and sweep loads, but scenario "steady" uses a constant load (set BENCH_RATE for constant loads)',
     );
     expect(configErrorOf(() => applyScenarioOverrides(parse({ quick: closed }), { BENCH_RATE: '3' }))).toBe(
-      'env: BENCH_RATE: applies to rate-based (constant, poisson, gamma) loads, but scenario "quick" uses a concurrency load (set BENCH_CONCURRENCY for concurrency loads)',
+      'env: BENCH_RATE: applies to single-rate (constant, poisson, gamma) loads, but scenario "quick" uses a concurrency load (set BENCH_CONCURRENCY for concurrency loads)',
     );
   });
 
@@ -86,8 +86,8 @@ describe('applyScenarioOverrides', () => {
   });
 
   test.each([
-    ['BENCH_CONCURRENCY', 'abc', 'expected a positive integer, got "abc"'],
-    ['BENCH_CONCURRENCY', '0', 'expected a positive integer, got "0"'],
+    ['BENCH_CONCURRENCY', 'abc', 'expected a positive integer or a comma-separated list of them, got "abc"'],
+    ['BENCH_CONCURRENCY', '0', 'expected a positive integer or a comma-separated list of them, got "0"'],
     ['BENCH_NUM_REQUESTS', '1.5', 'expected a positive integer, got "1.5"'],
     ['BENCH_NUM_REQUESTS', '-3', 'expected a positive integer, got "-3"'],
     ['BENCH_WARMUP_REQUESTS', '-1', 'expected a non-negative integer, got "-1"'],
@@ -136,7 +136,7 @@ describe('loadScenarioFile', () => {
     );
     dir.write('t.yaml', 'scenarios:\n  quick:\n    num_requests: 5\n    load: { type: concurrency, concurrency: 2 }\n    data: { type: synthetic, prompt_tokens: 1, max_tokens: 1 }\n');
     expect(configErrorOf(() => loadScenarioFile('t.yaml', { cwd: dir.path, env: { BENCH_CONCURRENCY: 'abc' } }))).toBe(
-      'env: BENCH_CONCURRENCY: expected a positive integer, got "abc"',
+      'env: BENCH_CONCURRENCY: expected a positive integer or a comma-separated list of them, got "abc"',
     );
   });
 });

@@ -18,11 +18,11 @@ const errorFor = (scenario: Record<string, unknown>, extra: Record<string, unkno
 
 describe('load', () => {
   test('the type literals are the registry keys, in order', () => {
-    expect(LOAD_TYPES).toEqual(['concurrency', 'constant', 'poisson', 'gamma']);
+    expect(LOAD_TYPES).toEqual(['concurrency', 'constant', 'poisson', 'gamma', 'sweep', 'users', 'search']);
   });
 
   test('constant load: rate > 0, max_in_flight defaults to 1000', () => {
-    expect(LoadSchema.parse({ type: 'constant', rate: 2.5 })).toEqual({ type: 'constant', rate: 2.5, max_in_flight: 1000 });
+    expect(LoadSchema.parse({ type: 'constant', rate: 2.5 })).toEqual({ type: 'constant', rate: 2.5, max_in_flight: 1000, drain_timeout: 30 });
     expect(errorFor({ load: { type: 'constant', rate: 0 } })).toBe(
       's.yaml: scenarios.quick_validation.load.rate: expected a positive number, got 0',
     );
@@ -36,10 +36,10 @@ describe('load', () => {
 
   test('an unknown or missing type lists the types, suggesting the closest', () => {
     expect(errorFor({ load: { type: 'constnat', rate: 1 } })).toBe(
-      's.yaml: scenarios.quick_validation.load.type: expected one of "concurrency", "constant", "poisson", "gamma", got "constnat" (did you mean "constant"?)',
+      's.yaml: scenarios.quick_validation.load.type: expected one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search", got "constnat" (did you mean "constant"?)',
     );
     expect(errorFor({ load: { tpye: 'constant', rate: 1 } })).toBe(
-      's.yaml: scenarios.quick_validation.load.type: required: one of "concurrency", "constant", "poisson", "gamma" (found unknown key "tpye": did you mean "type"?)',
+      's.yaml: scenarios.quick_validation.load.type: required: one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search" (found unknown key "tpye": did you mean "type"?)',
     );
   });
 
@@ -184,6 +184,6 @@ describe('scenario file', () => {
       configErrorOf(() =>
         validateConfig(ScenarioFileSchema, { scenarios: { q: { load: base.load, data: base.data } } }, { source: 's.yaml' }),
       ),
-    ).toBe('s.yaml: scenarios.q.num_requests: required');
+    ).toBe('s.yaml: scenarios.q.num_requests: a concurrency load without a duration needs num_requests (requests per stage); set one or both');
   });
 });

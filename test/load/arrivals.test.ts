@@ -61,7 +61,7 @@ describe('arrival processes', () => {
 
 describe('poisson and gamma load configs', () => {
   it('validate, default max_in_flight, and reject a missing burstiness or an unknown key', () => {
-    expect(LoadSchema.parse({ type: 'poisson', rate: 4 })).toEqual({ type: 'poisson', rate: 4, max_in_flight: 1000 });
+    expect(LoadSchema.parse({ type: 'poisson', rate: 4 })).toEqual({ type: 'poisson', rate: 4, max_in_flight: 1000, drain_timeout: 30 });
     expect(LoadSchema.safeParse({ type: 'gamma', rate: 4 }).success).toBe(false);
     expect(LoadSchema.safeParse({ type: 'poisson', rate: 4, burstiness: 1 }).success).toBe(false);
     expect(LoadSchema.safeParse({ type: 'gamma', rate: 4, burstiness: 0 }).success).toBe(false);

@@ -6,6 +6,7 @@ export function makeRecord(over: Partial<RequestRecord> = {}): RequestRecord {
     seq: 0,
     requestId: 'r-0',
     warmup: false,
+    stage: 0,
     cell: 'prompt=10,max_tokens=4',
     api: 'completions',
     stream: true,

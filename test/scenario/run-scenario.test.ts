@@ -140,7 +140,7 @@ describe('runScenario', () => {
   test('report statistics agree with the lines', () => {
     const measured = lines.filter((l) => !l.warmup);
     const s = report.stats;
-    expect(s.requests).toEqual({ total: 12, successful: 12, failed: 0, successRate: 1, warmup: 2 });
+    expect(s.requests).toEqual({ total: 12, successful: 12, failed: 0, successRate: 1, warmup: 2, cut: 0 });
     expect(s.errors).toEqual({});
     expect(s.latency.ttft.count).toBe(12);
     expect(s.latency.ttft.mean!).toBeCloseTo(mean(measured.map((l) => l.metrics!.ttft_ms)), 2);

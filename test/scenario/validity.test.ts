@@ -13,6 +13,7 @@ const outcome = (over: Partial<LoadOutcome> = {}): LoadOutcome => ({
   achievedSendRate: null,
   eventLoopDelayMs: { p50: 0.1, p99: 1, max: 2 },
   priority: { nice: 0, raised: false },
+  stages: [],
   ...over,
 });
 

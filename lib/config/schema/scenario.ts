@@ -5,10 +5,50 @@
 import { z } from 'zod';
 import { didYouMean } from '../closest-name.ts';
 import { DataSchema } from './data.ts';
-import { LoadSchema } from './load.ts';
+import { LoadSchema, loadHasDuration } from './load.ts';
 import { SLO_PRESET_NAMES, SloProfileDefSchema, SloSpecSchema } from './slo.ts';
 import { ApiSchema, NAME_PATTERN } from './target.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
+
+/**
+ * When a stage (and with it a sweep, ramp or staged run) stops early: the share of failed
+ * requests passes `error_rate`, or the 95th percentile of `latency_metric` passes `latency_p95_s`.
+ * The p95 rule also counts requests still in flight that have already run longer than the limit,
+ * so an overloaded server cannot hide behind requests that never finish.
+ */
+export const StopRulesSchema = z
+  .union([
+    z.literal(false).describe('No stop rules.'),
+    z.strictObject({
+      error_rate: z
+        .number()
+        .gt(0)
+        .max(1)
+        .default(0.05)
+        .describe('Stop when failed / finished requests of the stage passes this (0..1, default 0.05).'),
+      latency_p95_s: z
+        .number()
+        .positive()
+        .default(10)
+        .describe('Stop when the p95 of latency_metric passes this many seconds (default 10).'),
+      latency_metric: z
+        .enum(['e2e', 'ttft'])
+        .default('e2e')
+        .describe('Latency the p95 rule watches: e2e (end - sent, default) or ttft (first chunk - sent).'),
+      min_requests: z
+        .number()
+        .int()
+        .min(1)
+        .default(20)
+        .describe('Requests of a stage that must have finished before the rules are applied (default 20).'),
+    }),
+  ])
+  .describe(
+    'Stop rules: `false` for none, or limits (defaults: error_rate 0.05, latency_p95_s 10). On by default for sweeps, ramps, searches and staged loads; off for single-stage loads unless set.',
+  );
+
+/** Stop rules with defaults filled in, or false. */
+export type StopRules = z.output<typeof StopRulesSchema>;
 
 /** One scenario: what to send, how fast, how many, and what it must meet. */
 export const ScenarioSchema = z
@@ -20,7 +60,10 @@ export const ScenarioSchema = z
       .number()
       .int()
       .min(1)
-      .describe('Measured requests (integer >= 1), sent after the warm-up. Override with BENCH_NUM_REQUESTS.'),
+      .optional()
+      .describe(
+        'Measured requests per stage (integer >= 1), sent after the warm-up: the whole run for single-stage loads, each level of a sweep, each trial of a search. May be left out when the load has a duration. Override with BENCH_NUM_REQUESTS.',
+      ),
     warmup_requests: z
       .number()
       .int()
@@ -30,11 +73,21 @@ export const ScenarioSchema = z
         'Requests sent first and excluded from statistics and the measurement window (integer >= 0, default 0). Override with BENCH_WARMUP_REQUESTS.',
       ),
     load: LoadSchema,
+    stop: StopRulesSchema.optional(),
     data: DataSchema,
     slo: SloSpecSchema.optional(),
     timeouts: TimeoutOverridesSchema.optional().describe(
       "Per-request time limits in seconds for this scenario; unset fields keep the target's or the defaults.",
     ),
+  })
+  .superRefine((scenario, ctx) => {
+    if (scenario.num_requests === undefined && !loadHasDuration(scenario.load)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['num_requests'],
+        message: `a ${scenario.load.type} load without a duration needs num_requests (requests per stage); set one or both`,
+      });
+    }
   })
   .describe('One benchmark scenario.');
 

@@ -1,0 +1,138 @@
+import type { SearchLoad } from '../config/schema/load.ts';
+import type { StageOutcome, StagePlan, StagePlanner } from './stage.ts';
+
+/** Whether one trial met the SLO profile and measured validly, and if not why. */
+export interface TrialVerdict {
+  passed: boolean;
+  /** Why it failed (limits broken, invalid run, stop rule); empty when it passed. */
+  reasons: string[];
+}
+
+/** Judges a finished trial; the scenario layer evaluates its SLO once its records are counted. */
+export type TrialJudge = (outcome: StageOutcome) => TrialVerdict | Promise<TrialVerdict>;
+
+/** One probe point of a capacity search: its trials and whether all passed. */
+export interface CapacityProbe {
+  value: number;
+  passed: boolean;
+  trials: Array<{ stage: number; passed: boolean; reasons: string[] }>;
+}
+
+/** What a capacity search found, with its evidence. */
+export interface CapacityResult {
+  over: 'rate' | 'concurrency';
+  /** Highest value that passed every trial; null when even `low` failed. */
+  value: number | null;
+  /** Highest passing and lowest failing value probed (the capacity lies between them). */
+  bracket: { passing: number | null; failing: number | null };
+  /** Every probe, in the order run. */
+  probes: CapacityProbe[];
+  /** One sentence: what was found, or why the search could not bracket the capacity. */
+  conclusion: string;
+}
+
+/** A planner for a capacity search; `result()` is the finding so far. */
+export interface SearchPlanner extends StagePlanner {
+  result(): CapacityResult;
+}
+
+/** How a search builds the stage of a probe value's trial (k counts every trial run so far). */
+export interface SearchContext {
+  judge: TrialJudge;
+  seed: number;
+  stageAt(value: number, trial: number, k: number): StagePlan;
+}
+
+/**
+ * Bisection for the highest rate or concurrency that meets an SLO: probe `low` (must pass), then
+ * `high` (expected to fail), then the midpoint of the highest passing and lowest failing values,
+ * until they are within `precision` of each other, `max_probes` points were tried, or (for
+ * concurrency) they are adjacent integers. Each probe runs up to `trials` times and passes only
+ * when every trial passes; the first failing trial fails it (the remaining trials are skipped).
+ * Rates are rounded to 3 significant figures, so labels stay readable.
+ */
+export function searchPlanner(cfg: Pick<SearchLoad, 'over' | 'low' | 'high' | 'trials' | 'precision' | 'max_probes'>, ctx: SearchContext): SearchPlanner {
+  const probes: CapacityProbe[] = [];
+  let passing: number | null = null;
+  let failing: number | null = null;
+  let conclusion = 'search not finished';
+  let judged = 0;
+  let finished = false;
+  const unit = cfg.over === 'rate' ? ' requests/s' : '';
+  const show = (v: number): string => `${v}${unit}`;
+
+  const nextValue = (): number | null => {
+    const last = probes.at(-1);
+    if (!last) return cfg.low;
+    if (probes.length === 1) {
+      if (!last.passed) {
+        conclusion = `even the lowest value, ${show(cfg.low)}, failed: the capacity is below it (lower \`low\`)`;
+        return null;
+      }
+      return cfg.high;
+    }
+    if (probes.length === 2 && last.passed) {
+      conclusion = `the highest value, ${show(cfg.high)}, still passed: the capacity is at least that (raise \`high\`)`;
+      return null;
+    }
+    const lo = passing!;
+    const hi = failing!;
+    if ((hi - lo) / hi <= cfg.precision) {
+      conclusion = `capacity ${show(lo)}: passes, and ${show(hi)} fails (within ${cfg.precision * 100}%)`;
+      return null;
+    }
+    if (probes.length >= cfg.max_probes) {
+      conclusion = `capacity ${show(lo)} after ${probes.length} probes (max_probes); ${show(hi)} fails`;
+      return null;
+    }
+    const mid = cfg.over === 'concurrency' ? Math.floor((lo + hi) / 2) : Number(((lo + hi) / 2).toPrecision(3));
+    if (mid <= lo || mid >= hi) {
+      conclusion = `capacity ${show(lo)}: passes, and ${show(hi)} fails (no value between them to try)`;
+      return null;
+    }
+    return mid;
+  };
+
+  return {
+    description: `capacity search over ${cfg.over} between ${cfg.low} and ${cfg.high}, ${cfg.trials} trial(s) a probe, precision ${cfg.precision * 100}%`,
+    seed: ctx.seed,
+    plannedStages: null,
+    async next(done) {
+      if (finished) return null;
+      for (; judged < done.length; judged++) {
+        const outcome = done[judged]!;
+        const verdict = await ctx.judge(outcome);
+        const probe = probes.at(-1)!;
+        probe.trials.push({ stage: outcome.index, passed: verdict.passed, reasons: verdict.reasons });
+        if (!verdict.passed) probe.passed = false;
+        if (outcome.stopped) {
+          finished = true;
+          conclusion = `search interrupted at ${show(probe.value)}: ${outcome.stopped}`;
+          return null;
+        }
+      }
+      const probe = probes.at(-1);
+      if (probe && probe.passed && probe.trials.length < cfg.trials) return ctx.stageAt(probe.value, probe.trials.length, done.length);
+      if (probe) {
+        if (probe.passed) passing = Math.max(passing ?? -Infinity, probe.value);
+        else failing = Math.min(failing ?? Infinity, probe.value);
+      }
+      const value = nextValue();
+      if (value === null) {
+        finished = true;
+        return null;
+      }
+      probes.push({ value, passed: true, trials: [] });
+      return ctx.stageAt(value, 0, done.length);
+    },
+    result() {
+      return {
+        over: cfg.over,
+        value: passing,
+        bracket: { passing, failing },
+        probes: structuredClone(probes),
+        conclusion,
+      };
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { LatencyMetric } from '../metrics/aggregate.ts';
+import type { RequestMetrics } from '../metrics/derive.ts';
+import type { SloProfile } from './profile.ts';
+
+/** Goodput of a set of requests under one SLO profile (DESIGN.md: successful requests meeting every per-request SLO / window). */
+export interface Goodput {
+  /** Profile whose limits were applied to each request. */
+  profile: string;
+  /** The per-request conditions, e.g. `TTFT <= 2000 ms`, `TPOT <= 100 ms`. */
+  conditions: string[];
+  /** Measured requests, and the successful ones that met every condition. */
+  requests: number;
+  good: number;
+  /** good / requests; null with no requests. */
+  fraction: number | null;
+  /** good / measurement window, requests/s; null with an empty window. */
+  requestsPerS: number | null;
+  /** Limits of the profile that have no per-request value (pooled ITL), left out of the conditions. */
+  skipped: string[];
+}
+
+/** Per-request value of each latency metric, ms; null where the request has none. */
+const PER_REQUEST: Partial<Record<LatencyMetric, (m: RequestMetrics) => number | null>> = {
+  ttft: (m) => m.ttftMs,
+  ttft_from_intended: (m) => m.ttftFromIntendedMs,
+  tpot: (m) => m.tpotMs,
+  e2e: (m) => m.e2eMs,
+  e2e_from_intended: (m) => m.e2eFromIntendedMs,
+  ntpot: (m) => m.ntpotMs,
+  schedule_lag: (m) => m.scheduleLagMs,
+};
+
+/**
+ * Counts goodput as vLLM's `--goodput` does: a profile's limits become per-request limits (a
+ * `TTFT p95 <= 2 s` profile counts requests with TTFT <= 2 s), and a request is good when it
+ * succeeded and meets every one. A request without a value a condition needs (TPOT of a
+ * one-token answer) is not good. ITL is pooled over chunks and has no per-request value, so an
+ * ITL limit is reported as skipped rather than guessed.
+ */
+export class GoodputCounter {
+  private readonly checks: Array<{ value: (m: RequestMetrics) => number | null; maxMs: number }> = [];
+  private readonly conditions: string[] = [];
+  private readonly skipped: string[] = [];
+  private requests = 0;
+  private good = 0;
+
+  constructor(private readonly profile: SloProfile) {
+    for (const l of profile.limits) {
+      const value = PER_REQUEST[l.metric];
+      const maxMs = l.unit === 's' ? l.max * 1000 : l.max;
+      if (!value) {
+        this.skipped.push(`${l.metric} ${l.stat} <= ${l.max} ${l.unit}`);
+        continue;
+      }
+      this.checks.push({ value, maxMs });
+      this.conditions.push(`${l.metric} <= ${l.max} ${l.unit}`);
+    }
+  }
+
+  /** Counts one measured request by its derived metrics. */
+  add(m: RequestMetrics): void {
+    this.requests++;
+    if (!m.ok) return;
+    for (const c of this.checks) {
+      const v = c.value(m);
+      if (v === null || v > c.maxMs) return;
+    }
+    this.good++;
+  }
+
+  /** Goodput over a measurement window of `windowMs`. */
+  result(windowMs: number): Goodput {
+    return {
+      profile: this.profile.name,
+      conditions: [...this.conditions],
+      requests: this.requests,
+      good: this.good,
+      fraction: this.requests > 0 ? this.good / this.requests : null,
+      requestsPerS: windowMs > 0 ? (this.good * 1000) / windowMs : null,
+      skipped: [...this.skipped],
+    };
+  }
+}
