@@ -14,6 +14,20 @@ export type { ResolvedTokenizer } from './resolve-tokenizer.ts';
 export type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
 export { checkRandomConfig, createRandomSource, drawLength, inputBuckets, RandomSource } from './random.ts';
 export type { LengthBucket, LengthDistribution, RandomDataConfig } from './random.ts';
+export { readDatasetFile } from './dataset-file.ts';
+export type { DatasetReadOptions, DatasetReadSummary, DatasetRecord } from './dataset-file.ts';
+export { firstExchange, formatSkips, noSkips, noUsableEntry, readSharegptFile, SHAREGPT_SKIP_REASONS } from './sharegpt-file.ts';
+export type { Exchange, SharegptDataset, SharegptSkipReason } from './sharegpt-file.ts';
+export {
+  checkSharegptConfig,
+  createSharegptSource,
+  DEFAULT_MAX_PROMPT_TOKENS,
+  DEFAULT_MAX_TOTAL_TOKENS,
+  MIN_SHAREGPT_TOKENS,
+  promptBuckets,
+  SharegptSource,
+} from './sharegpt.ts';
+export type { SharegptDataConfig, SharegptStats } from './sharegpt.ts';
 export { checkSharedPrefixConfig, createSharedPrefixSource, SharedPrefixSource } from './shared-prefix.ts';
 export type { SharedPrefixDataConfig } from './shared-prefix.ts';
 export { createSyntheticSource, islOslCells, mixOrder, SyntheticSource, syntheticCells } from './synthetic.ts';

@@ -2,6 +2,8 @@ import { DataError } from './data-error.ts';
 import type { DataSource, DataSourceContext } from './source.ts';
 import { createRandomSource } from './random.ts';
 import type { RandomDataConfig } from './random.ts';
+import { createSharegptSource } from './sharegpt.ts';
+import type { SharegptDataConfig } from './sharegpt.ts';
 import { createSharedPrefixSource } from './shared-prefix.ts';
 import type { SharedPrefixDataConfig } from './shared-prefix.ts';
 import { createSyntheticSource } from './synthetic.ts';
@@ -12,7 +14,13 @@ import type { IslOslDataConfig, MixDataConfig, SyntheticDataConfig } from './syn
  * zod schema of the same `type` in `lib/config` structurally, so the parsed config is assignable
  * without this room importing the config room. Add a member here and a factory below together.
  */
-export type DataConfig = SyntheticDataConfig | IslOslDataConfig | MixDataConfig | RandomDataConfig | SharedPrefixDataConfig;
+export type DataConfig =
+  | SyntheticDataConfig
+  | IslOslDataConfig
+  | MixDataConfig
+  | RandomDataConfig
+  | SharedPrefixDataConfig
+  | SharegptDataConfig;
 
 /** Every registered source type, the literal of `data.type`. */
 export type DataSourceType = DataConfig['type'];
@@ -27,6 +35,7 @@ const DATA_SOURCES: { readonly [K in DataSourceType]: DataSourceFactory<Extract<
   mix: createSyntheticSource,
   random: createRandomSource,
   shared_prefix: createSharedPrefixSource,
+  sharegpt: createSharegptSource,
 };
 
 /** The registered source types, in registry order. */

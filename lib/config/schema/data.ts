@@ -166,10 +166,58 @@ export const SharedPrefixDataSchema = z
 /** Shared-prefix prompt groups. */
 export type SharedPrefixData = z.output<typeof SharedPrefixDataSchema>;
 
+/**
+ * Real conversations from a ShareGPT-shaped dataset file, as vLLM's `benchmark_serving` uses
+ * them: each entry's first human turn is a prompt, sent verbatim; the assistant turn after it
+ * sets max_tokens (its token count) unless `output_len` is set. Entries are shuffled by `seed`,
+ * filtered by length like vLLM, and cycled when a run needs more than the file has.
+ * Cells are prompt-length buckets.
+ */
+export const SharegptDataSchema = z
+  .strictObject({
+    type: z.literal('sharegpt').describe('Conversations from a ShareGPT-shaped dataset file (JSONL or a JSON array), vLLM benchmark_serving style.'),
+    path: z
+      .string()
+      .min(1, { error: 'expected the path of a dataset file' })
+      .describe(
+        'Dataset file: JSONL (one JSON object per line; streamed, any size) or one JSON array (e.g. ShareGPT_V3_unfiltered_cleaned_split.json; ' +
+          'split into entries as it streams). Each entry is {conversations: [{from: human|user, value}, {from: gpt|assistant, value}, ...]} or ' +
+          '{messages: [{role, content}, ...]}. A relative path is resolved against the current working directory (where vitest runs), ' +
+          'not against this config file.',
+      ),
+    output_len: positiveInt('tokens')
+      .optional()
+      .describe(
+        "Fixed max_tokens of every request (vLLM's --sharegpt-output-len). Unset (the default): each request's max_tokens is the token " +
+          'count of the reference reply. BENCH_MAX_TOKENS sets it.',
+      ),
+    max_prompt_tokens: positiveInt('tokens')
+      .min(4, { error: 'expected an integer >= 4 (shorter prompts are always skipped)' })
+      .default(1024)
+      .describe('Entries whose prompt has more tokens than this are skipped (default 1024, as vLLM). Also the top of the cells\' length buckets.'),
+    max_total_tokens: positiveInt('tokens')
+      .default(2048)
+      .describe('Entries whose prompt + output tokens exceed this are skipped (default 2048, as vLLM).'),
+    max_entries: positiveInt('entries')
+      .optional()
+      .describe('Read at most this many entries from the start of the file (before shuffling and filtering). Default: all.'),
+    seed: SyntheticDataSchema.shape.seed.describe(
+      'Seed of the order conversations are used in (integer >= 0): the same file and seed give the same order in any process. ' +
+        'Unset (the default): a new seed per run and scenario, recorded in the report. A new order does not make prompts new: ' +
+        "two runs draw from the same file, and prompts repeat within a run when it needs more than the file has, so a server's prefix " +
+        'cache can serve repeats.',
+    ),
+    tokenizer: SyntheticDataSchema.shape.tokenizer,
+  })
+  .describe('Conversations from a ShareGPT-shaped dataset file.');
+
+/** A ShareGPT dataset source. */
+export type SharegptData = z.output<typeof SharegptDataSchema>;
+
 /** A scenario's `data:`, chosen by `type`. */
 export const DataSchema = z
-  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, MixDataSchema, RandomDataSchema, SharedPrefixDataSchema])
-  .describe('What requests say: a data source chosen by `type` (synthetic, random, shared_prefix).');
+  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, MixDataSchema, RandomDataSchema, SharedPrefixDataSchema, SharegptDataSchema])
+  .describe('What requests say: a data source chosen by `type` (synthetic, isl_osl, mix, random, shared_prefix, sharegpt).');
 
 /** A data source config. */
 export type Data = z.output<typeof DataSchema>;
