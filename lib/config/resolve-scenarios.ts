@@ -9,7 +9,7 @@
  * | `BENCH_CONCURRENCY` | `load.concurrency` (concurrency loads), `load.users` (users loads); a list `1,5,10` sets a sweep's levels |
  * | `BENCH_RATE` | `load.rate` (single-rate constant, poisson, gamma loads) |
  * | `BENCH_DURATION` | the time bound of every stage, in seconds: `load.duration` (added when absent: a count-bounded stage then ends at whichever comes first), each of `load.stages[].duration` |
- * | `BENCH_MAX_TOKENS` | `data.max_tokens`, as `[n]` |
+ * | `BENCH_MAX_TOKENS` | the output length of every data shape: `data.max_tokens` as `[n]` (synthetic), each pair's output (isl_osl), each component's (mix), the output distribution (random), `data.output_len` (shared_prefix, sharegpt) |
  *
  * A load override that does not fit a scenario's load type is an error unless the other one
  * covers that scenario: `BENCH_CONCURRENCY` alone with a constant-rate scenario fails, naming it.
@@ -130,7 +130,7 @@ export function applyScenarioOverrides(
       } else if (data.type === 'random') {
         data.output_distribution = { min: maxTokens, max: maxTokens, mean: maxTokens, std: 0 };
         record(['data', 'output_distribution'], data.output_distribution, 'BENCH_MAX_TOKENS');
-      } else if (data.type === 'shared_prefix') {
+      } else if (data.type === 'shared_prefix' || data.type === 'sharegpt') {
         data.output_len = maxTokens;
         record(['data', 'output_len'], maxTokens, 'BENCH_MAX_TOKENS');
       }

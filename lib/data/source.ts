@@ -45,6 +45,8 @@ export interface DataSource {
   prepare(count: number): Promise<void>;
   /** The prepared prompt for request i (throws a clear error if not prepared). */
   get(i: number): Prompt;
+  /** One line for the report about what the source did (entries skipped, prompts reused), when it has something to say. */
+  summary?(): string;
 }
 
 /** What every data source factory gets besides its own config. */

@@ -154,7 +154,10 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const first = await planner.next([]);
   const boundOf = (p: StagePlan | null): number =>
     p === null ? 1 : p.schedule.kind === 'closed' ? p.schedule.concurrency : p.schedule.maxInFlight;
-  const pool = o.target.createPool(boundOf(first));
+  // Sized for the stage that needs the most connections so far; a later stage that needs more
+  // (a sweep's next level) gets a larger pool, and the idle old one is closed.
+  let poolSize = boundOf(first);
+  let pool = o.target.createPool(poolSize);
   let unreachableAfter = o.unreachableAfter ?? Math.max(5, boundOf(first));
 
   /** Ends the open loop's wait for its next send time (set while it waits). */
@@ -357,15 +360,18 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       wakeLoop = null;
       w?.();
     };
-    for (let k = 0; k < count && open(st, deadline); k++) {
+    // Every request due before the deadline is sent, however late: the lateness is the schedule
+    // lag, and dropping late sends would hide it.
+    const live = (): boolean => open(st, Infinity);
+    for (let k = 0; k < count && live(); k++) {
       const next = offsets.next();
       if (next.done) break;
       const due = t0 + next.value;
       if (due >= deadline) break;
       await sleepUntil(due, pacer);
-      if (!open(st, deadline)) break;
-      while (active >= schedule.maxInFlight && open(st, deadline)) await new Promise<void>((r) => (wakeLoop = r));
-      if (!open(st, deadline)) break;
+      if (!live()) break;
+      while (active >= schedule.maxInFlight && live()) await new Promise<void>((r) => (wakeLoop = r));
+      if (!live()) break;
       active++;
       send(st, due, settle);
     }
@@ -386,7 +392,8 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     const timers: NodeJS.Timeout[] = [];
     if (plan.durationMs !== null) {
       timers.push(setTimeout(() => {
-        endStage(st, null);
+        // An open loop ends its sending itself, after the last send due before the deadline.
+        if (plan.schedule.kind === 'closed') endStage(st, null);
         // Requests still running get the drain bound, then are cut.
         timers.push(setTimeout(() => endStage(st, `cut: still in flight ${plan.drainMs / 1000} s after the stage's time was up`), plan.drainMs));
       }, plan.durationMs));
@@ -440,6 +447,12 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       measuredStart = performance.now();
       for (let plan: StagePlan | null = first; plan && !stopped; plan = stopped ? null : await planner.next(outcomes)) {
         unreachableAfter = o.unreachableAfter ?? Math.max(5, boundOf(plan));
+        if (boundOf(plan) > poolSize) {
+          const old = pool;
+          poolSize = boundOf(plan);
+          pool = o.target.createPool(poolSize);
+          await old.close();
+        }
         outcomes.push(await runStage(plan, outcomes.length));
       }
     }

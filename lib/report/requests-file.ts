@@ -33,6 +33,7 @@ export class RequestsFile {
       seq: r.seq,
       request_id: r.requestId,
       warmup: r.warmup,
+      stage: r.stage,
       cell: r.cell,
       api: r.api,
       stream: r.stream,

@@ -329,6 +329,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   if (!data.tokenizer.exact) {
     notes.push(`prompt sizes counted with the ${data.tokenizer.name} tokenizer, not ${target.info.model}'s own: approximate on the server (see input tokens from usage)`);
   }
+  const said = data.summary?.();
+  if (said) notes.push(said);
   if (builtDuringRun > 0) {
     notes.push(`${builtDuringRun} prompts were built during the run (it sent more than estimated); their cost shows in event-loop delay and schedule lag`);
   }
