@@ -90,6 +90,11 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     target_info: r.target,
     run: r.run,
     cells: r.cells.map((c) => ({ cell: c.cell, results: renderResults(c.stats) })),
+    stages: r.stages.map(({ stats, ...st }) => ({ ...st, results: renderResults(stats) })),
+    stop: r.stop,
+    goodput: r.goodput,
+    ...(r.knee ? { knee: r.knee } : {}),
+    ...(r.capacity ? { capacity: r.capacity } : {}),
     files: r.files,
   };
 }

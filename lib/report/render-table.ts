@@ -42,7 +42,7 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     ...provisionedLines(r, style),
     style(
       'dim',
-      `  ${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${r.workload.requests} requests + ${r.workload.warmupRequests} warm-up, ${describeCells(r.workload.data.cells)}`,
+      `  ${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${requestsOf(r)} + ${r.workload.warmupRequests} warm-up, ${describeCells(r.workload.data.cells)}`,
     ),
     `  ${'metric'.padEnd(26)}${COLS.map((c) => c.padStart(10)).join('')}`,
   ];
@@ -65,6 +65,8 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   );
   const errors = Object.entries(s.errors);
   if (errors.length) lines.push(style('red', `  failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
+  if (r.goodput) lines.push(`  goodput ${goodputText(r.goodput)}`);
+  lines.push(...stageLines(r, style));
   for (const note of r.workload.notes) lines.push(style('dim', `  note: ${note}`));
   const prio = r.run.priority;
   if (!prio.raised && prio.nice > -10 && prio.note) lines.push(style('dim', `  note: measuring thread at nice ${prio.nice}: ${prio.note}`));
@@ -97,4 +99,66 @@ function provisionedLines(r: TestReport, style: Style): string[] {
 function describeCells(cells: readonly string[]): string {
   if (cells.length <= 3) return cells.join(' | ');
   return `${cells.length} cells (${cells[0]} .. ${cells.at(-1)})`;
+}
+
+function requestsOf(r: TestReport): string {
+  const n = r.workload.requests;
+  if (r.stages.length <= 1) return n === null ? 'duration-bounded' : `${n} requests`;
+  return n === null ? `${r.stages.length} stages` : `${n} requests per stage`;
+}
+
+function goodputText(g: NonNullable<TestReport['goodput']>): string {
+  const frac = g.fraction === null ? '-' : `${(g.fraction * 100).toFixed(1)}%`;
+  return `${g.requestsPerS?.toFixed(2) ?? '-'} req/s (${g.good}/${g.requests} = ${frac} met ${g.conditions.join(', ') || 'no per-request limit'}; ${g.profile})`;
+}
+
+const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
+
+/** The per-stage table of a multi-stage run, and what stopped it, the knee or the capacity found. */
+function stageLines(r: TestReport, style: Style): string[] {
+  if (r.stages.length <= 1) {
+    const st = r.stages[0];
+    return st?.stopRule ? [style('red', `  stopped by rule ${st.stopRule.rule}: ${st.stopRule.detail}`)] : [];
+  }
+  const head = ['stage', 'sent', 'ok%', 'cut', 'offered', 'achieved', 'TTFT p95', 'TPOT p95', 'E2E p95', 'tok/s', 'good/s', 'lag p99'];
+  const widths = [22, 6, 6, 5, 9, 9, 9, 9, 8, 8, 7, 8];
+  const row = (cells: string[]): string => '  ' + cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('');
+  const out = [style('bold', row(head)) + style('dim', '   (ms; E2E s; rates /s)')];
+  for (const st of r.stages) {
+    const l = st.stats.latency;
+    const offered = st.offered.rate !== null ? `${num(st.offered.rate)}/s` : st.offered.concurrency !== null ? `c=${st.offered.concurrency}` : '-';
+    const ok = st.stats.requests.successRate === null ? '-' : (st.stats.requests.successRate * 100).toFixed(1);
+    const line = row([
+      st.label.length > 21 ? `${st.label.slice(0, 20)}…` : st.label,
+      String(st.sent),
+      ok,
+      String(st.cut),
+      offered,
+      num(st.achievedSendRate),
+      num(l.ttft.percentiles.p95),
+      num(l.tpot.percentiles.p95),
+      num(l.e2e.percentiles.p95 === null || l.e2e.percentiles.p95 === undefined ? null : l.e2e.percentiles.p95 / 1000, 2),
+      num(st.stats.throughput.outputTokensPerS, 0),
+      num(st.goodput.requestsPerS, 2),
+      num(l.schedule_lag.percentiles.p99, 2),
+    ]);
+    const flags = [st.stopRule ? `STOP ${st.stopRule.rule}` : '', st.validity.valid ? '' : 'INVALID'].filter(Boolean).join(' ');
+    out.push(flags ? `${line}  ${style('red', flags)}` : line);
+  }
+  if (r.stop) {
+    out.push(
+      style('red', `  stopped at ${r.stop.stage} by rule ${r.stop.rule}: ${r.stop.detail}`) +
+        (r.stop.lastGood ? `; last stage within the rules: ${r.stop.lastGood}` : '; no stage was within the rules') +
+        (r.stop.skipped ? `; ${r.stop.skipped} planned stage(s) not run` : ''),
+    );
+  }
+  if (r.knee) out.push(`  knee: ${r.knee.conclusion}`);
+  if (r.capacity) {
+    const c = r.capacity;
+    out.push(style('bold', `  capacity: ${c.conclusion}`));
+    out.push(
+      style('dim', `  probes: ${c.probes.map((p) => `${p.value} ${p.passed ? 'pass' : 'FAIL'} (${p.trials.length} trial${p.trials.length === 1 ? '' : 's'})`).join(', ')}`),
+    );
+  }
+  return out;
 }

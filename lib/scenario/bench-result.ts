@@ -15,7 +15,24 @@ export class BenchResult {
     /** Everything measured. */
     readonly report: TestReport,
     private readonly resolveSpec: (spec: SloSpec | undefined) => { profiles: SloProfile[]; floors: SloFloors },
+    /** Where verdicts are recorded: this report's list, or (for a stage) the whole test's. */
+    private readonly record: (e: SloEvaluation) => void = (e) => upsert(report.slo, e),
   ) {}
+
+  /**
+   * One stage of the run (a sweep level, the sustained phase of a ramp, a stage of a staged load)
+   * by label or index, as a result of its own: `expect(result.stage('100 users')).toMeetSLO()`
+   * judges that stage's statistics. Its verdicts are recorded in the test's report as
+   * `<profile> @ <stage label>`.
+   */
+  stage(which: string | number): BenchResult {
+    const st = typeof which === 'number' ? this.report.stages[which] : this.report.stages.find((s) => s.label === which);
+    if (!st) {
+      throw new Error(`no stage ${JSON.stringify(which)} in ${this.report.scenario}; stages: ${this.report.stages.map((s) => s.label).join(', ') || 'none'}`);
+    }
+    const view: TestReport = { ...this.report, stats: st.stats, validity: st.validity, slo: [] };
+    return new BenchResult(view, this.resolveSpec, (e) => this.record({ ...e, profile: `${e.profile} @ ${st.label}` }));
+  }
 
   /** Statistics of the measured requests. */
   get stats(): TestReport['stats'] {
@@ -26,11 +43,13 @@ export class BenchResult {
   evaluate(spec?: SloSpec): SloEvaluation[] {
     const { profiles, floors } = this.resolveSpec(spec);
     const out = profiles.map((p) => evaluateSlo(p, this.report.stats, floors));
-    for (const e of out) {
-      const i = this.report.slo.findIndex((x) => x.profile === e.profile);
-      if (i >= 0) this.report.slo[i] = e;
-      else this.report.slo.push(e);
-    }
+    for (const e of out) this.record(e);
     return out;
   }
+}
+
+function upsert(list: SloEvaluation[], e: SloEvaluation): void {
+  const i = list.findIndex((x) => x.profile === e.profile);
+  if (i >= 0) list[i] = e;
+  else list.push(e);
 }

@@ -83,7 +83,10 @@ function stageBudget(p: StagePlan): number {
       ? Infinity
       : p.schedule.kind === 'open'
         ? Math.ceil((p.schedule.offeredRate ?? 100) * seconds * 1.2) + 16
-        : p.schedule.concurrency * Math.ceil(seconds) * 4 + 16;
+        : // A closed loop sends about concurrency / latency requests a second; one a second per
+          // user assumes a request takes about a second (LLM answers rarely take less). More are
+          // built in the background if the stage needs them.
+          p.schedule.concurrency * Math.ceil(seconds) + 16;
   return Math.min(p.maxRequests ?? Infinity, estimate);
 }
 
@@ -174,25 +177,38 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   });
   const plans: StagePlan[] = [];
 
-  // Prompts: the planned stages' budget now; more in the background as the run gets near the end
-  // of what is built (a duration-bounded closed loop cannot know its count), awaited only if the
-  // run catches up (the wait then shows as schedule lag).
-  const planned = planner.stages ?? [];
-  let prepared = sc.warmup_requests + (planned.length > 0 ? planned.reduce((n, p) => n + stageBudget(p), 0) : 256);
-  if (!Number.isFinite(prepared)) prepared = sc.warmup_requests + 1024;
-  await data.prepare(prepared);
+  // Prompts are built between stages, for the stage about to run (its request count, or an
+  // estimate from its rate or concurrency and duration), so building never competes with
+  // measuring. A stage that sends more than estimated (a duration-bounded closed loop cannot know
+  // its count) gets more built in the background as it nears the end of what is built; a send
+  // that catches up waits, and the wait shows as schedule lag.
+  const headroom = 256;
+  let prepared = 0;
+  let highestIndex = -1;
   let extending: Promise<void> | null = null;
   let builtDuringRun = 0;
+  let measuring = false;
+  /** The stage running has all its prompts built (a count-bounded stage): nothing to build during it. */
+  let covered = false;
   const extend = (to: number): Promise<void> => {
     extending ??= data.prepare(to).then(() => {
-      builtDuringRun += to - prepared;
+      if (measuring) builtDuringRun += to - prepared;
       prepared = to;
       extending = null;
     });
     return extending;
   };
-  const headroom = 256;
-
+  const prepareFor = async (plan: StagePlan, first: boolean): Promise<void> => {
+    const exact = plan.durationMs === null && plan.maxRequests !== null;
+    const need = (first ? sc.warmup_requests : highestIndex + 1) + Math.min(stageBudget(plan), 100_000) + (exact ? 0 : headroom);
+    while (extending) await extending;
+    if (need > prepared) {
+      measuring = false;
+      await extend(need);
+    }
+    covered = exact;
+    measuring = true;
+  };
   const clock = readRunClock();
   const stagesFile = join(input.runDir, 'stages.jsonl');
   const outcome = await runLoad({
@@ -211,6 +227,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
         }
         const plan = await planner.next(done);
         if (plan) {
+          await prepareFor(plan, !last);
           plans.push(plan);
           firstReported.push(stages.length);
           if (plan.phases) for (const ph of plan.phases) addStage(ph.label, ph.description, ph.offered);
@@ -230,7 +247,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     keepText: countOutput,
     signal: input.signal,
     request(i) {
-      if (i + headroom >= prepared && !extending) void extend(Math.max(prepared * 2, i + 2 * headroom));
+      if (i > highestIndex) highestIndex = i;
+      if (!covered && i + headroom >= prepared && !extending) void extend(Math.max(prepared * 2, i + 2 * headroom));
       if (i >= prepared) return (async () => {
         while (i >= prepared) await extend(Math.max(prepared * 2, i + 2 * headroom));
         return spec(i);
@@ -341,7 +359,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const validity = reports.length > 0
     ? { valid: stageReasons.length === 0 && !outcome.stopped, reasons: outcome.stopped && !stageReasons.some((x) => x.includes(outcome.stopped!)) ? [...stageReasons, `stopped early: ${outcome.stopped}`] : stageReasons }
     : assessValidity(stats, outcome, null, input.slo.floors.maxScheduleLagP99Ms);
-  const hit = reports.findIndex((r) => r.stopRule);
+  // In a search a rule only fails the trial it fired in (its reasons say so); the search goes on.
+  const hit = load.type === 'search' ? -1 : reports.findIndex((r) => r.stopRule);
   const stop: StopReport | null =
     hit < 0
       ? null

@@ -1,0 +1,14 @@
+import { describe } from 'vitest';
+import { expect, suite, test } from '../../fixtures/index.ts';
+
+const load = suite(import.meta.url);
+
+describe('load', () => {
+  test('sustained_users', async ({ bench }) => {
+    const result = await bench.run(load.scenario('sustained_users'));
+    const { stages, stop } = result.report;
+    expect(stop, stop ? `stopped at ${stop.stage}: ${stop.detail}` : '').toBeNull();
+    expect(stages.map((s) => s.label)).toEqual(['ramp 10→100 users', '100 users']);
+    expect(result.stage('100 users')).toMeetSLO();
+  });
+});

@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { readJsonl, runSuites, workspace } from './run-suite.ts';
+
+interface StageOut {
+  label: string;
+  sent: number;
+  cut: number;
+  offered: { rate: number | null; concurrency: number | null };
+  results: { total_requests: number; throughput: { tokens_per_sec: number | null } };
+  goodput: { requests: number; good: number };
+  validity: { valid: boolean };
+}
+interface TestOut {
+  scenario: string;
+  stages: StageOut[];
+  stop: { stage: string; rule: string; detail: string; lastGood: string | null } | null;
+  knee?: { concurrency: number; plateau: boolean; conclusion: string };
+  capacity?: { value: number | null; bracket: { passing: number | null; failing: number | null }; probes: Array<{ value: number; passed: boolean }>; conclusion: string };
+}
+
+function testsOf(runDir: string): TestOut[] {
+  return (JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { tests: TestOut[] }).tests;
+}
+
+/*
+ * The workload suites as a new user runs them, against the default embedded simulator (its
+ * small-h100 profile: 16 decode slots, so throughput plateaus past 16 requests in flight), with
+ * each stage shortened to 1 s. One vitest run, files one after another so they do not compete
+ * for the two cores.
+ */
+describe('suites/throughput, suites/load and suites/stress as a new user runs them', () => {
+  test('per-stage results, the knee, the capacity found and the breaking point', async () => {
+    const dir = workspace('');
+    const run = await runSuites(
+      ['suites/throughput', 'suites/stress', 'suites/load', '--no-file-parallelism'],
+      dir,
+      { BENCH_DURATION: '1', BENCH_WARMUP_REQUESTS: '2', BENCH_TARGETS_FILE: '' },
+      420_000,
+    );
+    expect(run.code, run.output).toBe(0);
+
+    const [sweep, search] = testsOf(run.runDirs.throughput!);
+    expect(sweep!.stages.map((s) => s.label)).toEqual(['concurrency 1', 'concurrency 5', 'concurrency 10', 'concurrency 20', 'concurrency 50']);
+    expect(sweep!.knee).toMatchObject({ plateau: true });
+    expect([10, 20]).toContain(sweep!.knee!.concurrency);
+    expect(run.output).toContain('knee: throughput plateaus at concurrency');
+    expect(search!.capacity!.value).toBeGreaterThan(1);
+    expect(search!.capacity!.bracket.failing).toBeGreaterThan(search!.capacity!.value!);
+    expect(search!.capacity!.probes.slice(0, 2).map((p) => [p.value, p.passed])).toEqual([[1, true], [100, false]]);
+    expect(run.output).toMatch(/capacity: capacity [\d.]+ requests\/s\b.*[\d.]+ requests\/s fails/);
+
+    const [stress] = testsOf(run.runDirs.stress!);
+    expect(stress!.stop).toMatchObject({ rule: expect.stringMatching(/^(latency_p95|error_rate)$/) });
+    expect(stress!.stages.at(-1)!.label).toBe(stress!.stop!.stage);
+    expect(stress!.stop!.lastGood).toBe(stress!.stages.at(-2)!.label);
+    expect(run.output).toMatch(/stopped at concurrency \d+ by rule latency_p95/);
+
+    const [users] = testsOf(run.runDirs.load!);
+    expect(users!.stages.map((s) => s.label)).toEqual(['ramp 10→100 users', '100 users']);
+    expect(users!.stages[1]!.offered.concurrency).toBe(100);
+    expect(run.output).toContain('SLO under-load @ 100 users: PASS');
+
+    // Per-stage results in the run folder, one line a stage as each ended; requests carry their stage.
+    for (const suite of ['throughput', 'stress', 'load']) {
+      const file = join(run.runDirs[suite]!, 'stages.jsonl');
+      expect(existsSync(file), file).toBe(true);
+      const lines = readJsonl(file);
+      const reported = testsOf(run.runDirs[suite]!).flatMap((t) => t.stages.map((s) => `${t.scenario}/${s.label}`));
+      expect(lines.map((l) => `${l.scenario}/${l.label}`)).toEqual(expect.arrayContaining(reported));
+      const requests = readJsonl(join(run.runDirs[suite]!, 'requests.jsonl')).filter((r) => !r.warmup);
+      expect(requests.every((r) => typeof r.stage === 'number')).toBe(true);
+    }
+  }, 480_000);
+});
