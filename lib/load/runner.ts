@@ -3,7 +3,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import type { ApiAdapter } from '../apis/adapter.ts';
 import { Exchange } from '../http/exchange.ts';
 import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
-import { type ErrorClass, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
+import { type ErrorClass, failureKey, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
 import type { ClosedLoopSchedule, OpenLoopSchedule, Schedule } from './schedule.ts';
 import { fixedPlanner, type StageOutcome, type StagePlan, type StagePlanner, type StopRuleHit } from './stage.ts';
@@ -14,6 +14,25 @@ export interface RequestSpec {
   cell: string;
   promptTokens: number;
   maxTokens: number;
+  /** Model the body asks for; default the run's `model`. */
+  model?: string;
+}
+
+/**
+ * Retries of requests that fail with a routing error (a gateway's 503 while a pool scales up, a
+ * 404 for a model not routed yet, a 429): attempt k+1 waits min(initial * multiplier^(k-1), max)
+ * ms, times a seeded jitter factor in [1 - jitter, 1 + jitter].
+ */
+export interface RetryPolicy {
+  /** Failure keys that are retried (`http_503`, `connect_reset`, ...; see `failureKey`). */
+  on: ReadonlySet<string>;
+  /** Attempts in all, the first included (>= 2 for any retry). */
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  multiplier: number;
+  /** Relative jitter, 0..1. */
+  jitter: number;
 }
 
 /** Stop rules as the runner applies them to each stage (see `StopRulesSchema`). */
@@ -55,6 +74,8 @@ export interface RunnerOptions {
   onRecord(record: RequestRecord, text: string): void;
   /** Called when a stage starts sending, with its start time (`performance.now()`). */
   onStageStart?(index: number, start: number): void;
+  /** Retry policy for routing errors; default none (every failure is final). */
+  retry?: RetryPolicy | null;
   /** Stop rules applied to every stage; default none. */
   stopRules?: StopRulesConfig | null;
   /** Aborting it stops sending and cancels requests in flight (they are recorded as `cancelled`). */
@@ -141,6 +162,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const clock = o.clock ?? readRunClock();
   const timeouts = o.timeouts ?? o.target.timeouts;
   const rules = o.stopRules ?? null;
+  const retry = o.retry ?? null;
   const outcomes: StageOutcome[] = [];
   let stopped: string | null = null;
   let sinkError: unknown = null;
@@ -174,6 +196,11 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     if (stopped) return;
     stopped = reason;
     for (const ex of inFlight.keys()) ex.cancel(reason);
+    for (const [timer, b] of backingOff) {
+      clearTimeout(timer);
+      backingOff.delete(timer);
+      b.giveUp();
+    }
     wake();
   };
   const onAbort = (): void => halt(`cancelled: ${abortReason(o.signal)}`);
@@ -184,7 +211,15 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       st.over = true;
       st.sendEnd = performance.now();
     }
-    if (cut) for (const [ex, s] of inFlight) if (s === st) ex.cancel(cut, 'cut');
+    if (cut) {
+      for (const [ex, s] of inFlight) if (s === st) ex.cancel(cut, 'cut');
+      for (const [timer, b] of backingOff) {
+        if (b.st !== st) continue;
+        clearTimeout(timer);
+        backingOff.delete(timer);
+        b.giveUp();
+      }
+    }
     wake();
   };
 
@@ -248,47 +283,82 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     const requestId = `${o.requestIdPrefix}-${i}`;
     const rec: RequestRecord = {
       seq: i, requestId, warmup, stage: st ? st.index : null, cell: spec.cell, api: o.adapter.type, stream: o.stream,
-      model: o.model, promptTokens: spec.promptTokens, maxTokens: spec.maxTokens, intended, sent: null, headers: null,
+      model: spec.model ?? o.model, promptTokens: spec.promptTokens, maxTokens: spec.maxTokens, intended, sent: null, headers: null,
       firstChunk: null, chunkTimes: [], chunkTokens: null, chunkTokensSource: null, end: 0, status: null,
       usage: null, tokenizerOutputTokens: null, outputChars: 0, finishReason: null, servedBy: {}, error: null,
     };
+    attempt(rec, spec, st, after);
+  };
+
+  /** Pending retries: their timers, and how to give up on them at once (run or stage stopped). */
+  const backingOff = new Map<NodeJS.Timeout, { st: StageState | null; giveUp: () => void }>();
+
+  /** Sends one attempt of `rec`; a retryable failure schedules the next, anything else completes it. */
+  const attempt = (rec: RequestRecord, spec: RequestSpec, st: StageState | null, after: (end: number) => void): void => {
     let starting = true;
     const ex = new Exchange(rec, {
       adapter: o.adapter, path, body: spec.body, timeouts, keepText: o.keepText,
-      headers: { ...o.target.requestHeaders, 'x-request-id': requestId },
+      headers: { ...o.target.requestHeaders, 'x-request-id': rec.requestId },
       onDone(r, text) {
         inFlight.delete(ex);
-        if (r.end > end) end = r.end;
-        if (st && r.end > st.end) st.end = r.end;
-        if (st && r.sent !== null) {
-          sent++;
-          st.sent++;
-          if (r.sent < firstSend) firstSend = r.sent;
-          if (r.sent > lastSend) lastSend = r.sent;
-          if (r.sent < st.firstSend) st.firstSend = r.sent;
-          if (r.sent > st.lastSend) st.lastSend = r.sent;
+        const retries = r.retries?.length ?? 0;
+        const key = r.error && retry ? failureKey(r) : null;
+        if (key !== null && retry!.on.has(key) && retries + 1 < retry!.maxAttempts && !stopped && !(st && st.over && st.stopRule)) {
+          const backoffMs = backoffOf(retry!, retries, r.seq);
+          (r.retries ??= []).push({ key, message: r.error!.message, sent: r.sent, end: r.end, backoffMs });
+          const finishAsIs = (): void => complete(r, text, st, after, starting);
+          const timer = setTimeout(() => {
+            backingOff.delete(timer);
+            resetAttempt(r);
+            attempt(r, spec, st, after);
+          }, backoffMs);
+          backingOff.set(timer, {
+            st,
+            giveUp: () => {
+              // Ends as the failure it last had: the retry never happened.
+              r.retries!.pop();
+              finishAsIs();
+            },
+          });
+          return;
         }
-        if (st && r.error?.class === 'cut') st.cut++;
-        else if (st && r.error?.class !== 'cancelled') {
-          st.finished++;
-          if (r.error) st.failed++;
-          else if (rules && overLimit(r, rules, r.end)) st.slow++;
-          checkRules(st, 0);
-        }
-        unreachableRun = r.error && UNREACHABLE.has(r.error.class) ? unreachableRun + 1 : 0;
-        if (unreachableRun >= unreachableAfter) halt(`target unreachable: ${unreachableRun} requests in a row failed (${r.error!.message})`);
-        if (starting) setImmediate(after, r.end);
-        else after(r.end);
-        // Recorded on the next turn of the event loop, outside undici's callback, so the next
-        // request is dispatched first; its bytes may still leave after the bookkeeping, and any
-        // such delay shows in its schedule lag.
-        sinking++;
-        setImmediate(sink, r, text);
+        complete(r, text, st, after, starting);
       },
     });
     inFlight.set(ex, st);
     ex.start(pool);
     starting = false;
+  };
+
+  /** Books a finished request (its last attempt) and hands it to `after` and the sink. */
+  const complete = (r: RequestRecord, text: string, st: StageState | null, after: (end: number) => void, starting: boolean): void => {
+    if (r.end > end) end = r.end;
+    if (st && r.end > st.end) st.end = r.end;
+    const firstSent = r.retries?.[0]?.sent ?? r.sent;
+    if (st && firstSent !== null) {
+      sent++;
+      st.sent++;
+      if (firstSent < firstSend) firstSend = firstSent;
+      if (firstSent > lastSend) lastSend = firstSent;
+      if (firstSent < st.firstSend) st.firstSend = firstSent;
+      if (firstSent > st.lastSend) st.lastSend = firstSent;
+    }
+    if (st && r.error?.class === 'cut') st.cut++;
+    else if (st && r.error?.class !== 'cancelled') {
+      st.finished++;
+      if (r.error) st.failed++;
+      else if (rules && overLimit(r, rules, r.end)) st.slow++;
+      checkRules(st, 0);
+    }
+    unreachableRun = r.error && UNREACHABLE.has(r.error.class) ? unreachableRun + 1 : 0;
+    if (unreachableRun >= unreachableAfter) halt(`target unreachable: ${unreachableRun} requests in a row failed (${r.error!.message})`);
+    if (starting) setImmediate(after, r.end);
+    else after(r.end);
+    // Recorded on the next turn of the event loop, outside undici's callback, so the next
+    // request is dispatched first; its bytes may still leave after the bookkeeping, and any
+    // such delay shows in its schedule lag.
+    sinking++;
+    setImmediate(sink, r, text);
   };
 
   /** Sending may go on: the run and the stage are not over, and the stage's time is not up. */
@@ -492,6 +562,40 @@ function singleStage(o: RunnerOptions): StagePlanner {
       offered: { rate: s.kind === 'open' ? s.offeredRate : null, concurrency: s.kind === 'closed' ? s.concurrency : null },
     },
   ]);
+}
+
+/** Clears what one attempt measured, keeping the request's identity, `intended` and its retries. */
+function resetAttempt(r: RequestRecord): void {
+  r.sent = null;
+  r.headers = null;
+  r.firstChunk = null;
+  r.chunkTimes = [];
+  r.chunkTokens = null;
+  r.chunkTokensSource = null;
+  r.end = 0;
+  r.status = null;
+  r.usage = null;
+  r.tokenizerOutputTokens = null;
+  r.outputChars = 0;
+  r.finishReason = null;
+  r.servedBy = {};
+  r.error = null;
+}
+
+/**
+ * Wait before the next attempt of request `seq`, after `previousRetries` retries so far:
+ * exponential, capped, times a jitter factor drawn from the request's sequence number and
+ * attempt, so a run is repeatable and retries of many requests spread out.
+ */
+export function backoffOf(p: RetryPolicy, previousRetries: number, seq: number): number {
+  const base = Math.min(p.initialBackoffMs * p.multiplier ** previousRetries, p.maxBackoffMs);
+  if (p.jitter === 0) return base;
+  // 32-bit integer hash of (seq, attempt) to [0, 1).
+  let h = Math.imul(seq ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(previousRetries + 1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h ^= h >>> 15;
+  const u = (h >>> 0) / 2 ** 32;
+  return base * (1 - p.jitter + 2 * p.jitter * u);
 }
 
 /** Whether a finished request's watched latency passed the p95 rule's limit. */

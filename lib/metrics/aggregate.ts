@@ -31,6 +31,12 @@ export interface RunStats {
     /** Requests cut at the end of their stage (drain bound passed, or a stop rule ended it): neither successes nor failures, excluded from everything else here. */
     cut: number;
   };
+  /**
+   * Retries of routing errors (scenario `retry`): measured requests retried at least once, the
+   * retries in all, by the failure that caused them, how many requests then succeeded
+   * (`recovered`) or failed anyway (`exhausted`), and the time spent backing off, ms.
+   */
+  retries: { requests: number; retries: number; byKey: Record<string, number>; recovered: number; exhausted: number; backoffMs: number };
   /** Failures by `failureKey` (class, or `http_<status>`), with the first message seen. */
   errors: Record<string, { count: number; example: string }>;
   /** Measurement window: first measured intended send to last measured end, ms. */
@@ -76,6 +82,7 @@ export class StatsAccumulator {
   private readonly output = new SampleBuffer();
   private readonly perChunk = new SampleBuffer();
   private readonly errors: RunStats['errors'] = {};
+  private readonly retries: RunStats['retries'] = { requests: 0, retries: 0, byKey: {}, recovered: 0, exhausted: 0, backoffMs: 0 };
   private readonly outputSource = { server: 0, tokenizer: 0, unknown: 0 };
   private readonly inputSource = { server: 0, tokenizer: 0 };
   private readonly chunkSource = { server: 0, inferred: 0, unknown: 0 };
@@ -104,6 +111,17 @@ export class StatsAccumulator {
     }
     const m = deriveRequestMetrics(r);
     this.total++;
+    if (r.retries && r.retries.length > 0) {
+      const x = this.retries;
+      x.requests++;
+      x.retries += r.retries.length;
+      for (const a of r.retries) {
+        x.byKey[a.key] = (x.byKey[a.key] ?? 0) + 1;
+        x.backoffMs += a.backoffMs;
+      }
+      if (m.ok) x.recovered++;
+      else x.exhausted++;
+    }
     if (r.intended < this.start) this.start = r.intended;
     if (r.end > this.end) this.end = r.end;
     if (m.scheduleLagMs !== null) this.latency.schedule_lag.push(m.scheduleLagMs);
@@ -153,6 +171,7 @@ export class StatsAccumulator {
         cut: this.cut,
       },
       errors: structuredClone(this.errors),
+      retries: structuredClone(this.retries),
       window: { durationMs },
       throughput: {
         outputTokensPerS: perS(this.outputTokens),

@@ -63,6 +63,24 @@ export interface RequestRecord {
   servedBy: Record<string, string>;
   /** Null for a successful request; otherwise why it failed. */
   error: RequestFailure | null;
+  /**
+   * Earlier attempts of this request that failed with a retryable error (scenario `retry`), in
+   * order; null when it was sent once. The fields above describe the last attempt; `intended` is
+   * the first attempt's, so TTFT and E2E from intended include every retry and backoff.
+   */
+  retries?: RetryAttempt[] | null;
+}
+
+/** One failed attempt of a request that was retried. */
+export interface RetryAttempt {
+  /** Failure key (`http_503`, `connect_reset`, ...). */
+  key: string;
+  message: string;
+  /** When the attempt was sent (null if it never was) and when it failed. */
+  sent: number | null;
+  end: number;
+  /** Wait before the next attempt, ms. */
+  backoffMs: number;
 }
 
 /** Token usage as the server reported it. */

@@ -139,6 +139,8 @@ export interface TestReport {
   stats: RunStats;
   /** Statistics per workload cell (prompt size × max_tokens). */
   cells: Array<{ cell: string; stats: RunStats }>;
+  /** Statistics per model, when the scenario sent to more than one (`models`). */
+  models?: Array<{ model: string; stats: RunStats }>;
   /** Statistics per stage, in order (one for a single-stage load). */
   stages: StageReport[];
   /** The stop rule that ended the run early, or null. */

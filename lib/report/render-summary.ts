@@ -69,6 +69,8 @@ export function renderResults(stats: RunStats, report?: TestReport): Record<stri
       chunk_token_source: stats.tokens.chunkSource,
     },
     errors: stats.errors,
+    retries: stats.retries,
+    cut_requests: stats.requests.cut,
   };
 }
 
@@ -91,6 +93,7 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     run: r.run,
     cells: r.cells.map((c) => ({ cell: c.cell, results: renderResults(c.stats) })),
     stages: r.stages.map(({ stats, ...st }) => ({ ...st, results: renderResults(stats) })),
+    ...(r.models ? { models: r.models.map((m) => ({ model: m.model, results: renderResults(m.stats) })) } : {}),
     stop: r.stop,
     goodput: r.goodput,
     ...(r.knee ? { knee: r.knee } : {}),

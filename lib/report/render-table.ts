@@ -65,7 +65,15 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   );
   const errors = Object.entries(s.errors);
   if (errors.length) lines.push(style('red', `  failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
+  const rt = s.retries;
+  if (rt.requests > 0) {
+    lines.push(
+      `  retries ${rt.retries} of ${rt.requests} requests (${Object.entries(rt.byKey).map(([k, n]) => `${k} x${n}`).join(', ')}): ` +
+        `${rt.recovered} recovered, ${rt.exhausted} failed anyway, ${(rt.backoffMs / 1000).toFixed(2)} s backing off`,
+    );
+  }
   if (r.goodput) lines.push(`  goodput ${goodputText(r.goodput)}`);
+  lines.push(...modelLines(r));
   lines.push(...stageLines(r, style));
   for (const note of r.workload.notes) lines.push(style('dim', `  note: ${note}`));
   const prio = r.run.priority;
@@ -158,6 +166,30 @@ function stageLines(r: TestReport, style: Style): string[] {
     out.push(style('bold', `  capacity: ${c.conclusion}`));
     out.push(
       style('dim', `  probes: ${c.probes.map((p) => `${p.value} ${p.passed ? 'pass' : 'FAIL'} (${p.trials.length} trial${p.trials.length === 1 ? '' : 's'})`).join(', ')}`),
+    );
+  }
+  return out;
+}
+
+/** Per-model results of a multi-model run. */
+function modelLines(r: TestReport): string[] {
+  if (!r.models) return [];
+  const width = Math.min(40, Math.max(5, ...r.models.map((m) => m.model.length)) + 2);
+  const out = [`  ${'model'.padEnd(width)}${['ok', 'TTFT p95', 'TPOT p95', 'E2E p95', 'tok/s', 'retries'].map((h) => h.padStart(10)).join('')}   (ms; E2E s)`];
+  for (const m of r.models) {
+    const s = m.stats;
+    const l = s.latency;
+    const e2e = l.e2e.percentiles.p95;
+    out.push(
+      `  ${(m.model.length > width - 2 ? `${m.model.slice(0, width - 3)}…` : m.model).padEnd(width)}` +
+        [
+          `${s.requests.successful}/${s.requests.total}`,
+          num(l.ttft.percentiles.p95),
+          num(l.tpot.percentiles.p95),
+          num(e2e === null || e2e === undefined ? null : e2e / 1000, 2),
+          num(s.throughput.outputTokensPerS, 0),
+          String(s.retries.retries),
+        ].map((c) => c.padStart(10)).join(''),
     );
   }
   return out;

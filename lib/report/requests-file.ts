@@ -55,6 +55,7 @@ export class RequestsFile {
       finish_reason: r.finishReason,
       served_by: r.servedBy,
       error: r.error,
+      retries: r.retries?.map((a) => ({ key: a.key, message: a.message, sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs) })) ?? null,
       metrics: m && {
         ttft_ms: r3(m.ttftMs),
         ttft_from_intended_ms: r3(m.ttftFromIntendedMs),

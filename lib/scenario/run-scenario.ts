@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { API_ADAPTERS } from '../apis/index.ts';
 import type { Data } from '../config/schema/data.ts';
 import { isMultiStage, LoadSchema } from '../config/schema/load.ts';
-import type { StopRules } from '../config/schema/scenario.ts';
+import type { Retry, StopRules } from '../config/schema/scenario.ts';
 import { createDataSource } from '../data/index.ts';
 import type { TimeoutsMs } from '../http/target.ts';
 import { findKnee } from '../load/knee.ts';
 import { type LoadConfig, type LoadConfigInput, planLoad } from '../load/registry.ts';
-import { type RequestSpec, runLoad, type StopRulesConfig } from '../load/runner.ts';
+import { type RequestSpec, type RetryPolicy, runLoad, type StopRulesConfig } from '../load/runner.ts';
 import type { SearchPlanner, TrialJudge } from '../load/search.ts';
 import type { StageOutcome, StagePlan } from '../load/stage.ts';
 import { StatsAccumulator } from '../metrics/aggregate.ts';
@@ -34,6 +34,10 @@ export interface ScenarioInput {
   load: LoadConfigInput;
   /** Stop rules; absent: on with defaults for multi-stage loads, off otherwise. */
   stop?: StopRules | undefined;
+  /** Models to send to in turn (`served`: every model the target lists); default the target's model. */
+  models?: 'served' | string[] | undefined;
+  /** Retries of routing errors; absent: none. */
+  retry?: Retry | undefined;
   data: Data;
 }
 
@@ -132,6 +136,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const clampTo = target.maxTokens;
   const clamped = new Set<number>();
   const profile = input.slo.profiles[0]!;
+  const models = modelsOf(sc.models, target.info.model, target.info.servedModels, notes);
+  const perModel = new Map<string, StatsAccumulator>(models.map((m) => [m, new StatsAccumulator()]));
 
   const all = new StatsAccumulator();
   const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator()]));
@@ -241,6 +247,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     },
     warmup: sc.warmup_requests,
     stopRules: stopRulesOf(sc.stop, load),
+    retry: retryPolicyOf(sc.retry),
     timeouts: input.timeouts,
     clock,
     requestIdPrefix: `${input.suite}-${name}-${clock.hrtimeUs.toString(36)}`,
@@ -259,6 +266,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       const record = (): void => {
         const m = all.add(r);
         perCell.get(r.cell)?.add(r);
+        if (models.length > 1) perModel.get(r.model)?.add(r);
         const k = reportedIndex(r);
         if (k !== null) {
           const acc = stages[k]!;
@@ -294,8 +302,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       clamped.add(maxTokens);
       maxTokens = clampTo;
     }
-    const body = adapter.body({ model: target.info.model, prompt: p.text, maxTokens, stream: sc.stream }, target.caps);
-    return { body, cell: p.cell, promptTokens: p.tokens, maxTokens };
+    const model = models[i % models.length]!;
+    const body = adapter.body({ model, prompt: p.text, maxTokens, stream: sc.stream }, target.caps);
+    return { body, cell: p.cell, promptTokens: p.tokens, maxTokens, model };
   }
 
   /** Reports the stages of a finished runner stage and appends them to `stages.jsonl`. */
@@ -392,6 +401,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     stats,
     cells: [...perCell].map(([cell, acc]) => ({ cell, stats: acc.stats() })),
     stages: reports,
+    ...(models.length > 1 ? { models: [...perModel].map(([model, acc]) => ({ model, stats: acc.stats() })) } : {}),
     stop,
     goodput: reports.length === 1 ? reports[0]!.goodput : null,
     run: {
@@ -426,3 +436,30 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
 }
 
 const round3 = (x: number): number => Number(x.toPrecision(3));
+
+/** The runner's retry policy from a scenario's `retry`. */
+function retryPolicyOf(r: Retry | undefined): RetryPolicy | null {
+  if (!r) return null;
+  return {
+    on: new Set(r.on),
+    maxAttempts: r.max_attempts,
+    initialBackoffMs: r.backoff_s * 1000,
+    maxBackoffMs: r.max_backoff_s * 1000,
+    multiplier: r.multiplier,
+    jitter: r.jitter,
+  };
+}
+
+/**
+ * The models a scenario sends to: `served` is every model the target listed (its own model when
+ * it listed none); a list is taken as given, with a note for names the target did not list (a
+ * gateway may route more than it lists, so that is not an error; a model it cannot route fails
+ * its requests, which the report shows).
+ */
+function modelsOf(spec: 'served' | string[] | undefined, own: string, served: readonly string[], notes: string[]): string[] {
+  if (spec === undefined) return [own];
+  if (spec === 'served') return served.length > 0 ? [...served] : [own];
+  const unlisted = spec.filter((m) => served.length > 0 && !served.includes(m));
+  if (unlisted.length) notes.push(`model(s) not listed by the target at /v1/models: ${unlisted.join(', ')}`);
+  return [...new Set(spec)];
+}

@@ -50,6 +50,33 @@ export const StopRulesSchema = z
 /** Stop rules with defaults filled in, or false. */
 export type StopRules = z.output<typeof StopRulesSchema>;
 
+/** Failure keys a retry policy may name: an HTTP status as `http_<code>`, or a transport class. */
+const RETRY_KEY = /^(http_[1-5]\d\d|connect_refused|connect_reset|connect_timeout|first_token_timeout|stream_cut|empty_completion)$/;
+
+/**
+ * Retries with exponential backoff for routing errors: the failures a gateway returns while it
+ * cannot route a request yet (a pool scaling up: 503; a model not routed yet: 404; rate limited:
+ * 429). The last attempt's times are the request's; `intended` stays the first, so TTFT and E2E
+ * from intended include every retry. Reports count retries by failure, recovered and exhausted.
+ */
+export const RetrySchema = z
+  .strictObject({
+    on: z
+      .array(z.string().regex(RETRY_KEY, 'expected http_<status> (e.g. http_503) or a transport class (connect_refused, connect_reset, connect_timeout, first_token_timeout, stream_cut, empty_completion)'))
+      .min(1)
+      .default(['http_404', 'http_429', 'http_502', 'http_503', 'http_504'])
+      .describe('Failures that are retried, by key (default http_404, http_429, http_502, http_503, http_504).'),
+    max_attempts: z.number().int().min(2).default(5).describe('Attempts in all, the first included (integer >= 2, default 5).'),
+    backoff_s: z.number().positive().default(0.1).describe('Wait before the first retry, seconds (default 0.1); doubled (multiplier) each retry.'),
+    max_backoff_s: z.number().positive().default(5).describe('Longest wait between attempts, seconds (default 5).'),
+    multiplier: z.number().min(1).default(2).describe('Growth of the wait per retry (>= 1, default 2).'),
+    jitter: z.number().min(0).max(1).default(0.2).describe('Relative jitter of each wait, 0-1 (default 0.2): the wait is scaled by a factor in [1 - jitter, 1 + jitter].'),
+  })
+  .describe('Retry policy for routing errors (exponential backoff).');
+
+/** A retry policy with defaults filled in. */
+export type Retry = z.output<typeof RetrySchema>;
+
 /** One scenario: what to send, how fast, how many, and what it must meet. */
 export const ScenarioSchema = z
   .strictObject({
@@ -74,6 +101,13 @@ export const ScenarioSchema = z
       ),
     load: LoadSchema,
     stop: StopRulesSchema.optional(),
+    models: z
+      .union([z.literal('served'), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe(
+        "Models to send to, in turn (request i asks for model i mod n): a list, or `served` for every model the target lists at /v1/models. Default: the target's model. Reports break statistics down by model.",
+      ),
+    retry: RetrySchema.optional(),
     data: DataSchema,
     slo: SloSpecSchema.optional(),
     timeouts: TimeoutOverridesSchema.optional().describe(
