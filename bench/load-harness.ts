@@ -2,6 +2,7 @@ import { API_ADAPTERS, capabilitiesFor } from '../lib/apis/index.ts';
 import { HttpTarget } from '../lib/http/target.ts';
 import { type LoadOutcome, runLoad } from '../lib/load/runner.ts';
 import type { Schedule } from '../lib/load/schedule.ts';
+import type { RequestRecord } from '../lib/metrics/record.ts';
 import type { SimOptionsInput } from '../lib/sim/vllm/options.ts';
 import { type SimProcess, spawnSimulator } from '../lib/sim/vllm/spawn.ts';
 import { type CpuUsage, startCpuMeter } from './cpu-meter.ts';
@@ -24,6 +25,20 @@ export interface HarnessRun {
   maxTokens: number;
   /** Safety net: the run is cancelled after this long, ms. */
   deadlineMs: number;
+  /** Streamed (default) or not. */
+  stream?: boolean;
+  /**
+   * Length of the measured phase, ms: it is stopped this long after its first send, requests
+   * still in flight are cancelled (and neither counted as failures nor as finished), and
+   * `windowMs` is exactly this. `requests` is then only an upper bound.
+   */
+  durationMs?: number;
+  /** Keep each request's lag, E2E and span for the result (default true; off for memory runs, whose growth they would be part of). */
+  keepSamples?: boolean;
+  /** Extra work per measured record, as a suite does it (statistics, requests file); runs before the harness's own counting. */
+  onRecord?: (r: RequestRecord) => void;
+  /** Called once, just before the first measured request is sent. */
+  onMeasuredStart?: () => void;
 }
 
 /** What the benchmark keeps of a run: counts and samples, never whole records. */
@@ -31,8 +46,10 @@ export interface HarnessResult {
   outcome: LoadOutcome;
   /** Measured requests that finished without error. */
   ok: number;
-  /** Failures by class (`http_status`, `stream_cut`, ...). */
+  /** Failures by class (`http_status`, `stream_cut`, ...); with `durationMs`, not the requests cancelled at its end. */
   errors: Record<string, number>;
+  /** Requests cancelled when `durationMs` ran out (in flight at that moment). */
+  cancelledAtEnd: number;
   /** Content chunks received, parsed and timestamped over the measured requests. */
   contentChunks: number;
   /** Schedule lag (sent - intended) of every measured request that was sent, ms. */
@@ -41,7 +58,7 @@ export interface HarnessResult {
   e2eMs: number[];
   /** Most measured requests in flight at once (between `sent` and `end`). */
   peakInFlight: number;
-  /** Measured phase, from its start to the last response's end, ms. */
+  /** Measured phase, from its start to the last response's end (with `durationMs`: exactly that), ms. */
   windowMs: number;
   /** CPU of client, simulator and the rest of the machine over the measured phase. */
   cpu: CpuUsage;
@@ -86,15 +103,24 @@ export async function stopSimulators(): Promise<void> {
 }
 
 /**
- * Runs `run` through `runLoad` exactly as a suite does (completions API, streamed, vLLM
- * capabilities: `ignore_eos` and continuous usage), with the CPU meter around the measured phase.
+ * Runs `run` through `runLoad` exactly as a suite does (completions API, streamed unless told
+ * otherwise, vLLM capabilities: `ignore_eos` and continuous usage), with the CPU meter around the
+ * measured phase.
  */
 export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<HarnessResult> {
   const adapter = API_ADAPTERS.completions;
   const target = new HttpTarget({ baseUrl: sim.url, timeouts: TIMEOUTS });
-  const body = adapter.body({ model: MODEL, prompt: PROMPT, maxTokens: run.maxTokens, stream: true }, capabilitiesFor('vllm'));
+  const stream = run.stream ?? true;
+  const keep = run.keepSamples ?? true;
+  const body = requestBody(run.maxTokens, stream);
   const spec = { body, cell: `max_tokens=${run.maxTokens}`, promptTokens: 12, maxTokens: run.maxTokens };
   const errors: Record<string, number> = {};
+  let cancelledAtEnd = 0;
+  // With a duration: stopped from the first measured send on; `timer` is that stop.
+  const stop = new AbortController();
+  let measuredAt = NaN;
+  let stoppedAt = NaN;
+  let timer: NodeJS.Timeout | null = null;
   const lagMs: number[] = [];
   const e2eMs: number[] = [];
   const spans: number[] = [];
@@ -108,19 +134,36 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
   rssTimer.unref();
   try {
     const outcome = await runLoad({
-      target, adapter, model: MODEL, stream: true, schedule: run.schedule, warmup: run.warmup,
-      requests: run.requests, requestIdPrefix: 'bench', keepText: false, signal: AbortSignal.timeout(run.deadlineMs),
+      target, adapter, model: MODEL, stream, schedule: run.schedule, warmup: run.warmup,
+      requests: run.requests, requestIdPrefix: 'bench', keepText: false,
+      signal: AbortSignal.any([AbortSignal.timeout(run.deadlineMs), stop.signal]),
       request(i) {
         // The runner asks for a payload just before sending it: the measured phase starts here.
-        if (i === run.warmup && !meter.stop && !meter.cpu) meter.stop = startCpuMeter(sim.pid);
+        if (i === run.warmup && !meter.stop && !meter.cpu) {
+          run.onMeasuredStart?.();
+          meter.stop = startCpuMeter(sim.pid);
+          measuredAt = performance.now();
+          if (run.durationMs !== undefined) {
+            timer = setTimeout(() => {
+              stoppedAt = performance.now();
+              endMeter(meter);
+              stop.abort(new Error('measured duration over'));
+            }, run.durationMs);
+          }
+        }
         return spec;
       },
       onRecord(r) {
         if (r.warmup) return;
+        if (r.error?.class === 'cancelled' && stop.signal.aborted) {
+          cancelledAtEnd++;
+          return;
+        }
+        run.onRecord?.(r);
         if (r.error) errors[r.error.class] = (errors[r.error.class] ?? 0) + 1;
         else ok++;
         contentChunks += r.chunkTimes.length;
-        if (r.sent !== null) {
+        if (keep && r.sent !== null) {
           lagMs.push(r.sent - r.intended);
           e2eMs.push(r.end - r.sent);
           spans.push(r.sent, r.end);
@@ -131,14 +174,20 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
     });
     endMeter(meter);
     if (!meter.cpu) throw new Error('bench: no measured request was sent');
-    const windowMs = outcome.end - outcome.measuredStart;
+    const windowMs = Number.isFinite(stoppedAt) ? stoppedAt - measuredAt : outcome.end - outcome.measuredStart;
     return {
-      outcome, ok, errors, contentChunks, lagMs, e2eMs, peakInFlight: peakOverlap(spans), windowMs, cpu: meter.cpu,
+      outcome, ok, errors, cancelledAtEnd, contentChunks, lagMs, e2eMs, peakInFlight: peakOverlap(spans), windowMs, cpu: meter.cpu,
       startRssMb: startRss / 2 ** 20, peakRssMb: Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20,
     };
   } finally {
     clearInterval(rssTimer);
+    if (timer) clearTimeout(timer);
   }
+}
+
+/** The body every harness request sends (completions API, vLLM capabilities: `ignore_eos`, continuous usage when streamed). */
+export function requestBody(maxTokens: number, stream: boolean): string {
+  return API_ADAPTERS.completions.body({ model: MODEL, prompt: PROMPT, maxTokens, stream }, capabilitiesFor('vllm'));
 }
 
 function endMeter(meter: { stop: (() => CpuUsage) | null; cpu: CpuUsage | null }): void {

@@ -54,7 +54,7 @@ function slices(buf: Buffer, size: number): Buffer[] {
 /** A record as the runner creates it, for feeding an `Exchange` without a socket. */
 function freshRecord(): RequestRecord {
   return {
-    seq: 0, requestId: 'bench-0', warmup: false, cell: 'micro', api: 'completions', stream: true, model: 'Qwen/Qwen3-0.6B',
+    seq: 0, requestId: 'bench-0', warmup: false, stage: 0, cell: 'micro', api: 'completions', stream: true, model: 'Qwen/Qwen3-0.6B',
     promptTokens: 12, maxTokens: TOKENS, intended: 0, sent: null, headers: null, firstChunk: null, chunkTimes: [],
     chunkTokens: null, chunkTokensSource: null, end: 0, status: null, usage: null, tokenizerOutputTokens: null,
     outputChars: 0, finishReason: null, servedBy: {}, error: null,

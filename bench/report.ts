@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
+import type { MaxRateResult } from './max-rate.ts';
+import type { MemoryResult } from './memory.ts';
 import type { MicroResult } from './micro.ts';
 import type { CpuShare, LagResult, SseResult } from './scenarios.ts';
 
@@ -26,7 +28,9 @@ export interface TargetResult {
   limit: string;
   value: number | null;
   unit: string;
-  pass: boolean;
+  /** Null: not measured in this run (`note` says why). */
+  pass: boolean | null;
+  note?: string;
 }
 
 /** Everything `npm run bench` measured; written to `bench/results/latest.json`. */
@@ -34,6 +38,8 @@ export interface BenchReport {
   meta: BenchMeta;
   sse: SseResult[];
   lag: LagResult[];
+  maxRate: MaxRateResult;
+  memory: MemoryResult;
   micro: MicroResult[];
   targets: TargetResult[];
   /** Runs during which other processes took a real share of the CPU (see `machineNotes`). */
@@ -47,10 +53,11 @@ const BUSY_OTHER_PCT = 25;
  * Warnings for runs measured on a busy machine: other processes (or the hypervisor) took more
  * than a quarter of a core, so lag and throughput there are not the client's alone.
  */
-export function machineNotes(sse: SseResult[], lag: LagResult[]): string[] {
+export function machineNotes(sse: SseResult[], lag: LagResult[], maxRate: MaxRateResult): string[] {
   const runs: [string, CpuShare][] = [
     ...sse.map((s): [string, CpuShare] => [`SSE ${s.name}`, s.cpu]),
     ...lag.map((l): [string, CpuShare] => [`lag ${l.kind} ${l.offeredRate}/s`, l.cpu]),
+    ...maxRate.runs.map((r, i): [string, CpuShare] => [`max rate ${r.client} #${i + 1}`, r.cpu]),
   ];
   const busy = runs.filter(([, c]) => (c.otherPct ?? 0) + (c.stealPct ?? 0) > BUSY_OTHER_PCT);
   if (busy.length === 0) return [];
@@ -58,15 +65,55 @@ export function machineNotes(sse: SseResult[], lag: LagResult[]): string[] {
   return [`busy machine: other processes used more than ${BUSY_OTHER_PCT}% of a core during ${list}; rerun those on a quiet machine before quoting them`];
 }
 
-/** The issue's targets: >= 50,000 SSE events/s parsed by one client, schedule lag p99 < 2 ms at 500 requests/s. */
-export function evaluateTargets(sse: SseResult[], lag: LagResult[]): TargetResult[] {
+/** Rates up to which schedule lag p99 must stay under 2 ms. */
+const LAG_TARGET_RATES = [100, 500, 1000];
+/** Memory growth allowed per million finished requests, MB. */
+const MEMORY_TARGET_MB = 100;
+/** How many times wrk's request rate this client may be below it. */
+const WRK_RATIO_TARGET = 3;
+
+/**
+ * The issues' targets: >= 50,000 SSE events/s parsed by one client; schedule lag p99 < 2 ms up
+ * to 1,000 requests/s; a request rate within 3x of wrk's on the same endpoint; memory growth
+ * under 100 MB per million finished requests.
+ */
+export function evaluateTargets(sse: SseResult[], lag: LagResult[], maxRate: MaxRateResult, memory: MemoryResult): TargetResult[] {
   // A run with failed requests does not count: events are only worth counting when every stream completed.
   const clean = sse.filter((s) => s.failed === 0);
   const best = clean.length ? Math.max(...clean.map((s) => s.eventsPerS)) : null;
-  const at500 = lag.find((l) => l.kind === 'http' && l.offeredRate === 500)?.lagP99Ms ?? null;
+  const lagRows = LAG_TARGET_RATES.map((rate): TargetResult => {
+    const v = lag.find((l) => l.kind === 'http' && l.offeredRate === rate)?.lagP99Ms ?? null;
+    return { name: `schedule lag p99 at ${rate.toLocaleString('en-US')} requests/s`, limit: '< 2 ms', value: v, unit: 'ms', pass: v === null ? null : v < 2 };
+  });
+  const ratio = maxRate.wrkOverOurs;
+  // Memory: the larger of the live-memory and the RSS bound (see MemoryResult.livePerMillionMb).
+  // It bounds a million requests only when the run went past the statistics' exact-sample caps.
+  const mem = Math.max(memory.livePerMillionMb, memory.rssPerMillionMb);
+  const memNote =
+    memory.failed > 0
+      ? `${memory.failed} requests failed in the memory run`
+      : memory.approximateMetrics.length === 0
+        ? 'the run ended before the statistics reached their exact-sample caps, so its growth does not bound a million requests (BENCH_QUICK?)'
+        : null;
   return [
     { name: 'SSE events/s received and parsed by one client', limit: '>= 50,000', value: best, unit: 'events/s', pass: best !== null && best >= 50_000 },
-    { name: 'schedule lag p99 at 500 requests/s', limit: '< 2 ms', value: at500, unit: 'ms', pass: at500 !== null && at500 < 2 },
+    ...lagRows,
+    {
+      name: 'request rate: wrk / this client (suite path), same endpoint',
+      limit: `<= ${WRK_RATIO_TARGET}x`,
+      value: ratio,
+      unit: 'x',
+      pass: ratio === null ? null : ratio <= WRK_RATIO_TARGET,
+      ...(maxRate.wrkMissing ? { note: maxRate.wrkMissing } : {}),
+    },
+    {
+      name: 'memory growth per million finished requests (max of live, RSS)',
+      limit: `< ${MEMORY_TARGET_MB} MB`,
+      value: mem,
+      unit: 'MB',
+      pass: memNote ? null : mem < MEMORY_TARGET_MB,
+      ...(memNote ? { note: memNote } : {}),
+    },
   ];
 }
 
@@ -155,6 +202,10 @@ export function renderReport(r: BenchReport): string {
       ]),
     ),
     '',
+    ...renderMaxRate(r.maxRate),
+    '',
+    ...renderMemory(r.memory),
+    '',
     `Microbenchmarks (tinybench; one op = one vLLM completions stream of ${int(stream?.events ?? null)} events, ` +
       `${int(stream?.bytes ?? null)} bytes, or one summarize() call)`,
   );
@@ -169,9 +220,54 @@ export function renderReport(r: BenchReport): string {
   out.push(
     table(
       ['target', 'limit', 'measured', 'result'],
-      r.targets.map((t) => [t.name, t.limit, `${t.unit === 'ms' ? fix(t.value, 3) : int(t.value)} ${t.unit}`, t.pass ? 'PASS' : 'FAIL']),
+      r.targets.map((t) => [t.name, t.limit, `${targetValue(t)} ${t.unit}`, t.pass === null ? 'NOT MEASURED' : t.pass ? 'PASS' : 'FAIL']),
     ),
   );
+  for (const t of r.targets) if (t.note) out.push(`note: ${t.name}: ${t.note}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
+}
+
+function targetValue(t: TargetResult): string {
+  if (t.unit === 'ms') return fix(t.value, 3);
+  if (t.unit === 'x') return fix(t.value, 2);
+  if (t.unit === 'MB') return fix(t.value, 1);
+  return int(t.value);
+}
+
+function renderMaxRate(m: MaxRateResult): string[] {
+  const c = m.config;
+  const out = [
+    `Max request rate (closed loop, ${c.connections} connections, non-streaming, max_tokens ${c.maxTokens}, simulator at zero latency; ` +
+      `${c.seconds} s per run, ${c.rounds} round${c.rounds === 1 ? '' : 's'} alternating, best counts; runner = runLoad alone, suite path = + statistics + requests.jsonl; wrk -t1)`,
+  ];
+  if (m.wrkMissing) out.push(`*** ${m.wrkMissing.toUpperCase()} ***`);
+  out.push(
+    table(
+      ['client', 'req/s', 'requests', 'failed', 'CPU client / sim'],
+      m.runs.map((r) => [r.client, int(r.requestsPerS), int(r.requests), String(r.failed), `${pct(r.cpu.clientPct)} / ${pct(r.cpu.simPct)}`]),
+    ),
+    `best: runner ${int(m.best.runner)}, suite path ${int(m.best.suitePath)}, wrk ${m.best.wrk === null ? 'not run' : int(m.best.wrk)} req/s` +
+      (m.wrkOverOurs === null ? '' : `; wrk / suite path = ${fix(m.wrkOverOurs, 2)}x`) +
+      (m.wrk ? ` (${m.wrk.replace(/ Copyright.*$/, '')})` : ''),
+  );
+  return out;
+}
+
+function renderMemory(m: MemoryResult): string[] {
+  const c = m.config;
+  const base = m.points[0]!;
+  return [
+    `Memory per finished request (closed loop ${c.concurrency}, streamed, ${c.maxTokens} tokens = ${c.maxTokens} chunks a request, ` +
+      `runner + statistics (test and cell) + requests.jsonl on disk; in its own process, read after a forced full GC; live = JS heap + external)`,
+    table(
+      ['requests', 'live MB', 'live +MB', 'RSS MB', 'RSS +MB'],
+      m.points.map((p) => [int(p.requests), fix(p.liveMb, 1), fix(p.liveMb - base.liveMb, 1), fix(p.rssMb, 0), fix(p.rssMb - base.rssMb, 0)]),
+    ),
+    `growth per 100,000 requests: live ${fix(m.livePer100kMb, 1)} MB, RSS ${fix(m.rssPer100kMb, 1)} MB; ` +
+      `peak growth: live ${fix(m.peakLiveGrowthMb, 1)} MB, RSS ${fix(m.peakRssGrowthMb, 0)} MB; ` +
+      `per million (the larger of peak and linear extrapolation): live ${fix(m.livePerMillionMb, 0)} MB, RSS ${fix(m.rssPerMillionMb, 0)} MB`,
+    `${int(m.requestsPerS)} req/s (GC pauses included), ${int(m.fileBytesPerRequest)} bytes/request in requests.jsonl, ${m.failed} failed; ` +
+      `statistics from histograms at the end (past the exact-sample cap): ${m.approximateMetrics.join(', ') || 'none'}`,
+  ];
 }

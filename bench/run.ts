@@ -7,13 +7,20 @@
  *      client CPU per event, event-loop delay, RSS.
  *   2. Schedule lag: open loop at 100, 500, 1000 and 2000 requests/s of short requests, and the
  *      runner's wait loop alone at 500/s (the machine's timer and wake-up floor).
- *   3. Microbenchmarks (tinybench): SSE parser, the exchange's per-event path, summarize().
+ *   3. Max request rate: closed loop, non-streaming, tiny requests against a zero-latency
+ *      simulator, this client next to wrk (Debian's `wrk`) on the same endpoint with the same body,
+ *      connections and duration. Without wrk installed it says so and measures this client only.
+ *   4. Memory per finished request: 300,000 streamed requests through the runner, statistics and
+ *      requests.jsonl in a child process with --expose-gc; growth after forced GCs.
+ *   5. Microbenchmarks (tinybench): SSE parser, the exchange's per-event path, summarize().
  *
  * Prints one set of tables with the issue's targets and PASS/FAIL, and writes the same numbers to
  * bench/results/latest.json. Environment: BENCH_QUICK=1 shortens every phase (a smoke run, not
  * numbers to quote). Exit code 0 even when a target fails: a benchmark reports, CI decides.
  */
 import { fileURLToPath } from 'node:url';
+import { benchMaxRate, type MaxRateConfig } from './max-rate.ts';
+import { benchMemory, type MemoryConfig } from './memory.ts';
 import { runMicro } from './micro.ts';
 import { evaluateTargets, finishMeta, machineNotes, renderReport, startMeta, writeReport, type BenchReport } from './report.ts';
 import { benchPacingFloor, benchScheduleLag, benchSseThroughput, type LagConfig, type SseConfig } from './scenarios.ts';
@@ -34,13 +41,24 @@ const SSE: SseConfig[] = [
   { name: 'at target', concurrency: 50, maxTokens: 1000, itlMs: 1, requests: Math.round(300 * scale) },
 ];
 
-/** Schedule-lag runs: the target rate longest, so its p99 rests on 40+ tail samples. */
+/** Schedule-lag runs: the target rates (up to 1,000/s) long enough that each p99 rests on 10+ tail samples. */
 const LAG: LagConfig[] = [
-  { rate: 100, seconds: 5 * scale },
+  { rate: 100, seconds: 10 * scale },
   { rate: 500, seconds: 10 * scale },
-  { rate: 1000, seconds: 5 * scale },
+  { rate: 1000, seconds: 10 * scale },
   { rate: 2000, seconds: 4 * scale },
 ];
+
+/** Max request rate: 64 connections, 4 tokens, 10 s a run, two rounds of each client. */
+const MAX_RATE: MaxRateConfig = { connections: 64, maxTokens: 4, seconds: quick ? 3 : 10, rounds: quick ? 1 : 2 };
+
+/**
+ * Memory: 300,000 requests of 8 chunks (7 ITL samples each): past every statistic's exact-sample
+ * cap (2^18), so the readings show both the exact phase and the bounded one.
+ */
+const MEMORY: MemoryConfig = {
+  requests: quick ? 30_000 : 300_000, every: quick ? 10_000 : 25_000, maxTokens: 8, concurrency: 32, warmup: quick ? 5000 : 30_000,
+};
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -54,11 +72,20 @@ async function main(): Promise<void> {
   step(`schedule lag at ${LAG.map((l) => l.rate).join(', ')} requests/s`);
   const lag = await benchScheduleLag(LAG);
   lag.push(await benchPacingFloor(500, 5 * scale));
+  step(`max request rate, this client and wrk, ${MAX_RATE.connections} connections`);
+  const maxRate = await benchMaxRate(MAX_RATE);
+  if (maxRate.wrkMissing) process.stderr.write(`bench: ${maxRate.wrkMissing}\n`);
+  step(`memory, ${MEMORY.requests.toLocaleString('en-US')} streamed requests in a child process`);
+  const memory = await benchMemory(MEMORY);
   // Last, so their allocations do not show in the load runs' RSS.
   step('microbenchmarks');
   const micro = await runMicro(quick ? 300 : 1500);
   finishMeta(meta, t0);
-  const report: BenchReport = { meta, sse, lag, micro, targets: evaluateTargets(sse, lag), notes: machineNotes(sse, lag) };
+  const report: BenchReport = {
+    meta, sse, lag, maxRate, memory, micro,
+    targets: evaluateTargets(sse, lag, maxRate, memory),
+    notes: machineNotes(sse, lag, maxRate),
+  };
   process.stdout.write(`\n${renderReport(report)}\n`);
   writeReport(report, RESULTS);
   process.stdout.write(`\nwrote ${RESULTS}\n`);

@@ -186,7 +186,8 @@ function failures(r: HarnessResult): number {
   return n;
 }
 
-function share(c: CpuUsage): CpuShare {
+/** CPU usage as shares of one core. */
+export function share(c: CpuUsage): CpuShare {
   const pct = (ms: number | null): number | null => (ms === null ? null : (ms * 100) / c.wallMs);
   return {
     clientPct: pct(c.clientCpuMs)!,
