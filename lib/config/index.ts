@@ -1,7 +1,8 @@
 /**
  * The config room: schemas of `targets.yaml` and scenario files, YAML loading with `${VAR}`
  * substitution, one-line errors, and resolution of the run's target and scenarios from files
- * and `BENCH_*` environment variables.
+ * and `BENCH_*` environment variables; `well-lit/` reads llm-d well-lit-path benchmark configs
+ * (and harness matrices) as they are.
  */
 export { closestName, didYouMean, editDistance } from './closest-name.ts';
 export { envEnum, envNonNegativeInt, envPositiveInt, envPositiveNumber, envString } from './env.ts';
@@ -15,6 +16,8 @@ export type { LoadedScenarioFile } from './resolve-scenarios.ts';
 export { loadTargetsFile, NOTHING_CONFIGURED, resolveTarget } from './resolve-target.ts';
 export type { EndpointTarget, ResolveTargetOptions, TargetSelection } from './resolve-target.ts';
 export { substituteDocument, substituteString } from './substitute.ts';
+export { chooseConfigTarget, KEY_RULES, loadWellLitConfig, prepareWellLitRun } from './well-lit/index.ts';
+export type { ConfigTargetChoice, KeyRule, WellLitConfig, WellLitRun } from './well-lit/index.ts';
 export type { Env, Substituted, SubstitutionSite } from './substitute.ts';
 export * from './schema/data.ts';
 export * from './schema/load.ts';

@@ -25,7 +25,11 @@ export function timeoutsMs(...layers: Array<TimeoutOverrides | undefined>): Time
  * is the selection, then runs the preflight (`/v1/models`), so a wrong URL, key or model fails
  * here in seconds with one line, before any measurement.
  */
-export async function openTarget(sel: TargetSelection): Promise<OpenedTarget> {
+export async function openTarget(
+  sel: TargetSelection,
+  /** `apiKeySource`: where the key was written when it came from a file rather than `api_key_env` (named in a 401 message). */
+  options: { apiKeySource?: string } = {},
+): Promise<OpenedTarget> {
   const t = sel.target;
   let baseUrl: string;
   let close = async (): Promise<void> => {};
@@ -55,7 +59,7 @@ export async function openTarget(sel: TargetSelection): Promise<OpenedTarget> {
       headers: t.headers ?? {},
       timeouts: timeoutsMs(t.timeouts),
     });
-    const keyEnv = sel.kind === 'endpoint' ? t.api_key_env : null;
+    const keyEnv = sel.kind === 'endpoint' ? (options.apiKeySource ?? t.api_key_env) : null;
     const pre = await preflight(http, t.model ?? null, keyEnv, Math.min(http.timeouts.connect + 5000, 15_000));
     const backend = sel.kind === 'simulator' ? 'vllm' : t.backend;
     return {

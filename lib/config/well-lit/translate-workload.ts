@@ -1,0 +1,206 @@
+/**
+ * One inference-perf workload → vitest-llm-d scenarios (the `ScenarioSchema` input form):
+ *
+ * | inference-perf | scenario |
+ * | --- | --- |
+ * | `load.type: constant\|poisson` + `stages: [{rate, duration}]` | the same load type and stages; `base_seed` seeds poisson arrivals |
+ * | `load.type: concurrent` + `stages: [{concurrency_level, num_requests}]` | a `sweep` over the levels with `num_requests` per level when every stage has the same count; otherwise one `concurrency` scenario per stage (`<name>.c<level>`), since a sweep runs one count at every level; one stage is one `concurrency` scenario |
+ * | `load.request_timeout` | `timeouts.total_s`, and how long a stage awaits its requests in flight (`drain_timeout`; default the 600 s request limit) |
+ * | (no stop rules in inference-perf) | `stop: false`: every stage runs whatever the latency |
+ * | `api.type: completion\|chat`, `api.streaming` | `api: completions\|chat`, `stream` (inference-perf's default: completion, not streamed) |
+ * | `data.type: random` + distributions | `random` (`std` read as `std_dev`, `variance` as its square; `type: fixed` is `std: 0`) |
+ * | `data.type: shared_prefix` | `shared_prefix` |
+ * | `data.type: shareGPT` + `path` | `sharegpt` |
+ *
+ * Target-level settings (`server`, `api.headers`, `tokenizer`) are returned for
+ * `translate-target.ts`, which checks that every workload names the same endpoint.
+ */
+import type { ConfigOverride } from '../env.ts';
+import { DEFAULT_TIMEOUTS } from '../schema/timeouts.ts';
+import type { IssueList } from './issues.ts';
+import type { IpDistribution, IpWorkload } from './workload-schema.ts';
+
+/** A scenario made from a workload, before validation by `ScenarioSchema`. */
+export interface TranslatedScenario {
+  /** Scenario (and test) name. */
+  name: string;
+  /** The workload it came from, as a path: `workload.sanity_random` (`''` for a matrix at the top level). */
+  origin: string;
+  /** Input of `ScenarioSchema`. */
+  scenario: Record<string, unknown>;
+  /** How the translation read the file where that is worth saying, for the report. */
+  notes: ConfigOverride[];
+}
+
+/** Fields the standard deviation defaults to when a distribution gives none (inference-perf's). */
+const DEFAULT_STD = 200;
+
+/**
+ * Translates one parsed inference-perf workload named `name`. Problems are recorded in `issues`
+ * (paths under `workload.<name>`); what could not be translated is left out of the result.
+ */
+export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source: string, issues: IssueList): TranslatedScenario[] {
+  const at = ['workload', name];
+  const origin = `workload.${name}`;
+  const notes: ConfigOverride[] = [];
+  const note = (path: string, value: unknown, why: string): void => {
+    notes.push({ path: `${origin}.${path}`, value, source: `${source}: ${why}` });
+  };
+
+  const api = w.api ?? { type: 'completion' as const, streaming: false };
+  if (!w.api) note('api', { type: 'completion', streaming: false }, "not given: inference-perf's default, completion without streaming (TTFT, TPOT and ITL need streaming)");
+  const tokenizer = w.tokenizer?.pretrained_model_name_or_path;
+  if (tokenizer !== undefined) {
+    note('tokenizer.pretrained_model_name_or_path', tokenizer, "prompts are measured with the offline tokenizer chosen for the model (its own when bundled, as Qwen3's is; otherwise Qwen3's as an approximation); the report names it");
+  }
+  // Each part is checked even when another failed, so one run names every problem.
+  const data = w.data && translateData(w.data, w.load?.base_seed, [...at, 'data'], issues, note);
+  const stages = w.load && checkStages(w.load, [...at, 'load', 'stages'], issues);
+  if (!w.load || !data || !stages) return [];
+
+  const base: Record<string, unknown> = {
+    description: `inference-perf workload ${name} of ${source}`,
+    api: api.type === 'completion' ? 'completions' : 'chat',
+    stream: api.streaming,
+    data,
+    // inference-perf runs every stage whatever the latency: no stop rules.
+    stop: false,
+    ...(w.load.request_timeout === undefined ? {} : { timeouts: { total_s: w.load.request_timeout } }),
+  };
+  // Requests still in flight when a stage's time is up are awaited until they finish or time out,
+  // not cut: cutting the slow ones would leave an overloaded stage's statistics biased fast.
+  const drain = { drain_timeout: w.load.request_timeout ?? DEFAULT_TIMEOUTS.total_s };
+  const { type } = w.load;
+  if (type === 'constant' || type === 'poisson') {
+    const seed = type === 'poisson' && w.load.base_seed !== undefined ? { seed: w.load.base_seed } : {};
+    const load = { type, stages: stages.map((s) => ({ rate: s.rate!, duration: s.duration! })), ...seed, ...drain };
+    return [{ name, origin, scenario: { ...base, load }, notes }];
+  }
+  const levels = stages.map((s) => s.concurrency_level!);
+  const counts = stages.map((s) => s.num_requests!);
+  if (stages.length === 1) return [{ name, origin, scenario: { ...base, num_requests: counts[0], load: { type: 'concurrency', concurrency: levels[0], ...drain } }, notes }];
+  if (counts.every((c) => c === counts[0])) {
+    return [{ name, origin, scenario: { ...base, num_requests: counts[0], load: { type: 'sweep', concurrency: levels, ...drain } }, notes }];
+  }
+  // A sweep sends one count at every level; different counts are kept by running each stage on its own.
+  const dupes = new Set(levels).size !== levels.length;
+  return stages.map((s, i) => ({
+    name: dupes ? `${name}.${i + 1}.c${levels[i]}` : `${name}.c${levels[i]}`,
+    origin,
+    scenario: {
+      ...base,
+      description: `inference-perf workload ${name} of ${source}, stage ${i + 1} of ${stages.length}`,
+      num_requests: counts[i],
+      load: { type: 'concurrency', concurrency: levels[i], ...drain },
+    },
+    notes: [
+      ...notes,
+      {
+        path: `${origin}.load.stages[${i}]`,
+        value: { concurrency_level: levels[i], num_requests: counts[i] },
+        source: `${source}: run as its own scenario, since the stages send different numbers of requests (a sweep sends one number at every level)`,
+      },
+    ],
+  }));
+}
+
+type Stage = IpWorkload['load']['stages'][number];
+
+/** The stages when each has the fields its load type needs, and only those. */
+function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueList): Stage[] | undefined {
+  const closed = load.type === 'concurrent';
+  const [need, other] = closed ? (['concurrency_level', 'num_requests'] as const) : (['rate', 'duration'] as const);
+  const [forbid1, forbid2] = closed ? (['rate', 'duration'] as const) : (['concurrency_level', 'num_requests'] as const);
+  let ok = true;
+  load.stages.forEach((s, i) => {
+    for (const key of [need, other]) {
+      if (s[key] === undefined) {
+        issues.add([...at, i, key], `required by a ${load.type} load`);
+        ok = false;
+      }
+    }
+    for (const key of [forbid1, forbid2]) {
+      if (s[key] !== undefined) {
+        issues.add([...at, i, key], `belongs to ${closed ? 'constant and poisson' : 'concurrent'} stages; a ${load.type} stage has ${need} and ${other}`);
+        ok = false;
+      }
+    }
+  });
+  return ok ? load.stages : undefined;
+}
+
+type Note = (path: string, value: unknown, why: string) => void;
+
+/** `data` as a scenario data source input, or undefined (with issues recorded). */
+function translateData(d: IpWorkload['data'], seed: number | undefined, at: PropertyKey[], issues: IssueList, note: Note): Record<string, unknown> | undefined {
+  const misplaced = (key: 'path' | 'input_distribution' | 'output_distribution' | 'shared_prefix', usedBy: string): boolean => {
+    if (d[key] === undefined) return false;
+    issues.add([...at, key], `only used by ${usedBy} data, and data.type is ${d.type}: remove it`);
+    return true;
+  };
+  if (d.type === 'random') {
+    const bad = [misplaced('path', 'shareGPT'), misplaced('shared_prefix', 'shared_prefix')].some(Boolean);
+    const input = d.input_distribution;
+    const output = d.output_distribution;
+    if (!input) issues.add([...at, 'input_distribution'], 'required for random data');
+    if (!output) issues.add([...at, 'output_distribution'], 'required for random data');
+    if (!input || !output || bad) return undefined;
+    const counts = [input.total_count, output.total_count].filter((c) => c !== undefined);
+    if (counts.length === 2 && counts[0] !== counts[1]) {
+      issues.add([...at, 'output_distribution', 'total_count'], `${counts[1]} differs from input_distribution.total_count (${counts[0]}): each prompt has one output length, so give them the same count`);
+      return undefined;
+    }
+    return {
+      type: 'random',
+      input_distribution: distribution(input, 'input_distribution', note),
+      output_distribution: distribution(output, 'output_distribution', note),
+      ...(counts[0] === undefined ? {} : { total_count: counts[0] }),
+      ...(seed === undefined ? {} : { seed }),
+    };
+  }
+  if (d.type === 'shared_prefix') {
+    const bad = [misplaced('path', 'shareGPT'), misplaced('input_distribution', 'random'), misplaced('output_distribution', 'random')].some(Boolean);
+    const sp = d.shared_prefix;
+    if (!sp) issues.add([...at, 'shared_prefix'], 'required for shared_prefix data (num_groups, num_prompts_per_group, system_prompt_len, question_len, output_len)');
+    if (!sp || bad) return undefined;
+    const alias = (a: number | undefined, aKey: string, b: number | undefined, bKey: string, fallback: number): number | undefined => {
+      if (a !== undefined && b !== undefined && a !== b) {
+        issues.add([...at, 'shared_prefix', bKey], `${b} disagrees with ${aKey} (${a}); they are the same setting: give one`);
+        return undefined;
+      }
+      return a ?? b ?? fallback;
+    };
+    const groups = alias(sp.num_groups, 'num_groups', sp.num_unique_system_prompts, 'num_unique_system_prompts', 10);
+    const perGroup = alias(sp.num_prompts_per_group, 'num_prompts_per_group', sp.num_users_per_system_prompt, 'num_users_per_system_prompt', 10);
+    if (groups === undefined || perGroup === undefined) return undefined;
+    const prefixSeed = sp.seed ?? seed;
+    return {
+      type: 'shared_prefix',
+      num_groups: groups,
+      num_prompts_per_group: perGroup,
+      system_prompt_len: sp.system_prompt_len,
+      question_len: sp.question_len,
+      output_len: sp.output_len,
+      ...(prefixSeed === undefined ? {} : { seed: prefixSeed }),
+    };
+  }
+  // shareGPT
+  const bad = [misplaced('input_distribution', 'random'), misplaced('output_distribution', 'random'), misplaced('shared_prefix', 'shared_prefix')].some(Boolean);
+  if (d.path === undefined) issues.add([...at, 'path'], 'required for shareGPT data: nothing is downloaded, so name the dataset file (JSON or JSONL)');
+  if (d.path === undefined || bad) return undefined;
+  return { type: 'sharegpt', path: d.path, ...(seed === undefined ? {} : { seed }) };
+}
+
+/** An inference-perf distribution as a `LengthDistributionSchema` input. */
+function distribution(d: IpDistribution, key: string, note: Note): Record<string, number> {
+  let std = d.std_dev ?? d.std ?? (d.variance === undefined ? undefined : Math.sqrt(d.variance));
+  if (d.std !== undefined && d.std_dev === undefined) {
+    note(`data.${key}.std`, d.std, "read as std_dev (inference-perf's distributions have no std field: it would ignore it and use std_dev 200)");
+  }
+  if (d.type === 'fixed') std = 0;
+  else if (std === undefined) {
+    std = DEFAULT_STD;
+    note(`data.${key}.std_dev`, DEFAULT_STD, "not given: inference-perf's default");
+  }
+  return { min: d.min, max: d.max, mean: d.mean, std };
+}

@@ -1,0 +1,220 @@
+/**
+ * One inference-perf workload of a well-lit-path `config.yaml` (kubernetes-sigs/inference-perf
+ * `inference_perf/config`: `load`, `api`, `server`, `tokenizer`, `data`, `report`, `storage`),
+ * restricted to what vitest-llm-d translates, plus the keys it accepts without effect. Defaults
+ * are inference-perf's own, so a workload means here what it means there. Known keys that are
+ * not supported are left out and named with their reason (`key-policy.ts`).
+ */
+import { z } from 'zod';
+import { BaseUrlSchema } from '../schema/target.ts';
+import { accepted, choice, seconds, tokens } from './schema-helpers.ts';
+
+const REPLAY = 'trace replay is not supported';
+
+/**
+ * One stage: `rate` and `duration` (constant, poisson) or `concurrency_level` and `num_requests`
+ * (concurrent); which pair a stage needs is checked against the load type when translating.
+ */
+export const IpStageSchema = z
+  .strictObject({
+    rate: z.number().positive().optional().describe('Requests per second (constant, poisson).'),
+    duration: seconds().optional().describe('Seconds the stage lasts (constant, poisson). BENCH_DURATION overrides.'),
+    concurrency_level: z.number().int().min(1).optional().describe('Requests in flight (concurrent).'),
+    num_requests: tokens('requests').optional().describe('Requests the stage sends (concurrent).'),
+  })
+  .describe('One load stage.');
+
+/** inference-perf `load`. */
+export const IpLoadSchema = z
+  .strictObject({
+    type: choice(['constant', 'poisson', 'concurrent'] as const, { trace_replay: REPLAY, trace_session_replay: REPLAY })
+      .default('constant')
+      .describe('constant (evenly spaced), poisson, or concurrent (closed loop); default constant.'),
+    stages: z.array(IpStageSchema, { error: 'expected a list of stages' }).min(1, { error: 'expected at least one stage' }).describe('Stages, run in order.'),
+    interval: accepted('workload.*.load.interval'),
+    request_timeout: seconds().optional().describe('Seconds a request may take in all (the scenario timeout total_s).'),
+    request_retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(0, { error: 'retries are not supported (a failed request counts as failed): set 0 or leave it out' })
+      .optional()
+      .describe('Must be 0: retries are not supported.'),
+    request_retry_backoff_sec: accepted('workload.*.load.request_retry_backoff_sec'),
+    base_seed: z.number().int().min(0).optional().describe('Seed of the arrival times (poisson) and of the prompts; default a fresh one per run.'),
+  })
+  .describe('When requests are sent.');
+
+/** inference-perf `api`; `api: completion` (a bare string, as in inference-perf's own examples) is accepted too. */
+export const IpApiSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { type: v } : v),
+  z
+    .strictObject({
+      type: choice(['completion', 'chat'] as const, { anthropic_messages: "only the OpenAI APIs are supported" })
+        .default('completion')
+        .describe('completion (/v1/completions) or chat (/v1/chat/completions); default completion.'),
+      streaming: z.boolean().default(false).describe("Stream responses; default false, as inference-perf's (TTFT, TPOT and ITL need true)."),
+      headers: z.record(z.string(), z.string()).optional().describe('Extra request headers (every workload must give the same).'),
+    })
+    .describe('Which OpenAI API, streamed or not.'),
+);
+
+/** inference-perf `server`. */
+export const IpServerSchema = z
+  .strictObject({
+    type: choice(['vllm', 'sglang', 'tgi'] as const, { mock: "inference-perf's mock client is not supported: leave BENCH_CONFIG unset to run on the embedded simulator" })
+      .default('vllm')
+      .describe('Server software: vllm (default), sglang or tgi.'),
+    model_name: z.string().min(1).optional().describe('Model to request; default the first one the server lists.'),
+    base_url: BaseUrlSchema.optional().describe('Server URL (default endpoint.base_url; when both are given they must be the same).'),
+    ignore_eos: z.boolean().default(true).describe('Send ignore_eos so outputs are exactly max_tokens long (default true).'),
+    api_key: z.string().optional().describe('Bearer key. Never shown; write ${VAR} to take it from the environment.'),
+  })
+  .describe('The model server.');
+
+/** inference-perf `tokenizer`. */
+export const IpTokenizerSchema = z
+  .strictObject({
+    pretrained_model_name_or_path: z
+      .string()
+      .optional()
+      .describe("Tokenizer the prompts are measured with: the model's own when bundled (Qwen3), otherwise Qwen3's as an approximation; the report says which."),
+    trust_remote_code: accepted('workload.*.tokenizer.trust_remote_code'),
+    token: accepted('workload.*.tokenizer.token'),
+  })
+  .describe('The tokenizer.');
+
+const LENGTH_DISTRIBUTIONS = 'only normal and fixed length distributions are supported';
+
+/** inference-perf `Distribution`, with its defaults (min 10, max 1024, mean 512, std_dev 200). */
+export const IpDistributionSchema = z
+  .strictObject({
+    type: choice(['normal', 'fixed'] as const, { skew_normal: LENGTH_DISTRIBUTIONS, lognormal: LENGTH_DISTRIBUTIONS, uniform: LENGTH_DISTRIBUTIONS, poisson: LENGTH_DISTRIBUTIONS })
+      .default('normal')
+      .describe('normal (default; truncated to min..max, out-of-range draws redrawn) or fixed (every length is mean).'),
+    min: tokens().default(10).describe('Smallest length (default 10).'),
+    max: tokens().default(1024).describe('Largest length (default 1024).'),
+    mean: z.number().default(512).describe('Mean length (default 512).'),
+    std_dev: z.number().min(0).optional().describe('Standard deviation (default 200).'),
+    std: z.number().min(0).optional().describe('Read as std_dev (the llm-d configs write std; inference-perf itself ignores it and uses std_dev).'),
+    variance: z.number().min(0).optional().describe('Variance, instead of std_dev.'),
+    total_count: tokens('prompts').optional().describe('Distinct prompts (input_distribution); the output one must be the same or left out.'),
+  })
+  .superRefine((d, ctx) => {
+    const given = [d.std_dev, d.std, d.variance === undefined ? undefined : Math.sqrt(d.variance)].filter((v) => v !== undefined);
+    if (new Set(given).size > 1) ctx.addIssue({ code: 'custom', path: ['std_dev'], message: 'std_dev, std and variance disagree: give one' });
+    if (d.min > d.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${d.min} is above max ${d.max}` });
+    else if (d.mean < d.min || d.mean > d.max) ctx.addIssue({ code: 'custom', path: ['mean'], message: `mean ${d.mean} is outside min..max (${d.min}..${d.max})` });
+  })
+  .describe('A length distribution.');
+
+/** A parsed length distribution. */
+export type IpDistribution = z.output<typeof IpDistributionSchema>;
+
+const lengthOnly = (what: string) =>
+  z.number({ error: `expected a positive integer (${what}; length distributions are not supported here)` }).int().min(1);
+
+/** inference-perf `data.shared_prefix`, with its defaults (10 groups of 10 prompts, 100 + 50 tokens, output 50). */
+export const IpSharedPrefixSchema = z
+  .strictObject({
+    num_groups: lengthOnly('groups').optional().describe('Groups, each with its own shared prefix (default 10).'),
+    num_unique_system_prompts: lengthOnly('groups').optional().describe('Same as num_groups.'),
+    num_prompts_per_group: lengthOnly('prompts').optional().describe('Distinct questions per group (default 10).'),
+    num_users_per_system_prompt: lengthOnly('prompts').optional().describe('Same as num_prompts_per_group.'),
+    system_prompt_len: lengthOnly('tokens').default(100).describe('Tokens of the shared prefix (default 100).'),
+    question_len: lengthOnly('tokens').default(50).describe('Tokens of each question (default 50).'),
+    output_len: lengthOnly('tokens').default(50).describe('max_tokens of every request (default 50).'),
+    seed: z.number().int().min(0).optional().describe('Seed of the prompts (default a fresh one per run).'),
+    enable_multi_turn_chat: z
+      .literal(false, { error: 'multi-turn chat is not supported: set false or leave it out' })
+      .optional()
+      .describe('Must be false: multi-turn chat is not supported.'),
+    max_model_len: accepted('workload.*.data.shared_prefix.max_model_len'),
+  })
+  .describe('Groups of prompts sharing a system prompt.');
+
+const NOT_GENERATED = 'use random, shared_prefix or shareGPT';
+
+/** inference-perf `data`. */
+export const IpDataSchema = z
+  .strictObject({
+    type: choice(['random', 'shared_prefix', 'shareGPT'] as const, {
+      mock: `inference-perf's fixed mock prompt is not supported: ${NOT_GENERATED}`,
+      synthetic: `inference-perf's synthetic text is not supported: ${NOT_GENERATED}`,
+      cnn_dailymail: `Hugging Face datasets are not downloaded: ${NOT_GENERATED}`,
+      infinity_instruct: `Hugging Face datasets are not downloaded: ${NOT_GENERATED}`,
+      billsum_conversations: `Hugging Face datasets are not downloaded: ${NOT_GENERATED}`,
+      otel_trace_replay: REPLAY,
+      conversation_replay: 'conversation replay is not supported',
+      dataset_trace: REPLAY,
+    }).describe('random, shared_prefix or shareGPT.'),
+    path: z.string().min(1).optional().describe('shareGPT: the dataset file (JSON or JSONL), relative to where vitest runs. Required: nothing is downloaded.'),
+    input_distribution: IpDistributionSchema.optional().describe('random: prompt lengths.'),
+    output_distribution: IpDistributionSchema.optional().describe('random: output lengths (max_tokens).'),
+    shared_prefix: IpSharedPrefixSchema.optional().describe('shared_prefix: the groups.'),
+  })
+  .describe('What requests say.');
+
+/** inference-perf `report`: everything in it is always produced, so it is accepted as written. */
+export const IpReportSchema = z
+  .strictObject({
+    request_lifecycle: z
+      .strictObject({
+        summary: accepted('workload.*.report.request_lifecycle.summary'),
+        per_stage: accepted('workload.*.report.request_lifecycle.per_stage'),
+        per_request: accepted('workload.*.report.request_lifecycle.per_request'),
+        percentiles: accepted('workload.*.report.request_lifecycle.percentiles'),
+        per_adapter: accepted('workload.*.report.request_lifecycle.per_adapter'),
+        per_adapter_stage: accepted('workload.*.report.request_lifecycle.per_adapter_stage'),
+      })
+      .optional()
+      .describe('Per-request, per-stage and summary reports: all always written.'),
+    prometheus: accepted('workload.*.report.prometheus'),
+    session_lifecycle: accepted('workload.*.report.session_lifecycle'),
+  })
+  .describe('Which reports to write: all are always written.');
+
+/** inference-perf `storage`. */
+export const IpStorageSchema = z
+  .strictObject({ local_storage: accepted('workload.*.storage.local_storage') })
+  .describe('Where reports go: results/<stamp>-config/ here.');
+
+/** The parts of a workload, each validated on its own so one bad part does not hide the others' problems. */
+export const IP_WORKLOAD_PARTS = {
+  load: IpLoadSchema,
+  api: IpApiSchema,
+  server: IpServerSchema,
+  tokenizer: IpTokenizerSchema,
+  data: IpDataSchema,
+  report: IpReportSchema,
+  storage: IpStorageSchema,
+} as const;
+
+/** The keys of a workload (its parts are checked with `IP_WORKLOAD_PARTS`): load and data required. */
+export const IpWorkloadKeysSchema = z
+  .strictObject({
+    load: z.unknown().refine((v) => v !== undefined, { error: 'required' }),
+    api: z.unknown().optional(),
+    server: z.unknown().optional(),
+    tokenizer: z.unknown().optional(),
+    data: z.unknown().refine((v) => v !== undefined, { error: 'required' }),
+    report: z.unknown().optional(),
+    storage: z.unknown().optional(),
+  })
+  .describe('An inference-perf workload.');
+
+/** One inference-perf workload. */
+export const IpWorkloadSchema = z
+  .strictObject({
+    load: IpLoadSchema,
+    api: IpApiSchema.optional(),
+    server: IpServerSchema.optional(),
+    tokenizer: IpTokenizerSchema.optional(),
+    data: IpDataSchema,
+    report: IpReportSchema.optional(),
+    storage: IpStorageSchema.optional(),
+  })
+  .describe('An inference-perf workload.');
+
+/** A parsed inference-perf workload. */
+export type IpWorkload = z.output<typeof IpWorkloadSchema>;

@@ -1,0 +1,131 @@
+/**
+ * `suites/config` as a user runs it: the bundled well-lit-path example on the embedded simulator
+ * (BENCH_CONFIG unset), a harness matrix, a config whose endpoint is unreachable, one with
+ * unsupported keys, and one carrying an API key that must not leak.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { FAST_SIM_TARGETS, readTree, runSuites, workspace } from './run-suite.ts';
+import type { SuiteRun } from './run-suite.ts';
+
+interface SummaryTest {
+  scenario: string;
+  target_kind: string;
+  results: { total_requests: number; successful: number; success_rate: number };
+  workload: { overrides: Array<{ path: string; value: unknown; source: string }> };
+}
+
+function summaryOf(run: SuiteRun): { tests: SummaryTest[] } {
+  return JSON.parse(readFileSync(join(run.runDirs.config!, 'summary.json'), 'utf8'));
+}
+
+/**
+ * The run finished every test: exit 0, or 1 with SLO verdicts as the only failures (a loaded CI
+ * machine can make the client fall behind a 20 req/s stage, which toMeetSLO reports as invalid).
+ */
+function expectCompleted(run: SuiteRun): void {
+  expect(run.output).not.toMatch(/ConfigError|TargetError|TypeError|ReferenceError|Test timed out/);
+  if (run.code !== 0) {
+    expect(run.code, run.output).toBe(1);
+    const failures = run.output.match(/^\s*(?:\w*Error): .*$/gm) ?? [];
+    for (const f of failures) expect(f, run.output).toMatch(/SLO not met/);
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('suites/config as a user runs it', () => {
+  test('without BENCH_CONFIG it runs the bundled example, every workload in turn, on the embedded simulator, and says so', async () => {
+    const run = await runSuites(['suites/config'], workspace(), { BENCH_DURATION: '1', BENCH_TARGETS_FILE: '' }, 240_000);
+    expectCompleted(run);
+    expect(run.output).toContain('config/sanity_random  SIMULATOR');
+    expect(run.output).toContain('config/shared_prefix_synthetic  SIMULATOR');
+    expect(run.output).toMatch(/7 stages: 2\/s × 1 s, 5\/s × 1 s, .*, 20\/s × 1 s/);
+    const { tests } = summaryOf(run);
+    expect(tests.map((t) => t.scenario)).toEqual(['sanity_random', 'shared_prefix_synthetic']);
+    for (const t of tests) {
+      expect(t.target_kind).toBe('simulator');
+      expect(t.results.total_requests).toBeGreaterThan(0);
+      expect(t.results.success_rate).toBe(1);
+      const paths = t.workload.overrides.map((o) => o.path);
+      expect(paths).toEqual(expect.arrayContaining(['endpoint.base_url', 'env.RAYON_NUM_THREADS', 'control.work_dir']));
+      expect(t.workload.overrides.find((o) => o.path === 'endpoint.base_url')).toMatchObject({
+        value: 'embedded simulator',
+        source: expect.stringContaining('instead of http://infra-inference-scheduling-inference-gateway.dean-ns.svc.cluster.local:80'),
+      });
+    }
+    expect(tests[0]!.workload.overrides.map((o) => o.path)).toContain('workload.sanity_random.data.input_distribution.std');
+  });
+
+  test('BENCH_CONFIG=matrix.yaml: one concurrency sweep per isl_osl pair, over the chat API', async () => {
+    const run = await runSuites(['suites/config'], workspace(FAST_SIM_TARGETS), {
+      BENCH_CONFIG: 'examples/well-lit/matrix.yaml',
+      BENCH_TARGET: 'fast-sim',
+      BENCH_CONCURRENCY: '1,2',
+      BENCH_NUM_REQUESTS: '4',
+      BENCH_MAX_TOKENS: '8',
+    });
+    expectCompleted(run);
+    const { tests } = summaryOf(run);
+    expect(tests.map((t) => t.scenario)).toEqual(['isl_osl_matrix.isl1024_osl1024', 'isl_osl_matrix.isl1024_osl8192', 'isl_osl_matrix.isl8192_osl1024']);
+    for (const t of tests) expect(t.results).toMatchObject({ total_requests: 8, success_rate: 1 });
+    expect(run.output).toContain('chat (stream), sweep over concurrency 1, 2');
+  });
+
+  test('an unreachable endpoint fails every test within seconds, naming the URL', async () => {
+    const dir = workspace();
+    const port = await closedPort();
+    const config = readFileSync(join(import.meta.dirname, '../../examples/well-lit/config.yaml'), 'utf8').replaceAll(
+      'http://infra-inference-scheduling-inference-gateway.dean-ns.svc.cluster.local:80',
+      `http://127.0.0.1:${port}`,
+    );
+    writeFileSync(join(dir, 'config.yaml'), config);
+    const run = await runSuites(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_TARGETS_FILE: '' });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`TargetError: http://127.0.0.1:${port}/v1/models: connection refused`);
+    expect(run.output).toMatch(/2 failed/);
+    expect(run.ms).toBeLessThan(40_000);
+  });
+
+  test('unsupported keys stop the run before anything is sent, all named in one error', async () => {
+    const dir = workspace();
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      'endpoint: { base_url: http://127.0.0.1:9 }\nworkload:\n  w:\n    load: { num_workers: 8, stages: [{ rate: 1, duration: 1 }] }\n    data: { type: mock }\n',
+    );
+    const run = await runSuites(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_TARGETS_FILE: '' });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/config\.yaml: 2 problems \(nothing was run\):/);
+    expect(run.output).toContain('workload.w.load.num_workers: not supported (vitest-llm-d sizes its own workers)');
+    expect(run.output).toContain('workload.w.data.type: "mock": not supported');
+  });
+
+  test("server.api_key reaches the endpoint but never the output or the results folder", async () => {
+    const sim = await spawnSimulator({ tokenizer: 'words', time_scale: 0.05 });
+    const key = 'sk-e2e-config-DO-NOT-LEAK-83b1';
+    try {
+      const dir = workspace();
+      writeFileSync(
+        join(dir, 'config.yaml'),
+        `endpoint: { stack_name: local, model: Qwen/Qwen3-0.6B, base_url: ${sim.url} }\nworkload:\n  quick:\n    load: { type: concurrent, stages: [{ concurrency_level: 1, num_requests: 2 }] }\n    api: { type: chat, streaming: true }\n    server: { base_url: ${sim.url}, api_key: ${key} }\n    data: { type: random, input_distribution: { min: 8, max: 16, mean: 12, std_dev: 2 }, output_distribution: { min: 4, max: 8, mean: 6, std_dev: 1 } }\n`,
+      );
+      const run = await runSuites(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_TARGETS_FILE: '' });
+      expectCompleted(run);
+      expect(run.output).toContain(`config/quick  endpoint ${sim.url}`);
+      expect(run.output).not.toContain(key);
+      expect(readTree(run.resultsDir)).not.toContain(key);
+      expect(summaryOf(run).tests[0]!.results).toMatchObject({ total_requests: 2, success_rate: 1 });
+    } finally {
+      await sim.stop();
+    }
+  });
+});
