@@ -241,13 +241,13 @@ function renderMaxRate(m: MaxRateResult): string[] {
     `Max request rate (closed loop, ${c.connections} connections, non-streaming, max_tokens ${c.maxTokens}, simulator at zero latency; ` +
       `${c.seconds} s per run, ${c.rounds} round${c.rounds === 1 ? '' : 's'} alternating, best counts; runner = runLoad alone, suite path = + statistics + requests.jsonl; wrk -t1)`,
   ];
-  if (m.wrkMissing) out.push(`*** ${m.wrkMissing.toUpperCase()} ***`);
+  if (m.wrkMissing) out.push(`*** WRK NOT RUN: ${m.wrkMissing} ***`);
   out.push(
     table(
       ['client', 'req/s', 'requests', 'failed', 'CPU client / sim'],
       m.runs.map((r) => [r.client, int(r.requestsPerS), int(r.requests), String(r.failed), `${pct(r.cpu.clientPct)} / ${pct(r.cpu.simPct)}`]),
     ),
-    `best: runner ${int(m.best.runner)}, suite path ${int(m.best.suitePath)}, wrk ${m.best.wrk === null ? 'not run' : int(m.best.wrk)} req/s` +
+    `best req/s: runner ${int(m.best.runner)}, suite path ${int(m.best.suitePath)}, wrk ${m.best.wrk === null ? 'not run' : int(m.best.wrk)}` +
       (m.wrkOverOurs === null ? '' : `; wrk / suite path = ${fix(m.wrkOverOurs, 2)}x`) +
       (m.wrk ? ` (${m.wrk.replace(/ Copyright.*$/, '')})` : ''),
   );
