@@ -30,7 +30,7 @@ export interface RequestMetrics {
   tpotMs: number | null;
   /** NTPOT = E2E / N. */
   ntpotMs: number | null;
-  /** Schedule lag = sent - intended: how late the client was. */
+  /** Schedule lag = sent - intended: how late the client was (the first attempt's send, when the request was retried: backoff is not the client's lateness). */
   scheduleLagMs: number | null;
 }
 
@@ -56,8 +56,14 @@ export function deriveRequestMetrics(r: RequestRecord): RequestMetrics {
     tokenCountMismatch: serverN !== null && r.tokenizerOutputTokens !== null && serverN !== r.tokenizerOutputTokens,
     tpotMs: firstChunk !== null && n !== null && n >= 2 ? (r.end - firstChunk) / (n - 1) : null,
     ntpotMs: e2eMs !== null && n !== null && n >= 1 ? e2eMs / n : null,
-    scheduleLagMs: sent !== null ? sent - r.intended : null,
+    scheduleLagMs: firstSent(r) !== null ? firstSent(r)! - r.intended : null,
   };
+}
+
+/** When the request was first sent: its first attempt's send when it was retried. */
+function firstSent(r: RequestRecord): number | null {
+  const first = r.retries?.[0];
+  return first ? first.sent : r.sent;
 }
 
 /**

@@ -3,7 +3,8 @@
  * environment (so `${VAR}` references need defaults), and every target in a targets file
  * resolves. Files are told apart by their top-level keys: `targets:`, `scenarios:` (with
  * `defaults.template`: an actuation scenario file), or Kubernetes manifests (`apiVersion`/`kind`,
- * possibly several documents), which must render as templates.
+ * possibly several documents), which must render as templates, or llm-d well-lit-path benchmark
+ * configs (`workload:`/`endpoint:`, or a harness matrix with `isl_osl:`), which must translate.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { renderTemplate } from '../../lib/k8s/template.ts';
 import { describe, expect, test } from 'vitest';
 import { loadScenarioFile } from '../../lib/config/resolve-scenarios.ts';
 import { loadTargetsFile, resolveTarget } from '../../lib/config/resolve-target.ts';
+import { loadWellLitConfig } from '../../lib/config/well-lit/load-config.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,7 +29,7 @@ function yamlFiles(dir: string): string[] {
     .sort();
 }
 
-type Kind = 'targets' | 'scenarios' | 'actuation' | 'manifests';
+type Kind = 'targets' | 'scenarios' | 'actuation' | 'manifests' | 'well-lit';
 
 /** Which schema a config file follows. */
 function kindOf(file: string): Kind {
@@ -37,9 +39,10 @@ function kindOf(file: string): Kind {
   if (tops.length === 1 && top && typeof top === 'object') {
     if ('targets' in top) return 'targets';
     if ('scenarios' in top) return typeof (top.defaults as { template?: unknown } | undefined)?.template === 'string' ? 'actuation' : 'scenarios';
+    if ('workload' in top || 'endpoint' in top || 'isl_osl' in top) return 'well-lit';
   }
   if (tops.every((t) => t && typeof t === 'object' && 'apiVersion' in t && 'kind' in t)) return 'manifests';
-  throw new Error(`${file}: not a targets file (targets:), a scenario file (scenarios:) or Kubernetes manifests`);
+  throw new Error(`${file}: not a targets file (targets:), a scenario file (scenarios:), Kubernetes manifests or a well-lit-path config (workload:)`);
 }
 
 const examples = yamlFiles('examples');
@@ -81,6 +84,12 @@ describe('checked-in configs', () => {
       expect(r.workload.metadata.name, t).toBe('check-1');
       expect(r.warnings, t).toEqual([]);
     }
+  });
+
+  test.each(files.filter((f) => f.kind === 'well-lit'))('$file translates as a well-lit-path benchmark config', ({ file }) => {
+    // The guide's template is verbatim and its ${VAR}s have no defaults: give them values.
+    const config = loadWellLitConfig(file, { cwd: ROOT, env: { NAMESPACE: 'ns', GATEWAY_SVC: 'gw', BENCHMARK_PVC: 'pvc' } });
+    expect(Object.keys(config.file.scenarios).length).toBeGreaterThan(0);
   });
 
   test('the Kubernetes manifests checked in are the ones expected', () => {

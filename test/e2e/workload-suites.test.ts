@@ -73,4 +73,24 @@ describe('suites/throughput, suites/load and suites/stress as a new user runs th
       expect(requests.every((r) => typeof r.stage === 'number')).toBe(true);
     }
   }, 480_000);
+
+  test('suites/multi-model: every model of the suite\'s simulated gateway, 503s retried, per-model results', async () => {
+    const dir = workspace('');
+    const run = await runSuites(['suites/multi-model'], dir, { BENCH_NUM_REQUESTS: '45', BENCH_TARGETS_FILE: '' });
+    expect(run.code, run.output).toBe(0);
+    const summary = JSON.parse(readFileSync(join(run.runDirs['multi-model']!, 'summary.json'), 'utf8')) as {
+      tests: Array<{ models: Array<{ model: string; results: { total_requests: number; retries: { retries: number } } }>; results: { retries: { requests: number; recovered: number; exhausted: number } }; workload: { overrides: Array<{ path: string; source: string }> } }>;
+    };
+    const [t] = summary.tests;
+    expect(t!.models.map((m) => [m.model, m.results.total_requests])).toEqual([
+      ['Qwen/Qwen3-0.6B', 15],
+      ['meta-llama/Llama-3.1-8B-Instruct', 15],
+      ['ibm-granite/granite-3.3-8b-instruct', 15],
+    ]);
+    // The simulated gateway answers 5% of attempts with a 503; every one was retried and recovered.
+    expect(t!.results.retries.exhausted).toBe(0);
+    expect(t!.results.retries.recovered).toBe(t!.results.retries.requests);
+    expect(t!.workload.overrides).toContainEqual(expect.objectContaining({ path: 'target.simulator', source: 'suites/multi-model/multi-model.yaml simulator:' }));
+    expect(run.output).toMatch(/meta-llama\/Llama-3\.1-8B-Instruct +15\/15/);
+  }, 180_000);
 });

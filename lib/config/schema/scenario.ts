@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { didYouMean } from '../closest-name.ts';
 import { DataSchema } from './data.ts';
 import { LoadSchema, loadHasDuration } from './load.ts';
+import { SimulatorSectionSchema } from './simulator.ts';
 import { SLO_PRESET_NAMES, SloProfileDefSchema, SloSpecSchema } from './slo.ts';
 import { ApiSchema, NAME_PATTERN } from './target.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
@@ -138,6 +139,9 @@ export const ScenarioFileSchema = z
       .record(z.string().regex(NAME_PATTERN, 'profile names must contain only letters, digits, ".", "_" and "-"'), SloProfileDefSchema)
       .optional()
       .describe("Custom SLO profiles by name, usable as a scenario's slo.profile. Preset names cannot be reused."),
+    simulator: SimulatorSectionSchema.optional().describe(
+      "Settings of the embedded simulator for this suite (e.g. the models a multi-model gateway serves), used only when nothing else chooses the target: a targets file's target or BENCH_BASE_URL replaces the simulator, and a targets file's own simulator settings win.",
+    ),
   })
   .superRefine((file, ctx) => {
     if (Object.keys(file.scenarios).length === 0) {
