@@ -1,5 +1,5 @@
-import { SampleBuffer } from '../stats/sample-buffer.ts';
-import { DEFAULT_PERCENTILES, type Summary, summarize } from '../stats/summary.ts';
+import { SampleStore, type SampleStoreOptions } from '../stats/sample-store.ts';
+import { DEFAULT_PERCENTILES, type Summary } from '../stats/summary.ts';
 import { deriveRequestMetrics, forEachItl, type RequestMetrics } from './derive.ts';
 import { failureKey, type RequestRecord } from './record.ts';
 
@@ -74,13 +74,10 @@ export interface RunStats {
  * sample buffers (the records themselves go to disk), so memory grows by a few numbers a request.
  */
 export class StatsAccumulator {
-  private readonly latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, new SampleBuffer()])) as Record<
-    LatencyMetric,
-    SampleBuffer
-  >;
-  private readonly input = new SampleBuffer();
-  private readonly output = new SampleBuffer();
-  private readonly perChunk = new SampleBuffer();
+  private readonly latency: Record<LatencyMetric, SampleStore>;
+  private readonly input: SampleStore;
+  private readonly output: SampleStore;
+  private readonly perChunk: SampleStore;
   private readonly errors: RunStats['errors'] = {};
   private readonly retries: RunStats['retries'] = { requests: 0, retries: 0, byKey: {}, recovered: 0, exhausted: 0, backoffMs: 0 };
   private readonly outputSource = { server: 0, tokenizer: 0, unknown: 0 };
@@ -97,7 +94,20 @@ export class StatsAccumulator {
   private start = Infinity;
   private end = -Infinity;
 
-  constructor(private readonly percentiles: readonly number[] = DEFAULT_PERCENTILES) {}
+  /**
+   * @param store options of every sample store: `exactCap` is how many samples a metric keeps
+   *   exactly before folding into a histogram (percentiles then within 0.1%, and the summary
+   *   says so); sub-accumulators (per cell, stage, model) take a smaller cap so memory stays bounded.
+   */
+  constructor(
+    private readonly percentiles: readonly number[] = DEFAULT_PERCENTILES,
+    store: SampleStoreOptions = {},
+  ) {
+    this.latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, new SampleStore(store)])) as Record<LatencyMetric, SampleStore>;
+    this.input = new SampleStore(store);
+    this.output = new SampleStore(store);
+    this.perChunk = new SampleStore(store);
+  }
 
   /** Adds a finished request; returns its derived metrics (null for warm-up and cut requests). */
   add(r: RequestRecord): RequestMetrics | null {
@@ -160,7 +170,7 @@ export class StatsAccumulator {
   stats(): RunStats {
     const durationMs = this.total > 0 ? this.end - this.start : 0;
     const perS = (x: number): number | null => (durationMs > 0 ? (x * 1000) / durationMs : null);
-    const sum = (b: SampleBuffer): Summary => summarize(b.view(), this.percentiles);
+    const sum = (b: SampleStore): Summary => b.summarize(this.percentiles);
     return {
       requests: {
         total: this.total,

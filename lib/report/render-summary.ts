@@ -19,8 +19,8 @@ export interface ToolInfo {
 const round = (x: number | null, d = 3): number | null => (x === null ? null : Number(x.toFixed(d)));
 
 /** A summary in a unit: `scale` converts from ms (1 for ms, 0.001 for s). */
-function stat(s: Summary, scale = 1): Record<string, number | null> {
-  const out: Record<string, number | null> = {
+function stat(s: Summary, scale = 1): Record<string, number | boolean | null> {
+  const out: Record<string, number | boolean | null> = {
     count: s.count,
     mean: round(s.mean === null ? null : s.mean * scale, 4),
   };
@@ -28,6 +28,8 @@ function stat(s: Summary, scale = 1): Record<string, number | null> {
   out.min = round(s.min === null ? null : s.min * scale, 4);
   out.max = round(s.max === null ? null : s.max * scale, 4);
   out.stddev = round(s.stddev === null ? null : s.stddev * scale, 4);
+  // Past the exact-sample cap, percentiles come from a histogram: say so, with its bound.
+  if (s.exact === false) Object.assign(out, { exact: false, relative_error: s.relativeError ?? null });
   return out;
 }
 

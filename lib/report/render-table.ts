@@ -22,7 +22,9 @@ function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
   const v = col === 'mean' ? s.mean : (s.percentiles[col] ?? null);
   if (v === null) return '-';
   const x = v * scale;
-  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+  const text = Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+  // `~`: a percentile from a histogram (past the exact-sample cap), within its stated bound.
+  return s.exact === false && col !== 'mean' ? `~${text}` : text;
 }
 
 /**
