@@ -309,6 +309,9 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
           const finishAsIs = (): void => complete(r, text, st, after, starting);
           const timer = setTimeout(() => {
             backingOff.delete(timer);
+            // The wait as it happened (timers fire on whole milliseconds, late under load).
+            const a = r.retries![r.retries!.length - 1]!;
+            a.backoffMs = performance.now() - a.end;
             resetAttempt(r);
             attempt(r, spec, st, after);
           }, backoffMs);

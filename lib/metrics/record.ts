@@ -79,7 +79,7 @@ export interface RetryAttempt {
   /** When the attempt was sent (null if it never was) and when it failed. */
   sent: number | null;
   end: number;
-  /** Wait before the next attempt, ms. */
+  /** Wait before the next attempt as it happened (from this attempt's end to the next's start), ms. */
   backoffMs: number;
 }
 

@@ -100,6 +100,7 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     goodput: r.goodput,
     ...(r.knee ? { knee: r.knee } : {}),
     ...(r.capacity ? { capacity: r.capacity } : {}),
+    ...(r.prefixCache ? { prefix_cache: r.prefixCache } : {}),
     files: r.files,
   };
 }

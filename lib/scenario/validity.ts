@@ -2,13 +2,15 @@ import type { RunStats } from '../metrics/aggregate.ts';
 import type { LoadOutcome } from '../load/runner.ts';
 import type { Validity } from '../report/model.ts';
 
-/** Share of the offered rate an open-loop run must achieve to count as delivered. */
+/** Share of the scheduled rate an open-loop run must achieve to count as delivered. */
 const MIN_ACHIEVED_SHARE = 0.95;
 
 /**
  * Whether the load generator measured truthfully. A run is invalid when the client fell behind
  * its schedule (schedule lag p99 over the limit), when its own event loop stalled long enough to
- * delay chunk timestamps by as much, when an open loop delivered less than 95% of the offered
+ * delay chunk timestamps by as much, when an open loop sent at less than 95% of the rate its
+ * schedule called for (`offeredRate`: for random arrivals, the rate of the intended times of the
+ * requests sent, not the mean rate, which a short window of a Poisson process may miss by chance)
  * rate, or when it stopped before sending everything.
  */
 export function assessValidity(
@@ -27,7 +29,7 @@ export function assessValidity(
     reasons.push(`client event loop delayed ${eld.toFixed(1)} ms at p99 (> ${maxLagP99Ms} ms): chunk timestamps may be late by as much`);
   }
   if (offeredRate !== null && outcome.achievedSendRate !== null && outcome.achievedSendRate < offeredRate * MIN_ACHIEVED_SHARE) {
-    reasons.push(`achieved ${outcome.achievedSendRate.toFixed(1)} requests/s of ${offeredRate} offered`);
+    reasons.push(`achieved ${outcome.achievedSendRate.toFixed(1)} requests/s of ${Number(offeredRate.toPrecision(4))} offered`);
   }
   if (outcome.stopped) reasons.push(`stopped early: ${outcome.stopped}`);
   return { valid: reasons.length === 0, reasons };
