@@ -3,6 +3,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import type { ApiAdapter } from '../apis/adapter.ts';
 import { Exchange } from '../http/exchange.ts';
 import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
+import type { Pool } from 'undici';
 import { type ErrorClass, failureKey, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
 import type { ClosedLoopSchedule, OpenLoopSchedule, Schedule } from './schedule.ts';
@@ -511,6 +512,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   let measuredStart = clock.perfMs;
   try {
     if (first) {
+      let primed = await primeConnections(o.target, pool, 0, first);
       const warmupConcurrency = first.schedule.kind === 'closed' ? first.schedule.concurrency : 1;
       await closedLoop(null, o.warmup, { kind: 'closed', concurrency: warmupConcurrency, description: 'warm-up' }, Infinity);
       // Only the measured phase: warm-up is there to absorb first-use stalls (compilation,
@@ -525,7 +527,9 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
           poolSize = boundOf(plan);
           pool = o.target.createPool(poolSize);
           await old.close();
+          primed = 0;
         }
+        primed = await primeConnections(o.target, pool, primed, plan);
         outcomes.push(await runStage(plan, outcomes.length));
       }
     }
@@ -548,6 +552,28 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     eventLoopDelayMs: readDelay(eld),
     stages: outcomes,
   };
+}
+
+/** Connections opened ahead of a stage: its concurrency (closed loop), or up to 32 for an open loop. */
+const PRIME_OPEN_LOOP = 32;
+
+/**
+ * Opens the connections a stage will need before it starts, with concurrent `GET <api root>/models`
+ * (each holds a connection while in flight, so the pool opens one per request): otherwise the
+ * first requests of a stage wait for TCP (and TLS) setup, and a closed loop's opening burst shows
+ * that as schedule lag. Failures are ignored (the stage's own requests report any). Returns the
+ * connections now open.
+ */
+async function primeConnections(target: HttpTarget, pool: Pool, open: number, plan: StagePlan | null): Promise<number> {
+  if (!plan) return open;
+  const want = plan.schedule.kind === 'closed' ? plan.schedule.concurrency : Math.min(plan.schedule.maxInFlight, PRIME_OPEN_LOOP);
+  // One connection is no burst: a single request in flight waits for its own connection either way.
+  if (want <= 1 || want <= open) return open;
+  const path = `${target.apiRoot}/models`;
+  // Short: a server that is slow to list its models must not hold the run up.
+  const timeoutMs = Math.min(target.timeouts.connect, 2000);
+  await Promise.all(Array.from({ length: want }, () => target.get(path, timeoutMs, pool).catch(() => null)));
+  return want;
 }
 
 /** The single-stage plan of `schedule` + `requests`. */
