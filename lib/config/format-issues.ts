@@ -174,7 +174,8 @@ function tooBig(origin: string, max: number, inclusive: boolean, got: string): s
   return `expected ${origin === 'int' ? 'an integer' : 'a number'} ${inclusive ? '<=' : '<'} ${max}, got ${got}`;
 }
 
-const NOUNS: Record<string, string> = {
+/** How an expected type reads in a message (`expected a list`). */
+export const NOUNS: Record<string, string> = {
   string: 'a string',
   number: 'a number',
   int: 'an integer',

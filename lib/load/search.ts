@@ -6,7 +6,16 @@ export interface TrialVerdict {
   passed: boolean;
   /** Why it failed (limits broken, invalid run, stop rule); empty when it passed. */
   reasons: string[];
+  /**
+   * The client could not measure truthfully (it fell behind its schedule, its event loop stalled):
+   * the trial says nothing about the server, so it is run again rather than counted, up to
+   * `MAX_RERUNS` times a probe.
+   */
+  invalid?: boolean;
 }
+
+/** Reruns of invalid trials a probe may take before an invalid trial counts as a failure. */
+export const MAX_RERUNS = 2;
 
 /** Judges a finished trial; the scenario layer evaluates its SLO once its records are counted. */
 export type TrialJudge = (outcome: StageOutcome) => TrialVerdict | Promise<TrialVerdict>;
@@ -15,7 +24,10 @@ export type TrialJudge = (outcome: StageOutcome) => TrialVerdict | Promise<Trial
 export interface CapacityProbe {
   value: number;
   passed: boolean;
+  /** Trials that count, in order. */
   trials: Array<{ stage: number; passed: boolean; reasons: string[] }>;
+  /** Trials run again because the client could not measure truthfully, with why. */
+  rerun: Array<{ stage: number; reasons: string[] }>;
 }
 
 /** What a capacity search found, with its evidence. */
@@ -49,6 +61,8 @@ export interface SearchContext {
  * until they are within `precision` of each other, `max_probes` points were tried, or (for
  * concurrency) they are adjacent integers. Each probe runs up to `trials` times and passes only
  * when every trial passes; the first failing trial fails it (the remaining trials are skipped).
+ * A trial the client could not measure truthfully is run again (up to `MAX_RERUNS` a probe), so a
+ * client hiccup does not pass for a server failure and lower the capacity found.
  * Rates are rounded to 3 significant figures, so labels stay readable.
  */
 export function searchPlanner(cfg: Pick<SearchLoad, 'over' | 'low' | 'high' | 'trials' | 'precision' | 'max_probes'>, ctx: SearchContext): SearchPlanner {
@@ -103,6 +117,10 @@ export function searchPlanner(cfg: Pick<SearchLoad, 'over' | 'low' | 'high' | 't
         const outcome = done[judged]!;
         const verdict = await ctx.judge(outcome);
         const probe = probes.at(-1)!;
+        if (verdict.invalid && !verdict.passed && probe.rerun.length < MAX_RERUNS && !outcome.stopped) {
+          probe.rerun.push({ stage: outcome.index, reasons: verdict.reasons });
+          continue;
+        }
         probe.trials.push({ stage: outcome.index, passed: verdict.passed, reasons: verdict.reasons });
         if (!verdict.passed) probe.passed = false;
         if (outcome.stopped) {
@@ -122,7 +140,7 @@ export function searchPlanner(cfg: Pick<SearchLoad, 'over' | 'low' | 'high' | 't
         finished = true;
         return null;
       }
-      probes.push({ value, passed: true, trials: [] });
+      probes.push({ value, passed: true, trials: [], rerun: [] });
       return ctx.stageAt(value, 0, done.length);
     },
     result() {

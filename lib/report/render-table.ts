@@ -167,7 +167,12 @@ function stageLines(r: TestReport, style: Style): string[] {
     const c = r.capacity;
     out.push(style('bold', `  capacity: ${c.conclusion}`));
     out.push(
-      style('dim', `  probes: ${c.probes.map((p) => `${p.value} ${p.passed ? 'pass' : 'FAIL'} (${p.trials.length} trial${p.trials.length === 1 ? '' : 's'})`).join(', ')}`),
+      style(
+        'dim',
+        `  probes: ${c.probes
+          .map((p) => `${p.value} ${p.passed ? 'pass' : 'FAIL'} (${p.trials.length} trial${p.trials.length === 1 ? '' : 's'}${p.rerun.length ? `, ${p.rerun.length} rerun invalid` : ''})`)
+          .join(', ')}`,
+      ),
     );
   }
   return out;

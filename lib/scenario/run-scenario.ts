@@ -187,7 +187,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       ...(outcome.stopRule ? [`stop rule: ${outcome.stopRule.detail}`] : []),
       ...validity.reasons.map((r) => `invalid: ${r}`),
     ];
-    return { passed: reasons.length === 0, reasons };
+    // Invalid alone (every SLO met, no rule fired): the client, not the server, fell short.
+    const serverFailed = evals.some((e) => e.checks.some((c) => !c.pass && !c.name.startsWith('schedule lag'))) || outcome.stopRule !== null;
+    return { passed: reasons.length === 0, reasons, invalid: !validity.valid && !serverFailed };
   };
   const planner = planLoad(load, {
     seed: seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`),

@@ -5,7 +5,6 @@
  * composed simulator has no option for one), talked to through the real Kubernetes client.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { runActuationScenario } from '../../lib/actuation/run.ts';
@@ -17,19 +16,13 @@ import { ClusterClock } from '../../lib/sim/cluster/clock.ts';
 import { createStore, startApiServer, writeKubeconfig, type ApiServer, type Authorizer, type ClusterStore } from '../../lib/sim/cluster/api/index.ts';
 import { openCluster } from '../../fixtures/cluster.ts';
 import { scenarioFile, scratch, templateText, testRunId, TEMPLATES } from './helpers.ts';
+import { closedPort } from '../http/drive.ts';
 
 const NS = 'bench';
 const DIRECT = join(TEMPLATES, 'server-request.yaml');
 const LAUNCHER = join(TEMPLATES, 'launcher-request.yaml');
 
 /** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Every object in the namespace, as `resource/name` (what a run may have created). */
 function objectsIn(store: ClusterStore): string[] {

@@ -3,20 +3,15 @@ import { type ChunkFields, emptyChunkFields } from '../../lib/apis/adapter.ts';
 import { chatAdapter } from '../../lib/apis/chat.ts';
 import { scanChunk } from '../../lib/apis/chunk-scanner.ts';
 import { completionsAdapter } from '../../lib/apis/completions.ts';
+import { splitmix32 } from '../../lib/data/prng.ts';
 
 type Api = 'completions' | 'chat';
 const ADAPTERS = { completions: completionsAdapter, chat: chatAdapter };
 
-/** mulberry32: a seeded generator, so every failure reproduces. */
+/** A seeded uniform generator in [0, 1), so every failure reproduces. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = splitmix32(seed);
+  return () => p.next() / 4294967296;
 }
 
 /**

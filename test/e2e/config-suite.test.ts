@@ -4,12 +4,12 @@
  * unsupported keys, and one carrying an API key that must not leak.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
 import { FAST_SIM_TARGETS, readTree, runSuites, workspace } from './run-suite.ts';
 import type { SuiteRun } from './run-suite.ts';
+import { closedPort } from '../http/drive.ts';
 
 interface SummaryTest {
   scenario: string;
@@ -35,13 +35,6 @@ function expectCompleted(run: SuiteRun): void {
   }
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('suites/config as a user runs it', () => {
   test('without BENCH_CONFIG it runs the bundled example, every workload in turn, on the embedded simulator, and says so', async () => {

@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
 import { FAST_SIM_TARGETS, readJsonl, readTree, runSuites, workspace } from './run-suite.ts';
+import { closedPort } from '../http/drive.ts';
 
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('suites/latency as a user runs it', () => {
   test('passes against the embedded simulator, prints the summary and writes summary.json and requests.jsonl', async () => {

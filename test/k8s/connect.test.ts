@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { ClusterError } from '../../lib/k8s/errors.ts';
 import { checkPermissions, connectCluster } from '../../lib/k8s/connect.ts';
 import { ClusterClock } from '../../lib/sim/cluster/clock.ts';
 import { createStore, startApiServer, writeKubeconfig, type ApiServer } from '../../lib/sim/cluster/api/index.ts';
+import { closedPort } from '../http/drive.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'llmd-connect-'));
 const kubeconfig = join(dir, 'kubeconfig');
@@ -31,14 +31,6 @@ afterAll(async () => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('connectCluster', () => {
   it('connects, reads the namespace from the context and the server version', async () => {

@@ -33,14 +33,24 @@ function outcome(plan: StagePlan, index: number, over: Partial<StageOutcome> = {
 }
 
 /** Drives a planner to its end with a judge that passes values up to `capacity`. */
-async function drive(over: 'rate' | 'concurrency', capacity: number, cfg: { low: number; high: number; trials?: number; precision?: number; max_probes?: number }, flaky?: (value: number, trial: number) => boolean) {
+async function drive(
+  over: 'rate' | 'concurrency',
+  capacity: number,
+  cfg: { low: number; high: number; trials?: number; precision?: number; max_probes?: number },
+  flaky?: (value: number, trial: number) => boolean,
+  invalid?: (value: number, run: number) => boolean,
+) {
   const done: StageOutcome[] = [];
+  const runs = new Map<number, number>();
   const planner = searchPlanner(
     { over, trials: 1, precision: 0.1, max_probes: 10, ...cfg },
     {
       seed: 1,
       judge: (o) => {
         const v = o.plan.probe!.value;
+        const run = runs.get(v) ?? 0;
+        runs.set(v, run + 1);
+        if (invalid?.(v, run)) return { passed: false, reasons: ['invalid: client fell behind'], invalid: true };
         const passed = v <= capacity && !(flaky?.(v, o.plan.probe!.trial) ?? false);
         return { passed, reasons: passed ? [] : [`${v} over capacity`] };
       },
@@ -72,6 +82,17 @@ describe('searchPlanner', () => {
     expect(result.probes.find((p) => p.value === 8)).toMatchObject({ passed: false, trials: [{ passed: true }, { passed: false }] });
     expect(stages.slice(0, 3)).toEqual([[2, 0], [2, 1], [2, 2]]);
     expect(result.value).toBe(7);
+  });
+
+  test('an invalid trial (the client fell behind) is run again, not counted; after two reruns it counts', async () => {
+    const once = await drive('concurrency', 11, { low: 1, high: 64 }, undefined, (v, run) => v === 8 && run === 0);
+    expect(once.result.value).toBe(11);
+    expect(once.result.probes.find((p) => p.value === 8)).toMatchObject({ passed: true, rerun: [{ reasons: ['invalid: client fell behind'] }] });
+    expect(once.stages.filter(([v]) => v === 8)).toEqual([[8, 0], [8, 0]]);
+    const always = await drive('concurrency', 11, { low: 1, high: 64 }, undefined, (v) => v === 8);
+    expect(always.result.probes.find((p) => p.value === 8)).toMatchObject({ passed: false, trials: [{ passed: false }] });
+    expect(always.result.probes.find((p) => p.value === 8)!.rerun).toHaveLength(2);
+    expect(always.result.value).toBe(7);
   });
 
   test('low failing or high passing ends the search at once and says which bound to move', async () => {

@@ -10,11 +10,9 @@ import { RetrySchema } from '../../lib/config/schema/scenario.ts';
 import { backoffOf, type RetryPolicy } from '../../lib/load/runner.ts';
 import type { TestReport } from '../../lib/report/model.ts';
 import { RequestsFile } from '../../lib/report/requests-file.ts';
-import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
+import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
-import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
-import { TIMEOUTS } from '../http/drive.ts';
-import { simTarget } from './sim-target.ts';
+import { runOn, simTarget } from './sim-target.ts';
 
 const MODELS = ['Qwen/Qwen3-0.6B', 'meta-llama/Llama-3.1-8B-Instruct', 'ibm-granite/granite-3.3-2b-instruct'];
 let dir: string;
@@ -34,18 +32,9 @@ afterAll(async () => {
 });
 
 function run(name: string, scenario: Partial<ScenarioInput>): Promise<TestReport> {
-  const slo = resolveScenarioSlo(undefined, {}, 't.yaml');
-  return runScenario({
-    suite: 'models',
-    name,
-    scenario: { stream: true, warmup_requests: 0, num_requests: 30, load: { type: 'concurrency', concurrency: 3 }, data: { type: 'synthetic', prompt_tokens: [16], max_tokens: [8] }, ...scenario },
-    target: { ...simTarget(sim.url, 'words'), info: { ...simTarget(sim.url, 'words').info, servedModels: MODELS } },
-    slo: { ...slo, floors: { ...slo.floors, maxScheduleLagP99Ms: 50 } },
-    timeouts: TIMEOUTS,
-    runDir: dir,
-    requests,
-    overrides: [],
-    seedSalt: name,
+  const target = simTarget(sim.url, 'words');
+  return runOn('models', dir, requests, name, { ...target, info: { ...target.info, servedModels: MODELS } }, {
+    stream: true, warmup_requests: 0, num_requests: 30, load: { type: 'concurrency', concurrency: 3 }, data: { type: 'synthetic', prompt_tokens: [16], max_tokens: [8] }, ...scenario,
   });
 }
 

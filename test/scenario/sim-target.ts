@@ -2,6 +2,11 @@
 import { capabilitiesFor } from '../../lib/apis/index.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
 import type { OpenTarget } from '../../lib/scenario/open-target.ts';
+import type { TestReport } from '../../lib/report/model.ts';
+import type { RequestsFile } from '../../lib/report/requests-file.ts';
+import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
+import type { SloFloors, SloProfile } from '../../lib/slo/profile.ts';
+import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
 import { MODEL, TIMEOUTS } from '../http/drive.ts';
 
 export function simTarget(url: string, tokenizer: OpenTarget['tokenizer']): OpenTarget {
@@ -14,4 +19,32 @@ export function simTarget(url: string, tokenizer: OpenTarget['tokenizer']): Open
     tokenizer,
     timeoutOverrides: undefined,
   };
+}
+
+/**
+ * Runs a scenario of suite `suite` against `target`, writing to `runDir` and `requests`, with the
+ * default SLO profile (or `slo`) and the schedule-lag floor widened to 50 ms: these tests run
+ * several simulators on a 2-core machine, which can delay a send by more than the default 10 ms.
+ */
+export function runOn(
+  suite: string,
+  runDir: string,
+  requests: RequestsFile,
+  name: string,
+  target: OpenTarget,
+  scenario: ScenarioInput,
+  slo: { profiles: SloProfile[]; floors: SloFloors } = resolveScenarioSlo(undefined, {}, 't.yaml'),
+): Promise<TestReport> {
+  return runScenario({
+    suite,
+    name,
+    scenario,
+    target,
+    slo: { ...slo, floors: { ...slo.floors, maxScheduleLagP99Ms: 50 } },
+    timeouts: TIMEOUTS,
+    runDir,
+    requests,
+    overrides: [],
+    seedSalt: name,
+  });
 }

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestReport } from '../../lib/report/model.ts';
 import { RequestsFile } from '../../lib/report/requests-file.ts';
-import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
+import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
 import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
-import { TIMEOUTS } from '../http/drive.ts';
-import { simTarget } from './sim-target.ts';
+import { runOn, simTarget } from './sim-target.ts';
 
 let dir: string;
 let fast: SimProcess;
@@ -43,20 +42,8 @@ afterAll(async () => {
 
 const DATA: ScenarioInput['data'] = { type: 'synthetic', prompt_tokens: [16], max_tokens: [8] };
 
-function run(name: string, sim: SimProcess, scenario: Partial<ScenarioInput> & Pick<ScenarioInput, 'load'>, slo = resolveScenarioSlo(undefined, {}, 't.yaml')): Promise<TestReport> {
-  return runScenario({
-    suite: 'stages',
-    name,
-    scenario: { stream: true, warmup_requests: 0, data: DATA, ...scenario },
-    target: simTarget(sim.url, 'words'),
-    // Lag floor widened: a 2-core machine running four simulators can delay a send by more than 10 ms.
-    slo: { ...slo, floors: { ...slo.floors, maxScheduleLagP99Ms: 50 } },
-    timeouts: TIMEOUTS,
-    runDir: dir,
-    requests,
-    overrides: [],
-    seedSalt: name,
-  });
+function run(name: string, sim: SimProcess, scenario: Partial<ScenarioInput> & Pick<ScenarioInput, 'load'>, slo?: Parameters<typeof runOn>[6]): Promise<TestReport> {
+  return runOn('stages', dir, requests, name, simTarget(sim.url, 'words'), { stream: true, warmup_requests: 0, data: DATA, ...scenario }, slo);
 }
 
 function stageLines(name: string): Array<{ scenario: string; label: string; sent: number }> {

@@ -3,17 +3,12 @@ import { LogHistogram, relativeErrorOf } from '../../lib/stats/log-histogram.ts'
 import { SampleBuffer } from '../../lib/stats/sample-buffer.ts';
 import { DEFAULT_EXACT_CAP, SampleStore } from '../../lib/stats/sample-store.ts';
 import { DEFAULT_PERCENTILES, percentile, percentileKey, summarize } from '../../lib/stats/summary.ts';
+import { splitmix32 } from '../../lib/data/prng.ts';
 
-/** mulberry32: a seeded uniform generator in [0, 1), so every failure can be repeated. */
+/** A seeded uniform generator in [0, 1), so every failure can be repeated. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = splitmix32(seed);
+  return () => p.next() / 4294967296;
 }
 
 function normal(u: () => number): number {

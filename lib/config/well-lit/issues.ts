@@ -17,6 +17,7 @@ import { closestName, quoteList } from '../closest-name.ts';
 import { formatPath } from '../format-issues.ts';
 import { redactText } from '../redact.ts';
 import { ruleFor } from './key-policy.ts';
+import { NOUNS } from '../format-issues.ts';
 
 /** One problem: where, and why. */
 export interface WellLitIssue {
@@ -114,13 +115,3 @@ export class IssueList {
   }
 }
 
-const NOUNS: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  int: 'an integer',
-  boolean: 'true or false',
-  array: 'a list',
-  tuple: 'a list',
-  object: 'a mapping',
-  record: 'a mapping',
-};
