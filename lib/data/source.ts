@@ -31,6 +31,8 @@ export interface TokenizerProvenance {
    * too; `false` means they are approximate there and the server's `usage` is the truth.
    */
   exact: boolean;
+  /** Why the tokenizer is not the one that would have been chosen (it could not be loaded), for the report. */
+  note?: string;
 }
 
 /** A source of prompts, one per request index. */

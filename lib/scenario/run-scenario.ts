@@ -375,6 +375,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   }
 
   for (const m of clamped) notes.push(`max_tokens ${m} clamped to the target's max_tokens ${clampTo}`);
+  if (data.tokenizer.note) notes.push(data.tokenizer.note);
   if (!data.tokenizer.exact) {
     notes.push(`prompt sizes counted with the ${data.tokenizer.name} tokenizer, not ${target.info.model}'s own: approximate on the server (see input tokens from usage)`);
   }
