@@ -27,7 +27,8 @@ function testsOf(runDir: string): TestOut[] {
 /*
  * The workload suites as a new user runs them, against the default embedded simulator (its
  * small-h100 profile: 16 decode slots, so throughput plateaus past 16 requests in flight), with
- * each stage shortened to 1 s. One vitest run, files one after another so they do not compete
+ * each stage shortened to 3 s (shorter stages are mostly ramp-up and drain, and their throughput
+ * does not show the plateau). One vitest run, files one after another so they do not compete
  * for the two cores.
  */
 describe('suites/throughput, suites/load and suites/stress as a new user runs them', () => {
@@ -36,7 +37,7 @@ describe('suites/throughput, suites/load and suites/stress as a new user runs th
     const run = await runSuites(
       ['suites/throughput', 'suites/stress', 'suites/load', '--no-file-parallelism'],
       dir,
-      { BENCH_DURATION: '1', BENCH_WARMUP_REQUESTS: '2', BENCH_TARGETS_FILE: '' },
+      { BENCH_DURATION: '3', BENCH_WARMUP_REQUESTS: '2', BENCH_TARGETS_FILE: '' },
       420_000,
     );
     expect(run.code, run.output).toBe(0);
