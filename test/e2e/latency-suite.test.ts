@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
 import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
 import { FAST_SIM_TARGETS, readJsonl, readTree, runSuites, workspace } from './run-suite.ts';
@@ -7,7 +8,7 @@ import { closedPort } from '../http/drive.ts';
 
 
 describe('suites/latency as a user runs it', () => {
-  test('passes against the embedded simulator, prints the summary and writes summary.json and requests.jsonl', async () => {
+  test('passes against the embedded simulator, prints the summary and writes summary.json, junit.xml and requests.jsonl', async () => {
     const dir = workspace(FAST_SIM_TARGETS);
     const run = await runSuites(['suites/latency'], dir, { BENCH_NUM_REQUESTS: '12', BENCH_WARMUP_REQUESTS: '2' });
     expect(run.code, run.output).toBe(0);
@@ -31,6 +32,18 @@ describe('suites/latency as a user runs it', () => {
       expect(r.throughput.tokens_per_sec).toBeGreaterThan(0);
       expect(r.throughput.requests_per_sec).toBeGreaterThan(0);
       expect(r.tokens.output_count_source.server).toBe(12);
+    }
+
+    const xml = readFileSync(join(run.runDirs.latency!, 'junit.xml'), 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['testsuite', 'testcase', 'property'].includes(n) }).parse(xml);
+    expect(junit.testsuites).toMatchObject({ tests: '2', failures: '0', errors: '0', skipped: '0' });
+    const cases = junit.testsuites.testsuite[0].testcase as Array<{ classname: string; name: string; failure?: unknown; properties: { property: Array<{ name: string; value: string }> } }>;
+    expect(cases.map((c) => `${c.classname}/${c.name}`)).toEqual(['latency/quick_validation', 'latency/latency_benchmark']);
+    for (const c of cases) {
+      expect(c.failure).toBeUndefined();
+      expect(c.properties.property[0]).toEqual({ name: 'target_kind', value: 'SIMULATOR' });
+      expect(c.properties.property.find((p) => p.name === 'slo.mlperf-standard')?.value).toBe('PASS');
     }
 
     const lines = readJsonl(join(run.runDirs.latency!, 'requests.jsonl'));
