@@ -73,6 +73,8 @@ export interface WorkloadInfo {
     cells: string[];
     /** Tokenizer that built the prompts and counts output text; `exact` when it is the model's own. */
     tokenizer: { name: string; kind: string; exact: boolean };
+    /** The resolved `data:` config (overrides applied, `seed` the one used); absent in reports from before it was recorded. */
+    config?: Record<string, unknown>;
   };
   /** Config values changed by environment variables. */
   overrides: Array<{ path: string; value: unknown; source: string }>;

@@ -417,7 +417,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       loadConfig: { ...load },
       warmupRequests: sc.warmup_requests,
       requests: sc.num_requests ?? null,
-      data: { type: data.type, seed, cells: [...data.cells], tokenizer: { ...data.tokenizer } },
+      data: { type: data.type, seed, cells: [...data.cells], tokenizer: { ...data.tokenizer }, config: { ...sc.data, seed } },
       overrides: input.overrides,
       notes,
     },

@@ -6,8 +6,12 @@
  * ddof = 0), as inference-perf and the llm-d benchmark report use it.
  */
 
-/** Percentiles every summary carries unless configured otherwise. */
-export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 95, 99, 99.9];
+/**
+ * Percentiles every summary carries unless configured otherwise: the set the llm-d benchmark
+ * report's Statistics object has (p0.1, p1, p5, p10, p25, p50, p75, p90, p95, p99, p99.9), so
+ * `benchmark-report/*.json` fills every field from computed values.
+ */
+export const DEFAULT_PERCENTILES: readonly number[] = [0.1, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9];
 
 /**
  * Statistics of one metric. Empty sample sets have `count: 0` and null values. A summary without

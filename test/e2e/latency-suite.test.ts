@@ -1,14 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
 import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
 import { FAST_SIM_TARGETS, readJsonl, readTree, runSuites, workspace } from './run-suite.ts';
 import { closedPort } from '../http/drive.ts';
+import { brValidator } from '../report/br-schema.ts';
 
 
 describe('suites/latency as a user runs it', () => {
-  test('passes against the embedded simulator, prints the summary and writes summary.json, junit.xml and requests.jsonl', async () => {
+  test('passes against the embedded simulator, prints the summary and writes summary.json, junit.xml, benchmark reports and requests.jsonl', async () => {
     const dir = workspace(FAST_SIM_TARGETS);
     const run = await runSuites(['suites/latency'], dir, { BENCH_NUM_REQUESTS: '12', BENCH_WARMUP_REQUESTS: '2' });
     expect(run.code, run.output).toBe(0);
@@ -44,6 +45,20 @@ describe('suites/latency as a user runs it', () => {
       expect(c.failure).toBeUndefined();
       expect(c.properties.property[0]).toEqual({ name: 'target_kind', value: 'SIMULATOR' });
       expect(c.properties.property.find((p) => p.name === 'slo.mlperf-standard')?.value).toBe('PASS');
+    }
+
+    // llm-d benchmark reports: one file per test, valid against the upstream v0.2.1 schema, fed by the same statistics.
+    const brDir = join(run.runDirs.latency!, 'benchmark-report');
+    expect(readdirSync(brDir).sort()).toEqual(['latency_benchmark.json', 'quick_validation.json']);
+    const validate = brValidator();
+    for (const t of summary.tests) {
+      const br = JSON.parse(readFileSync(join(brDir, `${t.scenario}.json`), 'utf8'));
+      expect(validate(br), t.scenario).toEqual([]);
+      expect(br.scenario.stack[0].metadata.description).toMatch(/^SIMULATOR/);
+      const agg = br.results.request_performance.aggregate;
+      expect(agg.requests).toMatchObject({ total: 12, failures: 0 });
+      expect(agg.latency.time_to_first_token.p95).toBeCloseTo(t.results.ttft_ms.p95, 3);
+      expect(agg.latency.time_per_output_token.p95).toBeCloseTo(t.results.tpot_ms.p95, 3);
     }
 
     const lines = readJsonl(join(run.runDirs.latency!, 'requests.jsonl'));

@@ -86,8 +86,8 @@ describe('evaluateSlo', () => {
     expect(empty.checks[0]).toEqual({ name: 'success rate', value: null, op: '>=', limit: 0.95, unit: '', pass: false, note: 'no measured requests' });
     expect(empty.pass).toBe(false);
 
-    const p75 = evaluateSlo(profile('p', [{ metric: 'ttft', stat: 'p75', max: 1000, unit: 'ms' }]), statsOf(FIVE), DEFAULT_FLOORS);
-    expect(p75.checks[0]).toMatchObject({ name: 'TTFT p75', value: null, pass: false, note: 'p75 not computed' });
+    const p80 = evaluateSlo(profile('p', [{ metric: 'ttft', stat: 'p80', max: 1000, unit: 'ms' }]), statsOf(FIVE), DEFAULT_FLOORS);
+    expect(p80.checks[0]).toMatchObject({ name: 'TTFT p80', value: null, pass: false, note: 'p80 not computed' });
   });
 
   test('success-rate floor: 19 of 20 is exactly 0.95', () => {

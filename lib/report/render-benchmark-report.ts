@@ -1,0 +1,351 @@
+/**
+ * The llm-d benchmark report (v0.2.1) of one benchmark test: a pure render of its `TestReport`
+ * into the shape of llm-d-benchmark's `br_v0_2_1_json_schema.json`, so llm-d's analysis tools
+ * (cross-treatment plots, prism) read our runs like their harnesses'.
+ *
+ * One report per load stage, as the standard has it (`scenario.load.standardized.stage` is one
+ * integer: inference-perf's converter writes one report per stage): a single-stage test gives one
+ * report (stage 0, the whole test's statistics), a sweep, staged load, ramp or search one report
+ * per stage with that stage's statistics and offered load. Reports of one suite run share `run.eid`.
+ *
+ * Which of our definitions feeds each field (our dictionary has one definition per name; the
+ * standard's names are used by other tools with other meanings, see README "Metric dictionary"):
+ *
+ * | benchmark report field | our metric | units |
+ * | --- | --- | --- |
+ * | `latency.time_to_first_token` | TTFT = firstChunk - sent | ms |
+ * | `latency.inter_token_latency` | ITL = gaps between consecutive content chunks, pooled over requests (vLLM's itl; per chunk, so per token only when chunks carry one token) | ms/token |
+ * | `latency.time_per_output_token` | TPOT = (end - firstChunk) / (N - 1) per request, N >= 2 (vLLM's and MLPerf's tpot; excludes the first token) | ms/token |
+ * | `latency.normalized_time_per_output_token` | NTPOT = (end - sent) / N per request (includes the first token) | ms/token |
+ * | `latency.request_latency` | E2E = end - sent | ms |
+ * | `requests.input_length`, `output_length` | prompt tokens (server usage, else tokenizer), output tokens N, successful requests | count |
+ * | `throughput.*_rate` | successful tokens or requests / measurement window (warm-up excluded); one value, so only `mean` | tokens/s, queries/s |
+ *
+ * The units follow the unit rules of llm-d-benchmark's Pydantic models, which the JSON Schema does
+ * not encode: TTFT and E2E in a time unit (ms, s), TPOT, NTPOT and ITL in a generation-latency unit
+ * (ms/token, s/token), lengths in `count`, token rates in tokens/s, the request rate in queries/s.
+ *
+ * Every Statistics object also carries a `definition` string saying the same (the schema leaves
+ * Statistics open to extra keys), and `exact: false` with `relative_error` when its percentiles came
+ * from a histogram. A percentile we did not compute is left out, never estimated.
+ *
+ * The stack is one `generic` component: the standard's `inference_engine` requires the engine
+ * version, the replica count and the accelerator count and parallelism, which a client measuring
+ * an endpoint does not know; `generic` carries what we do know (backend, model, accelerator text,
+ * base URL). On the embedded simulator the component says SIMULATOR in its description and
+ * `simulated: true`.
+ */
+import { createHash } from 'node:crypto';
+import type { RunStats } from '../metrics/aggregate.ts';
+import type { Summary } from '../stats/summary.ts';
+import type { StageReport, TestReport } from './model.ts';
+import type { ToolInfo } from './render-summary.ts';
+
+/** Schema version written in `version`. */
+export const BENCHMARK_REPORT_VERSION = '0.2.1';
+
+/** The run a test belongs to. */
+export interface BenchmarkRunInfo {
+  /** Run stamp (`2026-11-23T10-55-00Z`), as in the run folder's name. */
+  stamp: string;
+  suite: string;
+  tool: ToolInfo;
+}
+
+/** A v0.2.1 Statistics object (plus our `definition`). */
+export type BrStatistics = { units: string; mean: number; definition: string } & Record<string, number | string | boolean | null>;
+
+/** One benchmark report, and the file name (in `benchmark-report/`) it is written to. */
+export interface RenderedBenchmarkReport {
+  file: string;
+  report: Record<string, unknown>;
+}
+
+/** Our definition behind each latency field (the text in the report and the README). */
+export const BR_DEFINITIONS = {
+  time_to_first_token: 'TTFT: firstChunk - sent (first chunk with non-empty content), per successful request',
+  inter_token_latency:
+    'ITL: gaps between consecutive content chunks, pooled over successful requests (vLLM itl); per chunk, equal to per token when each chunk carries one token',
+  time_per_output_token: 'TPOT: (end - firstChunk) / (N - 1) per successful request with N >= 2 output tokens (vLLM and MLPerf tpot; excludes the first token)',
+  normalized_time_per_output_token: 'NTPOT: (end - sent) / N per successful request (includes the first token)',
+  request_latency: 'E2E: end - sent, per successful request',
+  input_length: 'prompt tokens per successful request (server usage.prompt_tokens, else the tokenizer count)',
+  output_length: 'output tokens N per successful request (server usage.completion_tokens, else the tokenizer count of the text)',
+  input_token_rate: 'successful input tokens / measurement window (first measured intended send to last end; warm-up excluded)',
+  output_token_rate: 'successful output tokens / measurement window (warm-up excluded)',
+  total_token_rate: 'successful input + output tokens / measurement window (warm-up excluded)',
+  request_rate: 'successful requests / measurement window (warm-up excluded)',
+} as const;
+
+/** Our percentile keys → the standard's. */
+const PERCENTILE_FIELDS: ReadonlyArray<[string, string]> = [
+  ['p0_1', 'p0p1'], ['p1', 'p1'], ['p5', 'p5'], ['p10', 'p10'], ['p25', 'p25'], ['p50', 'p50'],
+  ['p75', 'p75'], ['p90', 'p90'], ['p95', 'p95'], ['p99', 'p99'], ['p99_9', 'p99p9'],
+];
+
+/** A name-based UUID (RFC 4122 version 5: SHA-1 of namespace + name): the same inputs give the same id. */
+export function uuidV5(name: string, namespace = '6ba7b811-9dad-11d1-80b4-00c04fd430c8'): string {
+  const ns = Buffer.from(namespace.replaceAll('-', ''), 'hex');
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** A Statistics object from one of our summaries, or null when it has no samples. Only computed fields are filled. */
+export function brStatistics(s: Summary | undefined, units: string, definition: string): BrStatistics | null {
+  if (!s || s.count === 0 || s.mean === null) return null;
+  const out: BrStatistics = { units, mean: s.mean, definition };
+  if (s.stddev !== null) out.stddev = s.stddev;
+  if (s.min !== null) out.min = s.min;
+  for (const [ours, theirs] of PERCENTILE_FIELDS) {
+    const v = s.percentiles[ours];
+    if (v !== undefined && v !== null) out[theirs] = v;
+  }
+  if (s.max !== null) out.max = s.max;
+  out.count = s.count;
+  if (s.exact === false) Object.assign(out, { exact: false, relative_error: s.relativeError ?? null });
+  return out;
+}
+
+/** A single rate as Statistics (only `mean`: a rate over the window has no distribution here). */
+function rate(v: number | null, units: string, definition: string): BrStatistics | null {
+  return v === null || !Number.isFinite(v) ? null : { units, mean: v, definition };
+}
+
+/** Drops null and undefined members (the schema allows null, but absent reads cleaner). */
+function compact<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+/** ISO 8601 duration of `s` seconds: `PT12.345S`. */
+export function isoDuration(s: number): string {
+  return `PT${Number(Math.max(0, s).toFixed(3))}S`;
+}
+
+type SeqLen = { distribution: 'fixed' | 'gaussian' | 'uniform' | 'other'; value: number; std_dev?: number; min?: number; max?: number };
+
+/** Fixed when all equal, else `other` with the weighted mean and the range. */
+function fromValues(values: Array<[number, number]>): SeqLen | null {
+  if (values.length === 0) return null;
+  const lens = values.map(([v]) => v);
+  const min = Math.min(...lens);
+  const max = Math.max(...lens);
+  if (min === max) return { distribution: 'fixed', value: min };
+  const w = values.reduce((a, [, x]) => a + x, 0);
+  const mean = values.reduce((a, [v, x]) => a + v * x, 0) / w;
+  return { distribution: 'other', value: Number(mean.toFixed(3)), min, max };
+}
+
+/** `prompt=50,max_tokens=100` → [50, 100]. */
+function parseCell(cell: string): [number, number] | null {
+  const m = /prompt=(\d+),max_tokens=(\d+)/.exec(cell);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/** The workload's configured input and output lengths, source and prefix, from the data config (or its cells). */
+function workloadShape(r: TestReport, stats: RunStats): {
+  source: 'random' | 'sampled' | 'unknown';
+  input: SeqLen;
+  output: SeqLen | null;
+  prefix: Record<string, unknown> | null;
+} {
+  const d = r.workload.data;
+  const c = (d.config ?? {}) as Record<string, unknown>;
+  const nums = (x: unknown): number[] => (Array.isArray(x) ? (x as number[]) : typeof x === 'number' ? [x] : []);
+  const measured = (): SeqLen => {
+    const s = stats.tokens.input;
+    return compact({ distribution: 'other' as const, value: Number((s.mean ?? 0).toFixed(3)), min: s.min ?? undefined, max: s.max ?? undefined });
+  };
+  switch (d.type) {
+    case 'synthetic': {
+      const p = nums(c.prompt_tokens);
+      const m = nums(c.max_tokens);
+      // Cells are the cross product, cycled evenly: each length weighs alike.
+      if (p.length && m.length) return { source: 'random', input: fromValues(p.map((v) => [v, 1]))!, output: fromValues(m.map((v) => [v, 1])), prefix: null };
+      break;
+    }
+    case 'isl_osl': {
+      const pairs = (c.pairs as Array<[number, number]> | undefined) ?? [];
+      if (pairs.length) return { source: 'random', input: fromValues(pairs.map(([i]) => [i, 1]))!, output: fromValues(pairs.map(([, o]) => [o, 1])), prefix: null };
+      break;
+    }
+    case 'mix': {
+      const comps = (c.components as Array<{ share: number; prompt_tokens: number; max_tokens: number }> | undefined) ?? [];
+      if (comps.length) {
+        return { source: 'random', input: fromValues(comps.map((x) => [x.prompt_tokens, x.share]))!, output: fromValues(comps.map((x) => [x.max_tokens, x.share])), prefix: null };
+      }
+      break;
+    }
+    case 'random': {
+      const dist = (x: unknown): SeqLen | null => {
+        const g = x as { min: number; max: number; mean: number; std: number } | undefined;
+        if (!g) return null;
+        return g.std === 0 ? { distribution: 'fixed', value: Math.round(g.mean) } : { distribution: 'gaussian', value: g.mean, std_dev: g.std, min: g.min, max: g.max };
+      };
+      const input = dist(c.input_distribution);
+      if (input) return { source: 'random', input, output: dist(c.output_distribution), prefix: null };
+      break;
+    }
+    case 'shared_prefix': {
+      const sys = c.system_prompt_len as number | undefined;
+      const q = c.question_len as number | undefined;
+      if (sys && q) {
+        return {
+          source: 'random',
+          input: { distribution: 'fixed', value: sys + q },
+          output: typeof c.output_len === 'number' ? { distribution: 'fixed', value: c.output_len } : null,
+          prefix: { prefix_len: { distribution: 'fixed', value: sys }, num_groups: c.num_groups as number, num_users_per_group: c.num_prompts_per_group as number, num_prefixes: 1 },
+        };
+      }
+      break;
+    }
+    case 'sharegpt':
+      // Prompts sampled from a dataset: the configured shape is the file's; report the measured lengths.
+      return { source: 'sampled', input: measured(), output: typeof c.output_len === 'number' ? { distribution: 'fixed', value: c.output_len } : null, prefix: null };
+  }
+  // No data config recorded: the cells (`prompt=50,max_tokens=100`), else what was measured.
+  const cells = d.cells.map(parseCell).filter((x): x is [number, number] => x !== null);
+  if (cells.length && cells.length === d.cells.length) {
+    return { source: 'random', input: fromValues(cells.map(([i]) => [i, 1]))!, output: fromValues(cells.map(([, o]) => [o, 1])), prefix: null };
+  }
+  return { source: 'unknown', input: measured(), output: null, prefix: null };
+}
+
+/** `results.request_performance.aggregate` of a set of requests. `cut`: requests sent but cut at the end of their stage. */
+export function brAggregate(stats: RunStats): Record<string, unknown> {
+  const l = stats.latency;
+  const tin = stats.throughput.inputTokensPerS;
+  const tout = stats.throughput.outputTokensPerS;
+  return {
+    requests: compact({
+      total: stats.requests.total + stats.requests.cut,
+      failures: stats.requests.failed,
+      incomplete: stats.requests.cut,
+      input_length: brStatistics(stats.tokens.input, 'count', BR_DEFINITIONS.input_length),
+      output_length: brStatistics(stats.tokens.output, 'count', BR_DEFINITIONS.output_length),
+    }),
+    throughput: compact({
+      input_token_rate: rate(tin, 'tokens/s', BR_DEFINITIONS.input_token_rate),
+      output_token_rate: rate(tout, 'tokens/s', BR_DEFINITIONS.output_token_rate),
+      total_token_rate: rate(tin !== null && tout !== null ? tin + tout : null, 'tokens/s', BR_DEFINITIONS.total_token_rate),
+      request_rate: rate(stats.throughput.requestsPerS, 'queries/s', BR_DEFINITIONS.request_rate),
+    }),
+    latency: compact({
+      time_to_first_token: brStatistics(l.ttft, 'ms', BR_DEFINITIONS.time_to_first_token),
+      inter_token_latency: brStatistics(l.itl, 'ms/token', BR_DEFINITIONS.inter_token_latency),
+      time_per_output_token: brStatistics(l.tpot, 'ms/token', BR_DEFINITIONS.time_per_output_token),
+      normalized_time_per_output_token: brStatistics(l.ntpot, 'ms/token', BR_DEFINITIONS.normalized_time_per_output_token),
+      request_latency: brStatistics(l.e2e, 'ms', BR_DEFINITIONS.request_latency),
+    }),
+  };
+}
+
+/** The stack: the target as one generic component (see the file's comment for why not `inference_engine`). */
+function stackOf(r: TestReport, run: BenchmarkRunInfo): Record<string, unknown>[] {
+  const t = r.target;
+  const sim = t.kind === 'simulator';
+  const identity = { name: t.name, kind: t.kind, baseUrl: t.baseUrl, model: t.model, backend: t.backend, accelerator: t.accelerator, simulator: t.simulator };
+  const description = sim
+    ? `SIMULATOR: ${t.name} (embedded vLLM simulator; numbers are modeled, not measured on hardware), ${t.baseUrl}`
+    : `${t.provisioned ? `provisioned from ${t.provisioned.template}` : 'endpoint'} ${t.baseUrl} (${t.origin})${t.provisioned?.cluster === 'simulator' ? '; SIMULATOR: the embedded cluster simulator, its vLLM servers are simulated' : ''}`;
+  return [
+    {
+      metadata: { schema_version: '0.0.1', label: t.name, cfg_id: uuidV5(JSON.stringify(identity)), description },
+      standardized: compact({
+        kind: 'generic',
+        tool: sim ? `${run.tool.name}-sim` : t.backend,
+        tool_version: sim ? run.tool.version : 'unknown',
+        role: 'replica',
+        model: { name: t.model },
+        accelerator: t.accelerator,
+        simulated: sim || t.provisioned?.cluster === 'simulator',
+        base_url: t.baseUrl,
+        served_models: t.servedModels.length ? t.servedModels : null,
+      }),
+      native: compact({ config: compact({ target: identity, provisioned: t.provisioned ?? null, notes: t.notes }) }),
+    },
+  ];
+}
+
+/** What the load offered: a stage's, or the single-stage test's. */
+function offeredOf(r: TestReport, stage: StageReport | null): { rate_qps?: number; concurrency?: number } {
+  const o = stage?.offered ?? r.stages[0]?.offered ?? { rate: r.run.offeredRate, concurrency: null };
+  return compact({
+    rate_qps: o.rate !== null && o.rate > 0 && Number.isFinite(o.rate) ? o.rate : null,
+    concurrency: o.concurrency !== null && Number.isInteger(o.concurrency) && o.concurrency >= 1 ? o.concurrency : null,
+  }) as { rate_qps?: number; concurrency?: number };
+}
+
+/** One report: the whole test (`stage` null) or one of its stages. */
+function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | null): Record<string, unknown> {
+  const stats = stage?.stats ?? r.stats;
+  const shape = workloadShape(r, stats);
+  const multi = stage !== null;
+  const index = stage?.index ?? 0;
+  const sim = r.target.kind === 'simulator';
+  const native = compact({
+    api: r.workload.api,
+    stream: r.workload.stream,
+    load: r.workload.loadConfig,
+    data: r.workload.data.config ?? { type: r.workload.data.type, seed: r.workload.data.seed, cells: r.workload.data.cells },
+    warmup_requests: r.workload.warmupRequests,
+    num_requests: r.workload.requests,
+    overrides: r.workload.overrides.length ? r.workload.overrides : null,
+  });
+  const start = Date.parse(r.timestamp);
+  const mapping = `Field sources (vitest-llm-d definitions): time_to_first_token = TTFT (firstChunk - sent); inter_token_latency = ITL per content chunk, pooled over requests; time_per_output_token = TPOT (end - firstChunk)/(N-1) per request; normalized_time_per_output_token = NTPOT E2E/N; request_latency = E2E (end - sent).`;
+  const what = `${r.suite}/${r.scenario}${multi ? ` stage ${index} of ${r.stages.length} (${stage.label})` : ''}`;
+  return {
+    version: BENCHMARK_REPORT_VERSION,
+    run: compact({
+      uid: uuidV5(`vitest-llm-d:${run.stamp}/${run.suite}/${r.scenario}${multi ? `/stage-${index}` : ''}`),
+      eid: uuidV5(`vitest-llm-d:${run.stamp}/${run.suite}`),
+      time: multi
+        ? { duration: isoDuration(stage.durationS) }
+        : compact({
+            start: Number.isFinite(start) ? new Date(start).toISOString() : null,
+            end: Number.isFinite(start) ? new Date(start + r.run.durationS * 1000).toISOString() : null,
+            duration: isoDuration(r.run.durationS),
+          }),
+      description: `${sim ? 'SIMULATOR (modeled, not measured on hardware): ' : ''}${what}${r.description ? `: ${r.description}` : ''}`,
+      keywords: ['vitest-llm-d', run.suite, r.scenario, r.target.kind, ...(multi ? [`stage-${index}`] : [])],
+    }),
+    scenario: {
+      stack: stackOf(r, run),
+      load: {
+        metadata: {
+          schema_version: '0.0.1',
+          cfg_id: uuidV5(JSON.stringify(native)),
+          description: `${multi ? `${stage.description}; ` : ''}${r.workload.load}. ${mapping}`,
+        },
+        standardized: compact({
+          tool: run.tool.name,
+          tool_version: run.tool.version,
+          source: shape.source,
+          stage: index,
+          input_seq_len: shape.input,
+          output_seq_len: shape.output,
+          prefix: shape.prefix,
+          ...offeredOf(r, stage),
+        }),
+        native: { config: native },
+      },
+    },
+    results: {
+      request_performance: { aggregate: brAggregate(stats) },
+    },
+  };
+}
+
+/**
+ * The benchmark reports of one test: one for a single-stage test, one per stage otherwise, each
+ * with the file name it goes to in the run folder's `benchmark-report/` (`<scenario>.json`,
+ * `<scenario>.stage-<k>.json`).
+ */
+export function renderBenchmarkReports(r: TestReport, run: BenchmarkRunInfo): RenderedBenchmarkReport[] {
+  const safe = r.scenario.replace(/[^\w.-]+/g, '_');
+  if (r.stages.length <= 1) return [{ file: `${safe}.json`, report: renderOne(r, run, null) }];
+  return r.stages.map((s) => ({ file: `${safe}.stage-${s.index}.json`, report: renderOne(r, run, s) }));
+}
