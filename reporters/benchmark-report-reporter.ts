@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { renderBenchmarkReports } from '../lib/report/render-benchmark-report.ts';
-import type { ToolInfo } from '../lib/report/render-summary.ts';
-import type { SuiteReports } from './collect.ts';
+import type { RunReport } from '../lib/report/run-report.ts';
 import { type RunFolderFile, RunFolderReporter } from './run-folder-reporter.ts';
 
 /**
@@ -11,12 +10,12 @@ import { type RunFolderFile, RunFolderReporter } from './run-folder-reporter.ts'
  * is named in one line; the other files and the measurements are unaffected.
  */
 export class BenchmarkReportReporter extends RunFolderReporter {
-  protected *files(suite: SuiteReports, dir: string, tool: ToolInfo): Iterable<RunFolderFile> {
-    const folder = join(dir, 'benchmark-report');
-    for (const t of suite.tests) {
+  protected *files(run: RunReport): Iterable<RunFolderFile> {
+    const folder = join(run.runDir, 'benchmark-report');
+    for (const t of run.tests) {
       let outs: ReturnType<typeof renderBenchmarkReports>;
       try {
-        outs = renderBenchmarkReports(t.report, { stamp: this.run.stamp, suite: suite.suite, tool });
+        outs = renderBenchmarkReports(t.report, { stamp: run.stamp, suite: run.suite, tool: run.tool });
       } catch (err) {
         yield { file: join(folder, `${t.report.scenario}.json`), text: () => { throw err; } };
         continue;

@@ -1,25 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { TestModule } from 'vitest/node';
 import '../lib/vitest/meta.ts';
-import type { ActuationReport } from '../lib/actuation/report.ts';
-import type { TestReport } from '../lib/report/model.ts';
-import type { FailedTest } from '../lib/report/render-summary.ts';
-import { suiteOf } from '../lib/report/run-info.ts';
+import { describeEnvironment } from '../lib/report/environment.ts';
+import { type RunInfo, runDirOf, suiteOf } from '../lib/report/run-info.ts';
+import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
 
-/** The reports of one suite's tests, and the tests that failed without producing one. */
-export interface SuiteReports {
-  suite: string;
-  /** `error`: first error of a failed test (its assertion message); `durationMs`: Vitest's duration of the test. */
-  tests: Array<{ report: TestReport; state: string; error?: string; durationMs?: number }>;
-  /** Actuation tests' reports (suites/actuation), including those of tests that failed after measuring. */
-  actuation: Array<{ report: ActuationReport; state: string; error?: string; durationMs?: number }>;
-  failed: FailedTest[];
-  /** Tests that were skipped (`skip`, `todo`, `ctx.skip(note)`), with the note when one was given. */
-  skipped: Array<{ name: string; note: string | null }>;
-}
-
-/** Groups the finished tests' reports by suite (the folder under `suites/`). */
-export function collectReports(modules: ReadonlyArray<TestModule>): Map<string, SuiteReports> {
-  const out = new Map<string, SuiteReports>();
+/**
+ * Builds the report model of each suite of a finished `vitest run` (the folder under `suites/`):
+ * the tests' `task.meta` reports with Vitest's outcome, the tests that failed or were skipped
+ * without one, and the environment of the run. Built once per run: every reporter of the run gets
+ * the same model.
+ */
+export function collectReports(modules: ReadonlyArray<TestModule>, run: RunInfo, tool: ToolInfo): Map<string, RunReport> {
+  const cached = built.get(modules);
+  if (cached) return cached;
+  const out = new Map<string, RunReport>();
+  built.set(modules, out);
   for (const mod of modules) {
     for (const test of mod.children.allTests()) {
       const meta = test.meta();
@@ -28,7 +25,13 @@ export function collectReports(modules: ReadonlyArray<TestModule>): Map<string, 
       const result = test.result();
       const suite = report?.suite ?? actuation?.suite ?? suiteOf(mod.moduleId);
       let s = out.get(suite);
-      if (!s) out.set(suite, (s = { suite, tests: [], actuation: [], failed: [], skipped: [] }));
+      if (!s) {
+        const runDir = runDirOf(run, suite);
+        s = { suite, stamp: run.stamp, runDir, tool, testFiles: [], tests: [], actuation: [], failed: [], skipped: [], environment: null };
+        out.set(suite, s);
+      }
+      const file = relative(process.cwd(), mod.moduleId).replaceAll('\\', '/');
+      if (!s.testFiles.includes(file)) s.testFiles.push(file);
       const extra = {
         ...(result.state === 'failed' ? { error: result.errors?.[0]?.message ?? 'failed' } : {}),
         ...(test.diagnostic() ? { durationMs: test.diagnostic()!.duration } : {}),
@@ -42,6 +45,19 @@ export function collectReports(modules: ReadonlyArray<TestModule>): Map<string, 
       }
     }
   }
-  for (const [k, s] of out) if (s.tests.length === 0 && s.actuation.length === 0 && s.failed.length === 0) out.delete(k);
+  for (const [k, s] of out) {
+    if (s.tests.length === 0 && s.actuation.length === 0 && s.failed.length === 0) out.delete(k);
+    else s.environment = describeEnvironment({ tool, tests: s.tests.map((t) => t.report), actuation: s.actuation.map((t) => t.report) });
+  }
   return out;
+}
+
+/** Models already built, by the modules array Vitest passes to every reporter's `onTestRunEnd`. */
+const built = new WeakMap<ReadonlyArray<TestModule>, Map<string, RunReport>>();
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+
+/** This plugin's name and version, and the Node version running it. */
+export function toolInfo(): ToolInfo {
+  return { name: pkg.name, version: pkg.version, node: process.version };
 }

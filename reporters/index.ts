@@ -12,5 +12,5 @@ export { SummaryReporter } from './summary-reporter.ts';
 
 /** The plugin's reporters for one run, in printing order. */
 export function llmdReporters(run: RunInfo): Reporter[] {
-  return [new SummaryReporter(), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run)];
+  return [new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run)];
 }

@@ -1,11 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import type { ToolInfo } from '../lib/report/render-summary.ts';
-import { type RunInfo, runDirOf } from '../lib/report/run-info.ts';
-import { collectReports, type SuiteReports } from './collect.ts';
+import type { RunInfo } from '../lib/report/run-info.ts';
+import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
+import { collectReports, toolInfo } from './collect.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
 /** One file a reporter writes for a suite: its path, and its text (rendered when written). */
 export interface RunFolderFile {
@@ -23,8 +22,8 @@ export abstract class RunFolderReporter implements Reporter {
 
   constructor(protected readonly run: RunInfo) {}
 
-  /** The files of one suite (`dir` is its run folder). */
-  protected abstract files(suite: SuiteReports, dir: string, tool: ToolInfo): Iterable<RunFolderFile>;
+  /** The files of one suite's run (`run.runDir` is its folder). */
+  protected abstract files(run: RunReport): Iterable<RunFolderFile>;
 
   /** Called after a file was written (the summary reporter says where its results went). */
   protected written(_file: string, _log: (line: string) => void): void {}
@@ -34,11 +33,10 @@ export abstract class RunFolderReporter implements Reporter {
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const tool: ToolInfo = { name: pkg.name, version: pkg.version, node: process.version };
+    const tool: ToolInfo = toolInfo();
     const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
-    for (const suite of collectReports(modules).values()) {
-      const dir = runDirOf(this.run, suite.suite);
-      for (const { file, text } of this.files(suite, dir, tool)) {
+    for (const report of collectReports(modules, this.run, tool).values()) {
+      for (const { file, text } of this.files(report)) {
         try {
           const body = text();
           mkdirSync(dirname(file), { recursive: true });

@@ -3,11 +3,14 @@ import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import '../lib/vitest/meta.ts';
 import { renderTable, type Style } from '../lib/report/render-table.ts';
 import { renderActuationTable, renderMatrix } from '../lib/actuation/report.ts';
-import { collectReports } from './collect.ts';
+import type { RunInfo } from '../lib/report/run-info.ts';
+import { collectReports, toolInfo } from './collect.ts';
 
 /** Prints one summary table per benchmark test at the end of the run, after Vitest's own output. */
 export class SummaryReporter implements Reporter {
   private vitest: Vitest | null = null;
+
+  constructor(private readonly run: RunInfo) {}
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
@@ -16,7 +19,7 @@ export class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const color = process.stdout.isTTY && !process.env.NO_COLOR;
     const style: Style = color ? (k, t) => styleText(k, t) : (_k, t) => t;
-    const suites = collectReports(modules);
+    const suites = collectReports(modules, this.run, toolInfo());
     const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
     for (const suite of suites.values()) {
       for (const t of suite.tests) log(`\n${renderTable(t.report, style)}`);

@@ -8,22 +8,12 @@
  * breached whole-run SLO visible in its properties.
  */
 import junit from 'junit-report-builder';
-import type { ActuationReport } from '../actuation/report.ts';
 import type { SloCheck as ActuationCheck } from '../actuation/result.ts';
 import type { RunStats } from '../metrics/aggregate.ts';
 import type { SloCheck, SloEvaluation } from '../slo/evaluate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { TestReport } from './model.ts';
-import type { FailedTest, ToolInfo } from './render-summary.ts';
-
-/** The collected reports of one suite (what `collectReports` in `reporters/` builds). */
-export interface JunitSuiteInput {
-  suite: string;
-  tests: ReadonlyArray<{ report: TestReport; state: string; error?: string; durationMs?: number }>;
-  actuation: ReadonlyArray<{ report: ActuationReport; state: string; error?: string; durationMs?: number }>;
-  failed: ReadonlyArray<FailedTest>;
-  skipped?: ReadonlyArray<{ name: string; note: string | null }>;
-}
+import { type RunReport, targetKinds } from './run-report.ts';
 
 type TestCase = ReturnType<ReturnType<typeof junit.newBuilder>['testCase']>;
 type TestSuite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
@@ -103,7 +93,7 @@ function breaches(r: TestReport): string[] {
   return out;
 }
 
-function renderBenchCase(ts: TestSuite, t: JunitSuiteInput['tests'][number]): void {
+function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   const r = t.report;
   const tc = ts.testCase().className(r.suite).name(r.scenario).time(Number(r.run.durationS.toFixed(3)));
   tc.property('target_kind', targetKind(r.target.kind));
@@ -176,7 +166,7 @@ const PATH_LABEL: Record<string, string> = { hot: 'hot', warm: 'warm', cold: 'co
 /** An actuation check's unit, from its name (`hot actuation p95 (s)`). */
 const actuationUnit = (c: ActuationCheck): string => (c.name.endsWith('(s)') ? 's' : '');
 
-function renderActuationCase(ts: TestSuite, t: JunitSuiteInput['actuation'][number]): void {
+function renderActuationCase(ts: TestSuite, t: RunReport['actuation'][number]): void {
   const r = t.report;
   const tc = ts.testCase().className(r.suite).name(r.scenario);
   if (t.durationMs !== undefined) tc.time(t.durationMs / 1000);
@@ -221,19 +211,16 @@ function renderActuationCase(ts: TestSuite, t: JunitSuiteInput['actuation'][numb
   }
 }
 
-/**
- * The junit.xml text of a run's suites. `stamp` is the run's identity (`results/<stamp>-<suite>/`);
- * `tool` the plugin's name and versions.
- */
-export function renderJunit(suites: ReadonlyArray<JunitSuiteInput>, stamp: string, tool: ToolInfo): string {
+/** The junit.xml text of suites' runs (one `<testsuite>` each; the run's stamp names the document). */
+export function renderJunit(runs: ReadonlyArray<RunReport>): string {
   const builder = junit.newBuilder();
-  builder.name(`vitest-llm-d ${stamp}`);
-  for (const s of suites) {
+  builder.name(`vitest-llm-d ${runs[0]?.stamp ?? ''}`.trim());
+  for (const s of runs) {
     const ts = builder.testSuite().name(s.suite);
-    const kinds = [...new Set([...s.tests.map((t) => t.report.target.kind), ...s.actuation.map((t) => t.report.cluster.kind)])];
-    ts.property('target_kind', kinds.length ? kinds.map(targetKind).join(', ') : 'unknown');
-    ts.property('run', stamp);
-    ts.property('tool', `${tool.name} ${tool.version}, node ${tool.node}`);
+    const kinds = targetKinds(s);
+    ts.property('target_kind', kinds.length ? kinds.map((k) => targetKind(k as 'simulator' | 'endpoint' | 'cluster')).join(', ') : 'unknown');
+    ts.property('run', s.stamp);
+    ts.property('tool', `${s.tool.name} ${s.tool.version}, node ${s.tool.node}`);
     const first = [...s.tests.map((t) => t.report.timestamp), ...s.actuation.map((t) => t.report.timestamp)].sort()[0];
     if (first) ts.timestamp(new Date(first));
     const time = s.tests.reduce((a, t) => a + t.report.run.durationS, 0) + s.actuation.reduce((a, t) => a + (t.durationMs ?? 0) / 1000, 0);
@@ -244,7 +231,7 @@ export function renderJunit(suites: ReadonlyArray<JunitSuiteInput>, stamp: strin
       const tc = ts.testCase().className(s.suite).name(f.name);
       tc.error(firstLine(f.error), 'no results', f.error);
     }
-    for (const k of s.skipped ?? []) {
+    for (const k of s.skipped) {
       const tc = ts.testCase().className(s.suite).name(k.name).skipped();
       if (k.note) tc.standardOutput(`skipped: ${k.note}`);
     }

@@ -1,20 +1,9 @@
 import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { TestReport } from './model.ts';
+import { type RunReport, targetKinds } from './run-report.ts';
 
-/** A test of the suite that produced no report (it failed before or while measuring). */
-export interface FailedTest {
-  name: string;
-  state: string;
-  error: string;
-}
-
-/** Tool identity stamped on every summary. */
-export interface ToolInfo {
-  name: string;
-  version: string;
-  node: string;
-}
+export type { FailedTest, ToolInfo } from './run-report.ts';
 
 const round = (x: number | null, d = 3): number | null => (x === null ? null : Number(x.toFixed(d)));
 
@@ -109,21 +98,18 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
  * summary.json of one suite run. `target_kind` is at the top (and on every test) so simulated
  * numbers are never mistaken for measured ones.
  */
-export function renderSummary(
-  suite: string,
-  stamp: string,
-  tool: ToolInfo,
-  tests: Array<{ report: TestReport; state: string }>,
-  failed: FailedTest[],
-): Record<string, unknown> {
-  const kinds = [...new Set(tests.map((t) => t.report.target.kind))];
+export function renderSummary(run: RunReport): Record<string, unknown> {
+  const kinds = targetKinds(run);
   return {
     schema: 'vitest-llm-d/summary@1',
-    suite,
-    run: stamp,
+    suite: run.suite,
+    run: run.stamp,
     target_kind: kinds.length === 1 ? kinds[0] : kinds.length === 0 ? null : kinds,
-    tool,
-    tests: tests.map((t) => renderTest(t.report, t.state)),
-    failed_tests: failed,
+    tool: run.tool,
+    ...(run.environment ? { environment: run.environment } : {}),
+    tests: run.tests.map((t) => renderTest(t.report, t.state)),
+    failed_tests: run.failed,
+    ...(run.skipped.length ? { skipped_tests: run.skipped } : {}),
+    ...(run.actuation.length ? { actuation: run.actuation.map((t) => ({ ...t.report, state: t.state })) } : {}),
   };
 }

@@ -10,7 +10,8 @@ import type { RequesterRecord } from '../../lib/actuation/record.ts';
 import type { RunStats } from '../../lib/metrics/aggregate.ts';
 import { readRunClock } from '../../lib/metrics/record.ts';
 import type { StageReport, TestReport } from '../../lib/report/model.ts';
-import { type JunitSuiteInput, formatBreach, renderJunit } from '../../lib/report/render-junit.ts';
+import { formatBreach, renderJunit } from '../../lib/report/render-junit.ts';
+import type { RunReport } from '../../lib/report/run-report.ts';
 import { runDirOf } from '../../lib/report/run-info.ts';
 import { evaluateSlo } from '../../lib/slo/evaluate.ts';
 import { DEFAULT_FLOORS, type SloProfile } from '../../lib/slo/profile.ts';
@@ -121,8 +122,8 @@ interface Case {
 }
 
 /** Renders, checks the XML is well-formed, and parses it. */
-function parse(suites: JunitSuiteInput[]): { xml: string; doc: { testsuites: Record<string, string> & { testsuite: Array<Record<string, string> & { testcase: Case[]; properties?: { property: Array<{ name: string; value: string }> } }> } } } {
-  const xml = renderJunit(suites, '2026-01-01T00-00-00Z', TOOL);
+function parse(suites: RunReport[]): { xml: string; doc: { testsuites: Record<string, string> & { testsuite: Array<Record<string, string> & { testcase: Case[]; properties?: { property: Array<{ name: string; value: string }> } }> } } } {
+  const xml = renderJunit(suites);
   expect(XMLValidator.validate(xml)).toBe(true);
   return { xml, doc: parser.parse(xml) };
 }
@@ -130,7 +131,19 @@ function parse(suites: JunitSuiteInput[]): { xml: string; doc: { testsuites: Rec
 const props = (c: { properties?: { property: Array<{ name: string; value: string }> } }): Record<string, string> =>
   Object.fromEntries((c.properties?.property ?? []).map((x) => [x.name, x.value]));
 
-const suite = (over: Partial<JunitSuiteInput>): JunitSuiteInput => ({ suite: 'latency', tests: [], actuation: [], failed: [], skipped: [], ...over });
+const suite = (over: Partial<RunReport>): RunReport => ({
+  suite: 'latency',
+  stamp: '2026-01-01T00-00-00Z',
+  runDir: '/results/2026-01-01T00-00-00Z-latency',
+  tool: TOOL,
+  testFiles: ['suites/latency/latency.test.ts'],
+  tests: [],
+  actuation: [],
+  failed: [],
+  skipped: [],
+  environment: null,
+  ...over,
+});
 
 describe('renderJunit', () => {
   test('one testsuite per suite, one testcase per test; counts of failures, errors and skips', () => {

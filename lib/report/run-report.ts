@@ -1,0 +1,60 @@
+/**
+ * The one report model every reporter renders: a suite's run, as the main process collects it
+ * from the tests' `task.meta` (benchmark tests: `TestReport`; actuation tests: `ActuationReport`)
+ * and the environment of the run. Every file in the run
+ * folder — summary.json, junit.xml, report.html, the llm-d benchmark reports — is a pure render
+ * of a `RunReport`, so each is tested on fixed models, and they cannot disagree.
+ */
+import type { ActuationReport } from '../actuation/report.ts';
+import type { EnvironmentInfo } from './environment.ts';
+import type { TestReport } from './model.ts';
+
+/** Tool identity stamped on every report. */
+export interface ToolInfo {
+  name: string;
+  version: string;
+  node: string;
+}
+
+/** A test of the suite that produced no report (it failed before or while measuring). */
+export interface FailedTest {
+  name: string;
+  state: string;
+  error: string;
+}
+
+/** A test's Vitest outcome next to its report. `error`: first error of a failed test (its assertion message); `durationMs`: Vitest's duration. */
+export interface Outcome<R> {
+  report: R;
+  state: string;
+  error?: string;
+  durationMs?: number;
+}
+
+/** One suite's run: everything that goes into its run folder `results/<stamp>-<suite>/`. */
+export interface RunReport {
+  /** Suite name: the folder under `suites/`. */
+  suite: string;
+  /** The run's UTC start, file-name safe (`2026-11-23T10-55-00Z`). */
+  stamp: string;
+  /** The run folder (absolute). */
+  runDir: string;
+  tool: ToolInfo;
+  /** The suite's test files that ran, relative to the working directory (what `rerun` runs again). */
+  testFiles: string[];
+  /** Benchmark tests with their reports (including failed ones that measured). */
+  tests: Array<Outcome<TestReport>>;
+  /** Actuation tests' reports (suites/actuation), including those of tests that failed after measuring. */
+  actuation: Array<Outcome<ActuationReport>>;
+  /** Tests that failed without producing a report. */
+  failed: FailedTest[];
+  /** Tests that were skipped (`skip`, `todo`, `ctx.skip(note)`), with the note when one was given. */
+  skipped: Array<{ name: string; note: string | null }>;
+  /** Where the run ran (tool and Node versions, git commit, target, cluster), secrets redacted; null when no worker recorded it. */
+  environment: EnvironmentInfo | null;
+}
+
+/** Target kinds of a run's tests (`simulator`, `endpoint`; actuation: the cluster's kind). */
+export function targetKinds(r: Pick<RunReport, 'tests' | 'actuation'>): string[] {
+  return [...new Set([...r.tests.map((t) => t.report.target.kind), ...r.actuation.map((t) => t.report.cluster.kind)])];
+}
