@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { TestReport } from './model.ts';
@@ -6,6 +7,65 @@ import type { TestReport } from './model.ts';
 export type Style = (kind: 'bold' | 'red' | 'green' | 'yellow' | 'dim', text: string) => string;
 
 const plain: Style = (_k, t) => t;
+
+/** Terminal columns every table line fits in (the classic terminal width). */
+export const TABLE_WIDTH = 80;
+
+/** Columns `text` takes on a terminal: its length without ANSI styles. */
+export function visibleWidth(text: string): number {
+  return stripVTControlCharacters(text).length;
+}
+
+/**
+ * Wraps plain `text` at spaces into lines of at most `width` columns: the first line starts with
+ * `first`, the others with `rest` (a hanging indent). A word longer than a line (a URL, a long
+ * model name) is broken where the line ends, so no line is ever wider than `width`.
+ */
+export function wrap(text: string, first = '  ', rest = '    ', width = TABLE_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/ +/)) {
+    if (!word) continue;
+    const room = width - line.length - (empty ? 0 : 1);
+    if (word.length <= room) {
+      line += (empty ? '' : ' ') + word;
+      empty = false;
+      continue;
+    }
+    if (!empty) {
+      lines.push(line);
+      line = rest;
+      empty = true;
+    }
+    let w = word;
+    while (w.length > width - line.length) {
+      const cut = width - line.length;
+      lines.push(line + w.slice(0, cut));
+      line = rest;
+      w = w.slice(cut);
+    }
+    line += w;
+    empty = w.length === 0;
+  }
+  if (!empty || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/** `wrap`, each line styled on its own (a style never spans a line break). */
+function para(style: Style, kind: Parameters<Style>[0] | null, text: string, first = '  ', rest = '    '): string[] {
+  return wrap(text, first, rest).map((l) => (kind ? style(kind, l) : l));
+}
+
+/**
+ * A table row: `label` in a column of `width` (then the cells), or, when the label does not fit,
+ * the label on a line of its own and the cells on the next, under an empty label column.
+ * Nothing is cut short.
+ */
+function labelled(label: string, width: number, cells: string, indent = '  '): string[] {
+  if (label.length < width) return [`${indent}${label.padEnd(width)}${cells}`];
+  return [...wrap(label, indent, indent), `${indent}${''.padEnd(width)}${cells}`];
+}
 
 const ROWS: ReadonlyArray<readonly [LatencyMetric, string, number]> = [
   ['ttft', 'TTFT (ms)', 1],
@@ -30,63 +90,72 @@ function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
 /**
  * The terminal summary of one test: where the numbers came from (SIMULATOR in capitals), the
  * workload, a metric table with mean/p50/p95/p99, counts, throughput, token-count provenance,
- * failures by class, validity and each SLO verdict.
+ * failures by class, validity and each SLO verdict. Every line fits in `TABLE_WIDTH` columns:
+ * long lines (notes, reasons, rule details) wrap with a hanging indent, wide tables split.
  */
 export function renderTable(r: TestReport, style: Style = plain): string {
   const s = r.stats;
   const what = r.target.provisioned ? 'vLLM simulator provisioned in the embedded cluster simulator' : 'embedded vLLM simulator';
-  const where =
-    r.target.kind === 'simulator'
-      ? style('yellow', `SIMULATOR (${what}; modeled, not measured on hardware)`)
-      : `endpoint ${r.target.baseUrl}`;
-  const lines = [
-    style('bold', `${r.suite}/${r.scenario}`) + `  ${where}  model ${r.target.model}`,
+  const lines = [style('bold', `${r.suite}/${r.scenario}`)];
+  if (r.target.kind === 'simulator') lines.push(...para(style, 'yellow', `SIMULATOR (${what}; modeled, not measured on hardware)`));
+  else lines.push(...para(style, null, `endpoint ${r.target.baseUrl}`));
+  lines.push(
+    ...para(style, null, `model ${r.target.model}`),
     ...provisionedLines(r, style),
-    style(
+    ...para(
+      style,
       'dim',
-      `  ${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${requestsOf(r)} + ${r.workload.warmupRequests} warm-up, ${describeCells(r.workload.data.cells)}`,
+      `${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${requestsOf(r)} + ${r.workload.warmupRequests} warm-up, ${describeCells(r.workload.data.cells)}`,
     ),
     `  ${'metric'.padEnd(26)}${COLS.map((c) => c.padStart(10)).join('')}`,
-  ];
+  );
   for (const [metric, label, scale] of ROWS) {
     lines.push(`  ${label.padEnd(26)}${COLS.map((c) => cell(s.latency[metric], c, scale).padStart(10)).join('')}`);
   }
   const rate = s.requests.successRate === null ? '-' : `${(s.requests.successRate * 100).toFixed(1)}%`;
   const tp = s.throughput;
   lines.push(
-    `  requests ${s.requests.successful}/${s.requests.total} ok (${rate})` +
-      `   throughput ${tp.outputTokensPerS?.toFixed(1) ?? '-'} output tok/s, ${tp.requestsPerS?.toFixed(2) ?? '-'} req/s`,
+    ...para(
+      style,
+      null,
+      `requests ${s.requests.successful}/${s.requests.total} ok (${rate}),` +
+        ` throughput ${tp.outputTokensPerS?.toFixed(1) ?? '-'} output tok/s, ${tp.requestsPerS?.toFixed(2) ?? '-'} req/s`,
+    ),
   );
   const src = s.tokens.outputSource;
   const tok = r.workload.data.tokenizer;
   const check = s.tokens.checked
     ? `; ${tok.name} tokenizer ${s.tokens.mismatches ? `disagrees on ${s.tokens.mismatches}` : 'agrees on all'} of ${s.tokens.checked} checked`
     : '';
-  lines.push(
-    style('dim', `  output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}${check}`),
-  );
+  lines.push(...para(style, 'dim', `output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}${check}`));
   const errors = Object.entries(s.errors);
-  if (errors.length) lines.push(style('red', `  failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
+  if (errors.length) lines.push(...para(style, 'red', `failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
   const rt = s.retries;
   if (rt.requests > 0) {
     lines.push(
-      `  retries ${rt.retries} of ${rt.requests} requests (${Object.entries(rt.byKey).map(([k, n]) => `${k} x${n}`).join(', ')}): ` +
-        `${rt.recovered} recovered, ${rt.exhausted} failed anyway, ${(rt.backoffMs / 1000).toFixed(2)} s backing off`,
+      ...para(
+        style,
+        null,
+        `retries ${rt.retries} of ${rt.requests} requests (${Object.entries(rt.byKey).map(([k, n]) => `${k} x${n}`).join(', ')}): ` +
+          `${rt.recovered} recovered, ${rt.exhausted} failed anyway, ${(rt.backoffMs / 1000).toFixed(2)} s backing off`,
+      ),
     );
   }
-  if (r.goodput) lines.push(`  goodput ${goodputText(r.goodput)}`);
+  if (r.goodput) lines.push(...para(style, null, `goodput ${goodputText(r.goodput)}`));
   lines.push(...modelLines(r));
   lines.push(...stageLines(r, style));
-  for (const note of r.workload.notes) lines.push(style('dim', `  note: ${note}`));
+  for (const note of r.workload.notes) lines.push(...para(style, 'dim', `note: ${note}`, '  ', '        '));
   const prio = r.run.priority;
-  if (!prio.raised && prio.nice > -10 && prio.note) lines.push(style('dim', `  note: measuring thread at nice ${prio.nice}: ${prio.note}`));
-  if (!r.validity.valid) lines.push(style('red', `  INVALID RUN: ${r.validity.reasons.join('; ')}`));
+  if (!prio.raised && prio.nice > -10 && prio.note) lines.push(...para(style, 'dim', `note: measuring thread at nice ${prio.nice}: ${prio.note}`, '  ', '        '));
+  if (!r.validity.valid) lines.push(...para(style, 'red', `INVALID RUN: ${r.validity.reasons.join('; ')}`));
   for (const e of r.slo) {
     const failed = e.checks.filter((c) => !c.pass).map((c) => c.name);
-    lines.push(
-      `  SLO ${e.profile}: ` +
-        (e.pass ? style('green', 'PASS') : style('red', `FAIL (${failed.join(', ')})`)),
-    );
+    const head = `  SLO ${e.profile}: `;
+    if (e.pass) lines.push(head + style('green', 'PASS'));
+    else {
+      const [first = '', ...more] = wrap(`FAIL (${failed.join(', ')})`, head, '    ');
+      lines.push(head + style('red', first.slice(head.length)), ...more.map((l) => style('red', l)));
+    }
   }
   return lines.join('\n');
 }
@@ -99,9 +168,13 @@ function provisionedLines(r: TestReport, style: Style): string[] {
   const scaled = scale > 0 && scale !== 1 ? `; time scale ${scale}: simulated latencies are ${+(1 / scale).toPrecision(3)}x shorter than the modeled GPU's` : '';
   const on = p.cluster === 'simulator' ? `the embedded cluster simulator (${p.server}${scaled})` : `${p.server} (context ${p.context})`;
   return [
-    `  provisioned from ${p.template}: Deployment ${p.deployment} + Service ${p.service} in namespace ${p.namespace} on ${on}, rolled out in ${p.rolloutSeconds.toFixed(1)} s (cluster time), deleted after the run`,
-    `  reached by ${p.access}: ${r.target.baseUrl} (${p.accessDetail})`,
-    ...p.warnings.map((w) => style('yellow', `  WARNING: ${w}`)),
+    ...para(
+      style,
+      null,
+      `provisioned from ${p.template}: Deployment ${p.deployment} + Service ${p.service} in namespace ${p.namespace} on ${on}, rolled out in ${p.rolloutSeconds.toFixed(1)} s (cluster time), deleted after the run`,
+    ),
+    ...para(style, null, `reached by ${p.access}: ${r.target.baseUrl} (${p.accessDetail})`),
+    ...p.warnings.flatMap((w) => para(style, 'yellow', `WARNING: ${w}`)),
   ];
 }
 
@@ -124,52 +197,75 @@ function goodputText(g: NonNullable<TestReport['goodput']>): string {
 
 const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
 
-/** The per-stage table of a multi-stage run, and what stopped it, the knee or the capacity found. */
+/**
+ * The per-stage table of a multi-stage run, and what stopped it, the knee or the capacity found.
+ * Two blocks of one row per stage, to fit 80 columns: latency and throughput first (what a sweep
+ * is read for), then the send-side columns (achieved rate, cut, goodput, schedule lag) with the
+ * STOP / INVALID flags.
+ */
 function stageLines(r: TestReport, style: Style): string[] {
   if (r.stages.length <= 1) {
     const st = r.stages[0];
-    return st?.stopRule ? [style('red', `  stopped by rule ${st.stopRule.rule}: ${st.stopRule.detail}`)] : [];
+    return st?.stopRule ? para(style, 'red', `stopped by rule ${st.stopRule.rule}: ${st.stopRule.detail}`) : [];
   }
-  const head = ['stage', 'sent', 'ok%', 'cut', 'offered', 'achieved', 'TTFT p95', 'TPOT p95', 'E2E p95', 'tok/s', 'good/s', 'lag p99'];
-  const widths = [22, 6, 6, 5, 9, 9, 9, 9, 8, 8, 7, 8];
-  const row = (cells: string[]): string => '  ' + cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('');
-  const out = [style('bold', row(head)) + style('dim', '   (ms; E2E s; rates /s)')];
+  const flagsOf = (st: TestReport['stages'][number]): string =>
+    [st.stopRule ? `STOP ${st.stopRule.rule}` : '', st.validity.valid ? '' : 'INVALID'].filter(Boolean).join(' ');
+  const flagWidth = Math.max(0, ...r.stages.map((st) => flagsOf(st).length + 2));
+  const mainWidths = [6, 6, 9, 9, 9, 8, 8];
+  const sendWidths = [9, 6, 8, 8];
+  const sum = (ws: number[]): number => ws.reduce((a, b) => a + b, 0);
+  // One label column for both blocks, as wide as the longest label where the widest block allows.
+  const room = TABLE_WIDTH - 2 - Math.max(sum(mainWidths), sum(sendWidths) + flagWidth);
+  const labelWidth = Math.min(room, Math.max(6, ...r.stages.map((st) => st.label.length + 1)));
+  const block = (head: string[], widths: number[]) => {
+    const cells = (cs: string[]): string => cs.map((c, k) => c.padStart(widths[k]!)).join('');
+    return { head: style('bold', `  ${head[0]!.padEnd(labelWidth)}${cells(head.slice(1))}`), row: (label: string, cs: string[]) => labelled(label, labelWidth, cells(cs)) };
+  };
+  const main = block(['stage', 'sent', 'ok%', 'offered', 'TTFT p95', 'TPOT p95', 'E2E p95', 'tok/s'], mainWidths);
+  const send = block(['stage', 'achieved', 'cut', 'good/s', 'lag p99'], sendWidths);
+  const out = [style('dim', '  stages (ms; E2E s; rates /s)'), main.head];
+  const second = [send.head];
   for (const st of r.stages) {
     const l = st.stats.latency;
     const offered = st.offered.rate !== null ? `${num(st.offered.rate)}/s` : st.offered.concurrency !== null ? `c=${st.offered.concurrency}` : '-';
     const ok = st.stats.requests.successRate === null ? '-' : (st.stats.requests.successRate * 100).toFixed(1);
-    const line = row([
-      st.label.length > 21 ? `${st.label.slice(0, 20)}…` : st.label,
-      String(st.sent),
-      ok,
-      String(st.cut),
-      offered,
-      num(st.achievedSendRate),
-      num(l.ttft.percentiles.p95),
-      num(l.tpot.percentiles.p95),
-      num(l.e2e.percentiles.p95 === null || l.e2e.percentiles.p95 === undefined ? null : l.e2e.percentiles.p95 / 1000, 2),
-      num(st.stats.throughput.outputTokensPerS, 0),
-      num(st.goodput.requestsPerS, 2),
-      num(l.schedule_lag.percentiles.p99, 2),
-    ]);
-    const flags = [st.stopRule ? `STOP ${st.stopRule.rule}` : '', st.validity.valid ? '' : 'INVALID'].filter(Boolean).join(' ');
-    out.push(flags ? `${line}  ${style('red', flags)}` : line);
+    out.push(
+      ...main.row(st.label, [
+        String(st.sent),
+        ok,
+        offered,
+        num(l.ttft.percentiles.p95),
+        num(l.tpot.percentiles.p95),
+        num(l.e2e.percentiles.p95 === null || l.e2e.percentiles.p95 === undefined ? null : l.e2e.percentiles.p95 / 1000, 2),
+        num(st.stats.throughput.outputTokensPerS, 0),
+      ]),
+    );
+    const rows = send.row(st.label, [num(st.achievedSendRate), String(st.cut), num(st.goodput.requestsPerS, 2), num(l.schedule_lag.percentiles.p99, 2)]);
+    const flags = flagsOf(st);
+    const last = rows.pop()!;
+    second.push(...rows, flags ? `${last}  ${style('red', flags)}` : last);
   }
+  out.push(...second);
   if (r.stop) {
     out.push(
-      style('red', `  stopped at ${r.stop.stage} by rule ${r.stop.rule}: ${r.stop.detail}`) +
-        (r.stop.lastGood ? `; last stage within the rules: ${r.stop.lastGood}` : '; no stage was within the rules') +
-        (r.stop.skipped ? `; ${r.stop.skipped} planned stage(s) not run` : ''),
+      ...para(
+        style,
+        'red',
+        `stopped at ${r.stop.stage} by rule ${r.stop.rule}: ${r.stop.detail}` +
+          (r.stop.lastGood ? `; last stage within the rules: ${r.stop.lastGood}` : '; no stage was within the rules') +
+          (r.stop.skipped ? `; ${r.stop.skipped} planned stage(s) not run` : ''),
+      ),
     );
   }
-  if (r.knee) out.push(`  knee: ${r.knee.conclusion}`);
+  if (r.knee) out.push(...para(style, null, `knee: ${r.knee.conclusion}`));
   if (r.capacity) {
     const c = r.capacity;
-    out.push(style('bold', `  capacity: ${c.conclusion}`));
+    out.push(...para(style, 'bold', `capacity: ${c.conclusion}`));
     out.push(
-      style(
+      ...para(
+        style,
         'dim',
-        `  probes: ${c.probes
+        `probes: ${c.probes
           .map((p) => `${p.value} ${p.passed ? 'pass' : 'FAIL'} (${p.trials.length} trial${p.trials.length === 1 ? '' : 's'}${p.rerun.length ? `, ${p.rerun.length} rerun invalid` : ''})`)
           .join(', ')}`,
       ),
@@ -178,25 +274,31 @@ function stageLines(r: TestReport, style: Style): string[] {
   return out;
 }
 
-/** Per-model results of a multi-model run. */
+/** Per-model results of a multi-model run; a model name too long for its column gets a line of its own. */
 function modelLines(r: TestReport): string[] {
   if (!r.models) return [];
-  const width = Math.min(40, Math.max(5, ...r.models.map((m) => m.model.length)) + 2);
-  const out = [`  ${'model'.padEnd(width)}${['ok', 'TTFT p95', 'TPOT p95', 'E2E p95', 'tok/s', 'retries'].map((h) => h.padStart(10)).join('')}   (ms; E2E s)`];
+  const head = ['ok', 'TTFT p95', 'TPOT p95', 'E2E p95', 'tok/s', 'retries'];
+  const widths = [12, 9, 9, 8, 8, 8];
+  const width = Math.min(TABLE_WIDTH - 2 - widths.reduce((a, b) => a + b, 0), Math.max(6, ...r.models.map((m) => m.model.length + 1)));
+  const cells = (cs: string[]): string => cs.map((c, k) => c.padStart(widths[k]!)).join('');
+  const out = ['  models (ms; E2E s)', `  ${'model'.padEnd(width)}${cells(head)}`];
   for (const m of r.models) {
     const s = m.stats;
     const l = s.latency;
     const e2e = l.e2e.percentiles.p95;
     out.push(
-      `  ${(m.model.length > width - 2 ? `${m.model.slice(0, width - 3)}…` : m.model).padEnd(width)}` +
-        [
+      ...labelled(
+        m.model,
+        width,
+        cells([
           `${s.requests.successful}/${s.requests.total}`,
           num(l.ttft.percentiles.p95),
           num(l.tpot.percentiles.p95),
           num(e2e === null || e2e === undefined ? null : e2e / 1000, 2),
           num(s.throughput.outputTokensPerS, 0),
           String(s.retries.retries),
-        ].map((c) => c.padStart(10)).join(''),
+        ]),
+      ),
     );
   }
   return out;
