@@ -1,0 +1,176 @@
+/*
+ * report.html in a real browser: a run folder made by actually running scenarios against the
+ * embedded vLLM simulator (a latency test with hostile strings, a concurrency sweep, a test with
+ * server errors) and actuation scenarios against the embedded cluster simulator, rendered and
+ * opened from a file:// URL in headless Debian Chromium through playwright-core. The page must
+ * load with no console or page errors and no network request, draw every chart, and keep a
+ * screenshot in test-artifacts/report.png.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildActuationReport, type ActuationReport } from '../../lib/actuation/report.ts';
+import { runActuationScenario } from '../../lib/actuation/run.ts';
+import type { TestReport } from '../../lib/report/model.ts';
+import { describeEnvironment } from '../../lib/report/environment.ts';
+import { loadHtmlSeries, renderHtml } from '../../lib/report/render-html.ts';
+import { RequestsFile } from '../../lib/report/requests-file.ts';
+import type { RunReport } from '../../lib/report/run-report.ts';
+import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
+import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
+import { openSimCluster, ROOT, scenarioFile, scratch, TEMPLATES, testRunId } from '../actuation/helpers.ts';
+import { runOn, simTarget } from '../scenario/sim-target.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const HOSTILE = `<img src=x onerror=alert(1)></script><script>alert(2)</script>`;
+
+let dir: string;
+let html: string;
+let reportFile: string;
+let browser: Browser;
+
+async function buildRunFolder(): Promise<RunReport> {
+  const sims: SimProcess[] = await Promise.all([
+    spawnSimulator({ profile: 'test-fast', tokenizer: 'words' }),
+    spawnSimulator({ profile: 'test-fast', tokenizer: 'words', max_num_seqs: 2, itl_ms: 4, prefill_overhead_ms: 2 }),
+    spawnSimulator({ profile: 'test-fast', tokenizer: 'words', faults: { error_rate: 0.25 } }),
+  ]);
+  const [fast, narrow, failing] = sims as [SimProcess, SimProcess, SimProcess];
+  const requests = new RequestsFile(join(dir, 'requests.jsonl'));
+  const data: ScenarioInput['data'] = { type: 'synthetic', prompt_tokens: [16, 64], max_tokens: [8, 16] };
+  const tests: TestReport[] = [];
+  try {
+    tests.push(await runOn('browser', dir, requests, 'latency', simTarget(fast.url, 'words'), { description: HOSTILE, stream: true, warmup_requests: 2, num_requests: 60, data, load: { type: 'concurrency', concurrency: 2 } }));
+    tests.push(await runOn('browser', dir, requests, 'sweep', simTarget(narrow.url, 'words'), { stream: true, warmup_requests: 0, num_requests: 16, data, load: { type: 'sweep', concurrency: [1, 2, 4, 8] } }));
+    tests.push(await runOn('browser', dir, requests, 'errors', simTarget(failing.url, 'words'), { stream: true, warmup_requests: 0, num_requests: 40, data, load: { type: 'concurrency', concurrency: 4 } }));
+  } finally {
+    requests.close();
+    await Promise.all(sims.map((s) => s.stop()));
+  }
+  const actuation: ActuationReport[] = [];
+  const c = await openSimCluster();
+  try {
+    const file = scenarioFile(scratch(), `
+defaults:
+  template: ${join(TEMPLATES, 'server-request.yaml')}
+  replicas: 2
+scenarios:
+  baseline: { type: baseline, matrix_row: "Introducing New Variant" }
+  wake_cycle: { type: wake_cycle, cycles: 1, matrix_row: "Free Up Cluster Resources" }
+`);
+    for (const name of ['baseline', 'wake_cycle']) {
+      const scenario = file.config.scenarios[name]!;
+      const runId = testRunId('html');
+      const result = await runActuationScenario({ conn: c.conn, suite: 'browser', name, scenario, file, runId });
+      actuation.push(buildActuationReport(result, c.conn, { matrixRow: scenario.matrix_row ?? name, runId, slo: result.evaluate({ hotP95Seconds: 15 }), overrides: [] }));
+    }
+  } finally {
+    await c.close();
+  }
+  const tool = { name: 'vitest-llm-d', version: '0.1.0', node: process.version };
+  return {
+    suite: 'browser',
+    stamp: '2026-11-23T10-55-00Z',
+    runDir: dir,
+    tool,
+    testFiles: ['test/report/html-browser.test.ts'],
+    tests: tests.map((report) => ({ report, state: 'passed' })),
+    actuation: actuation.map((report) => ({ report, state: 'passed' })),
+    failed: [{ name: 'unreachable', state: 'failed', error: `TargetError: ${HOSTILE}` }],
+    skipped: [{ name: 'gpu only', note: 'no GPU here' }],
+    environment: describeEnvironment({ tool, tests, actuation }),
+  };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: the HTML report's browser test needs Debian's Chromium (apt-get install chromium)`);
+  }
+  dir = mkdtempSync(join(tmpdir(), 'llmd-html-'));
+  const run = await buildRunFolder();
+  html = renderHtml(run, loadHtmlSeries(dir));
+  reportFile = join(dir, 'report.html');
+  writeFileSync(reportFile, html);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('report.html in headless Chromium', () => {
+  test('loads offline with no errors, draws every chart, shows the tables, and keeps a screenshot', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    page.on('request', (r) => {
+      if (!/^(file|data):/.test(r.url())) requests.push(r.url());
+    });
+    await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelectorAll('.plot[data-rendered]').length === document.querySelectorAll('.plot').length);
+
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+
+    // Every chart element got a canvas with something drawn on it.
+    const charts = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.plot')].map((el) => {
+        const canvas = el.querySelector('canvas');
+        if (!canvas) return { id: el.id, drawn: 0 };
+        const ctx = canvas.getContext('2d')!;
+        const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        let drawn = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) drawn++;
+        return { id: el.id, drawn };
+      }),
+    );
+    // Per benchmark test: 4 distributions and 2 time series; the sweep adds 2 curves.
+    expect(charts.length).toBeGreaterThanOrEqual(3 * 6 + 2);
+    for (const c of charts) expect(c.drawn, `chart ${c.id}`).toBeGreaterThan(500);
+    expect(charts.map((c) => c.id)).toEqual(expect.arrayContaining(['t1-s-lvt', 't1-s-load', 't0-d-ttft', 't0-t-lat', 't0-t-tput']));
+
+    // The actuation timelines are SVG with a bar per requester, coloured by path.
+    const bars = await page.evaluate(() => [...document.querySelectorAll('svg.timeline')].map((s) => s.querySelectorAll('rect').length));
+    expect(bars).toHaveLength(2);
+    for (const n of bars) expect(n).toBeGreaterThanOrEqual(2);
+
+    // Tables and the verdict header.
+    expect(await page.locator('.sim-banner').innerText()).toContain('SIMULATOR');
+    expect(await page.locator('table.overview').count()).toBe(2);
+    expect(await page.locator('table.pct').count()).toBe(3);
+    expect(await page.locator('table.stages').count()).toBe(1);
+    expect(await page.locator('table.matrix').count()).toBe(1);
+    expect(await page.locator('#provenance').innerText()).toContain('uPlot 1.6.32');
+    // The hostile description is text on the page, not markup.
+    expect(await page.locator('#t0 .desc').innerText()).toBe(HOSTILE);
+    expect(await page.locator('img').count()).toBe(0);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(50_000);
+    await page.close();
+  }, 60_000);
+
+  test('with JavaScript off the tables are all there', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(reportFile).href);
+    expect(await page.locator('table.pct').count()).toBe(3);
+    expect(await page.locator('.plot .nojs').first().isVisible()).toBe(true);
+    await context.close();
+  });
+});
