@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
+import { redactText } from '../lib/config/redact.ts';
+import { secretValues } from '../lib/report/environment.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
 import { collectReports, toolInfo } from './collect.ts';
@@ -15,7 +17,8 @@ export interface RunFolderFile {
 /**
  * A reporter that writes files into each suite's run folder (`results/<stamp>-<suite>/`) at the
  * end of the run. A file that cannot be rendered or written is named in one line, and the other
- * files and the terminal tables are unaffected.
+ * files and the terminal tables are unaffected. Every file's text is redacted of the values of
+ * secret-looking environment variables before it is written.
  */
 export abstract class RunFolderReporter implements Reporter {
   private vitest: Vitest | null = null;
@@ -34,11 +37,13 @@ export abstract class RunFolderReporter implements Reporter {
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const tool: ToolInfo = toolInfo();
+    const secrets = secretValues(process.env);
     const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
     for (const report of collectReports(modules, this.run, tool).values()) {
       for (const { file, text } of this.files(report)) {
         try {
-          const body = text();
+          // Last line of defence: no value of a secret-looking variable reaches a run folder, whatever a server or config echoed.
+          const body = redactText(text(), secrets);
           mkdirSync(dirname(file), { recursive: true });
           writeFileSync(file, body.endsWith('\n') ? body : `${body}\n`);
           this.written(file, log);

@@ -1,6 +1,7 @@
 import { processIo, type CliCommand, type CliIo } from './command.ts';
 import { clusterSimCommand } from './cluster-sim-command.ts';
 import { provisionCommand } from './provision-command.ts';
+import { rerunCommand } from './rerun-command.ts';
 import { simCommand } from './sim-command.ts';
 
 export type { CliCommand, CliIo } from './command.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   sim: simCommand,
   'cluster-sim': clusterSimCommand,
   provision: provisionCommand,
+  rerun: rerunCommand,
   help: helpCommand,
 };
 

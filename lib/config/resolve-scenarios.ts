@@ -18,7 +18,9 @@
 import { ConfigError } from '../errors/config-error.ts';
 import { envNonNegativeInt, envPositiveInt, envPositiveIntList, envPositiveNumber } from './env.ts';
 import type { ConfigOverride } from './env.ts';
-import { formatPath } from './format-issues.ts';
+import { join } from 'node:path';
+import { rerunScenarios } from '../report/resolved-config.ts';
+import { formatPath, validateConfig } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';
 import type { Load } from './schema/load.ts';
 import { ScenarioFileSchema } from './schema/scenario.ts';
@@ -39,11 +41,30 @@ export interface LoadedScenarioFile {
   secrets: string[];
 }
 
-/** Loads, validates and applies environment overrides to a scenario file. */
+/**
+ * Loads, validates and applies environment overrides to a scenario file. Under
+ * `vitest-llm-d rerun` (`BENCH_RERUN=<run folder>`), the scenarios the folder's `config.yaml`
+ * recorded for this file replace the file's own (as they ran: overrides applied, seeds fixed),
+ * and the environment's overrides still apply on top.
+ */
 export function loadScenarioFile(file: string, options: { env: Env; cwd?: string }): LoadedScenarioFile {
   const loaded = loadConfigFile(file, ScenarioFileSchema, options);
-  const { config, overrides } = applyScenarioOverrides(loaded.value, options.env);
-  return { source: loaded.source, path: loaded.path, config, overrides, secrets: loaded.secrets };
+  let value = loaded.value;
+  const replaced: ConfigOverride[] = [];
+  const rerun = rerunScenarios(options.env, loaded.source);
+  if (rerun) {
+    const source = `${join(rerun.folder, 'config.yaml')} files.${loaded.source}`;
+    const merged = {
+      ...value,
+      scenarios: { ...value.scenarios, ...rerun.file.scenarios },
+      ...(rerun.file.slo_profiles ? { slo_profiles: rerun.file.slo_profiles } : {}),
+      ...(rerun.file.simulator ? { simulator: rerun.file.simulator } : {}),
+    };
+    value = validateConfig(ScenarioFileSchema, merged, { source, secrets: loaded.secrets });
+    for (const name of Object.keys(rerun.file.scenarios)) replaced.push({ path: `scenarios.${name}.*`, value: `as run in ${rerun.folder}`, source: 'BENCH_RERUN' });
+  }
+  const { config, overrides } = applyScenarioOverrides(value, options.env);
+  return { source: loaded.source, path: loaded.path, config, overrides: [...replaced, ...overrides], secrets: loaded.secrets };
 }
 
 /**

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { join } from 'node:path';
 import { isSecretName, REDACTED, redactText, redactValue } from '../config/redact.ts';
 import type { ActuationReport } from '../actuation/report.ts';
 import type { TestReport } from './model.ts';
@@ -72,10 +73,13 @@ function packageVersions(cwd: string): Record<string, string> {
   const require = createRequire(`${cwd}/`);
   const out: Record<string, string> = {};
   for (const name of PACKAGES) {
-    try {
-      out[name] = (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
-    } catch {
-      // Not installed or not resolvable from here (exports map without package.json): leave it out.
+    for (const dir of require.resolve.paths(name) ?? []) {
+      try {
+        out[name] = (JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')) as { version: string }).version;
+        break;
+      } catch {
+        // Not in this node_modules folder: try the next one up.
+      }
     }
   }
   return out;

@@ -128,6 +128,15 @@ export interface StopReport {
   skipped: number | null;
 }
 
+/** One scenario's resolved config, as `config.yaml` records it. */
+export interface ResolvedScenarioConfig {
+  /** The scenario file, as shown in messages (relative to the working directory). */
+  file: string;
+  scenario: Record<string, unknown>;
+  sloProfiles?: Record<string, unknown>;
+  simulator?: Record<string, unknown>;
+}
+
 /** Everything one benchmark test measured: carried in `task.meta.llmd`, read by every reporter. */
 export interface TestReport {
   schema: 'vitest-llm-d/test-report@1';
@@ -171,6 +180,12 @@ export interface TestReport {
   files: { requests: string; stages?: string };
   /** The run folder (absolute). */
   runDir: string;
+  /**
+   * The scenario as it ran: the scenario file's entry with every override applied and the data
+   * seed that was used, secrets redacted; with the file's custom SLO profiles and simulator
+   * settings. `config.yaml` in the run folder collects them, and `vitest-llm-d rerun` runs them again.
+   */
+  config?: ResolvedScenarioConfig;
   /** Prefix-cache results of a `shared_prefix` test (`suites/prefix-cache`): warm vs cold TTFT, the server's hit rate over the test, the checks. */
   prefixCache?: PrefixCacheReport;
 }
