@@ -144,12 +144,58 @@ function extras(r: TestReport, id: string, charts: Charts): string {
     );
     out.push('</div>');
   } else if (x.serverMetrics !== undefined) out.push(`<details><summary>Server metrics</summary>${pre(x.serverMetrics)}</details>`);
-  if (x.baseline !== undefined && x.baseline !== null) out.push(`<details open><summary>Baseline comparison</summary>${pre(x.baseline)}</details>`);
+  if (x.baseline !== undefined && x.baseline !== null) out.push(baselineBlock(x.baseline));
   if (r.prefixCache) {
     const pc = r.prefixCache;
     out.push(`<h4>Prefix cache</h4>${table(['check', 'verdict', ''], pc.checks.map((c) => [String((c as { name?: unknown }).name ?? ''), badge((c as { pass?: boolean }).pass ?? null), JSON.stringify(c)]))}<details><summary>prefix-cache details</summary>${pre(pc)}</details>`);
   }
   return out.join('');
+}
+
+/** The shape of a baseline comparison this page reads (`TestReport.baseline`); anything else is listed as JSON. */
+interface BaselineView {
+  source?: string;
+  message?: string | null;
+  error?: string | null;
+  comparison?: {
+    baseline?: { source?: string; stamp?: string; targetKind?: string | null; model?: string | null };
+    confidence?: number;
+    warnings?: string[];
+    regressions?: number;
+    improvements?: number;
+    scenarios?: Array<{ scenario?: string; stage?: string | null; status?: string; metrics?: Array<Record<string, unknown>> }>;
+  } | null;
+}
+
+/** The regression gate's comparison with a baseline run: one row per metric, the change with its confidence interval, and the verdict. */
+function baselineBlock(v: unknown): string {
+  const b = v as BaselineView;
+  const c = b.comparison;
+  if (typeof b !== 'object' || (!c && !b.error)) return `<h4>Baseline comparison</h4>${pre(v)}`;
+  const head = `<h4>Baseline comparison ${c && (c.regressions ?? 0) > 0 ? badge(false, `${c.regressions} regression(s)`).html : c ? badge(true, 'no regression').html : badge(null, 'not compared').html}</h4>`;
+  if (!c) return `${head}<p class="bad">${esc(b.error)}</p><p class="meta">baseline ${esc(b.source)}</p>`;
+  const n = (x: unknown) => (typeof x === 'number' ? x : null);
+  const rows: Cell[][] = [];
+  for (const sc of c.scenarios ?? []) {
+    for (const m of sc.metrics ?? []) {
+      const rel = m.changeKind !== 'absolute';
+      const ch = (x: number | null) => (x === null ? '-' : rel ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : `${x >= 0 ? '+' : ''}${num(x)}`);
+      const ci = Array.isArray(m.ci) ? `${ch(n(m.ci[0]))} .. ${ch(n(m.ci[1]))}` : '-';
+      const verdict = String(m.verdict ?? '');
+      rows.push([
+        `${sc.stage ?? 'all stages'}`,
+        `${String(m.metric ?? '')} ${String(m.stat ?? '')}`,
+        num(n(m.baseline), String(m.unit ?? '')),
+        num(n(m.current), String(m.unit ?? '')),
+        ch(n(m.change)),
+        ci,
+        `±${rel ? `${((n(m.tolerance) ?? 0) * 100).toFixed(0)}%` : num(n(m.tolerance))}`,
+        verdict === 'regression' ? badge(false, verdict) : verdict === 'improvement' ? badge(true, verdict) : { html: `<span class="dim">${esc(verdict)}${m.reason ? `: ${esc(m.reason)}` : ''}</span>` },
+      ]);
+    }
+  }
+  const ref = c.baseline ?? {};
+  return `${head}<p class="meta">baseline ${esc(ref.source ?? b.source)} (run ${esc(ref.stamp)}, ${esc(ref.targetKind ?? '-')}, model ${esc(ref.model ?? '-')}); ${num((c.confidence ?? 0) * 100)}% bootstrap confidence intervals of the change</p>${(c.warnings ?? []).map((w) => `<p class="bad">${esc(w)}</p>`).join('')}${table(['stage', 'metric', 'baseline', 'this run', 'change', 'CI of the change', 'tolerance', 'verdict'], rows)}`;
 }
 
 /** Time series in a recognised shape: `[{ name, unit?, points: [[t, v], ...] }]` (or `{ series: [...] }`, points as `{ t, v }`). */
@@ -274,7 +320,9 @@ function provenance(run: RunReport, data: HtmlSeries | null | undefined, uplotVe
     if (t.provisioned) out.push(`<details><summary>provisioned stack</summary>${pre(t.provisioned)}</details>`);
     if (t.simulator) out.push(`<details><summary>simulator settings</summary>${pre(t.simulator)}</details>`);
     out.push(`<details><summary>load and data config</summary>${pre({ load: w.loadConfig, data: w.data.config ?? { type: w.data.type, seed: w.data.seed, cells: w.data.cells } })}</details>`);
-    if (r.config) out.push(`<details><summary>resolved scenario config (${esc(r.config.file)})</summary>${pre(r.config)}</details>`);
+    // The resolved scenario config (`TestReport.config`, recorded by newer versions).
+    const config = (r as unknown as { config?: { file?: unknown } }).config;
+    if (config) out.push(`<details><summary>resolved scenario config (${esc(config.file)})</summary>${pre(config)}</details>`);
   }
   for (const { report: a } of run.actuation) {
     out.push(`<h3>${esc(a.scenario)} (actuation)</h3>${table(['', 'value'], [

@@ -60,13 +60,13 @@ defaults:
   replicas: 2
 scenarios:
   baseline: { type: baseline, matrix_row: "Introducing New Variant" }
-  wake_cycle: { type: wake_cycle, cycles: 1, matrix_row: "Free Up Cluster Resources" }
+  wake_cycle: { type: wake_cycle, cycles: 1, matrix_row: "Free Up Cluster Resources", slo: { hit_rate_min: 0.9, hot_p95_s: 15 } }
 `);
     for (const name of ['baseline', 'wake_cycle']) {
       const scenario = file.config.scenarios[name]!;
       const runId = testRunId('html');
       const result = await runActuationScenario({ conn: c.conn, suite: 'browser', name, scenario, file, runId });
-      actuation.push(buildActuationReport(result, c.conn, { matrixRow: scenario.matrix_row ?? name, runId, slo: result.evaluate({ hotP95Seconds: 15 }), overrides: [] }));
+      actuation.push(buildActuationReport(result, c.conn, { matrixRow: scenario.matrix_row ?? name, runId, slo: result.evaluate(result.configuredSlo), overrides: [] }));
     }
   } finally {
     await c.close();
@@ -120,30 +120,28 @@ describe('report.html in headless Chromium', () => {
       if (!/^(file|data):/.test(r.url())) requests.push(r.url());
     });
     await page.goto(pathToFileURL(reportFile).href, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.querySelectorAll('.plot[data-rendered]').length === document.querySelectorAll('.plot').length);
+    // Page functions are strings: this file is type-checked without the DOM library.
+    await page.waitForFunction(`document.querySelectorAll('.plot[data-rendered]').length === document.querySelectorAll('.plot').length`);
 
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
 
     // Every chart element got a canvas with something drawn on it.
-    const charts = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>('.plot')].map((el) => {
-        const canvas = el.querySelector('canvas');
-        if (!canvas) return { id: el.id, drawn: 0 };
-        const ctx = canvas.getContext('2d')!;
-        const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-        let drawn = 0;
-        for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) drawn++;
-        return { id: el.id, drawn };
-      }),
-    );
+    const charts = await page.evaluate<Array<{ id: string; drawn: number }>>(`[...document.querySelectorAll('.plot')].map((el) => {
+      const canvas = el.querySelector('canvas');
+      if (!canvas) return { id: el.id, drawn: 0 };
+      const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let drawn = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) drawn++;
+      return { id: el.id, drawn };
+    })`);
     // Per benchmark test: 4 distributions and 2 time series; the sweep adds 2 curves.
     expect(charts.length).toBeGreaterThanOrEqual(3 * 6 + 2);
     for (const c of charts) expect(c.drawn, `chart ${c.id}`).toBeGreaterThan(500);
     expect(charts.map((c) => c.id)).toEqual(expect.arrayContaining(['t1-s-lvt', 't1-s-load', 't0-d-ttft', 't0-t-lat', 't0-t-tput']));
 
     // The actuation timelines are SVG with a bar per requester, coloured by path.
-    const bars = await page.evaluate(() => [...document.querySelectorAll('svg.timeline')].map((s) => s.querySelectorAll('rect').length));
+    const bars = await page.evaluate<number[]>(`[...document.querySelectorAll('svg.timeline')].map((s) => s.querySelectorAll('rect').length)`);
     expect(bars).toHaveLength(2);
     for (const n of bars) expect(n).toBeGreaterThanOrEqual(2);
 
@@ -159,6 +157,7 @@ describe('report.html in headless Chromium', () => {
     expect(await page.locator('img').count()).toBe(0);
 
     mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'report.html'), html);
     const shot = join(ARTIFACTS, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(50_000);

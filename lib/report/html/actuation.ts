@@ -71,7 +71,7 @@ export function timelineSvg(r: ActuationReport): string | null {
   const rows = all.slice(0, MAX_ROWS);
   const ends = rows.flatMap((x) => [x.created, x.scheduled, x.started, x.bound, x.readyAt]).filter((x): x is number => x !== undefined);
   const max = Math.max(0.001, ...ends) * 1.04;
-  const L = 250;
+  const L = 310;
   const W = 900;
   const H = 18;
   const top = 24;
@@ -96,7 +96,7 @@ export function timelineSvg(r: ActuationReport): string | null {
         [['created', x.created], ['scheduled', x.scheduled], ['started', x.started], ['bound', x.bound], ['Ready', x.readyAt]] as Array<[string, number | undefined]>
       ).map(([k, v]) => `${k} ${v === undefined ? '-' : `${num(v)} s`}`),
     ].join('\n');
-    out.push(`<g><title>${esc(title)}</title><text x="${L - 6}" y="${y + 12}" class="label">${esc(x.label.length > 40 ? `${x.label.slice(0, 39)}…` : x.label)}</text>`);
+    out.push(`<g><title>${esc(title)}</title><text x="${L - 6}" y="${y + 12}" class="label">${esc(x.label.length > 48 ? `${x.label.slice(0, 47)}…` : x.label)}</text>`);
     out.push(`<line x1="${X(0)}" y1="${y + 9}" x2="${X(start)}" y2="${y + 9}" class="wait"/>`);
     out.push(`<rect x="${X(start)}" y="${y + 3}" width="${Math.max(1, Number(X(end)) - Number(X(start))).toFixed(1)}" height="12" fill="${color}"${x.ready ? '' : ' fill-opacity="0.35" stroke="#000" stroke-dasharray="3 2"'}/>`);
     if (x.scheduled !== undefined) out.push(`<line x1="${X(x.scheduled)}" y1="${y + 1}" x2="${X(x.scheduled)}" y2="${y + 17}" class="m-sched"/>`);

@@ -198,7 +198,7 @@ export function sweepCharts(idBase: string, r: TestReport): ChartSpec[] {
     y2: { label: 'E2E latency p95 (s)' },
     series: [
       { label: 'TTFT p50', color: COLORS[0]!, style, spanGaps: true },
-      { label: 'TTFT p95', color: COLORS[0]!, style, dash: true, spanGaps: true },
+      { label: 'TTFT p95', color: COLORS[3]!, style, dash: true, spanGaps: true },
       { label: 'TPOT p95', color: COLORS[2]!, style, dash: true, spanGaps: true },
       { label: 'E2E p95', color: COLORS[1]!, style, axis: 'y2', spanGaps: true },
     ],
