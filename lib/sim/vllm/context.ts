@@ -6,7 +6,8 @@ import type { OutputVocabulary } from './output-tokens.ts';
 import { PrefixCache } from './prefix-cache.ts';
 import type { PromptEncoder } from './prompt.ts';
 import { createRng, type Rng } from './rng.ts';
-import { SleepController } from './sleep.ts';
+import { registerGpuMetrics } from './gpu-metrics.ts';
+import { kvCacheGiB, SleepController } from './sleep.ts';
 import type { VllmLog } from './vllm-log.ts';
 import { VllmMetrics } from './vllm-metrics.ts';
 import type { Api } from './wire.ts';
@@ -103,5 +104,12 @@ export function createSimContext(options: SimOptions, parts: { vocab: OutputVoca
     log: parts.log,
     sleep: new SleepController(() => ctx),
   };
+  registerGpuMetrics(metrics.registry, {
+    options: () => ctx.options,
+    scheduler,
+    kv,
+    sleep: () => ctx.sleep.snapshot(),
+    kvCacheGiB: () => kvCacheGiB(ctx.options),
+  });
   return ctx;
 }

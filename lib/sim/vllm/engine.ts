@@ -22,6 +22,9 @@ export class Scheduler {
   waiting = 0;
   private queue: EngineJob[] = [];
   private head = 0;
+  /** Integral of `running` over time, in slot-ms, up to `accountedMs`. */
+  private runningMs = 0;
+  private accountedMs = performance.now();
 
   constructor(
     /** Running slots. */
@@ -29,6 +32,15 @@ export class Scheduler {
     /** Current queue capacity (read on every submit, so it can change at runtime). */
     private readonly maxWaiting: () => number,
   ) {}
+
+  /**
+   * Integral of the running count over time up to `nowMs`, in slot-milliseconds: the difference
+   * of two readings divided by the time between them is the mean batch size over that time (the
+   * GPU utilisation model reads it at scrape time).
+   */
+  runningIntegralMs(nowMs = performance.now()): number {
+    return this.runningMs + this.running * Math.max(0, nowMs - this.accountedMs);
+  }
 
   /** Whether a new job would be admitted (a free slot or room in the queue). */
   hasRoom(): boolean {
@@ -51,17 +63,28 @@ export class Scheduler {
 
   /** Removes a job (finished, failed or disconnected), freeing its slot or queue place. */
   finish(job: EngineJob, nowMs = performance.now()): void {
-    if (job.state === 'running') this.running--;
-    else if (job.state === 'waiting') this.waiting--;
+    if (job.state === 'running') {
+      this.account(nowMs);
+      this.running--;
+    } else if (job.state === 'waiting') this.waiting--;
     else return;
     job.state = 'done';
     this.drain(nowMs);
   }
 
   private begin(job: EngineJob, nowMs: number): void {
+    this.account(nowMs);
     job.state = 'running';
     this.running++;
     job.start(nowMs);
+  }
+
+  /** Adds the time since the last change at the current running count to the integral. */
+  private account(nowMs: number): void {
+    if (nowMs > this.accountedMs) {
+      this.runningMs += this.running * (nowMs - this.accountedMs);
+      this.accountedMs = nowMs;
+    }
   }
 
   private drain(nowMs: number): void {

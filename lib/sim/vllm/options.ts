@@ -133,6 +133,26 @@ const LIFECYCLE_FIELDS = {
   log_max_lines: positiveInt().default(10000).describe('vLLM log lines kept in memory (oldest dropped first). Default: 10000.'),
 };
 
+/**
+ * The modeled GPU behind `DCGM_FI_DEV_*` series on `/metrics` (see the README, "GPU series"):
+ * identity labels as NVIDIA's DCGM exporter sets them, and the board's memory.
+ */
+const GPU_FIELDS = {
+  gpu_index: nonNegativeInt().default(0).describe('NVML index of the modeled GPU (DCGM `gpu` label, `device` nvidiaN). Default: 0.'),
+  gpu_uuid: nonEmptyString()
+    .nullable()
+    .default(null)
+    .describe('UUID of the modeled GPU (DCGM `UUID` label, GPU-xxxxxxxx-...); null derives a stable one from node_name, pod_name and gpu_index. Default: null.'),
+  gpu_model_name: nonEmptyString().default('NVIDIA H100 80GB HBM3').describe('GPU model (DCGM `modelName` label). Default: NVIDIA H100 80GB HBM3.'),
+  gpu_memory_mib: positive().default(81559).describe('Framebuffer size of the modeled GPU, in MiB (FB_USED + FB_FREE). Default: 81559 (H100 80GB).'),
+  node_name: nonEmptyString().nullable().default(null).describe('Node name (DCGM `Hostname` label); null uses this machine\'s host name. Default: null.'),
+  namespace: nonEmptyString()
+    .nullable()
+    .default(null)
+    .describe('Kubernetes namespace of the pod this server models; when set, DCGM series carry `pod` (pod_name), `namespace` and `container` labels as the exporter\'s pod mapping adds them. Default: null.'),
+  container_name: nonEmptyString().default('vllm').describe('Container name in the DCGM `container` label (with namespace). Default: vllm.'),
+};
+
 /** The simulator's options as accepted from code, a config file or CLI flags (snake_case keys). */
 export const SimOptionsBaseSchema = z.strictObject({
   profile: z.enum(SIM_PROFILE_NAMES, { error: `expected one of ${SIM_PROFILE_NAMES.join(', ')}` }).default('small-h100').describe(`Latency profile (${SIM_PROFILE_NAMES.join(' | ')}); explicit latency options override it. Default: small-h100.`),
@@ -156,6 +176,7 @@ export const SimOptionsBaseSchema = z.strictObject({
   faults: SimFaultsSchema.prefault({}).describe(FAULTS_DESCRIPTION),
   chunk_log: nonEmptyString().nullable().default(null).describe('JSONL file that gets one line per finished request with the true send time of every chunk; null disables it. Default: null.'),
   ...LIFECYCLE_FIELDS,
+  ...GPU_FIELDS,
 });
 
 type BaseOptions = z.output<typeof SimOptionsBaseSchema>;
@@ -215,6 +236,13 @@ export const SimConfigPatchSchema = z.strictObject({
   kv_cache_memory_gib: fixedAtStart(),
   residual_memory_gib: fixedAtStart(),
   log_max_lines: fixedAtStart(),
+  gpu_index: fixedAtStart(),
+  gpu_uuid: fixedAtStart(),
+  gpu_model_name: fixedAtStart(),
+  gpu_memory_mib: fixedAtStart(),
+  node_name: fixedAtStart(),
+  namespace: fixedAtStart(),
+  container_name: fixedAtStart(),
   // Not `.partial()`: that would still fill in the defaults and reset unmentioned fault fields.
   faults: z
     .strictObject(Object.fromEntries(Object.entries(SimFaultsSchema.shape).map(([k, f]) => [k, f.unwrap().optional()])) as { [K in keyof SimFaultsShape]: z.ZodOptional<ReturnType<SimFaultsShape[K]['unwrap']>> })
