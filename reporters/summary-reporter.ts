@@ -4,6 +4,7 @@ import '../lib/vitest/meta.ts';
 import { renderTable, type Style } from '../lib/report/render-table.ts';
 import { renderActuationTable, renderMatrix } from '../lib/actuation/report.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
+import { formatComparison } from '../lib/report/baseline.ts';
 import { collectReports, toolInfo } from './collect.ts';
 
 /** Prints one summary table per benchmark test at the end of the run, after Vitest's own output. */
@@ -22,7 +23,12 @@ export class SummaryReporter implements Reporter {
     const suites = collectReports(modules, this.run, toolInfo());
     const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
     for (const suite of suites.values()) {
-      for (const t of suite.tests) log(`\n${renderTable(t.report, style)}`);
+      for (const t of suite.tests) {
+        log(`\n${renderTable(t.report, style)}`);
+        const b = t.report.baseline;
+        if (b?.error) log(style('red', `  baseline ${b.source} not usable: ${b.error}`));
+        else if (b?.comparison) log(`\n${formatComparison(b.comparison, 80)}`);
+      }
       for (const t of suite.actuation) log(`\n${renderActuationTable(t.report)}`);
       if (suite.actuation.length) log(`\n${renderMatrix(suite.actuation.map((t) => t.report))}`);
       for (const f of suite.failed) log(`\n${style('bold', `${suite.suite}/${f.name}`)}  ${style('red', `no results: ${f.error}`)}`);

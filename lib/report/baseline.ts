@@ -291,6 +291,16 @@ function factsOf(summary: Json): Map<string, TestFacts> {
  */
 export async function loadRunSamples(pathOrFolder: string): Promise<RunSamples> {
   const { summaryPath, folder, summary } = readSummary(pathOrFolder);
+  return samplesOfFolder(summary, folder, pathOrFolder, summaryPath);
+}
+
+/**
+ * The samples of a run folder's `requests.jsonl` with the facts of a summary (`summary.json`'s
+ * shape: `suite`, `run`, `target_kind`, `tests[]` with `scenario`, `model`, windows): how a
+ * running test compares itself before its run's summary.json is written. `only` keeps the
+ * records of these scenarios.
+ */
+export async function samplesOfFolder(summary: Json, folder: string, source: string, summaryPath = join(folder, 'summary.json'), only?: ReadonlySet<string>): Promise<RunSamples> {
   const requestsPath = join(folder, 'requests.jsonl');
   try {
     statSync(requestsPath);
@@ -320,6 +330,7 @@ export async function loadRunSamples(pathOrFolder: string): Promise<RunSamples> 
         throw new BaselineError(requestsPath, `line ${lineNo}: not valid JSON (${(err as Error).message})`);
       }
       if (!isObject(o)) throw new BaselineError(requestsPath, `line ${lineNo}: not a request record (not a JSON object)`);
+      if (only && !only.has(String(o.scenario))) continue;
       const { scenario, stage, record } = recordOf(o, `${requestsPath}: line ${lineNo}`);
       if (record.warmup || record.error?.class === 'cut') continue;
       let byStage = accs.get(scenario);
@@ -360,7 +371,7 @@ export async function loadRunSamples(pathOrFolder: string): Promise<RunSamples> 
   const targetKind = typeof kinds === 'string' ? kinds : Array.isArray(kinds) && kinds.length > 0 ? kinds.join('+') : null;
   const models = [...new Set((Array.isArray(summary.tests) ? summary.tests : []).filter(isObject).map((t) => t.model).filter((m): m is string => typeof m === 'string'))];
   return {
-    source: pathOrFolder,
+    source,
     folder,
     suite: summary.suite as string,
     stamp: summary.run as string,
@@ -434,8 +445,10 @@ export interface CompareOptions extends BootstrapOptions {
  * - `not comparable`: no change or no CI can be computed (`reason` says why): the metric exists in
  *   only one run, fewer than 2 samples on a side, a zero baseline, an empty window. Never a
  *   regression; the count is in `Comparison.notComparable` so a gate can decide.
+ * - `too few samples`: a percentile with fewer than {@link MIN_TAIL_SAMPLES} samples beyond it in
+ *   either run (p95 needs 200 requests, p99 1,000): the bootstrap cannot judge it. Never a regression.
  */
-export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'not comparable';
+export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'not comparable' | 'too few samples';
 
 /** One metric × statistic of one scenario (or stage). */
 export interface MetricComparison {
@@ -557,6 +570,24 @@ const prep = (x: Float64Array): PreparedSamples => {
 };
 
 /** One metric × statistic, or null when neither run has it (nothing to say). */
+/** Samples a run needs beyond a percentile (on its far side) for the bootstrap to judge it. */
+export const MIN_TAIL_SAMPLES = 10;
+
+/**
+ * Why a percentile cannot be judged on `n` samples, or null when it can. The bootstrap of a tail
+ * percentile is only trustworthy with several samples beyond it: with 60 requests, p99 is the
+ * largest sample, and its resamples mostly repeat the few largest values, so one late chunk on a
+ * busy client would read as a "significant" regression. A percentile q needs
+ * n * min(q, 1 - q) >= {@link MIN_TAIL_SAMPLES} in both runs (p50: 20, p95: 200, p99: 1,000).
+ */
+function tooFewForTail(stat: string, n: number): string | null {
+  const q = stat === 'mean' ? null : parsePercentileKey(stat);
+  if (q === null) return null;
+  const tail = Math.min(q, 100 - q) / 100;
+  const need = Math.ceil(MIN_TAIL_SAMPLES / tail - 1e-9);
+  return n >= need ? null : `${stat} needs >= ${need} samples per run (${MIN_TAIL_SAMPLES} beyond it); ${n} here`;
+}
+
 function compareMetric(
   key: { metric: string; stat: string },
   a: MetricSamples,
@@ -591,9 +622,12 @@ function compareMetric(
     c = bootstrapProportionChange({ successes: a.successful, total: a.requests }, { successes: b.successful, total: b.requests }, opts);
   }
   const lowerIsBetter = unit === 'ms';
+  const few = !missing && unit === 'ms' ? tooFewForTail(stat, Math.min(c.nBaseline, c.nCurrent)) : null;
   const j = missing
     ? { significant: false, verdict: 'not comparable' as const, reason: missing }
-    : judge(c, lowerIsBetter, tolerance);
+    : few
+      ? { significant: false, verdict: 'too few samples' as const, reason: few }
+      : judge(c, lowerIsBetter, tolerance);
   return {
     metric,
     stat,
@@ -723,6 +757,7 @@ const where = (s: ScenarioComparison): string => (s.stage === null ? s.scenario 
 function verdictCell(m: MetricComparison): string {
   if (m.verdict === 'regression') return 'REGRESSION';
   if (m.verdict === 'not comparable') return 'n/c';
+  if (m.verdict === 'too few samples') return 'few n';
   if (m.verdict === 'unchanged' && m.significant) return 'within tol';
   return m.verdict;
 }
@@ -759,7 +794,7 @@ export function formatComparison(c: Comparison, width = 80): string {
     out.push(row(['metric', 'baseline', 'current', 'change', `${conf(c.confidence)} CI`, ' verdict']));
     for (const m of s.metrics) {
       out.push(row([label(m), value(m.baseline, m.unit), value(m.current, m.unit), change(m.change, m.changeKind), ci(m), ` ${verdictCell(m)}`]));
-      if (m.reason) out.push(`    ${m.reason}`);
+      if (m.reason && m.verdict !== 'too few samples') out.push(`    ${m.reason}`);
     }
   }
   if (c.baselineOnly.length > 0) out.push(`not in the current run: ${c.baselineOnly.join(', ')}`);
@@ -767,10 +802,12 @@ export function formatComparison(c: Comparison, width = 80): string {
   const legend = [
     shown.has('within tol') ? 'within tol = significant but inside the tolerance' : '',
     shown.has('n/c') ? 'n/c = not comparable' : '',
+    shown.has('few n') ? 'few n = too few samples to judge this percentile' : '',
   ].filter(Boolean);
   if (legend.length > 0) out.push(legend.join('; '));
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  out.push(`${plural(c.regressions, 'regression')}, ${plural(c.improvements, 'improvement')}, ${c.notComparable} not comparable`);
+  const few = c.scenarios.reduce((a, x) => a + x.metrics.filter((m) => m.verdict === 'too few samples').length, 0);
+  out.push(`${plural(c.regressions, 'regression')}, ${plural(c.improvements, 'improvement')}, ${c.notComparable} not comparable${few ? `, ${few} with too few samples` : ''}`);
   return out.map((l) => fit(l, width)).join('\n');
 }
 

@@ -2,6 +2,7 @@ import type { RunStats } from '../metrics/aggregate.ts';
 import type { RunClock } from '../metrics/record.ts';
 import type { PrefixCacheReport } from '../server-metrics/prefix-cache.ts';
 import type { Knee } from '../load/knee.ts';
+import type { BaselineOutcome } from './baseline-gate.ts';
 import type { CapacityResult } from '../load/search.ts';
 import type { StopRuleHit } from '../load/stage.ts';
 import type { SloEvaluation } from '../slo/evaluate.ts';
@@ -186,6 +187,8 @@ export interface TestReport {
    * settings. `config.yaml` in the run folder collects them, and `vitest-llm-d rerun` runs them again.
    */
   config?: ResolvedScenarioConfig;
+  /** The regression gate's verdict against `BENCH_BASELINE`, when one was given. */
+  baseline?: BaselineOutcome;
   /** Prefix-cache results of a `shared_prefix` test (`suites/prefix-cache`): warm vs cold TTFT, the server's hit rate over the test, the checks. */
   prefixCache?: PrefixCacheReport;
 }

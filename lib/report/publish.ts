@@ -349,6 +349,8 @@ export async function publishRunFolder(dir: string, settings: PublishSettings, o
   total = files.length;
 
   try {
+    // Node 20 is a supported runtime of this tool; the SDK's 9-line notice about its own future releases is not news to the user here.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { S3Client: Client } = await import('@aws-sdk/client-s3');
     client = new Client({
       region: settings.region,

@@ -13,6 +13,8 @@ import type { RunStats } from '../metrics/aggregate.ts';
 import type { SloCheck, SloEvaluation } from '../slo/evaluate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { TestReport } from './model.ts';
+import type { MetricComparison } from './baseline.ts';
+import type { BaselineOutcome } from './baseline-gate.ts';
 import { type RunReport, targetKinds } from './run-report.ts';
 
 type TestCase = ReturnType<ReturnType<typeof junit.newBuilder>['testCase']>;
@@ -36,6 +38,39 @@ function readable(v: number, unit: string): string {
   if (unit === '') return `${(v * 100).toFixed(1)}%`;
   const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
   return `${v.toFixed(digits)} ${unit}`;
+}
+
+/** A change as the comparison table prints it: `+26.2% (95% CI +18.0%..+34.5%)`, absolute points for the success rate. */
+function changeText(m: MetricComparison, confidence: number): string {
+  const f = (x: number): string => (m.changeKind === 'absolute' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
+  if (m.change === null) return 'n/a';
+  return `${f(m.change)}${m.ci ? ` (${Math.round(confidence * 100)}% CI ${f(m.ci[0])}..${f(m.ci[1])})` : ''}`;
+}
+
+/** The regression gate as properties: its source and counts, and one property per compared metric (`baseline.ttft.p95`, `baseline.<stage>.ttft.p95`). */
+function baselineProperties(tc: TestCase, b: BaselineOutcome): void {
+  tc.property('baseline', b.source);
+  if (b.error || !b.comparison) {
+    tc.property('baseline.verdict', `NOT USABLE: ${b.error ?? 'no comparison'}`);
+    return;
+  }
+  const c = b.comparison;
+  tc.property('baseline.verdict', `${c.regressions ? 'REGRESSION' : 'no regression'}: ${c.regressions} regressions, ${c.improvements} improvements, ${c.notComparable} not comparable`);
+  tc.property('baseline.run', `${c.baseline.stamp} (${c.baseline.targetKind ?? 'unknown target'}${c.baseline.model ? `, ${c.baseline.model}` : ''})`);
+  for (const w of c.warnings) tc.property('baseline.warning', w);
+  for (const s of c.scenarios) {
+    const at = s.stage ? `${s.stage}.` : '';
+    if (s.status === 'no baseline') {
+      tc.property(`baseline.${at}status`, 'no baseline');
+      continue;
+    }
+    for (const m of s.metrics) {
+      const unit = m.unit === 'fraction' ? '' : m.unit;
+      const v = (x: number | null): string => (x === null ? 'n/a' : unit === '' ? pct(x) : `${num(x)} ${unit}`);
+      const tol = m.changeKind === 'absolute' ? `${(m.tolerance * 100).toFixed(2)} pts` : `${(m.tolerance * 100).toFixed(0)}%`;
+      tc.property(`baseline.${at}${m.metric}.${m.stat}`, `${v(m.baseline)} -> ${v(m.current)}, ${changeText(m, c.confidence)}, tolerance ${tol}: ${m.verdict}${m.reason ? ` (${m.reason})` : ''}`);
+    }
+  }
 }
 
 /** A broken limit as CI shows it: `TPOT p95 150 ms > 100 ms` (the measured value, the negated operator, the limit as configured). */
@@ -144,6 +179,7 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
     tc.property(`capacity.${r.capacity.over}`, num(r.capacity.value));
   }
   if (r.prefixCache) tc.property('prefix_cache', JSON.stringify(r.prefixCache));
+  if (r.baseline) baselineProperties(tc, r.baseline);
 
   const out: string[] = [];
   if (r.target.kind === 'simulator') out.push('SIMULATOR: these numbers come from the embedded vLLM simulator (modeled, not measured on hardware).');
@@ -155,7 +191,10 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
     const broken = breaches(r);
     const error = t.error ?? 'failed';
     // The message names what broke: the limits when the test failed on its SLO, else the assertion itself.
-    const message = broken.length && (!t.error || /\bSLO\b|invalid/i.test(t.error)) ? broken.join('; ') : firstLine(error);
+    const regressed = r.baseline?.message ? [`regression against ${r.baseline.source}: ${r.baseline.message.split('\n').join('; ')}`] : [];
+    const baselineError = r.baseline?.error ? [`baseline not usable: ${r.baseline.error}`] : [];
+    broken.push(...regressed, ...baselineError);
+    const message = broken.length && (!t.error || /\bSLO\b|invalid|regress|baseline/i.test(t.error)) ? broken.join('; ') : firstLine(error);
     tc.failure(message, broken.length ? 'slo' : 'assertion');
     tc.stacktrace([error, ...broken].join('\n'));
   }

@@ -90,6 +90,7 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     ...(r.knee ? { knee: r.knee } : {}),
     ...(r.capacity ? { capacity: r.capacity } : {}),
     ...(r.prefixCache ? { prefix_cache: r.prefixCache } : {}),
+    ...(r.baseline ? { baseline: r.baseline } : {}),
     files: r.files,
   };
 }

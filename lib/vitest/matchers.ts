@@ -58,5 +58,24 @@ function actuationSlo(received: ActuationResult, spec: SloSpec | ActuationSlo | 
   return { pass, message: () => `${received.suite}/${received.scenario} on ${where}: actuation SLO ${pass ? 'met' : 'not met'}\n${formatChecks(checks)}` };
 }
 
+/**
+ * `expect(result).toNotRegress()`: with `BENCH_BASELINE` set, no metric of the test is a
+ * regression against the baseline (worse beyond its tolerance, and the bootstrap confidence
+ * interval of the change excludes zero), and the baseline was usable. Without a baseline it passes
+ * (there is nothing to regress from). `bench.run` applies it to every test as a soft assertion.
+ */
+export function toNotRegress(received: unknown): MatcherResult {
+  if (!(received instanceof BenchResult)) return { pass: false, message: () => 'toNotRegress expects the result of `await bench.run(...)`' };
+  const r = received.report;
+  const b = r.baseline;
+  const where = `${r.suite}/${r.scenario}`;
+  if (!b) return { pass: true, message: () => `${where}: no baseline (set BENCH_BASELINE to a run folder to compare with)` };
+  if (b.error) return { pass: false, message: () => `${where}: baseline not usable: ${b.error}` };
+  return {
+    pass: b.message === null,
+    message: () => (b.message ? `${where} regressed against ${b.source}:\n${b.message}` : `${where}: no regression against ${b.source}`),
+  };
+}
+
 /** The matchers this plugin adds to Vitest's `expect`. */
-export const matchers = { toMeetSLO };
+export const matchers = { toMeetSLO, toNotRegress };

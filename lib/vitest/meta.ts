@@ -25,6 +25,8 @@ declare module 'vitest' {
   interface Matchers<T = any> {
     /** Every limit of the SLO holds (default: the scenario's), success rate above its floor, client kept up. */
     toMeetSLO(spec?: SloSpec | ActuationSloSpec): T;
+    /** No metric regressed against `BENCH_BASELINE` (beyond tolerance and significant); passes without a baseline. */
+    toNotRegress(): T;
   }
 }
 

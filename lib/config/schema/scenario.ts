@@ -78,6 +78,27 @@ export const RetrySchema = z
 /** A retry policy with defaults filled in. */
 export type Retry = z.output<typeof RetrySchema>;
 
+
+/** A metric key of the regression gate: `ttft.p95`, `e2e.mean`, `tpot` (all its statistics), `throughput`, `success_rate`. */
+const REGRESSION_METRIC = /^(?:(?:ttft|tpot|itl|e2e)(?:\.(?:mean|p\d+(?:_\d+)?))?|throughput|success_rate)$/;
+
+/** How `BENCH_BASELINE` judges this scenario against its baseline. `BENCH_BASELINE_TOLERANCE` overrides it. */
+export const RegressionSchema = z
+  .strictObject({
+    tolerance: z
+      .number()
+      .positive()
+      .max(10)
+      .optional()
+      .describe('Allowed relative worsening before a significant change is a regression (default 0.10 = 10%; success_rate: absolute points, default 0.01).'),
+    metrics: z
+      .record(z.string().regex(REGRESSION_METRIC, 'expected ttft|tpot|itl|e2e (optionally .p50/.p95/.p99/.mean), throughput or success_rate'), z.number().positive().max(10))
+      .optional()
+      .describe('Tolerance per metric, e.g. { ttft.p95: 0.2, e2e: 0.15 }; the most specific key wins.'),
+    confidence: z.number().gt(0.5).lt(1).optional().describe('Confidence level of the bootstrap interval (default 0.95).'),
+  })
+  .describe('Regression gate against BENCH_BASELINE: a metric fails when it is worse by more than its tolerance and the bootstrap confidence interval of the change excludes zero.');
+
 /** One scenario: what to send, how fast, how many, and what it must meet. */
 export const ScenarioSchema = z
   .strictObject({
@@ -111,6 +132,7 @@ export const ScenarioSchema = z
     retry: RetrySchema.optional(),
     data: DataSchema,
     slo: SloSpecSchema.optional(),
+    regression: RegressionSchema.optional(),
     timeouts: TimeoutOverridesSchema.optional().describe(
       "Per-request time limits in seconds for this scenario; unset fields keep the target's or the defaults.",
     ),
@@ -125,6 +147,9 @@ export const ScenarioSchema = z
     }
   })
   .describe('One benchmark scenario.');
+
+/** A scenario's regression gate settings. */
+export type Regression = z.output<typeof RegressionSchema>;
 
 /** One scenario, defaults filled in. */
 export type Scenario = z.output<typeof ScenarioSchema>;
