@@ -243,9 +243,9 @@ function testSection(o: Outcome<TestReport>, id: string, data: HtmlSeries | null
   const series = seriesFor(r, data);
   const stageLabels = new Map(r.stages.map((st) => [st.index, st.label]));
   const dist = series
-    ? DIST_METRICS.map((m) => charts.add(distributionChart(`${id}-d-${m}`, m, series, stageLabels), `Histogram of ${series.hist[m].total} samples from ${data!.file} (log-spaced bins) and cumulative share${series.stages.length > 1 ? ' per stage' : ''}.`)).join('')
+    ? DIST_METRICS.map((m) => charts.add(distributionChart(`${id}-d-${m}`, m, series, stageLabels), `Histogram of ${series.hist[m].total.toLocaleString('en-US')} samples from ${data!.file} (log-spaced bins) and cumulative share${series.stages.length > 1 ? ' per stage' : ''}.`)).join('')
     : DIST_METRICS.map((m) => charts.add(quantileChart(`${id}-q-${m}`, m, s.latency[m]), 'From the summary percentiles (requests.jsonl not available).')).join('');
-  const over = series ? timeCharts(`${id}-t`, series).map((c) => charts.add(c, `${series.requests} measured requests from ${data!.file}; each point is one ${series.bucketS} s bucket.`)).join('') : '';
+  const over = series ? timeCharts(`${id}-t`, series).map((c) => charts.add(c, `${series.requests.toLocaleString('en-US')} measured requests from ${data!.file}; each point is one ${series.bucketS} s bucket.`)).join('') : '';
   const multi = r.stages.length > 1;
   const sweep = multi ? sweepCharts(`${id}-s`, r).map((c) => charts.add(c, 'One point per stage, from the stage statistics.')).join('') : '';
   const mlperf = r.slo.filter(isMlperf);

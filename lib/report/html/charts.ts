@@ -106,7 +106,7 @@ export function distributionChart(id: string, metric: DistMetric, s: TestSeries,
     let acc = 0;
     return [0, ...hh.counts.map((c) => r4((100 * (acc += c)) / hh.total))];
   };
-  const series: SeriesSpec[] = [{ label: `share of ${h.total} samples`, color: COLORS[0]!, style: 'step' }];
+  const series: SeriesSpec[] = [{ label: `share of ${h.total.toLocaleString('en-US')} samples`, color: COLORS[0]!, style: 'step' }];
   const data: Array<Array<number | null>> = [x, share(h)];
   const stages = s.stages.filter((st) => st.hist[metric].total > 0);
   if (stages.length > 1) {
