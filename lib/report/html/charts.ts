@@ -78,6 +78,16 @@ export function uplotAssets(): { js: string; css: string; version: string } {
   return { js: readFileSync(`${dir}dist/uPlot.iife.min.js`, 'utf8'), css: readFileSync(`${dir}dist/uPlot.min.css`, 'utf8'), version };
 }
 
+/** Collects the page's charts while sections are rendered. */
+export class Charts {
+  readonly specs: ChartSpec[] = [];
+  add(spec: ChartSpec | null, caption: string): string {
+    if (!spec) return '';
+    this.specs.push(spec);
+    return chartBox(spec, caption);
+  }
+}
+
 /** The element a chart draws into, with its caption (and what shows without JavaScript). */
 export function chartBox(spec: ChartSpec, caption: string): string {
   return `<figure class="chart"><div class="plot" id="${esc(spec.id)}" role="img" aria-label="${esc(spec.title)}"><p class="nojs">${esc(spec.title)}: chart needs JavaScript; the tables hold the same figures.</p></div><figcaption>${esc(caption)}</figcaption></figure>`;
