@@ -78,7 +78,7 @@ describe('GPU series (DCGM)', () => {
     // 4 x (7 shared-or-not prompt blocks + generated blocks) of 200 blocks, of 8 GiB.
     expect(busy.used).toBeGreaterThan(idle.used + 100);
     expect(busy.used + busy.free).toBe(81559);
-    await Promise.all(streams.map(readEvents));
+    await Promise.all(streams.map((s) => readEvents(s)));
     await new Promise((r) => setTimeout(r, 100));
     await gpu(sim.url); // a scrape whose window still saw the tail of the load
     await new Promise((r) => setTimeout(r, 100));
