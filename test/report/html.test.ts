@@ -346,6 +346,23 @@ describe('renderHtml: sections', () => {
     expect(markup(failed)).toContain('<p class="bad">missing &lt;img');
   });
 
+  test('prefix cache: warm vs cold TTFT, hit rates and the checks', () => {
+    const prefixCache = {
+      workload: { groups: 2, promptsPerGroup: 3, systemPromptTokens: 100, questionTokens: 10, requests: 6 },
+      evidence: 'server', labelled: { server: 4, order: 0, orderDisagrees: 0 }, warmThresholdTokens: 50,
+      warm: { count: 4, p50Ms: 10, p95Ms: 12, meanMs: 10.5 }, cold: { count: 2, p50Ms: 40, p95Ms: 44, meanMs: 41 },
+      usageHitRate: 0.6, ideal: { hitRate: 0.62, blockSize: 16, blockSizeFrom: 'assumed' },
+      server: { available: false, urls: [X], reason: `no metrics ${X}` },
+      checks: [{ name: `warm faster ${X}`, value: 12, limit: 40, pass: true, skipped: false, detail: `detail ${X}` }],
+      settings: {}, overrides: [],
+    };
+    const html = renderHtml(run({ tests: [{ report: { ...testReport(), prefixCache } as unknown as TestReport, state: 'passed' }] }));
+    expect(html).toContain('<h4>Prefix cache</h4>');
+    expect(html).toContain('<th>warm</th><td class="n">4</td><td class="n">10.0 ms</td><td class="n">12.0 ms</td>');
+    expect(markup(html)).toContain('unavailable: no metrics &lt;img');
+    expect(markup(html)).toContain('<th>warm faster &lt;img');
+  });
+
   test('without requests.jsonl: distributions from the summary percentiles, no time series, and the page says so', () => {
     expect(loadHtmlSeries('/nonexistent')).toBeNull();
     const html = renderHtml(run(), null);

@@ -6,7 +6,7 @@
  */
 import type { TestReport } from '../model.ts';
 import { type Charts, COLORS } from './charts.ts';
-import { badge, type Cell, esc, num, pre, table } from './escape.ts';
+import { badge, type Cell, esc, num, pct, pre, table } from './escape.ts';
 
 /** Optional fields other parts of the tool may add (baseline comparison, server metric series): drawn when their shape is recognised, listed otherwise. */
 export function extras(r: TestReport, id: string, charts: Charts): string {
@@ -23,7 +23,20 @@ export function extras(r: TestReport, id: string, charts: Charts): string {
   if (x.baseline !== undefined && x.baseline !== null) out.push(baselineBlock(x.baseline));
   if (r.prefixCache) {
     const pc = r.prefixCache;
-    out.push(`<h4>Prefix cache</h4>${table(['check', 'verdict', ''], pc.checks.map((c) => [String((c as { name?: unknown }).name ?? ''), badge((c as { pass?: boolean }).pass ?? null), JSON.stringify(c)]))}<details><summary>prefix-cache details</summary>${pre(pc)}</details>`);
+    const ttft = (t: typeof pc.warm) => [t.count, num(t.p50Ms, 'ms'), num(t.p95Ms, 'ms'), num(t.meanMs, 'ms')];
+    const server = pc.server.available ? `${pct(pc.server.hitRate)} (${pc.server.hitTokens} of ${pc.server.queriedTokens} tokens, ${pc.server.urls.join(', ')})` : `unavailable: ${pc.server.reason}`;
+    out.push(
+      '<h4>Prefix cache</h4>',
+      table(['requests', 'n', 'TTFT p50', 'TTFT p95', 'TTFT mean'], [['warm', ...ttft(pc.warm)], ['cold', ...ttft(pc.cold)]]),
+      table(['', 'value'], [
+        ['warm/cold evidence', `${pc.evidence} (server ${pc.labelled.server}, order ${pc.labelled.order}; order guess wrong on ${pc.labelled.orderDisagrees}); warm from ${pc.warmThresholdTokens} cached tokens`],
+        ['hit rate from usage (cached / prompt tokens)', pct(pc.usageHitRate)],
+        ['hit rate of an ideal cache', `${pct(pc.ideal.hitRate)} (block size ${pc.ideal.blockSize}, ${pc.ideal.blockSizeFrom})`],
+        ['server hit rate (Δhits / Δqueries)', server],
+        ['workload', `${pc.workload.groups} groups × ${pc.workload.promptsPerGroup} prompts, system prompt ${pc.workload.systemPromptTokens} + question ${pc.workload.questionTokens} tokens, ${pc.workload.requests} requests`],
+      ], 'kv'),
+      table(['check', 'measured', 'limit', 'verdict', 'detail'], pc.checks.map((c) => [c.name, num(c.value), num(c.limit), c.skipped ? badge(null, 'skipped') : badge(c.pass), c.detail])),
+    );
   }
   return out.join('');
 }
