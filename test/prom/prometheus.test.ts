@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PromClient } from '../../lib/prom/client.ts';
 import { DEFAULT_METRIC_SETS, GPU_METRICS, type RunFilters } from '../../lib/prom/metric-sets.ts';
@@ -16,6 +21,8 @@ import { freePort, prometheusAvailability, startPrometheus, type PrometheusServe
 const availability = prometheusAvailability();
 const skip = !availability.available;
 const title = `lib/prom against real Prometheus${availability.available ? '' : ` (skipped: ${availability.reason})`}`;
+// Printed as well, since a summary line only counts skipped tests.
+if (!availability.available) console.warn(`test/prom: real-Prometheus tests skipped: ${availability.reason}`);
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const RUN: RunFilters = { namespace: 'bench', pods: ['vllm-sim-0'], model: MODEL };
@@ -150,6 +157,42 @@ describe.skipIf(skip)(title, () => {
     await slow.close();
     silent.closeAllConnections();
     await new Promise((r) => silent.close(r));
+  });
+
+  it('TLS: a self-signed server fails verification, and works with its CA or with verification off', async (ctx) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-prom-tls-'));
+    try {
+      try {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      } catch {
+        ctx.skip('openssl is not available to make a certificate');
+      }
+      const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+      const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+        const up = httpRequest(`${prom.url}${req.url}`, (pres) => {
+          res.writeHead(pres.statusCode!, pres.headers);
+          pres.pipe(res);
+        });
+        up.on('error', () => res.writeHead(502).end());
+        up.end();
+      });
+      await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+      const url = `https://127.0.0.1:${(tls.address() as { port: number }).port}`;
+      const make = (ca: string | null, insecure: boolean): PromClient => new PromClient({ url, token: null, tokenSource: null, ca, insecure, timeoutMs: 3000 });
+      const strict = make(null, false);
+      const e = (await strict.query('up').catch((x: unknown) => x)) as PromError;
+      expect(e.code).toBe('PROM_UNREACHABLE');
+      expect(e.message).toMatch(new RegExp(`^Prometheus at ${url}: unreachable: TLS handshake failed \\(self[- ]signed certificate`));
+      for (const c of [make(cert, false), make(null, true)]) {
+        expect((await c.query('up{job="sim"}')).resultType).toBe('vector');
+        await c.close();
+      }
+      await strict.close();
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('behind an auth-checking proxy', () => {
