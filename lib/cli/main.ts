@@ -1,5 +1,6 @@
 import { processIo, type CliCommand, type CliIo } from './command.ts';
 import { clusterSimCommand } from './cluster-sim-command.ts';
+import { compareCommand } from './compare-command.ts';
 import { provisionCommand } from './provision-command.ts';
 import { rerunCommand } from './rerun-command.ts';
 import { simCommand } from './sim-command.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   'cluster-sim': clusterSimCommand,
   provision: provisionCommand,
   rerun: rerunCommand,
+  compare: compareCommand,
   help: helpCommand,
 };
 

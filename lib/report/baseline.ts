@@ -804,7 +804,7 @@ export function formatComparison(c: Comparison, width = 80): string {
     shown.has('n/c') ? 'n/c = not comparable' : '',
     shown.has('few n') ? 'few n = too few samples to judge this percentile' : '',
   ].filter(Boolean);
-  if (legend.length > 0) out.push(legend.join('; '));
+  out.push(...legend);
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
   const few = c.scenarios.reduce((a, x) => a + x.metrics.filter((m) => m.verdict === 'too few samples').length, 0);
   out.push(`${plural(c.regressions, 'regression')}, ${plural(c.improvements, 'improvement')}, ${c.notComparable} not comparable${few ? `, ${few} with too few samples` : ''}`);
