@@ -31,6 +31,8 @@ const HOSTILE = `<img src=x onerror=alert(1)></script><script>alert(2)</script>`
 let dir: string;
 let html: string;
 let reportFile: string;
+/** The same run rendered from its summaries alone (as without requests.jsonl). */
+let summaryOnlyFile: string;
 let browser: Browser;
 
 async function buildRunFolder(): Promise<RunReport> {
@@ -95,6 +97,8 @@ beforeAll(async () => {
   html = renderHtml(run, loadHtmlSeries(dir));
   reportFile = join(dir, 'report.html');
   writeFileSync(reportFile, html);
+  summaryOnlyFile = join(dir, 'report-summary-only.html');
+  writeFileSync(summaryOnlyFile, renderHtml(run, null));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
 }, 120_000);
 
@@ -163,6 +167,26 @@ describe('report.html in headless Chromium', () => {
     expect(statSync(shot).size).toBeGreaterThan(50_000);
     await page.close();
   }, 60_000);
+
+  test('rendered from the summaries alone, the percentile charts draw with no error either', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(pathToFileURL(summaryOnlyFile).href);
+    await page.waitForFunction(`document.querySelectorAll('.plot[data-rendered]').length === document.querySelectorAll('.plot').length`);
+    expect(problems).toEqual([]);
+    const drawn = await page.evaluate<number[]>(`[...document.querySelectorAll('.plot canvas')].map((c) => {
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+      return n;
+    })`);
+    expect(drawn.length).toBeGreaterThanOrEqual(3 * 4 + 2);
+    for (const n of drawn) expect(n).toBeGreaterThan(500);
+    expect(await page.getByText('distributions drawn from the summary percentiles only').count()).toBe(3);
+    await page.close();
+  });
 
   test('with JavaScript off the tables are all there', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
