@@ -1,16 +1,24 @@
 import type { Reporter } from 'vitest/node';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
+import { HtmlReporter } from './html-reporter.ts';
 import { JsonReporter } from './json-reporter.ts';
 import { JunitReporter } from './junit-reporter.ts';
+import { PublishReporter } from './publish-reporter.ts';
 import { SummaryReporter } from './summary-reporter.ts';
 
 export { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
+export { HtmlReporter } from './html-reporter.ts';
 export { JsonReporter } from './json-reporter.ts';
 export { JunitReporter } from './junit-reporter.ts';
+export { PublishReporter } from './publish-reporter.ts';
 export { SummaryReporter } from './summary-reporter.ts';
 
-/** The plugin's reporters for one run, in printing order. */
+/**
+ * The plugin's reporters for one run, in order: the terminal tables, then the files of each run
+ * folder (summary.json, environment.json, config.yaml, junit.xml, the llm-d benchmark reports,
+ * report.html), then the upload of the finished folders (`BENCH_PUBLISH`), which must come last.
+ */
 export function llmdReporters(run: RunInfo): Reporter[] {
-  return [new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run)];
+  return [new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run), new HtmlReporter(run), new PublishReporter(run)];
 }
