@@ -45,11 +45,22 @@ export interface EnvironmentInfo {
   clusters: Array<{ kind: string; server: string; context: string; serverVersion?: string; namespace?: string }>;
 }
 
-/** Values of secret-looking environment variables: what must never reach a run folder. */
+/**
+ * Values of secret-looking environment variables: what must never reach a run folder. Values that
+ * cannot be credentials are left out, because every occurrence of a listed value is replaced in
+ * every file: `AUTH_MODE=none` or `USE_KEYRING=true` must not turn each `none` or `true` of a
+ * report into `***`. Left out: shorter than 8 characters, booleans and numbers, and absolute file
+ * paths (`SSH_AUTH_SOCK`, `*_TOKEN_FILE`: where a secret is, not the secret).
+ */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([k, v]) => v && isSecretName(k))
+    .filter(([k, v]) => v !== undefined && isSecretName(k) && couldBeSecret(v))
     .map(([, v]) => v!);
+}
+
+function couldBeSecret(v: string): boolean {
+  const t = v.trim();
+  return t.length >= 8 && !/^(true|false|yes|no|on|off|none|null|undefined)$/i.test(t) && !/^[-+]?\d+(\.\d+)?$/.test(t) && !/^\/[^\s]*$/.test(t);
 }
 
 function gitInfo(cwd: string): EnvironmentInfo['git'] {

@@ -26,7 +26,8 @@ describe('describeEnvironment', () => {
     expect(info.git).toBeNull();
   });
 
-  test('secretValues: values of secret-looking variables only', () => {
-    expect(secretValues({ API_KEY: 'k1234', PATH: '/bin', EMPTY_TOKEN: '' }).sort()).toEqual(['k1234']);
+  test('secretValues: values of secret-looking variables that could be credentials', () => {
+    const env = { API_KEY: 'sk-1234abcd', PATH: '/bin', EMPTY_TOKEN: '', AUTH_MODE: 'none', USE_KEYRING: 'true', TOKEN_TTL: '3600000000', SSH_AUTH_SOCK: '/tmp/ssh-XXXX/agent.1', SHORT_KEY: 'abc123' };
+    expect(secretValues(env)).toEqual(['sk-1234abcd']);
   });
 });
