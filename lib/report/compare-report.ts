@@ -19,16 +19,8 @@ import { BaselineError } from '../errors/baseline-error.ts';
 
 export const SIDE_BY_SIDE_SCHEMA = 'vitest-llm-d/compare@1';
 
-/** One run in a side-by-side comparison. */
-export interface ComparedRun {
-  /** As given on the command line. */
-  source: string;
-  folder: string;
-  suite: string;
-  stamp: string;
-  targetKind: string | null;
-  model: string | null;
-}
+/** One run in a side-by-side comparison: its identity as loaded (`source` as given on the command line). */
+export type ComparedRun = Omit<RunSamples, 'scenarios'>;
 
 /** One metric across the runs: its value in each, and each later run's change against the first. */
 export interface SideBySideRow {
