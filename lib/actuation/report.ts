@@ -6,7 +6,7 @@
  */
 import { PATHS, type ActuationPath } from '../k8s/classify.ts';
 import type { ClusterConnection } from '../k8s/connect.ts';
-import { TABLE_WIDTH, wrap } from '../report/render-table.ts';
+import { headed, TABLE_WIDTH, wrap } from '../report/render-table.ts';
 import { summarize, type Summary } from '../stats/index.ts';
 import type { RequesterRecord } from './record.ts';
 import type { ActuationResult, ActuationSummary, SloCheck } from './result.ts';
@@ -83,7 +83,7 @@ export function renderActuationTable(r: ActuationReport): string {
     ? `SIMULATOR (embedded cluster simulator, time scale ${r.cluster.timeScale}; cluster seconds, modeled)`
     : `cluster ${r.cluster.server} (${r.cluster.context}, ${r.cluster.serverVersion})`;
   const s = r.summary;
-  const lines = [...wrap(`${r.suite}/${r.scenario}`, '', '  '), ...wrap(where), ...wrap(`namespace ${r.cluster.namespace}`)];
+  const lines = [...headed((_k, t) => t, `${r.suite}/${r.scenario}`, null, `${where}  namespace ${r.cluster.namespace}`)];
   const counted = r.steps.filter((x) => x.counted).map((x) => x.phase).join(', ');
   lines.push(...wrap(`${s.n} requesters counted (${counted}), ${s.ready} Ready; seconds: p50 / p95`));
   const w = 13;
@@ -128,12 +128,12 @@ export function renderMatrix(reports: ActuationReport[]): string {
   const nameWidth = Math.max(2, Math.min(30, TABLE_WIDTH - PATHS.length * width));
   const cellsOf = (cells: readonly string[]): string => cells.map((c) => c.padStart(width)).join('');
   const lines = [
-    ...wrap('actuation matrix (T_actuation = container start -> Ready, seconds p50 / p95, n)', '', '  '),
+    ...wrap('actuation matrix (T_actuation = container start -> Ready, seconds p50 / p95, n)', '', '    '),
     `${'scenario'.padEnd(nameWidth)}${cellsOf(PATHS.map((x) => LABEL[x]))}`,
   ];
   for (const [row, cells] of body) {
     if (row.length < nameWidth) lines.push(`${row.padEnd(nameWidth)}${cellsOf(cells)}`);
-    else lines.push(...wrap(row, '', '  '), `${''.padEnd(nameWidth)}${cellsOf(cells)}`);
+    else lines.push(...wrap(row, '', '    '), `${''.padEnd(nameWidth)}${cellsOf(cells)}`);
   }
   return lines.join('\n');
 }

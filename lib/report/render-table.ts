@@ -58,6 +58,19 @@ function para(style: Style, kind: Parameters<Style>[0] | null, text: string, fir
 }
 
 /**
+ * The first line of a table: the test's name in bold, then `text` (where the numbers came from)
+ * after two spaces, wrapped under it (continuation lines indented by four, like every wrapped
+ * line of the tables); on a line of its own when the name leaves it little room.
+ */
+export function headed(style: Style, name: string, kind: Parameters<Style>[0] | null, text: string): string[] {
+  const paint = (l: string): string => (kind ? style(kind, l) : l);
+  const prefix = `${name}  `;
+  if (prefix.length > TABLE_WIDTH / 2) return [...wrap(name, '', '    ').map((l) => style('bold', l)), ...wrap(text).map(paint)];
+  const [first = '', ...more] = wrap(text, prefix, '    ');
+  return [style('bold', name) + '  ' + paint(first.slice(prefix.length)), ...more.map(paint)];
+}
+
+/**
  * A table row: `label` in a column of `width` (then the cells), or, when the label does not fit,
  * the label on a line of its own and the cells on the next, under an empty label column.
  * Nothing is cut short.
@@ -96,9 +109,10 @@ function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
 export function renderTable(r: TestReport, style: Style = plain): string {
   const s = r.stats;
   const what = r.target.provisioned ? 'vLLM simulator provisioned in the embedded cluster simulator' : 'embedded vLLM simulator';
-  const lines = [style('bold', `${r.suite}/${r.scenario}`)];
-  if (r.target.kind === 'simulator') lines.push(...para(style, 'yellow', `SIMULATOR (${what}; modeled, not measured on hardware)`));
-  else lines.push(...para(style, null, `endpoint ${r.target.baseUrl}`));
+  const lines =
+    r.target.kind === 'simulator'
+      ? headed(style, `${r.suite}/${r.scenario}`, 'yellow', `SIMULATOR (${what}; modeled, not measured on hardware)`)
+      : headed(style, `${r.suite}/${r.scenario}`, null, `endpoint ${r.target.baseUrl}`);
   lines.push(
     ...para(style, null, `model ${r.target.model}`),
     ...provisionedLines(r, style),

@@ -15,6 +15,8 @@ import { StatsAccumulator } from '../metrics/aggregate.ts';
 import { DEFAULT_EXACT_CAP } from '../stats/sample-store.ts';
 import { readRunClock, type RequestRecord } from '../metrics/record.ts';
 import type { StageReport, StopReport, TestReport } from '../report/model.ts';
+import type { ProgressCounters } from '../report/progress.ts';
+import { progressFromEnv, type ProgressHook } from '../report/progress-channel.ts';
 import type { RequestsFile } from '../report/requests-file.ts';
 import { evaluateSlo } from '../slo/evaluate.ts';
 import { GoodputCounter } from '../slo/goodput.ts';
@@ -61,6 +63,11 @@ export interface ScenarioRunInput {
    * later run look faster. A config `seed` pins the prompts instead (for exact repeats).
    */
   seedSalt: string;
+  /**
+   * Live progress (`lib/report/progress-channel.ts`): read on a timer, never per request. Default:
+   * on when the progress reporter's socket is in the environment (a terminal, not CI); null: off.
+   */
+  progress?: ProgressHook | null;
 }
 
 /** 32-bit FNV-1a of a string: a stable seed from a name. */
@@ -119,6 +126,8 @@ interface StageAcc {
   firstIntended: number;
   lastIntended: number;
   cut: number;
+  /** Failed requests (cut ones excepted) among `sent`: the progress line's error count. */
+  failed: number;
 }
 
 /**
@@ -162,7 +171,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const addStage = (label: string, description: string, offered: StageAcc['offered'], probe?: StageAcc['probe']): void => {
     stages.push({
       label, description, offered, ...(probe ? { probe } : {}), stats: new StatsAccumulator(undefined, { exactCap: STAGE_CAP }), goodput: new GoodputCounter(profile),
-      sent: 0, firstSend: Infinity, lastSend: -Infinity, firstIntended: Infinity, lastIntended: -Infinity, cut: 0,
+      sent: 0, firstSend: Infinity, lastSend: -Infinity, firstIntended: Infinity, lastIntended: -Infinity, cut: 0, failed: 0,
     });
   };
   const reportedIndex = (r: RequestRecord): number | null => {
@@ -232,6 +241,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   };
   const clock = readRunClock();
   const stagesFile = join(input.runDir, 'stages.jsonl');
+  const progress = input.progress === undefined ? progressFromEnv() : input.progress;
+  const stopProgress = progress?.(`${input.suite}/${name}`, () => progressOf(planner.plannedStages));
   const outcome = await runLoad({
     target: target.http,
     adapter,
@@ -292,6 +303,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
           const sentAt = r.retries?.[0]?.sent ?? r.sent;
           if (sentAt !== null) {
             acc.sent++;
+            if (r.error && r.error.class !== 'cut') acc.failed++;
             if (sentAt < acc.firstSend) acc.firstSend = sentAt;
             if (sentAt > acc.lastSend) acc.lastSend = sentAt;
             if (r.intended < acc.firstIntended) acc.firstIntended = r.intended;
@@ -308,7 +320,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
         if (--pending === 0) drained?.();
       });
     },
-  });
+  }).finally(() => stopProgress?.());
   await allCounted();
   const last = outcome.stages.at(-1);
   if (last && reports.length < stages.length) finishStage(last);
@@ -368,6 +380,28 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
         notes.push(`stages.jsonl could not be written: ${(err as Error).message}`);
       }
     }
+  }
+  /** The run's state for the progress line, from the counters the stages keep anyway. */
+  function progressOf(planned: number | null): ProgressCounters {
+    const k = plans.length - 1;
+    const plan = plans[k];
+    const start = stageStart[k];
+    if (!plan || start === undefined) {
+      const phase = k === 0 && sc.warmup_requests > 0 ? 'warm-up' : 'preparing';
+      return { phase, stage: null, stageNumber: Math.max(1, k + 1), stages: planned, done: 0, total: null, errors: 0, startedAt: null, durationMs: null };
+    }
+    const from = firstReported[k]!;
+    let done = 0;
+    let errors = 0;
+    for (let j = from; j < stages.length; j++) {
+      done += stages[j]!.sent;
+      errors += stages[j]!.failed;
+    }
+    const elapsed = performance.now() - start;
+    const at = plan.phases ? plan.phases.findIndex((ph) => elapsed < ph.untilMs) : 0;
+    const phase = at < 0 ? plan.phases!.length - 1 : at;
+    const label = plan.phases ? stages[from + phase]?.label ?? plan.label : plan.label;
+    return { phase: 'stage', stage: label, stageNumber: k + 1, stages: planned, done, total: plan.maxRequests, errors, startedAt: start, durationMs: plan.durationMs };
   }
   function lastWithRequests(from: number, to: number): number {
     for (let k = to - 1; k > from; k--) if (stages[k]!.sent > 0) return k;

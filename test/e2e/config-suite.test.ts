@@ -42,7 +42,8 @@ describe('suites/config as a user runs it', () => {
     expectCompleted(run);
     expect(run.output).toContain('config/sanity_random  SIMULATOR');
     expect(run.output).toContain('config/shared_prefix_synthetic  SIMULATOR');
-    expect(run.output).toMatch(/7 stages: 2\/s × 1 s, 5\/s × 1 s, .*, 20\/s × 1 s/);
+    // The workload line wraps at 80 columns (continuation lines indented by 4): joined back for the check.
+    expect(run.output.replace(/\n {4,}/g, ' ')).toMatch(/7 stages: 2\/s × 1 s, 5\/s × 1 s, .*, 20\/s × 1 s/);
     const { tests } = summaryOf(run);
     expect(tests.map((t) => t.scenario)).toEqual(['sanity_random', 'shared_prefix_synthetic']);
     for (const t of tests) {
@@ -71,7 +72,7 @@ describe('suites/config as a user runs it', () => {
     const { tests } = summaryOf(run);
     expect(tests.map((t) => t.scenario)).toEqual(['isl_osl_matrix.isl1024_osl1024', 'isl_osl_matrix.isl1024_osl8192', 'isl_osl_matrix.isl8192_osl1024']);
     for (const t of tests) expect(t.results).toMatchObject({ total_requests: 8, success_rate: 1 });
-    expect(run.output).toContain('chat (stream), sweep over concurrency 1, 2');
+    expect(run.output.replace(/\n {4,}/g, ' ')).toContain('chat (stream), sweep over concurrency 1, 2');
   });
 
   test('an unreachable endpoint fails every test within seconds, naming the URL', async () => {

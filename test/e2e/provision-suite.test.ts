@@ -21,6 +21,9 @@ function noCluster(extra: Record<string, string>): Record<string, string> {
   return { HOME: home, KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '', BENCH_CLUSTER: '', BENCH_KUBECONFIG: '', BENCH_PROVISION: TEMPLATE, BENCH_NUM_REQUESTS: '4', BENCH_WARMUP_REQUESTS: '1', ...extra };
 }
 
+/** The output with the summary tables' wrapped lines (indented by 4 or more) joined back into one. */
+const unwrapped = (output: string): string => output.replace(/\n {4,}/g, ' ');
+
 function summaryOf(runDir: string | undefined): { tests: Array<Record<string, any>> } {
   expect(runDir).toBeDefined();
   return JSON.parse(readFileSync(join(runDir!, 'summary.json'), 'utf8'));
@@ -30,9 +33,10 @@ describe('a latency suite on a stack it provisions (BENCH_PROVISION)', () => {
   test('provisions on the embedded cluster simulator, benchmarks through the ClusterIP, says so, and deletes the stack', async () => {
     const run = await runSuites(['suites/latency', '-t', 'quick_validation'], workspace(), noCluster({}));
     expect(run.code, run.output).toBe(0);
-    expect(run.output).toContain('latency/quick_validation  SIMULATOR (vLLM simulator provisioned in the embedded cluster simulator; modeled, not measured on hardware)');
-    expect(run.output).toMatch(new RegExp(`^ {2}provisioned from ${TEMPLATE}: Deployment (vllm-standalone-[0-9a-f]{4}) \\+ Service \\1 in namespace llm-d-sim on the embedded cluster simulator \\(http://127\\.0\\.0\\.1:\\d+; time scale 0\\.02: .*\\), rolled out in [\\d.]+ s \\(cluster time\\), deleted after the run$`, 'm'));
-    expect(run.output).toMatch(/^ {2}reached by cluster-ip: http:\/\/127\.2\.\d+\.\d+:8000 \(Service vllm-standalone-[0-9a-f]{4} ClusterIP 127\.2\.\d+\.\d+:8000\)$/m);
+    const flat = unwrapped(run.output);
+    expect(flat).toContain('latency/quick_validation  SIMULATOR (vLLM simulator provisioned in the embedded cluster simulator; modeled, not measured on hardware)');
+    expect(flat).toMatch(new RegExp(`^ {2}provisioned from ${TEMPLATE}: Deployment (vllm-standalone-[0-9a-f]{4}) \\+ Service \\1 in namespace llm-d-sim on the embedded cluster simulator \\(http://127\\.0\\.0\\.1:\\d+; time scale 0\\.02: .*\\), rolled out in [\\d.]+ s \\(cluster time\\), deleted after the run$`, 'm'));
+    expect(flat).toMatch(/^ {2}reached by cluster-ip: http:\/\/127\.2\.\d+\.\d+:8000 \(Service vllm-standalone-[0-9a-f]{4} ClusterIP 127\.2\.\d+\.\d+:8000\)$/m);
     expect(run.output).toContain('requests 4/4 ok (100.0%)');
     expect(run.output).toContain('SLO mlperf-standard: PASS');
     expect(run.output).toMatch(/cleanup: deleted Deployment\/vllm-standalone-[0-9a-f]{4}, Service\/vllm-standalone-[0-9a-f]{4}.*; nothing left/);
@@ -48,8 +52,9 @@ describe('a latency suite on a stack it provisions (BENCH_PROVISION)', () => {
   test('BENCH_PROVISION_ACCESS=port-forward: benchmarks through port-forward and the summary warns about it', async () => {
     const run = await runSuites(['suites/latency', '-t', 'quick_validation'], workspace(), noCluster({ BENCH_PROVISION_ACCESS: 'port-forward' }));
     expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/^ {2}reached by port-forward: http:\/\/127\.0\.0\.1:\d+ \(pod vllm-standalone-[0-9a-f]{4}-\S+:8000 via the API server/m);
-    expect(run.output).toMatch(/^ {2}WARNING: reached by port-forward: every request goes through the API server and the kubelet over a WebSocket, which adds latency noise/m);
+    const flat = unwrapped(run.output);
+    expect(flat).toMatch(/^ {2}reached by port-forward: http:\/\/127\.0\.0\.1:\d+ \(pod vllm-standalone-[0-9a-f]{4}-\S+:8000 via the API server/m);
+    expect(flat).toMatch(/^ {2}WARNING: reached by port-forward: every request goes through the API server and the kubelet over a WebSocket, which adds latency noise/m);
     expect(run.output).toContain('requests 4/4 ok (100.0%)');
     expect(run.output).toMatch(/cleanup: deleted Deployment\/vllm-standalone-[0-9a-f]{4}.*; nothing left/);
     const t = summaryOf(run.runDirs.latency).tests[0]!;
