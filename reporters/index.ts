@@ -4,6 +4,7 @@ import { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
 import { HtmlReporter } from './html-reporter.ts';
 import { JsonReporter } from './json-reporter.ts';
 import { JunitReporter } from './junit-reporter.ts';
+import { ProgressReporter } from './progress-reporter.ts';
 import { PublishReporter } from './publish-reporter.ts';
 import { SummaryReporter } from './summary-reporter.ts';
 
@@ -11,14 +12,15 @@ export { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
 export { HtmlReporter } from './html-reporter.ts';
 export { JsonReporter } from './json-reporter.ts';
 export { JunitReporter } from './junit-reporter.ts';
+export { ProgressReporter } from './progress-reporter.ts';
 export { PublishReporter } from './publish-reporter.ts';
 export { SummaryReporter } from './summary-reporter.ts';
 
 /**
- * The plugin's reporters for one run, in order: the terminal tables, then the files of each run
+ * The plugin's reporters for one run, in order: the live progress line (terminals only), the terminal tables, then the files of each run
  * folder (summary.json, environment.json, config.yaml, junit.xml, the llm-d benchmark reports,
  * report.html), then the upload of the finished folders (`BENCH_PUBLISH`), which must come last.
  */
 export function llmdReporters(run: RunInfo): Reporter[] {
-  return [new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run), new HtmlReporter(run), new PublishReporter(run)];
+  return [new ProgressReporter(), new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run), new HtmlReporter(run), new PublishReporter(run)];
 }
