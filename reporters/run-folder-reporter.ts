@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { redactText } from '../lib/config/redact.ts';
+import { promSettings } from '../lib/prom/settings.ts';
 import { secretValues } from '../lib/report/environment.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
@@ -37,7 +38,8 @@ export abstract class RunFolderReporter implements Reporter {
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const tool: ToolInfo = toolInfo();
-    const secrets = secretValues(process.env);
+    // The Prometheus token may come from a file (BENCH_PROMETHEUS_TOKEN_FILE, the service account), not an env value: redacted too.
+    const secrets = [...secretValues(process.env), ...promToken()];
     const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
     for (const report of collectReports(modules, this.run, tool).values()) {
       for (const { file, text } of this.files(report)) {
@@ -52,5 +54,15 @@ export abstract class RunFolderReporter implements Reporter {
         }
       }
     }
+  }
+}
+
+/** The Prometheus bearer token, wherever it was read from (none when unset or misconfigured). */
+function promToken(): string[] {
+  try {
+    const token = promSettings(process.env)?.token;
+    return token ? [token] : [];
+  } catch {
+    return [];
   }
 }

@@ -1,6 +1,7 @@
 import type { RunStats } from '../metrics/aggregate.ts';
 import type { RunClock } from '../metrics/record.ts';
 import type { PrefixCacheReport } from '../server-metrics/prefix-cache.ts';
+import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { Knee } from '../load/knee.ts';
 import type { BaselineOutcome } from './baseline-gate.ts';
 import type { CapacityResult } from '../load/search.ts';
@@ -191,6 +192,12 @@ export interface TestReport {
   baseline?: BaselineOutcome;
   /** Prefix-cache results of a `shared_prefix` test (`suites/prefix-cache`): warm vs cold TTFT, the server's hit rate over the test, the checks. */
   prefixCache?: PrefixCacheReport;
+  /**
+   * GPU and server series over the test's measured window (from Prometheus, or scraped from the
+   * target's `/metrics` without one); points in seconds since `serverMetrics.window.start`.
+   * Absent when nothing was read (no Prometheus and `BENCH_METRICS_SCRAPE=off`).
+   */
+  serverMetrics?: ServerMetricsReport;
 }
 
 /** `task.meta` key of the report. */

@@ -37,7 +37,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { RunStats } from '../metrics/aggregate.ts';
-import type { Summary } from '../stats/summary.ts';
+import type { ServerMetricsReport } from '../prom/run-metrics.ts';
+import { summarize as summarizeSamples, type Summary } from '../stats/summary.ts';
 import type { StageReport, TestReport } from './model.ts';
 import type { ToolInfo } from './render-summary.ts';
 
@@ -333,8 +334,81 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
         native: { config: native },
       },
     },
-    results: {
+    results: compact({
       request_performance: { aggregate: brAggregate(stats) },
+      observability: r.serverMetrics ? brObservability(r.serverMetrics, r.target.name, stage) : null,
+    }),
+  };
+}
+
+/** Our server metrics in the standard's `ResourceMetrics` (aggregate) and `TimeSeriesResourceMetrics` fields: [aggregate, time series, units, scale]. */
+const OBSERVABILITY_FIELDS: Record<string, [string, string, string, number]> = {
+  'gpu.utilizationPct': ['gpu_utilization', 'gpu_utilization', 'percent', 1],
+  'gpu.memoryUsedMiB': ['gpu_memory_usage', 'gpu_memory_usage', 'MiB', 1],
+  'gpu.powerW': ['power_consumption', 'power_consumption', 'Watts', 1],
+  'vllm.kvCacheUsage': ['kv_cache_usage', 'kv_cache_usage', 'percent', 100],
+  'vllm.requestsRunning': ['running_requests', 'num_requests_running', 'count', 1],
+  'vllm.requestsWaiting': ['waiting_requests', 'num_requests_waiting', 'count', 1],
+  'vllm.prefixCacheHitRate': ['cache_hit_rate', 'prefix_cache_hit_rate', 'percent', 100],
+};
+
+/**
+ * `results.observability`: one component (the stack's label) with, for each of our metrics the
+ * standard names (table above), `aggregate` Statistics over every finite point of every kept series
+ * in the window (a stage's window for a stage's report) and a `time_series` whose points hold, per
+ * time, the `mean`, `min` and `max` over series (`value` = mean). Ratios become percent. Everything
+ * else (other metrics, what is missing and why, the filters, the source) goes in `native`.
+ */
+function brObservability(m: ServerMetricsReport, label: string, stage: StageReport | null): Record<string, unknown> {
+  const start = Date.parse(m.window.start);
+  const sw = stage ? m.window.stages[stage.index] : undefined;
+  const from = sw ? (Date.parse(sw.start) - start) / 1000 : Number.NEGATIVE_INFINITY;
+  const to = sw ? (Date.parse(sw.end) - start) / 1000 : Number.POSITIVE_INFINITY;
+  const aggregate: Record<string, unknown> = {};
+  const series: Record<string, unknown> = {};
+  for (const x of m.metrics) {
+    const f = OBSERVABILITY_FIELDS[x.name];
+    if (!f || x.status !== 'ok') continue;
+    const [agg, ts, units, scale] = f;
+    const byTime = new Map<number, number[]>();
+    const all: number[] = [];
+    for (const s of x.series) {
+      for (const [t, v] of s.points) {
+        if (v === null || !Number.isFinite(v) || t < from || t > to) continue;
+        all.push(v * scale);
+        const at = byTime.get(t);
+        if (at) at.push(v * scale);
+        else byTime.set(t, [v * scale]);
+      }
+    }
+    const st = brStatistics(summarizeSamples(all), units, `${x.name} (${x.query}) over the ${stage ? 'stage' : 'test'} window, every point of every series${units === 'percent' && scale === 100 ? ', x 100' : ''}`);
+    if (!st) continue;
+    aggregate[agg] = st;
+    series[ts] = {
+      units,
+      series: [...byTime.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([t, vs]) => {
+          const mean = vs.reduce((a, b) => a + b, 0) / vs.length;
+          return { ts: new Date(start + t * 1000).toISOString(), value: mean, mean, min: Math.min(...vs), max: Math.max(...vs) };
+        }),
+    };
+  }
+  const component = compact({
+    component_label: label,
+    aggregate: Object.keys(aggregate).length ? aggregate : null,
+    time_series: Object.keys(series).length ? series : null,
+  });
+  return {
+    components: [component],
+    native: {
+      source: m.source,
+      endpoint: m.endpoint,
+      window: sw ? { ...m.window, stage: sw } : m.window,
+      filters: m.filters,
+      metrics: m.metrics.map((x) => compact({ name: x.name, unit: x.unit, status: x.status, reason: x.reason ?? null, summary: x.summary })),
+      missing: m.missing,
+      notes: m.notes,
     },
   };
 }

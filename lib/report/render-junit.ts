@@ -12,6 +12,7 @@ import type { SloCheck as ActuationCheck } from '../actuation/result.ts';
 import type { RunStats } from '../metrics/aggregate.ts';
 import type { SloCheck, SloEvaluation } from '../slo/evaluate.ts';
 import type { Summary } from '../stats/summary.ts';
+import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { TestReport } from './model.ts';
 import type { MetricComparison } from './baseline.ts';
 import type { BaselineOutcome } from './baseline-gate.ts';
@@ -45,6 +46,20 @@ function changeText(m: MetricComparison, confidence: number): string {
   const f = (x: number): string => (m.changeKind === 'absolute' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
   if (m.change === null) return 'n/a';
   return `${f(m.change)}${m.ci ? ` (${Math.round(confidence * 100)}% CI ${f(m.ci[0])}..${f(m.ci[1])})` : ''}`;
+}
+
+/**
+ * Server metrics as properties: `metrics` (source, endpoint, window), then one `metrics.<name>`
+ * per metric, `min/mean/max/last unit` over the test's window, or `absent: reason` / `error: reason`.
+ */
+function serverMetricsProperties(tc: TestCase, m: ServerMetricsReport): void {
+  tc.property('metrics', `${m.source} ${m.endpoint}, ${m.window.start} to ${m.window.end}, step ${m.window.stepS} s`);
+  for (const x of m.metrics) {
+    const s = x.summary;
+    const n = (v: number | null): string => num(v, 4);
+    tc.property(`metrics.${x.name}`, x.status === 'ok' ? `${n(s.min)}/${n(s.mean)}/${n(s.max)}/${n(s.last)} ${x.unit}` : `${x.status}: ${x.reason ?? 'no data'}`);
+  }
+  for (const note of m.notes) tc.property('metrics.note', note);
 }
 
 /** The regression gate as properties: its source and counts, and one property per compared metric (`baseline.ttft.p95`, `baseline.<stage>.ttft.p95`). */
@@ -180,6 +195,7 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   }
   if (r.prefixCache) tc.property('prefix_cache', JSON.stringify(r.prefixCache));
   if (r.baseline) baselineProperties(tc, r.baseline);
+  if (r.serverMetrics) serverMetricsProperties(tc, r.serverMetrics);
 
   const out: string[] = [];
   if (r.target.kind === 'simulator') out.push('SIMULATOR: these numbers come from the embedded vLLM simulator (modeled, not measured on hardware).');

@@ -91,6 +91,8 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     ...(r.capacity ? { capacity: r.capacity } : {}),
     ...(r.prefixCache ? { prefix_cache: r.prefixCache } : {}),
     ...(r.baseline ? { baseline: r.baseline } : {}),
+    // Points are [seconds since server_metrics.window.start, value]; see ServerMetricsReport.
+    ...(r.serverMetrics ? { server_metrics: r.serverMetrics } : {}),
     files: r.files,
   };
 }

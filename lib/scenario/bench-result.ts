@@ -1,3 +1,4 @@
+import { ServerMetricsView } from '../prom/run-metrics.ts';
 import type { TestReport } from '../report/model.ts';
 import { type SloEvaluation, evaluateSlo } from '../slo/evaluate.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
@@ -37,6 +38,15 @@ export class BenchResult {
   /** Statistics of the measured requests. */
   get stats(): TestReport['stats'] {
     return this.report.stats;
+  }
+
+  /**
+   * The server metrics of the test's window, for assertions:
+   * `expect(result.serverMetrics.metric('gpu.memoryUsedMiB')?.summary.max).toBeLessThan(70_000)`;
+   * `result.serverMetrics.summary(name)` throws with the reason when the metric has no data.
+   */
+  get serverMetrics(): ServerMetricsView {
+    return new ServerMetricsView(this.report.serverMetrics);
   }
 
   /** Evaluates an SLO (default: the scenario's configured one) and records the verdict in the report. */

@@ -154,6 +154,39 @@ export type Regression = z.output<typeof RegressionSchema>;
 /** One scenario, defaults filled in. */
 export type Scenario = z.output<typeof ScenarioSchema>;
 
+/**
+ * Server-side metrics read over each test's window (`lib/prom/run-metrics.ts`): which default
+ * sets, and extra PromQL metrics. With no Prometheus configured, the target's `/metrics` is
+ * scraped instead and extra metrics are reported missing.
+ */
+export const MetricsSectionSchema = z
+  .strictObject({
+    sets: z
+      .array(z.enum(['gpu', 'vllm', 'controller'], { error: 'expected gpu, vllm or controller' }))
+      .optional()
+      .describe('Default metric sets to read, from gpu (DCGM), vllm and controller (dual-pods actuation); default all three. [] reads only `extra`.'),
+    extra: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(/^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$/, 'expected a dotted name like gpu.temperatureC or app.queueDepth')
+            .describe('Name in reports and for `result.serverMetrics.metric(name)`, dotted (e.g. gpu.temperatureC).'),
+          unit: z.string().min(1).describe('Unit of its values, e.g. %, MiB, W, requests, ratio, 1/s, s.'),
+          query: z
+            .string()
+            .min(1)
+            .describe('PromQL; may use $filters (the run\'s label matchers, inside {...}), $exported_filters, $rate and $window.'),
+        }),
+      )
+      .optional()
+      .describe('Extra PromQL metrics, read from Prometheus after the default sets.'),
+  })
+  .describe('Server metrics (GPU, vLLM, controller) read over each test\'s window from Prometheus, or scraped from the target without one.');
+
+/** The `metrics:` section of a scenario file. */
+export type MetricsSection = z.output<typeof MetricsSectionSchema>;
+
 /** A scenario file: at least one named scenario, and optional custom SLO profiles. */
 export const ScenarioFileSchema = z
   .strictObject({
@@ -164,6 +197,7 @@ export const ScenarioFileSchema = z
       .record(z.string().regex(NAME_PATTERN, 'profile names must contain only letters, digits, ".", "_" and "-"'), SloProfileDefSchema)
       .optional()
       .describe("Custom SLO profiles by name, usable as a scenario's slo.profile. Preset names cannot be reused."),
+    metrics: MetricsSectionSchema.optional(),
     simulator: SimulatorSectionSchema.optional().describe(
       "Settings of the embedded simulator for this suite (e.g. the models a multi-model gateway serves), used only when nothing else chooses the target: a targets file's target or BENCH_BASE_URL replaces the simulator, and a targets file's own simulator settings win.",
     ),
