@@ -580,12 +580,12 @@ export const MIN_TAIL_SAMPLES = 10;
  * busy client would read as a "significant" regression. A percentile q needs
  * n * min(q, 1 - q) >= {@link MIN_TAIL_SAMPLES} in both runs (p50: 20, p95: 200, p99: 1,000).
  */
-function tooFewForTail(stat: string, n: number): string | null {
+function tooFewForTail(stat: string, n: number, noun = 'samples'): string | null {
   const q = stat === 'mean' ? null : parsePercentileKey(stat);
   if (q === null) return null;
   const tail = Math.min(q, 100 - q) / 100;
   const need = Math.ceil(MIN_TAIL_SAMPLES / tail - 1e-9);
-  return n >= need ? null : `${stat} needs >= ${need} samples per run (${MIN_TAIL_SAMPLES} beyond it); ${n} here`;
+  return n >= need ? null : `${stat} needs >= ${need} ${noun} per run (${MIN_TAIL_SAMPLES} beyond it); ${n} here`;
 }
 
 function compareMetric(
@@ -622,7 +622,10 @@ function compareMetric(
     c = bootstrapProportionChange({ successes: a.successful, total: a.requests }, { successes: b.successful, total: b.requests }, opts);
   }
   const lowerIsBetter = unit === 'ms';
-  const few = !missing && unit === 'ms' ? tooFewForTail(stat, Math.min(c.nBaseline, c.nCurrent)) : null;
+  // ITL gaps cluster by request (one slow request contributes hundreds of slow gaps), so the
+  // samples that count for the tail rule are the requests that produced gaps, not the gaps.
+  const effective = metric === 'itl' ? Math.min(a.tpot.length, b.tpot.length) : Math.min(c.nBaseline, c.nCurrent);
+  const few = !missing && unit === 'ms' ? tooFewForTail(stat, effective, metric === 'itl' ? 'streamed requests' : 'samples') : null;
   const j = missing
     ? { significant: false, verdict: 'not comparable' as const, reason: missing }
     : few
