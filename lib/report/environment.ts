@@ -40,7 +40,7 @@ export interface EnvironmentInfo {
   /** Recorded settings (`BENCH_*`, `OPENAI_*`, `KUBECONFIG`, ...); secret-looking ones as `***`. */
   env: Record<string, string>;
   /** Targets the tests measured. */
-  targets: Array<{ name: string; kind: string; origin: string; baseUrl: string; model: string; backend: string; accelerator: string | null; servedModels: string[] }>;
+  targets: Array<{ name: string; kind: string; origin: string; baseUrl: string; model: string; backend: string; serverVersion: string | null; accelerator: string | null; servedModels: string[] }>;
   /** Clusters the tests used: API server, context, server version, and the provisioned namespace when there was one. */
   clusters: Array<{ kind: string; server: string; context: string; serverVersion?: string; namespace?: string }>;
 }
@@ -119,7 +119,7 @@ export function describeEnvironment(input: {
   const targets = new Map<string, EnvironmentInfo['targets'][number]>();
   for (const r of input.tests) {
     const t = r.target;
-    targets.set(`${t.name} ${t.baseUrl} ${t.model}`, { name: t.name, kind: t.kind, origin: t.origin, baseUrl: t.baseUrl, model: t.model, backend: t.backend, accelerator: t.accelerator, servedModels: t.servedModels });
+    targets.set(`${t.name} ${t.baseUrl} ${t.model}`, { name: t.name, kind: t.kind, origin: t.origin, baseUrl: t.baseUrl, model: t.model, backend: t.backend, serverVersion: t.serverVersion ?? null, accelerator: t.accelerator, servedModels: t.servedModels });
   }
   const clusters = new Map<string, EnvironmentInfo['clusters'][number]>();
   for (const r of input.tests) {

@@ -23,6 +23,8 @@ export interface TargetInfo {
   servedModels: string[];
   backend: string;
   accelerator: string | null;
+  /** The server's version (vLLM's `GET /version`); null when it does not say. Optional in reports from before it was recorded. */
+  serverVersion?: string | null;
   notes: string | null;
   /** Simulator settings that shape its numbers (profile, time scale), when `kind` is `simulator`. */
   simulator: Record<string, unknown> | null;

@@ -152,6 +152,7 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   tc.property('model', r.target.model);
   tc.property('base_url', r.target.baseUrl);
   tc.property('backend', r.target.backend);
+  if (r.target.serverVersion) tc.property('server_version', r.target.serverVersion);
   if (r.target.accelerator) tc.property('accelerator', r.target.accelerator);
   if (r.target.simulator) tc.property('simulator', JSON.stringify(r.target.simulator));
   if (r.target.provisioned) {

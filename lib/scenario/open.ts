@@ -62,6 +62,7 @@ export async function openTarget(
     const keyEnv = sel.kind === 'endpoint' ? (options.apiKeySource ?? t.api_key_env) : null;
     const pre = await preflight(http, t.model ?? null, keyEnv, Math.min(http.timeouts.connect + 5000, 15_000));
     const backend = sel.kind === 'simulator' ? 'vllm' : t.backend;
+    const serverVersion = await versionOf(http);
     return {
       info: {
         name: sel.kind === 'simulator' ? sel.name : t.name,
@@ -72,6 +73,7 @@ export async function openTarget(
         servedModels: pre.models,
         backend,
         accelerator: sel.kind === 'simulator' ? 'none (simulated)' : (t.accelerator ?? null),
+        serverVersion,
         notes: t.notes ?? null,
         simulator,
       },
@@ -87,5 +89,22 @@ export async function openTarget(
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+/**
+ * The server's version from vLLM's `GET /version` (`{"version": "0.11.0"}`), for the run's
+ * provenance; null when the server has no such endpoint (a gateway, OpenAI, Ollama) or does not
+ * answer within 3 s. Never fails the run.
+ */
+async function versionOf(http: HttpTarget): Promise<string | null> {
+  try {
+    const res = await http.get('/version', 3000);
+    if (res.status !== 200) return null;
+    const v = (JSON.parse(res.body) as { version?: unknown; simulator?: unknown }).version;
+    if (typeof v !== 'string' || v.length > 100) return null;
+    return v;
+  } catch {
+    return null;
   }
 }

@@ -55,7 +55,7 @@ describe('run folders: everything to read, trust and repeat a run', () => {
     expect(environment).toMatchObject({ schema: 'vitest-llm-d/environment@1', node: process.version, env: { OPENAI_API_KEY: '***', BENCH_NUM_REQUESTS: '4' } });
     expect(environment.git.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(environment.packages.vitest).toMatch(/^4\./);
-    expect(environment.targets).toEqual([expect.objectContaining({ name: 'fast-sim', kind: 'simulator', model: 'Qwen/Qwen3-0.6B' })]);
+    expect(environment.targets).toEqual([expect.objectContaining({ name: 'fast-sim', kind: 'simulator', model: 'Qwen/Qwen3-0.6B', serverVersion: expect.stringMatching(/^\d+\.\d+/) })]);
 
     // The resolved config: each scenario as it ran (overrides applied, seed fixed).
     const config = parse(readFileSync(join(folder, 'config.yaml'), 'utf8'));
