@@ -6,7 +6,8 @@
  * `min(timestamp(up{<run's targets>}))` (the latest scrape time of the run's slowest-scraped
  * target; every target when the run has no target filter) is past the window end, polling every
  * 0.5 s, for at most the scrape interval (`BENCH_PROMETHEUS_SCRAPE_INTERVAL_S`) + 2 s; then it
- * queries regardless (the last point may then be missing). Unreachable or refusing Prometheus:
+ * queries regardless (the last point may then be missing). No wait when no target of the run is
+ * scraped at all (`up` has no such series). Unreachable or refusing Prometheus:
  * no wait, and every metric is reported `error` with that reason.
  *
  * Step: `max(1 s, min(scrape interval, 15 s), duration / 600)`: about one point per scrape, at
@@ -90,7 +91,8 @@ async function waitForScrape(client: PromClient, filters: ServerMetricsFilters, 
     try {
       const r = await client.query(`min(timestamp(up${selector}))`, undefined, signal);
       const t = r.resultType === 'vector' ? r.result[0]?.value : undefined;
-      if (t !== undefined && t * 1000 > end.getTime()) return null;
+      // No target of the run is scraped at all: nothing to wait for (its metrics will be absent).
+      if (t === undefined || t * 1000 > end.getTime()) return null;
     } catch (err) {
       if (err instanceof PromError && err.affectsServer) return err.message;
       // A query problem here (an odd server) only costs the wait.

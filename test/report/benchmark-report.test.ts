@@ -5,6 +5,8 @@ import { describe, expect, test, vi } from 'vitest';
 import type { TestModule } from 'vitest/node';
 import type { RunStats } from '../../lib/metrics/aggregate.ts';
 import { readRunClock } from '../../lib/metrics/record.ts';
+import type { ServerMetricsReport } from '../../lib/prom/run-metrics.ts';
+import type { MetricWindowResult } from '../../lib/prom/window.ts';
 import type { StageReport, TestReport } from '../../lib/report/model.ts';
 import { renderBenchmarkReports, uuidV5 } from '../../lib/report/render-benchmark-report.ts';
 import { runDirOf } from '../../lib/report/run-info.ts';
@@ -129,6 +131,47 @@ describe('renderBenchmarkReports', () => {
     expect(out[1]!.br.results.request_performance.aggregate.latency.time_per_output_token!.mean).toBeCloseTo(20, 9);
     expect(new Set(out.map((x) => x.br.run.uid)).size).toBe(3);
     expect(new Set(out.map((x) => x.br.run.eid)).size).toBe(1);
+  });
+
+  test('server metrics fill results.observability: aggregates and time series in schema units, per stage window, the rest in native', () => {
+    const a = statsWith(10);
+    const ok = (name: string, unit: string, points: Array<[number, number]>, more: Array<[number, number]> = []): MetricWindowResult => ({
+      name, unit, query: `q(${name})`, status: 'ok', series: [{ labels: { gpu: '0' }, points }, ...(more.length ? [{ labels: { gpu: '1' }, points: more }] : [])], summary: { min: 0, max: 1, mean: 0.5, last: 1 },
+    });
+    const serverMetrics: ServerMetricsReport = {
+      source: 'prometheus', endpoint: 'http://prom:9090',
+      window: { start: '2026-01-01T00:00:01.500Z', end: '2026-01-01T00:00:05.750Z', stepS: 1, stages: [
+        { label: 'concurrency 1', start: '2026-01-01T00:00:01.500Z', end: '2026-01-01T00:00:03.600Z' },
+        { label: 'concurrency 2', start: '2026-01-01T00:00:03.600Z', end: '2026-01-01T00:00:05.750Z' },
+      ] },
+      filters: { model: 'Qwen/Qwen3-0.6B', instance: '127.0.0.1:1' },
+      metrics: [
+        ok('gpu.utilizationPct', '%', [[0, 10], [1, 50], [2, 60], [3, 90], [4, 95]], [[0, 20], [1, 40]]),
+        ok('vllm.kvCacheUsage', 'ratio', [[0, 0.1], [3, 0.5]]),
+        ok('gpu.memoryFreeMiB', 'MiB', [[0, 100]]),
+        { name: 'controller.actuations', unit: 'actuations', query: 'q', status: 'absent', reason: 'no series matched in the window', series: [], summary: { min: null, max: null, mean: null, last: null } },
+      ],
+      missing: [{ name: 'controller.actuations', reason: 'no series matched in the window' }],
+      notes: [],
+    };
+    const [whole] = render(report(a, { serverMetrics }));
+    expect(validate(whole!.br)).toEqual([]);
+    const obs = (whole!.br.results as unknown as { observability: { components: Array<{ component_label: string; aggregate: Record<string, Stat>; time_series: Record<string, { units: string; series: Array<Record<string, unknown>> }> }>; native: Record<string, unknown> } }).observability;
+    const c = obs.components[0]!;
+    expect(c.component_label).toBe('simulator');
+    expect(c.aggregate.gpu_utilization).toMatchObject({ units: 'percent', min: 10, max: 95, mean: (10 + 50 + 60 + 90 + 95 + 20 + 40) / 7 });
+    expect(c.aggregate.kv_cache_usage).toMatchObject({ units: 'percent', min: 10, max: 50 });
+    expect(c.time_series.gpu_utilization!.series[0]).toEqual({ ts: '2026-01-01T00:00:01.500Z', value: 15, mean: 15, min: 10, max: 20 });
+    expect(c.time_series.gpu_utilization!.series).toHaveLength(5);
+    // Not in the standard's fields: only in native, with what is missing and why.
+    expect(Object.keys(c.aggregate)).not.toContain('gpu_memory_free');
+    expect(obs.native).toMatchObject({ source: 'prometheus', endpoint: 'http://prom:9090', missing: [{ name: 'controller.actuations' }] });
+    // Stage reports: only the points of the stage's window.
+    const staged = render(report(a, { serverMetrics, stages: [stage(0, 'concurrency 1', a), stage(1, 'concurrency 2', a)] }));
+    for (const { br } of staged) expect(validate(br)).toEqual([]);
+    const agg = (k: number) => (staged[k]!.br.results as unknown as { observability: { components: Array<{ aggregate: Record<string, Stat> }> } }).observability.components[0]!.aggregate;
+    expect(agg(0).gpu_utilization).toMatchObject({ min: 10, max: 60 });
+    expect(agg(1).gpu_utilization).toMatchObject({ min: 90, max: 95 });
   });
 
   test('a run with failures and cut requests: counts, and still valid', () => {

@@ -221,6 +221,26 @@ describe('renderJunit', () => {
     expect(p['slo.mlperf-standard.schedule lag p99 (client kept up)']).toBe('0 ms <= 10 ms: pass');
   });
 
+  test('server metrics: metrics.<name> as min/mean/max/last unit, or absent/error with the reason', () => {
+    const none = { min: null, max: null, mean: null, last: null };
+    const r = report(statsWith(10), {
+      serverMetrics: {
+        source: 'scrape', endpoint: 'http://127.0.0.1:1/metrics', window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T00:00:04.000Z', stepS: 1, stages: [] }, filters: { model: 'm' },
+        metrics: [
+          { name: 'gpu.utilizationPct', unit: '%', query: 'q', status: 'ok', series: [{ labels: {}, points: [[0, 10], [1, 80]] }], summary: { min: 10, max: 80, mean: 45, last: 80 } },
+          { name: 'controller.actuations', unit: 'actuations', query: 'q', status: 'absent', reason: 'a PromQL metric, read only from Prometheus', series: [], summary: none },
+          { name: 'vllm.kvCacheUsage', unit: 'ratio', query: 'q', status: 'error', reason: 'GET http://127.0.0.1:1/metrics: HTTP 404', series: [], summary: none },
+        ],
+        missing: [], notes: [],
+      },
+    });
+    const p = props(parse([suite({ tests: [{ report: r, state: 'passed' }] })]).doc.testsuites.testsuite[0]!.testcase[0]!);
+    expect(p.metrics).toBe('scrape http://127.0.0.1:1/metrics, 2026-01-01T00:00:00.000Z to 2026-01-01T00:00:04.000Z, step 1 s');
+    expect(p['metrics.gpu.utilizationPct']).toBe('10/45/80/80 %');
+    expect(p['metrics.controller.actuations']).toBe('absent: a PromQL metric, read only from Prometheus');
+    expect(p['metrics.vllm.kvCacheUsage']).toBe('error: GET http://127.0.0.1:1/metrics: HTTP 404');
+  });
+
   test('an endpoint run says endpoint, not SIMULATOR', () => {
     const r = report(statsWith(10), { target: { ...report(statsWith(10)).target, name: 'prod', kind: 'endpoint', simulator: null, baseUrl: 'https://vllm.example/v1' } });
     const { xml, doc } = parse([suite({ tests: [{ report: r, state: 'passed' }] })]);
