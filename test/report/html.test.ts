@@ -99,7 +99,7 @@ function testReport(over: Partial<TestReport> = {}, kind: 'simulator' | 'endpoin
     slo: [evaluateSlo(profile('mlperf-standard'), s, DEFAULT_FLOORS), evaluateSlo(profile(`custom ${X}`), s, DEFAULT_FLOORS)],
     files: { requests: 'requests.jsonl' },
     runDir: '/nonexistent',
-    ...({ config: { file: `f ${X}`, scenario: { x: X } }, serverMetrics: [{ name: X, unit: X, points: [[0, 1], [1, 2]] }] } as object),
+    ...({ config: { file: `f ${X}`, scenario: { x: X } }, serverMetrics: { source: 'scrape', endpoint: X, window: { start: '2026-01-01T00:00:01.500Z', end: '2026-01-01T00:00:05.750Z', stepS: 1, stages: [] }, filters: {}, metrics: [{ name: X, unit: X, query: X, status: 'ok', series: [{ labels: { gpu: X }, points: [[0, 1], [1, 2]] }], summary: { min: 10, max: 80, mean: 55, last: 75 } }, { name: 'gpu.powerW', unit: 'W', query: 'q', status: 'absent', reason: `absent ${X}`, series: [], summary: { min: null, max: null, mean: null, last: null } }], missing: [{ name: 'gpu.powerW', reason: `absent ${X}` }], notes: [`note ${X}`] } } as object),
     ...over,
   };
 }
@@ -232,7 +232,7 @@ describe('renderHtml: escaping', () => {
     expect(raw).not.toMatch(/[<>&\u2028\u2029]/);
     const srv = chartSpecs(html).find((s) => s.id === 't0-srv0')!;
     expect(srv.title).toBe(X);
-    expect(srv.series[0]!.label).toBe(X);
+    expect(srv.series[0]!.label).toBe(`gpu=${X}`);
     for (const s of chartSpecs(html)) expect(s.id).toMatch(/^[a-z0-9-]+$/);
     // The chart's element names it in an attribute, escaped.
     expect(html).toContain('aria-label="&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;&lt;/script&gt;');
@@ -335,7 +335,7 @@ describe('renderHtml: sections', () => {
         ] }],
       },
     };
-    const r = { ...testReport(), serverMetrics: [{ name: 'gpu_utilization', unit: '%', points: [[0, 10], [1, 80], [2, 75]] }], baseline } as unknown as TestReport;
+    const r = { ...testReport(), serverMetrics: { source: 'scrape', endpoint: 'http://127.0.0.1:1/metrics', window: { start: '2026-01-01T00:00:01.500Z', end: '2026-01-01T00:00:05.750Z', stepS: 1, stages: [] }, filters: {}, metrics: [{ name: 'gpu_utilization', unit: '%', query: 'gpu_utilization', status: 'ok', series: [{ labels: { gpu: '0' }, points: [[0, 10], [1, 80], [2, 75]] }], summary: { min: 10, max: 80, mean: 55, last: 75 } }, { name: 'gpu.powerW', unit: 'W', query: 'q', status: 'absent', reason: 'no series', series: [], summary: { min: null, max: null, mean: null, last: null } }], missing: [{ name: 'gpu.powerW', reason: 'no series' }], notes: ['n'] }, baseline } as unknown as TestReport;
     const html = renderHtml(run({ tests: [{ report: r, state: 'passed' }] }));
     expect(chartSpecs(html).find((s) => s.title === 'gpu_utilization')!.data).toEqual([[0, 1, 2], [10, 80, 75]]);
     expect(html).toContain('<h4>Baseline comparison <span class="badge fail">1 regression(s)</span></h4>');

@@ -4,6 +4,7 @@
  * prefix-cache results. Read structurally and defensively: a shape not recognised is listed as
  * JSON (escaped), never dropped and never guessed at.
  */
+import type { ServerMetricsReport } from '../../prom/run-metrics.ts';
 import type { TestReport } from '../model.ts';
 import { type Charts, COLORS } from './charts.ts';
 import { badge, type Cell, esc, num, pct, pre, table } from './escape.ts';
@@ -12,14 +13,7 @@ import { badge, type Cell, esc, num, pct, pre, table } from './escape.ts';
 export function extras(r: TestReport, id: string, charts: Charts): string {
   const x = r as unknown as Record<string, unknown>;
   const out: string[] = [];
-  const series = serverSeries(x.serverMetrics ?? x.server_metrics ?? x.metricsSeries);
-  if (series.length) {
-    out.push('<h4>Server and GPU metrics</h4><div class="grid">');
-    series.slice(0, 12).forEach((s, k) =>
-      out.push(charts.add({ id: `${id}-srv${k}`, title: s.name, x: { label: 'time since test start (s)' }, y: { label: s.unit ? `${s.name} (${s.unit})` : s.name }, series: [{ label: s.name, color: COLORS[k % COLORS.length]! }], data: [s.points.map((p) => p[0]), s.points.map((p) => p[1])] }, `${s.name}, ${s.points.length} points`)),
-    );
-    out.push('</div>');
-  } else if (x.serverMetrics !== undefined) out.push(`<details><summary>Server metrics</summary>${pre(x.serverMetrics)}</details>`);
+  if (r.serverMetrics) out.push(serverMetricsBlock(r.serverMetrics, id, charts));
   if (x.baseline !== undefined && x.baseline !== null) out.push(baselineBlock(x.baseline));
   if (r.prefixCache) {
     const pc = r.prefixCache;
@@ -87,31 +81,60 @@ function baselineBlock(v: unknown): string {
   return `${head}<p class="meta">baseline ${esc(ref.source ?? b.source)} (run ${esc(ref.stamp)}, ${esc(ref.targetKind ?? '-')}, model ${esc(ref.model ?? '-')}); ${num((c.confidence ?? 0) * 100)}% bootstrap confidence intervals of the change</p>${(c.warnings ?? []).map((w) => `<p class="bad">${esc(w)}</p>`).join('')}${table(['stage', 'metric', 'baseline', 'this run', 'change', 'CI of the change', 'tolerance', 'verdict'], rows)}`;
 }
 
-/** Time series in a recognised shape: `[{ name, unit?, points: [[t, v], ...] }]` (or `{ series: [...] }`, points as `{ t, v }`). */
-function serverSeries(v: unknown): Array<{ name: string; unit: string; points: Array<[number, number]> }> {
-  const list = Array.isArray(v) ? v : v && typeof v === 'object' && Array.isArray((v as { series?: unknown }).series) ? (v as { series: unknown[] }).series : [];
-  const out: Array<{ name: string; unit: string; points: Array<[number, number]> }> = [];
-  for (const s of list) {
-    if (!s || typeof s !== 'object') continue;
-    const o = s as Record<string, unknown>;
-    const name = o.name ?? o.metric ?? o.label;
-    const raw = o.points ?? o.values ?? o.samples;
-    if (typeof name !== 'string' || !Array.isArray(raw)) continue;
-    const pts = raw
-      .map((p): [number, number] | null => {
-        if (Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number') return [p[0], p[1]];
-        if (p && typeof p === 'object') {
-          const q = p as Record<string, unknown>;
-          const t = q.t ?? q.time ?? q.ts;
-          const y = q.v ?? q.value;
-          if (typeof t === 'number' && typeof y === 'number') return [t, y];
-        }
-        return null;
-      })
-      .filter((p): p is [number, number] => p !== null)
-      .sort((a, b) => a[0] - b[0]);
-    const step = Math.max(1, Math.ceil(pts.length / 1000));
-    if (pts.length) out.push({ name, unit: typeof o.unit === 'string' ? o.unit : '', points: pts.filter((_, k) => k % step === 0) });
+
+/** A series' label from the labels that tell series apart (GPU, pod, instance, ...). */
+function seriesLabel(labels: Record<string, string>, metric: string): string {
+  const keys = ['gpu', 'UUID', 'pod', 'exported_pod', 'instance', 'path', 'finished_reason', 'model_name'];
+  const parts = keys.filter((k) => labels[k] !== undefined).map((k) => `${k}=${labels[k]}`);
+  return parts.length ? parts.join(' ') : metric;
+}
+
+/**
+ * The server and GPU metrics of the test's window (Prometheus or direct /metrics scrapes): one
+ * chart per metric that has series (one line per GPU or pod, time since the window start), a
+ * table of min / mean / max / last, and what is missing and why.
+ */
+function serverMetricsBlock(m: ServerMetricsReport, id: string, charts: Charts): string {
+  const out: string[] = [
+    '<h4>Server and GPU metrics</h4>',
+    `<p class="meta">${m.source === 'prometheus' ? 'Prometheus' : 'scraped /metrics'} at ${esc(m.endpoint)}, ${esc(m.window.start)} to ${esc(m.window.end)}, every ${num(m.window.stepS)} s${m.window.stages.length > 1 ? `, ${m.window.stages.length} stages` : ''}</p>`,
+  ];
+  const rows: Cell[][] = m.metrics.map((x) => [
+    x.name,
+    x.status === 'ok' ? 'ok' : { html: `<span class="${x.status === 'error' ? 'bad' : 'dim'}">${esc(x.status)}</span>` },
+    num(x.summary.min, x.unit),
+    num(x.summary.mean, x.unit),
+    num(x.summary.max, x.unit),
+    num(x.summary.last, x.unit),
+    x.series.length,
+    x.reason ?? '',
+  ]);
+  out.push(table(['metric', 'status', 'min', 'mean', 'max', 'last', 'series', 'reason'], rows));
+  out.push('<div class="grid">');
+  let k = 0;
+  for (const x of m.metrics) {
+    if (x.status !== 'ok' || x.series.length === 0) continue;
+    const times = [...new Set(x.series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
+    const at = new Map(times.map((t, i) => [t, i]));
+    const data: Array<Array<number | null>> = [times];
+    for (const s of x.series) {
+      const col: Array<number | null> = times.map(() => null);
+      for (const [t, v] of s.points) col[at.get(t)!] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+      data.push(col);
+    }
+    const spec = {
+      id: `${id}-srv${k}`,
+      title: x.name,
+      x: { label: 'time since test start (s)' },
+      y: { label: x.unit ? `${x.name} (${x.unit})` : x.name },
+      series: x.series.map((s, j) => ({ label: seriesLabel(s.labels, x.name), color: COLORS[(k + j) % COLORS.length]!, spanGaps: true })),
+      data,
+    };
+    out.push(charts.add(spec, `${x.name}: ${x.series.length} series, ${times.length} points; ${x.query}`));
+    k++;
   }
-  return out;
+  out.push('</div>');
+  if (m.missing.length) out.push(`<p class="note">missing: ${m.missing.map((x) => `${esc(x.name)} (${esc(x.reason)})`).join('; ')}</p>`);
+  for (const n of m.notes ?? []) out.push(`<p class="note">${esc(n)}</p>`);
+  return out.join('');
 }
