@@ -130,7 +130,8 @@ describe('server.api_key on the wire', () => {
     const target = await openTarget(good.selection, { apiKeySource: good.apiKeySource! });
     await target.close();
     expect(target.info.model).toBe('Qwen/Qwen3-0.6B');
-    expect(seen).toEqual([`Bearer ${KEY}`]);
+    // Every request (the model list, then the version) carries the key.
+    expect(new Set(seen)).toEqual(new Set([`Bearer ${KEY}`]));
 
     const bad = configChoice(chooseConfigTarget(load(CONFIG.replace(KEY, 'sk-wrong-key-0000')), { BENCH_BASE_URL: url }, false));
     const err = await openTarget(bad.selection, { apiKeySource: bad.apiKeySource! }).then(
