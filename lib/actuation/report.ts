@@ -5,6 +5,7 @@
  * with the time scale.
  */
 import { PATHS, type ActuationPath } from '../k8s/classify.ts';
+import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { ClusterConnection } from '../k8s/connect.ts';
 import { headed, TABLE_WIDTH, wrap } from '../report/render-table.ts';
 import { summarize, type Summary } from '../stats/index.ts';
@@ -33,6 +34,12 @@ export interface ActuationReport {
   slo: SloCheck[];
   notes: string[];
   overrides: Array<{ path: string; value: unknown; source: string }>;
+  /**
+   * GPU, vLLM and dual-pods controller series over the test's window (wall-clock), read from
+   * Prometheus after the test (`lib/prom/run-actuation.ts`); absent when no Prometheus is
+   * configured. On the simulator, controller latencies are cluster seconds (a note says so).
+   */
+  serverMetrics?: ServerMetricsReport;
 }
 
 export function buildActuationReport(

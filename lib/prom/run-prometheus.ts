@@ -19,7 +19,7 @@ import { DEFAULT_LABEL_MAP, flattenMetrics, renderQuery, type MetricDef, type Me
 import { PromError } from './prom-error.ts';
 import type { PromSettings } from './settings.ts';
 import { queryWindow, type MetricWindowResult } from './window.ts';
-import { MAX_POINTS_PER_SERIES, boundResult, missingOf, reportWindow, runFilters, testWindow, type ServerMetricsFilters, type ServerMetricsReport } from './run-metrics.ts';
+import { MAX_POINTS_PER_SERIES, boundResult, missingOf, reportWindow, runFilters, testWindow, type ServerMetricsFilters, type ServerMetricsReport, type TestWindow } from './run-metrics.ts';
 
 const POLL_MS = 500;
 
@@ -30,10 +30,24 @@ export async function readPrometheusMetrics(
   report: TestReport,
   signal?: AbortSignal,
 ): Promise<ServerMetricsReport> {
-  const win = await testWindow(report);
+  return readPrometheusWindow(settings, sets, await testWindow(report), runFilters(report.target), signal ? { signal } : {});
+}
+
+/**
+ * Reads the configured metrics over any window (a benchmark test's, an actuation test's) for the
+ * run's `filters`; never throws for a Prometheus failure. `waitFilters` chooses the targets whose
+ * scrape past the window end is awaited (default: `filters`).
+ */
+export async function readPrometheusWindow(
+  settings: PromSettings,
+  sets: ReadonlyArray<MetricSet | MetricDef>,
+  win: TestWindow,
+  filters: ServerMetricsFilters,
+  opts: { signal?: AbortSignal; waitFilters?: ServerMetricsFilters } = {},
+): Promise<ServerMetricsReport> {
+  const signal = opts.signal;
   const durationS = (win.end.getTime() - win.start.getTime()) / 1000;
   const stepS = Math.max(1, Math.min(settings.scrapeIntervalS, 15), Math.ceil(durationS / MAX_POINTS_PER_SERIES));
-  const filters = runFilters(report.target);
   const notes: string[] = [];
   if (win.approximate) notes.push(win.approximate);
   if (!filters.namespace && !filters.instance && !filters.podRegex) {
@@ -43,7 +57,7 @@ export async function readPrometheusMetrics(
   const client = new PromClient(settings);
   let metrics: MetricWindowResult[];
   try {
-    const down = await waitForScrape(client, filters, win.end, (settings.scrapeIntervalS + 2) * 1000, signal);
+    const down = await waitForScrape(client, opts.waitFilters ?? filters, win.end, (settings.scrapeIntervalS + 2) * 1000, signal);
     if (down) {
       const windowS = Math.max(1, durationS);
       metrics = defs.map((m) => ({

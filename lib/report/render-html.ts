@@ -288,7 +288,7 @@ export function renderHtml(run: RunReport, data?: HtmlSeries | null): string {
     '</header><main>',
     ...run.tests.map((t, k) => testSection(t, `t${k}`, data, charts)),
     run.actuation.length ? `<section id="actuation"><h2>Actuation</h2>${actuationMatrix(run.actuation.map((a) => a.report))}</section>` : '',
-    ...run.actuation.map((t, k) => actuationSection(t, `a${k}`)),
+    ...run.actuation.map((t, k) => actuationSection(t, `a${k}`, charts)),
     run.failed.length ? `<section><h2>Tests that failed without a report</h2>${table(['test', 'state', 'error'], run.failed.map((f) => [f.name, f.state, { html: `<pre class="error">${esc(f.error)}</pre>` }]))}</section>` : '',
     run.skipped.length ? `<section><h2>Skipped</h2>${table(['test', 'note'], run.skipped.map((s) => [s.name, s.note ?? '']))}</section>` : '',
   ];

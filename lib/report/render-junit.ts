@@ -62,6 +62,22 @@ function serverMetricsProperties(tc: TestCase, m: ServerMetricsReport): void {
   for (const note of m.notes) tc.property('metrics.note', note);
 }
 
+/**
+ * The controller's metrics per actuation path (series labelled `path`, e.g. from
+ * `fma_actuation_seconds`): `metrics.<name>.<path>` = the series' last value, which covers the
+ * whole window for the `controller` set's queries.
+ */
+function controllerPathProperties(tc: TestCase, m: ServerMetricsReport): void {
+  for (const x of m.metrics) {
+    if (x.status !== 'ok') continue;
+    for (const s of x.series) {
+      const path = s.labels.path;
+      const last = [...s.points].reverse().find((pt) => typeof pt[1] === 'number' && Number.isFinite(pt[1]));
+      if (path !== undefined && last) tc.property(`metrics.${x.name}.${path}`, `${num(last[1], 4)} ${x.unit}`);
+    }
+  }
+}
+
 /** The regression gate as properties: its source and counts, and one property per compared metric (`baseline.ttft.p95`, `baseline.<stage>.ttft.p95`). */
 function baselineProperties(tc: TestCase, b: BaselineOutcome): void {
   tc.property('baseline', b.source);
@@ -251,6 +267,10 @@ function renderActuationCase(ts: TestSuite, t: RunReport['actuation'][number]): 
   }
   if (s.disagreements) tc.property('classification_disagreements', String(s.disagreements));
   for (const check of r.slo) tc.property(`slo.${check.name}`, checkValue(check, actuationUnit(check)));
+  if (r.serverMetrics) {
+    serverMetricsProperties(tc, r.serverMetrics);
+    controllerPathProperties(tc, r.serverMetrics);
+  }
 
   const out: string[] = [];
   if (c.kind === 'simulator') out.push(`SIMULATOR: embedded cluster simulator, time scale ${c.timeScale}; seconds are modeled cluster seconds.`);

@@ -9,7 +9,9 @@ import type { RequesterRecord } from '../../actuation/record.ts';
 import { PATHS, type ActuationPath } from '../../k8s/classify.ts';
 import { summarize, type Summary } from '../../stats/index.ts';
 import type { Outcome } from '../run-report.ts';
+import type { Charts } from './charts.ts';
 import { badge, esc, num, pct, table } from './escape.ts';
+import { serverMetricsBlock } from './extras.ts';
 
 const LABEL: Record<ActuationPath | 'unknown', string> = { cold: 'cold', cold_launcher: 'cold (launcher)', warm: 'warm', hot: 'hot', unknown: 'unknown' };
 export const PATH_COLOR: Record<ActuationPath | 'unknown', string> = { cold: '#d62728', cold_launcher: '#ff7f0e', warm: '#bcbd22', hot: '#2ca02c', unknown: '#7f7f7f' };
@@ -114,8 +116,12 @@ export function timelineSvg(r: ActuationReport): string | null {
   return `<figure class="chart">${out.join('')}<figcaption><span class="legend">${legend}${marks}</span> Client-observed moments where the watch saw them, else API server timestamps.${more}</figcaption></figure>`;
 }
 
-/** One actuation test. */
-export function actuationSection(o: Outcome<ActuationReport>, id: string): string {
+/**
+ * One actuation test. With `charts` (the page's collector), the test's server metrics
+ * (`serverMetrics`: GPU, vLLM and controller series over its window) are drawn as for a
+ * benchmark test; without it, or without server metrics, that block is left out.
+ */
+export function actuationSection(o: Outcome<ActuationReport>, id: string, charts?: Charts): string {
   const r = o.report;
   const s = r.summary;
   const sim = r.cluster.kind === 'simulator';
@@ -146,6 +152,7 @@ ${timelineSvg(r) ?? '<p class="note">No requester moments recorded (report from 
 <h4>Steps</h4>
 ${table(['phase', 'replicas', 'pre-existing', 'requesters', 'Ready', 'counted', 'timed out', 'controller log'], steps)}
 ${r.notes.length ? `<ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${r.serverMetrics && charts ? serverMetricsBlock(r.serverMetrics, id, charts) : ''}
 </section>`;
 }
 

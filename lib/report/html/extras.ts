@@ -94,7 +94,7 @@ function seriesLabel(labels: Record<string, string>, metric: string): string {
  * chart per metric that has series (one line per GPU or pod, time since the window start), a
  * table of min / mean / max / last, and what is missing and why.
  */
-function serverMetricsBlock(m: ServerMetricsReport, id: string, charts: Charts): string {
+export function serverMetricsBlock(m: ServerMetricsReport, id: string, charts: Charts): string {
   const out: string[] = [
     '<h4>Server and GPU metrics</h4>',
     `<p class="meta">${m.source === 'prometheus' ? 'Prometheus' : 'scraped /metrics'} at ${esc(m.endpoint)}, ${esc(m.window.start)} to ${esc(m.window.end)}, every ${num(m.window.stepS)} s${m.window.stages.length > 1 ? `, ${m.window.stages.length} stages` : ''}</p>`,
