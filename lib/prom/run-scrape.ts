@@ -112,7 +112,7 @@ export class MetricsScraper {
     await Promise.all(
       this.target.urls.map(async (url, i) => {
         if (this.dead.has(i)) return;
-        const r = await scrapeMetrics(url, { headers: this.target.headersFor(url), timeoutMs: Math.max(2000, this.intervalMs * 2), ...(this.signal ? { signal: this.signal } : {}) });
+        const r = await scrapeMetrics(url, { headers: this.target.headersFor(url), timeoutMs: Math.max(2000, this.intervalMs * 2), samples: KEPT, ...(this.signal ? { signal: this.signal } : {}) });
         if (r.ok) {
           this.scrapes.push({ url: i, atMs: r.atMs, samples: r.samples.filter((s) => KEPT.has(s.name)) });
           return;

@@ -22,6 +22,8 @@ export interface ScrapeOptions {
   maxBytes?: number;
   /** Aborts the scrape (a cancelled test). */
   signal?: AbortSignal;
+  /** Sample names to keep (`vllm:num_requests_running`, `vllm:request_success_total`); the rest of the page is dropped before parsing (see {@link onlySamples}). Default: all. */
+  samples?: ReadonlySet<string>;
 }
 
 /** A successful scrape. */
@@ -97,7 +99,7 @@ export async function scrapeMetrics(url: string, options: ScrapeOptions = {}): P
       const text = serverText(body, 160);
       return fail(`HTTP ${res.statusCode}${text ? ` (${text})` : ''}`);
     }
-    const parsed = parsePromText(body);
+    const parsed = parsePromText(options.samples ? onlySamples(body, options.samples) : body);
     if (!parsed.ok) {
       const e = parsed.error;
       return fail(`not Prometheus text: line ${e.line}: ${e.message}: ${serverText(e.text, 120)}`);
@@ -127,4 +129,25 @@ function scrub(text: string, secrets: string[]): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('[redacted]');
   return out;
+}
+
+/**
+ * The exposition reduced to the samples named in `keep` (and their families' `# TYPE`/`# HELP`
+ * lines), before parsing: a scrape during a measured run runs on the measuring event loop, and
+ * parsing a full vLLM page (histograms: hundreds of lines) costs milliseconds there, which shows as
+ * schedule lag. Filtering by name costs a tenth of that.
+ */
+export function onlySamples(text: string, keep: ReadonlySet<string>): string {
+  const out: string[] = [];
+  const families = [...keep];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) {
+      const name = line.split(' ', 4)[2];
+      if (name && families.some((k) => k === name || (k.startsWith(name) && /^_(total|sum|count|bucket|created)$/.test(k.slice(name.length))))) out.push(line);
+      continue;
+    }
+    const end = line.search(/[{ ]/);
+    if (end > 0 && keep.has(line.slice(0, end))) out.push(line);
+  }
+  return out.join('\n');
 }
