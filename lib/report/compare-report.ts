@@ -6,7 +6,7 @@
  * `compare.html` (tables only: it needs no script and no network).
  */
 import { esc, num, table, type Cell } from './html/escape.ts';
-import { PAGE_CSS } from './html/style.ts';
+import { PAGE_CSS, pageHead } from './html/style.ts';
 import {
   COMPARISON_SCHEMA,
   type Comparison,
@@ -145,16 +145,9 @@ export function renderSideBySideHtml(c: SideBySide): string {
   });
   const tol = [`default ${(c.tolerances.default * 100).toFixed(0)}%`, ...Object.entries(c.tolerances.perMetric).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`)].join(', ');
   const regressed = c.regressions.some((n) => n > 0);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(`compare ${c.suite}: ${c.runs.map((r) => r.stamp).join(' vs ')}`)}</title>
-<style>${PAGE_CSS}
-.good { color: var(--pass); font-weight: 600; }</style>
-</head>
+  const csp = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+  const title = `compare ${c.suite}: ${c.runs.map((r) => r.stamp).join(' vs ')}`;
+  return `${pageHead({ csp, title, styles: [`${PAGE_CSS}\n.good { color: var(--pass); font-weight: 600; }`] })}
 <body>
 <header class="top ${regressed ? 'failed' : 'passed'}">
 ${simulated ? '<div class="sim-banner">SIMULATOR<small>at least one run measured the embedded simulator: modeled, not measured on hardware</small></div>' : ''}

@@ -30,22 +30,14 @@ export interface ProgressCounters {
   durationMs: number | null;
 }
 
-/** One progress message, worker to reporter: a run's state at one tick. */
-export interface ProgressSample {
+/** One progress message, worker to reporter: a run's counters at one tick, with the time since its stage started instead of the worker's clock reading. */
+export interface ProgressSample extends Omit<ProgressCounters, 'startedAt'> {
   /** Identifies one run (worker pid and a sequence number): several may run at once. */
   id: string;
   /** `suite/scenario`. */
   test: string;
-  phase: ProgressCounters['phase'];
-  stage: string | null;
-  stageNumber: number;
-  stages: number | null;
-  done: number;
-  total: number | null;
-  errors: number;
   /** Time since the stage started sending, ms (0 outside a stage). */
   elapsedMs: number;
-  durationMs: number | null;
   /** Requests finished per second over the last few seconds, null until two ticks of a stage. */
   rate: number | null;
 }

@@ -17,7 +17,7 @@ import { badge, type Cell, cspHash, esc, jsonScript, num, pct, pre, table } from
 import { DIST_METRICS, type HtmlSeries, type TestSeries } from './html/series.ts';
 import type { TestReport } from './model.ts';
 import { type Outcome, type RunReport, targetKinds } from './run-report.ts';
-import { PAGE_CSS } from './html/style.ts';
+import { PAGE_CSS, pageHead } from './html/style.ts';
 
 export { loadHtmlSeries, type HtmlSeries } from './html/series.ts';
 
@@ -297,17 +297,7 @@ export function renderHtml(run: RunReport, data?: HtmlSeries | null): string {
   const scripts = charts.specs.length ? [uplot.js, CHART_SCRIPT] : [];
   const csp = `default-src 'none'; script-src ${scripts.length ? scripts.map(cspHash).join(' ') : "'none'"}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
   const title = `${run.suite} ${run.stamp}${simulated ? ' (SIMULATOR)' : ''}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="${esc(`${run.tool.name} ${run.tool.version}`)}">
-<title>${esc(title)}</title>
-<style>${uplot.css}</style>
-<style>${PAGE_CSS}</style>
-</head>
+  return `${pageHead({ csp, title, generator: `${run.tool.name} ${run.tool.version}`, styles: [uplot.css, PAGE_CSS] })}
 <body>
 ${body.join('\n')}
 ${charts.specs.length ? `<script type="application/json" id="llmd-charts">${jsonScript(charts.specs)}</script>\n${scripts.map((s) => `<script>${s}</script>`).join('\n')}` : ''}

@@ -1,3 +1,4 @@
+import { esc } from './escape.ts';
 /** The stylesheet of `report.html`: readable on screen, compact on paper. */
 export const PAGE_CSS = `
 :root { --fg: #1d2430; --dim: #5b6574; --line: #d8dde4; --bg: #ffffff; --band: #f5f7fa; --pass: #1a7f37; --fail: #cf222e; --sim: #9a6700; }
@@ -65,3 +66,19 @@ ul.notes { color: var(--dim); font-size: 12.5px; }
   a { color: inherit; text-decoration: none; }
 }
 `;
+
+/**
+ * The start of a self-contained page up to `<body>`: charset, Content-Security-Policy, viewport,
+ * generator and title (escaped), and the stylesheets (trusted CSS of this module and uPlot).
+ */
+export function pageHead(o: { csp: string; title: string; generator?: string; styles: readonly string[] }): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(o.csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${o.generator ? `<meta name="generator" content="${esc(o.generator)}">\n` : ''}<title>${esc(o.title)}</title>
+${o.styles.map((css) => `<style>${css}</style>`).join('\n')}
+</head>`;
+}
