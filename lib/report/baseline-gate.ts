@@ -37,12 +37,7 @@ const loaded = new Map<string, Promise<RunSamples>>();
  * (the environment wins per key; its bare value replaces the default).
  */
 export function scenarioTolerances(regression: Regression | undefined, env: NodeJS.ProcessEnv = process.env): ToleranceOptions {
-  const fromEnv = toleranceFromEnv(env);
-  const envHasDefault = (envString(env, 'BENCH_BASELINE_TOLERANCE') ?? '').split(',').some((p) => p.trim() !== '' && !p.includes('='));
-  return {
-    default: envHasDefault ? fromEnv.default : (regression?.tolerance ?? DEFAULT_RELATIVE_TOLERANCE),
-    perMetric: { ...(regression?.metrics ?? {}), ...fromEnv.perMetric },
-  };
+  return toleranceFromEnv(env, { default: regression?.tolerance ?? DEFAULT_RELATIVE_TOLERANCE, perMetric: { ...(regression?.metrics ?? {}) } });
 }
 
 /** What the gate found for one test (`TestReport.baseline`). */

@@ -386,7 +386,8 @@ function value(v: number | null, unit: string): string {
   return `${a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
 }
 
-function change(c: number | null, kind: MetricComparison['changeKind']): string {
+/** A change as every view of a comparison prints it: `+26.2%` (relative), `-1.00 pp` (absolute: the success rate), `-` for none. */
+export function formatChange(c: number | null, kind: MetricComparison['changeKind']): string {
   if (c === null) return '-';
   if (!Number.isFinite(c)) return c > 0 ? '+inf%' : '-inf%';
   const sign = c > 0 ? '+' : c < 0 ? '-' : '';
@@ -394,7 +395,7 @@ function change(c: number | null, kind: MetricComparison['changeKind']): string 
   return kind === 'absolute' ? `${sign}${p.toFixed(2)} pp` : `${sign}${p >= 1000 ? p.toFixed(0) : p.toFixed(1)}%`;
 }
 
-const ci = (m: MetricComparison): string => (m.ci ? `${change(m.ci[0], m.changeKind)}..${change(m.ci[1], m.changeKind)}` : '-');
+const ci = (m: MetricComparison): string => (m.ci ? `${formatChange(m.ci[0], m.changeKind)}..${formatChange(m.ci[1], m.changeKind)}` : '-');
 const tol = (m: MetricComparison): string => `${Number((m.tolerance * 100).toFixed(3))}${m.changeKind === 'absolute' ? ' pp' : '%'}`;
 const conf = (c: number): string => `${Number((c * 100).toFixed(1))}%`;
 const where = (s: ScenarioComparison): string => (s.stage === null ? s.scenario : `${s.scenario} [${s.stage}]`);
@@ -438,7 +439,7 @@ export function formatComparison(c: Comparison, width = 80): string {
     out.push(where(s));
     out.push(row(['metric', 'baseline', 'current', 'change', `${conf(c.confidence)} CI`, ' verdict']));
     for (const m of s.metrics) {
-      out.push(row([label(m), value(m.baseline, m.unit), value(m.current, m.unit), change(m.change, m.changeKind), ci(m), ` ${verdictCell(m)}`]));
+      out.push(row([label(m), value(m.baseline, m.unit), value(m.current, m.unit), formatChange(m.change, m.changeKind), ci(m), ` ${verdictCell(m)}`]));
       if (m.reason && m.verdict !== 'too few samples') out.push(`    ${m.reason}`);
     }
   }
@@ -467,7 +468,7 @@ export function regressionMessage(c: Comparison): string | null {
     for (const m of s.metrics)
       if (m.verdict === 'regression')
         lines.push(
-          `  ${where(s)}: ${label(m)}: ${value(m.baseline, m.unit)} -> ${value(m.current, m.unit)} (${change(m.change, m.changeKind)}, ${conf(c.confidence)} CI ${ci(m)}; tolerance ${tol(m)})`,
+          `  ${where(s)}: ${label(m)}: ${value(m.baseline, m.unit)} -> ${value(m.current, m.unit)} (${formatChange(m.change, m.changeKind)}, ${conf(c.confidence)} CI ${ci(m)}; tolerance ${tol(m)})`,
         );
   if (lines.length === 0) return null;
   const n = lines.length;
@@ -490,12 +491,13 @@ function toleranceValue(text: string, part: string): number {
  * Tolerances from `BENCH_BASELINE_TOLERANCE`: comma-separated, a bare value sets the default
  * (relative metrics), `key=value` one metric (`ttft.p95=0.2`, `e2e=0.15`, `success_rate=0.02`);
  * values as fractions (`0.1`) or percentages (`10%`). Example: `ttft.p95=0.2,e2e=0.15,0.1`.
- * Unset or empty: {@link DEFAULT_TOLERANCE}. A bad value or unknown key is a ConfigError naming
- * the variable.
+ * Applied on top of `defaults` (a scenario's `regression:` block; {@link DEFAULT_TOLERANCE}
+ * otherwise): unset or empty leaves them as they are. A bad value or unknown key is a ConfigError
+ * naming the variable.
  */
-export function toleranceFromEnv(env: NodeJS.ProcessEnv = process.env): ToleranceOptions {
+export function toleranceFromEnv(env: NodeJS.ProcessEnv = process.env, defaults: ToleranceOptions = DEFAULT_TOLERANCE): ToleranceOptions {
   const text = env[TOLERANCE_VAR]?.trim();
-  const out: ToleranceOptions = { default: DEFAULT_TOLERANCE.default, perMetric: { ...DEFAULT_TOLERANCE.perMetric } };
+  const out: ToleranceOptions = { default: defaults.default, perMetric: { ...defaults.perMetric } };
   if (!text) return out;
   let sawDefault = false;
   for (const raw of text.split(',')) {

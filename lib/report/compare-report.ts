@@ -11,6 +11,7 @@ import {
   COMPARISON_SCHEMA,
   type Comparison,
   compareRuns,
+  formatChange,
   type MetricComparison,
   type RunSamples,
   type ToleranceOptions,
@@ -100,11 +101,8 @@ export function sideBySide(runs: RunSamples[], options: { tolerance?: ToleranceO
   };
 }
 
-const fmtChange = (m: MetricComparison): string => {
-  if (m.change === null) return '-';
-  const f = (x: number): string => (m.changeKind === 'absolute' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
-  return m.ci ? `${f(m.change)} [${f(m.ci[0])}, ${f(m.ci[1])}]` : f(m.change);
-};
+const fmtChange = (m: MetricComparison): string =>
+  m.ci ? `${formatChange(m.change, m.changeKind)} [${formatChange(m.ci[0], m.changeKind)}, ${formatChange(m.ci[1], m.changeKind)}]` : formatChange(m.change, m.changeKind);
 
 const value = (x: number | null, unit: string): string => (x === null ? '-' : unit === 'fraction' ? `${(x * 100).toFixed(2)}%` : num(x, unit));
 

@@ -14,7 +14,7 @@ import type { SloCheck, SloEvaluation } from '../slo/evaluate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { TestReport } from './model.ts';
-import type { MetricComparison } from './baseline.ts';
+import { formatChange, type MetricComparison } from './baseline.ts';
 import type { BaselineOutcome } from './baseline-gate.ts';
 import { type RunReport, targetKinds } from './run-report.ts';
 
@@ -43,9 +43,9 @@ function readable(v: number, unit: string): string {
 
 /** A change as the comparison table prints it: `+26.2% (95% CI +18.0%..+34.5%)`, absolute points for the success rate. */
 function changeText(m: MetricComparison, confidence: number): string {
-  const f = (x: number): string => (m.changeKind === 'absolute' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
   if (m.change === null) return 'n/a';
-  return `${f(m.change)}${m.ci ? ` (${Math.round(confidence * 100)}% CI ${f(m.ci[0])}..${f(m.ci[1])})` : ''}`;
+  const ci = m.ci ? ` (${Math.round(confidence * 100)}% CI ${formatChange(m.ci[0], m.changeKind)}..${formatChange(m.ci[1], m.changeKind)})` : '';
+  return `${formatChange(m.change, m.changeKind)}${ci}`;
 }
 
 /**
@@ -98,7 +98,7 @@ function baselineProperties(tc: TestCase, b: BaselineOutcome): void {
     for (const m of s.metrics) {
       const unit = m.unit === 'fraction' ? '' : m.unit;
       const v = (x: number | null): string => (x === null ? 'n/a' : unit === '' ? pct(x) : `${num(x)} ${unit}`);
-      const tol = m.changeKind === 'absolute' ? `${(m.tolerance * 100).toFixed(2)} pts` : `${(m.tolerance * 100).toFixed(0)}%`;
+      const tol = m.changeKind === 'absolute' ? `${(m.tolerance * 100).toFixed(2)} pp` : `${(m.tolerance * 100).toFixed(0)}%`;
       tc.property(`baseline.${at}${m.metric}.${m.stat}`, `${v(m.baseline)} -> ${v(m.current)}, ${changeText(m, c.confidence)}, tolerance ${tol}: ${m.verdict}${m.reason ? ` (${m.reason})` : ''}`);
     }
   }

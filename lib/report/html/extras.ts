@@ -5,6 +5,7 @@
  * JSON (escaped), never dropped and never guessed at.
  */
 import type { ServerMetricsReport } from '../../prom/run-metrics.ts';
+import { formatChange } from '../baseline.ts';
 import type { TestReport } from '../model.ts';
 import { type Charts, COLORS } from './charts.ts';
 import { badge, type Cell, esc, num, pct, pre, table } from './escape.ts';
@@ -62,7 +63,7 @@ function baselineBlock(v: unknown): string {
   for (const sc of c.scenarios ?? []) {
     for (const m of sc.metrics ?? []) {
       const rel = m.changeKind !== 'absolute';
-      const ch = (x: number | null) => (x === null ? '-' : rel ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : `${x >= 0 ? '+' : ''}${num(x)}`);
+      const ch = (x: number | null) => formatChange(x, rel ? 'relative' : 'absolute');
       const ci = Array.isArray(m.ci) ? `${ch(n(m.ci[0]))} .. ${ch(n(m.ci[1]))}` : '-';
       const verdict = String(m.verdict ?? '');
       rows.push([
