@@ -232,7 +232,7 @@ function closedStage(g: StagePlan, schedule: ClosedLoopSchedule, base: number | 
     // The pod's first spawned user u0 (smallest u >= start, u = index mod N) is due at (u0 - start + 1) gaps.
     const u0 = start + ((((slot.index - start) % slot.count) + slot.count) % slot.count);
     if (u0 < c) spawnPhaseMs = (u0 - start + 1) * gap - slot.count * gap;
-    split = { ...split, spawn: { start: residueCount(start, slot.index, slot.count), perSecond: perSecond / slot.count } };
+    split = { ...split, spawn: { start: residueCount(start, slot.index, slot.count), perSecond: perSecond / slot.count, ...(spawnPhaseMs !== 0 ? { phaseMs: spawnPhaseMs } : {}) } };
   }
   const plan: StagePlan = {
     ...g,

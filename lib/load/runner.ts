@@ -75,6 +75,17 @@ export interface RunnerOptions {
   onRecord(record: RequestRecord, text: string): void;
   /** Called when a stage starts sending, with its start time (`performance.now()`). */
   onStageStart?(index: number, start: number): void;
+  /**
+   * Awaited before each stage starts (after its connections are opened): a distributed run's pods
+   * wait here for one common start instant (`lib/distributed`). Must not throw.
+   */
+  beforeStage?(index: number, plan: StagePlan): Promise<void>;
+  /**
+   * The recorded sequence number of request i (default i): a pod of a split run records the
+   * global request index (`lib/distributed/split.ts` globalIndex), so pods' records merge into
+   * the single process's sequence. `request(i)` still gets the local i.
+   */
+  seqOf?(i: number): number;
   /** Retry policy for routing errors; default none (every failure is final). */
   retry?: RetryPolicy | null;
   /** Stop rules applied to every stage; default none. */
@@ -281,9 +292,10 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
 
   const dispatch = (i: number, spec: RequestSpec, st: StageState | null, intended: number, after: (end: number) => void): void => {
     const warmup = st === null;
-    const requestId = `${o.requestIdPrefix}-${i}`;
+    const seq = o.seqOf ? o.seqOf(i) : i;
+    const requestId = `${o.requestIdPrefix}-${seq}`;
     const rec: RequestRecord = {
-      seq: i, requestId, warmup, stage: st ? st.index : null, cell: spec.cell, api: o.adapter.type, stream: o.stream,
+      seq, requestId, warmup, stage: st ? st.index : null, cell: spec.cell, api: o.adapter.type, stream: o.stream,
       model: spec.model ?? o.model, promptTokens: spec.promptTokens, maxTokens: spec.maxTokens, intended, sent: null, headers: null,
       firstChunk: null, chunkTimes: [], chunkTokens: null, chunkTokensSource: null, end: 0, status: null,
       usage: null, tokenizerOutputTokens: null, outputChars: 0, finishReason: null, servedBy: {}, error: null,
@@ -409,17 +421,18 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       for (; users < start; users++) launch(t0);
       if (schedule.spawn && users < schedule.concurrency) {
         const gap = 1000 / schedule.spawn.perSecond;
+        const phase = schedule.spawn.phaseMs ?? 0;
         let k = 1;
         const spawn = (): void => {
           spawnTimer = null;
           if (!open(st, deadline) || launched >= count) return settle();
-          const due = t0 + k * gap;
+          const due = t0 + phase + k * gap;
           users++;
           k++;
           launch(due);
-          if (users < schedule.concurrency) spawnTimer = setTimeout(spawn, Math.max(0, t0 + k * gap - performance.now()));
+          if (users < schedule.concurrency) spawnTimer = setTimeout(spawn, Math.max(0, t0 + phase + k * gap - performance.now()));
         };
-        spawnTimer = setTimeout(spawn, gap);
+        spawnTimer = setTimeout(spawn, Math.max(0, gap + phase));
       }
       if (count === 0) settle();
     });
@@ -530,6 +543,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
           primed = 0;
         }
         primed = await primeConnections(o.target, pool, primed, plan);
+        await o.beforeStage?.(outcomes.length, plan);
         outcomes.push(await runStage(plan, outcomes.length));
       }
     }

@@ -14,7 +14,12 @@ export interface ClosedLoopSchedule {
    * Users started over time (a Locust ramp): `start` at once, then one every `1000 / perSecond`
    * ms until `concurrency`. A spawned user's first intended time is its scheduled start.
    */
-  readonly spawn?: { start: number; perSecond: number };
+  readonly spawn?: {
+    start: number;
+    perSecond: number;
+    /** Shift of every spawn from its default time (one gap after the start, then every gap), ms (<= 0): a pod's spawns in a split ramp (`lib/distributed/split.ts`). */
+    phaseMs?: number;
+  };
   /** A user's wait after an answer before its next request, ms (default 0); its intended time is the end of the wait. */
   readonly thinkMs?: number;
   /** One line for reports, e.g. `concurrency 8 (closed loop)`. */

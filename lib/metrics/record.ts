@@ -162,13 +162,19 @@ export interface RunClock {
   hrtimeUs: number;
   /** Wall time at the anchor, ISO 8601 UTC. */
   wallTime: string;
+  /**
+   * Wall time at the anchor in ms with sub-ms resolution (`performance.timeOrigin + perfMs`):
+   * how a distributed run puts its pods' times on one timeline (with the measured clock offsets).
+   * Absent in runs recorded before it was.
+   */
+  wallMs?: number;
 }
 
 /** Reads the three clocks at (nearly) one instant. */
 export function readRunClock(): RunClock {
   const hr = process.hrtime.bigint();
   const perfMs = performance.now();
-  return { perfMs, hrtimeUs: Number(hr / 1000n), wallTime: new Date().toISOString() };
+  return { perfMs, hrtimeUs: Number(hr / 1000n), wallTime: new Date().toISOString(), wallMs: performance.timeOrigin + perfMs };
 }
 
 /** A `performance.now()` time of this process on the machine's monotonic clock, in microseconds. */

@@ -200,6 +200,49 @@ export interface TestReport {
    * Absent when nothing was read (no Prometheus and `BENCH_METRICS_SCRAPE=off`).
    */
   serverMetrics?: ServerMetricsReport;
+  /** A test of a distributed run (`vitest-llm-d launch`): a pod's share of it, or the merge of every pod's. */
+  distributed?: DistributedReport;
+}
+
+/** One pod of a distributed run as the merged report names it. */
+export interface DistributedPod {
+  /** Completion index in the Job (0-based). */
+  index: number;
+  pod: string | null;
+  node: string | null;
+  /** Its share of the load (`shareOf`'s description). */
+  share: string;
+  /** Measured requests it recorded (warm-up and cut ones excluded). */
+  requests: number;
+  /** Its wall clock minus pod 0's, ms, as measured against pod 0's coordinator; with the measurement's bound (half the best round trip). */
+  clockOffsetMs: number | null;
+  clockBoundMs: number | null;
+  /** Its own validity: did it keep up with its schedule (schedule lag p99) and start every stage with the others. */
+  validity: Validity & { scheduleLagP99Ms: number | null };
+  /** Why it did not finish its share (failed, evicted, killed), when it did not. */
+  incomplete: string | null;
+}
+
+/**
+ * How a distributed test was made. `role: pod` is one pod's share (in that pod's own run folder);
+ * `role: merged` is the report built from every pod's records: its statistics are those of one
+ * process that had made the same requests (exact: every record is merged, none summarised).
+ */
+export interface DistributedReport {
+  role: 'pod' | 'merged';
+  /** Pods the load was split across (1 for a search load, which runs whole in pod 0). */
+  parallelism: number;
+  /** The Job's parallelism (pods launched), which a search load does not use. */
+  launched: number;
+  pods: DistributedPod[];
+  /** Shares no pod reported records for, with why. */
+  missing: Array<{ index: number; share: string; reason: string }>;
+  /** Some share is missing or incomplete: the statistics cover what was reported. */
+  partial: boolean;
+  /** `records`: every pod's raw records merged (exact). */
+  source: 'records';
+  /** Stage starts per pod: how far apart the pods started each stage (max - min of their starts, ms). */
+  stageStartSpreadMs: number[];
 }
 
 /** `task.meta` key of the report. */

@@ -77,3 +77,71 @@ export class RequestsFile {
     this.fd = null;
   }
 }
+
+/** One line of `requests.jsonl` as `RequestsFile.append` writes it (the fields `recordFromLine` reads). */
+export interface RequestLine {
+  scenario: string;
+  seq: number;
+  request_id: string;
+  warmup: boolean;
+  stage: number | null;
+  cell: string;
+  api: string;
+  stream: boolean;
+  model: string;
+  prompt_tokens: number;
+  max_tokens: number;
+  intended_ms: number;
+  sent_ms: number | null;
+  headers_ms: number | null;
+  first_chunk_ms: number | null;
+  end_ms: number;
+  chunk_ms: number[];
+  chunk_tokens: number[] | null;
+  chunk_tokens_source: RequestRecord['chunkTokensSource'];
+  status: number | null;
+  usage: { prompt_tokens: number; completion_tokens: number; cached_tokens: number | null } | null;
+  tokenizer_output_tokens: number | null;
+  output_chars: number;
+  finish_reason: string | null;
+  served_by: Record<string, string>;
+  error: RequestRecord['error'];
+  retries: Array<{ key: string; message: string; sent_ms: number | null; end_ms: number; backoff_ms: number }> | null;
+}
+
+/**
+ * The raw record of a `requests.jsonl` line, its times put back on a `performance.now()` timeline
+ * whose anchor is at `anchorMs` (the test's `clock.perfMs`, or where a merge places that pod's
+ * anchor). The inverse of `append` up to its microsecond rounding; derived metrics are not read.
+ */
+export function recordFromLine(l: RequestLine, anchorMs: number): RequestRecord {
+  const t = (x: number | null): number | null => (x === null ? null : x + anchorMs);
+  return {
+    seq: l.seq,
+    requestId: l.request_id,
+    warmup: l.warmup,
+    stage: l.stage,
+    cell: l.cell,
+    api: l.api,
+    stream: l.stream,
+    model: l.model,
+    promptTokens: l.prompt_tokens,
+    maxTokens: l.max_tokens,
+    intended: l.intended_ms + anchorMs,
+    sent: t(l.sent_ms),
+    headers: t(l.headers_ms),
+    firstChunk: t(l.first_chunk_ms),
+    chunkTimes: l.chunk_ms.map((x) => x + anchorMs),
+    chunkTokens: l.chunk_tokens,
+    chunkTokensSource: l.chunk_tokens_source,
+    end: l.end_ms + anchorMs,
+    status: l.status,
+    usage: l.usage && { promptTokens: l.usage.prompt_tokens, completionTokens: l.usage.completion_tokens, cachedTokens: l.usage.cached_tokens },
+    tokenizerOutputTokens: l.tokenizer_output_tokens,
+    outputChars: l.output_chars,
+    finishReason: l.finish_reason,
+    servedBy: l.served_by,
+    error: l.error,
+    retries: l.retries?.map((a) => ({ key: a.key, message: a.message, sent: t(a.sent_ms), end: a.end_ms + anchorMs, backoffMs: a.backoff_ms })) ?? null,
+  };
+}

@@ -8,12 +8,14 @@ import { createDataSource } from '../data/index.ts';
 import type { TimeoutsMs } from '../http/target.ts';
 import { findKnee } from '../load/knee.ts';
 import { type LoadConfig, type LoadConfigInput, planLoad } from '../load/registry.ts';
-import { type RequestSpec, type RetryPolicy, runLoad, type StopRulesConfig } from '../load/runner.ts';
+import { type LoadOutcome, type RequestSpec, type RetryPolicy, runLoad, type RunnerOptions, type StopRulesConfig } from '../load/runner.ts';
+import { globalIndex, shareOf } from '../distributed/split.ts';
+import { appendShareLine, recordedTargetOf, type ScenarioShare, type StageSync } from '../distributed/share-run.ts';
 import type { SearchPlanner, TrialJudge } from '../load/search.ts';
 import type { StageOutcome, StagePlan } from '../load/stage.ts';
 import { StatsAccumulator } from '../metrics/aggregate.ts';
 import { DEFAULT_EXACT_CAP } from '../stats/sample-store.ts';
-import { readRunClock, type RequestRecord } from '../metrics/record.ts';
+import { readRunClock, type RequestRecord, type RunClock } from '../metrics/record.ts';
 import type { StageReport, StopReport, TestReport } from '../report/model.ts';
 import type { ProgressCounters } from '../report/progress.ts';
 import { progressFromEnv, type ProgressHook } from '../report/progress-channel.ts';
@@ -68,6 +70,20 @@ export interface ScenarioRunInput {
    * on when the progress reporter's socket is in the environment (a terminal, not CI); null: off.
    */
   progress?: ProgressHook | null;
+  /**
+   * A pod's share of a distributed run (`BENCH_SHARE`): it sends only its requests of the one
+   * schedule (`shareOf`), records them under their global index, and starts each stage at the
+   * pods' common instant. Search loads cannot be split (the caller runs them whole in pod 0).
+   */
+  share?: ScenarioShare;
+  /**
+   * Runs the load instead of `runLoad`: a merged run replays the pods' records through the same
+   * accounting (`lib/distributed/replay-load.ts`), so its report is built by this very code.
+   * With a driver no prompts are built and no output is tokenized (the records carry the counts).
+   */
+  driver?: (options: RunnerOptions) => Promise<LoadOutcome>;
+  /** Clock anchor of the run (a merged run: the reference pod's); default read at the start. */
+  clock?: RunClock;
 }
 
 /** 32-bit FNV-1a of a string: a stable seed from a name. */
@@ -149,7 +165,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   // when the server will not report usage (the count is then the only one, and flagged as such).
   // Counting runs on a worker thread: tokenizing here would delay the chunk timestamps.
   const countOutput = data.tokenizer.exact || !target.caps.include_usage;
-  const counter = countOutput ? await sharedTokenCounter(data.tokenizer.name as TokenizerName) : null;
+  const replay = input.driver !== undefined;
+  const counter = countOutput && !replay ? await sharedTokenCounter(data.tokenizer.name as TokenizerName) : null;
   let pending = 0;
   let drained: (() => void) | null = null;
   const allCounted = (): Promise<void> | void => {
@@ -200,11 +217,16 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     const serverFailed = evals.some((e) => e.checks.some((c) => !c.pass && !c.name.startsWith('schedule lag'))) || outcome.stopRule !== null;
     return { passed: reasons.length === 0, reasons, invalid: !validity.valid && !serverFailed };
   };
-  const planner = planLoad(load, {
-    seed: seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`),
-    numRequests: sc.num_requests,
-    judge,
-  });
+  const arrivalSeed = seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`);
+  // A pod's share: the same arrivals (same seed) filtered to its global indices, its slots of the concurrency.
+  const slot = input.share?.slot ?? null;
+  const share = slot ? shareOf(load, { seed: arrivalSeed, numRequests: sc.num_requests, warmup: sc.warmup_requests }, slot) : null;
+  const planner = share ? share.planner : planLoad(load, { seed: arrivalSeed, numRequests: sc.num_requests, judge });
+  const warmup = share ? share.warmup : sc.warmup_requests;
+  /** The data (and model rotation) index of the runner's request i: the global index in a pod's share. */
+  const dataIndex = slot ? (i: number): number => globalIndex(slot, i) : (i: number): number => i;
+  const syncs: StageSync[] = [];
+  if (share) notes.push(`distributed: ${share.description}`);
   const plans: StagePlan[] = [];
 
   // Prompts are built between stages, for the stage about to run (its request count, or an
@@ -221,7 +243,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   /** The stage running has all its prompts built (a count-bounded stage): nothing to build during it. */
   let covered = false;
   const extend = (to: number): Promise<void> => {
-    extending ??= data.prepare(to).then(() => {
+    // Prompts 0..to-1 of this process are data indices up to dataIndex(to - 1): a pod builds the others' too (not sent).
+    extending ??= data.prepare(to === 0 ? 0 : dataIndex(to - 1) + 1).then(() => {
       if (measuring) builtDuringRun += to - prepared;
       prepared = to;
       extending = null;
@@ -229,8 +252,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     return extending;
   };
   const prepareFor = async (plan: StagePlan, first: boolean): Promise<void> => {
+    if (replay) return;
     const exact = plan.durationMs === null && plan.maxRequests !== null;
-    const need = (first ? sc.warmup_requests : highestIndex + 1) + Math.min(stageBudget(plan), 100_000) + (exact ? 0 : headroom);
+    const need = (first ? warmup : highestIndex + 1) + Math.min(stageBudget(plan), 100_000) + (exact ? 0 : headroom);
     while (extending) await extending;
     if (need > prepared) {
       measuring = false;
@@ -239,11 +263,12 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     covered = exact;
     measuring = true;
   };
-  const clock = readRunClock();
+  const clock = input.clock ?? readRunClock();
+  if (share) appendShareLine(input.runDir, { kind: 'share', suite: input.suite, scenario: name, index: share.index, count: share.count, share: share.description, clock, target: recordedTargetOf(target) });
   const stagesFile = join(input.runDir, 'stages.jsonl');
   const progress = input.progress === undefined ? progressFromEnv() : input.progress;
   const stopProgress = progress?.(`${input.suite}/${name}`, () => progressOf(planner.plannedStages));
-  const outcome = await runLoad({
+  const outcome = await (input.driver ?? runLoad)({
     target: target.http,
     adapter,
     model: target.info.model,
@@ -270,8 +295,15 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     },
     onStageStart(index, start) {
       stageStart[index] = start;
+      if (share) appendShareLine(input.runDir, { kind: 'stage', suite: input.suite, scenario: name, index: share.index, stage: index, start_ms: start - clock.perfMs, sync: syncs[index] ?? null });
     },
-    warmup: sc.warmup_requests,
+    ...(input.share ? {
+      async beforeStage(index: number) {
+        syncs[index] = await input.share!.sync(`${input.suite}/${name}/stage-${index}`);
+      },
+      seqOf: dataIndex,
+    } : {}),
+    warmup,
     stopRules: stopRulesOf(sc.stop, load),
     retry: retryPolicyOf(sc.retry),
     timeouts: input.timeouts,
@@ -325,7 +357,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const last = outcome.stages.at(-1);
   if (last && reports.length < stages.length) finishStage(last);
 
-  function spec(i: number): RequestSpec {
+  function spec(local: number): RequestSpec {
+    const i = dataIndex(local);
     const p = data.get(i);
     let maxTokens = p.maxTokens;
     if (clampTo !== null && maxTokens > clampTo) {
@@ -387,7 +420,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     const plan = plans[k];
     const start = stageStart[k];
     if (!plan || start === undefined) {
-      const phase = k === 0 && sc.warmup_requests > 0 ? 'warm-up' : 'preparing';
+      const phase = k === 0 && warmup > 0 ? 'warm-up' : 'preparing';
       return { phase, stage: null, stageNumber: Math.max(1, k + 1), stages: planned, done: 0, total: null, errors: 0, startedAt: null, durationMs: null };
     }
     const from = firstReported[k]!;
@@ -449,7 +482,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       stream: sc.stream,
       load: planner.description,
       loadConfig: { ...load },
-      warmupRequests: sc.warmup_requests,
+      warmupRequests: warmup,
       requests: sc.num_requests ?? null,
       data: { type: data.type, seed, cells: [...data.cells], tokenizer: { ...data.tokenizer }, config: { ...sc.data, seed } },
       overrides: input.overrides,

@@ -1,0 +1,131 @@
+/**
+ * One test of a distributed run, merged: the pods' records of the scenario, put on one timeline
+ * (each pod's clock anchor shifted by its measured offset from pod 0), replayed through
+ * `runScenario` (`replay-load.ts`), and the report told who made it: every pod with its node,
+ * share, clock offset and own validity, and every share that is missing and why.
+ *
+ * Timeline. Pod k's record time x (ms after its test's clock anchor) is at pod-0 wall time
+ * `wallMs_k + x - offset_k`; on the merge's timeline (the reference pod's `performance.now()`)
+ * that is `perf_ref + wallMs_k + x - offset_k - (wallMs_ref - offset_ref)`. Latencies are
+ * differences on one pod's clock and do not move; windows, throughput and time series are over
+ * the union, good to the offsets' bound (half the best round trip to pod 0, reported).
+ */
+import { StatsAccumulator } from '../metrics/aggregate.ts';
+import type { DistributedPod, DistributedReport, TestReport } from '../report/model.ts';
+import type { LoadConfigInput } from '../load/registry.ts';
+import type { RunClock } from '../metrics/record.ts';
+import type { LoadOutcome, RunnerOptions } from '../load/runner.ts';
+import { BenchError } from '../errors/bench-error.ts';
+import { listPodFolders, type PodFolder, type PodScenario, readPodScenario } from './pod-folders.ts';
+import { replayDriver } from './replay-load.ts';
+import type { RecordedTarget } from './share-run.ts';
+
+/** What a merged test runs `runScenario` with, and how it completes the report. */
+export interface MergedScenario {
+  driver: (o: RunnerOptions) => Promise<LoadOutcome>;
+  clock: RunClock;
+  target: RecordedTarget;
+  /** Adds `distributed` to the report and its reasons to the validity. */
+  finish(report: TestReport): void;
+}
+
+const wallOf = (c: RunClock): number => c.wallMs ?? Date.parse(c.wallTime);
+
+/** Why a pod did not finish its share, from what the launcher saw and what the pod wrote; null when it did. */
+function incompleteOf(f: PodFolder): string | null {
+  const l = f.launch;
+  if (l && l.phase !== 'Succeeded') {
+    const what = [l.phase ?? 'not started', l.reason, l.message, l.exitCode !== null ? `exit code ${l.exitCode}` : null].filter(Boolean).join(': ');
+    return what;
+  }
+  if (!f.pod) return 'no pod.json: the pod did not finish';
+  return null;
+}
+
+/**
+ * The merge of scenario `suite/scenario` from the pods' folders under `runDir/pods/`. A search
+ * load was run whole by pod 0, so only its share is expected. Throws when no pod recorded the
+ * scenario at all.
+ */
+export async function mergeScenario(runDir: string, suite: string, scenario: string, load: LoadConfigInput): Promise<MergedScenario> {
+  const { parallelism: launched, pods: folders } = listPodFolders(runDir);
+  const whole = (load as { type?: string }).type === 'search';
+  const expected = whole ? 1 : launched;
+  const byIndex = new Map(folders.map((f) => [f.index, f]));
+  // First pass: each pod's share line (its clock anchor), to pick the reference pod.
+  const firsts: PodScenario[] = [];
+  for (const f of folders) {
+    if (f.index >= expected) continue;
+    const p = await readPodScenario(f, suite, scenario, () => 0);
+    if (p) firsts.push({ ...p, records: [] });
+  }
+  if (firsts.length === 0) throw new BenchError('MERGE_NO_RECORDS', `${runDir}: no pod recorded ${suite}/${scenario} (pods/<index>/*/shares.jsonl)`);
+  const ref = firsts[0]!;
+  const offsetOf = (f: PodFolder): number => (f.index === 0 ? 0 : (f.pod?.clock?.offsetMs ?? 0));
+  const refClock = ref.share.clock;
+  const refBase = wallOf(refClock) - offsetOf(ref.folder);
+  const anchor = (sh: PodScenario['share'], f: PodFolder): number => refClock.perfMs + wallOf(sh.clock) - offsetOf(f) - refBase;
+  const pods: PodScenario[] = [];
+  for (const p of firsts) pods.push((await readPodScenario(p.folder, suite, scenario, anchor))!);
+
+  const finish = (report: TestReport): void => {
+    const present = new Map(pods.map((p) => [p.folder.index, p]));
+    const list: DistributedPod[] = [];
+    const missing: DistributedReport['missing'] = [];
+    for (let i = 0; i < expected; i++) {
+      const p = present.get(i);
+      const f = byIndex.get(i);
+      if (!p) {
+        missing.push({ index: i, share: `share ${i + 1} of ${expected}`, reason: f ? (incompleteOf(f) ?? 'the pod recorded nothing for this test') : 'nothing was collected from this pod' });
+        continue;
+      }
+      const acc = new StatsAccumulator([99]);
+      for (const r of p.records) acc.add(r);
+      const lag = acc.stats().latency.schedule_lag.percentiles.p99 ?? null;
+      const reasons = [
+        ...p.stageReports.filter((s) => s && !s.validity.valid).flatMap((s) => s.validity.reasons.map((x) => `${s.label}: ${x}`)),
+        ...p.stages.filter((s) => s.sync && !s.sync.synced).map((s) => `stage ${s.stage + 1} started unsynchronised: ${s.sync!.error ?? 'no barrier'}`),
+      ];
+      const incomplete = p.folder ? incompleteOf(p.folder) : null;
+      list.push({
+        index: i,
+        pod: p.folder.pod?.pod ?? p.folder.launch?.pod ?? null,
+        node: p.folder.pod?.node ?? p.folder.launch?.node ?? null,
+        share: p.share.share,
+        requests: p.records.filter((r) => !r.warmup && r.error?.class !== 'cut').length,
+        clockOffsetMs: i === 0 ? 0 : (p.folder.pod?.clock?.offsetMs ?? null),
+        clockBoundMs: i === 0 ? 0 : (p.folder.pod?.clock?.boundMs ?? null),
+        validity: { valid: reasons.length === 0, reasons, scheduleLagP99Ms: lag },
+        incomplete,
+      });
+    }
+    const stageCount = report.stages.length;
+    const spread: number[] = [];
+    for (let k = 0; k < stageCount; k++) {
+      const starts = pods.flatMap((p) => p.stages.filter((s) => s.stage === k).map((s) => s.start_ms + p.anchorMs));
+      spread.push(starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0);
+    }
+    report.distributed = {
+      role: 'merged',
+      parallelism: expected,
+      launched,
+      pods: list,
+      missing,
+      partial: missing.length > 0 || list.some((p) => p.incomplete !== null),
+      source: 'records',
+      stageStartSpreadMs: spread.filter((_, k) => k < stageCount),
+    };
+    const reasons = [
+      ...missing.map((m) => `share ${m.index} of ${expected} missing (${m.reason}): the statistics cover the other shares only`),
+      ...list.filter((p) => p.incomplete).map((p) => `pod ${p.pod ?? p.index} (share ${p.index}) incomplete: ${p.incomplete}`),
+      ...list.flatMap((p) => p.validity.reasons.map((r) => `pod ${p.pod ?? p.index} (share ${p.index}): ${r}`)),
+    ];
+    if (reasons.length > 0) report.validity = { valid: false, reasons: [...report.validity.reasons, ...reasons] };
+    report.workload.notes.push(
+      whole
+        ? `distributed over ${launched} pods: a search load cannot be split, so pod 0 ran it whole`
+        : `distributed over ${expected} pods (${list.length} reported); merged from every pod's records: exact`,
+    );
+  };
+  return { driver: replayDriver(pods), clock: refClock, target: ref.share.target, finish };
+}
