@@ -3,6 +3,7 @@
  * Kubernetes client (a registry keyed by `kind`, so adding a kind is one entry). Every call's
  * failure becomes one `ClusterError` line naming the object, the namespace and the server.
  */
+import { BatchV1Api } from '@kubernetes/client-node';
 import type { ClusterConnection } from './connect.ts';
 import { apiStatus, clusterError } from './errors.ts';
 import type { Manifest } from './template.ts';
@@ -20,6 +21,14 @@ interface KindOps {
 const BACKGROUND = 'Background';
 const asManifest = (x: unknown): Manifest => x as Manifest;
 const items = (x: { items?: unknown[] }): Manifest[] => (x.items ?? []) as Manifest[];
+
+/** The batch API of a connection, made once per connection. */
+const batchApis = new WeakMap<ClusterConnection, BatchV1Api>();
+function batch(c: ClusterConnection): BatchV1Api {
+  let api = batchApis.get(c);
+  if (!api) batchApis.set(c, (api = c.kc.makeApiClient(BatchV1Api)));
+  return api;
+}
 
 function custom(plural: string): KindOps {
   const base = { group: FMA_GROUP, version: FMA_VERSION, plural };
@@ -45,6 +54,13 @@ export const KINDS: Record<string, KindOps> = {
     list: (c, namespace, labelSelector) => c.apps.listNamespacedReplicaSet({ namespace, labelSelector }).then(items),
     remove: (c, namespace, name) => c.apps.deleteNamespacedReplicaSet({ namespace, name, propagationPolicy: BACKGROUND }),
   },
+  // Before Pod: deleting the Job (in the background) deletes its pods too.
+  Job: {
+    create: (c, namespace, body) => batch(c).createNamespacedJob({ namespace, body: body as never }).then(asManifest),
+    read: (c, namespace, name) => batch(c).readNamespacedJob({ namespace, name }).then(asManifest),
+    list: (c, namespace, labelSelector) => batch(c).listNamespacedJob({ namespace, labelSelector }).then(items),
+    remove: (c, namespace, name) => batch(c).deleteNamespacedJob({ namespace, name, propagationPolicy: BACKGROUND }),
+  },
   Service: {
     create: (c, namespace, body) => c.core.createNamespacedService({ namespace, body: body as never }).then(asManifest),
     read: (c, namespace, name) => c.core.readNamespacedService({ namespace, name }).then(asManifest),
@@ -56,6 +72,20 @@ export const KINDS: Record<string, KindOps> = {
     read: (c, namespace, name) => c.core.readNamespacedConfigMap({ namespace, name }).then(asManifest),
     list: (c, namespace, labelSelector) => c.core.listNamespacedConfigMap({ namespace, labelSelector }).then(items),
     remove: (c, namespace, name) => c.core.deleteNamespacedConfigMap({ namespace, name }),
+  },
+  Secret: {
+    create: (c, namespace, body) => c.core.createNamespacedSecret({ namespace, body: body as never }).then(asManifest),
+    read: (c, namespace, name) => c.core.readNamespacedSecret({ namespace, name }).then(asManifest),
+    list: (c, namespace, labelSelector) => c.core.listNamespacedSecret({ namespace, labelSelector }).then(items),
+    remove: (c, namespace, name) => c.core.deleteNamespacedSecret({ namespace, name }),
+  },
+  // Read only: a results claim is the user's (`launch --results-pvc`), so a run never creates,
+  // lists as its own or deletes one; what the pods wrote on it must outlive the run's cleanup.
+  PersistentVolumeClaim: {
+    create: () => Promise.reject(Object.assign(new Error('a run never creates a PersistentVolumeClaim: create it first and pass its name'), { code: 'EPVC' })),
+    read: (c, namespace, name) => c.core.readNamespacedPersistentVolumeClaim({ namespace, name }).then(asManifest),
+    list: async () => [],
+    remove: async () => undefined,
   },
   InferenceServerConfig: custom('inferenceserverconfigs'),
   LauncherPopulationPolicy: custom('launcherpopulationpolicies'),
