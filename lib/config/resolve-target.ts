@@ -64,6 +64,12 @@ export type TargetSelection =
       simulator: SimulatorSection;
       /** The rest of the target (model, api, timeouts, tokenizer); `base_url` is set by the fixture. */
       target: Target;
+      /**
+       * `BENCH_SIMULATOR_URL`: an embedded simulator already running there (one that
+       * `vitest-llm-d launch` started for all its pods), used instead of starting one; the
+       * target is still the simulator, and reports say so.
+       */
+      url?: string;
     });
 
 /** Origin when nothing is configured. */
@@ -131,7 +137,9 @@ export function resolveTarget({ cwd, env }: ResolveTargetOptions): TargetSelecti
   if (extra.length > 0) origin += ` + ${extra.map((o) => o.source.replace(/^env /, '')).join(', ')}`;
   const secrets = [...(loaded?.secrets ?? [])];
   if (isSimulator) {
-    return { kind: 'simulator', name: target.name, simulator: target.simulator ?? {}, target, origin, secrets, overrides };
+    const url = readUrl(env, 'BENCH_SIMULATOR_URL');
+    if (url !== undefined) origin += ` (shared, at ${url}: BENCH_SIMULATOR_URL)`;
+    return { kind: 'simulator', name: target.name, simulator: target.simulator ?? {}, target, origin, secrets, overrides, ...(url !== undefined ? { url } : {}) };
   }
   const apiKey = envString(env, target.api_key_env);
   if (apiKey !== undefined) secrets.push(apiKey);
@@ -147,9 +155,13 @@ function findTargetsFile(cwd: string, env: Env): { path: string; namedBy?: strin
 }
 
 function readBaseUrl(env: Env): string | undefined {
-  const value = envString(env, 'BENCH_BASE_URL');
+  return readUrl(env, 'BENCH_BASE_URL');
+}
+
+function readUrl(env: Env, name: string): string | undefined {
+  const value = envString(env, name);
   if (value === undefined) return undefined;
-  validateConfig(z.strictObject({ BENCH_BASE_URL: BaseUrlSchema }), { BENCH_BASE_URL: value }, { source: 'env' });
+  validateConfig(z.strictObject({ [name]: BaseUrlSchema }), { [name]: value }, { source: 'env' });
   return value;
 }
 

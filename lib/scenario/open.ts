@@ -34,7 +34,11 @@ export async function openTarget(
   let baseUrl: string;
   let close = async (): Promise<void> => {};
   let simulator: Record<string, unknown> | null = null;
-  if (sel.kind === 'simulator') {
+  if (sel.kind === 'simulator' && sel.url) {
+    // One simulator shared by several processes (the pods of `vitest-llm-d launch`): not ours to stop.
+    baseUrl = sel.url;
+    simulator = { ...sel.simulator, shared_url: sel.url };
+  } else if (sel.kind === 'simulator') {
     const sim = await spawnSimulator({ ...(t.model ? { models: [t.model] } : {}), ...sel.simulator, host: '127.0.0.1', port: 0 });
     baseUrl = sim.url;
     close = () => sim.stop();
