@@ -41,6 +41,25 @@ export const ClusterSimOptionsSchema = z.strictObject({
     ),
   vllmTokenizer: z.enum(['words', 'qwen3'], { error: 'expected words or qwen3' }).default('words').describe('Tokenizer of the in-cluster vLLM simulators: words (loads at once) or qwen3 (exact for Qwen3 models). Default: words.'),
   vllmProfile: z.enum(SIM_PROFILE_NAMES, { error: `expected one of ${SIM_PROFILE_NAMES.join(', ')}` }).default('small-h100').describe(`Latency profile of the in-cluster vLLM simulators (${SIM_PROFILE_NAMES.join(' | ')}). Default: small-h100.`),
+  harnessRoot: z
+    .string({ error: 'expected a folder path' })
+    .min(1, { error: 'expected a folder path' })
+    .nullable()
+    .default(null)
+    .describe('Folder that stands for the harness image\'s /app: the working directory of harness containers (image .../vitest-llm-d, run as real child processes) with workingDir /app or none. null: the working directory of the simulator process. Default: null.'),
+  pvRoot: z
+    .string({ error: 'expected a folder path' })
+    .min(1, { error: 'expected a folder path' })
+    .nullable()
+    .default(null)
+    .describe('Folder of PersistentVolumeClaim data: claim C of namespace N is <pvRoot>/N/C, shared by the harness pods that mount it. null: a fresh temporary folder, removed when the simulator closes (a given folder is kept). Default: null.'),
+  missingImages: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+      z.array(z.string({ error: 'expected image references' }).min(1, { error: 'expected image references' }), { error: 'expected a list of image references' }),
+    )
+    .default([])
+    .describe('Image references (exact, comma-separated on the command line) that cannot be pulled: their containers wait in ErrImagePull / ImagePullBackOff. A Job\'s pod whose image is not the harness image cannot be pulled either. Default: none.'),
   timing: TimingOptionsSchema.prefault({}).describe('Durations of the modelled cluster, in cluster ms (see the README for the evidence behind each default).'),
   dualPods: z
     .union([z.literal(false), DualPodsOptionsSchema])

@@ -5,9 +5,10 @@
  * the kubelet and its container processes, and the dual-pods controller with the launcher
  * populator. It writes a kubeconfig for itself, so a client loads it as it loads any cluster.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { StoreError } from './store-types.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
 import { startApiServer } from './api/server.ts';
 import { createStore } from './api/store.ts';
@@ -40,6 +41,10 @@ export interface ClusterSim {
   readonly store: Store;
   /** The resolved options. */
   readonly options: ClusterSimOptions;
+  /** The folder of PersistentVolumeClaim data (`<pvRoot>/<namespace>/<claim>`): `options.pvRoot`, or a temporary folder removed by close(). */
+  readonly pvRoot: string;
+  /** The folder harness containers see as `/app` (absolute). */
+  readonly harnessRoot: string;
   /** Stops every component, process, server, socket and timer; removes a temporary kubeconfig. */
   close(): Promise<void>;
 }
@@ -61,6 +66,15 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
   const nodes = buildNodes({ count: options.nodes, gpusPerNode: options.gpusPerNode, gpuProduct: options.gpuProduct, gpuFamily: options.gpuFamily, gpuMemoryMib: options.gpuMemoryMib, seed: options.seed });
   registerNodes(store, nodes, clock);
   store.create('configmaps', namespace, gpuMapConfigMap(nodes, namespace));
+  const harnessRoot = resolve(options.harnessRoot ?? process.cwd());
+  const ownPvRoot = options.pvRoot === null;
+  const pvRoot = options.pvRoot !== null ? resolve(options.pvRoot) : await mkdtemp(join(tmpdir(), 'vitest-llm-d-pv-'));
+  await mkdir(pvRoot, { recursive: true });
+  const podsRoot = await mkdtemp(join(tmpdir(), 'vitest-llm-d-pods-'));
+  const removeFolders = async (): Promise<void> => {
+    await rm(podsRoot, { recursive: true, force: true });
+    if (ownPvRoot) await rm(pvRoot, { recursive: true, force: true });
+  };
   const timing = new TimingModel(options.timing, options.seed);
   const allocator = new GpuAllocator(nodes, options.gpuPolicy, options.seed);
   const runtime: ClusterRuntime = {
@@ -76,6 +90,7 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
     gpuMemoryMib: options.gpuMemoryMib,
     seed: options.seed,
     processes: new Map(),
+    harness: { root: harnessRoot, pvRoot, podsRoot, missingImages: new Set(options.missingImages), live: new Set() },
   };
   const scheduler = new Scheduler(runtime);
   const kubelet = new Kubelet(runtime);
@@ -91,7 +106,18 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
       host: options.host,
       port: options.port,
       logs: controllers.logSource(kubelet.logSource),
-      admin: { state: () => simState({ store, clock, nodes, allocator, runtime, scheduler }) },
+      followLogs: kubelet.followSource,
+      admin: {
+        state: () => simState({ store, clock, nodes, allocator, runtime, scheduler }),
+        evict: async ({ method, query }) => {
+          if (method !== 'POST') throw new StoreError(405, 'MethodNotAllowed', '/sim/evict: use POST /sim/evict?namespace=<ns>&name=<pod>');
+          const ns = query.get('namespace') ?? namespace;
+          const name = query.get('name') ?? '';
+          if (!store.get('pods', ns, name)) throw new StoreError(404, 'NotFound', `pods "${name}" not found`);
+          if (!(await kubelet.evict(ns, name))) throw new StoreError(409, 'Conflict', `pod ${ns}/${name} is not running on a simulated node`);
+          return { evicted: `${ns}/${name}` };
+        },
+      },
     });
     stops.push(() => api.close());
     if (!options.kubeconfig) tempDir = await mkdtemp(join(tmpdir(), 'vitest-llm-d-cluster-'));
@@ -105,6 +131,8 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
       clock,
       store,
       options,
+      pvRoot,
+      harnessRoot,
       close: () =>
         (closing ??= (async () => {
           await controllers.stop();
@@ -114,6 +142,7 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
           store.close();
           clock.stopAll();
           if (tempDir) await rm(tempDir, { recursive: true, force: true });
+          await removeFolders();
         })()),
     };
   } catch (err) {
@@ -124,6 +153,7 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
     store.close();
     clock.stopAll();
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    await removeFolders();
     throw err;
   }
 }

@@ -41,7 +41,7 @@ try {
 try {
   const options: unknown = JSON.parse(process.env[CLUSTER_SIM_OPTIONS_ENV] ?? '{}');
   sim = await startClusterSim(options as Parameters<typeof startClusterSim>[0]);
-  const line = { event: 'listening', url: sim.url, kubeconfigPath: sim.kubeconfigPath, namespace: sim.namespace, clock: sim.clock.describe(), pid: process.pid };
+  const line = { event: 'listening', url: sim.url, kubeconfigPath: sim.kubeconfigPath, namespace: sim.namespace, clock: sim.clock.describe(), pid: process.pid, pvRoot: sim.pvRoot, harnessRoot: sim.harnessRoot };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 } catch (err) {
   process.stderr.write(`${(err as Error).message.split('\n')[0]}\n`);

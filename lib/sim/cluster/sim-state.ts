@@ -31,6 +31,8 @@ export interface SimState {
   vllm: SimVllmState[];
   sleeping: SimVllmState[];
   unschedulable: string[];
+  /** Running harness containers' child processes. */
+  harness: Array<{ namespace: string; pod: string; container: string; pid: number }>;
 }
 
 /** Builds the snapshot. */
@@ -70,5 +72,6 @@ export function simState(parts: { store: Store; clock: ClusterClock; nodes: read
     vllm,
     sleeping: vllm.filter((v) => v.state === 'sleeping'),
     unschedulable: scheduler.unschedulablePods(),
+    harness: [...runtime.harness.live].map((p) => ({ ...p })),
   };
 }

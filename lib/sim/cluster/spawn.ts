@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSimChild } from '../child-process.ts';
 import { CLUSTER_SIM_OPTIONS_ENV, CLUSTER_SIM_WATCH_STDIN_ENV } from './child-env.ts';
@@ -35,6 +35,10 @@ export interface ClusterSimProcess {
   readonly pid: number;
   /** The resolved options the child was started with. */
   readonly options: ClusterSimOptions;
+  /** The folder of PersistentVolumeClaim data (`<pvRoot>/<namespace>/<claim>`): `options.pvRoot`, or a temporary folder removed once the child has exited. */
+  readonly pvRoot: string;
+  /** The folder harness containers see as `/app`. */
+  readonly harnessRoot: string;
   /** SIGTERM, then SIGKILL after a few seconds; resolves when the child has exited (and its temporary kubeconfig is gone). */
   stop(): Promise<void>;
 }
@@ -59,7 +63,14 @@ export function spawnClusterSim(input: ClusterSimOptionsInput = {}, opts: SpawnC
   }
   // The parent owns a temporary kubeconfig folder, so it is removed even if the child is killed.
   const tempDir = options.kubeconfig ? undefined : mkdtempSync(join(tmpdir(), 'vitest-llm-d-cluster-'));
-  const childOptions: ClusterSimOptions = { ...options, kubeconfig: options.kubeconfig ?? join(tempDir!, 'kubeconfig') };
+  // Likewise a temporary pvRoot, so results written there can be read until the child is stopped, and go then.
+  const tempPv = options.pvRoot === null ? mkdtempSync(join(tmpdir(), 'vitest-llm-d-pv-')) : undefined;
+  const childOptions: ClusterSimOptions = {
+    ...options,
+    kubeconfig: options.kubeconfig ?? join(tempDir!, 'kubeconfig'),
+    pvRoot: options.pvRoot !== null ? resolve(options.pvRoot) : tempPv!,
+    harnessRoot: resolve(options.harnessRoot ?? process.cwd()),
+  };
   return spawnSimChild({
     entry: ENTRY,
     env: { ...opts.env, [CLUSTER_SIM_OPTIONS_ENV]: JSON.stringify(childOptions), [CLUSTER_SIM_WATCH_STDIN_ENV]: '1' },
@@ -69,6 +80,7 @@ export function spawnClusterSim(input: ClusterSimOptionsInput = {}, opts: SpawnC
     validate: (line) => (!line.clock || typeof line.kubeconfigPath !== 'string' ? 'no clock or kubeconfigPath' : undefined),
     onExit: () => {
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      if (tempPv) rmSync(tempPv, { recursive: true, force: true });
     },
   }).then(({ line, pid, stop }) => ({
     url: line.url as string,
@@ -77,6 +89,8 @@ export function spawnClusterSim(input: ClusterSimOptionsInput = {}, opts: SpawnC
     clockInfo: line.clock as ClusterClockInfo,
     pid,
     options,
+    pvRoot: childOptions.pvRoot as string,
+    harnessRoot: childOptions.harnessRoot as string,
     stop,
   }));
 }

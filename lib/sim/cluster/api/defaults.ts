@@ -104,6 +104,31 @@ const DEFAULTERS: Readonly<Record<string, (o: KObject) => void>> = {
     }
     defaultTemplate(spec);
   },
+  jobs: (o) => {
+    const spec = obj(o, 'spec');
+    if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
+    setDefault(spec, 'parallelism', 1);
+    setDefault(spec, 'backoffLimit', spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null ? 2147483647 : 6);
+    setDefault(spec, 'completionMode', 'NonIndexed');
+    setDefault(spec, 'suspend', false);
+    setDefault(spec, 'podReplacementPolicy', spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed');
+    // The Job strategy's generated selector (unless spec.manualSelector): the controller uid, and
+    // the four labels every pod of the Job carries.
+    const template = obj(spec, 'template');
+    if (spec.manualSelector !== true && o.metadata.uid) {
+      const uid = o.metadata.uid;
+      if (spec.selector === undefined) spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+      const meta = obj(template, 'metadata');
+      meta.labels = { ...(meta.labels as Record<string, string> | undefined), 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': o.metadata.name ?? '', 'controller-uid': uid, 'job-name': o.metadata.name ?? '' };
+    }
+    defaultPodSpec(obj(template, 'spec'));
+  },
+  persistentvolumeclaims: (o) => {
+    const spec = obj(o, 'spec');
+    setDefault(spec, 'volumeMode', 'Filesystem');
+    setDefault(spec, 'storageClassName', 'standard');
+    setDefault(obj(o, 'status'), 'phase', 'Pending');
+  },
   services: (o) => {
     const spec = obj(o, 'spec');
     setDefault(spec, 'type', 'ClusterIP');

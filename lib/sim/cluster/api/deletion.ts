@@ -51,7 +51,9 @@ export function deleteObject(store: StoreInternals, info: ResourceInfo, namespac
     throw conflict(info, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`);
   }
   if (info.plural === 'namespaces') return deleteNamespace(store, info, existing);
-  const policy = options.propagationPolicy ?? 'Background';
+  // batch/v1 Jobs default to orphaning their pods (the API's DefaultGarbageCollectionPolicy for
+  // Jobs, kept for compatibility; kubectl sends Background), everything else to Background.
+  const policy = options.propagationPolicy ?? (info.plural === 'jobs' ? 'Orphan' : 'Background');
   const grace = info.plural === 'pods' ? podGracePeriod(existing, options.gracePeriodSeconds) : 0;
 
   if (existing.metadata.deletionTimestamp) {

@@ -46,7 +46,8 @@ export function formatFieldError(e: FieldError): string {
 export function invalid(info: ResourceInfo, name: string, errors: FieldError[]): StoreError {
   const list = errors.map(formatFieldError);
   const body = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
-  return new StoreError(422, 'Invalid', `${info.kind} "${name}" is invalid: ${body}`);
+  // The API server qualifies the kind with its group outside the core group (`Job.batch "x" is invalid`).
+  return new StoreError(422, 'Invalid', `${info.kind}${info.group ? `.${info.group}` : ''} "${name}" is invalid: ${body}`);
 }
 
 /** 400 BadRequest with a message. */

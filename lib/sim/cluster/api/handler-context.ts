@@ -33,6 +33,18 @@ export interface PodLogQuery {
  */
 export type PodLogSource = (namespace: string, pod: string, container: string | undefined, query: PodLogQuery) => string | PodLogLine[] | undefined;
 
+/**
+ * A container log that can be followed (`pods/log?follow=true`): its lines so far, and the lines
+ * written from now on until the container run ends.
+ */
+export interface FollowableLog {
+  entries(): PodLogLine[];
+  follow(line: (entry: PodLogLine) => void, end: () => void): () => void;
+}
+
+/** Finds the followable log of a container; undefined when it has not started (or cannot be followed). */
+export type PodLogFollowSource = (namespace: string, pod: string, container: string) => FollowableLog | undefined;
+
 /** Per-request context. */
 export interface HandlerContext {
   store: Store;
@@ -44,6 +56,8 @@ export interface HandlerContext {
   attrs: RequestAttributes;
   authorize: Authorizer | undefined;
   logs: PodLogSource | undefined;
+  /** Followable logs for `follow=true` (without it, follow returns the current log). */
+  followLogs?: PodLogFollowSource | undefined;
   watches: WatchRegistry;
   /** Reads the request body (once). */
   body(): Promise<string>;

@@ -2,12 +2,13 @@ import type { ClusterClock } from '../clock.ts';
 import type { Store } from '../store-types.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
+import { JobController, PvcBinder } from './job-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
 import { ServiceProxy, type ProxiedPort } from './service-proxy.ts';
 
 /**
  * The generic controllers a cluster runs besides the API server (kube-controller-manager's
- * ReplicaSet, Deployment and Endpoints controllers, and kube-proxy), over the in-process store and
+ * ReplicaSet, Deployment, Endpoints and Job controllers, a PersistentVolumeClaim binder, and kube-proxy), over the in-process store and
  * driven by its watch events. The garbage collector and the ClusterIP allocator live in the store
  * itself. The scheduler, kubelet and dual-pods controller are in `behaviour/`.
  */
@@ -28,9 +29,15 @@ export interface KubeControllers {
   stop(): Promise<void>;
 }
 
-/** Starts the ReplicaSet, Deployment and Endpoints controllers and (unless disabled) the Service proxy. */
+/** Starts the ReplicaSet, Deployment, Endpoints and Job controllers, the claim binder and (unless disabled) the Service proxy. */
 export function startKubeControllers(opts: KubeControllersOptions): KubeControllers {
-  const controllers = [new ReplicaSetController(opts.store, opts.clock), new DeploymentController(opts.store, opts.clock), new EndpointsController(opts.store, opts.clock)];
+  const controllers = [
+    new ReplicaSetController(opts.store, opts.clock),
+    new DeploymentController(opts.store, opts.clock),
+    new EndpointsController(opts.store, opts.clock),
+    new JobController(opts.store, opts.clock),
+    new PvcBinder(opts.store),
+  ];
   const proxy = opts.proxy === false ? undefined : new ServiceProxy(opts.store);
   for (const c of controllers) c.start();
   proxy?.start();

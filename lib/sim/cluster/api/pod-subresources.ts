@@ -1,7 +1,7 @@
 import { StoreError, type KObject } from '../store-types.ts';
 import { objectBody, refuseDryRun } from './collection-handlers.ts';
 import { badRequest, conflict, notFound } from './errors.ts';
-import { authorizeCtx, nameOf, type HandlerContext, type PodLogLine, type PodLogQuery } from './handler-context.ts';
+import { authorizeCtx, nameOf, type FollowableLog, type HandlerContext, type PodLogLine, type PodLogQuery } from './handler-context.ts';
 import { boolParam, intParam, sendJson, sendText } from './http-io.ts';
 
 /**
@@ -67,9 +67,41 @@ export function serveLog(ctx: HandlerContext): void {
     timestamps: boolParam(ctx.query, 'timestamps'),
     previous: boolParam(ctx.query, 'previous'),
   };
+  if (boolParam(ctx.query, 'follow') && !q.previous) {
+    const followable = ctx.followLogs?.(ctx.path.namespace as string, name, container as string);
+    if (followable) return followLog(ctx, followable, q);
+  }
   const got = ctx.logs?.(ctx.path.namespace as string, name, container, q);
   if (got === undefined) throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
   sendText(ctx.res, 200, typeof got === 'string' ? tailText(got, tailLines) : renderLines(ctx, got, q));
+}
+
+/**
+ * `follow=true`: a chunked response with the log so far (`tailLines`, `sinceTime`, ... applied),
+ * then every line as the container writes it; it ends when the container run ends, or when the
+ * client goes away.
+ */
+function followLog(ctx: HandlerContext, log: FollowableLog, q: PodLogQuery): void {
+  const { res } = ctx;
+  res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+  const head = renderLines(ctx, log.entries(), q);
+  if (head) res.write(head);
+  const lineQuery: PodLogQuery = { timestamps: q.timestamps, previous: false };
+  let unfollow: () => void = () => {};
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    unfollow();
+    res.end();
+  };
+  unfollow = log.follow((entry) => {
+    if (!done) res.write(renderLines(ctx, [entry], lineQuery));
+  }, finish);
+  res.on('close', () => {
+    done = true;
+    unfollow();
+  });
 }
 
 /** `POST pods/<name>/binding`: sets `spec.nodeName` and the PodScheduled condition, once. */

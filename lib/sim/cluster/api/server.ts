@@ -8,7 +8,7 @@ import { serveCollectionGet, serveCreate, serveDeleteCollection } from './collec
 import { ACCESS_REVIEW_PATH, serveAccessReview } from './access-review.ts';
 import { discoveryDoc } from './discovery.ts';
 import { methodNotAllowed } from './errors.ts';
-import type { HandlerContext, PodLogSource, ResourceHandler } from './handler-context.ts';
+import type { HandlerContext, PodLogFollowSource, PodLogSource, ResourceHandler } from './handler-context.ts';
 import { bearerToken, boolParam, readBody, sendError, sendJson } from './http-io.ts';
 import { serveDelete, serveGet, servePatch, servePut } from './object-handlers.ts';
 import { serveBinding, serveLog } from './pod-subresources.ts';
@@ -41,6 +41,8 @@ export interface ApiServerOptions {
   port?: number;
   /** Container logs for `pods/log`; without it every log request answers "waiting to start". */
   logs?: PodLogSource;
+  /** Followable container logs for `pods/log?follow=true`; without it a follow answers the current log and ends. */
+  followLogs?: PodLogFollowSource;
   /** Extra routes under `/sim/<name>` for test hooks (`clock` and `drop-watches` are built in). */
   admin?: Record<string, AdminHandler>;
   /** Authorization hook: a string denies the request with a 403 (see {@link Authorizer}). */
@@ -158,6 +160,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       attrs: { user: userOf(token), token, group: parsed.info.group, name: parsed.name, subresource: parsed.subresource },
       authorize: opts.authorize,
       logs: opts.logs,
+      followLogs: opts.followLogs,
       watches,
       body: () => (bodyPromise ??= readBody(req)),
     };

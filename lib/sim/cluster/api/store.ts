@@ -111,12 +111,13 @@ class SimStore implements ClusterStore {
       do m.name = generatedName(m.generateName);
       while (this.core.peek(resource, ns, m.name));
     }
+    // The uid exists before defaulting, as with the API server's BeforeCreate (a Job's generated selector names it).
+    m.uid = randomUUID();
     applyDefaults(resource, o);
     normalizeMeta(o);
     validateCreate(info, o);
     if (this.core.peek(resource, ns, m.name as string)) throw alreadyExists(info, m.name as string);
     if (resource === 'services') this.allocateClusterIp(info, o);
-    m.uid = randomUUID();
     m.creationTimestamp = this.clock.kubeTimestamp();
     m.generation = 1;
     this.core.commit(info, 'ADDED', o);

@@ -156,11 +156,71 @@ function serviceErrors(o: KObject): FieldError[] {
   return errs;
 }
 
+function nonNegative(errs: FieldError[], field: string, v: unknown): void {
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) errs.push({ field, type: 'Invalid value', value: v, detail: 'must be greater than or equal to 0' });
+}
+
+/** batch/v1 Job: the checks of `ValidateJob` the simulator's users meet, with its messages. */
+function jobErrors(o: KObject): FieldError[] {
+  const spec = (o.spec ?? {}) as {
+    parallelism?: unknown;
+    completions?: unknown;
+    activeDeadlineSeconds?: unknown;
+    backoffLimit?: unknown;
+    backoffLimitPerIndex?: unknown;
+    maxFailedIndexes?: unknown;
+    completionMode?: unknown;
+    selector?: StructuredSelector;
+    template?: { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> };
+  };
+  const errs: FieldError[] = [];
+  nonNegative(errs, 'spec.parallelism', spec.parallelism);
+  nonNegative(errs, 'spec.completions', spec.completions);
+  nonNegative(errs, 'spec.backoffLimit', spec.backoffLimit);
+  nonNegative(errs, 'spec.backoffLimitPerIndex', spec.backoffLimitPerIndex);
+  nonNegative(errs, 'spec.maxFailedIndexes', spec.maxFailedIndexes);
+  if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null && (typeof spec.activeDeadlineSeconds !== 'number' || !Number.isInteger(spec.activeDeadlineSeconds) || spec.activeDeadlineSeconds <= 0)) {
+    errs.push({ field: 'spec.activeDeadlineSeconds', type: 'Invalid value', value: spec.activeDeadlineSeconds, detail: 'must be greater than 0' });
+  }
+  const mode = spec.completionMode;
+  if (mode !== 'NonIndexed' && mode !== 'Indexed') errs.push({ field: 'spec.completionMode', type: 'Unsupported value', value: mode, detail: 'supported values: "NonIndexed", "Indexed"' });
+  if (mode === 'Indexed' && (spec.completions === undefined || spec.completions === null)) errs.push({ field: 'spec.completions', type: 'Required value', detail: 'when completion mode is Indexed' });
+  if (mode !== 'Indexed') {
+    if (spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null) errs.push({ field: 'spec.backoffLimitPerIndex', type: 'Forbidden', detail: 'requires indexed completion mode' });
+    if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes !== null) errs.push({ field: 'spec.maxFailedIndexes', type: 'Forbidden', detail: 'requires indexed completion mode' });
+  } else if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes !== null && (spec.backoffLimitPerIndex === undefined || spec.backoffLimitPerIndex === null)) {
+    errs.push({ field: 'spec.maxFailedIndexes', type: 'Required value', detail: 'must be specified when backoffLimitPerIndex is specified' });
+  }
+  const sel = spec.selector;
+  if (!sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length)) {
+    errs.push({ field: 'spec.selector', type: 'Required value', detail: '' });
+  } else if (!matchesLabels(structuredRequirements(sel), spec.template?.metadata?.labels)) {
+    errs.push({ field: 'spec.template.metadata.labels', type: 'Invalid value', value: spec.template?.metadata?.labels ?? {}, detail: '`selector` does not match template `labels`' });
+  }
+  const restart = spec.template?.spec?.restartPolicy;
+  if (restart !== 'OnFailure' && restart !== 'Never') {
+    errs.push(restart === undefined ? { field: 'spec.template.spec.restartPolicy', type: 'Required value', detail: 'valid values: "OnFailure", "Never"' } : { field: 'spec.template.spec.restartPolicy', type: 'Unsupported value', value: restart, detail: 'supported values: "OnFailure", "Never"' });
+  }
+  errs.push(...containerErrors(spec.template?.spec, 'spec.template.spec'));
+  return errs;
+}
+
+function pvcErrors(o: KObject): FieldError[] {
+  const spec = (o.spec ?? {}) as { accessModes?: unknown; resources?: { requests?: { storage?: unknown } } };
+  const errs: FieldError[] = [];
+  if (!Array.isArray(spec.accessModes) || spec.accessModes.length === 0) errs.push({ field: 'spec.accessModes', type: 'Required value', detail: 'at least 1 access mode is required' });
+  if (spec.resources?.requests?.storage === undefined) errs.push({ field: 'spec.resources[storage]', type: 'Required value', detail: '' });
+  return errs;
+}
+
 const KIND_CHECKS: Readonly<Record<string, (o: KObject, info: ResourceInfo) => FieldError[]>> = {
   pods: (o) => containerErrors(o.spec as Record<string, unknown> | undefined, 'spec'),
   replicasets: workloadErrors,
   deployments: workloadErrors,
   services: serviceErrors,
+  jobs: jobErrors,
+  persistentvolumeclaims: pvcErrors,
 };
 
 /** Validates an object about to be created; throws a 422 StoreError listing what is wrong. */
@@ -176,6 +236,16 @@ export function validateUpdate(info: ResourceInfo, old: KObject, next: KObject):
     const a = (old.spec as { selector?: unknown } | undefined)?.selector;
     const b = (next.spec as { selector?: unknown } | undefined)?.selector;
     if (!jsonEqual(a, b)) errs.push({ field: 'spec.selector', type: 'Invalid value', value: b, detail: 'field is immutable' });
+  }
+  if (info.plural === 'jobs') {
+    const a = (old.spec ?? {}) as Record<string, unknown>;
+    const b = (next.spec ?? {}) as Record<string, unknown>;
+    for (const key of ['selector', 'completionMode', 'template'] as const) {
+      if (!jsonEqual(a[key], b[key])) errs.push({ field: `spec.${key}`, type: 'Invalid value', value: b[key], detail: 'field is immutable' });
+    }
+    if (a.completionMode === 'Indexed' && !jsonEqual(a.completions, b.completions) && !jsonEqual(b.completions, b.parallelism)) {
+      errs.push({ field: 'spec.completions', type: 'Invalid value', value: b.completions, detail: 'field is immutable' });
+    }
   }
   if (old.metadata.deletionTimestamp) {
     const added = (next.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));

@@ -5,6 +5,9 @@
  * 0. **control-plane**: a container the simulator provides the process for (the emulated
  *    dual-pods controller's and populator's pods: their metrics on `:8002/metrics`, their klog as
  *    the container log); decided by the kubelet's registry, not by this function.
+ * 0b. **harness**: the image's repository ends in `vitest-llm-d` (`vitest-llm-d:0.1.0`,
+ *    `registry.example.com/team/vitest-llm-d:dev`): the kubelet runs its command and args as a
+ *    real child process (`harness-process.ts`).
  * 1. **requester**: the container is named `inference-server` (the name the dual-pods controller
  *    requires, protocol 2.1) in a pod annotated `dual-pods.llm-d.ai/server-patch` or
  *    `dual-pods.llm-d.ai/inference-server-config` (or the legacy `dual-pod.llm-d.ai/` prefix).
@@ -21,7 +24,25 @@ import { commandWords, runsVllmServer } from './command-line.ts';
 import type { ContainerSpec } from './pod-spec.ts';
 
 /** The behaviours a container can have. */
-export type ContainerKind = 'control-plane' | 'requester' | 'launcher-notifier' | 'launcher' | 'vllm' | 'generic';
+export type ContainerKind = 'control-plane' | 'harness' | 'requester' | 'launcher-notifier' | 'launcher' | 'vllm' | 'generic';
+
+/** The last path segment of the harness image's repository. */
+export const HARNESS_IMAGE_NAME = 'vitest-llm-d';
+
+/** The repository of an image reference without registry port confusion: `registry:5000/a/b:tag@sha256:...` -> `registry:5000/a/b`. */
+export function imageRepository(image: string): string {
+  const noDigest = image.split('@')[0] ?? '';
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+/** Whether an image is the vitest-llm-d harness (`vitest-llm-d:0.1.0`, `registry.example.com/team/vitest-llm-d:dev`). */
+export function isHarnessImage(image: string | undefined): boolean {
+  if (!image) return false;
+  const repo = imageRepository(image);
+  return repo.slice(repo.lastIndexOf('/') + 1) === HARNESS_IMAGE_NAME;
+}
 
 /** The container name the dual-pods controller requires for requester and server. */
 export const INFERENCE_SERVER_CONTAINER = 'inference-server';
@@ -46,6 +67,7 @@ export function requesterAnnotation(pod: KObject, key: string): string | undefin
 
 /** Classifies one container of a pod; `argv` is its command line with `$(VAR)` expanded. */
 export function classifyContainer(pod: KObject, c: ContainerSpec, argv: readonly string[]): Exclude<ContainerKind, 'control-plane'> {
+  if (isHarnessImage(c.image)) return 'harness';
   const words = commandWords(argv);
   if (c.name === INFERENCE_SERVER_CONTAINER && isRequesterPod(pod)) return 'requester';
   if (c.name === NOTIFIER_CONTAINER || words.some((w) => w.endsWith('launcher_pod_notifier.py'))) return 'launcher-notifier';

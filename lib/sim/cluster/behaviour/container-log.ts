@@ -16,11 +16,25 @@ interface LogLine {
 /** Most lines one container keeps (oldest dropped first), like a rotated container log. */
 const MAX_LINES = 20_000;
 
+/** A follower of a log (`pods/log?follow=true`). */
+interface Follower {
+  line(entry: { time: number; text: string }): void;
+  end(): void;
+}
+
 /** The log of one container run. */
 export class LogBuffer {
   private readonly lines: LogLine[] = [];
+  private maxLines = MAX_LINES;
+  private readonly followers = new Set<Follower>();
+  private ended = false;
 
   constructor(private readonly clock: ClusterClock) {}
+
+  /** Keeps every line (a harness container's log is read whole by the launcher). */
+  keepAll(): void {
+    this.maxLines = Infinity;
+  }
 
   /** Appends text; each line (a trailing newline is optional) gets the current cluster time. */
   write(text: string): void {
@@ -28,8 +42,33 @@ export class LogBuffer {
     const parts = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
     for (const part of parts) {
       this.lines.push({ atMs, text: part });
+      for (const f of this.followers) f.line({ time: atMs, text: part });
     }
-    if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
+    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
+  }
+
+  /** The container run ended: followers get the end of their stream. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const f of this.followers) f.end();
+    this.followers.clear();
+  }
+
+  /** Whether the run has ended. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Follows new lines until the run ends (at once when it has); returns the unsubscribe function. */
+  follow(line: Follower['line'], end: Follower['end']): () => void {
+    if (this.ended) {
+      end();
+      return () => {};
+    }
+    const f: Follower = { line, end };
+    this.followers.add(f);
+    return () => this.followers.delete(f);
   }
 
   /** The lines with their cluster times, for the API server's `pods/log` (which applies `sinceTime`, `tailLines`, `timestamps`). */
@@ -63,6 +102,7 @@ export class ContainerLogs {
   start(namespace: string, pod: string, container: string): LogBuffer {
     const key = ContainerLogs.key(namespace, pod, container);
     const old = this.current.get(key);
+    old?.end();
     if (old) this.previous.set(key, old);
     const log = new LogBuffer(this.clock);
     this.current.set(key, log);
@@ -77,6 +117,12 @@ export class ContainerLogs {
   /** Drops the logs of a pod that is gone. */
   forget(namespace: string, pod: string): void {
     const prefix = `${namespace}/${pod}/`;
-    for (const map of [this.current, this.previous]) for (const key of map.keys()) if (key.startsWith(prefix)) map.delete(key);
+    for (const map of [this.current, this.previous]) {
+      for (const [key, log] of map) {
+        if (!key.startsWith(prefix)) continue;
+        log.end();
+        map.delete(key);
+      }
+    }
   }
 }

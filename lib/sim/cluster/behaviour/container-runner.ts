@@ -4,17 +4,20 @@
  * kind to behaviour.
  */
 import type { KObject } from '../store-types.ts';
-import { classifyContainer, type ContainerKind } from './container-kinds.ts';
+import { classifyContainer, isHarnessImage, type ContainerKind } from './container-kinds.ts';
+import type { LogBuffer } from './container-log.ts';
 import { startGeneric } from './generic-process.ts';
+import { prepareMounts, startHarness } from './harness-process.ts';
 import { startLauncher } from './launcher-process.ts';
 import { startNotifier } from './notifier-process.ts';
-import { commandLine, containerEnv, type ContainerSpec } from './pod-spec.ts';
+import { commandLine, containerEnv, storeEnvSources, type ContainerSpec } from './pod-spec.ts';
 import { startRequester } from './requester-process.ts';
 import type { ClusterRuntime, ContainerBehaviour, ContainerProcess } from './runtime.ts';
 import { mountedGpus, startVllmContainer } from './vllm-container.ts';
 
 /** The behaviour of each container kind. */
 export const CONTAINER_BEHAVIOURS: Readonly<Record<Exclude<ContainerKind, 'control-plane'>, ContainerBehaviour>> = {
+  harness: startHarness,
   requester: startRequester,
   'launcher-notifier': startNotifier,
   launcher: startLauncher,
@@ -26,6 +29,8 @@ export const CONTAINER_BEHAVIOURS: Readonly<Record<Exclude<ContainerKind, 'contr
 export interface StartedContainer {
   kind: ContainerKind;
   process: ContainerProcess;
+  /** The run's log (ended by the kubelet when the run ends). */
+  log: LogBuffer;
 }
 
 /** Where a container runs. */
@@ -40,7 +45,7 @@ export interface Placement {
  * readable as `previous`). A process the simulator registered for that container wins over the
  * kind rules.
  */
-export function runContainer(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec, at: Placement, exited: (code: number) => void): StartedContainer {
+export function runContainer(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec, at: Placement, exited: (code: number, detail?: { reason: string; message: string }) => void): StartedContainer {
   const namespace = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
   const nodeGpus = runtime.allocator.gpusOf(at.nodeName);
@@ -52,11 +57,14 @@ export function runContainer(runtime: ClusterRuntime, pod: KObject, c: Container
     KUBERNETES_SERVICE_PORT: '443',
   };
   if (allocated.length > 0) base.NVIDIA_VISIBLE_DEVICES = allocated.map((g) => g.uuid).join(',');
-  const env = containerEnv(pod, c, at.podIP, at.hostIP, base);
-  const argv = commandLine(c, env);
   const provided = runtime.processes.get(`${namespace}/${name}/${c.name}`);
+  // ConfigMap and Secret references are resolved for every container; a harness container (a real
+  // process) fails with CreateContainerConfigError on a missing one, as the kubelet does.
+  const env = containerEnv(pod, c, at.podIP, at.hostIP, base, storeEnvSources(runtime.store, namespace, !provided && isHarnessImage(c.image)));
+  const argv = commandLine(c, env);
   const classified = provided ? undefined : classifyContainer(pod, c, argv);
   const kind: ContainerKind = classified ?? 'control-plane';
+  if (classified === 'harness') prepareMounts({ runtime, pod, container: c }); // a MountError leaves the previous log in place
   const log = runtime.logs.start(namespace, name, c.name);
   const process = (provided ?? CONTAINER_BEHAVIOURS[classified!])({
     runtime,
@@ -71,5 +79,5 @@ export function runContainer(runtime: ClusterRuntime, pod: KObject, c: Container
     log,
     exited,
   });
-  return { kind, process };
+  return { kind, process, log };
 }

@@ -67,6 +67,21 @@ export class Kubelet {
     return this.runtime.logs.get(namespace, pod, name, query.previous)?.entries();
   };
 
+  /** Followable container logs for `pods/log?follow=true` (the current run of the container). */
+  readonly followSource = (namespace: string, pod: string, container: string) => this.runtime.logs.get(namespace, pod, container);
+
+  /**
+   * Evicts a pod as the kubelet's eviction manager does under memory pressure (see
+   * {@link PodWorker.evict}); false when no kubelet runs the pod.
+   */
+  async evict(namespace: string, name: string): Promise<boolean> {
+    const pod = this.runtime.store.get('pods', namespace, name);
+    const worker = pod ? this.workers.get(pod.metadata.uid ?? '') : undefined;
+    if (!worker) return false;
+    await worker.evict();
+    return true;
+  }
+
   /** Stops every pod's processes and the watch. */
   async close(): Promise<void> {
     this.closed = true;

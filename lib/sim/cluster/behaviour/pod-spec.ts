@@ -26,7 +26,18 @@ export interface ContainerSpec {
   image?: string;
   command?: string[];
   args?: string[];
-  env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }>;
+  env?: Array<{
+    name: string;
+    value?: string;
+    valueFrom?: {
+      fieldRef?: { fieldPath?: string };
+      configMapKeyRef?: { name?: string; key?: string; optional?: boolean };
+      secretKeyRef?: { name?: string; key?: string; optional?: boolean };
+    };
+  }>;
+  envFrom?: Array<{ prefix?: string; configMapRef?: { name?: string; optional?: boolean }; secretRef?: { name?: string; optional?: boolean } }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
+  workingDir?: string;
   ports?: Array<{ name?: string; containerPort?: number; protocol?: string }>;
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
   readinessProbe?: ProbeSpec;
@@ -129,14 +140,94 @@ export function expandVars(text: string, env: Readonly<Record<string, string>>):
   });
 }
 
-/** A container's environment in declaration order, with `fieldRef` resolved and `$(VAR)` expanded against earlier entries. */
-export function containerEnv(pod: KObject, c: ContainerSpec, podIP: string, hostIP: string, base: Record<string, string> = {}): Record<string, string> {
+/**
+ * A container whose configuration the kubelet cannot build (`CreateContainerConfigError`): a
+ * ConfigMap, Secret or key its environment names does not exist. The message is the kubelet's.
+ */
+export class ContainerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContainerConfigError';
+  }
+}
+
+/** Where `configMapKeyRef`, `secretKeyRef` and `envFrom` read from; `strict` fails on a missing non-optional reference as the kubelet does. */
+export interface EnvSources {
+  configMap(name: string): Record<string, string> | undefined;
+  /** The secret's data, decoded. */
+  secret(name: string): Record<string, string> | undefined;
+  strict: boolean;
+}
+
+/** ConfigMap and Secret readers over the store, for {@link containerEnv}. */
+export function storeEnvSources(store: { get(resource: string, namespace: string | undefined, name: string): KObject | undefined }, namespace: string, strict: boolean): EnvSources {
+  return {
+    strict,
+    configMap(name) {
+      const cm = store.get('configmaps', namespace, name);
+      if (!cm) return undefined;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries((cm.data ?? {}) as Record<string, string>)) out[k] = String(v);
+      for (const [k, v] of Object.entries((cm.binaryData ?? {}) as Record<string, string>)) out[k] = Buffer.from(String(v), 'base64').toString('utf8');
+      return out;
+    },
+    secret(name) {
+      const s = store.get('secrets', namespace, name);
+      if (!s) return undefined;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries((s.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(String(v), 'base64').toString('utf8');
+      return out;
+    },
+  };
+}
+
+/**
+ * A container's environment as the kubelet builds it: `envFrom` first (ConfigMaps and Secrets,
+ * with `prefix`), then `env` in declaration order (`value` with `$(VAR)` expanded against earlier
+ * entries, `fieldRef`, `configMapKeyRef`, `secretKeyRef`). Without `sources` (or when not
+ * strict) a missing reference gives an empty value; strict, it throws a
+ * {@link ContainerConfigError} with the kubelet's message unless the reference is `optional`.
+ */
+export function containerEnv(pod: KObject, c: ContainerSpec, podIP: string, hostIP: string, base: Record<string, string> = {}, sources?: EnvSources): Record<string, string> {
   const env: Record<string, string> = { ...base };
+  const namespace = pod.metadata.namespace ?? 'default';
+  const fail = (optional: boolean | undefined, message: string): void => {
+    if (sources?.strict && !optional) throw new ContainerConfigError(message);
+  };
+  for (const from of c.envFrom ?? []) {
+    const prefix = from?.prefix ?? '';
+    if (from?.configMapRef?.name !== undefined) {
+      const data = sources?.configMap(from.configMapRef.name);
+      if (!data) fail(from.configMapRef.optional, `configmap "${from.configMapRef.name}" not found`);
+      for (const [k, v] of Object.entries(data ?? {})) env[prefix + k] = v;
+    } else if (from?.secretRef?.name !== undefined) {
+      const data = sources?.secret(from.secretRef.name);
+      if (!data) fail(from.secretRef.optional, `secret "${from.secretRef.name}" not found`);
+      for (const [k, v] of Object.entries(data ?? {})) env[prefix + k] = v;
+    }
+  }
   for (const e of c.env ?? []) {
     if (!e?.name) continue;
+    const vf = e.valueFrom;
     if (e.value !== undefined) env[e.name] = expandVars(String(e.value), env);
-    else if (e.valueFrom?.fieldRef?.fieldPath) env[e.name] = fieldValue(pod, e.valueFrom.fieldRef.fieldPath, podIP, hostIP);
-    else env[e.name] = '';
+    else if (vf?.fieldRef?.fieldPath) env[e.name] = fieldValue(pod, vf.fieldRef.fieldPath, podIP, hostIP);
+    else if (vf?.configMapKeyRef) {
+      const ref = vf.configMapKeyRef;
+      const data = sources?.configMap(ref.name ?? '');
+      const value = data?.[ref.key ?? ''];
+      if (!data) fail(ref.optional, `configmap "${ref.name ?? ''}" not found`);
+      else if (value === undefined) fail(ref.optional, `couldn't find key ${ref.key ?? ''} in ConfigMap ${namespace}/${ref.name ?? ''}`);
+      if (value !== undefined) env[e.name] = value;
+      else if (!ref.optional) env[e.name] = '';
+    } else if (vf?.secretKeyRef) {
+      const ref = vf.secretKeyRef;
+      const data = sources?.secret(ref.name ?? '');
+      const value = data?.[ref.key ?? ''];
+      if (!data) fail(ref.optional, `secret "${ref.name ?? ''}" not found`);
+      else if (value === undefined) fail(ref.optional, `couldn't find key ${ref.key ?? ''} in Secret ${namespace}/${ref.name ?? ''}`);
+      if (value !== undefined) env[e.name] = value;
+      else if (!ref.optional) env[e.name] = '';
+    } else env[e.name] = '';
   }
   return env;
 }

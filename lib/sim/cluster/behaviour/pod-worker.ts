@@ -8,12 +8,32 @@
  * once no finalizers remain).
  */
 import type { KObject } from '../store-types.ts';
+import { isHarnessImage } from './container-kinds.ts';
 import { runContainer, type StartedContainer } from './container-runner.ts';
+import { MountError, residentKib } from './harness-process.ts';
 import type { PodIpAllocator } from './pod-ips.ts';
-import { podGpuRequest, viewPod, type ContainerSpec } from './pod-spec.ts';
+import { ContainerConfigError, podGpuRequest, viewPod, type ContainerSpec } from './pod-spec.ts';
 import { containerStatuses, derivePhase, imageId, podStatus, setCondition, updateReadiness } from './pod-status.ts';
 import { ProbeWorker, probeFailureText, type ProbeKind } from './probes.ts';
-import type { ClusterRuntime } from './runtime.ts';
+import type { ClusterRuntime, ContainerProcess } from './runtime.ts';
+
+/** `docker.io/library/name:latest`: an image reference as containerd resolves it. */
+export function normalizedImageRef(image: string): string {
+  let ref = image;
+  const first = ref.split('/')[0] ?? '';
+  const hasRegistry = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (!hasRegistry) ref = `docker.io/${ref.includes('/') ? ref : `library/${ref}`}`;
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  if (!ref.includes('@') && !last.includes(':')) ref += ':latest';
+  return ref;
+}
+
+/** Whether the kubelet cannot pull a container's image: listed in `missingImages`, or a Job's pod whose image is not the harness. */
+export function imageUnavailable(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec): boolean {
+  if (runtime.harness.missingImages.has(c.image ?? '')) return true;
+  const jobOwned = pod.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'Job' && r.apiVersion === 'batch/v1') ?? false;
+  return jobOwned && !isHarnessImage(c.image) && !runtime.processes.has(`${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`);
+}
 
 interface ContainerRun {
   spec: ContainerSpec;
@@ -103,15 +123,61 @@ export class PodWorker {
     for (const run of this.containers.values()) this.after(this.runtime.timing.draw('containerStartMs'), () => this.startContainer(run));
   }
 
+  private waiting(run: ContainerRun, reason: string, message?: string): void {
+    this.mutate((p) => {
+      const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name)!;
+      st.state = { waiting: { reason, ...(message ? { message } : {}) } };
+    });
+  }
+
+  /**
+   * An image that cannot be pulled (`missingImages`, or a Job's pod whose image is not the
+   * harness): ErrImagePull, then ImagePullBackOff until the next pull, which backs off from 10 s
+   * doubling to 5 min, with the kubelet's events.
+   */
+  private pullFailed(run: ContainerRun, attempt: number): void {
+    if (this.terminating) return;
+    const image = run.spec.image ?? '';
+    const ref = normalizedImageRef(image);
+    const error = `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
+    this.event('Normal', 'Pulling', `Pulling image "${image}"`, run.spec.name);
+    this.event('Warning', 'Failed', `Failed to pull image "${image}": ${error}`, run.spec.name);
+    this.event('Warning', 'Failed', 'Error: ErrImagePull', run.spec.name);
+    this.waiting(run, 'ErrImagePull', error);
+    this.after(1000, () => {
+      const message = `Back-off pulling image "${image}"`;
+      this.event('Normal', 'BackOff', message, run.spec.name);
+      this.event('Warning', 'Failed', 'Error: ImagePullBackOff', run.spec.name);
+      this.waiting(run, 'ImagePullBackOff', message);
+    });
+    this.after(Math.min(300_000, 10_000 * 2 ** attempt), () => this.pullFailed(run, attempt + 1));
+  }
+
   private startContainer(run: ContainerRun): void {
     if (this.terminating || !this.podIP) return;
     const c = run.spec;
     const image = c.image ?? '';
-    this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
-    this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
     const pod = this.runtime.store.get('pods', this.namespace, this.name);
     if (!pod) return;
-    const started = runContainer(this.runtime, pod, c, { nodeName: this.node, podIP: this.podIP, hostIP: this.hostIP }, (code) => void this.exited(run, started, code));
+    if (imageUnavailable(this.runtime, pod, c)) return this.pullFailed(run, 0);
+    this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
+    let started: StartedContainer;
+    try {
+      started = runContainer(this.runtime, pod, c, { nodeName: this.node, podIP: this.podIP, hostIP: this.hostIP }, (code, detail) => void this.exited(run, started, code, detail));
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError) && !(err instanceof MountError)) throw err;
+      // The kubelet retries on its next pod sync; the container waits meanwhile.
+      if (err instanceof ContainerConfigError) {
+        this.event('Warning', 'Failed', `Error: ${err.message}`, c.name);
+        this.waiting(run, 'CreateContainerConfigError', err.message);
+      } else {
+        this.event('Warning', 'FailedMount', err.message);
+        this.waiting(run, 'ContainerCreating');
+      }
+      this.after(this.runtime.timing.options.restartBackoffMs, () => this.startContainer(run));
+      return;
+    }
+    this.event('Normal', 'Created', `Created container: ${c.name}`, c.name);
     run.started = started;
     run.startedAtMs = this.runtime.clock.nowMs();
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
@@ -175,33 +241,37 @@ export class PodWorker {
   }
 
   /** The container's process ended by itself: record it, then restart per `restartPolicy`. */
-  private async exited(run: ContainerRun, which: StartedContainer, code: number): Promise<void> {
+  private async exited(run: ContainerRun, which: StartedContainer, code: number, detail?: { reason: string; message: string }): Promise<void> {
     if (this.terminating || run.started !== which) return;
     const pod = this.runtime.store.get('pods', this.namespace, this.name);
     const policy = String((pod?.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? 'Always');
-    if (policy === 'Always' || (policy === 'OnFailure' && code !== 0)) return this.restart(run, { exitCode: code, reason: code === 0 ? 'Completed' : 'Error' });
+    const ended = { exitCode: code, reason: detail?.reason ?? (code === 0 ? 'Completed' : 'Error'), ...(detail ? { message: detail.message } : {}) };
+    if (policy === 'Always' || (policy === 'OnFailure' && code !== 0)) return this.restart(run, ended);
     const startedAt = run.startedAtMs;
     run.started = undefined;
     for (const w of run.probes) w.stop();
     await which.process.stop();
+    which.log.end();
     const now = this.runtime.clock.kubeTimestamp();
     this.mutate((p) => {
       const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name)!;
-      st.state = { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: this.runtime.clock.kubeTimestamp(startedAt), finishedAt: now } };
+      st.state = { terminated: { ...ended, startedAt: this.runtime.clock.kubeTimestamp(startedAt), finishedAt: now } };
       Object.assign(st, { ready: false, started: false });
       podStatus(p).phase = derivePhase(p);
       updateReadiness(p, now);
     });
   }
 
-  private async restart(run: ContainerRun, ended: { exitCode: number; reason: string } = { exitCode: 137, reason: 'Error' }): Promise<void> {
+  private async restart(run: ContainerRun, ended: { exitCode: number; reason: string; message?: string } = { exitCode: 137, reason: 'Error' }): Promise<void> {
     const started = run.started;
     const startedAt = run.startedAtMs;
     run.started = undefined;
     run.restarts++;
     run.startupPassed = !run.spec.startupProbe;
     for (const w of run.probes) w.reset();
-    await started?.process.stop();
+    if (started?.process.kill && started.process.exitCode?.() === undefined) await started.process.kill();
+    else await started?.process.stop();
+    started?.log.end();
     const now = this.runtime.clock.kubeTimestamp();
     this.mutate((p) => {
       const st = containerStatuses(p, [...this.containers.values()].map((x) => x.spec)).find((x) => x.name === run.spec.name)!;
@@ -228,12 +298,20 @@ export class PodWorker {
       for (const w of run.probes) w.stop();
       if (run.started) this.event('Normal', 'Killing', `Stopping container ${run.spec.name}`, run.spec.name);
     }
-    const wait = Math.min(this.runtime.timing.draw('terminateMs'), Math.max(0, grace) * 1000);
-    const cancel = this.runtime.clock.after(wait, () => void this.finishTermination());
+    // Real processes get SIGTERM now and SIGKILL when the grace period ends; simulated ones stop after terminateMs.
+    const real = [...this.containers.values()].filter((r) => r.started?.process.terminate);
+    for (const r of real) this.exitCodes.set(r.spec.name, r.started!.process);
+    const realDone = Promise.all(real.map((r) => r.started!.process.terminate!(Math.max(0, grace) * 1000)));
+    const wait = real.length && real.length === this.containers.size ? 0 : Math.min(this.runtime.timing.draw('terminateMs'), Math.max(0, grace) * 1000);
+    const cancel = this.runtime.clock.after(wait, () => void realDone.then(() => this.finishTermination()));
     this.cancels.add(cancel);
   }
 
+  /** Processes whose exit code the final status reports (real processes that were running at termination). */
+  private readonly exitCodes = new Map<string, ContainerProcess>();
+
   private async finishTermination(): Promise<void> {
+    if (this.done) return;
     this.cancels.clear();
     await this.stopProcesses();
     const now = this.runtime.clock.kubeTimestamp();
@@ -241,8 +319,10 @@ export class PodWorker {
       const statuses = containerStatuses(p, [...this.containers.values()].map((x) => x.spec));
       for (const st of statuses) {
         const run = this.containers.get(st.name);
+        if (st.state.terminated && !this.exitCodes.has(st.name)) continue; // finished before the deletion
         const startedAt = run?.startedAtMs !== undefined ? this.runtime.clock.kubeTimestamp(run.startedAtMs) : undefined;
-        st.state = startedAt ? { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: now } } : { terminated: { exitCode: 0, reason: 'ContainerStatusUnknown', finishedAt: now } };
+        const code = this.exitCodes.get(st.name)?.exitCode?.() ?? 0;
+        st.state = startedAt ? { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now } } : { terminated: { exitCode: 0, reason: 'ContainerStatusUnknown', finishedAt: now } };
         Object.assign(st, { ready: false, started: false });
       }
       podStatus(p).phase = derivePhase(p);
@@ -258,12 +338,61 @@ export class PodWorker {
     const runs = [...this.containers.values()];
     for (const r of runs) for (const w of r.probes) w.stop();
     await Promise.all(
-      runs.map((r) => {
+      runs.map(async (r) => {
         const started = r.started;
         r.started = undefined;
-        return started?.process.stop();
+        await started?.process.stop();
+        started?.log.end();
       }),
     );
+  }
+
+  /**
+   * Node-pressure eviction (the admin route `/sim/evict`): the kubelet's eviction manager kills
+   * every container at once (grace period 0: exit code 137), and the pod stays, `Failed` with
+   * `reason: Evicted`, the eviction manager's message and a `DisruptionTarget` condition.
+   */
+  async evict(): Promise<void> {
+    if (this.done) return;
+    this.terminating = true;
+    for (const c of this.cancels) c();
+    this.cancels.clear();
+    const runs = [...this.containers.values()];
+    const usage = runs.filter((r) => r.started).map((r) => {
+      const requested = r.spec.resources?.requests?.memory;
+      return `Container ${r.spec.name} was using ${residentKib(r.started?.process.pid) || 1024}Ki, request is ${requested ?? 0}, has larger consumption of memory. `;
+    });
+    const available = 51_200 + Math.floor(this.runtime.timing.uniform() * 40_000);
+    const message = `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${available}Ki. ${usage.join('')}`;
+    this.event('Warning', 'Evicted', message);
+    for (const r of runs) {
+      for (const w of r.probes) w.stop();
+      if (r.started) this.event('Normal', 'Killing', `Stopping container ${r.spec.name}`, r.spec.name);
+    }
+    await Promise.all(
+      runs.map(async (r) => {
+        const started = r.started;
+        r.started = undefined;
+        if (started?.process.kill) await started.process.kill();
+        else await started?.process.stop();
+        started?.log.end();
+      }),
+    );
+    this.done = true;
+    const now = this.runtime.clock.kubeTimestamp();
+    this.mutate((p) => {
+      for (const st of containerStatuses(p, runs.map((x) => x.spec))) {
+        const run = this.containers.get(st.name);
+        if (st.state.terminated) continue;
+        const startedAt = run?.startedAtMs !== undefined ? this.runtime.clock.kubeTimestamp(run.startedAtMs) : undefined;
+        st.state = startedAt ? { terminated: { exitCode: 137, reason: 'Error', startedAt, finishedAt: now } } : { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: now } };
+        Object.assign(st, { ready: false, started: false });
+      }
+      Object.assign(podStatus(p), { phase: 'Failed', reason: 'Evicted', message });
+      setCondition(p, 'DisruptionTarget', 'True', now, 'TerminationByKubelet', message);
+      updateReadiness(p, now);
+    });
+    this.runtime.allocator.release(this.uid);
   }
 
   /** The pod is gone from the store (deleted, or force-deleted): stop everything now. */

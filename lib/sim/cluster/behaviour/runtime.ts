@@ -68,6 +68,22 @@ export interface ClusterRuntime {
    * (the emulated controllers' pods serve their metrics this way).
    */
   readonly processes: Map<string, ContainerBehaviour>;
+  /** Where harness containers run and what their volumes are (see `harness-process.ts`). */
+  readonly harness: HarnessSettings;
+}
+
+/** Settings of harness containers (real child processes) and of images that cannot be pulled. */
+export interface HarnessSettings {
+  /** The folder that stands for the harness image's `/app` (the working directory by default). */
+  readonly root: string;
+  /** Where PersistentVolumeClaim `C` of namespace `N` lives: `<pvRoot>/<N>/<C>`. */
+  readonly pvRoot: string;
+  /** Per-pod folders (configMap, secret and emptyDir volumes, the container's `/tmp`). */
+  readonly podsRoot: string;
+  /** Image references that cannot be pulled (exact match). */
+  readonly missingImages: ReadonlySet<string>;
+  /** Running harness child processes, for `/sim/state`. */
+  readonly live: Set<{ namespace: string; pod: string; container: string; pid: number }>;
 }
 
 /** What a container process gets from the kubelet when it starts. */
@@ -87,14 +103,22 @@ export interface ContainerContext {
   readonly gpus: readonly GpuRef[];
   /** The container log. */
   readonly log: LogBuffer;
-  /** The process ended on its own with this exit code (the kubelet then applies the restart policy). */
-  exited(code: number): void;
+  /** The process ended on its own with this exit code (the kubelet then applies the restart policy); `detail` overrides the terminated reason (`StartError`). */
+  exited(code: number, detail?: { reason: string; message: string }): void;
 }
 
 /** A simulated container process. */
 export interface ContainerProcess {
   /** SIGTERM: stops serving and releases its ports; resolves when it has exited. */
   stop(): Promise<void>;
+  /** Real processes: SIGTERM, SIGKILL after `graceMs` of cluster time; resolves when it has exited. */
+  terminate?(graceMs: number): Promise<void>;
+  /** Real processes: SIGKILL now; resolves when it has exited. */
+  kill?(): Promise<void>;
+  /** Real processes: the exit code once it has exited (128 + signal number when killed). */
+  exitCode?(): number | undefined;
+  /** Real processes: the operating system's process id. */
+  readonly pid?: number;
 }
 
 /** Starts the process of a container kind. */

@@ -34,6 +34,7 @@ export class Scheduler {
     this.stops.push(store.watch('pods', undefined, {}, (e) => queueMicrotask(() => this.onPod(e))));
     this.stops.push(store.watch('nodes', undefined, {}, (e) => e.type === 'MODIFIED' && queueMicrotask(() => this.retryUnschedulable())));
     this.stops.push(allocator.onRelease(() => queueMicrotask(() => this.retryUnschedulable())));
+    this.stops.push(store.watch('persistentvolumeclaims', undefined, {}, (e) => e.type !== 'DELETED' && e.type !== 'BOOKMARK' && queueMicrotask(() => this.retryUnschedulable())));
   }
 
   private onPod(e: WatchEvent): void {
@@ -88,6 +89,19 @@ export class Scheduler {
     if (pod.nodeName || pod.deleting) return;
     const need = podGpuRequest(pod);
     const nodes = this.sortedNodes();
+    // VolumeBinding's PreFilter: every claim the pod names must exist.
+    const claims = ((spec(object).volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName?: string } }>).map((v) => v?.persistentVolumeClaim?.claimName).filter((c): c is string => typeof c === 'string');
+    const missingClaim = claims.find((c) => !store.get('persistentvolumeclaims', ref.namespace, c));
+    if (missingClaim !== undefined) {
+      const n = nodes.length;
+      const message = `0/${n} nodes are available: persistentvolumeclaim "${missingClaim}" not found. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`;
+      store.mutate('pods', ref.namespace, ref.name, (p) => {
+        setCondition(p, 'PodScheduled', 'False', clock.kubeTimestamp(), 'Unschedulable', message);
+      });
+      events.scheduler({ namespace: ref.namespace, name: ref.name, uid }, 'Warning', 'FailedScheduling', 'Scheduling', message);
+      this.unschedulable.set(uid, ref);
+      return;
+    }
     const fits: string[] = [];
     const reasons: MisfitReason[] = [];
     for (const node of nodes) {
