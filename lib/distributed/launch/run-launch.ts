@@ -167,6 +167,11 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
       writeRecords('start-failure');
       throw new LaunchError('LAUNCH_IMAGE', startFailureMessage(end.view));
     }
+    if (end.kind === 'stopped') {
+      // Ctrl-C / SIGTERM: the signal hook writes the records, cleans up and exits.
+      await teardown();
+      return 130;
+    }
     if (end.kind === 'timeout') say(`wait timeout: stopped waiting after ${args.waitTimeoutS} s; what finished is kept`);
     if (end.kind === 'job-failed') say(`Job ${names.job} failed: ${end.reason}${end.message ? ` (${end.message})` : ''}`);
     writeRecords(end.kind === 'done' ? 'done' : end.kind);

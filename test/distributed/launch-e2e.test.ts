@@ -1,0 +1,130 @@
+/**
+ * `vitest-llm-d launch` end to end on the embedded cluster simulator (its Job pods are local
+ * child processes of this checkout): the real command in a child process, the real client-node
+ * against the simulator's API server over loopback, no mocks.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { leftovers } from '../../lib/k8s/cleanup.ts';
+import { connectCluster, type ClusterConnection } from '../../lib/k8s/connect.ts';
+import { spawnClusterSim, type ClusterSimProcess } from '../../lib/sim/cluster/spawn.ts';
+import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
+
+const DIST = 'test/distributed/suites/dist/dist.suite.ts';
+const CONFIG = ['--', '--config', 'test/distributed/suites/vitest.config.ts'];
+const BIN = join(process.cwd(), 'bin', 'vitest-llm-d.js');
+
+interface Launched {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  err: string;
+}
+
+/** Runs `vitest-llm-d launch ...` in a child process; `onLine` sees each stderr line (and may signal the child). */
+function launch(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void, timeoutMs = 150_000): Promise<Launched> {
+  const child = spawn(process.execPath, [BIN, 'launch', ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let partial = '';
+  child.stdout.resume();
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+    partial += c.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop()!;
+    for (const l of lines) onLine?.(l, (s) => child.kill(s));
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => child.once('exit', (code, signal) => {
+    clearTimeout(timer);
+    resolve({ code, signal, err });
+  }));
+}
+
+const runIdOf = (err: string): string => /run (\S+): \d+ pods/.exec(err)?.[1] ?? '';
+
+describe('launch on the embedded cluster started by the launcher', () => {
+  let results: string;
+  beforeAll(() => {
+    results = mkdtempSync(join(tmpdir(), 'launch-e2e-'));
+  });
+  afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+  test('parallelism 2: two pods, their files collected, one merged run, everything deleted', async () => {
+    const r = await launch([DIST, '--parallelism', '2', ...CONFIG], { BENCH_CLUSTER: 'simulator', BENCH_RESULTS_DIR: results, KUBECONFIG: '' });
+    const run = runIdOf(r.err);
+    expect(r.err, r.err).toContain('vitest-llm-d launch: no cluster configured: started the embedded cluster simulator');
+    expect(run).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z-dist$/);
+    expect(r.err).toMatch(/pod 0 \(llmd-dist-\d{14}-0-\w+\): Running on node sim-gpu-node-\d/);
+    expect(r.err).toMatch(/pod 1 \(llmd-dist-\d{14}-1-\w+\): Succeeded/);
+    expect(r.err).toContain(`cleanup: deleted`);
+    expect(r.err).toContain(`of run ${run}; nothing left`);
+    expect(r.err).toContain('stopped the embedded cluster simulator');
+    expect(r.err).not.toMatch(/\n\s+at /);
+    const runDir = join(results, run);
+    for (const i of [0, 1]) {
+      const dir = join(runDir, 'pods', String(i));
+      const pod = JSON.parse(readFileSync(join(dir, 'pod.json'), 'utf8'));
+      expect(pod).toMatchObject({ index: i, count: 2, exitCode: 0 });
+      const seen = JSON.parse(readFileSync(join(dir, 'launch.json'), 'utf8'));
+      expect(seen).toMatchObject({ format: 'vitest-llm-d/launch-pod@1', index: i, phase: 'Succeeded', exitCode: 0 });
+      expect(seen.node).toMatch(/^sim-gpu-node-\d$/);
+      expect(existsSync(join(dir, 'pod.log'))).toBe(true);
+      // The pod's own run folder, rebuilt from its log frames.
+      const own = readdirSync(dir).filter((n) => n.endsWith('-dist'));
+      expect(own).toHaveLength(1);
+      expect(readFileSync(join(dir, own[0]!, 'requests.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThan(10);
+    }
+    const record = JSON.parse(readFileSync(join(runDir, 'launch.json'), 'utf8'));
+    expect(record).toMatchObject({ format: 'vitest-llm-d/launch@1', run, suite: 'dist', parallelism: 2, namespace: 'llm-d-sim', image: 'vitest-llm-d:0.1.0', testFiles: [DIST], cluster: { kind: 'simulator' }, outcome: 'done', missing: [] });
+    expect(record.job).toMatch(/^llmd-dist-\d{14}$/);
+    // The merge wrote the merged run folder.
+    expect(existsSync(join(runDir, 'summary.json')), readdirSync(runDir).join(', ')).toBe(true);
+    expect(r.code, r.err).toBe(0);
+  }, 180_000);
+});
+
+describe('launch on a cluster it did not start', () => {
+  let sim: ClusterSimProcess;
+  let vllm: SimProcess;
+  let conn: ClusterConnection;
+  let results: string;
+  beforeAll(async () => {
+    sim = await spawnClusterSim({ timeScale: 0.02 });
+    // To the launcher this is a cluster it reaches by kubeconfig, so it starts no target: give it one.
+    vllm = await spawnSimulator({ host: '127.0.0.1', port: 0 });
+    conn = await connectCluster({ kubeconfig: sim.kubeconfigPath, namespace: sim.namespace });
+    results = mkdtempSync(join(tmpdir(), 'launch-e2e-'));
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await vllm?.stop();
+    rmSync(results, { recursive: true, force: true });
+  });
+  const env = () => ({ BENCH_CLUSTER: 'kubeconfig', BENCH_KUBECONFIG: sim.kubeconfigPath, BENCH_RESULTS_DIR: results, BENCH_SIMULATOR_URL: vllm.url });
+
+  test('an image that cannot be pulled: the kubelet\'s error naming the image, exit 1, nothing left', async () => {
+    const r = await launch([DIST, '--parallelism', '2', '--image', 'registry.example/nope:1', ...CONFIG], env());
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/vitest-llm-d launch: pod \d \(llmd-dist-\d{14}-\d-\w+\) cannot start image registry\.example\/nope:1: (ErrImagePull|ImagePullBackOff): \S/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    const run = runIdOf(r.err);
+    expect(await leftovers(conn, run, ['Job', 'Service', 'ConfigMap', 'Secret', 'Pod'])).toEqual([]);
+    const seen = JSON.parse(readFileSync(join(results, run, 'launch.json'), 'utf8'));
+    expect(seen.outcome).toBe('start-failure');
+  }, 120_000);
+
+  test('Ctrl-C while the pods run: everything deleted, exit 130', async () => {
+    let run = '';
+    const r = await launch([DIST, '--parallelism', '2', ...CONFIG], env(), (line, kill) => {
+      if (!run) run = runIdOf(line);
+      if (/: Running on node/.test(line)) kill('SIGINT');
+    });
+    expect(run).not.toBe('');
+    expect(r.code, r.err).toBe(130);
+    expect(r.err).toContain('SIGINT: deleting what this run created in the cluster');
+    expect(await leftovers(conn, run, ['Job', 'Service', 'ConfigMap', 'Secret', 'Pod'])).toEqual([]);
+  }, 120_000);
+});
