@@ -210,10 +210,12 @@ describe('custom resources and discovery', () => {
     const version = await fetch(`${plane.server.url}/version`).then((r) => r.json() as Promise<{ major: string; gitVersion: string }>);
     expect(version.major).toBe('1');
     const groups = await fetch(`${plane.server.url}/apis`).then((r) => r.json() as Promise<{ groups: Array<{ name: string }> }>);
-    expect(groups.groups.map((g) => g.name)).toEqual(['apps', 'fma.llm-d.ai']);
+    expect(groups.groups.map((g) => g.name)).toEqual(['apps', 'batch', 'fma.llm-d.ai']);
     const apps = await fetch(`${plane.server.url}/apis/apps/v1`).then((r) => r.json() as Promise<{ resources: Array<{ name: string }> }>);
     expect(apps.resources.map((r) => r.name)).toEqual(['replicasets', 'replicasets/status', 'replicasets/scale', 'deployments', 'deployments/status', 'deployments/scale']);
-    expect((await fetch(`${plane.server.url}/apis/batch/v1/jobs`)).status).toBe(404);
+    const batch = await fetch(`${plane.server.url}/apis/batch/v1`).then((r) => r.json() as Promise<{ resources: Array<{ name: string }> }>);
+    expect(batch.resources.map((r) => r.name)).toEqual(['jobs', 'jobs/status']);
+    expect((await fetch(`${plane.server.url}/apis/extensions/v1beta1/jobs`)).status).toBe(404);
   });
 });
 
