@@ -33,6 +33,7 @@ export interface ClockOffsetOptions {
   samples?: number;
   /** How long to keep trying while the coordinator is not up yet (pod 0 may start later), ms; default 60 s. */
   timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 /** Where this pod starts after a barrier. */
@@ -121,7 +122,7 @@ async function call(pool: Pool, shown: string, what: string, req: { method: 'GET
 
 /** Measures this process's wall-clock offset against the coordinator at `url` (see the module comment). */
 export async function measureClockOffset(url: string, opts: ClockOffsetOptions = {}): Promise<ClockOffset> {
-  const { samples = 16, timeoutMs = 60_000 } = opts;
+  const { samples = 16, timeoutMs = 60_000, signal } = opts;
   if (!Number.isInteger(samples) || samples < 1) throw new CoordinatorError('COORDINATOR_INVALID', `clock offset: samples must be an integer >= 1, got ${samples}`);
   const { origin, shown } = originOf(url);
   const pool = new Pool(origin, { connections: 1, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -133,11 +134,11 @@ export async function measureClockOffset(url: string, opts: ClockOffsetOptions =
       return w;
     };
     // Opens the connection (and waits for pod 0 to come up): not a sample.
-    wallOf(await call(pool, shown, 'GET /clock', { method: 'GET', path: '/clock' }, deadline, timeoutMs));
+    wallOf(await call(pool, shown, 'GET /clock', { method: 'GET', path: '/clock' }, deadline, timeoutMs, signal));
     let best: ClockOffset | null = null;
     for (let i = 0; i < samples; i++) {
       const t0 = performance.now();
-      const w = wallOf(await call(pool, shown, 'GET /clock', { method: 'GET', path: '/clock' }, deadline, timeoutMs));
+      const w = wallOf(await call(pool, shown, 'GET /clock', { method: 'GET', path: '/clock' }, deadline, timeoutMs, signal));
       const t1 = performance.now();
       const rtt = t1 - t0;
       if (!best || rtt < best.rttMs) best = { offsetMs: performance.timeOrigin + (t0 + t1) / 2 - w, boundMs: rtt / 2, rttMs: rtt, samples };
@@ -156,24 +157,33 @@ export async function measureClockOffset(url: string, opts: ClockOffsetOptions =
  * (the caller then starts unsynchronised and says so), or when `signal` aborts.
  */
 export async function waitAtBarrier(url: string, key: string, index: number, opts: BarrierWaitOptions = {}): Promise<BarrierStart> {
-  const { offsetMs = 0, timeoutMs = 150_000, signal } = opts;
-  const { origin, shown } = originOf(url);
+  const { offsetMs = 0, signal } = opts;
   const posted = performance.now();
+  const r = await postBarrier(url, key, index, opts);
+  const deadline = r.startWallMs + offsetMs - performance.timeOrigin;
+  await sleepUntil(deadline, signal, () => new CoordinatorError('COORDINATOR_ABORTED', `coordinator ${originOf(url).shown}: barrier ${key}: aborted`));
+  const localStart = performance.now();
+  return { startWallMs: r.startWallMs, localStart, waitedMs: localStart - posted, lateByMs: Math.max(0, localStart - deadline), missing: r.missing, late: r.late };
+}
+
+/**
+ * Arrives at barrier `key` as pod `index` and resolves to the release, without waiting for its
+ * start (the final key `done` only says a pod has finished). Rejects as `waitAtBarrier` does.
+ */
+export async function postBarrier(url: string, key: string, index: number, opts: Omit<BarrierWaitOptions, 'offsetMs'> = {}): Promise<BarrierRelease> {
+  const { timeoutMs = 150_000, signal } = opts;
+  const { origin, shown } = originOf(url);
   const pool = new Pool(origin, { connections: 1, keepAliveTimeout: 1000 });
-  let r: BarrierRelease;
   try {
-    const body = await call(pool, shown, `barrier ${key}`, { method: 'POST', path: '/barrier', body: JSON.stringify({ key, index }) }, posted + timeoutMs, timeoutMs, signal);
-    r = body as BarrierRelease;
-    if (typeof r?.startWallMs !== 'number' || !Number.isFinite(r.startWallMs) || !Array.isArray(r.missing)) {
-      throw new CoordinatorError('COORDINATOR_INVALID', `coordinator ${shown}: barrier ${key}: expected {"startWallMs": number, "missing": [...]}`);
+    const body = await call(pool, shown, `barrier ${key}`, { method: 'POST', path: '/barrier', body: JSON.stringify({ key, index }) }, performance.now() + timeoutMs, timeoutMs, signal);
+    const r = body as Partial<BarrierRelease> | null;
+    if (typeof r?.startWallMs !== 'number' || !Number.isFinite(r.startWallMs) || !Array.isArray(r.missing) || !Array.isArray(r.arrived)) {
+      throw new CoordinatorError('COORDINATOR_INVALID', `coordinator ${shown}: barrier ${key}: expected {"startWallMs": number, "arrived": [...], "missing": [...]}`);
     }
+    return { key, startWallMs: r.startWallMs, arrived: r.arrived, missing: r.missing, late: r.late === true };
   } finally {
     await pool.close().catch(() => {});
   }
-  const deadline = r.startWallMs + offsetMs - performance.timeOrigin;
-  await sleepUntil(deadline, signal, () => new CoordinatorError('COORDINATOR_ABORTED', `coordinator ${shown}: barrier ${key}: aborted`));
-  const localStart = performance.now();
-  return { startWallMs: r.startWallMs, localStart, waitedMs: localStart - posted, lateByMs: Math.max(0, localStart - deadline), missing: r.missing, late: r.late === true };
 }
 
 /** Resolves at `performance.now() >= deadline`: a timer to 2 ms before, then `setImmediate` turns. */

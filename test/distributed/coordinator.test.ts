@@ -165,16 +165,20 @@ describe('waitAtBarrier', () => {
     const offsets = [0, 0, 40];
     const starts = await Promise.all(offsets.map((offsetMs, i) => waitAtBarrier(c.url, 'stage-0', i, { offsetMs, timeoutMs: 5000 })));
     const t = starts[0]!.startWallMs;
+    const walls = starts.map((s, i) => performance.timeOrigin + s.localStart - offsets[i]!);
     for (const [i, s] of starts.entries()) {
       expect(s.startWallMs).toBe(t);
       expect(s.missing).toEqual([]);
       expect(s.late).toBe(false);
-      expect(s.lateByMs).toBeLessThan(3);
       expect(s.waitedMs).toBeGreaterThan(100);
-      const startWall = performance.timeOrigin + s.localStart - offsets[i]!;
-      expect(startWall).toBeGreaterThanOrEqual(t - 0.5);
-      expect(startWall).toBeLessThan(t + 3);
+      // Never early; late only by scheduling jitter (sub-ms on an idle machine; a loaded 2-core CI runner adds a few ms).
+      expect(walls[i]).toBeGreaterThanOrEqual(t - 0.5);
+      expect(walls[i]).toBeLessThan(t + 20);
+      expect(s.lateByMs).toBeCloseTo(Math.max(0, walls[i]! - t), 0);
     }
+    // One instant for all three on the common clock: pod 2 woke 40 ms later on its own clock, to the same instant.
+    expect(Math.abs(walls[0]! - walls[1]!)).toBeLessThan(3);
+    expect(Math.max(...walls) - Math.min(...walls)).toBeLessThan(10);
   });
 
   it('rejects with a typed error when the coordinator is unreachable or holds past the timeout', async () => {

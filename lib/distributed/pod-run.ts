@@ -1,0 +1,276 @@
+/**
+ * The pod's side of a distributed run (`CONTRACT.md`, "In the pod"): pod 0 starts the
+ * coordinator; every pod measures its clock offset against it, runs `vitest run <files>` on its
+ * share, writes `pod.json` and, for a launcher that follows the log, sends its results folder
+ * to stdout as frames (`log-frames.ts`). stdout carries frames only: vitest's output and the
+ * short `pod-run:` status lines go to stderr.
+ *
+ * After vitest exits each pod arrives at the barrier `done`; pod 0 keeps its coordinator up
+ * until every pod has arrived there or the barrier timeout has passed, so no pod still at a
+ * stage barrier loses it. On SIGTERM vitest gets SIGTERM (its cleanup runs), and what the pod
+ * wrote so far is still described and streamed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { redactText } from '../config/redact.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import { secretValues } from '../report/environment.ts';
+import { postBarrier, measureClockOffset, type ClockOffset } from './clock-offset.ts';
+import { startCoordinator, type Coordinator } from './coordinator.ts';
+import { writeFolderFrames } from './log-frames.ts';
+
+/** What a pod reads from its environment (`CONTRACT.md`, "Pod env"). */
+export interface PodEnv {
+  /** `JOB_COMPLETION_INDEX`. */
+  index: number;
+  /** `BENCH_PARALLELISM`: pods in the Job. */
+  count: number;
+  /** `BENCH_COORDINATOR`: pod 0's coordinator through its Service, `http://<ip>:7070`. */
+  coordinator: string;
+  /** `BENCH_COORDINATOR_PORT`: where pod 0 listens. */
+  port: number;
+  /** `POD_NAME`, `NODE_NAME`, `POD_IP` (downward API), null when unset. */
+  pod: string | null;
+  node: string | null;
+  podIp: string | null;
+  /** `BENCH_RESULTS_DIR`: the folder vitest writes its run folder into, and pod.json. */
+  resultsDir: string;
+  /** `BENCH_LAUNCH_STREAM=1`: send the results folder to stdout as frames at the end. */
+  stream: boolean;
+  /** `BENCH_BARRIER_TIMEOUT_S` (default 120) in ms: how long a barrier waits for missing pods. */
+  barrierTimeoutMs: number;
+}
+
+/** Reads the pod's settings; throws a `ConfigError` naming the first missing or invalid variable. */
+export function readPodEnv(env: NodeJS.ProcessEnv): PodEnv {
+  const get = (name: string): string | null => env[name]?.trim() || null;
+  const need = (name: string, what: string): string => {
+    const v = get(name);
+    if (v === null) throw new ConfigError(`env ${name}`, '', `not set (${what})`);
+    return v;
+  };
+  const int = (name: string, what: string, min: number, max: number, fallback?: number): number => {
+    const raw = fallback !== undefined && get(name) === null ? String(fallback) : need(name, what);
+    const v = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(v >= min && v <= max)) throw new ConfigError(`env ${name}`, '', `expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
+    return v;
+  };
+  const count = int('BENCH_PARALLELISM', 'the number of pods', 1, 10_000);
+  const index = int('JOB_COMPLETION_INDEX', 'set by the Indexed Job', 0, count - 1);
+  const coordinator = need('BENCH_COORDINATOR', "pod 0's coordinator, http://<host>:<port>");
+  let url: URL | null = null;
+  try {
+    url = new URL(coordinator);
+  } catch {
+    url = null;
+  }
+  if (!url || url.protocol !== 'http:') throw new ConfigError('env BENCH_COORDINATOR', '', 'expected http://<host>:<port>');
+  const stream = get('BENCH_LAUNCH_STREAM') ?? '0';
+  if (stream !== '0' && stream !== '1') throw new ConfigError('env BENCH_LAUNCH_STREAM', '', `expected 1 or 0, got ${JSON.stringify(stream)}`);
+  return {
+    index, count, coordinator,
+    port: int('BENCH_COORDINATOR_PORT', 'the port pod 0 listens on', 1, 65_535),
+    pod: get('POD_NAME'), node: get('NODE_NAME'), podIp: get('POD_IP'),
+    resultsDir: need('BENCH_RESULTS_DIR', 'where the pod writes its results'),
+    stream: stream === '1',
+    barrierTimeoutMs: int('BENCH_BARRIER_TIMEOUT_S', 'seconds', 1, 86_400, 120) * 1000,
+  };
+}
+
+/** Options of `runPod`. */
+export interface PodRunOptions {
+  /** Test files (or vitest filters) for `vitest run`. */
+  files: string[];
+  /** Options after `--`, passed to vitest. */
+  vitestArgs?: string[];
+  /** The pod's environment (`process.env`). */
+  env: NodeJS.ProcessEnv;
+  /** Project folder vitest runs in (`/app`). */
+  cwd: string;
+  /** Writes one frame line (no newline) to stdout; awaited. */
+  out(line: string): void | Promise<void>;
+  /** Writes status lines and vitest's output (stderr). */
+  err(text: string): void;
+  /** Aborted on SIGTERM (reason `SIGTERM`) or SIGINT (reason `SIGINT`: vitest got it from the terminal too). */
+  signal?: AbortSignal;
+  /** How long a pod tries to reach the coordinator before it runs unsynchronised, ms; default 5 min (pod 0 may be pulling its image). */
+  clockTimeoutMs?: number;
+  /** How long vitest has to exit after SIGTERM before it is killed, ms; default 20 s. */
+  killAfterMs?: number;
+}
+
+/** `pod.json`: what the pod did, for the launcher and the merge. */
+export interface PodRecord {
+  format: 'vitest-llm-d/pod@1';
+  index: number;
+  count: number;
+  pod: string | null;
+  node: string | null;
+  /** Clock offset against pod 0 (`clock-offset.ts`); null when it could not be measured: the pod ran unsynchronised. */
+  clock: ClockOffset | null;
+  /** vitest's exit code; null when vitest did not run. */
+  exitCode: number | null;
+  startedAt: string;
+  endedAt: string;
+  /** What went wrong around vitest (coordinator, clock, frames), one line each. */
+  errors: string[];
+}
+
+/** The `vitest` entry point of `cwd`'s installation (the one `npx vitest` runs), or null. */
+function vitestBin(cwd: string): string | null {
+  try {
+    const require = createRequire(join(cwd, 'package.json'));
+    return join(require.resolve('vitest/package.json').replace(/package\.json$/, ''), 'vitest.mjs');
+  } catch {
+    return null;
+  }
+}
+
+/** The variables vitest runs with: the pod's own, plus its share and clock. */
+export function vitestEnv(env: NodeJS.ProcessEnv, pod: PodEnv, clock: ClockOffset | null): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, BENCH_SHARE: `${pod.index}/${pod.count}`, BENCH_COORDINATOR: pod.coordinator };
+  delete out.BENCH_CLOCK_OFFSET_MS;
+  delete out.BENCH_CLOCK_OFFSET_BOUND_MS;
+  if (clock) {
+    out.BENCH_CLOCK_OFFSET_MS = String(clock.offsetMs);
+    out.BENCH_CLOCK_OFFSET_BOUND_MS = String(clock.boundMs);
+  }
+  return out;
+}
+
+/** Runs the pod (see the module comment); resolves to its exit code: vitest's, or 2 on its own errors. */
+export async function runPod(opts: PodRunOptions): Promise<number> {
+  const startedAt = new Date().toISOString();
+  const secrets = secretValues(opts.env);
+  const status = (text: string): void => opts.err(`pod-run: ${redactText(text, secrets)}\n`);
+  let pod: PodEnv;
+  try {
+    pod = readPodEnv(opts.env);
+  } catch (err) {
+    status((err as Error).message);
+    return 2;
+  }
+  const { signal } = opts;
+  const errors: string[] = [];
+  const fail = (text: string): void => {
+    errors.push(redactText(text, secrets));
+    status(text);
+  };
+  let ownError = false;
+  status(`pod ${pod.index} of ${pod.count} (${pod.pod ?? '?'} on ${pod.node ?? '?'}); coordinator ${pod.coordinator}`);
+  try {
+    mkdirSync(pod.resultsDir, { recursive: true });
+  } catch (err) {
+    status(`BENCH_RESULTS_DIR ${pod.resultsDir}: cannot create it: ${(err as Error).message}`);
+    return 2;
+  }
+
+  let coordinator: Coordinator | null = null;
+  if (pod.index === 0) {
+    try {
+      coordinator = await startCoordinator({ count: pod.count, host: pod.podIp ?? '0.0.0.0', port: pod.port, barrierTimeoutMs: pod.barrierTimeoutMs });
+      status(`coordinator listening on ${coordinator.url}`);
+    } catch (err) {
+      fail((err as Error).message);
+      ownError = true;
+    }
+  }
+
+  let clock: ClockOffset | null = null;
+  let exitCode: number | null = null;
+  try {
+    if (!ownError && !signal?.aborted) {
+      try {
+        clock = await measureClockOffset(pod.coordinator, { timeoutMs: opts.clockTimeoutMs ?? 300_000, ...(signal ? { signal } : {}) });
+        status(`clock offset ${clock.offsetMs.toFixed(3)} ms ± ${clock.boundMs.toFixed(3)} ms (round trip ${clock.rttMs.toFixed(3)} ms, best of ${clock.samples})`);
+      } catch (err) {
+        fail(`clock offset not measured, the pod runs unsynchronised: ${(err as Error).message}`);
+      }
+    }
+    if (!ownError && !signal?.aborted) {
+      const bin = vitestBin(opts.cwd);
+      if (!bin) {
+        fail(`vitest is not installed in ${opts.cwd} (run npm install there)`);
+        ownError = true;
+      } else {
+        exitCode = await runVitest(bin, opts, vitestEnv(opts.env, pod, clock), status);
+      }
+    }
+    // Pod 0 without its coordinator has no one to wait for; a pod that never reached it tries briefly.
+    if (!(pod.index === 0 && !coordinator)) await finish(pod, coordinator, clock ? pod.barrierTimeoutMs + 30_000 : 5000, signal, fail, status);
+  } finally {
+    await coordinator?.close();
+  }
+
+  const record: PodRecord = {
+    format: 'vitest-llm-d/pod@1', index: pod.index, count: pod.count, pod: pod.pod, node: pod.node,
+    clock, exitCode, startedAt, endedAt: new Date().toISOString(), errors,
+  };
+  try {
+    writeFileSync(join(pod.resultsDir, 'pod.json'), `${redactText(JSON.stringify(record, null, 2), secrets)}\n`);
+  } catch (err) {
+    status(`cannot write pod.json: ${(err as Error).message}`);
+    ownError = true;
+  }
+  if (pod.stream) {
+    try {
+      const { files } = await writeFolderFrames(pod.resultsDir, opts.out);
+      status(`sent ${files} file${files === 1 ? '' : 's'} of ${pod.resultsDir} as frames`);
+    } catch (err) {
+      status(`cannot send ${pod.resultsDir} as frames: ${(err as Error).message}`);
+      ownError = true;
+    }
+  }
+  return ownError ? 2 : (exitCode ?? 2);
+}
+
+/** Spawns `vitest run`, its output to `err`; forwards SIGTERM; resolves to its exit code. */
+async function runVitest(bin: string, opts: PodRunOptions, env: NodeJS.ProcessEnv, status: (t: string) => void): Promise<number> {
+  const args = [bin, 'run', ...opts.files, ...(opts.vitestArgs ?? [])];
+  status(`vitest run ${[...opts.files, ...(opts.vitestArgs ?? [])].join(' ')} with BENCH_SHARE=${env.BENCH_SHARE}`);
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const s of [child.stdout!, child.stderr!]) {
+    s.setEncoding('utf8');
+    s.on('data', (t: string) => opts.err(t));
+  }
+  let killer: NodeJS.Timeout | null = null;
+  const onAbort = (): void => {
+    const reason = opts.signal?.reason;
+    status(`${typeof reason === 'string' ? reason : 'stop'}: stopping vitest`);
+    // A terminal's Ctrl-C reaches vitest itself (same process group); SIGTERM is sent to pod-run only.
+    if (reason !== 'SIGINT') child.kill('SIGTERM');
+    killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 20_000);
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await new Promise<number>((done) => {
+      child.once('error', (err) => {
+        status(`cannot start vitest: ${err.message}`);
+        done(2);
+      });
+      child.once('close', (code, sig) => done(code ?? (sig === 'SIGTERM' ? 143 : sig === 'SIGINT' ? 130 : 1)));
+    });
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (killer) clearTimeout(killer);
+  }
+}
+
+/** Arrives at `done`; pod 0 holds its coordinator until every pod has, or the barrier timeout passed. */
+async function finish(pod: PodEnv, coordinator: Coordinator | null, timeoutMs: number, signal: AbortSignal | undefined, fail: (t: string) => void, status: (t: string) => void): Promise<void> {
+  if (signal?.aborted) return;
+  try {
+    const stop = new Promise<never>((_r, reject) => signal?.addEventListener('abort', () => reject(new Error('stopped while waiting')), { once: true }));
+    stop.catch(() => {});
+    const release = coordinator
+      ? coordinator.arrive('done', pod.index)
+      : postBarrier(pod.coordinator, 'done', pod.index, { timeoutMs, ...(signal ? { signal } : {}) });
+    const r = await Promise.race([release, stop]);
+    status(r.missing.length ? `done; pods that did not finish in time: ${r.missing.join(', ')}` : 'done; every pod finished');
+  } catch (err) {
+    fail(`barrier done: ${(err as Error).message}`);
+  }
+}
