@@ -2,6 +2,7 @@ import { processIo, type CliCommand, type CliIo } from './command.ts';
 import { clusterSimCommand } from './cluster-sim-command.ts';
 import { compareCommand } from './compare-command.ts';
 import { launchCommand } from './launch-command.ts';
+import { podRunCommand } from './pod-run-command.ts';
 import { provisionCommand } from './provision-command.ts';
 import { rerunCommand } from './rerun-command.ts';
 import { simCommand } from './sim-command.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   provision: provisionCommand,
   rerun: rerunCommand,
   compare: compareCommand,
+  'pod-run': podRunCommand,
   launch: launchCommand,
   help: helpCommand,
 };
