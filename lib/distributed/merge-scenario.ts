@@ -25,8 +25,12 @@ export interface MergedScenario {
   driver: (o: RunnerOptions) => Promise<LoadOutcome>;
   clock: RunClock;
   target: RecordedTarget;
-  /** Adds `distributed` to the report and its reasons to the validity. */
-  finish(report: TestReport): void;
+  /**
+   * Adds `distributed` to the report and its reasons to the validity. `maxStartLagMs` (the
+   * scenario's schedule-lag floor): a pod that started a stage later than that after the common
+   * instant did not send the intended process, and is invalid for it.
+   */
+  finish(report: TestReport, maxStartLagMs: number): void;
 }
 
 const wallOf = (c: RunClock): number => c.wallMs ?? Date.parse(c.wallTime);
@@ -68,7 +72,7 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
   const pods: PodScenario[] = [];
   for (const p of firsts) pods.push((await readPodScenario(p.folder, suite, scenario, anchor))!);
 
-  const finish = (report: TestReport): void => {
+  const finish = (report: TestReport, maxStartLagMs: number): void => {
     const present = new Map(pods.map((p) => [p.folder.index, p]));
     const list: DistributedPod[] = [];
     const missing: DistributedReport['missing'] = [];
@@ -85,6 +89,7 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
       const reasons = [
         ...p.stageReports.filter((s) => s && !s.validity.valid).flatMap((s) => s.validity.reasons.map((x) => `${s.label}: ${x}`)),
         ...p.stages.filter((s) => s.sync && !s.sync.synced).map((s) => `stage ${s.stage + 1} started unsynchronised: ${s.sync!.error ?? 'no barrier'}`),
+        ...p.stages.filter((s) => s.sync?.synced && s.sync.lateByMs > maxStartLagMs).map((s) => `stage ${s.stage + 1} started ${s.sync!.lateByMs.toFixed(1)} ms after the pods' common start (limit ${maxStartLagMs} ms)`),
       ];
       const incomplete = p.folder ? incompleteOf(p.folder) : null;
       list.push({

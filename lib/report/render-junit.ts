@@ -13,7 +13,7 @@ import type { RunStats } from '../metrics/aggregate.ts';
 import type { SloCheck, SloEvaluation } from '../slo/evaluate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
-import type { TestReport } from './model.ts';
+import type { DistributedReport, TestReport } from './model.ts';
 import { formatChange, type MetricComparison } from './baseline.ts';
 import type { BaselineOutcome } from './baseline-gate.ts';
 import { type RunReport, targetKinds } from './run-report.ts';
@@ -128,6 +128,19 @@ function statsProperties(tc: TestCase, stats: RunStats): void {
   tc.property('schedule_lag_ms.p99', num(p(l.schedule_lag, 'p99')));
 }
 
+/** A distributed test's pods (`distributed.pod.<index>`) and missing shares, as properties. */
+function distributedProperties(tc: TestCase, d: DistributedReport): void {
+  const what = d.role === 'merged' ? `merged from ${d.pods.length} of ${d.parallelism} pods${d.launched !== d.parallelism ? ` (${d.launched} launched)` : ''}, every record (exact)` : `one pod's share of ${d.parallelism}`;
+  tc.property('distributed', `${what}${d.partial ? '; PARTIAL' : ''}`);
+  for (const p of d.pods) {
+    const clock = p.clockOffsetMs === null ? 'clock offset not measured' : `clock offset ${num(p.clockOffsetMs, 3)} ms ± ${num(p.clockBoundMs, 3)} ms`;
+    const validity = p.validity.valid ? 'valid' : `INVALID: ${p.validity.reasons.join('; ')}`;
+    tc.property(`distributed.pod.${p.index}`, `${p.pod ?? '?'} on ${p.node ?? '?'}: ${p.share}; ${p.requests} requests; schedule lag p99 ${num(p.validity.scheduleLagP99Ms, 2)} ms; ${clock}; ${validity}${p.incomplete ? `; incomplete: ${p.incomplete}` : ''}`);
+  }
+  for (const m of d.missing) tc.property(`distributed.missing.${m.index}`, `share ${m.index} of ${d.parallelism} missing: ${m.reason}`);
+  if (d.stageStartSpreadMs.length > 0) tc.property('distributed.stage_start_spread_ms', d.stageStartSpreadMs.map((x) => num(x, 3)).join(', '));
+}
+
 /** One line of key metrics for a stage or a model. */
 function statsLine(stats: RunStats): string {
   const l = stats.latency;
@@ -213,6 +226,7 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   if (r.prefixCache) tc.property('prefix_cache', JSON.stringify(r.prefixCache));
   if (r.baseline) baselineProperties(tc, r.baseline);
   if (r.serverMetrics) serverMetricsProperties(tc, r.serverMetrics);
+  if (r.distributed) distributedProperties(tc, r.distributed);
 
   const out: string[] = [];
   if (r.target.kind === 'simulator') out.push('SIMULATOR: these numbers come from the embedded vLLM simulator (modeled, not measured on hardware).');

@@ -93,6 +93,8 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     ...(r.baseline ? { baseline: r.baseline } : {}),
     // Points are [seconds since server_metrics.window.start, value]; see ServerMetricsReport.
     ...(r.serverMetrics ? { server_metrics: r.serverMetrics } : {}),
+    // A distributed run: who made the numbers (pods, nodes, shares, clock offsets) and what is missing.
+    ...(r.distributed ? { distributed: r.distributed } : {}),
     files: r.files,
   };
 }

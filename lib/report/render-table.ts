@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
-import type { TestReport } from './model.ts';
+import type { DistributedReport, TestReport } from './model.ts';
 
 /** Text styling hook (colors in a terminal, identity elsewhere). */
 export type Style = (kind: 'bold' | 'red' | 'green' | 'yellow' | 'dim', text: string) => string;
@@ -159,6 +159,7 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   lines.push(...modelLines(r));
   lines.push(...stageLines(r, style));
   for (const note of r.workload.notes) lines.push(...para(style, 'dim', `note: ${note}`, '  ', '        '));
+  if (r.distributed?.role === 'merged') lines.push(...distributedLines(r.distributed, style));
   const prio = r.run.priority;
   if (!prio.raised && prio.nice > -10 && prio.note) lines.push(...para(style, 'dim', `note: measuring thread at nice ${prio.nice}: ${prio.note}`, '  ', '        '));
   if (!r.validity.valid) lines.push(...para(style, 'red', `INVALID RUN: ${r.validity.reasons.join('; ')}`));
@@ -315,5 +316,19 @@ function modelLines(r: TestReport): string[] {
       ),
     );
   }
+  return out;
+}
+
+/** A merged distributed test: one line per pod (node, requests, lag, clock offset) and per missing share. */
+function distributedLines(d: DistributedReport, style: Style): string[] {
+  const ms = (x: number | null, digits = 1): string => (x === null ? 'n/a' : `${x.toFixed(digits)} ms`);
+  const head = `pods: ${d.pods.length} of ${d.parallelism} reported${d.partial ? ' (PARTIAL)' : ''}; stage starts within ${ms(Math.max(0, ...d.stageStartSpreadMs), 2)}`;
+  const out = para(style, d.partial ? 'red' : null, head);
+  for (const p of d.pods) {
+    const clock = p.clockOffsetMs === null ? 'offset n/a' : `offset ${ms(p.clockOffsetMs, 2)} ± ${ms(p.clockBoundMs, 2)}`;
+    const flag = p.incomplete ? `INCOMPLETE: ${p.incomplete}` : p.validity.valid ? '' : `INVALID: ${p.validity.reasons.join('; ')}`;
+    out.push(...para(style, flag ? 'red' : 'dim', `pod ${p.index} ${p.pod ?? '?'} on ${p.node ?? '?'}: ${p.requests} requests, lag p99 ${ms(p.validity.scheduleLagP99Ms, 2)}, ${clock}${flag ? `; ${flag}` : ''}`, '    ', '      '));
+  }
+  for (const m of d.missing) out.push(...para(style, 'red', `share ${m.index} MISSING: ${m.reason}`, '    ', '      '));
   return out;
 }

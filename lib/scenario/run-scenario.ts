@@ -295,7 +295,6 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     },
     onStageStart(index, start) {
       stageStart[index] = start;
-      if (share) appendShareLine(input.runDir, { kind: 'stage', suite: input.suite, scenario: name, index: share.index, stage: index, start_ms: start - clock.perfMs, sync: syncs[index] ?? null });
     },
     ...(input.share ? {
       async beforeStage(index: number) {
@@ -372,6 +371,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
 
   /** Reports the stages of a finished runner stage and appends them to `stages.jsonl`. */
   function finishStage(o: StageOutcome): void {
+    // A pod's stage start, written once the stage is over: a write as it starts would delay its first sends.
+    if (share) appendShareLine(input.runDir, { kind: 'stage', suite: input.suite, scenario: name, index: share.index, stage: o.index, start_ms: o.start - clock.perfMs, sync: syncs[o.index] ?? null });
     const from = firstReported[o.index]!;
     const to = o.index + 1 < firstReported.length ? firstReported[o.index + 1]! : stages.length;
     for (let k = from; k < to; k++) {

@@ -16,6 +16,7 @@ export function extras(r: TestReport, id: string, charts: Charts): string {
   const out: string[] = [];
   if (r.serverMetrics) out.push(serverMetricsBlock(r.serverMetrics, id, charts));
   if (x.baseline !== undefined && x.baseline !== null) out.push(baselineBlock(x.baseline));
+  if (r.distributed?.role === 'merged') out.push(distributedBlock(r.distributed));
   if (r.prefixCache) {
     const pc = r.prefixCache;
     const ttft = (t: typeof pc.warm) => [t.count, num(t.p50Ms, 'ms'), num(t.p95Ms, 'ms'), num(t.meanMs, 'ms')];
@@ -34,6 +35,22 @@ export function extras(r: TestReport, id: string, charts: Charts): string {
     );
   }
   return out.join('');
+}
+
+/** A merged distributed test: who made the numbers (pod, node, share, clock offset, own validity) and which share is missing. */
+function distributedBlock(d: NonNullable<TestReport['distributed']>): string {
+  const rows: Cell[][] = d.pods.map((p) => [
+    p.index, p.pod ?? '?', p.node ?? '?', p.share, p.requests, num(p.validity.scheduleLagP99Ms, 'ms'),
+    p.clockOffsetMs === null ? 'n/a' : `${num(p.clockOffsetMs, 'ms')} ± ${num(p.clockBoundMs, 'ms')}`,
+    p.incomplete ? badge(false, `incomplete: ${p.incomplete}`) : p.validity.valid ? badge(true, 'valid') : badge(false, `invalid: ${p.validity.reasons.join('; ')}`),
+  ]);
+  for (const m of d.missing) rows.push([m.index, '', '', m.share, 0, '', '', badge(false, `missing: ${m.reason}`)]);
+  const spread = d.stageStartSpreadMs.length > 0 ? Math.max(...d.stageStartSpreadMs) : 0;
+  return [
+    `<h4>Distributed run: ${esc(String(d.pods.length))} of ${esc(String(d.parallelism))} pods${d.partial ? ' (partial)' : ''}</h4>`,
+    `<p>Merged from every pod's records (exact: the statistics of one process that made the same requests). Clock offsets are each pod's wall clock minus pod 0's; stage starts within ${num(spread, 'ms')} of each other.</p>`,
+    table(['index', 'pod', 'node', 'share', 'requests', 'schedule lag p99', 'clock offset', 'validity'], rows),
+  ].join('');
 }
 
 /** The shape of a baseline comparison this page reads (`TestReport.baseline`); anything else is listed as JSON. */
