@@ -25,7 +25,9 @@ interface Launched {
 
 /** Runs `vitest-llm-d launch ...` in a child process; `onLine` sees each stderr line (and may signal the child). */
 function launch(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void, timeoutMs = 150_000): Promise<Launched> {
-  const child = spawn(process.execPath, [BIN, 'launch', ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As from a shell: none of this test worker's own Vitest variables.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|TEST$|NODE_ENV$)/.test(k)));
+  const child = spawn(process.execPath, [BIN, 'launch', ...args], { cwd: process.cwd(), env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let partial = '';
   child.stdout.resume();

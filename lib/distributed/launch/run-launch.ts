@@ -177,15 +177,11 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     writeRecords(end.kind === 'done' ? 'done' : end.kind);
   } catch (err) {
     hook.release();
+    // The reason first, then the cleanup's lines.
+    if (err instanceof BenchError) say(err.message);
     await teardown();
-    if (err instanceof LaunchUsageError) {
-      say(err.message);
-      return 2;
-    }
-    if (err instanceof BenchError) {
-      say(err.message);
-      return 1;
-    }
+    if (err instanceof LaunchUsageError) return 2;
+    if (err instanceof BenchError) return 1;
     throw err;
   }
   hook.release();
