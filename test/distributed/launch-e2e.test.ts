@@ -118,6 +118,28 @@ describe('launch on a cluster it did not start', () => {
     expect(seen.outcome).toBe('start-failure');
   }, 120_000);
 
+  test('a pod deleted midway is a missing share: the other runs on, the merge says which share is missing', async () => {
+    let run = '';
+    let deleted = false;
+    const r = await launch([DIST, '--parallelism', '2', ...CONFIG], { ...env(), BENCH_BARRIER_TIMEOUT_S: '2' }, (line) => {
+      if (!run) run = runIdOf(line);
+      const m = /pod 1 \((\S+)\): Running on node/.exec(line);
+      if (m && !deleted) {
+        deleted = true;
+        void conn.core.deleteNamespacedPod({ namespace: sim.namespace, name: m[1]!, gracePeriodSeconds: 0 });
+      }
+    });
+    expect(deleted).toBe(true);
+    expect(r.err).toMatch(/missing shares: pod 1 \(/);
+    const runDir = join(results, run);
+    expect(existsSync(join(runDir, 'pods', '0', 'pod.json'))).toBe(true);
+    expect(existsSync(join(runDir, 'pods', '1', 'pod.json'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(runDir, 'launch.json'), 'utf8')).missing).toEqual([1]);
+    expect(JSON.parse(readFileSync(join(runDir, 'pods', '1', 'launch.json'), 'utf8'))).toMatchObject({ index: 1, phase: expect.any(String) });
+    expect(r.err).toContain('merging 1 of 2 shares');
+    expect(await leftovers(conn, run, ['Job', 'Service', 'ConfigMap', 'Secret', 'Pod'])).toEqual([]);
+  }, 150_000);
+
   test('Ctrl-C while the pods run: everything deleted, exit 130', async () => {
     let run = '';
     const r = await launch([DIST, '--parallelism', '2', ...CONFIG], env(), (line, kill) => {
