@@ -54,20 +54,20 @@ describe('barrier', () => {
   });
 
   it('releases at the timeout naming the missing pod; a late arrival gets the same start at once; later keys do not wait for it', async () => {
-    const c = await coordinator({ count: 3, barrierTimeoutMs: 300, marginMs: 10 });
+    const c = await coordinator({ count: 3, barrierTimeoutMs: 1000, marginMs: 10 });
     const t0 = performance.now();
     const [r0, r1] = await Promise.all([arrive(c.url, 'k1', 0), arrive(c.url, 'k1', 1)]);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(990);
     expect(r0).toEqual({ key: 'k1', startWallMs: r1.startWallMs, arrived: [0, 1], missing: [2], late: false });
     // The next key does not wait for pod 2: it is gone.
     const t1 = performance.now();
     const [s0] = await Promise.all([arrive(c.url, 'k2', 0), arrive(c.url, 'k2', 1)]);
-    expect(performance.now() - t1).toBeLessThan(200);
+    expect(performance.now() - t1).toBeLessThan(500);
     expect(s0.missing).toEqual([2]);
     // Pod 2 turns up late at k1: same start, at once, marked late.
     const t2 = performance.now();
     const late = await arrive(c.url, 'k1', 2);
-    expect(performance.now() - t2).toBeLessThan(100);
+    expect(performance.now() - t2).toBeLessThan(500);
     expect(late).toEqual({ ...r0, late: true });
     // It showed up again: k3 waits for it.
     const k3 = Promise.all([arrive(c.url, 'k3', 0), arrive(c.url, 'k3', 1)]);
@@ -78,14 +78,14 @@ describe('barrier', () => {
   });
 
   it('a pod gone at one key releases another key that was held only for it', async () => {
-    const c = await coordinator({ count: 2, barrierTimeoutMs: 300, marginMs: 0 });
+    const c = await coordinator({ count: 2, barrierTimeoutMs: 1000, marginMs: 0 });
     const a = arrive(c.url, 'a', 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
     const b = arrive(c.url, 'b', 0);
-    // a times out at 300 ms with 1 missing; b (started 100 ms later) is then held for nobody.
+    // a times out at 1000 ms with pod 1 missing; b (started 300 ms later) is then held for nobody.
     const t = performance.now();
     const [ra, rb] = await Promise.all([a, b]);
-    expect(performance.now() - t).toBeLessThan(280);
+    expect(performance.now() - t).toBeLessThan(900);
     expect(ra.missing).toEqual([1]);
     expect(rb.missing).toEqual([1]);
   });
@@ -173,12 +173,12 @@ describe('waitAtBarrier', () => {
       expect(s.waitedMs).toBeGreaterThan(100);
       // Never early; late only by scheduling jitter (sub-ms on an idle machine; a loaded 2-core CI runner adds a few ms).
       expect(walls[i]).toBeGreaterThanOrEqual(t - 0.5);
-      expect(walls[i]).toBeLessThan(t + 20);
+      expect(walls[i]).toBeLessThan(t + 30);
       expect(s.lateByMs).toBeCloseTo(Math.max(0, walls[i]! - t), 0);
     }
     // One instant for all three on the common clock: pod 2 woke 40 ms later on its own clock, to the same instant.
     expect(Math.abs(walls[0]! - walls[1]!)).toBeLessThan(3);
-    expect(Math.max(...walls) - Math.min(...walls)).toBeLessThan(10);
+    expect(Math.max(...walls) - Math.min(...walls)).toBeLessThan(15);
   });
 
   it('rejects with a typed error when the coordinator is unreachable or holds past the timeout', async () => {
