@@ -73,7 +73,7 @@ describe('batch/v1 Jobs with harness pods', () => {
       "console.log('file=' + fs.readFileSync('/etc/vitest-llm-d/config.yaml', 'utf8').trim());",
       "fs.mkdirSync('/results/run/' + i, { recursive: true });",
       "fs.writeFileSync('/results/run/' + i + '/pod.json', JSON.stringify({ index: Number(i), host: process.env.HOSTNAME, cwd: process.cwd() }));",
-      "setTimeout(() => console.error('done ' + i), 200);",
+      "setTimeout(() => console.error('done ' + i), 1000);",
     ].join('\n');
     const job = indexedJob('bench', script, {
       spec: { backoffLimitPerIndex: 0 },
@@ -96,7 +96,10 @@ describe('batch/v1 Jobs with harness pods', () => {
     expect(created.spec?.selector?.matchLabels).toEqual({ 'batch.kubernetes.io/controller-uid': created.metadata!.uid });
 
     // Follow pod 0's log from as early as it can be followed.
-    const pod0 = await s.until('pod of index 0 running', async () => (await podsOf(s, 'bench')).find((p) => p.metadata?.labels?.['batch.kubernetes.io/job-completion-index'] === '0' && p.status?.containerStatuses?.[0]?.state?.running));
+    // (A loaded machine may only see it after it ended: a follow then answers the whole log and ends.)
+    const pod0 = await s.until('pod of index 0 started', async () =>
+      (await podsOf(s, 'bench')).find((p) => p.metadata?.labels?.['batch.kubernetes.io/job-completion-index'] === '0' && (p.status?.containerStatuses?.[0]?.state?.running || p.status?.containerStatuses?.[0]?.state?.terminated)),
+    );
     const followed = new PassThrough();
     let text = '';
     followed.on('data', (d: Buffer) => void (text += d.toString()));
