@@ -24,7 +24,7 @@ interface Launched {
 }
 
 /** Runs `vitest-llm-d launch ...` in a child process; `onLine` sees each stderr line (and may signal the child). */
-function launch(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void, timeoutMs = 150_000): Promise<Launched> {
+function launch(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void, timeoutMs = 300_000): Promise<Launched> {
   // As from a shell: none of this test worker's own Vitest variables.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|TEST$|NODE_ENV$)/.test(k)));
   const child = spawn(process.execPath, [BIN, 'launch', ...args], { cwd: process.cwd(), env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -85,7 +85,7 @@ describe('launch on the embedded cluster started by the launcher', () => {
     // The merge wrote the merged run folder.
     expect(existsSync(join(runDir, 'summary.json')), readdirSync(runDir).join(', ')).toBe(true);
     expect(r.code, r.err).toBe(0);
-  }, 180_000);
+  }, 320_000);
 });
 
 describe('launch on a cluster it did not start', () => {
