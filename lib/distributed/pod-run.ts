@@ -5,7 +5,7 @@
  * to stdout as frames (`log-frames.ts`). stdout carries frames only: vitest's output and the
  * short `pod-run:` status lines go to stderr.
  *
- * After vitest exits each pod arrives at the barrier `done`; pod 0 keeps its coordinator up
+ * After vitest exits, and pod.json and the frames are out, each pod arrives at the barrier `done`; pod 0 keeps its coordinator up
  * until every pod has arrived there or the barrier timeout has passed, so no pod still at a
  * stage barrier loses it. On SIGTERM vitest gets SIGTERM (its cleanup runs), and what the pod
  * wrote so far is still described and streamed.
@@ -140,7 +140,11 @@ export function vitestEnv(env: NodeJS.ProcessEnv, pod: PodEnv, clock: ClockOffse
   return out;
 }
 
-/** Runs the pod (see the module comment); resolves to its exit code: vitest's, or 2 on its own errors. */
+/**
+ * Runs the pod (see the module comment); resolves to its exit code: 0 when vitest ran to its end
+ * (whatever its tests said: `pod.json` keeps vitest's code), 2 on pod-run's own errors or a vitest
+ * that did not finish.
+ */
 export async function runPod(opts: PodRunOptions): Promise<number> {
   const startedAt = new Date().toISOString();
   const secrets = secretValues(opts.env);
@@ -198,32 +202,43 @@ export async function runPod(opts: PodRunOptions): Promise<number> {
         exitCode = await runVitest(bin, opts, vitestEnv(opts.env, pod, clock), status);
       }
     }
+    // The results leave first: a pod stopped while it waits at `done` below has sent them already.
+    if (!(await writeResults())) ownError = true;
     // Pod 0 without its coordinator has no one to wait for; a pod that never reached it tries briefly.
     if (!(pod.index === 0 && !coordinator)) await finish(pod, coordinator, clock ? pod.barrierTimeoutMs + 30_000 : 5000, signal, fail, status);
   } finally {
     await coordinator?.close();
   }
+  // vitest ran to its end (0: its tests passed, 1: some failed on this pod's share, which the merged
+  // run judges as a whole): the pod succeeded. Anything else (killed, crashed) leaves its share incomplete.
+  // Stopped (SIGTERM: deleted, evicted, deadline): 143 as a shell reports it, whatever vitest said.
+  if (signal?.aborted) return 143;
+  return ownError || exitCode === null || exitCode > 1 ? 2 : 0;
 
-  const record: PodRecord = {
-    format: 'vitest-llm-d/pod@1', index: pod.index, count: pod.count, pod: pod.pod, node: pod.node,
-    clock, exitCode, startedAt, endedAt: new Date().toISOString(), errors,
-  };
-  try {
-    writeFileSync(join(pod.resultsDir, 'pod.json'), `${redactText(JSON.stringify(record, null, 2), secrets)}\n`);
-  } catch (err) {
-    status(`cannot write pod.json: ${(err as Error).message}`);
-    ownError = true;
-  }
-  if (pod.stream) {
+  /** pod.json, then the results folder as frames; false when either could not be written. */
+  async function writeResults(): Promise<boolean> {
+    const record: PodRecord = {
+      format: 'vitest-llm-d/pod@1', index: pod.index, count: pod.count, pod: pod.pod, node: pod.node,
+      clock, exitCode, startedAt, endedAt: new Date().toISOString(), errors,
+    };
+    let ok = true;
     try {
-      const { files } = await writeFolderFrames(pod.resultsDir, opts.out);
-      status(`sent ${files} file${files === 1 ? '' : 's'} of ${pod.resultsDir} as frames`);
+      writeFileSync(join(pod.resultsDir, 'pod.json'), `${redactText(JSON.stringify(record, null, 2), secrets)}\n`);
     } catch (err) {
-      status(`cannot send ${pod.resultsDir} as frames: ${(err as Error).message}`);
-      ownError = true;
+      status(`cannot write pod.json: ${(err as Error).message}`);
+      ok = false;
     }
+    if (pod.stream) {
+      try {
+        const { files } = await writeFolderFrames(pod.resultsDir, opts.out);
+        status(`sent ${files} file${files === 1 ? '' : 's'} of ${pod.resultsDir} as frames`);
+      } catch (err) {
+        status(`cannot send ${pod.resultsDir} as frames: ${(err as Error).message}`);
+        ok = false;
+      }
+    }
+    return ok;
   }
-  return ownError ? 2 : (exitCode ?? 2);
 }
 
 /** Spawns `vitest run`, its output to `err`; forwards SIGTERM; resolves to its exit code. */

@@ -86,8 +86,8 @@ export interface ScenarioRunInput {
   clock?: RunClock;
 }
 
-/** 32-bit FNV-1a of a string: a stable seed from a name. */
-function seedOf(text: string): number {
+/** 32-bit FNV-1a of a string: a stable seed from a name (prompts and arrivals; a launch checks splits with it too). */
+export function seedOf(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   return h >>> 0;
@@ -220,7 +220,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const arrivalSeed = seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`);
   // A pod's share: the same arrivals (same seed) filtered to its global indices, its slots of the concurrency.
   const slot = input.share?.slot ?? null;
-  const share = slot ? shareOf(load, { seed: arrivalSeed, numRequests: sc.num_requests, warmup: sc.warmup_requests }, slot) : null;
+  // A search load is never split: the pod given it (pod 0, slot 0 of 1) runs it whole, and records that it did.
+  const share = slot && load.type !== 'search' ? shareOf(load, { seed: arrivalSeed, numRequests: sc.num_requests, warmup: sc.warmup_requests }, slot) : null;
+  const shareLine = slot && { index: slot.index, count: slot.count, description: share?.description ?? `pod ${slot.index + 1}: the whole search (a search load cannot be split)` };
   const planner = share ? share.planner : planLoad(load, { seed: arrivalSeed, numRequests: sc.num_requests, judge });
   const warmup = share ? share.warmup : sc.warmup_requests;
   /** The data (and model rotation) index of the runner's request i: the global index in a pod's share. */
@@ -264,7 +266,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     measuring = true;
   };
   const clock = input.clock ?? readRunClock();
-  if (share) appendShareLine(input.runDir, { kind: 'share', suite: input.suite, scenario: name, index: share.index, count: share.count, share: share.description, clock, target: recordedTargetOf(target) });
+  if (shareLine) appendShareLine(input.runDir, { kind: 'share', suite: input.suite, scenario: name, index: shareLine.index, count: shareLine.count, share: shareLine.description, clock, target: recordedTargetOf(target) });
   const stagesFile = join(input.runDir, 'stages.jsonl');
   const progress = input.progress === undefined ? progressFromEnv() : input.progress;
   const stopProgress = progress?.(`${input.suite}/${name}`, () => progressOf(planner.plannedStages));
@@ -372,7 +374,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   /** Reports the stages of a finished runner stage and appends them to `stages.jsonl`. */
   function finishStage(o: StageOutcome): void {
     // A pod's stage start, written once the stage is over: a write as it starts would delay its first sends.
-    if (share) appendShareLine(input.runDir, { kind: 'stage', suite: input.suite, scenario: name, index: share.index, stage: o.index, start_ms: o.start - clock.perfMs, sync: syncs[o.index] ?? null });
+    if (shareLine) appendShareLine(input.runDir, { kind: 'stage', suite: input.suite, scenario: name, index: shareLine.index, stage: o.index, start_ms: o.start - clock.perfMs, sync: syncs[o.index] ?? null });
     const from = firstReported[o.index]!;
     const to = o.index + 1 < firstReported.length ? firstReported[o.index + 1]! : stages.length;
     for (let k = from; k < to; k++) {

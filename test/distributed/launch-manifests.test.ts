@@ -27,7 +27,7 @@ describe('launch manifests', () => {
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.containers).toHaveLength(1);
     const c = pod.containers[0];
-    expect(c).toMatchObject({ name: 'vitest-llm-d', image: 'vitest-llm-d:0.1.0', workingDir: '/app', command: ['npx', 'vitest-llm-d', 'pod-run', DIST, '--', '--config', 'x.ts'] });
+    expect(c).toMatchObject({ name: 'vitest-llm-d', image: 'vitest-llm-d:0.1.0', workingDir: '/app', command: ['node', 'bin/vitest-llm-d.js', 'pod-run', DIST, '--', '--config', 'x.ts'] });
     const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom.fieldRef.fieldPath]));
     expect(env).toEqual({
       BENCH_PARALLELISM: '4',

@@ -150,7 +150,7 @@ describe('pod-run, two pods on loopback', () => {
     const run = await p.done;
     expect(performance.now() - t).toBeLessThan(25_000);
     expect(run.stderr).toContain('pod-run: SIGTERM: stopping vitest');
-    expect(run.code).not.toBe(0);
+    expect(run.code).toBe(143);
     const pod = JSON.parse(readFileSync(join(temp, 'results-term', 'pod.json'), 'utf8')) as PodRecord;
     expect(pod.exitCode).not.toBe(0);
     expect(pod.exitCode).not.toBeNull();
@@ -201,13 +201,15 @@ describe('pod-run settings', () => {
       files: ['share.test.mjs'], env: podEnv(1, 2, port, { BENCH_RESULTS_DIR: dir }), cwd: project, clockTimeoutMs: 500,
       out: (l) => void lines.push(l), err: (t) => void err.push(t),
     });
-    // The test's own barrier fetch fails too (nothing listens): vitest fails, pod-run reports it.
-    expect(code).toBe(1);
+    // The test's own barrier fetch fails too (nothing listens): vitest fails, pod.json says so; the
+    // pod itself ran to its end (its tests judge only its share), so it exits 0.
+    expect(code).toBe(0);
     const pod = JSON.parse(readFileSync(join(dir, 'pod.json'), 'utf8')) as PodRecord;
     expect(pod.clock).toBeNull();
     expect(pod.exitCode).toBe(1);
     expect(pod.errors[0]).toMatch(/^clock offset not measured, the pod runs unsynchronised: coordinator http:\/\/127\.0\.0\.1:\d+: GET \/clock: no answer within 0\.5 s/);
-    expect(pod.errors[1]).toMatch(/^barrier done: coordinator/);
+    // pod.json and the frames leave before the `done` barrier, whose failure is on stderr only.
+    expect(err.join('')).toMatch(/pod-run: barrier done: coordinator/);
     expect(lines.at(-1)).toBe(`${FRAME_MARKER} {"t":"done","files":1}`);
   });
 });

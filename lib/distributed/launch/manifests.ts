@@ -93,7 +93,8 @@ export function indexedJob(names: LaunchNames, input: JobInput): Manifest {
     volumeMounts.push({ name: 'results', mountPath: RESULTS_MOUNT });
     volumes.push({ name: 'results', persistentVolumeClaim: { claimName: input.resultsPvc } });
   }
-  const command = ['npx', 'vitest-llm-d', 'pod-run', ...input.testFiles, ...(input.vitestArgs.length ? ['--', ...input.vitestArgs] : [])];
+  // node as PID 1 is pod-run itself (no npm in between), which passes SIGTERM on to vitest.
+  const command = ['node', 'bin/vitest-llm-d.js', 'pod-run', ...input.testFiles, ...(input.vitestArgs.length ? ['--', ...input.vitestArgs] : [])];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

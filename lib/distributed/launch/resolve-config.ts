@@ -13,6 +13,7 @@ import { redactValue, isSecretName } from '../../config/redact.ts';
 import { loadScenarioFile, type LoadedScenarioFile } from '../../config/resolve-scenarios.ts';
 import { BenchError } from '../../errors/bench-error.ts';
 import { RESOLVED_CONFIG_SCHEMA, type ResolvedConfig } from '../../report/resolved-config.ts';
+import { seedOf } from '../../scenario/run-scenario.ts';
 import { shareOf, SplitError } from '../split.ts';
 import { LaunchUsageError } from './errors.ts';
 import type { LaunchNames } from './names.ts';
@@ -76,6 +77,8 @@ export function resolveLaunchConfig(input: { testFiles: string[]; suite: string;
   const out: ResolvedConfig['files'] = {};
   const wholeInPodZero: string[] = [];
   const referenced = new Set<string>();
+  /** The longest stage (duration + drain) of any scenario, s; null when some stage has no time bound. */
+  let stageBoundS: number | null = 0;
   for (const testFile of input.testFiles) {
     const path = scenarioFileOf(testFile, cwd);
     if (!path || files.some((f) => f.path === path)) continue;
@@ -93,7 +96,8 @@ export function resolveLaunchConfig(input: { testFiles: string[]; suite: string;
         wholeInPodZero.push(`${loaded.source}#${name}`);
         continue;
       }
-      checkSplit(loaded.source, name, sc, parallelism, input);
+      const longest = checkSplit(loaded.source, name, sc, parallelism, input);
+      stageBoundS = longest === null || stageBoundS === null ? null : Math.max(stageBoundS, longest);
     }
     const { secrets } = loaded;
     out[loaded.source] = {
@@ -113,6 +117,9 @@ export function resolveLaunchConfig(input: { testFiles: string[]; suite: string;
       if (k.startsWith('BENCH_') || KNOWN_SECRET_VARS.test(k) || referenced.has(k) || k === input.apiKeyEnv) secrets[k] = v;
     } else if (k.startsWith('BENCH_') && !NOT_FOR_PODS.has(k)) settings[k] = v;
   }
+  // How long pods wait at a stage barrier for one that has not come (then it is taken as gone):
+  // longer than any pod can take to finish the stage before, so a slow pod is never left behind.
+  settings.BENCH_BARRIER_TIMEOUT_S ??= String(Math.max(120, Math.ceil((stageBoundS ?? 600) + 60)));
   const config: ResolvedConfig = {
     schema: RESOLVED_CONFIG_SCHEMA,
     suite: input.suite,
@@ -130,18 +137,24 @@ export function resolveLaunchConfig(input: { testFiles: string[]; suite: string;
   return { configYaml: `${head.join('\n')}\n${stringify(config, { lineWidth: 0 })}`, files, wholeInPodZero, settings, secrets, targetsYaml };
 }
 
-/** 32-bit FNV-1a, as `runScenario` seeds random arrivals from the run's salt (the pods' shared stamp, `BENCH_RUN_STAMP`). */
-function seedOf(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
-function checkSplit(source: string, name: string, sc: LoadedScenarioFile['config']['scenarios'][string], parallelism: number, input: { suite: string; names: LaunchNames }): void {
+/**
+ * Checks the split of one scenario; resolves to the longest a pod may reach a stage barrier after
+ * the first one did (seconds): the stage before's duration plus its drain, or null for a stage
+ * bounded by its count only (its time is not known ahead).
+ */
+function checkSplit(source: string, name: string, sc: LoadedScenarioFile['config']['scenarios'][string], parallelism: number, input: { suite: string; names: LaunchNames }): number | null {
   const ctx = { seed: seedOf(`${input.names.stamp}/${input.suite}/${name}/arrivals`), numRequests: sc.num_requests, warmup: sc.warmup_requests };
   try {
     // Whether a split works depends on the count only; the first and last pods cover the index checks.
-    for (const index of new Set([0, parallelism - 1])) shareOf(sc.load, ctx, { index, count: parallelism });
+    let longest: number | null = 0;
+    for (const index of new Set([0, parallelism - 1])) {
+      for (const st of shareOf(sc.load, ctx, { index, count: parallelism }).stages) {
+        const p = st.global;
+        longest = longest === null || p.durationMs === null ? null : Math.max(longest, (p.durationMs + p.drainMs) / 1000);
+      }
+    }
+    return longest;
   } catch (err) {
     if (err instanceof SplitError) throw new LaunchUsageError(`${source}: scenario "${name}": cannot split across ${parallelism} pods: ${err.message}`, { cause: err });
     throw err;
