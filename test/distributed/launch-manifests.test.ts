@@ -67,9 +67,10 @@ describe('launch manifests', () => {
   test('ConfigMaps and Secret: settings to N-env, secrets to N-secrets only, config.yaml readable by BENCH_RERUN', () => {
     const env = { BENCH_NUM_REQUESTS: '8', BENCH_WARMUP_REQUESTS: '2', BENCH_RESULTS_DIR: '/home/me/results', BENCH_KUBECONFIG: '/home/me/kc', OPENAI_API_KEY: 'sk-test-0123456789', BENCH_AUTH_TOKEN: 'tok-abcdefgh', SSH_AUTH_SOCK: '/tmp/agent', PATH: '/usr/bin' };
     const r = resolveLaunchConfig({ testFiles: [DIST], suite: 'dist', parallelism: 4, names, cwd, env });
-    expect(r.settings).toEqual({ BENCH_NUM_REQUESTS: '8', BENCH_WARMUP_REQUESTS: '2' });
+    // BENCH_BARRIER_TIMEOUT_S: the poisson stage is bounded by its count only, so 600 s + 60 s.
+    expect(r.settings).toEqual({ BENCH_BARRIER_TIMEOUT_S: '660', BENCH_NUM_REQUESTS: '8', BENCH_WARMUP_REQUESTS: '2' });
     expect(r.secrets).toEqual({ BENCH_AUTH_TOKEN: 'tok-abcdefgh', OPENAI_API_KEY: 'sk-test-0123456789' });
-    expect(envConfigMap(names, r.settings)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'llmd-dist-20261206190000-env', labels: LABEL }, data: { BENCH_NUM_REQUESTS: '8', BENCH_WARMUP_REQUESTS: '2' } });
+    expect(envConfigMap(names, r.settings)).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'llmd-dist-20261206190000-env', labels: LABEL }, data: r.settings });
     const files = filesConfigMap(names, r.configYaml, null) as any;
     expect(Object.keys(files.data)).toEqual(['config.yaml']);
     expect(JSON.stringify(files)).not.toContain('sk-test');
