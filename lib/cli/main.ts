@@ -29,8 +29,8 @@ export const COMMANDS: Record<string, CliCommand> = {
   provision: provisionCommand,
   rerun: rerunCommand,
   compare: compareCommand,
-  'pod-run': podRunCommand,
   launch: launchCommand,
+  'pod-run': podRunCommand,
   help: helpCommand,
 };
 
