@@ -1,5 +1,5 @@
 /**
- * Pod 0's coordinator of a distributed run (`CONTRACT.md`): an HTTP server the pods ask for
+ * Pod 0's coordinator of a distributed run (`README.md` of lib/distributed): an HTTP server the pods ask for
  * pod 0's wall clock (`GET /clock`, for the clock offset, `clock-offset.ts`) and wait at to start
  * a stage together (`POST /barrier`).
  *

@@ -1,5 +1,5 @@
 /**
- * The pods' results as the launcher collected them into a run folder (`CONTRACT.md`):
+ * The pods' results as the launcher collected them into a run folder (`README.md` of lib/distributed):
  * `<run>/launch.json`, and per completion index `<run>/pods/<index>/` with the launcher's
  * `launch.json` (what it saw of the pod), the pod's `pod.json` (its clock offset, exit code) and
  * the pod's own run folder (`requests.jsonl`, `stages.jsonl`, `shares.jsonl`, ...). Everything

@@ -1,5 +1,5 @@
 /**
- * The pod's side of a distributed run (`CONTRACT.md`, "In the pod"): pod 0 starts the
+ * The pod's side of a distributed run (`README.md` of lib/distributed, "In the pod"): pod 0 starts the
  * coordinator; every pod measures its clock offset against it, runs `vitest run <files>` on its
  * share, writes `pod.json` and, for a launcher that follows the log, sends its results folder
  * to stdout as frames (`log-frames.ts`). stdout carries frames only: vitest's output and the
@@ -21,7 +21,7 @@ import { postBarrier, measureClockOffset, type ClockOffset } from './clock-offse
 import { startCoordinator, type Coordinator } from './coordinator.ts';
 import { writeFolderFrames } from './log-frames.ts';
 
-/** What a pod reads from its environment (`CONTRACT.md`, "Pod env"). */
+/** What a pod reads from its environment (`README.md` of lib/distributed, "Pod env"). */
 export interface PodEnv {
   /** `JOB_COMPLETION_INDEX`. */
   index: number;

@@ -1,5 +1,5 @@
 /**
- * What a process of a distributed run reads from its environment (`CONTRACT.md`): a pod's share
+ * What a process of a distributed run reads from its environment (`README.md` of lib/distributed): a pod's share
  * (`BENCH_SHARE=<index>/<count>`, set by `vitest-llm-d pod-run`) with its coordinator and clock
  * offset, or the merge of the pods' records (`BENCH_MERGE=<run folder>`, set by the launcher).
  */

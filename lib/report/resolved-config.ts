@@ -32,7 +32,7 @@ export interface ResolvedConfig {
 /** Settings that describe this machine or this invocation, not the run: not repeated. */
 const NOT_REPEATED = new Set([
   'BENCH_RERUN', 'BENCH_RESULTS_DIR', 'BENCH_PUBLISH',
-  // A distributed run's per-process wiring (lib/distributed/CONTRACT.md), not settings of the run.
+  // A distributed run's per-process wiring (lib/distributed/README.md), not settings of the run.
   'BENCH_RUN_STAMP', 'BENCH_RUN_ID', 'BENCH_SHARE', 'BENCH_MERGE', 'BENCH_COORDINATOR', 'BENCH_COORDINATOR_PORT',
   'BENCH_CLOCK_OFFSET_MS', 'BENCH_CLOCK_OFFSET_BOUND_MS', 'BENCH_PARALLELISM', 'BENCH_LAUNCH_STREAM',
 ]);

@@ -1,5 +1,5 @@
 /**
- * The objects of one launch, as CONTRACT.md specifies them: ConfigMaps `N-env` (settings, for
+ * The objects of one launch, as lib/distributed/README.md specifies them: ConfigMaps `N-env` (settings, for
  * envFrom) and `N-files` (config.yaml, targets.yaml), Secret `N-secrets` (optional), Service
  * `N-coord` (pod 0's coordinator), and the Indexed Job `N`. Pure: the caller creates them in
  * this order and fills in the Service's clusterIP before building the Job.

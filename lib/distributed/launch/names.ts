@@ -1,5 +1,5 @@
 /**
- * The names of one launch (CONTRACT.md, "Names"): the run id `R` that labels every object and
+ * The names of one launch (lib/distributed/README.md, "Names"): the run id `R` that labels every object and
  * names the results folder, and the object name base `N` of the Job, ConfigMaps, Secret and
  * Service.
  */
