@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { BenchError, ConfigError } from '../errors/index.ts';
 import { readResolvedConfig, rerunEnv } from '../report/resolved-config.ts';
 import type { CliCommand, CliIo } from './command.ts';
+import { vitestBin } from './vitest-bin.ts';
 
 const HELP = `Usage: vitest-llm-d rerun <run folder> [-- <vitest options>]
 
@@ -16,16 +16,6 @@ the recorded settings, so e.g. BENCH_BASE_URL=... reruns against another target.
 
 Options after -- go to vitest (e.g. -- -t quick_validation).
 `;
-
-/** The vitest entry point of the working directory's installation (the one `npx vitest` runs). */
-function vitestBin(cwd: string): string {
-  const require = createRequire(join(cwd, 'package.json'));
-  try {
-    return join(require.resolve('vitest/package.json').replace(/package\.json$/, ''), 'vitest.mjs');
-  } catch {
-    throw new ConfigError('rerun', '', `vitest is not installed in ${cwd} (run npm install there)`);
-  }
-}
 
 /**
  * `vitest-llm-d rerun <run folder>`: reads the folder's `config.yaml`, and runs `vitest run` on
@@ -56,7 +46,9 @@ export const rerunCommand: CliCommand = {
       for (const n of notRepeated) io.err(`vitest-llm-d rerun: not repeated: ${n}\n`);
       const settings = Object.keys(config.settings).filter((k) => env[k] === config.settings[k]);
       io.err(`vitest-llm-d rerun: ${config.suite} as run ${config.run} (${config.test_files.join(', ')}${settings.length ? `; ${settings.join(', ')}` : ''})\n`);
-      command = { bin: vitestBin(cwd), files: config.test_files, env };
+      const bin = vitestBin(cwd);
+      if (!bin) throw new ConfigError('rerun', '', `vitest is not installed in ${cwd} (run npm install there)`);
+      command = { bin, files: config.test_files, env };
     } catch (err) {
       if (!(err instanceof BenchError)) throw err;
       io.err(`${err.message}\nRun \`vitest-llm-d rerun --help\` for the usage.\n`);

@@ -6,8 +6,8 @@
  * merged run folder, the one the pods' folders were collected into (`<results>/<R>/`).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { vitestBin } from '../cli/vitest-bin.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { RUN_STAMP } from '../report/run-info.ts';
 
@@ -24,16 +24,6 @@ export interface MergeRunInput {
   stdio?: 'inherit' | 'ignore';
 }
 
-/** The vitest entry point of the project's installation. */
-function vitestBin(cwd: string): string {
-  const require = createRequire(join(cwd, 'package.json'));
-  try {
-    return join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
-  } catch {
-    throw new BenchError('MERGE_NO_VITEST', `vitest is not installed in ${cwd} (run npm install there)`);
-  }
-}
-
 /** The environment of the merge run: the caller's, with the pods' stamp and results root, and nothing a pod had of its own. */
 export function mergeEnv(runDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const stamp = basename(runDir).slice(0, 20);
@@ -47,7 +37,9 @@ export function mergeEnv(runDir: string, env: NodeJS.ProcessEnv): NodeJS.Process
 export async function runMerged(input: MergeRunInput): Promise<number> {
   const cwd = input.cwd ?? process.cwd();
   const env = mergeEnv(input.runDir, input.env ?? process.env);
-  const child = spawn(process.execPath, [vitestBin(cwd), 'run', ...input.testFiles, ...(input.vitestArgs ?? [])], { cwd, env, stdio: input.stdio ?? 'inherit' });
+  const bin = vitestBin(cwd);
+  if (!bin) throw new BenchError('MERGE_NO_VITEST', `vitest is not installed in ${cwd} (run npm install there)`);
+  const child = spawn(process.execPath, [bin, 'run', ...input.testFiles, ...(input.vitestArgs ?? [])], { cwd, env, stdio: input.stdio ?? 'inherit' });
   return new Promise<number>((done) => {
     child.once('error', () => done(2));
     child.once('exit', (code, signal) => done(code ?? (signal === 'SIGINT' ? 130 : 1)));

@@ -12,8 +12,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { vitestBin } from '../cli/vitest-bin.ts';
 import { redactText } from '../config/redact.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { secretValues } from '../report/environment.ts';
@@ -116,16 +116,6 @@ export interface PodRecord {
   endedAt: string;
   /** What went wrong around vitest (coordinator, clock, frames), one line each. */
   errors: string[];
-}
-
-/** The `vitest` entry point of `cwd`'s installation (the one `npx vitest` runs), or null. */
-function vitestBin(cwd: string): string | null {
-  try {
-    const require = createRequire(join(cwd, 'package.json'));
-    return join(require.resolve('vitest/package.json').replace(/package\.json$/, ''), 'vitest.mjs');
-  } catch {
-    return null;
-  }
 }
 
 /** The variables vitest runs with: the pod's own, plus its share and clock. */
