@@ -81,12 +81,6 @@ export const KINDS: Record<string, KindOps> = {
   },
   // Read only: a results claim is the user's (`launch --results-pvc`), so a run never creates,
   // lists as its own or deletes one; what the pods wrote on it must outlive the run's cleanup.
-  PersistentVolumeClaim: {
-    create: () => Promise.reject(Object.assign(new Error('a run never creates a PersistentVolumeClaim: create it first and pass its name'), { code: 'EPVC' })),
-    read: (c, namespace, name) => c.core.readNamespacedPersistentVolumeClaim({ namespace, name }).then(asManifest),
-    list: async () => [],
-    remove: async () => undefined,
-  },
   InferenceServerConfig: custom('inferenceserverconfigs'),
   LauncherPopulationPolicy: custom('launcherpopulationpolicies'),
   LauncherConfig: custom('launcherconfigs'),

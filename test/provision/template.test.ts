@@ -101,7 +101,7 @@ describe('the standalone template', () => {
     expect(renderError(DEPLOYMENT + SERVICE.replace('{ app: x }', '{ app: y }'))).toBe('stack.yaml: no Service whose spec.selector selects the pods of Deployment d (labels app=x)');
     expect(renderError(DEPLOYMENT + SERVICE.replace('targetPort: web', 'targetPort: api'))).toBe('stack.yaml: Service s.spec.ports[0].targetPort: no container port named "api" in the Deployment');
     expect(renderError(DEPLOYMENT.replace('selector: { matchLabels: { app: x } }', 'selector: {}') + SERVICE)).toBe('stack.yaml: Deployment d.spec.selector: matchLabels is required (the pods are found by it)');
-    expect(renderError(`${DEPLOYMENT}${SERVICE}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: i }\n`)).toMatch(/^stack\.yaml: Ingress i: kind Ingress cannot be provisioned \(supported: Deployment, ReplicaSet, Service, /);
+    expect(renderError(`${DEPLOYMENT}${SERVICE}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: i }\n`)).toMatch(/^stack\.yaml: Ingress i: kind Ingress cannot be provisioned \(supported: Deployment, ReplicaSet, Job, Service, ConfigMap, Secret, /);
     expect(() => renderForProvision({ template: 'nope.yaml', cwd: mkdtempSync(join(tmpdir(), 'llmd-')), runId: 'r' })).toThrow(/^nope\.yaml: file not found$/);
   });
 

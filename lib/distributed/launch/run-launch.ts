@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { checkPermissions, type Permission } from '../../k8s/connect.ts';
 import { cleanupOnSignal, deleteRun } from '../../k8s/cleanup.ts';
 import { BenchError } from '../../errors/bench-error.ts';
-import { createObject, KINDS } from '../../k8s/objects.ts';
+import { createObject } from '../../k8s/objects.ts';
 import { apiStatus, clusterError } from '../../k8s/errors.ts';
 import { RUN_LABEL, type Manifest } from '../../k8s/template.ts';
 import { secretValues } from '../../report/environment.ts';
@@ -134,7 +134,8 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     await checkPermissions(conn, permissions(secret !== null, args.resultsPvc !== undefined));
     if (args.resultsPvc) {
       try {
-        await KINDS.PersistentVolumeClaim!.read(conn, conn.namespace, args.resultsPvc);
+        // Read only: a run never creates, lists for cleanup or deletes the user's results claim.
+        await conn.core.readNamespacedPersistentVolumeClaim({ namespace: conn.namespace, name: args.resultsPvc });
       } catch (err) {
         if (apiStatus(err) === 404) throw new LaunchUsageError(`--results-pvc: no PersistentVolumeClaim "${args.resultsPvc}" in namespace ${conn.namespace} on ${conn.server}`);
         throw clusterError('CLUSTER_READ', `reading PersistentVolumeClaim ${args.resultsPvc}`, `in namespace ${conn.namespace} on ${conn.server}`, err);
