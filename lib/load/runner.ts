@@ -386,7 +386,9 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
    * send, wait for the answer and the think time, and send again, until `count` requests were
    * sent or the deadline passed. Resolves when none of its requests is in flight.
    */
-  const closedLoop = (st: StageState | null, count: number, schedule: ClosedLoopSchedule, deadline: number): Promise<void> =>
+  // `origin`: the stage's start, which every intended time counts from (a delay before the loop
+  // runs is then the requests' schedule lag, not a silent shift of the whole schedule).
+  const closedLoop = (st: StageState | null, count: number, schedule: ClosedLoopSchedule, deadline: number, origin?: number): Promise<void> =>
     new Promise((resolve) => {
       let launched = 0;
       let active = 0;
@@ -416,7 +418,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       // A stage that ends (deadline, stop rule, halt) while users wait for their think time or a
       // spawn wakes this to settle.
       wakeLoop = settle;
-      const t0 = performance.now();
+      const t0 = origin ?? performance.now();
       const start = schedule.spawn ? Math.min(schedule.spawn.start, schedule.concurrency) : schedule.concurrency;
       for (; users < start; users++) launch(t0);
       if (schedule.spawn && users < schedule.concurrency) {
@@ -432,14 +434,14 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
           launch(due);
           if (users < schedule.concurrency) spawnTimer = setTimeout(spawn, Math.max(0, t0 + phase + k * gap - performance.now()));
         };
-        spawnTimer = setTimeout(spawn, Math.max(0, gap + phase));
+        spawnTimer = setTimeout(spawn, Math.max(0, t0 + phase + gap - performance.now()));
       }
       if (count === 0) settle();
     });
 
-  const openLoop = async (st: StageState, count: number, schedule: OpenLoopSchedule, deadline: number): Promise<void> => {
+  const openLoop = async (st: StageState, count: number, schedule: OpenLoopSchedule, deadline: number, origin: number): Promise<void> => {
     const offsets = schedule.offsets();
-    const t0 = performance.now();
+    const t0 = origin;
     let active = 0;
     const settle = (): void => {
       active--;
@@ -498,8 +500,8 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     }
     const max = plan.maxRequests ?? Infinity;
     try {
-      if (plan.schedule.kind === 'closed') await closedLoop(st, max, plan.schedule, deadline);
-      else await openLoop(st, max, plan.schedule, deadline);
+      if (plan.schedule.kind === 'closed') await closedLoop(st, max, plan.schedule, deadline, start);
+      else await openLoop(st, max, plan.schedule, deadline, start);
     } finally {
       for (const t of timers) clearTimeout(t);
     }
