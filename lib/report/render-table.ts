@@ -322,7 +322,8 @@ function modelLines(r: TestReport): string[] {
 /** A merged distributed test: one line per pod (node, requests, lag, clock offset) and per missing share. */
 function distributedLines(d: DistributedReport, style: Style): string[] {
   const ms = (x: number | null, digits = 1): string => (x === null ? 'n/a' : `${x.toFixed(digits)} ms`);
-  const head = `pods: ${d.pods.length} of ${d.parallelism} reported${d.partial ? ' (PARTIAL)' : ''}; stage starts within ${ms(Math.max(0, ...d.stageStartSpreadMs), 2)}`;
+  const whole = d.launched !== d.parallelism ? ` (${d.launched} launched: a search load runs whole in pod 0)` : '';
+  const head = `pods: ${d.pods.length} of ${d.parallelism} reported${whole}${d.partial ? ' (PARTIAL)' : ''}; stage starts within ${ms(Math.max(0, ...d.stageStartSpreadMs), 2)}`;
   const out = para(style, d.partial ? 'red' : null, head);
   for (const p of d.pods) {
     const clock = p.clockOffsetMs === null ? 'offset n/a' : `offset ${ms(p.clockOffsetMs, 2)} ± ${ms(p.clockBoundMs, 2)}`;

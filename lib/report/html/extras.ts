@@ -47,7 +47,7 @@ function distributedBlock(d: NonNullable<TestReport['distributed']>): string {
   for (const m of d.missing) rows.push([m.index, '', '', m.share, 0, '', '', badge(false, `missing: ${m.reason}`)]);
   const spread = d.stageStartSpreadMs.length > 0 ? Math.max(...d.stageStartSpreadMs) : 0;
   return [
-    `<h4>Distributed run: ${esc(String(d.pods.length))} of ${esc(String(d.parallelism))} pods${d.partial ? ' (partial)' : ''}</h4>`,
+    `<h4>Distributed run: ${esc(String(d.pods.length))} of ${esc(String(d.parallelism))} pods${d.launched !== d.parallelism ? ` (${esc(String(d.launched))} launched: a search load runs whole in pod 0)` : ''}${d.partial ? ' (partial)' : ''}</h4>`,
     `<p>Merged from every pod's records (exact: the statistics of one process that made the same requests). Clock offsets are each pod's wall clock minus pod 0's; stage starts within ${num(spread, 'ms')} of each other.</p>`,
     table(['index', 'pod', 'node', 'share', 'requests', 'schedule lag p99', 'clock offset', 'validity'], rows),
   ].join('');
