@@ -16,7 +16,7 @@ import type { LoadConfigInput } from '../load/registry.ts';
 import type { RunClock } from '../metrics/record.ts';
 import type { LoadOutcome, RunnerOptions } from '../load/runner.ts';
 import { BenchError } from '../errors/bench-error.ts';
-import { listPodFolders, type PodFolder, type PodScenario, readPodScenario } from './pod-folders.ts';
+import { listPodFolders, type PodFolder, type PodScenario, readPodScenario, shareLineOf } from './pod-folders.ts';
 import { replayDriver } from './replay-load.ts';
 import type { RecordedTarget } from './share-run.ts';
 
@@ -56,21 +56,26 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
   const whole = (load as { type?: string }).type === 'search';
   const expected = whole ? 1 : launched;
   const byIndex = new Map(folders.map((f) => [f.index, f]));
-  // First pass: each pod's share line (its clock anchor), to pick the reference pod.
-  const firsts: PodScenario[] = [];
+  // The reference pod (the lowest index that ran the test) from shares.jsonl alone, so every
+  // pod's records are read once, straight onto the reference timeline.
+  let ref: { folder: PodFolder; share: PodScenario['share'] } | null = null;
   for (const f of folders) {
-    if (f.index >= expected) continue;
-    const p = await readPodScenario(f, suite, scenario, () => 0);
-    if (p) firsts.push({ ...p, records: [] });
+    const share = f.index < expected ? await shareLineOf(f, suite, scenario) : null;
+    if (share) {
+      ref = { folder: f, share };
+      break;
+    }
   }
-  if (firsts.length === 0) throw new BenchError('MERGE_NO_RECORDS', `${runDir}: no pod recorded ${suite}/${scenario} (pods/<index>/*/shares.jsonl)`);
-  const ref = firsts[0]!;
+  if (!ref) throw new BenchError('MERGE_NO_RECORDS', `${runDir}: no pod recorded ${suite}/${scenario} (pods/<index>/*/shares.jsonl)`);
   const offsetOf = (f: PodFolder): number => (f.index === 0 ? 0 : (f.pod?.clock?.offsetMs ?? 0));
   const refClock = ref.share.clock;
   const refBase = wallOf(refClock) - offsetOf(ref.folder);
   const anchor = (sh: PodScenario['share'], f: PodFolder): number => refClock.perfMs + wallOf(sh.clock) - offsetOf(f) - refBase;
   const pods: PodScenario[] = [];
-  for (const p of firsts) pods.push((await readPodScenario(p.folder, suite, scenario, anchor))!);
+  for (const f of folders) {
+    const p = f.index < expected ? await readPodScenario(f, suite, scenario, anchor) : null;
+    if (p) pods.push(p);
+  }
 
   const finish = (report: TestReport, maxStartLagMs: number): void => {
     const present = new Map(pods.map((p) => [p.folder.index, p]));
@@ -91,7 +96,7 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
         ...p.stages.filter((s) => s.sync && !s.sync.synced).map((s) => `stage ${s.stage + 1} started unsynchronised: ${s.sync!.error ?? 'no barrier'}`),
         ...p.stages.filter((s) => s.sync?.synced && s.sync.lateByMs > maxStartLagMs).map((s) => `stage ${s.stage + 1} started ${s.sync!.lateByMs.toFixed(1)} ms after the pods' common start (limit ${maxStartLagMs} ms)`),
       ];
-      const incomplete = p.folder ? incompleteOf(p.folder) : null;
+      const incomplete = incompleteOf(p.folder);
       list.push({
         index: i,
         pod: p.folder.pod?.pod ?? p.folder.launch?.pod ?? null,
@@ -118,7 +123,7 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
       missing,
       partial: missing.length > 0 || list.some((p) => p.incomplete !== null),
       source: 'records',
-      stageStartSpreadMs: spread.filter((_, k) => k < stageCount),
+      stageStartSpreadMs: spread,
     };
     const reasons = [
       ...missing.map((m) => `share ${m.index} of ${expected} missing (${m.reason}): the statistics cover the other shares only`),

@@ -106,6 +106,13 @@ export async function firstShareLine(pods: readonly PodFolder[]): Promise<Extrac
   return null;
 }
 
+/** A pod's share line of scenario `suite/scenario` (its clock anchor and target), or null when it never started it; reads `shares.jsonl` only. */
+export async function shareLineOf(folder: PodFolder, suite: string, scenario: string): Promise<PodScenario['share'] | null> {
+  if (!folder.runDir) return null;
+  for await (const l of jsonLines<ShareLine>(join(folder.runDir, 'shares.jsonl'))) if (l.kind === 'share' && l.suite === suite && l.scenario === scenario) return l;
+  return null;
+}
+
 /**
  * A pod's part of scenario `suite/scenario`, or null when it never started it. `anchor` places
  * the pod's clock anchor on the merge's timeline (default: its own `perfMs`, no shift).
