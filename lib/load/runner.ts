@@ -402,8 +402,11 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
         wakeLoop = null;
         resolve();
       };
+      // A request belongs to the stage its intended time falls in: a think-time or spawn timer
+      // that fires a fraction of a millisecond early (libuv counts whole milliseconds) must not
+      // send into this stage a request due at or after its deadline.
       const launch = (intended: number): void => {
-        if (!open(st, deadline) || launched >= count) {
+        if (!open(st, deadline) || intended >= deadline || launched >= count) {
           if (st && !st.over && launched >= count) endStage(st, null);
           return settle();
         }
@@ -427,8 +430,8 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
         let k = 1;
         const spawn = (): void => {
           spawnTimer = null;
-          if (!open(st, deadline) || launched >= count) return settle();
           const due = t0 + phase + k * gap;
+          if (!open(st, deadline) || due >= deadline || launched >= count) return settle();
           users++;
           k++;
           launch(due);
