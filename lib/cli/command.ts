@@ -19,3 +19,15 @@ export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
 };
+
+/**
+ * Writes one line at a time to `io`'s standard output; on the process's own stdout it waits while
+ * the pipe is full, so a large folder's frames are held back instead of buffered in memory.
+ */
+export function lineWriter(io: CliIo): (line: string) => Promise<void> | void {
+  if (io !== processIo) return (line) => io.out(`${line}\n`);
+  return (line) => {
+    if (process.stdout.write(`${line}\n`)) return;
+    return new Promise((resolve) => process.stdout.once('drain', resolve));
+  };
+}

@@ -22,9 +22,10 @@ report here, in results/<stamp>-<suite>/ (the pods' own folders under pods/<inde
                            build it from the project's Dockerfile and push it where the cluster
                            pulls from)
   --results-pvc PVC        a PersistentVolumeClaim (ReadWriteMany) mounted in every pod at
-                           /results: the pods also write their results there. The launcher
-                           always collects the results from the pods' logs (log frames), so the
-                           claim is a copy that outlives the run, not what this machine reads
+                           /results: the pods write their results to /results/<run>/ there, and
+                           a reader pod (<name>-collect) sends them back here through its log.
+                           The files stay on the claim. Without it, each pod sends its own
+                           results back through its log
   --wait-timeout S         seconds to wait for the pods (default 1800); what finished is kept and
                            the missing shares are named; also the Job's activeDeadlineSeconds
 

@@ -2,6 +2,7 @@ import { processIo, type CliCommand, type CliIo } from './command.ts';
 import { clusterSimCommand } from './cluster-sim-command.ts';
 import { compareCommand } from './compare-command.ts';
 import { launchCommand } from './launch-command.ts';
+import { podExportCommand } from './pod-export-command.ts';
 import { podRunCommand } from './pod-run-command.ts';
 import { provisionCommand } from './provision-command.ts';
 import { rerunCommand } from './rerun-command.ts';
@@ -31,6 +32,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   compare: compareCommand,
   launch: launchCommand,
   'pod-run': podRunCommand,
+  'pod-export': podExportCommand,
   help: helpCommand,
 };
 

@@ -1,5 +1,5 @@
 import { runPod } from '../distributed/pod-run.ts';
-import { processIo, type CliCommand, type CliIo } from './command.ts';
+import { lineWriter, type CliCommand, type CliIo } from './command.ts';
 
 const HELP = `Usage: vitest-llm-d pod-run <test files...> [-- <vitest options>]
 
@@ -13,12 +13,6 @@ Reads JOB_COMPLETION_INDEX, BENCH_PARALLELISM, BENCH_COORDINATOR, BENCH_COORDINA
 BENCH_RESULTS_DIR, BENCH_LAUNCH_STREAM, POD_NAME, NODE_NAME, POD_IP (and BENCH_BARRIER_TIMEOUT_S).
 Exit code: vitest's (0 or 1), 2 when pod-run itself failed.
 `;
-
-/** Writes a line to stdout, waiting while the pipe is full (frames of a large folder). */
-function writeLine(line: string): Promise<void> | void {
-  if (process.stdout.write(`${line}\n`)) return;
-  return new Promise((resolve) => process.stdout.once('drain', resolve));
-}
 
 /**
  * `vitest-llm-d pod-run <files> [-- vitest options]` (`lib/distributed/pod-run.ts`): SIGTERM
@@ -45,7 +39,7 @@ export const podRunCommand: CliCommand = {
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     try {
-      return await runPod({ files: own, vitestArgs, env: process.env, cwd: process.cwd(), out: io === processIo ? writeLine : (l) => io.out(`${l}\n`), err: (t) => io.err(t), signal: ac.signal });
+      return await runPod({ files: own, vitestArgs, env: process.env, cwd: process.cwd(), out: lineWriter(io), err: (t) => io.err(t), signal: ac.signal });
     } finally {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);

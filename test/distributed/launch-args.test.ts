@@ -61,7 +61,8 @@ describe('launch arguments', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     for (const o of ['--parallelism', '--namespace', '--image', '--results-pvc', '--wait-timeout', '-- <vitest options>']) expect(r.out).toContain(o);
-    expect(r.out).toContain('always collects the results from the pods\' logs');
+    expect(r.out).toContain('a reader pod (<name>-collect) sends them back here through its log');
+    expect(r.out).toContain('Without it, each pod sends its own');
     const list = await main(['help'], { out: (t) => void (r.out = t), err: () => {} });
     expect(list).toBe(0);
     expect(r.out).toMatch(/\n {2}launch +run a suite inside a Kubernetes cluster/);

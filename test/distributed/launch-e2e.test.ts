@@ -140,6 +140,45 @@ describe('launch on a cluster it did not start', () => {
     expect(await leftovers(conn, run, ['Job', 'Service', 'ConfigMap', 'Secret', 'Pod'])).toEqual([]);
   }, 150_000);
 
+  test('--results-pvc: the pods write to the claim, N-collect reads it back for the merge; the claim keeps its files, nothing else is left', async () => {
+    const claim = 'bench-results';
+    await conn.core.createNamespacedPersistentVolumeClaim({ namespace: sim.namespace, body: { metadata: { name: claim }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } } } });
+    const r = await launch([DIST, '--parallelism', '2', '--results-pvc', claim, ...CONFIG], env());
+    const run = runIdOf(r.err);
+    expect(r.err).toMatch(new RegExp(`reading the results back from PersistentVolumeClaim ${claim} \\(pod llmd-dist-\\d{14}-collect\\)`));
+    expect(r.err).toMatch(new RegExp(`read \\d+ files of ${run}/ back from PersistentVolumeClaim ${claim}`));
+    expect(r.err).not.toMatch(/\n\s+at /);
+    const runDir = join(results, run);
+    for (const i of [0, 1]) {
+      const onClaim = join(sim.pvRoot, sim.namespace, claim, run, 'pods', String(i));
+      expect(JSON.parse(readFileSync(join(onClaim, 'pod.json'), 'utf8'))).toMatchObject({ index: i, count: 2, exitCode: 0 });
+      const dir = join(runDir, 'pods', String(i));
+      // What came back is what the pod wrote to the claim, byte for byte.
+      expect(readFileSync(join(dir, 'pod.json'), 'utf8')).toBe(readFileSync(join(onClaim, 'pod.json'), 'utf8'));
+      const own = readdirSync(dir).filter((n) => n.endsWith('-dist'));
+      expect(own).toHaveLength(1);
+      expect(readFileSync(join(dir, own[0]!, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(onClaim, own[0]!, 'requests.jsonl'), 'utf8'));
+      // The pods did not also send their files through their logs.
+      const log = readFileSync(join(dir, 'pod.log'), 'utf8');
+      expect(log).toContain('vitest run');
+      expect(log).not.toContain('as frames');
+    }
+    expect(readFileSync(join(runDir, 'collect.log'), 'utf8')).toMatch(/pod-export: sent \d+ files/);
+    expect(existsSync(join(runDir, 'summary.json')), readdirSync(runDir).join(', ')).toBe(true);
+    expect(await leftovers(conn, run, ['Job', 'Service', 'ConfigMap', 'Secret', 'Pod'])).toEqual([]);
+    // The user's claim is read, never deleted.
+    expect((await conn.core.readNamespacedPersistentVolumeClaim({ namespace: sim.namespace, name: claim })).metadata?.name).toBe(claim);
+    expect(r.code, r.err).toBe(0);
+  }, 320_000);
+
+  test('a ReadWriteOncePod claim is refused before anything is created', async () => {
+    await conn.core.createNamespacedPersistentVolumeClaim({ namespace: sim.namespace, body: { metadata: { name: 'one-pod' }, spec: { accessModes: ['ReadWriteOncePod'], resources: { requests: { storage: '1Gi' } } } } });
+    const r = await launch([DIST, '--parallelism', '2', '--results-pvc', 'one-pod', ...CONFIG], env());
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain('--results-pvc: PersistentVolumeClaim one-pod is ReadWriteOncePod: the run\'s 2 pods cannot all mount it for writing');
+    expect(r.err).not.toContain('created Job');
+  }, 60_000);
+
   test('Ctrl-C while the pods run: everything deleted, exit 130', async () => {
     let run = '';
     const r = await launch([DIST, '--parallelism', '2', ...CONFIG], env(), (line, kill) => {

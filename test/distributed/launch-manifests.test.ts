@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadScenarioFile } from '../../lib/config/resolve-scenarios.ts';
-import { coordinatorService, envConfigMap, filesConfigMap, indexedJob, secretsSecret } from '../../lib/distributed/launch/manifests.ts';
+import { claimReaderPod, coordinatorService, envConfigMap, filesConfigMap, indexedJob, secretsSecret } from '../../lib/distributed/launch/manifests.ts';
 import { launchNames } from '../../lib/distributed/launch/names.ts';
 import { podView, startFailureMessage, statusLine, type JobPod } from '../../lib/distributed/launch/pod-status.ts';
 import { resolveLaunchConfig } from '../../lib/distributed/launch/resolve-config.ts';
@@ -55,6 +55,20 @@ describe('launch manifests', () => {
     expect(env.find((e: any) => e.name === 'BENCH_RESULTS_DIR').value).toBe('/results/2026-12-06T19-00-00Z-dist/pods/$(JOB_COMPLETION_INDEX)');
     expect(c.containers[0].volumeMounts).toContainEqual({ name: 'results', mountPath: '/results' });
     expect(c.volumes).toContainEqual({ name: 'results', persistentVolumeClaim: { claimName: 'bench-results' } });
+    // The results stay on the claim; the reader pod sends them back, not every pod's log.
+    expect(env.find((e: any) => e.name === 'BENCH_LAUNCH_STREAM').value).toBe('0');
+  });
+
+  test("the claim reader: the run's folder on the claim, read-only, out through pod-export; labelled with the run", () => {
+    const p = claimReaderPod(names, { image: 'reg.example/vitest-llm-d:1', resultsPvc: 'bench-results', activeDeadlineSeconds: 600 }) as any;
+    expect(p).toMatchObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'llmd-dist-20261206190000-collect', labels: { ...LABEL, 'vitest-llm-d/role': 'collect' } } });
+    expect(p.spec).toMatchObject({ restartPolicy: 'Never', activeDeadlineSeconds: 600 });
+    expect(p.spec.containers).toEqual([{
+      name: 'vitest-llm-d', image: 'reg.example/vitest-llm-d:1', workingDir: '/app',
+      command: ['node', 'bin/vitest-llm-d.js', 'pod-export', '/results/2026-12-06T19-00-00Z-dist'],
+      volumeMounts: [{ name: 'results', mountPath: '/results', readOnly: true }],
+    }]);
+    expect(p.spec.volumes).toEqual([{ name: 'results', persistentVolumeClaim: { claimName: 'bench-results', readOnly: true } }]);
   });
 
   test('the coordinator Service selects pod 0 of the Job on 7070', () => {

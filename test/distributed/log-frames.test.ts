@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { podExportCommand } from '../../lib/cli/pod-export-command.ts';
 import { collectFrames, FRAME_CHUNK_BYTES, FRAME_MARKER, FrameDecoder, folderFrames, listFolder, writeFolderFrames } from '../../lib/distributed/log-frames.ts';
 
 const temp = mkdtempSync(join(tmpdir(), 'frames-'));
@@ -149,5 +150,32 @@ describe('collecting frames', () => {
     const r = await collectFrames((async function* () { yield* evil; })(), dest);
     expect(r.errors[0]).toBe('../escaped.json: refused: not a relative path inside the folder');
     expect(readdirSync(temp)).not.toContain('escaped.json');
+  });
+});
+
+describe('vitest-llm-d pod-export', () => {
+  const capture = () => {
+    const io = { outText: '', errText: '', out(t: string) { io.outText += t; }, err(t: string) { io.errText += t; } };
+    return io;
+  };
+
+  it('sends a folder as the frames a launcher decodes back, byte for byte', async () => {
+    const io = capture();
+    expect(await podExportCommand.run([src], io)).toBe(0);
+    expect(io.errText).toBe(`pod-export: sent 5 files of ${src} as frames\n`);
+    const dest = join(temp, 'dest-export');
+    const r = await collectFrames((async function* () { yield* io.outText.split('\n').filter(Boolean); })(), dest);
+    expect(r.complete, r.errors.join('; ')).toBe(true);
+    for (const rel of await listFolder(src)) expect(sha(readFileSync(join(dest, rel)))).toBe(sha(readFileSync(join(src, rel))));
+  });
+
+  it('a missing folder or a wrong call is one line and exit 2, nothing on stdout', async () => {
+    const io = capture();
+    expect(await podExportCommand.run([join(temp, 'nope')], io)).toBe(2);
+    expect(io.errText).toBe(`pod-export: ${join(temp, 'nope')}: no such folder (nothing was written there)\n`);
+    expect(io.outText).toBe('');
+    const none = capture();
+    expect(await podExportCommand.run([], none)).toBe(2);
+    expect(none.errText).toContain('pod-export: a folder is required');
   });
 });

@@ -32,6 +32,8 @@ export class PodLogCollector {
     readonly pod: string,
     readonly dir: string,
     private readonly secrets: readonly string[],
+    /** The file in `dir` for the log's other lines. */
+    private readonly logName = 'pod.log',
   ) {}
 
   /** Reads the log from its start (again, from scratch, when called after an early end); resolves when the stream ends. */
@@ -42,7 +44,7 @@ export class PodLogCollector {
     const stream = new PassThrough();
     this.stream = stream;
     mkdirSync(this.dir, { recursive: true });
-    const podLog = createWriteStream(join(this.dir, 'pod.log'));
+    const podLog = createWriteStream(join(this.dir, this.logName));
     const decoder = new FrameDecoder(folderSink(this.dir));
     stream.once('end', () => {
       if (!this.stopped) this.complete = true;

@@ -1,8 +1,9 @@
 /**
  * The objects of one launch, as lib/distributed/README.md specifies them: ConfigMaps `N-env` (settings, for
  * envFrom) and `N-files` (config.yaml, targets.yaml), Secret `N-secrets` (optional), Service
- * `N-coord` (pod 0's coordinator), and the Indexed Job `N`. Pure: the caller creates them in
- * this order and fills in the Service's clusterIP before building the Job.
+ * `N-coord` (pod 0's coordinator), the Indexed Job `N`, and with `--results-pvc` the pod
+ * `N-collect` that reads the results back. Pure: the caller creates them in this order and fills
+ * in the Service's clusterIP before building the Job.
  */
 import type { Manifest } from '../../k8s/template.ts';
 import { RUN_LABEL } from '../../k8s/template.ts';
@@ -12,6 +13,8 @@ import { CONTAINER, COORDINATOR_PORT, FILES_MOUNT, POD_LOCAL_RESULTS, RESULTS_MO
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 /** Label (and annotation) the Job controller sets on an Indexed Job's pods: the completion index. */
 export const COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';
+/** Label of the launch's own helper pods (`collect`: the claim reader), beside the run label. */
+export const ROLE_LABEL = 'vitest-llm-d/role';
 
 function meta(names: LaunchNames, name: string): Manifest['metadata'] {
   return { name, labels: { [RUN_LABEL]: names.run } };
@@ -85,7 +88,8 @@ export function indexedJob(names: LaunchNames, input: JobInput): Manifest {
     { name: 'POD_IP', ...fieldRef('status.podIP') },
     { name: 'BENCH_RERUN', value: FILES_MOUNT },
     { name: 'BENCH_RESULTS_DIR', value: input.resultsPvc ? `${RESULTS_MOUNT}/${names.run}/pods/$(JOB_COMPLETION_INDEX)` : POD_LOCAL_RESULTS },
-    { name: 'BENCH_LAUNCH_STREAM', value: '1' },
+    // With a claim the results stay there and N-collect reads them back; else they leave through the log.
+    { name: 'BENCH_LAUNCH_STREAM', value: input.resultsPvc ? '0' : '1' },
   );
   const volumeMounts: Array<Record<string, unknown>> = [{ name: 'files', mountPath: FILES_MOUNT, readOnly: true }];
   const volumes: Array<Record<string, unknown>> = [{ name: 'files', configMap: { name: names.filesConfigMap } }];
@@ -123,6 +127,42 @@ export function indexedJob(names: LaunchNames, input: JobInput): Manifest {
           volumes,
         },
       },
+    },
+  };
+}
+
+/** What the claim reader needs besides the names. */
+export interface ReaderInput {
+  image: string;
+  /** `--results-pvc`. */
+  resultsPvc: string;
+  /** `activeDeadlineSeconds`, in the cluster's seconds. */
+  activeDeadlineSeconds: number;
+}
+
+/**
+ * Pod `N-collect`: mounts `--results-pvc` read-only at /results and writes `/results/R` (every
+ * pod's folder, `pods/<index>/...`) to its log as frames (`vitest-llm-d pod-export`), then exits.
+ * Labelled with the run, so the run's cleanup deletes it; the claim and its files stay.
+ */
+export function claimReaderPod(names: LaunchNames, input: ReaderInput): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: names.collector, labels: { [RUN_LABEL]: names.run, [ROLE_LABEL]: 'collect' } },
+    spec: {
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: input.activeDeadlineSeconds,
+      containers: [
+        {
+          name: CONTAINER,
+          image: input.image,
+          workingDir: '/app',
+          command: ['node', 'bin/vitest-llm-d.js', 'pod-export', `${RESULTS_MOUNT}/${names.run}`],
+          volumeMounts: [{ name: 'results', mountPath: RESULTS_MOUNT, readOnly: true }],
+        },
+      ],
+      volumes: [{ name: 'results', persistentVolumeClaim: { claimName: input.resultsPvc, readOnly: true } }],
     },
   };
 }

@@ -29,6 +29,8 @@ export interface LaunchNames {
   filesConfigMap: string;
   secret: string;
   service: string;
+  /** Pod `N-collect`: reads the results back from `--results-pvc` once the Job's pods are done. */
+  collector: string;
 }
 
 /** The suite name as a DNS-1123 label part: lower case, other characters to `-`, at most `max` long. */
@@ -52,5 +54,6 @@ export function launchNames(suite: string, now = new Date()): LaunchNames {
     filesConfigMap: `${base}-files`,
     secret: `${base}-secrets`,
     service: `${base}-coord`,
+    collector: `${base}-collect`,
   };
 }

@@ -2,7 +2,8 @@
  * `vitest-llm-d launch`, end to end: resolve and check the split (nothing created on failure),
  * reach the cluster (or start the embedded one), check permissions, start the shared simulator
  * target when none is configured, create the run's objects (labelled `vitest-llm-d/run=R`),
- * follow the Job, collect each pod's results from its log, write the launch records, clean up
+ * follow the Job, collect each pod's results (from its log; with `--results-pvc` from the claim,
+ * through the reader pod of collect-claim.ts), write the launch records, clean up
  * (always, Ctrl-C included), and run the merge. Resolves to the process exit code.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { createRunInfo } from '../../report/run-info.ts';
 import type { LaunchArgs } from './args.ts';
 import { openLaunchCluster, type LaunchCluster } from './cluster.ts';
 import { LaunchError, LaunchUsageError } from './errors.ts';
+import { readClaim } from './collect-claim.ts';
 import { followJob, type FollowResult } from './follow-job.ts';
 import { coordinatorService, envConfigMap, filesConfigMap, indexedJob, secretsSecret } from './manifests.ts';
 import { launchNames } from './names.ts';
@@ -39,6 +41,22 @@ export interface LaunchRunOptions {
   logGraceMs?: number;
 }
 
+/** Longest wait for the claim reader (`N-collect`) to send the results back, s. */
+const CLAIM_READ_TIMEOUT_S = 600;
+
+/**
+ * The claim's access modes against the pods that mount it (the Job's P pods, then the reader):
+ * ReadWriteOncePod admits one pod only, so it is refused before anything is created; with
+ * ReadWriteOnce alone, pods on different nodes cannot mount it at once, which is said.
+ */
+function claimAccess(claim: string, modes: readonly string[], parallelism: number, say: (line: string) => void): void {
+  if (modes.length === 0 || modes.includes('ReadWriteMany')) return;
+  if (!modes.includes('ReadWriteOnce')) {
+    throw new LaunchUsageError(`--results-pvc: PersistentVolumeClaim ${claim} is ${modes.join(', ')}: the run's ${parallelism} pod${parallelism === 1 ? '' : 's'} cannot all mount it for writing beside its reader pod (use a ReadWriteMany claim, or none: results then come back through the pods' logs)`);
+  }
+  if (parallelism > 1) say(`--results-pvc: PersistentVolumeClaim ${claim} is ReadWriteOnce: pods scheduled on different nodes cannot mount it at once (a ReadWriteMany claim avoids that)`);
+}
+
 /** What a launch needs to be allowed to do in its namespace. */
 function permissions(hasSecret: boolean, pvc: boolean): Permission[] {
   const p: Permission[] = [
@@ -52,7 +70,8 @@ function permissions(hasSecret: boolean, pvc: boolean): Permission[] {
     { verb: 'get', resource: 'pods', subresource: 'log' },
   ];
   if (hasSecret) p.push({ verb: 'create', resource: 'secrets' });
-  if (pvc) p.push({ verb: 'get', resource: 'persistentvolumeclaims' });
+  // With a claim: read it, and create the pod that reads the results back from it.
+  if (pvc) p.push({ verb: 'get', resource: 'persistentvolumeclaims' }, { verb: 'create', resource: 'pods' });
   for (const kind of ['jobs', 'services', 'configmaps', ...(hasSecret ? ['secrets'] : []), 'pods']) {
     const group = kind === 'jobs' ? 'batch' : undefined;
     p.push({ verb: 'list', resource: kind, ...(group ? { group } : {}) }, { verb: 'delete', resource: kind, ...(group ? { group } : {}) });
@@ -135,8 +154,10 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     if (args.resultsPvc) {
       try {
         // Read only: a run never creates, lists for cleanup or deletes the user's results claim.
-        await conn.core.readNamespacedPersistentVolumeClaim({ namespace: conn.namespace, name: args.resultsPvc });
+        const claim = await conn.core.readNamespacedPersistentVolumeClaim({ namespace: conn.namespace, name: args.resultsPvc });
+        claimAccess(args.resultsPvc, claim.spec?.accessModes ?? [], args.parallelism, say);
       } catch (err) {
+        if (err instanceof LaunchUsageError) throw err;
         if (apiStatus(err) === 404) throw new LaunchUsageError(`--results-pvc: no PersistentVolumeClaim "${args.resultsPvc}" in namespace ${conn.namespace} on ${conn.server}`);
         throw clusterError('CLUSTER_READ', `reading PersistentVolumeClaim ${args.resultsPvc}`, `in namespace ${conn.namespace} on ${conn.server}`, err);
       }
@@ -158,9 +179,10 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     }));
     say(`created Job ${names.job} (${args.parallelism} indexes), Service ${names.service} (${clusterIp}:7070), ConfigMaps ${names.envConfigMap}, ${names.filesConfigMap}${secret ? `, Secret ${names.secret} (${Object.keys(config.secrets).length} variables)` : ''}`);
     // 3. Follow and collect.
+    const secrets = [...Object.values(config.secrets), ...secretValues(env)];
     result = await followJob({
       conn, run: names.run, job: names.job, parallelism: args.parallelism, runDir,
-      secrets: [...Object.values(config.secrets), ...secretValues(env)], waitTimeoutMs: args.waitTimeoutS * 1000, say, stop: stopRequested,
+      secrets, waitTimeoutMs: args.waitTimeoutS * 1000, say, stop: stopRequested,
       ...(o.logGraceMs !== undefined ? { logGraceMs: o.logGraceMs } : {}),
     });
     const end = result.end;
@@ -175,6 +197,15 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     }
     if (end.kind === 'timeout') say(`wait timeout: stopped waiting after ${args.waitTimeoutS} s; what finished is kept`);
     if (end.kind === 'job-failed') say(`Job ${names.job} failed: ${end.reason}${end.message ? ` (${end.message})` : ''}`);
+    if (args.resultsPvc) {
+      say(`reading the results back from PersistentVolumeClaim ${args.resultsPvc} (pod ${names.collector})`);
+      const read = await readClaim({
+        conn, names, image: args.image, claim: args.resultsPvc, runDir, secrets, stop: stopRequested,
+        timeoutMs: CLAIM_READ_TIMEOUT_S * 1000, activeDeadlineSeconds: Math.ceil(CLAIM_READ_TIMEOUT_S / cluster.timeScale),
+        ...(o.logGraceMs !== undefined ? { logGraceMs: o.logGraceMs } : {}),
+      });
+      say(read.problem ? `results from the claim: ${read.problem}` : `read ${read.files} files of ${names.run}/ back from PersistentVolumeClaim ${args.resultsPvc}`);
+    }
     writeRecords(end.kind === 'done' ? 'done' : end.kind);
   } catch (err) {
     hook.release();
