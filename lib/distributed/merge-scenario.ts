@@ -2,7 +2,9 @@
  * One test of a distributed run, merged: the pods' records of the scenario, put on one timeline
  * (each pod's clock anchor shifted by its measured offset from pod 0), replayed through
  * `runScenario` (`replay-load.ts`), and the report told who made it: every pod with its node,
- * share, clock offset and own validity, and every share that is missing and why.
+ * share, clock offset and own validity, and every share that is missing and why. A pod whose
+ * records did not arrive intact is merged from its encoded histograms (`scenario-stats.ts`)
+ * instead, and the report says so with the percentiles' bound.
  *
  * Timeline. Pod k's record time x (ms after its test's clock anchor) is at pod-0 wall time
  * `wallMs_k + x - offset_k`; on the merge's timeline (the reference pod's `performance.now()`)
@@ -18,6 +20,7 @@ import type { LoadOutcome, RunnerOptions } from '../load/runner.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { listPodFolders, type PodFolder, type PodScenario, readPodScenario, shareLineOf } from './pod-folders.ts';
 import { replayDriver } from './replay-load.ts';
+import type { ScenarioStatsLine } from './scenario-stats.ts';
 import type { RecordedTarget } from './share-run.ts';
 
 /** What a merged test runs `runScenario` with, and how it completes the report. */
@@ -25,6 +28,8 @@ export interface MergedScenario {
   driver: (o: RunnerOptions) => Promise<LoadOutcome>;
   clock: RunClock;
   target: RecordedTarget;
+  /** Stats lines of the pods whose records did not arrive intact, for `runScenario`'s `absorb`. */
+  absorb: Array<{ line: ScenarioStatsLine; shiftMs: number }>;
   /**
    * Adds `distributed` to the report and its reasons to the validity. `maxStartLagMs` (the
    * scenario's schedule-lag floor): a pod that started a stage later than that after the common
@@ -76,6 +81,25 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
     const p = f.index < expected ? await readPodScenario(f, suite, scenario, anchor) : null;
     if (p) pods.push(p);
   }
+  // Records that did not arrive intact (a file dropped in transfer, cut short): the pod's stats
+  // line, written once its test was over, counts every record it made; its histograms replace
+  // them. A pod without one (killed midway) is merged from what it recorded, and incomplete.
+  const fromStats = new Map<number, string>();
+  const lostOnly = new Map<number, string>();
+  for (const p of pods) {
+    const line = p.statsLine;
+    const want = line ? line.all.counts.total + line.all.counts.warmup + line.all.counts.cut : null;
+    const have = p.records.length;
+    if (line && want !== have) {
+      fromStats.set(p.folder.index, p.recordsFile ? `${have} of its ${want} records arrived` : `its requests.jsonl did not arrive (${want} records)`);
+      p.records = [];
+    } else if (!p.recordsFile && !line) {
+      lostOnly.set(p.folder.index, 'neither its requests.jsonl nor its stats.jsonl arrived');
+    }
+  }
+  const absorb = pods.filter((p) => fromStats.has(p.folder.index)).map((p) => ({ line: p.statsLine!, shiftMs: p.anchorMs - p.share.clock.perfMs }));
+  const bits = absorb.length > 0 ? Math.min(...absorb.map((a) => a.line.precisionBits)) : null;
+  const relativeError = bits === null ? null : 2 ** -(bits + 1);
 
   const finish = (report: TestReport, maxStartLagMs: number): void => {
     const present = new Map(pods.map((p) => [p.folder.index, p]));
@@ -89,24 +113,29 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
         continue;
       }
       const acc = new StatsAccumulator([99]);
-      for (const r of p.records) acc.add(r);
+      const histograms = fromStats.get(i);
+      if (histograms) acc.absorb(p.statsLine!.all);
+      else for (const r of p.records) acc.add(r);
       const lag = acc.stats().latency.schedule_lag.percentiles.p99 ?? null;
       const reasons = [
         ...p.stageReports.filter((s) => s && !s.validity.valid).flatMap((s) => s.validity.reasons.map((x) => `${s.label}: ${x}`)),
         ...p.stages.filter((s) => s.sync && !s.sync.synced).map((s) => `stage ${s.stage + 1} started unsynchronised: ${s.sync!.error ?? 'no barrier'}`),
         ...p.stages.filter((s) => s.sync?.synced && s.sync.lateByMs > maxStartLagMs).map((s) => `stage ${s.stage + 1} started ${s.sync!.lateByMs.toFixed(1)} ms after the pods' common start (limit ${maxStartLagMs} ms)`),
       ];
-      const incomplete = incompleteOf(p.folder);
+      const lost = lostOnly.get(i);
+      const incomplete = incompleteOf(p.folder) ?? (lost ? `${lost}: nothing of its share was merged` : null);
       list.push({
         index: i,
         pod: p.folder.pod?.pod ?? p.folder.launch?.pod ?? null,
         node: p.folder.pod?.node ?? p.folder.launch?.node ?? null,
         share: p.share.share,
-        requests: p.records.filter((r) => !r.warmup && r.error?.class !== 'cut').length,
+        requests: histograms ? p.statsLine!.all.counts.total : p.records.filter((r) => !r.warmup && r.error?.class !== 'cut').length,
         clockOffsetMs: i === 0 ? 0 : (p.folder.pod?.clock?.offsetMs ?? null),
         clockBoundMs: i === 0 ? 0 : (p.folder.pod?.clock?.boundMs ?? null),
         validity: { valid: reasons.length === 0, reasons, scheduleLagP99Ms: lag },
         incomplete,
+        source: histograms ? 'histograms' : 'records',
+        lost: histograms ?? lost ?? null,
       });
     }
     const stageCount = report.stages.length;
@@ -122,7 +151,8 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
       pods: list,
       missing,
       partial: missing.length > 0 || list.some((p) => p.incomplete !== null),
-      source: 'records',
+      source: absorb.length > 0 ? 'records+histograms' : 'records',
+      relativeError,
       stageStartSpreadMs: spread,
     };
     const reasons = [
@@ -131,11 +161,20 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
       ...list.flatMap((p) => p.validity.reasons.map((r) => `pod ${p.pod ?? p.index} (share ${p.index}): ${r}`)),
     ];
     if (reasons.length > 0) report.validity = { valid: false, reasons: [...report.validity.reasons, ...reasons] };
+    const viaHistograms = list.filter((p) => p.source === 'histograms');
     report.workload.notes.push(
       whole
         ? `distributed over ${launched} pods: a search load cannot be split, so pod 0 ran it whole`
-        : `distributed over ${expected} pods (${list.length} reported); merged from every pod's records: exact`,
+        : viaHistograms.length === 0
+          ? `distributed over ${expected} pods (${list.length} reported); merged from every pod's records: exact`
+          : `distributed over ${expected} pods (${list.length} reported); merged from the records of ${list.length - viaHistograms.length} and the encoded histograms of ${viaHistograms.length}`,
     );
+    for (const p of viaHistograms) {
+      report.workload.notes.push(`pod ${p.pod ?? p.index} (share ${p.index}): ${p.lost}; its statistics are merged from its encoded histograms (stats.jsonl)`);
+    }
+    if (viaHistograms.length > 0) {
+      report.workload.notes.push(`percentiles are within ${(relativeError! * 100).toPrecision(2)}% (relative) of the exact ones; counts, means, windows and throughputs are exact; per-request outputs (the merged requests.jsonl, time series over the run) cover the pods whose records arrived`);
+    }
   };
-  return { driver: replayDriver(pods), clock: refClock, target: ref.share.target, finish };
+  return { driver: replayDriver(pods), clock: refClock, target: ref.share.target, absorb, finish };
 }

@@ -2,7 +2,7 @@
  * The pods' results as the launcher collected them into a run folder (`README.md` of lib/distributed):
  * `<run>/launch.json`, and per completion index `<run>/pods/<index>/` with the launcher's
  * `launch.json` (what it saw of the pod), the pod's `pod.json` (its clock offset, exit code) and
- * the pod's own run folder (`requests.jsonl`, `stages.jsonl`, `shares.jsonl`, ...). Everything
+ * the pod's own run folder (`requests.jsonl`, `stages.jsonl`, `shares.jsonl`, `stats.jsonl`, ...). Everything
  * is optional but the records: a pod killed midway leaves what it had appended.
  */
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,6 +12,7 @@ import type { RequestRecord } from '../metrics/record.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { recordFromLine, type RequestLine } from '../report/requests-file.ts';
 import type { StageReport } from '../report/model.ts';
+import { STATS_FILE, type ScenarioStatsLine } from './scenario-stats.ts';
 import type { ShareLine } from './share-run.ts';
 
 /** `pod.json`, written by `vitest-llm-d pod-run` at the end of the pod. */
@@ -56,6 +57,10 @@ export interface PodScenario {
   records: RequestRecord[];
   /** Where its clock anchor sits on the merge's timeline (`performance.now()` ms): add to its `*_ms` times. */
   anchorMs: number;
+  /** Its statistics of the test in mergeable form (`stats.jsonl`), or null when it wrote none (killed before the test's end) or the file did not arrive. */
+  statsLine: ScenarioStatsLine | null;
+  /** Its `requests.jsonl` arrived (a file dropped in transfer, its sha256 wrong, is absent). */
+  recordsFile: boolean;
 }
 
 const readJson = <T>(path: string): T | null => {
@@ -136,10 +141,15 @@ export async function readPodScenario(
   for await (const l of jsonLines<StageReport & { suite: string; scenario: string }>(join(folder.runDir, 'stages.jsonl'))) {
     if (l.suite === suite && l.scenario === scenario) stageReports[l.index] = l;
   }
+  let statsLine: ScenarioStatsLine | null = null;
+  for await (const l of jsonLines<ScenarioStatsLine>(join(folder.runDir, STATS_FILE))) {
+    if (l.kind === 'stats' && l.suite === suite && l.scenario === scenario) statsLine = l;
+  }
   const records: RequestRecord[] = [];
   const at = anchor(share, folder);
-  for await (const l of jsonLines<RequestLine>(join(folder.runDir, 'requests.jsonl'))) {
+  const requestsPath = join(folder.runDir, 'requests.jsonl');
+  for await (const l of jsonLines<RequestLine>(requestsPath)) {
     if (l.scenario === scenario) records.push(recordFromLine(l, at));
   }
-  return { folder, share, stages, stageReports, records, anchorMs: at };
+  return { folder, share, stages, stageReports, records, anchorMs: at, statsLine, recordsFile: existsSync(requestsPath) };
 }

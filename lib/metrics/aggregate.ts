@@ -1,4 +1,4 @@
-import { SampleStore, type SampleStoreOptions } from '../stats/sample-store.ts';
+import { type EncodedSampleStore, SampleStore, type SampleStoreOptions } from '../stats/sample-store.ts';
 import { DEFAULT_PERCENTILES, type Summary } from '../stats/summary.ts';
 import { deriveRequestMetrics, forEachItl, type RequestMetrics } from './derive.ts';
 import { failureKey, type RequestRecord } from './record.ts';
@@ -67,6 +67,27 @@ export interface RunStats {
     /** Successful streamed requests by where chunk token counts came from. */
     chunkSource: { server: number; inferred: number; unknown: number };
   };
+}
+
+/** A `StatsAccumulator`'s state in JSON form (`encode`, `absorb`): what a pod of a distributed run sends besides its records. */
+export interface EncodedStats {
+  format: 'vitest-llm-d/stats@1';
+  counts: { total: number; successful: number; warmup: number; cut: number; checked: number; mismatches: number; inputTokens: number; outputTokens: number };
+  /** First intended send and last end of the measured requests, on the encoding process's clock (ms); null with none. */
+  window: { start: number; end: number } | null;
+  errors: RunStats['errors'];
+  retries: RunStats['retries'];
+  outputSource: RunStats['tokens']['outputSource'];
+  inputSource: RunStats['tokens']['inputSource'];
+  chunkSource: RunStats['tokens']['chunkSource'];
+  latency: Record<LatencyMetric, EncodedSampleStore>;
+  input: EncodedSampleStore;
+  output: EncodedSampleStore;
+  perChunk: EncodedSampleStore;
+}
+
+function addCounts<K extends string>(into: Record<K, number>, from: Record<K, number>): void {
+  for (const k of Object.keys(from) as K[]) into[k] = (into[k] ?? 0) + from[k];
 }
 
 /**
@@ -164,6 +185,67 @@ export class StatsAccumulator {
       if (r.chunkTokens) for (const k of r.chunkTokens) this.perChunk.push(k);
     }
     return m;
+  }
+
+  /**
+   * Everything added so far in mergeable JSON form (`absorb` is its inverse on another
+   * accumulator). `store` re-encodes every sample store with those options: `{ exactCap: 0 }`
+   * gives pure histograms (compact, percentiles within 2^-(precisionBits + 1) relative); by default
+   * each store travels as it is (exact samples while it is exact).
+   */
+  encode(store?: SampleStoreOptions): EncodedStats {
+    const enc = (b: SampleStore): EncodedSampleStore => (store ? new SampleStore({ ...store, initialCapacity: 1 }).mergeFrom(b) : b).encode();
+    return {
+      format: 'vitest-llm-d/stats@1',
+      counts: { total: this.total, successful: this.successful, warmup: this.warmup, cut: this.cut, checked: this.checked, mismatches: this.mismatches, inputTokens: this.inputTokens, outputTokens: this.outputTokens },
+      window: this.start === Infinity ? null : { start: this.start, end: this.end },
+      errors: structuredClone(this.errors),
+      retries: structuredClone(this.retries),
+      outputSource: { ...this.outputSource },
+      inputSource: { ...this.inputSource },
+      chunkSource: { ...this.chunkSource },
+      latency: Object.fromEntries(LATENCY_METRICS.map((k) => [k, enc(this.latency[k])])) as Record<LatencyMetric, EncodedSampleStore>,
+      input: enc(this.input),
+      output: enc(this.output),
+      perChunk: enc(this.perChunk),
+    };
+  }
+
+  /**
+   * Adds what another accumulator had (`encode`) as if its requests had been added here: counts
+   * add, sample stores merge (`SampleStore.mergeFrom`: exact while both are exact and fit this
+   * store's cap, else a histogram, whose bound the summaries then state), and its window, moved
+   * by `shiftMs` onto this accumulator's clock, joins this one's.
+   */
+  absorb(e: EncodedStats, shiftMs = 0): void {
+    const c = e.counts;
+    this.total += c.total;
+    this.successful += c.successful;
+    this.warmup += c.warmup;
+    this.cut += c.cut;
+    this.checked += c.checked;
+    this.mismatches += c.mismatches;
+    this.inputTokens += c.inputTokens;
+    this.outputTokens += c.outputTokens;
+    if (e.window) {
+      if (e.window.start + shiftMs < this.start) this.start = e.window.start + shiftMs;
+      if (e.window.end + shiftMs > this.end) this.end = e.window.end + shiftMs;
+    }
+    for (const [key, v] of Object.entries(e.errors)) (this.errors[key] ??= { count: 0, example: v.example }).count += v.count;
+    const x = this.retries;
+    x.requests += e.retries.requests;
+    x.retries += e.retries.retries;
+    x.recovered += e.retries.recovered;
+    x.exhausted += e.retries.exhausted;
+    x.backoffMs += e.retries.backoffMs;
+    for (const [key, n] of Object.entries(e.retries.byKey)) x.byKey[key] = (x.byKey[key] ?? 0) + n;
+    addCounts(this.outputSource, e.outputSource);
+    addCounts(this.inputSource, e.inputSource);
+    addCounts(this.chunkSource, e.chunkSource);
+    for (const k of LATENCY_METRICS) this.latency[k].mergeFrom(SampleStore.decode(e.latency[k]));
+    this.input.mergeFrom(SampleStore.decode(e.input));
+    this.output.mergeFrom(SampleStore.decode(e.output));
+    this.perChunk.mergeFrom(SampleStore.decode(e.perChunk));
   }
 
   /** Statistics of everything added so far. */

@@ -221,12 +221,20 @@ export interface DistributedPod {
   validity: Validity & { scheduleLagP99Ms: number | null };
   /** Why it did not finish its share (failed, evicted, killed), when it did not. */
   incomplete: string | null;
+  /**
+   * Where its part of the statistics came from: `records` (its raw records, exact) or
+   * `histograms` (its encoded histograms, `stats.jsonl`, because its records did not arrive intact).
+   */
+  source: 'records' | 'histograms';
+  /** Why its records were not used (`source: histograms`), or were incomplete with nothing to replace them; null when they arrived intact. */
+  lost: string | null;
 }
 
 /**
  * How a distributed test was made. `role: pod` is one pod's share (in that pod's own run folder);
  * `role: merged` is the report built from every pod's records: its statistics are those of one
- * process that had made the same requests (exact: every record is merged, none summarised).
+ * process that had made the same requests (exact: every record is merged, none summarised), or,
+ * for a pod whose records did not arrive intact, from its encoded histograms (bound stated).
  */
 export interface DistributedReport {
   role: 'pod' | 'merged';
@@ -239,8 +247,15 @@ export interface DistributedReport {
   missing: Array<{ index: number; share: string; reason: string }>;
   /** Some share is missing or incomplete: the statistics cover what was reported. */
   partial: boolean;
-  /** `records`: every pod's raw records merged (exact). */
-  source: 'records';
+  /**
+   * `records`: every pod's raw records merged (exact). `records+histograms`: some pod's records
+   * did not arrive intact and its encoded histograms were merged instead: percentiles within
+   * `relativeError`, counts, means, windows and throughputs exact; per-request outputs (the
+   * merged `requests.jsonl`, time series) cover the pods whose records arrived.
+   */
+  source: 'records' | 'records+histograms';
+  /** With `records+histograms`: every percentile's relative error bound (2^-(precisionBits + 1)); else null. */
+  relativeError: number | null;
   /** Stage starts per pod: how far apart the pods started each stage (max - min of their starts, ms). */
   stageStartSpreadMs: number[];
 }

@@ -130,12 +130,13 @@ function statsProperties(tc: TestCase, stats: RunStats): void {
 
 /** A distributed test's pods (`distributed.pod.<index>`) and missing shares, as properties. */
 function distributedProperties(tc: TestCase, d: DistributedReport): void {
-  const what = d.role === 'merged' ? `merged from ${d.pods.length} of ${d.parallelism} pods${d.launched !== d.parallelism ? ` (${d.launched} launched)` : ''}, every record (exact)` : `one pod's share of ${d.parallelism}`;
+  const how = d.source === 'records' ? 'every record (exact)' : `records and histograms (percentiles within ${num(d.relativeError! * 100, 3)}%)`;
+  const what = d.role === 'merged' ? `merged from ${d.pods.length} of ${d.parallelism} pods${d.launched !== d.parallelism ? ` (${d.launched} launched)` : ''}, ${how}` : `one pod's share of ${d.parallelism}`;
   tc.property('distributed', `${what}${d.partial ? '; PARTIAL' : ''}`);
   for (const p of d.pods) {
     const clock = p.clockOffsetMs === null ? 'clock offset not measured' : `clock offset ${num(p.clockOffsetMs, 3)} ms ± ${num(p.clockBoundMs, 3)} ms`;
     const validity = p.validity.valid ? 'valid' : `INVALID: ${p.validity.reasons.join('; ')}`;
-    tc.property(`distributed.pod.${p.index}`, `${p.pod ?? '?'} on ${p.node ?? '?'}: ${p.share}; ${p.requests} requests; schedule lag p99 ${num(p.validity.scheduleLagP99Ms, 2)} ms; ${clock}; ${validity}${p.incomplete ? `; incomplete: ${p.incomplete}` : ''}`);
+    tc.property(`distributed.pod.${p.index}`, `${p.pod ?? '?'} on ${p.node ?? '?'}: ${p.share}; ${p.requests} requests; schedule lag p99 ${num(p.validity.scheduleLagP99Ms, 2)} ms; ${clock}; ${validity}${p.incomplete ? `; incomplete: ${p.incomplete}` : ''}${p.source === 'histograms' ? `; from its histograms: ${p.lost}` : ''}`);
   }
   for (const m of d.missing) tc.property(`distributed.missing.${m.index}`, `share ${m.index} of ${d.parallelism} missing: ${m.reason}`);
   if (d.stageStartSpreadMs.length > 0) tc.property('distributed.stage_start_spread_ms', d.stageStartSpreadMs.map((x) => num(x, 3)).join(', '));

@@ -323,12 +323,14 @@ function modelLines(r: TestReport): string[] {
 function distributedLines(d: DistributedReport, style: Style): string[] {
   const ms = (x: number | null, digits = 1): string => (x === null ? 'n/a' : `${x.toFixed(digits)} ms`);
   const whole = d.launched !== d.parallelism ? ` (${d.launched} launched: a search load runs whole in pod 0)` : '';
-  const head = `pods: ${d.pods.length} of ${d.parallelism} reported${whole}${d.partial ? ' (PARTIAL)' : ''}; stage starts within ${ms(Math.max(0, ...d.stageStartSpreadMs), 2)}`;
+  const how = d.source === 'records' ? '' : `; merged partly from histograms: percentiles within ${(d.relativeError! * 100).toPrecision(2)}%`;
+  const head = `pods: ${d.pods.length} of ${d.parallelism} reported${whole}${d.partial ? ' (PARTIAL)' : ''}; stage starts within ${ms(Math.max(0, ...d.stageStartSpreadMs), 2)}${how}`;
   const out = para(style, d.partial ? 'red' : null, head);
   for (const p of d.pods) {
     const clock = p.clockOffsetMs === null ? 'offset n/a' : `offset ${ms(p.clockOffsetMs, 2)} ± ${ms(p.clockBoundMs, 2)}`;
     const flag = p.incomplete ? `INCOMPLETE: ${p.incomplete}` : p.validity.valid ? '' : `INVALID: ${p.validity.reasons.join('; ')}`;
-    out.push(...para(style, flag ? 'red' : 'dim', `pod ${p.index} ${p.pod ?? '?'} on ${p.node ?? '?'}: ${p.requests} requests, lag p99 ${ms(p.validity.scheduleLagP99Ms, 2)}, ${clock}${flag ? `; ${flag}` : ''}`, '    ', '      '));
+    const from = p.source === 'histograms' ? `; from its histograms (${p.lost})` : '';
+    out.push(...para(style, flag ? 'red' : 'dim', `pod ${p.index} ${p.pod ?? '?'} on ${p.node ?? '?'}: ${p.requests} requests, lag p99 ${ms(p.validity.scheduleLagP99Ms, 2)}, ${clock}${from}${flag ? `; ${flag}` : ''}`, '    ', '      '));
   }
   for (const m of d.missing) out.push(...para(style, 'red', `share ${m.index} MISSING: ${m.reason}`, '    ', '      '));
   return out;

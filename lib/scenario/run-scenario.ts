@@ -11,6 +11,7 @@ import { type LoadConfig, type LoadConfigInput, planLoad } from '../load/registr
 import { type LoadOutcome, type RequestSpec, type RetryPolicy, runLoad, type RunnerOptions, type StopRulesConfig } from '../load/runner.ts';
 import { globalIndex, shareOf } from '../distributed/split.ts';
 import { appendShareLine, recordedTargetOf, type ScenarioShare, type StageSync } from '../distributed/share-run.ts';
+import { absorbStage, appendStatsLine, type ScenarioStatsLine, scenarioStatsLine, STATS_FILE } from '../distributed/scenario-stats.ts';
 import type { SearchPlanner, TrialJudge } from '../load/search.ts';
 import type { StageOutcome, StagePlan } from '../load/stage.ts';
 import { StatsAccumulator } from '../metrics/aggregate.ts';
@@ -84,6 +85,13 @@ export interface ScenarioRunInput {
   driver?: (options: RunnerOptions) => Promise<LoadOutcome>;
   /** Clock anchor of the run (a merged run: the reference pod's); default read at the start. */
   clock?: RunClock;
+  /**
+   * Statistics of requests that are not replayed (a merged run: the stats lines of pods whose
+   * records did not arrive intact, `lib/distributed/scenario-stats.ts`), absorbed into every
+   * accumulator (the whole, each stage, cell and model), their times moved by `shiftMs` onto
+   * this run's clock. Percentiles are then within the lines' histogram bound (the summaries say so).
+   */
+  absorb?: ReadonlyArray<{ line: ScenarioStatsLine; shiftMs: number }>;
 }
 
 /** 32-bit FNV-1a of a string: a stable seed from a name (prompts and arrivals; a launch checks splits with it too). */
@@ -178,6 +186,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const models = modelsOf(sc.models, target.info.model, target.info.servedModels, notes);
   const perModel = new Map<string, StatsAccumulator>(models.map((m) => [m, new StatsAccumulator(undefined, { exactCap: subCap(models.length) })]));
 
+  const absorbed = input.absorb ?? [];
   const all = new StatsAccumulator();
   const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator(undefined, { exactCap: subCap(data.cells.length) })]));
   /** Reported stages, and where each runner stage's phases start among them. */
@@ -190,6 +199,12 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       label, description, offered, ...(probe ? { probe } : {}), stats: new StatsAccumulator(undefined, { exactCap: STAGE_CAP }), goodput: new GoodputCounter(profile),
       sent: 0, firstSend: Infinity, lastSend: -Infinity, firstIntended: Infinity, lastIntended: -Infinity, cut: 0, failed: 0,
     });
+    // Each reported stage is the same in every pod (one plan): a stats line's stage k joins stage k as it is created.
+    const k = stages.length - 1;
+    for (const a of absorbed) {
+      const s = a.line.stages[k];
+      if (s) absorbStage(stages[k]!, s, a.shiftMs);
+    }
   };
   const reportedIndex = (r: RequestRecord): number | null => {
     if (r.stage === null) return null;
@@ -454,6 +469,21 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   if (builtDuringRun > 0) {
     notes.push(`${builtDuringRun} prompts were built during the run (it sent more than estimated); their cost shows in event-loop delay and schedule lag`);
   }
+  // A pod's statistics in mergeable form, for a merge that does not get its records intact.
+  if (shareLine) {
+    try {
+      appendStatsLine(input.runDir, scenarioStatsLine({ suite: input.suite, scenario: name, index: shareLine.index, sent: outcome.sent, all, stages, cells: perCell, models: models.length > 1 ? perModel : new Map() }));
+    } catch (err) {
+      notes.push(`${STATS_FILE} could not be written: ${(err as Error).message}`);
+    }
+  }
+  let sent = outcome.sent;
+  for (const a of absorbed) {
+    all.absorb(a.line.all, a.shiftMs);
+    for (const [cell, e] of Object.entries(a.line.cells)) perCell.get(cell)?.absorb(e, a.shiftMs);
+    if (models.length > 1) for (const [model, e] of Object.entries(a.line.models)) perModel.get(model)?.absorb(e, a.shiftMs);
+    sent += a.line.sent;
+  }
   const stats = all.stats();
   const single = reports.length === 1;
   const offeredRate = single ? reports[0]!.offered.rate : null;
@@ -501,7 +531,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       clock,
       durationS: (outcome.end - outcome.measuredStart) / 1000,
       stopped: outcome.stopped,
-      sent: outcome.sent,
+      sent,
       offeredRate,
       achievedSendRate: outcome.achievedSendRate,
       eventLoopDelayMs: outcome.eventLoopDelayMs,

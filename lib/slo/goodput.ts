@@ -68,6 +68,18 @@ export class GoodputCounter {
     this.good++;
   }
 
+  /** The counts so far, for `absorb` in another process's counter of the same profile. */
+  encode(): { profile: string; requests: number; good: number } {
+    return { profile: this.profile.name, requests: this.requests, good: this.good };
+  }
+
+  /** Adds another counter's counts (`encode`); they must have been counted under the same profile. */
+  absorb(e: { profile: string; requests: number; good: number }): void {
+    if (e.profile !== this.profile.name) throw new RangeError(`goodput counted under SLO profile ${e.profile} cannot join a count under ${this.profile.name}`);
+    this.requests += e.requests;
+    this.good += e.good;
+  }
+
   /** Goodput over a measurement window of `windowMs`. */
   result(windowMs: number): Goodput {
     return {

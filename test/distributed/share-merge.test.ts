@@ -6,7 +6,7 @@
  * report that says which share is missing. (`vitest-llm-d launch` adds the cluster around this.)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,6 +185,49 @@ describe('a suite split across pods and merged', () => {
       expect(stages.map((l) => (l.offered as { concurrency: number }).concurrency)).toEqual([2, 4]);
     }, 180_000);
   }
+
+  it("a pod's records lost in transfer: its encoded histograms are merged instead, within the stated bound of the exact merge, and the report says so", async () => {
+    const exactDir = merged.get(2)!;
+    const runDir = join(work, 'results-lost', `${stampOf(2)}-dist`);
+    mkdirSync(runDir, { recursive: true });
+    cpSync(join(exactDir, 'pods'), join(runDir, 'pods'), { recursive: true });
+    cpSync(join(exactDir, 'launch.json'), join(runDir, 'launch.json'));
+    const podRun = join(runDir, 'pods', '1', `${stampOf(2)}-dist`);
+    expect(existsSync(join(podRun, 'stats.jsonl')), 'the pod wrote its stats line').toBe(true);
+    rmSync(join(podRun, 'requests.jsonl'));
+    const code = await runMerged({ runDir, testFiles: FILES, vitestArgs: CONFIG, env: baseEnv({}), cwd: ROOT, stdio: 'ignore' });
+    expect(code).toBe(0);
+    const bound = 2 ** -10;
+    for (const scenario of ['poisson', 'sweep']) {
+      const exact = testOf(exactDir, scenario);
+      const m = testOf(runDir, scenario);
+      // Counts exact; percentiles within the histogram's relative bound (plus the summary's rounding).
+      expect(m.results.total_requests).toBe(exact.results.total_requests);
+      expect(m.results.successful).toBe(exact.results.successful);
+      for (const metric of ['ttft_ms', 'tpot_ms'] as const) {
+        for (const q of ['p50', 'p95']) {
+          const [a, b] = [m.results[metric][q]!, exact.results[metric][q]!];
+          expect(Math.abs(a - b), `${scenario} ${metric} ${q}: ${a} vs exact ${b}`).toBeLessThanOrEqual(b * bound + 0.002);
+        }
+      }
+      const d = m.distributed as { source: string; relativeError: number; partial: boolean; pods: Array<{ index: number; source: string; lost: string | null; requests: number }> };
+      expect(d.source).toBe('records+histograms');
+      expect(d.relativeError).toBe(bound);
+      expect(d.partial).toBe(false);
+      expect(d.pods.map((p) => p.source)).toEqual(['records', 'histograms']);
+      expect(d.pods[1]!.lost).toMatch(/^its requests\.jsonl did not arrive \(\d+ records\)$/);
+      expect(d.pods.reduce((n, p) => n + p.requests, 0)).toBe(exact.results.total_requests);
+    }
+    // The sweep's stages were judged on the merged stages: the same levels, the same counts.
+    const stagesOf = (dir: string) => readJsonl(join(dir, 'stages.jsonl')).filter((l) => l.scenario === 'sweep').map((l) => [(l.offered as { concurrency: number }).concurrency, l.sent]);
+    expect(stagesOf(runDir)).toEqual(stagesOf(exactDir));
+    const junit = readFileSync(join(runDir, 'junit.xml'), 'utf8');
+    expect(junit).toContain('records and histograms (percentiles within 0.098%)');
+    expect(junit).toMatch(/from its histograms: its requests\.jsonl did not arrive/);
+    const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+    expect(html).toContain('the encoded histograms of the others: percentiles within 0.098% (relative)');
+    expect(html).toMatch(/histograms: its requests\.jsonl did not arrive \(\d+ records\)/);
+  }, 120_000);
 
   it('a pod killed midway: the merged report is partial and says which share is missing', async () => {
     const { runDir } = await runPods(2, 9, { index: 1, afterLines: 12 });

@@ -118,7 +118,10 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     for (let i = 0; i < args.parallelism; i++) {
       const dir = join(runDir, 'pods', String(i));
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'launch.json'), `${JSON.stringify(podRecord(i, result?.byIndex.get(i), result?.end ?? null, args.waitTimeoutS), null, 2)}\n`);
+      const v = result?.byIndex.get(i);
+      const frames = v ? result?.collectors.get(v.name)?.report : undefined;
+      const transfer = frames ? { files: frames.files.length, complete: frames.complete, problems: [...frames.errors, ...frames.incomplete.map((f) => `${f}: cut off`)] } : null;
+      writeFileSync(join(dir, 'launch.json'), `${JSON.stringify({ ...podRecord(i, v, result?.end ?? null, args.waitTimeoutS), transfer }, null, 2)}\n`);
       if (!existsSync(join(dir, 'pod.json'))) missing.push(i);
     }
     const record = {
@@ -186,6 +189,11 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
       ...(o.logGraceMs !== undefined ? { logGraceMs: o.logGraceMs } : {}),
     });
     const end = result.end;
+    // A file that arrived damaged is dropped: said here; the merge falls back on the pod's stats line.
+    for (const [i, v] of result.byIndex) {
+      const frames = result.collectors.get(v.name)?.report;
+      for (const problem of frames ? [...frames.errors, ...frames.incomplete.map((f) => `${f}: cut off`)] : []) say(`pod ${i} (${v.name}): results from its log: ${problem}`);
+    }
     if (end.kind === 'start-failure') {
       writeRecords('start-failure');
       throw new LaunchError('LAUNCH_IMAGE', startFailureMessage(end.view));

@@ -40,16 +40,18 @@ export function extras(r: TestReport, id: string, charts: Charts): string {
 /** A merged distributed test: who made the numbers (pod, node, share, clock offset, own validity) and which share is missing. */
 function distributedBlock(d: NonNullable<TestReport['distributed']>): string {
   const rows: Cell[][] = d.pods.map((p) => [
-    p.index, p.pod ?? '?', p.node ?? '?', p.share, p.requests, num(p.validity.scheduleLagP99Ms, 'ms'),
+    p.index, p.pod ?? '?', p.node ?? '?', p.share, p.requests, p.source === 'records' ? 'records' : `histograms: ${p.lost ?? ''}`, num(p.validity.scheduleLagP99Ms, 'ms'),
     p.clockOffsetMs === null ? 'n/a' : `${num(p.clockOffsetMs, 'ms')} ± ${num(p.clockBoundMs, 'ms')}`,
     p.incomplete ? badge(false, `incomplete: ${p.incomplete}`) : p.validity.valid ? badge(true, 'valid') : badge(false, `invalid: ${p.validity.reasons.join('; ')}`),
   ]);
-  for (const m of d.missing) rows.push([m.index, '', '', m.share, 0, '', '', badge(false, `missing: ${m.reason}`)]);
+  for (const m of d.missing) rows.push([m.index, '', '', m.share, 0, '', '', '', badge(false, `missing: ${m.reason}`)]);
   const spread = d.stageStartSpreadMs.length > 0 ? Math.max(...d.stageStartSpreadMs) : 0;
   return [
     `<h4>Distributed run: ${esc(String(d.pods.length))} of ${esc(String(d.parallelism))} pods${d.launched !== d.parallelism ? ` (${esc(String(d.launched))} launched: a search load runs whole in pod 0)` : ''}${d.partial ? ' (partial)' : ''}</h4>`,
-    `<p>Merged from every pod's records (exact: the statistics of one process that made the same requests). Clock offsets are each pod's wall clock minus pod 0's; stage starts within ${num(spread, 'ms')} of each other.</p>`,
-    table(['index', 'pod', 'node', 'share', 'requests', 'schedule lag p99', 'clock offset', 'validity'], rows),
+    d.source === 'records'
+      ? `<p>Merged from every pod's records (exact: the statistics of one process that made the same requests). Clock offsets are each pod's wall clock minus pod 0's; stage starts within ${num(spread, 'ms')} of each other.</p>`
+      : `<p>Merged from the records of the pods whose records arrived and the encoded histograms of the others: percentiles within ${esc((d.relativeError! * 100).toPrecision(2))}% (relative) of the exact ones; counts, means, windows and throughputs exact. Clock offsets are each pod's wall clock minus pod 0's; stage starts within ${num(spread, 'ms')} of each other.</p>`,
+    table(['index', 'pod', 'node', 'share', 'requests', 'source', 'schedule lag p99', 'clock offset', 'validity'], rows),
   ].join('');
 }
 
