@@ -86,6 +86,27 @@ describe('launch on the embedded cluster started by the launcher', () => {
     expect(existsSync(join(runDir, 'summary.json')), readdirSync(runDir).join(', ')).toBe(true);
     expect(r.code, r.err).toBe(0);
   }, 320_000);
+
+  test('the wait timeout: one line saying so, the pods still running deleted, their shares named as missing, exit 1', async () => {
+    let run = '';
+    const r = await launch([DIST, '--parallelism', '2', '--wait-timeout', '4', ...CONFIG], { BENCH_CLUSTER: 'simulator', BENCH_RESULTS_DIR: results, KUBECONFIG: '' }, (line) => {
+      if (!run) run = runIdOf(line);
+    });
+    // The Job's deadline is the wait timeout too: whichever the launcher sees first ends the wait.
+    expect(r.err).toMatch(/wait timeout: stopped waiting after 4 s; what finished is kept|Job llmd-dist-\d{14} failed: DeadlineExceeded/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    const record = JSON.parse(readFileSync(join(results, run, 'launch.json'), 'utf8'));
+    expect(['timeout', 'job-failed']).toContain(record.outcome);
+    expect(record.missing).toEqual([0, 1]);
+    for (const i of [0, 1]) {
+      const seen = JSON.parse(readFileSync(join(results, run, 'pods', String(i), 'launch.json'), 'utf8'));
+      expect(seen.phase, JSON.stringify(seen)).not.toBe('Succeeded');
+      expect(['WaitTimeout', 'DeadlineExceeded']).toContain(seen.reason);
+    }
+    expect(r.err).toContain("no pod's results were collected");
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toContain(`of run ${run}; nothing left`);
+  }, 120_000);
 });
 
 describe('launch on a cluster it did not start', () => {

@@ -191,6 +191,8 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     const end = result.end;
     // A file that arrived damaged is dropped: said here; the merge falls back on the pod's stats line.
     for (const [i, v] of result.byIndex) {
+      // A pod still running when the wait ended never sent its frames: its share is named missing below.
+      if (!v.terminal) continue;
       const frames = result.collectors.get(v.name)?.report;
       for (const problem of frames ? [...frames.errors, ...frames.incomplete.map((f) => `${f}: cut off`)] : []) say(`pod ${i} (${v.name}): results from its log: ${problem}`);
     }

@@ -322,7 +322,8 @@ export class PodWorker {
         if (st.state.terminated && !this.exitCodes.has(st.name)) continue; // finished before the deletion
         const startedAt = run?.startedAtMs !== undefined ? this.runtime.clock.kubeTimestamp(run.startedAtMs) : undefined;
         const code = this.exitCodes.get(st.name)?.exitCode?.() ?? 0;
-        st.state = startedAt ? { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now } } : { terminated: { exitCode: 0, reason: 'ContainerStatusUnknown', finishedAt: now } };
+        // A container that never started: what the kubelet reports for it (exit code 137), so the pod is Failed, never Succeeded.
+        st.state = startedAt ? { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now } } : { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: now } };
         Object.assign(st, { ready: false, started: false });
       }
       podStatus(p).phase = derivePhase(p);
