@@ -175,6 +175,25 @@ describe('capacity search', () => {
   });
 });
 
+describe('capacity search over a Poisson rate', () => {
+  test("a short trial's arrivals short of the mean rate by chance are not the client failing to keep up", async () => {
+    const slo = resolveScenarioSlo({ limits: { ttft_p95_ms: 2000 }, min_success_rate: 0.95, max_schedule_lag_p99_ms: 50 }, {}, 't.yaml');
+    // Seed 1: the 4/s trial draws 4 arrivals spread over 0.92 s of its 1 s (3.25/s sent, as scheduled).
+    // Judged against the mean rate it was invalid ("achieved 3.3 requests/s of 4 offered") and rerun.
+    const r = await run('search-poisson', fast, {
+      load: { type: 'search', over: 'rate', low: 4, high: 8, arrival: 'poisson', seed: 1, trials: 1, precision: 0.5, max_probes: 2, duration: 1 },
+    }, slo);
+    const cap = r.capacity!;
+    const reasons = cap.probes.flatMap((p) => [...p.trials, ...(p.rerun ?? [])].flatMap((t) => t.reasons));
+    expect(reasons, reasons.join('; ')).toEqual([]);
+    expect(cap.probes.map((p) => [p.value, p.passed])).toEqual([[4, true], [8, true]]);
+    expect(r.stages.map((s) => s.probe?.value)).toEqual([4, 8]);
+    expect(r.stages[0]!.achievedSendRate!).toBeLessThan(4 * 0.95);
+    expect(r.stages[0]!.validity.valid).toBe(true);
+    expect(cap.value).toBe(8);
+  });
+});
+
 describe('goodput', () => {
   test('counts successful requests meeting every per-request limit of the profile', async () => {
     const slo = resolveScenarioSlo({ limits: { ttft_p95_ms: 60, tpot_p95_ms: 50 }, min_success_rate: 0.95, max_schedule_lag_p99_ms: 50 }, {}, 't.yaml');
