@@ -227,6 +227,12 @@ describe('a suite split across pods and merged', () => {
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('the encoded histograms of the others: percentiles within 0.098% (relative)');
     expect(html).toMatch(/histograms: its requests\.jsonl did not arrive \(\d+ records\)/);
+    // The lost pod's sends count in the run's achieved send rate, as in the exact merge (not only the replayed records').
+    const sendRates = (page: string): string[] => [...page.matchAll(/<th>send rate achieved \/ offered<\/th><td[^>]*>([^<]*)<\/td>/g)].map((x) => x[1]!);
+    const exactRates = sendRates(readFileSync(join(exactDir, 'report.html'), 'utf8'));
+    expect(exactRates.length).toBeGreaterThan(0);
+    expect(exactRates.every((x) => /^[\d.]+ \/s \//.test(x)), exactRates.join(', ')).toBe(true);
+    expect(sendRates(html)).toEqual(exactRates);
   }, 120_000);
 
   it('a pod killed midway: the merged report is partial and says which share is missing', async () => {
