@@ -3,7 +3,6 @@
  * child processes of this checkout): the real command in a child process, the real client-node
  * against the simulator's API server over loopback, no mocks.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,40 +11,10 @@ import { leftovers } from '../../lib/k8s/cleanup.ts';
 import { connectCluster, type ClusterConnection } from '../../lib/k8s/connect.ts';
 import { spawnClusterSim, type ClusterSimProcess } from '../../lib/sim/cluster/spawn.ts';
 import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
+import { launch, runIdOf } from './launch-cli.ts';
 
 const DIST = 'test/distributed/suites/dist/dist.suite.ts';
 const CONFIG = ['--', '--config', 'test/distributed/suites/vitest.config.ts'];
-const BIN = join(process.cwd(), 'bin', 'vitest-llm-d.js');
-
-interface Launched {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  err: string;
-}
-
-/** Runs `vitest-llm-d launch ...` in a child process; `onLine` sees each stderr line (and may signal the child). */
-function launch(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, kill: (s: NodeJS.Signals) => void) => void, timeoutMs = 300_000): Promise<Launched> {
-  // As from a shell: none of this test worker's own Vitest variables.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|TEST$|NODE_ENV$)/.test(k)));
-  const child = spawn(process.execPath, [BIN, 'launch', ...args], { cwd: process.cwd(), env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  let partial = '';
-  child.stdout.resume();
-  child.stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-    partial += c.toString();
-    const lines = partial.split('\n');
-    partial = lines.pop()!;
-    for (const l of lines) onLine?.(l, (s) => child.kill(s));
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) => child.once('exit', (code, signal) => {
-    clearTimeout(timer);
-    resolve({ code, signal, err });
-  }));
-}
-
-const runIdOf = (err: string): string => /run (\S+): \d+ pods/.exec(err)?.[1] ?? '';
 
 describe('launch on the embedded cluster started by the launcher', () => {
   let results: string;

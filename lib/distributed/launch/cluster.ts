@@ -6,7 +6,7 @@
  */
 import { envPositiveNumber, envString } from '../../config/env.ts';
 import { connectCluster, findKubeconfig, type ClusterConnection } from '../../k8s/connect.ts';
-import { SIMULATED_KUBE_VERSION } from '../../sim/cluster/api/discovery.ts';
+import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../sim/cluster/api/kube-version.ts';
 import { spawnClusterSim, type ClusterSimProcess } from '../../sim/cluster/spawn.ts';
 import { LaunchUsageError } from './errors.ts';
 
@@ -55,7 +55,7 @@ export async function openLaunchCluster(input: { namespace?: string; env: NodeJS
  * its time. When that cannot be read, one line says the deadline is taken as real seconds.
  */
 export async function simulatorTimeScale(conn: Pick<ClusterConnection, 'server' | 'serverVersion'>, say: (line: string) => void): Promise<number> {
-  if (conn.serverVersion !== SIMULATED_KUBE_VERSION.gitVersion) return 1;
+  if (!conn.serverVersion.endsWith(SIM_VERSION_SUFFIX)) return 1;
   try {
     const res = await fetch(`${conn.server}/sim/clock`, { signal: AbortSignal.timeout(5000) });
     const body = (await res.json()) as { timeScale?: unknown };
@@ -66,4 +66,29 @@ export async function simulatorTimeScale(conn: Pick<ClusterConnection, 'server' 
     say(`${conn.server} is the cluster simulator but its clock could not be read (${(err as Error).message}): the Job's deadline is taken as real seconds`);
     return 1;
   }
+}
+
+/**
+ * Refuses, before anything is created, a cluster older than 1.28: its Indexed Job pods carry their
+ * completion index only as an annotation (the coordinator Service selects pod 0 by the label,
+ * PodIndexLabel), and it has no `backoffLimitPerIndex`. A version string without a number passes.
+ */
+export function requireIndexedJobSupport(conn: Pick<ClusterConnection, 'server' | 'serverVersion'>): void {
+  const v = parseKubeVersion(conn.serverVersion);
+  if (v && !atLeast(v, 1, 28)) {
+    throw new LaunchUsageError(
+      `Kubernetes ${conn.serverVersion} on ${conn.server}: launch needs 1.29 or later (1.28 with the JobBackoffLimitPerIndex feature gate): an Indexed Job whose pods carry their completion index as a label, and backoffLimitPerIndex`,
+    );
+  }
+}
+
+/**
+ * Whether the created Job kept `backoffLimitPerIndex: 0`; an API server with the
+ * JobBackoffLimitPerIndex gate off (the default in 1.28) drops it without an error, and a failed
+ * pod would then be retried and send its share a second time. Returns the reason when it did not.
+ */
+export function droppedPerIndexLimit(job: { spec?: unknown }, conn: Pick<ClusterConnection, 'server' | 'serverVersion'>): string | null {
+  const kept = (job.spec as { backoffLimitPerIndex?: unknown } | undefined)?.backoffLimitPerIndex;
+  if (kept === 0) return null;
+  return `Kubernetes ${conn.serverVersion} on ${conn.server} dropped the Job's backoffLimitPerIndex (the JobBackoffLimitPerIndex feature gate is off; it is on by default from 1.29): a failed pod would be retried and send its share twice, so the launch stops`;
 }

@@ -17,7 +17,7 @@ import { RUN_LABEL, type Manifest } from '../../k8s/template.ts';
 import { secretValues } from '../../report/environment.ts';
 import { createRunInfo } from '../../report/run-info.ts';
 import type { LaunchArgs } from './args.ts';
-import { openLaunchCluster, type LaunchCluster } from './cluster.ts';
+import { droppedPerIndexLimit, openLaunchCluster, requireIndexedJobSupport, type LaunchCluster } from './cluster.ts';
 import { LaunchError, LaunchUsageError } from './errors.ts';
 import { readClaim } from './collect-claim.ts';
 import { followJob, type FollowResult } from './follow-job.ts';
@@ -151,6 +151,7 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
   try {
     cluster = await openLaunchCluster({ namespace: args.namespace, env, cwd, say });
     const { conn } = cluster;
+    requireIndexedJobSupport(conn);
     selectLaunchTarget({ cwd, env, cluster: cluster.kind });
     const secret = secretsSecret(names, config.secrets);
     await checkPermissions(conn, permissions(secret !== null, args.resultsPvc !== undefined));
@@ -176,10 +177,12 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     const svc = await create(coordinatorService(names));
     const clusterIp = (svc.spec as { clusterIP?: string } | undefined)?.clusterIP;
     if (!clusterIp || clusterIp === 'None') throw new LaunchError('LAUNCH_SERVICE', `Service ${names.service} got no clusterIP in namespace ${conn.namespace} on ${conn.server}`);
-    await create(indexedJob(names, {
+    const job = await create(indexedJob(names, {
       parallelism: args.parallelism, image: args.image, testFiles: args.testFiles, vitestArgs: args.vitestArgs,
       activeDeadlineSeconds: Math.ceil(args.waitTimeoutS / cluster.timeScale), coordinatorIp: clusterIp, ...(args.resultsPvc ? { resultsPvc: args.resultsPvc } : {}),
     }));
+    const dropped = droppedPerIndexLimit(job, conn);
+    if (dropped) throw new LaunchError('LAUNCH_JOB_FEATURES', dropped);
     say(`created Job ${names.job} (${args.parallelism} indexes), Service ${names.service} (${clusterIp}:7070), ConfigMaps ${names.envConfigMap}, ${names.filesConfigMap}${secret ? `, Secret ${names.secret} (${Object.keys(config.secrets).length} variables)` : ''}`);
     // 3. Follow and collect.
     const secrets = [...Object.values(config.secrets), ...secretValues(env)];

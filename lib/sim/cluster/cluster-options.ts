@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { validateConfig } from '../../config/format-issues.ts';
 import { SIM_PROFILE_NAMES } from '../vllm/options.ts';
+import { DEFAULT_KUBE_VERSION, SIM_VERSION_SUFFIX } from './api/kube-version.ts';
 import { DualPodsOptionsSchema } from './behaviour/dual-pods/index.ts';
 import { TimingOptionsSchema } from './behaviour/timing.ts';
 
@@ -20,6 +21,11 @@ export const ClusterSimOptionsSchema = z.strictObject({
     .gt(0, { error: 'expected a positive number' })
     .default(1)
     .describe('Real milliseconds per cluster millisecond: 0.01 runs 100 cluster seconds in 1 real second. Every modelled duration, probe period, controller timer and vLLM latency follows it. Default: 1 (real time).'),
+  kubernetesVersion: z
+    .string({ error: 'expected a version like 1.31.0' })
+    .regex(/^\d+\.\d+\.\d+$/, { error: 'expected a version like 1.31.0' })
+    .default(DEFAULT_KUBE_VERSION)
+    .describe(`Kubernetes version the API server reports at /version (as v<version>${SIM_VERSION_SUFFIX}), whose default feature gates it follows: below 1.29 a Job's backoffLimitPerIndex and maxFailedIndexes are dropped on create (JobBackoffLimitPerIndex is off by default in 1.28). Default: ${DEFAULT_KUBE_VERSION}.`),
   seed: z.number({ error: 'expected a whole number >= 0' }).int({ error: 'expected a whole number >= 0' }).min(0, { error: 'expected a whole number >= 0' }).default(0).describe('Seed of every random draw (jitter, GPU UUIDs, random GPU choice, vLLM output). Default: 0.'),
   namespace: z.string({ error: 'expected a namespace name' }).regex(DNS_LABEL, { error: 'expected a DNS label (lower-case letters, digits, -)' }).default('llm-d-sim').describe('Namespace the kubeconfig context selects and the dual-pods controller watches; created with `default`. Default: llm-d-sim.'),
   host: z.string({ error: 'expected an address' }).min(1, { error: 'expected an address' }).default('127.0.0.1').describe('Interface of the API server. Default: 127.0.0.1.'),

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StoreError } from './store-types.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
+import { featuresOf } from './api/kube-version.ts';
 import { startApiServer } from './api/server.ts';
 import { createStore } from './api/store.ts';
 import { EventRecorder } from './behaviour/events.ts';
@@ -60,7 +61,7 @@ function namespaceObject(name: string) {
 export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promise<ClusterSim> {
   const options = resolveClusterSimOptions(input);
   const clock = new ClusterClock(options.timeScale);
-  const store = createStore(clock);
+  const store = createStore(clock, { features: featuresOf(options.kubernetesVersion) });
   const { namespace } = options;
   if (!store.get('namespaces', undefined, namespace)) store.create('namespaces', undefined, namespaceObject(namespace));
   const nodes = buildNodes({ count: options.nodes, gpusPerNode: options.gpusPerNode, gpuProduct: options.gpuProduct, gpuFamily: options.gpuFamily, gpuMemoryMib: options.gpuMemoryMib, seed: options.seed });
@@ -103,6 +104,7 @@ export async function startClusterSim(input: ClusterSimOptionsInput = {}): Promi
     const api = await startApiServer({
       store,
       clock,
+      kubernetesVersion: options.kubernetesVersion,
       host: options.host,
       port: options.port,
       logs: controllers.logSource(kubelet.logSource),

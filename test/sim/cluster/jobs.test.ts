@@ -253,6 +253,28 @@ describe('batch/v1 Jobs with harness pods', () => {
     expect(failed.status).toMatchObject({ failed: 1, terminating: 0 });
   });
 
+  it('stands for the Kubernetes version configured: /version says it, and below 1.29 a Job loses backoffLimitPerIndex as with the feature gate off', async () => {
+    const cases = [
+      { version: '1.28.4', kept: false },
+      { version: '1.29.0', kept: true },
+    ];
+    for (const { version, kept } of cases) {
+      h = await openSim({ kubernetesVersion: version });
+      const v = (await (await fetch(`${h.sim.url}/version`)).json()) as { major: string; minor: string; gitVersion: string };
+      expect(v).toMatchObject({ major: '1', minor: version.split('.')[1], gitVersion: `v${version}-vitest-llm-d-sim` });
+      const batch = h.kc.makeApiClient(BatchV1Api);
+      const job = await batch.createNamespacedJob({ namespace: h.ns, body: indexedJob('per-index', 'process.exit(0)', { spec: { backoffLimitPerIndex: 0, maxFailedIndexes: 1, suspend: true } }) });
+      if (kept) expect(job.spec).toMatchObject({ backoffLimitPerIndex: 0, maxFailedIndexes: 1, backoffLimit: 2147483647 });
+      else {
+        expect(job.spec!.backoffLimitPerIndex, version).toBeUndefined();
+        expect(job.spec!.maxFailedIndexes, version).toBeUndefined();
+        expect(job.spec!.backoffLimit, version).toBe(6);
+      }
+      await h.close();
+      h = undefined;
+    }
+  });
+
   it('validates Jobs with the API server messages; a missing claim or config leaves the pod waiting', async () => {
     h = await openSim();
     const s = h;

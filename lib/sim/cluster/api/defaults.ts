@@ -1,4 +1,5 @@
 import type { KObject } from '../store-types.ts';
+import { ALL_FEATURES, type ApiFeatures } from './kube-version.ts';
 
 /**
  * Defaulting as the API server applies it on every write (idempotent): the fields a real cluster
@@ -72,7 +73,7 @@ function defaultTemplate(spec: Obj): void {
   defaultPodSpec(obj(template, 'spec'));
 }
 
-const DEFAULTERS: Readonly<Record<string, (o: KObject) => void>> = {
+const DEFAULTERS: Readonly<Record<string, (o: KObject, features: ApiFeatures) => void>> = {
   namespaces: (o) => {
     o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
     setDefault(obj(o, 'spec'), 'finalizers', ['kubernetes']);
@@ -104,8 +105,13 @@ const DEFAULTERS: Readonly<Record<string, (o: KObject) => void>> = {
     }
     defaultTemplate(spec);
   },
-  jobs: (o) => {
+  jobs: (o, features) => {
     const spec = obj(o, 'spec');
+    // A disabled feature's fields are dropped, without an error, as the API server does.
+    if (!features.jobBackoffLimitPerIndex) {
+      delete spec.backoffLimitPerIndex;
+      delete spec.maxFailedIndexes;
+    }
     if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
     setDefault(spec, 'parallelism', 1);
     setDefault(spec, 'backoffLimit', spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null ? 2147483647 : 6);
@@ -158,7 +164,7 @@ const DEFAULTERS: Readonly<Record<string, (o: KObject) => void>> = {
   },
 };
 
-/** Applies the defaults of `resource` to `o` in place. */
-export function applyDefaults(resource: string, o: KObject): void {
-  DEFAULTERS[resource]?.(o);
+/** Applies the defaults of `resource` to `o` in place (dropping the fields of features that are off). */
+export function applyDefaults(resource: string, o: KObject, features: ApiFeatures = ALL_FEATURES): void {
+  DEFAULTERS[resource]?.(o, features);
 }

@@ -1,4 +1,5 @@
 import { apiVersionOf, resourcesOf, servedGroups, type ResourceInfo } from './resources.ts';
+import { DEFAULT_KUBE_VERSION, versionInfo } from './kube-version.ts';
 import type { DiscoveryPath } from './request-path.ts';
 
 /**
@@ -7,8 +8,8 @@ import type { DiscoveryPath } from './request-path.ts';
  * `APIGroup`, `APIResourceList`), and `/version`.
  */
 
-/** The Kubernetes version the simulator reports (`/version`). */
-export const SIMULATED_KUBE_VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0-vitest-llm-d-sim' };
+/** The Kubernetes version the simulator reports (`/version`) unless configured otherwise. */
+export const SIMULATED_KUBE_VERSION = versionInfo(DEFAULT_KUBE_VERSION);
 
 const OBJECT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -39,10 +40,10 @@ function groupDoc(group: string, version: string): unknown {
 }
 
 /** The document at a discovery path, or undefined (404) for an unknown group or version. */
-export function discoveryDoc(path: DiscoveryPath, serverAddress: string): unknown {
+export function discoveryDoc(path: DiscoveryPath, serverAddress: string, kubeVersion = DEFAULT_KUBE_VERSION): unknown {
   switch (path.doc) {
     case 'version':
-      return { ...SIMULATED_KUBE_VERSION, gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.22.0', compiler: 'gc', platform: `${process.platform}/${process.arch}` };
+      return { ...versionInfo(kubeVersion), gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.22.0', compiler: 'gc', platform: `${process.platform}/${process.arch}` };
     case 'api':
       return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
     case 'core':

@@ -49,6 +49,8 @@ export interface ApiServerOptions {
   authorize?: Authorizer;
   /** Maps a bearer token to the user named in 403 messages (default: any token is `system:serviceaccount:default:default`). */
   user?: UserResolver;
+  /** The Kubernetes version `/version` reports (`1.31.0`; default `DEFAULT_KUBE_VERSION` of kube-version.ts). */
+  kubernetesVersion?: string;
 }
 
 /** A running API server. */
@@ -139,7 +141,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (parsed.kind === 'unknown') throw NOT_FOUND;
     if (parsed.kind === 'discovery') {
       if (method !== 'GET') throw methodNotAllowed();
-      const doc = discoveryDoc(parsed, serverAddress);
+      const doc = discoveryDoc(parsed, serverAddress, opts.kubernetesVersion);
       if (doc === undefined) throw NOT_FOUND;
       return sendJson(res, 200, doc);
     }

@@ -7,6 +7,7 @@ import { alreadyExists, badRequest, conflict, forbidden, invalid, namespaceNotFo
 import { matchesFields, parseFieldSelector } from './field-selector.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { jsonEqual } from './json-patch.ts';
+import { ALL_FEATURES, type ApiFeatures } from './kube-version.ts';
 import { matchesLabels, parseLabelSelector } from './label-selector.ts';
 import { generatedName, normalizeMeta, specChanged } from './object-meta.ts';
 import { applyPatch } from './patch.ts';
@@ -20,6 +21,8 @@ export interface StoreOptions {
   historyLimit?: number;
   /** Namespaces that exist from the start (default `default`, `kube-system`, `kube-public`, `kube-node-lease`). */
   namespaces?: string[];
+  /** The API fields kept, by the version the cluster stands for (default: all). */
+  features?: ApiFeatures;
 }
 
 /** The store as {@link createStore} returns it: the contract's `Store` plus lifecycle. */
@@ -37,10 +40,13 @@ class SimStore implements ClusterStore {
   readonly core: StoreCore;
   readonly gc: GarbageCollector;
 
+  private readonly features: ApiFeatures;
+
   constructor(
     readonly clock: ClusterClock,
     options: StoreOptions,
   ) {
+    this.features = options.features ?? ALL_FEATURES;
     const limit = options.historyLimit ?? 10_000;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`historyLimit must be a positive integer, got ${limit}`);
     this.core = new StoreCore(clock, limit);
@@ -113,7 +119,7 @@ class SimStore implements ClusterStore {
     }
     // The uid exists before defaulting, as with the API server's BeforeCreate (a Job's generated selector names it).
     m.uid = randomUUID();
-    applyDefaults(resource, o);
+    applyDefaults(resource, o, this.features);
     normalizeMeta(o);
     validateCreate(info, o);
     if (this.core.peek(resource, ns, m.name as string)) throw alreadyExists(info, m.name as string);
@@ -171,7 +177,7 @@ class SimStore implements ClusterStore {
       spec.clusterIPs = oldSpec.clusterIPs;
       next.spec = spec;
     }
-    applyDefaults(info.plural, next);
+    applyDefaults(info.plural, next, this.features);
     normalizeMeta(next);
     validateUpdate(info, existing, next);
     if (jsonEqual(next, existing)) return structuredClone(existing);
