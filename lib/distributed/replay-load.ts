@@ -7,7 +7,7 @@
  * start together at the coordinator's barrier) and its event-loop delay is the worst pod's.
  */
 import type { LoadOutcome, RunnerOptions } from '../load/runner.ts';
-import type { StageOutcome } from '../load/stage.ts';
+import { rateOver, type StageOutcome } from '../load/stage.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 import type { PodScenario } from './pod-folders.ts';
 
@@ -67,7 +67,7 @@ export function replayDriver(pods: readonly PodScenario[]): (o: RunnerOptions) =
         end: stageEnd,
         sent: stageSent,
         cut,
-        achievedSendRate: stageSent >= 2 && sLast > sFirst ? ((stageSent - 1) * 1000) / (sLast - sFirst) : null,
+        achievedSendRate: rateOver(stageSent, sFirst, sLast),
         eventLoopDelayMs: delay,
         stopRule: reports.find((x) => x.stopRule)?.stopRule ?? null,
         stopped: null,
@@ -86,7 +86,7 @@ export function replayDriver(pods: readonly PodScenario[]): (o: RunnerOptions) =
       end,
       stopped: null,
       sent,
-      achievedSendRate: sent >= 2 && lastSend > firstSend ? ((sent - 1) * 1000) / (lastSend - firstSend) : null,
+      achievedSendRate: rateOver(sent, firstSend, lastSend),
       priority: { nice: 0, raised: false, note: 'a merged run: each pod measured with its own priority (its run folder under pods/)' },
       eventLoopDelayMs: { p50: Math.max(0, ...all.map((d) => d.p50)), p99: Math.max(0, ...all.map((d) => d.p99)), max: Math.max(0, ...all.map((d) => d.max)) },
       stages: outcomes,

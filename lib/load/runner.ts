@@ -7,7 +7,7 @@ import type { Pool } from 'undici';
 import { type ErrorClass, failureKey, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
 import type { ClosedLoopSchedule, OpenLoopSchedule, Schedule } from './schedule.ts';
-import { fixedPlanner, type StageOutcome, type StagePlan, type StagePlanner, type StopRuleHit } from './stage.ts';
+import { fixedPlanner, rateOver, type StageOutcome, type StagePlan, type StagePlanner, type StopRuleHit } from './stage.ts';
 
 /** Request i's payload, prepared ahead of its send time. */
 export interface RequestSpec {
@@ -518,7 +518,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       end: Math.max(st.sendEnd, st.end),
       sent: st.sent,
       cut: st.cut,
-      achievedSendRate: st.sent >= 2 && st.lastSend > st.firstSend ? ((st.sent - 1) * 1000) / (st.lastSend - st.firstSend) : null,
+      achievedSendRate: rateOver(st.sent, st.firstSend, st.lastSend),
       eventLoopDelayMs: readDelay(stageEld),
       stopRule: st.stopRule,
       stopped,
@@ -566,7 +566,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     end,
     stopped,
     sent,
-    achievedSendRate: sent >= 2 && lastSend > firstSend ? ((sent - 1) * 1000) / (lastSend - firstSend) : null,
+    achievedSendRate: rateOver(sent, firstSend, lastSend),
     priority,
     eventLoopDelayMs: readDelay(eld),
     stages: outcomes,

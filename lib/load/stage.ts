@@ -95,3 +95,12 @@ export function fixedPlanner(description: string, stages: readonly StagePlan[], 
     },
   };
 }
+
+/**
+ * Requests per second over `n` requests whose first and last times (send or intended, ms) are
+ * `first` and `last`: n - 1 gaps over the span, as every achieved and scheduled rate is reported;
+ * null for fewer than 2 or a span of 0.
+ */
+export function rateOver(n: number, first: number, last: number): number | null {
+  return n >= 2 && last > first ? ((n - 1) * 1000) / (last - first) : null;
+}

@@ -13,7 +13,7 @@ import { globalIndex, shareOf } from '../distributed/split.ts';
 import { appendShareLine, recordedTargetOf, type ScenarioShare, type StageSync } from '../distributed/share-run.ts';
 import { absorbStage, appendStatsLine, type ScenarioStatsLine, scenarioStatsLine, STATS_FILE } from '../distributed/scenario-stats.ts';
 import type { SearchPlanner, TrialJudge } from '../load/search.ts';
-import type { StageOutcome, StagePlan } from '../load/stage.ts';
+import { rateOver, type StageOutcome, type StagePlan } from '../load/stage.ts';
 import { StatsAccumulator } from '../metrics/aggregate.ts';
 import { DEFAULT_EXACT_CAP } from '../stats/sample-store.ts';
 import { readRunClock, type RequestRecord, type RunClock } from '../metrics/record.ts';
@@ -161,19 +161,6 @@ interface StageAcc {
  * validity, goodput, the stop rule that fired, the knee of a sweep or the capacity a search
  * found, and the configured SLO verdicts.
  */
-/** Requests per second between the first and last send over every stage's bookkeeping (as the runner computes it). */
-function sendRateOf(stages: readonly StageAcc[]): number | null {
-  let sent = 0;
-  let first = Infinity;
-  let last = -Infinity;
-  for (const s of stages) {
-    sent += s.sent;
-    first = Math.min(first, s.firstSend);
-    last = Math.max(last, s.lastSend);
-  }
-  return sent >= 2 && last > first ? ((sent - 1) * 1000) / (last - first) : null;
-}
-
 export async function runScenario(input: ScenarioRunInput): Promise<TestReport> {
   const { scenario: sc, target, name } = input;
   const load = LoadSchema.parse(sc.load);
@@ -410,7 +397,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     for (let k = from; k < to; k++) {
       const acc = stages[k]!;
       const stats = acc.stats.stats();
-      const achieved = acc.sent >= 2 && acc.lastSend > acc.firstSend ? ((acc.sent - 1) * 1000) / (acc.lastSend - acc.firstSend) : null;
+      const achieved = rateOver(acc.sent, acc.firstSend, acc.lastSend);
       // The rate the schedule called for over the same requests: what the client must keep up with.
       const scheduled = scheduledRate(acc);
       const single = to - from === 1;
@@ -576,9 +563,20 @@ const round3 = (x: number): number => Number(x.toPrecision(3));
 
 /** The rate an open-loop stage's schedule called for over the requests it sent (their intended times); null for a closed loop or fewer than 2 sent. */
 function scheduledRate(acc: StageAcc): number | null {
-  return acc.offered.rate !== null && acc.sent >= 2 && acc.lastIntended > acc.firstIntended
-    ? ((acc.sent - 1) * 1000) / (acc.lastIntended - acc.firstIntended)
-    : null;
+  return acc.offered.rate === null ? null : rateOver(acc.sent, acc.firstIntended, acc.lastIntended);
+}
+
+/** The run's achieved send rate over every stage's bookkeeping (first to last send of all stages). */
+function sendRateOf(stages: readonly StageAcc[]): number | null {
+  let sent = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of stages) {
+    sent += s.sent;
+    first = Math.min(first, s.firstSend);
+    last = Math.max(last, s.lastSend);
+  }
+  return rateOver(sent, first, last);
 }
 
 /** The runner's retry policy from a scenario's `retry`. */

@@ -50,7 +50,7 @@ export async function openLaunchCluster(input: { namespace?: string; env: NodeJS
 
 /**
  * Real ms per cluster ms of a cluster reached by kubeconfig: 1, unless its `/version` says it is
- * this project's cluster simulator (started on its own, `vitest-llm-d sim cluster`), whose clock
+ * this project's cluster simulator (started on its own, `vitest-llm-d cluster-sim`), whose clock
  * may run faster; its `/sim/clock` gives the scale, so the Job's deadline is the wait timeout in
  * its time. When that cannot be read, one line says the deadline is taken as real seconds.
  */
