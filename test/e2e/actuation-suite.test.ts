@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runSuites, workspace } from './run-suite.ts';
+import { runSuitesOnceValid, workspace } from './run-suite.ts';
 
 interface Requester {
   requester: string;
@@ -24,7 +24,7 @@ describe('suites/actuation as a new user runs it', () => {
   test('with no cluster configured it runs on the embedded cluster simulator, passes, prints the matrix and writes the actuation reports', async () => {
     // No kubeconfig anywhere: a HOME without ~/.kube, no KUBECONFIG, not in a pod.
     const home = mkdtempSync(join(tmpdir(), 'llmd-home-'));
-    const run = await runSuites(['suites/actuation'], workspace(), {
+    const run = await runSuitesOnceValid(['suites/actuation'], workspace(), {
       HOME: home,
       KUBECONFIG: '',
       KUBERNETES_SERVICE_HOST: '',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
-import { runSuites, workspace } from './run-suite.ts';
+import { runSuites, runSuitesOnceValid, workspace } from './run-suite.ts';
 
 /** The simulator at a time scale: 0.5 gives TTFT about 40 ms and TPOT about 2 ms, well above the client's jitter. */
 const targets = (timeScale: number): string => `
@@ -26,13 +26,13 @@ function junitCase(folder: string): { props: Props; failure?: { message: string 
 describe('BENCH_BASELINE: the regression gate as a release manager uses it', () => {
   test('same stack twice: a verdict and no regression; a 50% slower stack: the test fails naming each regressed metric; a bad baseline: one clear error', async () => {
     const dir = workspace(targets(0.5));
-    const first = await runSuites(QUICK, dir, ENV);
+    const first = await runSuitesOnceValid(QUICK, dir, ENV);
     expect(first.code, first.output).toBe(0);
     const baseline = first.runDirs.latency!;
 
     // The same stack again, compared with the first run.
     const same = workspace(targets(0.5));
-    const second = await runSuites(QUICK, same, { ...ENV, BENCH_BASELINE: baseline });
+    const second = await runSuitesOnceValid(QUICK, same, { ...ENV, BENCH_BASELINE: baseline });
     expect(second.code, second.output).toBe(0);
     expect(second.output).toContain(`Baseline latency ${baseline.split('/').at(-1)!.replace(/-latency$/, '')}`);
     expect(second.output).toMatch(/\n0 regressions, \d+ improvements?, 0 not comparable/);

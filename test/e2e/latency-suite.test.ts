@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
 import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
-import { FAST_SIM_TARGETS, readJsonl, readTree, runSuites, workspace } from './run-suite.ts';
+import { FAST_SIM_TARGETS, readJsonl, readTree, runSuites, runSuitesOnceValid, workspace } from './run-suite.ts';
 import { closedPort } from '../http/drive.ts';
 import { brValidator } from '../report/br-schema.ts';
 
@@ -11,7 +11,7 @@ import { brValidator } from '../report/br-schema.ts';
 describe('suites/latency as a user runs it', () => {
   test('passes against the embedded simulator, prints the summary and writes summary.json, junit.xml, benchmark reports and requests.jsonl', async () => {
     const dir = workspace(FAST_SIM_TARGETS);
-    const run = await runSuites(['suites/latency'], dir, { BENCH_NUM_REQUESTS: '12', BENCH_WARMUP_REQUESTS: '2' });
+    const run = await runSuitesOnceValid(['suites/latency'], dir, { BENCH_NUM_REQUESTS: '12', BENCH_WARMUP_REQUESTS: '2' });
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain('latency/quick_validation  SIMULATOR');
     expect(run.output).toContain('latency/latency_benchmark  SIMULATOR');
@@ -109,7 +109,7 @@ describe('suites/latency as a user runs it', () => {
     const sim = await spawnSimulator({ tokenizer: 'words', time_scale: 0.05 });
     const key = 'sk-e2e-DO-NOT-LEAK-4f9a1c';
     try {
-      const run = await runSuites(['suites/smoke'], workspace(), { BENCH_BASE_URL: sim.url, BENCH_TARGETS_FILE: '', OPENAI_API_KEY: key });
+      const run = await runSuitesOnceValid(['suites/smoke'], workspace(), { BENCH_BASE_URL: sim.url, BENCH_TARGETS_FILE: '', OPENAI_API_KEY: key });
       expect(run.code, run.output).toBe(0);
       expect(run.output).not.toContain(key);
       expect(readTree(run.resultsDir)).not.toContain(key);

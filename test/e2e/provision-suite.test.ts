@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { RUN_LABEL } from '../../lib/k8s/template.ts';
 import { startClusterSim } from '../../lib/sim/cluster/index.ts';
-import { runSuites, workspace } from './run-suite.ts';
+import { runSuites, runSuitesOnceValid, workspace } from './run-suite.ts';
 
 /*
  * `BENCH_PROVISION=<template> npx vitest run suites/latency` as a user runs it, with no cluster
@@ -31,7 +31,7 @@ function summaryOf(runDir: string | undefined): { tests: Array<Record<string, an
 
 describe('a latency suite on a stack it provisions (BENCH_PROVISION)', () => {
   test('provisions on the embedded cluster simulator, benchmarks through the ClusterIP, says so, and deletes the stack', async () => {
-    const run = await runSuites(['suites/latency', '-t', 'quick_validation'], workspace(), noCluster({}));
+    const run = await runSuitesOnceValid(['suites/latency', '-t', 'quick_validation'], workspace(), noCluster({}));
     expect(run.code, run.output).toBe(0);
     const flat = unwrapped(run.output);
     expect(flat).toContain('latency/quick_validation  SIMULATOR (vLLM simulator provisioned in the embedded cluster simulator; modeled, not measured on hardware)');
@@ -50,7 +50,7 @@ describe('a latency suite on a stack it provisions (BENCH_PROVISION)', () => {
   });
 
   test('BENCH_PROVISION_ACCESS=port-forward: benchmarks through port-forward and the summary warns about it', async () => {
-    const run = await runSuites(['suites/latency', '-t', 'quick_validation'], workspace(), noCluster({ BENCH_PROVISION_ACCESS: 'port-forward' }));
+    const run = await runSuitesOnceValid(['suites/latency', '-t', 'quick_validation'], workspace(), noCluster({ BENCH_PROVISION_ACCESS: 'port-forward' }));
     expect(run.code, run.output).toBe(0);
     const flat = unwrapped(run.output);
     expect(flat).toMatch(/^ {2}reached by port-forward: http:\/\/127\.0\.0\.1:\d+ \(pod vllm-standalone-[0-9a-f]{4}-\S+:8000 via the API server/m);

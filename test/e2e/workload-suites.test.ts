@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readJsonl, runSuites, workspace } from './run-suite.ts';
+import { readJsonl, runSuitesOnceValid, workspace } from './run-suite.ts';
 
 interface StageOut {
   label: string;
@@ -34,7 +34,7 @@ function testsOf(runDir: string): TestOut[] {
 describe('suites/throughput, suites/load and suites/stress as a new user runs them', () => {
   test('per-stage results, the knee, the capacity found and the breaking point', async () => {
     const dir = workspace('');
-    const run = await runSuites(
+    const run = await runSuitesOnceValid(
       ['suites/throughput', 'suites/stress', 'suites/load', '--no-file-parallelism'],
       dir,
       { BENCH_DURATION: '3', BENCH_WARMUP_REQUESTS: '2', BENCH_TARGETS_FILE: '' },
@@ -78,7 +78,7 @@ describe('suites/throughput, suites/load and suites/stress as a new user runs th
 
   test('suites/multi-model: every model of the suite\'s simulated gateway, 503s retried, per-model results', async () => {
     const dir = workspace('');
-    const run = await runSuites(['suites/multi-model'], dir, { BENCH_NUM_REQUESTS: '45', BENCH_TARGETS_FILE: '' });
+    const run = await runSuitesOnceValid(['suites/multi-model'], dir, { BENCH_NUM_REQUESTS: '45', BENCH_TARGETS_FILE: '' });
     expect(run.code, run.output).toBe(0);
     const summary = JSON.parse(readFileSync(join(run.runDirs['multi-model']!, 'summary.json'), 'utf8')) as {
       tests: Array<{ models: Array<{ model: string; results: { total_requests: number; retries: { retries: number } } }>; results: { retries: { requests: number; recovered: number; exhausted: number } }; workload: { overrides: Array<{ path: string; source: string }> } }>;
