@@ -104,3 +104,16 @@ export function fixedPlanner(description: string, stages: readonly StagePlan[], 
 export function rateOver(n: number, first: number, last: number): number | null {
   return n >= 2 && last > first ? ((n - 1) * 1000) / (last - first) : null;
 }
+
+/**
+ * Which of `plan`'s phases a time `at` (ms, the runner's clock) falls in, for a stage that
+ * started at `start`; 0 for a stage without phases. Compared as absolute times, as the runner
+ * computes a spawn's due time (`start + k * gap`): the offset `at - start` of a spawn due exactly
+ * at a phase's end can come out a float's ulp short of `untilMs` (for about 1 stage start in 250)
+ * and would put it in the phase before.
+ */
+export function phaseAt(plan: StagePlan, start: number, at: number): number {
+  if (!plan.phases) return 0;
+  const k = plan.phases.findIndex((ph) => at < start + ph.untilMs);
+  return k < 0 ? plan.phases.length - 1 : k;
+}

@@ -13,7 +13,7 @@ import { globalIndex, shareOf } from '../distributed/split.ts';
 import { appendShareLine, recordedTargetOf, type ScenarioShare, type StageSync } from '../distributed/share-run.ts';
 import { absorbStage, appendStatsLine, type ScenarioStatsLine, scenarioStatsLine, STATS_FILE } from '../distributed/scenario-stats.ts';
 import type { SearchPlanner, TrialJudge } from '../load/search.ts';
-import { rateOver, type StageOutcome, type StagePlan } from '../load/stage.ts';
+import { phaseAt, rateOver, type StageOutcome, type StagePlan } from '../load/stage.ts';
 import { StatsAccumulator } from '../metrics/aggregate.ts';
 import { DEFAULT_EXACT_CAP } from '../stats/sample-store.ts';
 import { readRunClock, type RequestRecord, type RunClock } from '../metrics/record.ts';
@@ -210,10 +210,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     if (r.stage === null) return null;
     const base = firstReported[r.stage]!;
     const plan = plans[r.stage]!;
-    if (!plan.phases) return base;
-    const offset = r.intended - stageStart[r.stage]!;
-    const k = plan.phases.findIndex((ph) => offset < ph.untilMs);
-    return base + (k < 0 ? plan.phases.length - 1 : k);
+    return base + phaseAt(plan, stageStart[r.stage]!, r.intended);
   };
 
   // Random arrivals get their own seed from the same salt as the prompts (a config seed pins them).
@@ -448,9 +445,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       done += stages[j]!.sent;
       errors += stages[j]!.failed;
     }
-    const elapsed = performance.now() - start;
-    const at = plan.phases ? plan.phases.findIndex((ph) => elapsed < ph.untilMs) : 0;
-    const phase = at < 0 ? plan.phases!.length - 1 : at;
+    const phase = phaseAt(plan, start, performance.now());
     const label = plan.phases ? stages[from + phase]?.label ?? plan.label : plan.label;
     return { phase: 'stage', stage: label, stageNumber: k + 1, stages: planned, done, total: plan.maxRequests, errors, startedAt: start, durationMs: plan.durationMs };
   }

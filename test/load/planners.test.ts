@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { findKnee } from '../../lib/load/knee.ts';
 import { planLoad } from '../../lib/load/registry.ts';
 import { searchPlanner } from '../../lib/load/search.ts';
-import type { StageOutcome, StagePlan } from '../../lib/load/stage.ts';
+import { phaseAt, type StageOutcome, type StagePlan } from '../../lib/load/stage.ts';
 
 const pts = (xs: Array<[number, number | null]>) => xs.map(([c, t]) => ({ label: `concurrency ${c}`, concurrency: c, throughput: t }));
 
@@ -128,6 +128,27 @@ describe('planLoad', () => {
     expect(s!.durationMs).toBe(39_000);
     expect(s!.schedule).toMatchObject({ kind: 'closed', concurrency: 100, spawn: { start: 10, perSecond: 10 } });
     expect(s!.phases!.map((ph) => [ph.label, ph.untilMs])).toEqual([['ramp 10→100 users', 9000], ['100 users', Infinity]]);
+  });
+
+  test('a spawn due exactly at the ramp\'s end is in the sustained phase, whatever the stage start (phaseAt)', () => {
+    const p = planLoad({ type: 'users', users: 4, start_users: 1, spawn_rate: 10, duration: 0.5 }, { seed: 0 });
+    const [s] = plans(p);
+    // A start where the offset of the 4th user's due time is a ulp short of the ramp's 300 ms (CI
+    // put that user in the ramp): the runner's due time is start + 3 * gap.
+    const start = 7968.351916804827;
+    const due = start + 3 * (1000 / 10);
+    expect(due - start).toBeLessThan(300);
+    expect(phaseAt(s!, start, due)).toBe(1);
+    expect(phaseAt(s!, start, start + 299.999)).toBe(0);
+    expect(phaseAt(s!, start, start)).toBe(0);
+    expect(phaseAt(s!, start, start + 1e9)).toBe(1);
+    // Nor does any of 2,000 other starts.
+    for (let i = 0; i < 2000; i++) {
+      const t0 = 1000 + i * 37.123456789;
+      expect(phaseAt(s!, t0, t0 + 3 * 100)).toBe(1);
+    }
+    const [plain] = plans(planLoad({ type: 'concurrency', concurrency: 2 }, { seed: 0 }));
+    expect(phaseAt(plain!, start, start + 5)).toBe(0);
   });
 
   test('a search without a judge is a programming error', () => {
