@@ -45,11 +45,12 @@ workload:
     server: { model_name: *model, base_url: *url, cert_path: /c, key_path: /k }
     data:
       type: random
+      use_chat_template: true
+      visionarena: {}
+      weka_trace_replay: {}
       input_distribution: { skew: 1 }
       output_distribution: { skew: 2 }
     report: { goodput: { constraints: { ttft: 1 } } }
-    storage: { google_cloud_storage: { bucket_name: b }, simple_storage_service: { bucket_name: b } }
-    metrics: { type: prometheus }
     circuit_breakers: []
     strage: {}
   prefix:
@@ -100,8 +101,8 @@ describe('unsupported keys', () => {
   });
 
   test('one problem is one line: file, path, reason', () => {
-    expect(configErrorOf(() => load('workload:\n  w:\n    load: { num_workers: 2, stages: [{ rate: 1, duration: 1 }] }\n    data: { type: shareGPT, path: d.jsonl }\n'))).toBe(
-      'config.yaml: workload.w.load.num_workers: not supported (vitest-llm-d sizes its own workers)',
+    expect(configErrorOf(() => load('workload:\n  w:\n    load: { sweep: { type: linear }, stages: [{ rate: 1, duration: 1 }] }\n    data: { type: shareGPT, path: d.jsonl }\n'))).toBe(
+      "config.yaml: workload.w.load.sweep: not supported (inference-perf's automatic rate sweep is not supported: list the stages, or use a sweep or search load in a scenario file)",
     );
   });
 });

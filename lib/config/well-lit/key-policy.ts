@@ -23,7 +23,8 @@ export interface KeyRule {
 }
 
 const NO_POD = 'the load runs in this process, not in a launcher pod';
-const OWN_WORKERS = 'vitest-llm-d sizes its own workers';
+const OWN_WORKERS =
+  "inference-perf's worker processes (num_workers × worker_max_concurrency requests in flight at most); here one process sends every request at its scheduled time, up to 1000 in flight, and measures how late it was";
 const NOTHING_DOWNLOADED = 'nothing is downloaded: fetch the file and set workload.<name>.data.path';
 
 /** Every key with a treatment other than "translated", in file order. */
@@ -43,9 +44,9 @@ export const KEY_RULES: readonly KeyRule[] = Object.freeze([
   { path: 'workload.*.load.interval', status: 'ignored', reason: "inference-perf's dispatch batching; here every request is sent at its own scheduled time" },
   { path: 'workload.*.load.request_retry_backoff_sec', status: 'ignored', reason: 'only used with request_retries, which must be 0' },
   { path: 'workload.*.load.sweep', status: 'rejected', reason: "inference-perf's automatic rate sweep is not supported: list the stages, or use a sweep or search load in a scenario file" },
-  { path: 'workload.*.load.num_workers', status: 'rejected', reason: OWN_WORKERS },
-  { path: 'workload.*.load.worker_max_concurrency', status: 'rejected', reason: `${OWN_WORKERS}; requests in flight are capped by max_in_flight in scenario files` },
-  { path: 'workload.*.load.worker_max_tcp_connections', status: 'rejected', reason: `${OWN_WORKERS}; connections are pooled per target` },
+  { path: 'workload.*.load.num_workers', status: 'ignored', reason: OWN_WORKERS },
+  { path: 'workload.*.load.worker_max_concurrency', status: 'ignored', reason: OWN_WORKERS },
+  { path: 'workload.*.load.worker_max_tcp_connections', status: 'ignored', reason: `${OWN_WORKERS}; connections are pooled per target` },
   { path: 'workload.*.load.trace', status: 'rejected', reason: 'trace replay is not supported' },
   { path: 'workload.*.load.circuit_breakers', status: 'rejected', reason: 'circuit breakers are not supported: use stop rules (stop:) in a scenario file' },
   { path: 'workload.*.load.lora_traffic_split', status: 'rejected', reason: 'LoRA traffic splitting is not supported' },
@@ -55,6 +56,12 @@ export const KEY_RULES: readonly KeyRule[] = Object.freeze([
   { path: 'workload.*.api.response_format', status: 'rejected', reason: 'structured output (response_format) is not supported' },
   { path: 'workload.*.server.cert_path', status: 'rejected', reason: 'TLS client certificates are not supported' },
   { path: 'workload.*.server.key_path', status: 'rejected', reason: 'TLS client certificates are not supported' },
+  { path: 'workload.*.api.session_id_header_key', status: 'ignored', reason: 'a header for multi-turn sessions, which are not run' },
+  { path: 'workload.*.api.session_token_header_key', status: 'ignored', reason: 'a header for multi-turn sessions, which are not run' },
+  { path: 'workload.*.data.corpus_file_path', status: 'ignored', reason: "random prompts are drawn from this tool's own word pool; their token lengths are what the distributions set" },
+  { path: 'workload.*.data.use_chat_template', status: 'rejected', reason: 'chat-templated prompts on the completions API are not supported: use api.type: chat, whose prompts are sized to the templated length' },
+  { path: 'workload.*.data.visionarena', status: 'rejected', reason: 'multimodal datasets are not supported yet' },
+  { path: 'workload.*.data.weka_trace_replay', status: 'rejected', reason: 'trace replay is not supported yet' },
   { path: 'workload.*.tokenizer.trust_remote_code', status: 'ignored', reason: 'no tokenizer code is downloaded or run' },
   { path: 'workload.*.tokenizer.token', status: 'ignored', reason: 'nothing is downloaded from Hugging Face (the value is treated as a secret)' },
   { path: 'workload.*.data.input_distribution.skew', status: 'rejected', reason: 'only normal (and fixed) length distributions are supported' },
@@ -89,22 +96,38 @@ export const KEY_RULES: readonly KeyRule[] = Object.freeze([
   },
   { path: 'workload.*.report.request_lifecycle.per_adapter', status: 'ignored', reason: 'no LoRA adapters are used' },
   { path: 'workload.*.report.request_lifecycle.per_adapter_stage', status: 'ignored', reason: 'no LoRA adapters are used' },
+  {
+    path: 'workload.*.report.request_lifecycle.use_server_output_tokens',
+    status: 'ignored',
+    reason: "output tokens are always the server's usage.completion_tokens when it gives them (tokenizer counts only when it gives none, and reports say which)",
+  },
+  { path: 'workload.*.report.request_lifecycle.max_error_messages', status: 'ignored', reason: 'failures are counted by class in the report, and requests.jsonl keeps every failed request with its message' },
   { path: 'workload.*.report.prometheus', status: 'ignored', reason: 'a report of Prometheus metrics, which this file cannot configure (metrics is rejected)' },
   { path: 'workload.*.report.session_lifecycle', status: 'ignored', reason: 'a report of multi-turn sessions, which are not run' },
   { path: 'workload.*.report.goodput', status: 'rejected', reason: 'goodput constraints are not read from here: give the SLO to toMeetSLO' },
   { path: 'workload.*.storage.local_storage', status: 'ignored', reason: 'results go to results/<stamp>-config/ (BENCH_RESULTS_DIR)' },
-  { path: 'workload.*.storage.google_cloud_storage', status: 'rejected', reason: 'results are not uploaded' },
-  { path: 'workload.*.storage.simple_storage_service', status: 'rejected', reason: 'results are not uploaded' },
-  { path: 'workload.*.metrics', status: 'rejected', reason: 'Prometheus collection is not configured from this file' },
+  { path: 'workload.*.storage.google_cloud_storage', status: 'ignored', reason: 'results are not uploaded to Google Cloud Storage: the run folder stays in results/ (BENCH_PUBLISH uploads it to S3-compatible storage)' },
+  { path: 'workload.*.storage.simple_storage_service.report_file_prefix', status: 'ignored', reason: 'the run folder keeps its own file names (summary.json, requests.jsonl, ...)' },
+  { path: 'workload.*.metrics.prometheus.filters', status: 'ignored', reason: 'server metrics are selected by the target (model, pod); PromQL label filters from the file are not applied' },
+  { path: 'workload.*.metrics.prometheus.google_managed', status: 'ignored', reason: 'Google Cloud Managed Prometheus is not queried: set BENCH_PROMETHEUS_URL to its query URL (and BENCH_PROMETHEUS_TOKEN)' },
   { path: 'workload.*.circuit_breakers', status: 'rejected', reason: 'circuit breakers are not supported: use stop rules (stop:) in a scenario file' },
 ]);
 
 /**
- * A path as a pattern: the segment after `workload` becomes `*`, list indices `[]`.
- * `['workload', 'chat', 'load', 'stages', 2, 'x']` → `workload.*.load.stages[].x`.
+ * The parts of one inference-perf workload (kubernetes-sigs/inference-perf
+ * `inference_perf/config/config.py`, class `Config`). An inference-perf config file is one
+ * workload written at the top level, so its paths start with one of these.
+ */
+export const IP_PARTS = ['load', 'api', 'server', 'tokenizer', 'data', 'report', 'storage', 'metrics', 'circuit_breakers'] as const;
+
+/**
+ * A path as a pattern: the segment after `workload` becomes `*`, list indices `[]`, and the path
+ * of a key in an inference-perf file (a workload at the top level) is read as a workload's.
+ * `['workload', 'chat', 'load', 'stages', 2, 'x']` → `workload.*.load.stages[].x`;
+ * `['load', 'num_workers']` → `workload.*.load.num_workers`.
  */
 export function pathPattern(path: readonly PropertyKey[]): string {
-  let out = '';
+  let out = (IP_PARTS as readonly PropertyKey[]).includes(path[0] as PropertyKey) ? 'workload.*' : '';
   path.forEach((segment, i) => {
     if (typeof segment === 'number') out += '[]';
     else if (i === 1 && path[0] === 'workload') out += '.*';

@@ -1,10 +1,13 @@
 /**
  * Reading a well-lit-path `config.yaml` as is: parse (YAML anchors and aliases resolved),
- * substitute `${VAR}` (what the guides' `envsubst` step does), validate every section, and
- * translate its workloads, in file order, into one scenario file, plus the endpoint they run
- * against. Every problem of the file is collected and thrown as one `ConfigError`.
+ * substitute `$VAR` and `${VAR}` (what the guides' `envsubst` step does; see
+ * `substitute-config.ts`), validate every section, and translate its workloads, in file order,
+ * into one scenario file, plus the endpoint they run against. Every problem of the file is
+ * collected and thrown as one `ConfigError`.
  */
 import { resolve } from 'node:path';
+import { isMap } from 'yaml';
+import type { Document } from 'yaml';
 import { ConfigError } from '../../errors/config-error.ts';
 import { formatPath } from '../format-issues.ts';
 import { displayPath, parseYamlDocument, readConfigText } from '../load-file.ts';
@@ -12,13 +15,15 @@ import { isSecretName, redactValue } from '../redact.ts';
 import { ScenarioFileSchema } from '../schema/scenario.ts';
 import type { ScenarioFile } from '../schema/scenario.ts';
 import { NAME_PATTERN } from '../schema/target.ts';
-import { substituteDocument } from '../substitute.ts';
+import { applySubstitution, noteUnsetVariables, substituteConfig } from './substitute-config.ts';
 import type { Env } from '../substitute.ts';
 import { IssueList } from './issues.ts';
-import { KEY_RULES, pathPattern } from './key-policy.ts';
+import { derivedEnv, dropNulls, fileWorkloadName } from './ip-file.ts';
+import type { DerivedEnv } from './ip-file.ts';
+import { IP_PARTS, KEY_RULES, pathPattern } from './key-policy.ts';
 import { MATRIX_MARKERS, MatrixEntrySchema } from './matrix-schema.ts';
 import { SECTION_SCHEMAS, TOP_LEVEL_MATRIX_KEYS, WellLitFileSchema } from './sections-schema.ts';
-import type { WellLitSections } from './sections-schema.ts';
+import type { RunDescriptionSection, WellLitSections } from './sections-schema.ts';
 import { mergeEndpoint } from './translate-target.ts';
 import type { ConfigEndpoint } from './translate-target.ts';
 import { translateMatrix } from './translate-matrix.ts';
@@ -51,13 +56,17 @@ export interface WellLitConfig {
   /** Every workload as scenarios, in file order, validated with defaults filled in. */
   file: ScenarioFile;
   /** Per scenario: the workload it came from and the translation notes for its report. */
-  scenarios: Record<string, Pick<TranslatedScenario, 'origin' | 'notes'>>;
-  /** `env` entries, in file order. */
-  env: Array<{ name: string; value: string }>;
+  scenarios: Record<string, Pick<TranslatedScenario, 'origin' | 'notes'> & { /** The workload's name (an inference-perf file's: the file's). */ workload: string | undefined }>;
+  /** `env` entries, in file order, then the variables the workloads' `metrics` and `storage` sections set (`from` names the key). */
+  env: Array<{ name: string; value: string; from?: string }>;
   /** Keys accepted without effect that the file has. */
   ignored: IgnoredKey[];
   /** `harness.wait_timeout` in seconds, when positive. */
   waitTimeoutS: number | null;
+  /** `description`: text and keywords for every report; null when the file has none. */
+  description: RunDescriptionSection | null;
+  /** `hooks`: shell commands run before and after each workload (not substituted: the shell expands their variables). */
+  hooks: { pre_workload: string | null; post_workload: string | null };
   /** Values never to show: the API key, tokens, secret-looking `env` values and substitutions. */
   secrets: string[];
 }
@@ -78,15 +87,19 @@ export function loadWellLitConfig(file: string, options: LoadWellLitOptions): We
   const path = resolve(cwd, file);
   const source = displayPath(path, cwd);
   const doc = parseYamlDocument(readConfigText(path, source, options.namedBy), source);
-  const substituted = substituteDocument(doc, options.env, source);
+  // Hook commands are shell text: the shell expands their variables when they run, in the run's environment.
+  const rawHooks = takeSection(doc, 'hooks');
+  const substituted = substituteConfig(doc, options.env);
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 1000 });
+    raw = dropNulls(doc.toJS({ maxAliasCount: 1000 }));
   } catch (err) {
     throw new ConfigError(source, '', `invalid YAML: ${(err as Error).message}`, { cause: err });
   }
+  if (rawHooks !== undefined && isMapping(raw)) raw.hooks = rawHooks;
   const secrets = [...substituted.secrets, ...secretValues(raw)];
   const issues = new IssueList(source, secrets);
+  const substitution = applySubstitution(raw, substituted, issues);
   issues.parse(WellLitFileSchema, raw, []);
   const rawTop = isMapping(raw) ? raw : {};
   const top: WellLitSections = {};
@@ -96,7 +109,7 @@ export function loadWellLitConfig(file: string, options: LoadWellLitOptions): We
     if (parsed !== undefined) Object.assign(top, { [key]: parsed });
   }
 
-  const entries = workloadEntries(rawTop, issues);
+  const entries = workloadEntries(rawTop, issues, fileWorkloadName(path));
   const harness = typeof (rawTop.harness as Record<string, unknown> | undefined)?.name === 'string' ? String((rawTop.harness as Record<string, unknown>).name) : null;
   const ipEntries = entries.filter((e) => e.kind === 'inference-perf');
   const readIp = ipEntries.length === 0 || harness === null || harness === 'inference-perf';
@@ -105,20 +118,26 @@ export function loadWellLitConfig(file: string, options: LoadWellLitOptions): We
   }
 
   const translated: TranslatedScenario[] = [];
-  const ipParsed: Array<{ name: string; w: Partial<IpWorkload> }> = [];
+  const ipParsed: Array<{ name: string; w: Partial<IpWorkload>; origin: string }> = [];
+  const workloadOf = new Map<string, string>();
   for (const e of entries) {
     if (e.kind === 'matrix') {
       const m = issues.parse(MatrixEntrySchema, e.value, e.at);
       if (m) translated.push(...translateMatrix(e.name, m, e.origin, source));
     } else if (readIp) {
       const w = parseIpWorkload(e, issues);
-      ipParsed.push({ name: e.name, w });
-      translated.push(...translateIpWorkload(e.name, w, source, issues));
+      ipParsed.push({ name: e.name, w, origin: e.origin });
+      for (const t of translateIpWorkload(e.name, w, source, issues, e.at)) {
+        translated.push(t);
+        workloadOf.set(t.name, e.name);
+      }
     }
   }
-  const endpoint = mergeEndpoint(top, ipParsed, issues);
-  const env = envEntries(rawTop, top, issues);
+  const bare = entries.length === 1 && entries[0]!.origin === '' && entries[0]!.kind === 'inference-perf';
+  const endpoint = mergeEndpoint(top, ipParsed, issues, bare ? entries[0]!.name : undefined);
+  const env = [...envEntries(rawTop, top, issues), ...sectionEnv(ipParsed, issues)];
   const scenarios = scenarioFile(translated, issues);
+  substitution.dropShadowed();
   issues.throwIfAny();
   if (endpoint.apiKey) secrets.push(endpoint.apiKey);
 
@@ -128,10 +147,14 @@ export function loadWellLitConfig(file: string, options: LoadWellLitOptions): We
     harness,
     endpoint,
     file: scenarios!,
-    scenarios: Object.fromEntries(translated.map((t) => [t.name, { origin: t.origin, notes: t.notes.map((n) => ({ ...n, value: redactValue(n.value, secrets) })) }])),
+    scenarios: Object.fromEntries(
+      translated.map((t) => [t.name, { origin: t.origin, workload: workloadOf.get(t.name), notes: t.notes.map((n) => ({ ...n, value: redactValue(n.value, secrets) })) }]),
+    ),
     env,
-    ignored: ignoredKeys(raw, secrets),
+    ignored: noteUnsetVariables(ignoredKeys(raw, secrets, bare ? entries[0]!.name : undefined), substituted.kept, secrets, bare ? entries[0]!.name : undefined),
     waitTimeoutS: top.harness?.wait_timeout ? top.harness.wait_timeout : null,
+    description: top.description && (top.description.text !== null || top.description.keywords.length > 0) ? top.description : null,
+    hooks: top.hooks ?? { pre_workload: null, post_workload: null },
     secrets: [...new Set(secrets)],
   };
 }
@@ -147,10 +170,21 @@ interface Entry {
   origin: string;
 }
 
-/** The workloads: the `workload` section's entries, or a harness matrix written at the top level (named `matrix`). */
-function workloadEntries(top: Record<string, unknown>, issues: IssueList): Entry[] {
+/**
+ * The workloads: the `workload` section's entries, a harness matrix written at the top level
+ * (named `matrix`), or the one workload of an inference-perf config file (named `fileName`).
+ */
+function workloadEntries(top: Record<string, unknown>, issues: IssueList, fileName: string): Entry[] {
   const topMatrix = TOP_LEVEL_MATRIX_KEYS.filter((k) => top[k] !== undefined);
+  const topIp = IP_PARTS.filter((k) => top[k] !== undefined);
   const section = top.workload;
+  if (topIp.length > 0) {
+    if (section !== undefined || topMatrix.length > 0) {
+      issues.add([topIp[0]!], `an inference-perf workload at the top level cannot sit beside ${section !== undefined ? 'a workload section' : 'a harness matrix'}: move it into workload.<name>`);
+      return [];
+    }
+    return [{ name: fileName, kind: 'inference-perf', value: Object.fromEntries(topIp.map((k) => [k, top[k]])), at: [], origin: '' }];
+  }
   if (topMatrix.length > 0) {
     if (section !== undefined) {
       issues.add([topMatrix[0]!], 'a harness matrix at the top level cannot sit beside a workload section: move it into workload.<name>');
@@ -160,7 +194,7 @@ function workloadEntries(top: Record<string, unknown>, issues: IssueList): Entry
     return [{ name: 'matrix', kind: 'matrix', value, at: [], origin: '' }];
   }
   if (section === undefined) {
-    issues.add([], 'no workloads: add a workload section (inference-perf workloads, or harness-matrix entries with concurrency and isl_osl)');
+    issues.add([], 'no workloads: add a workload section (inference-perf workloads, or harness-matrix entries with concurrency and isl_osl), or give an inference-perf config (load, api, server, data, ...)');
     return [];
   }
   if (!isMapping(section)) return []; // the top-level schema has said so
@@ -201,6 +235,22 @@ function envEntries(rawTop: Record<string, unknown>, top: WellLitSections, issue
   return out;
 }
 
+/**
+ * The variables the workloads' `metrics` and `storage` sections set for the run; two workloads
+ * naming different values for one variable is a problem (the run has one environment).
+ */
+function sectionEnv(workloads: ReadonlyArray<{ w: Partial<IpWorkload>; origin: string }>, issues: IssueList): WellLitConfig['env'] {
+  const byName = new Map<string, DerivedEnv>();
+  for (const { w, origin } of workloads) {
+    for (const d of derivedEnv(w, origin ? `${origin}.` : '')) {
+      const first = byName.get(d.name);
+      if (!first) byName.set(d.name, d);
+      else if (first.value !== d.value) issues.add(d.from.split('.'), `sets ${d.name} to another value than ${first.from} does: the run has one ${d.name}`);
+    }
+  }
+  return [...byName.values()].map((d) => ({ name: d.name, value: d.value, from: d.from }));
+}
+
 /** The translated scenarios as a validated scenario file; problems are recorded against the workload they came from. */
 function scenarioFile(translated: TranslatedScenario[], issues: IssueList): ScenarioFile | undefined {
   const scenarios: Record<string, unknown> = {};
@@ -224,8 +274,11 @@ function scenarioFile(translated: TranslatedScenario[], issues: IssueList): Scen
   return undefined;
 }
 
-/** Keys accepted without effect that the file has, with their values (redacted) and reasons. */
-function ignoredKeys(raw: unknown, secrets: readonly string[]): IgnoredKey[] {
+/**
+ * Keys accepted without effect that the file has, with their values (redacted) and reasons;
+ * `fileWorkload` names the workload of an inference-perf config file, whose keys sit at the top.
+ */
+function ignoredKeys(raw: unknown, secrets: readonly string[], fileWorkload: string | undefined): IgnoredKey[] {
   const rules = new Map(KEY_RULES.filter((r) => r.status === 'ignored').map((r) => [r.path, r.reason]));
   const out: IgnoredKey[] = [];
   const walk = (value: unknown, path: PropertyKey[]): void => {
@@ -235,7 +288,10 @@ function ignoredKeys(raw: unknown, secrets: readonly string[]): IgnoredKey[] {
       const at = [...path, key];
       const reason = rules.get(pathPattern(at));
       if (reason === undefined) walk(v, at);
-      else out.push({ path: formatPath(at), value: redactValue(v, secrets), reason, ...(at[0] === 'workload' ? { workload: String(at[1]) } : {}) });
+      else {
+        const workload = at[0] === 'workload' ? String(at[1]) : fileWorkload;
+        out.push({ path: formatPath(at), value: redactValue(v, secrets), reason, ...(workload === undefined ? {} : { workload }) });
+      }
     }
   };
   walk(raw, []);
@@ -257,6 +313,19 @@ function secretValues(raw: unknown): string[] {
   };
   walk(raw);
   return out.filter((s) => s !== '');
+}
+
+/** A top-level section as written (before substitution), taken out of the document; undefined when absent. */
+function takeSection(doc: Document, key: string): unknown {
+  if (!isMap(doc.contents) || !doc.contents.has(key)) return undefined;
+  let value: unknown;
+  try {
+    value = (doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>)[key];
+  } catch {
+    return undefined; // the document's own conversion reports it
+  }
+  doc.contents.delete(key);
+  return value;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

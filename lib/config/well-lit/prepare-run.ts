@@ -11,6 +11,8 @@ import { applyScenarioOverrides } from '../resolve-scenarios.ts';
 import type { LoadedScenarioFile } from '../resolve-scenarios.ts';
 import { APIS } from '../schema/target.ts';
 import type { Env } from '../substitute.ts';
+import { hookCommands } from './hooks.ts';
+import type { HookCommand, HookName } from './hooks.ts';
 import type { WellLitConfig } from './load-config.ts';
 
 /** What a suite needs to run a config. */
@@ -23,19 +25,23 @@ export interface WellLitRun {
   notesFor(scenario: string): ConfigOverride[];
   /** Per-test limit from `harness.wait_timeout`, unless `BENCH_TEST_TIMEOUT_S` is set; undefined: the configured default. */
   testTimeoutMs: number | undefined;
+  /** The hooks to run around each workload: the file's, or `BENCH_PRE_WORKLOAD` / `BENCH_POST_WORKLOAD`. */
+  hooks: Partial<Record<HookName, HookCommand>>;
+  /** The workload a scenario came from (a harness matrix gives one scenario per pair). */
+  workloadOf(scenario: string): string;
 }
 
 /** Prepares `config` to run in environment `env` (`process.env`). Pure: nothing is set here. */
 export function prepareWellLitRun(config: WellLitConfig, env: Env): WellLitRun {
   const envToSet: Record<string, string> = {};
   const fileNotes: ConfigOverride[] = [];
-  for (const { name, value } of config.env) {
+  for (const { name, value, from } of config.env) {
     const already = env[name] !== undefined && env[name] !== '';
     if (!already) envToSet[name] = value;
     fileNotes.push({
       path: `env.${name}`,
       value: isSecretName(name) ? REDACTED : value,
-      source: `${config.source} env: ${already ? 'not applied: already set in the environment, which wins' : 'set for the run'}`,
+      source: `${config.source}${from ? ` ${from}` : ' env'}: ${already ? 'not applied: already set in the environment, which wins' : 'set for the run'}`,
     });
   }
   const runEnv: Env = { ...envToSet, ...env };
@@ -59,12 +65,17 @@ export function prepareWellLitRun(config: WellLitConfig, env: Env): WellLitRun {
     notesFor(scenario) {
       const s = config.scenarios[scenario];
       if (!s) return [...fileNotes];
-      const workload = s.origin.startsWith('workload.') ? s.origin.slice('workload.'.length) : undefined;
+      const { workload } = s;
       const ignored = config.ignored
         .filter((i) => i.workload !== undefined && i.workload === workload)
         .map((k) => ({ path: k.path, value: k.value, source: `${config.source}: accepted, no effect (${k.reason})` }));
       return [...fileNotes, ...s.notes, ...ignored];
     },
     testTimeoutMs: !timeoutSet && waitS !== null ? waitS * 1000 : undefined,
+    hooks: hookCommands(config.hooks, config.source, runEnv),
+    workloadOf(scenario) {
+      const origin = config.scenarios[scenario]?.origin ?? '';
+      return origin ? origin.replace(/^workload\./, '') : scenario.split('.')[0]!;
+    },
   };
 }

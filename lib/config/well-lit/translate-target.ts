@@ -39,7 +39,13 @@ interface Seen<T> {
  * Merges the endpoint from `endpoint` and the workloads' `server`/`api` sections, recording a
  * problem wherever two places disagree.
  */
-export function mergeEndpoint(file: Pick<WellLitSections, 'endpoint'>, workloads: ReadonlyArray<{ name: string; w: Partial<IpWorkload> }>, issues: IssueList): ConfigEndpoint {
+export function mergeEndpoint(
+  file: Pick<WellLitSections, 'endpoint'>,
+  workloads: ReadonlyArray<{ name: string; w: Partial<IpWorkload>; /** Where the workload is written; default `workload.<name>`, `''` at the top level. */ origin?: string }>,
+  issues: IssueList,
+  /** Target name when the file has no `endpoint.stack_name` (default `config`). */
+  fallbackName = 'config',
+): ConfigEndpoint {
   const seen = new Map<string, Seen<unknown>>();
   const agree = <T>(key: string, value: T | undefined, path: string, secret = false): void => {
     if (value === undefined) return;
@@ -55,19 +61,20 @@ export function mergeEndpoint(file: Pick<WellLitSections, 'endpoint'>, workloads
   const ep = file.endpoint;
   agree('base_url', ep?.base_url && trimSlash(ep.base_url), 'endpoint.base_url');
   agree('model', ep?.model, 'endpoint.model');
-  for (const { name, w } of workloads) {
+  for (const { name, w, origin } of workloads) {
     const s = w.server;
-    const at = `workload.${name}`;
-    agree('base_url', s?.base_url && trimSlash(s.base_url), `${at}.server.base_url`);
-    agree('model', s?.model_name, `${at}.server.model_name`);
-    agree('type', s?.type, `${at}.server.type`);
-    agree('ignore_eos', s?.ignore_eos, `${at}.server.ignore_eos`);
-    agree('api_key', s?.api_key || undefined, `${at}.server.api_key`, true);
-    agree('headers', w.api?.headers, `${at}.api.headers`);
+    const base = origin ?? `workload.${name}`;
+    const at = (key: string): string => (base ? `${base}.${key}` : key);
+    agree('base_url', s?.base_url && trimSlash(s.base_url), at('server.base_url'));
+    agree('model', s?.model_name, at('server.model_name'));
+    agree('type', s?.type, at('server.type'));
+    agree('ignore_eos', s?.ignore_eos, at('server.ignore_eos'));
+    agree('api_key', s?.api_key || undefined, at('server.api_key'), true);
+    agree('headers', w.api?.headers, at('api.headers'));
   }
   const get = <T>(key: string): Seen<T> | undefined => seen.get(key) as Seen<T> | undefined;
   const endpoint: ConfigEndpoint = {
-    name: safeName(ep?.stack_name) ?? 'config',
+    name: safeName(ep?.stack_name) ?? safeName(fallbackName) ?? 'config',
     backend: get<ConfigBackend>('type')?.value ?? 'vllm',
     ignoreEos: get<boolean>('ignore_eos')?.value ?? true,
   };

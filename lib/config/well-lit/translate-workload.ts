@@ -10,7 +10,7 @@
  * | `api.type: completion\|chat`, `api.streaming` | `api: completions\|chat`, `stream` (inference-perf's default: completion, not streamed) |
  * | `data.type: random` + distributions | `random` (`std` read as `std_dev`, `variance` as its square; `type: fixed` is `std: 0`) |
  * | `data.type: shared_prefix` | `shared_prefix` |
- * | `data.type: shareGPT` + `path` | `sharegpt` |
+ * | `data.type: shareGPT\|billsum_conversations` + `path` (+ distributions) | `sharegpt` with inference-perf's `length_filter` (distributions' min..max, completion API) |
  *
  * Target-level settings (`server`, `api.headers`, `tokenizer`) are returned for
  * `translate-target.ts`, which checks that every workload names the same endpoint.
@@ -36,15 +36,15 @@ export interface TranslatedScenario {
 const DEFAULT_STD = 200;
 
 /**
- * Translates one parsed inference-perf workload named `name`. Problems are recorded in `issues`
- * (paths under `workload.<name>`); what could not be translated is left out of the result.
+ * Translates one parsed inference-perf workload named `name`, written at `at` in the file
+ * (`workload.<name>`, or the top level of an inference-perf config file). Problems are recorded
+ * in `issues` under that path; what could not be translated is left out of the result.
  */
-export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source: string, issues: IssueList): TranslatedScenario[] {
-  const at = ['workload', name];
-  const origin = `workload.${name}`;
+export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source: string, issues: IssueList, at: PropertyKey[] = ['workload', name]): TranslatedScenario[] {
+  const origin = at.map(String).join('.');
   const notes: ConfigOverride[] = [];
   const note = (path: string, value: unknown, why: string): void => {
-    notes.push({ path: `${origin}.${path}`, value, source: `${source}: ${why}` });
+    notes.push({ path: origin ? `${origin}.${path}` : path, value, source: `${source}: ${why}` });
   };
 
   const api = w.api ?? { type: 'completion' as const, streaming: false };
@@ -54,7 +54,7 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
     note('tokenizer.pretrained_model_name_or_path', tokenizer, "prompts are measured with the offline tokenizer chosen for the model (its own when bundled, as Qwen3's is; otherwise Qwen3's as an approximation); the report names it");
   }
   // Each part is checked even when another failed, so one run names every problem.
-  const data = w.data && translateData(w.data, w.load?.base_seed, [...at, 'data'], issues, note);
+  const data = w.data && translateData(w.data, w.load?.base_seed, api.type, [...at, 'data'], issues, note);
   const stages = w.load && checkStages(w.load, [...at, 'load', 'stages'], issues);
   if (!w.load || !data || !stages) return [];
 
@@ -96,7 +96,7 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
     notes: [
       ...notes,
       {
-        path: `${origin}.load.stages[${i}]`,
+        path: `${origin ? `${origin}.` : ''}load.stages[${i}]`,
         value: { concurrency_level: levels[i], num_requests: counts[i] },
         source: `${source}: run as its own scenario, since the stages send different numbers of requests (a sweep sends one number at every level)`,
       },
@@ -132,7 +132,7 @@ function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueL
 type Note = (path: string, value: unknown, why: string) => void;
 
 /** `data` as a scenario data source input, or undefined (with issues recorded). */
-function translateData(d: IpWorkload['data'], seed: number | undefined, at: PropertyKey[], issues: IssueList, note: Note): Record<string, unknown> | undefined {
+function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'completion' | 'chat', at: PropertyKey[], issues: IssueList, note: Note): Record<string, unknown> | undefined {
   const misplaced = (key: 'path' | 'input_distribution' | 'output_distribution' | 'shared_prefix', usedBy: string): boolean => {
     if (d[key] === undefined) return false;
     issues.add([...at, key], `only used by ${usedBy} data, and data.type is ${d.type}: remove it`);
@@ -184,11 +184,68 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, at: Prop
       ...(prefixSeed === undefined ? {} : { seed: prefixSeed }),
     };
   }
-  // shareGPT
-  const bad = [misplaced('input_distribution', 'random'), misplaced('output_distribution', 'random'), misplaced('shared_prefix', 'shared_prefix')].some(Boolean);
-  if (d.path === undefined) issues.add([...at, 'path'], 'required for shareGPT data: nothing is downloaded, so name the dataset file (JSON or JSONL)');
-  if (d.path === undefined || bad) return undefined;
-  return { type: 'sharegpt', path: d.path, ...(seed === undefined ? {} : { seed }) };
+  // A dataset file: shareGPT, or one inference-perf reads the same way.
+  return translateDataset(d, seed, api, at, issues, note, misplaced);
+}
+
+/**
+ * The dataset inference-perf loads from Hugging Face when `path` is not given, per data type
+ * (`hf_sharegpt_datagen.py`: SHAREGPT_HF_DATASET_URL and SHAREGPT_HF_DATAFILES_PATH;
+ * `cnn_dailymail_datagen.py`), or `null` where inference-perf itself requires `path`
+ * (`infinity_instruct_datagen.py`, `hf_billsum_datagen.py`).
+ */
+const HUB_DATASETS: Readonly<Record<Exclude<IpWorkload['data']['type'], 'random' | 'shared_prefix'>, string | null>> = {
+  shareGPT: 'anon8231489123/ShareGPT_Vicuna_unfiltered (file ShareGPT_V3_unfiltered_cleaned_split.json)',
+  cnn_dailymail: 'abisee/cnn_dailymail (config 3.0.0)',
+  infinity_instruct: null,
+  billsum_conversations: null,
+};
+
+/**
+ * A dataset-file workload as a `sharegpt` source with inference-perf's length filter: the
+ * distributions' `min`/`max` keep or skip a conversation by its prompt and reply token counts
+ * (their mean and spread have no effect on a dataset), on the completion API only, as
+ * inference-perf applies them (`get_completion_data`; its chat path sends every conversation).
+ */
+function translateDataset(
+  d: IpWorkload['data'],
+  seed: number | undefined,
+  api: 'completion' | 'chat',
+  at: PropertyKey[],
+  issues: IssueList,
+  note: Note,
+  misplaced: (key: 'shared_prefix', usedBy: string) => boolean,
+): Record<string, unknown> | undefined {
+  const type = d.type as keyof typeof HUB_DATASETS;
+  const bad = misplaced('shared_prefix', 'shared_prefix');
+  const hub = HUB_DATASETS[type];
+  const FORMATS: Partial<Record<typeof type, string>> = { cnn_dailymail: '{article, highlights}', infinity_instruct: 'conversations whose last turn is the reply' };
+  const format = FORMATS[type];
+  if (format !== undefined) {
+    const download = hub === null ? '' : `, and nothing is downloaded (without path inference-perf downloads ${hub} from Hugging Face)`;
+    issues.add([...at, 'type'], `${type} files are not read here (entries are ${format}, read differently from shareGPT's)${download}: convert the file to shareGPT conversations and give it as data.path with type shareGPT`);
+    return undefined;
+  }
+  if (d.path === undefined) {
+    issues.add(
+      [...at, 'path'],
+      hub === null
+        ? `required: inference-perf reads ${type} only from a file too; give the dataset's JSON or JSONL file as data.path`
+        : `required: inference-perf downloads ${hub} from Hugging Face; nothing is downloaded here: download it and give its file as data.path`,
+    );
+    return undefined;
+  }
+  if (bad) return undefined;
+  const range = (x: IpDistribution | undefined): { min: number; max: number } | undefined => x && { min: x.min, max: x.max };
+  const given = d.input_distribution !== undefined || d.output_distribution !== undefined;
+  let filter: Record<string, unknown> = {};
+  if (api === 'chat') {
+    if (given) note('data.input_distribution', null, 'no effect on the chat API: inference-perf filters dataset conversations by length only for completion requests');
+  } else {
+    filter = { ...(d.input_distribution ? { input: range(d.input_distribution) } : {}), ...(d.output_distribution ? { output: range(d.output_distribution) } : {}) };
+    if (given) note('data.input_distribution', filter, "a length filter on the dataset, as inference-perf's: conversations whose prompt or reply token count is outside min..max are skipped (mean and spread have no effect)");
+  }
+  return { type: 'sharegpt', path: d.path, length_filter: filter, ...(seed === undefined ? {} : { seed }) };
 }
 
 /** An inference-perf distribution as a `LengthDistributionSchema` input. */

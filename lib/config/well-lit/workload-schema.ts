@@ -1,6 +1,7 @@
 /**
  * One inference-perf workload of a well-lit-path `config.yaml` (kubernetes-sigs/inference-perf
- * `inference_perf/config`: `load`, `api`, `server`, `tokenizer`, `data`, `report`, `storage`),
+ * `inference_perf/config/config.py` and the models it names: `load`, `api`, `server`, `tokenizer`,
+ * `data`, `report`, `storage`, `metrics`),
  * restricted to what vitest-llm-d translates, plus the keys it accepts without effect. Defaults
  * are inference-perf's own, so a workload means here what it means there. Known keys that are
  * not supported are left out and named with their reason (`key-policy.ts`).
@@ -42,6 +43,9 @@ export const IpLoadSchema = z
       .describe('Must be 0: retries are not supported.'),
     request_retry_backoff_sec: accepted('workload.*.load.request_retry_backoff_sec'),
     base_seed: z.number().int().min(0).optional().describe('Seed of the arrival times (poisson) and of the prompts; default a fresh one per run.'),
+    num_workers: accepted('workload.*.load.num_workers'),
+    worker_max_concurrency: accepted('workload.*.load.worker_max_concurrency'),
+    worker_max_tcp_connections: accepted('workload.*.load.worker_max_tcp_connections'),
   })
   .describe('When requests are sent.');
 
@@ -55,6 +59,8 @@ export const IpApiSchema = z.preprocess(
         .describe('completion (/v1/completions) or chat (/v1/chat/completions); default completion.'),
       streaming: z.boolean().default(false).describe("Stream responses; default false, as inference-perf's (TTFT, TPOT and ITL need true)."),
       headers: z.record(z.string(), z.string()).optional().describe('Extra request headers (every workload must give the same).'),
+      session_id_header_key: accepted('workload.*.api.session_id_header_key'),
+      session_token_header_key: accepted('workload.*.api.session_token_header_key'),
     })
     .describe('Which OpenAI API, streamed or not.'),
 );
@@ -138,19 +144,17 @@ const NOT_GENERATED = 'use random, shared_prefix or shareGPT';
 /** inference-perf `data`. */
 export const IpDataSchema = z
   .strictObject({
-    type: choice(['random', 'shared_prefix', 'shareGPT'] as const, {
+    type: choice(['random', 'shared_prefix', 'shareGPT', 'billsum_conversations', 'cnn_dailymail', 'infinity_instruct'] as const, {
       mock: `inference-perf's fixed mock prompt is not supported: ${NOT_GENERATED}`,
       synthetic: `inference-perf's synthetic text is not supported: ${NOT_GENERATED}`,
-      cnn_dailymail: `Hugging Face datasets are not downloaded: ${NOT_GENERATED}`,
-      infinity_instruct: `Hugging Face datasets are not downloaded: ${NOT_GENERATED}`,
-      billsum_conversations: `Hugging Face datasets are not downloaded: ${NOT_GENERATED}`,
       otel_trace_replay: REPLAY,
       conversation_replay: 'conversation replay is not supported',
       dataset_trace: REPLAY,
-    }).describe('random, shared_prefix or shareGPT.'),
-    path: z.string().min(1).optional().describe('shareGPT: the dataset file (JSON or JSONL), relative to where vitest runs. Required: nothing is downloaded.'),
-    input_distribution: IpDistributionSchema.optional().describe('random: prompt lengths.'),
-    output_distribution: IpDistributionSchema.optional().describe('random: output lengths (max_tokens).'),
+    }).describe('random, shared_prefix, or a dataset file: shareGPT or billsum_conversations (cnn_dailymail and infinity_instruct files are not read).'),
+    corpus_file_path: accepted('workload.*.data.corpus_file_path'),
+    path: z.string().min(1).optional().describe('shareGPT, billsum_conversations: the dataset file (JSON or JSONL), relative to where vitest runs. Required: nothing is downloaded.'),
+    input_distribution: IpDistributionSchema.optional().describe('random: prompt lengths. A dataset file: prompts with a token count outside min..max are skipped (completion API).'),
+    output_distribution: IpDistributionSchema.optional().describe('random: output lengths (max_tokens). A dataset file: conversations whose reply token count is outside min..max are skipped (completion API).'),
     shared_prefix: IpSharedPrefixSchema.optional().describe('shared_prefix: the groups.'),
   })
   .describe('What requests say.');
@@ -166,6 +170,8 @@ export const IpReportSchema = z
         percentiles: accepted('workload.*.report.request_lifecycle.percentiles'),
         per_adapter: accepted('workload.*.report.request_lifecycle.per_adapter'),
         per_adapter_stage: accepted('workload.*.report.request_lifecycle.per_adapter_stage'),
+        use_server_output_tokens: accepted('workload.*.report.request_lifecycle.use_server_output_tokens'),
+        max_error_messages: accepted('workload.*.report.request_lifecycle.max_error_messages'),
       })
       .optional()
       .describe('Per-request, per-stage and summary reports: all always written.'),
@@ -174,10 +180,40 @@ export const IpReportSchema = z
   })
   .describe('Which reports to write: all are always written.');
 
-/** inference-perf `storage`. */
+/** inference-perf `storage`: S3 settings become the run folder's upload (`BENCH_PUBLISH` and the AWS variables). */
 export const IpStorageSchema = z
-  .strictObject({ local_storage: accepted('workload.*.storage.local_storage') })
-  .describe('Where reports go: results/<stamp>-config/ here.');
+  .strictObject({
+    local_storage: accepted('workload.*.storage.local_storage'),
+    google_cloud_storage: accepted('workload.*.storage.google_cloud_storage'),
+    simple_storage_service: z
+      .strictObject({
+        bucket_name: z.string().min(1).describe('Bucket the run folder is uploaded to (BENCH_PUBLISH=s3://<bucket>/<path>).'),
+        path: z.string().optional().describe("Key prefix under the bucket; '{timestamp}' is dropped, since every run folder is named by its UTC start time."),
+        report_file_prefix: accepted('workload.*.storage.simple_storage_service.report_file_prefix'),
+        endpoint_url: z.string().min(1).optional().describe('S3-compatible endpoint (AWS_ENDPOINT_URL_S3).'),
+        region_name: z.string().min(1).optional().describe('Region (AWS_REGION).'),
+        addressing_style: z.enum(['auto', 'virtual', 'path']).optional().describe('path: path-style URLs (BENCH_PUBLISH_PATH_STYLE=true); virtual: false; auto: the default.'),
+      })
+      .optional()
+      .describe('Upload of the run folder to S3 or an S3-compatible store, as BENCH_PUBLISH does.'),
+  })
+  .describe('Where reports go: results/<stamp>-config/ here, uploaded to S3 when simple_storage_service is given.');
+
+/** inference-perf `metrics`: its Prometheus becomes the run's (`BENCH_PROMETHEUS_URL`, `BENCH_PROMETHEUS_SCRAPE_INTERVAL_S`). */
+export const IpMetricsSchema = z
+  .strictObject({
+    type: choice(['prometheus', 'default'] as const).describe('prometheus: query the server metrics from prometheus.url; default: none.'),
+    prometheus: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional().describe('Prometheus query URL (BENCH_PROMETHEUS_URL).'),
+        scrape_interval: z.number().int().positive().default(15).describe("The server's scrape interval in seconds, for rate() windows (BENCH_PROMETHEUS_SCRAPE_INTERVAL_S; default 15 as inference-perf's)."),
+        filters: accepted('workload.*.metrics.prometheus.filters'),
+        google_managed: accepted('workload.*.metrics.prometheus.google_managed'),
+      })
+      .optional()
+      .describe('The Prometheus to query.'),
+  })
+  .describe('Server metrics from Prometheus over each run window.');
 
 /** The parts of a workload, each validated on its own so one bad part does not hide the others' problems. */
 export const IP_WORKLOAD_PARTS = {
@@ -188,18 +224,20 @@ export const IP_WORKLOAD_PARTS = {
   data: IpDataSchema,
   report: IpReportSchema,
   storage: IpStorageSchema,
+  metrics: IpMetricsSchema,
 } as const;
 
 /** The keys of a workload (its parts are checked with `IP_WORKLOAD_PARTS`): load and data required. */
 export const IpWorkloadKeysSchema = z
   .strictObject({
-    load: z.unknown().refine((v) => v !== undefined, { error: 'required' }),
+    load: z.unknown().refine((v) => v !== undefined, { error: "required (inference-perf's default load has no stages: nothing would be sent)" }),
     api: z.unknown().optional(),
     server: z.unknown().optional(),
     tokenizer: z.unknown().optional(),
-    data: z.unknown().refine((v) => v !== undefined, { error: 'required' }),
+    data: z.unknown().refine((v) => v !== undefined, { error: "required (inference-perf's default is its mock prompt, \"1 2 3 <i>\", which is not supported: give data.type random, shared_prefix or shareGPT)" }),
     report: z.unknown().optional(),
     storage: z.unknown().optional(),
+    metrics: z.unknown().optional(),
   })
   .describe('An inference-perf workload.');
 
@@ -213,6 +251,7 @@ export const IpWorkloadSchema = z
     data: IpDataSchema,
     report: IpReportSchema.optional(),
     storage: IpStorageSchema.optional(),
+    metrics: IpMetricsSchema.optional(),
   })
   .describe('An inference-perf workload.');
 

@@ -1,0 +1,184 @@
+/**
+ * inference-perf's own config file (what `inference-perf --config_file` runs: `load`, `api`,
+ * `server`, `tokenizer`, `data`, `report`, `storage`, `metrics` at the top level) read as
+ * inference-perf reads it: one workload named after the file, `null` as "not set", worker-pool
+ * keys accepted without effect, and its Prometheus and S3 settings used for the run.
+ */
+import { describe, expect, test } from 'vitest';
+import { loadWellLitConfig, prepareWellLitRun } from '../../lib/config/well-lit/index.ts';
+import { configErrorOf } from './config-error-of.ts';
+import { tempDir } from './temp-dir.ts';
+
+function load(yaml: string, name = 'config-random.yml', env: Record<string, string> = {}) {
+  const dir = tempDir();
+  dir.write(name, yaml);
+  return loadWellLitConfig(name, { cwd: dir.path, env });
+}
+
+/** inference-perf's examples/vllm/config-random.yml at 7de5ef2, verbatim. */
+const CONFIG_RANDOM = `load:
+  type: constant
+  stages:
+  - rate: 1
+    duration: 30
+api: 
+  type: completion
+server:
+  type: vllm
+  model_name: HuggingFaceTB/SmolLM2-135M-Instruct
+  base_url: http://0.0.0.0:8000
+  ignore_eos: true
+tokenizer:
+  pretrained_model_name_or_path: HuggingFaceTB/SmolLM2-135M-Instruct
+data:
+  type: random
+  input_distribution:
+    min: 10             # min length of the synthetic prompts
+    max: 100            # max length of the synthetic prompts
+    mean: 50            # mean length of the synthetic prompts
+    std_dev: 10         # standard deviation of the length of the synthetic prompts
+  output_distribution:
+    min: 10             # min length of the output to be generated
+    max: 100            # max length of the output to be generated
+    mean: 50            # mean length of the output to be generated
+    std_dev: 10         # standard deviation of the length of the output to be generated
+metrics:
+  type: prometheus
+  prometheus:
+    url: http://localhost:9090
+    scrape_interval: 15
+report:
+  request_lifecycle:
+    summary: true
+    per_stage: true
+    per_request: true
+`;
+
+const RANDOM = 'data: { type: random, input_distribution: { min: 10, max: 100, mean: 50, std_dev: 10 }, output_distribution: { min: 10, max: 100, mean: 50, std_dev: 10 } }\n';
+
+describe("inference-perf's own config file", () => {
+  test('is one workload at the top level, named after the file, against its server', () => {
+    const c = load(CONFIG_RANDOM);
+    expect(Object.keys(c.file.scenarios)).toEqual(['config-random']);
+    expect(c.scenarios['config-random']).toMatchObject({ origin: '', workload: 'config-random' });
+    expect(c.endpoint).toMatchObject({ name: 'config-random', baseUrl: 'http://0.0.0.0:8000', baseUrlPath: 'server.base_url', model: 'HuggingFaceTB/SmolLM2-135M-Instruct', backend: 'vllm', ignoreEos: true });
+    expect(c.file.scenarios['config-random']).toMatchObject({
+      api: 'completions',
+      stream: false,
+      data: { type: 'random', input_distribution: { min: 10, max: 100, mean: 50, std: 10 }, output_distribution: { min: 10, max: 100, mean: 50, std: 10 } },
+    });
+    expect(c.file.scenarios['config-random']!.load).toMatchObject({ stages: [{ rate: 1, duration: 30 }] });
+  });
+
+  test('its paths are its own (no workload prefix), in problems and in the report notes', () => {
+    const c = load(CONFIG_RANDOM);
+    const notes = prepareWellLitRun(c, {}).notesFor('config-random');
+    expect(notes.map((n) => n.path)).toEqual(expect.arrayContaining(['report.request_lifecycle.summary', 'tokenizer.pretrained_model_name_or_path', 'env.BENCH_PROMETHEUS_URL']));
+    expect(notes.find((n) => n.path === 'report.request_lifecycle.per_request')?.source).toMatch(/accepted, no effect/);
+    expect(configErrorOf(() => load('load: { type: constant, stages: [{ rate: 1, duration: 1 }], sweep: { type: linear } }\n' + RANDOM))).toBe(
+      "config-random.yml: load.sweep: not supported (inference-perf's automatic rate sweep is not supported: list the stages, or use a sweep or search load in a scenario file)",
+    );
+    expect(configErrorOf(() => load('load: { type: constant, stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1, bas_url: y }\n' + RANDOM))).toBe(
+      'config-random.yml: server.bas_url: unknown key (did you mean "base_url"?)',
+    );
+  });
+
+  test('a file name that is no test name is made one; a top-level workload beside a workload section is an error', () => {
+    const c = load('load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\n' + RANDOM, 'my config (v2).yaml');
+    expect(Object.keys(c.file.scenarios)).toEqual(['my-config-v2']);
+    expect(configErrorOf(() => load(`load: { stages: [{ rate: 1, duration: 1 }] }\n${RANDOM}workload:\n  w:\n    load: { stages: [{ rate: 1, duration: 1 }] }\n    ${RANDOM}`))).toContain(
+      'load: an inference-perf workload at the top level cannot sit beside a workload section: move it into workload.<name>',
+    );
+  });
+
+  test('a missing load or data names what inference-perf would have done', () => {
+    const msg = configErrorOf(() => load('server: { base_url: http://x:1 }\n'));
+    expect(msg).toContain("load: required (inference-perf's default load has no stages: nothing would be sent)");
+    expect(msg).toContain('data: required (inference-perf\'s default is its mock prompt, "1 2 3 <i>", which is not supported');
+  });
+});
+
+describe('null is "not set", as in pydantic', () => {
+  test('explicit nulls on optional fields are the defaults', () => {
+    const c = load(
+      'load:\n  type: constant\n  request_timeout: null\n  base_seed: null\n  stages:\n  - { rate: 2, duration: 3, num_requests: null, concurrency_level: null }\napi: { type: chat, streaming: null, headers: null }\nserver: { base_url: http://x:1, model_name: null, api_key: null }\ntokenizer: null\nreport:\nstorage:\n' +
+        RANDOM,
+    );
+    const s = c.file.scenarios['config-random']!;
+    expect(s).toMatchObject({ api: 'chat', stream: false });
+    expect(s.load).toMatchObject({ stages: [{ rate: 2, duration: 3 }] });
+    expect(c.endpoint.model).toBeUndefined();
+    expect(c.endpoint.apiKey).toBeUndefined();
+  });
+
+  test('a null where a value is required is "required", not a type error', () => {
+    expect(configErrorOf(() => load('load: { type: concurrent, stages: [{ concurrency_level: 2, num_requests: null }] }\nserver: { base_url: http://x:1 }\n' + RANDOM))).toBe(
+      'config-random.yml: load.stages[0].num_requests: required by a concurrent load',
+    );
+  });
+});
+
+describe('keys that cannot change what is measured are accepted and listed', () => {
+  test("the worker pool (num_workers, worker_max_concurrency, worker_max_tcp_connections), as in llm-d-benchmark's profiles", () => {
+    const c = load('load: { stages: [{ rate: 1, duration: 1 }], num_workers: 44, worker_max_concurrency: 100, worker_max_tcp_connections: 2500 }\nserver: { base_url: http://x:1 }\n' + RANDOM);
+    expect(c.ignored.map((i) => [i.path, i.value, i.workload])).toEqual([
+      ['load.num_workers', 44, 'config-random'],
+      ['load.worker_max_concurrency', 100, 'config-random'],
+      ['load.worker_max_tcp_connections', 2500, 'config-random'],
+    ]);
+    expect(c.ignored[0]!.reason).toMatch(/^inference-perf's worker processes .*one process sends every request at its scheduled time/);
+  });
+
+  test('storage targets and upstream fields this tool has no use for: accepted, each with its reason', () => {
+    const c = load(
+      'load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\napi: { session_id_header_key: x-session }\nstorage: { local_storage: { path: "reports-{timestamp}" }, google_cloud_storage: { bucket_name: b } }\nreport: { request_lifecycle: { use_server_output_tokens: true, max_error_messages: 5 } }\n' +
+        RANDOM.replace('type: random,', 'type: random, corpus_file_path: /data/corpus.txt,'),
+    );
+    expect(c.ignored.map((i) => i.path).sort()).toEqual(
+      [
+        'api.session_id_header_key',
+        'data.corpus_file_path',
+        'report.request_lifecycle.max_error_messages',
+        'report.request_lifecycle.use_server_output_tokens',
+        'storage.google_cloud_storage',
+        'storage.local_storage',
+      ].sort(),
+    );
+  });
+});
+
+describe("the file's Prometheus and S3 bucket serve the run", () => {
+  test('metrics.prometheus becomes BENCH_PROMETHEUS_URL and its scrape interval; set only where the environment has none', () => {
+    const c = load(CONFIG_RANDOM);
+    expect(c.env).toEqual([
+      { name: 'BENCH_PROMETHEUS_URL', value: 'http://localhost:9090', from: 'metrics.prometheus.url' },
+      { name: 'BENCH_PROMETHEUS_SCRAPE_INTERVAL_S', value: '15', from: 'metrics.prometheus.scrape_interval' },
+    ]);
+    const run = prepareWellLitRun(c, { BENCH_PROMETHEUS_URL: 'http://prom:9090' });
+    expect(run.envToSet).toEqual({ BENCH_PROMETHEUS_SCRAPE_INTERVAL_S: '15' });
+    expect(run.notesFor('config-random').find((n) => n.path === 'env.BENCH_PROMETHEUS_URL')?.source).toBe(
+      'config-random.yml metrics.prometheus.url: not applied: already set in the environment, which wins',
+    );
+    expect(load(CONFIG_RANDOM.replace('type: prometheus', 'type: default')).env).toEqual([]);
+  });
+
+  test('storage.simple_storage_service becomes the upload of the run folder', () => {
+    const c = load(
+      'load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\nstorage:\n  simple_storage_service:\n    bucket_name: bench\n    path: llm-d/{timestamp}\n    endpoint_url: http://minio:9000\n    region_name: eu-west-1\n    addressing_style: path\n' +
+        RANDOM,
+    );
+    expect(Object.fromEntries(c.env.map((e) => [e.name, e.value]))).toEqual({
+      BENCH_PUBLISH: 's3://bench/llm-d',
+      AWS_ENDPOINT_URL_S3: 'http://minio:9000',
+      AWS_REGION: 'eu-west-1',
+      BENCH_PUBLISH_PATH_STYLE: 'true',
+    });
+  });
+
+  test('two workloads naming different Prometheus servers is a problem: the run has one', () => {
+    const w = (url: string) => `    load: { stages: [{ rate: 1, duration: 1 }] }\n    metrics: { type: prometheus, prometheus: { url: ${url} } }\n    ${RANDOM}`;
+    expect(configErrorOf(() => load(`endpoint: { base_url: http://x:1 }\nworkload:\n  a:\n${w('http://p1:9090')}  b:\n${w('http://p2:9090')}`, 'config.yaml'))).toBe(
+      'config.yaml: workload.b.metrics.prometheus.url: sets BENCH_PROMETHEUS_URL to another value than workload.a.metrics.prometheus.url does: the run has one BENCH_PROMETHEUS_URL',
+    );
+  });
+});
