@@ -15,8 +15,9 @@ import { readDatasetFile } from './dataset-file.ts';
  * - `no_human_assistant_pair`: no human (`human`/`user`) turn with text directly followed by an
  *   assistant (`gpt`/`assistant`) turn with text;
  * - `prompt_too_short` / `output_too_short`: under 4 tokens (`MIN_SHAREGPT_TOKENS`) (the reply
- *   is not checked when `output_len` is set);
- * - `prompt_too_long`: above `max_prompt_tokens`;
+ *   is not checked when `output_len` is set), or under `length_filter.input.min` / `output.min`;
+ * - `prompt_too_long`: above `max_prompt_tokens`, or `length_filter.input.max`;
+ * - `output_too_long`: the reply above `length_filter.output.max`;
  * - `total_too_long`: prompt + output (the reply's tokens, or `output_len`) above `max_total_tokens`.
  */
 export type SharegptSkipReason =
@@ -26,6 +27,7 @@ export type SharegptSkipReason =
   | 'prompt_too_short'
   | 'output_too_short'
   | 'prompt_too_long'
+  | 'output_too_long'
   | 'total_too_long';
 
 /** Every skip reason, in the order reports list them. */
@@ -36,6 +38,7 @@ export const SHAREGPT_SKIP_REASONS: readonly SharegptSkipReason[] = Object.freez
   'prompt_too_short',
   'output_too_short',
   'prompt_too_long',
+  'output_too_long',
   'total_too_long',
 ]);
 

@@ -7,7 +7,11 @@ import type { LengthBucket } from './random.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
 import { formatSkips, noSkips, noUsableEntry, readSharegptFile, SHAREGPT_SKIP_REASONS } from './sharegpt-file.ts';
 import type { Exchange, SharegptDataset, SharegptSkipReason } from './sharegpt-file.ts';
+import { DEFAULT_MAX_PROMPT_TOKENS, lengthRule, MIN_SHAREGPT_TOKENS } from './sharegpt-filter.ts';
+import type { LengthRule, SharegptLengthFilter } from './sharegpt-filter.ts';
 import type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+
+export { DEFAULT_MAX_PROMPT_TOKENS, DEFAULT_MAX_TOTAL_TOKENS, MIN_SHAREGPT_TOKENS } from './sharegpt-filter.ts';
 
 /** Config of the `sharegpt` source; mirrors `SharegptDataSchema` in `lib/config` structurally. */
 export interface SharegptDataConfig {
@@ -19,22 +23,17 @@ export interface SharegptDataConfig {
   seed: number;
   /** Fixed max_tokens of every request; unset = the token count of the conversation's reference reply. */
   output_len?: number | undefined;
-  /** Longest prompt kept, in tokens (default {@link DEFAULT_MAX_PROMPT_TOKENS}). */
+  /** vLLM's rule: longest prompt kept, in tokens (default {@link DEFAULT_MAX_PROMPT_TOKENS}). */
   max_prompt_tokens?: number | undefined;
-  /** Longest prompt + output kept, in tokens (default {@link DEFAULT_MAX_TOTAL_TOKENS}). */
+  /** vLLM's rule: longest prompt + output kept, in tokens (default 2048). */
   max_total_tokens?: number | undefined;
+  /** inference-perf's rule instead of vLLM's: prompt and reply token ranges (see `sharegpt-filter.ts`). */
+  length_filter?: SharegptLengthFilter | undefined;
   /** Read at most this many entries from the start of the file. Default: all. */
   max_entries?: number | undefined;
   /** Tokenizer to count with; defaults to the context's, then `auto`. */
   tokenizer?: TokenizerOption;
 }
-
-/** Shortest prompt and reference reply kept, in tokens (vLLM's `benchmark_serving` filter). */
-export const MIN_SHAREGPT_TOKENS = 4;
-/** Default `max_prompt_tokens`, vLLM's. */
-export const DEFAULT_MAX_PROMPT_TOKENS = 1024;
-/** Default `max_total_tokens`, vLLM's. */
-export const DEFAULT_MAX_TOTAL_TOKENS = 2048;
 
 /** What a ShareGPT source has read, kept and repeated so far: for the report. */
 export interface SharegptStats {
@@ -61,22 +60,26 @@ export interface SharegptStats {
   cycled: boolean;
 }
 
+/** Where the buckets of an unbounded prompt range stop: the last bucket is `input=16384+`. */
+const LAST_CUT = 16384;
+
 /**
  * The cells of the sharegpt source: prompt-length buckets cut at 64, 256, 1024, 4096, ... tokens
- * (geometric, since conversation prompts are mostly short with a long tail), from
- * {@link MIN_SHAREGPT_TOKENS} to `maxPromptTokens`; a cut is used only when at most half of
- * `maxPromptTokens`, so the last bucket is never a sliver. Labelled like the random source's,
- * `input=4-63`; fixed by the config, so every run of it reports the same cells.
+ * (geometric, since conversation prompts are mostly short with a long tail), from `lo` (default
+ * {@link MIN_SHAREGPT_TOKENS}) to `maxPromptTokens` (`Infinity`: no limit, the last bucket open
+ * above 16384); a cut is used only when at most half of `maxPromptTokens`, so the last bucket is
+ * never a sliver. Labelled like the random source's, `input=4-63`; fixed by the config, so every
+ * run of it reports the same cells.
  */
-export function promptBuckets(maxPromptTokens: number): LengthBucket[] {
+export function promptBuckets(maxPromptTokens: number, lo = MIN_SHAREGPT_TOKENS): LengthBucket[] {
   const buckets: LengthBucket[] = [];
-  let lo = MIN_SHAREGPT_TOKENS;
-  for (let cut = 64; cut <= maxPromptTokens / 2; cut *= 4) {
+  for (let cut = 64; cut <= maxPromptTokens / 2 && cut <= LAST_CUT; cut *= 4) {
     if (cut <= lo) continue;
     buckets.push({ label: `input=${lo}-${cut - 1}`, lo, hi: cut - 1 });
     lo = cut;
   }
-  buckets.push({ label: lo === maxPromptTokens ? `input=${lo}` : `input=${lo}-${maxPromptTokens}`, lo, hi: maxPromptTokens });
+  const label = maxPromptTokens === Number.POSITIVE_INFINITY ? `input=${lo}+` : lo === maxPromptTokens ? `input=${lo}` : `input=${lo}-${maxPromptTokens}`;
+  buckets.push({ label, lo, hi: maxPromptTokens });
   return buckets;
 }
 
@@ -100,10 +103,9 @@ function indexBelow(prng: Prng, n: number): number {
  * padded or cut) and the assistant turn after it (the reference reply). The exchanges are shuffled
  * by `seed` (Fisher-Yates over splitmix32: the same file and seed give the same order in any
  * process) and used in that order; `prepare` tokenizes and filters them lazily, as vLLM does,
- * until it has enough: a prompt under 4 tokens, a reply under 4 (unless `output_len` is set),
- * a prompt over `max_prompt_tokens` or prompt + output over `max_total_tokens` is skipped, and
- * counted by reason ({@link SharegptSource.stats}). `max_tokens` is the reply's token count, or
- * `output_len`.
+ * until it has enough, by vLLM's length rule or, with `length_filter`, inference-perf's (see
+ * `sharegpt-filter.ts`); a skipped entry is counted by reason ({@link SharegptSource.stats}).
+ * Prompts are never cut or padded. `max_tokens` is the reply's token count, or `output_len`.
  *
  * When a run needs more prompts than the dataset has after filtering, request `i` reuses prompt
  * `i mod usable`: the source says so (`cycled`, `repeats`), since a repeated prompt can be served
@@ -120,8 +122,7 @@ export class SharegptSource implements DataSource {
   readonly #counter: Tokenizer;
   readonly #buckets: readonly LengthBucket[];
   readonly #outputLen: number | undefined;
-  readonly #maxPrompt: number;
-  readonly #maxTotal: number;
+  readonly #rule: LengthRule;
   readonly #entries: number;
   readonly #lines: number;
   /** Shuffled exchanges; each is dropped (set to undefined) once examined. */
@@ -142,9 +143,8 @@ export class SharegptSource implements DataSource {
     this.#counter = tokenizer;
     this.tokenizer = Object.freeze({ ...provenance });
     this.#outputLen = config.output_len;
-    this.#maxPrompt = config.max_prompt_tokens ?? DEFAULT_MAX_PROMPT_TOKENS;
-    this.#maxTotal = config.max_total_tokens ?? DEFAULT_MAX_TOTAL_TOKENS;
-    this.#buckets = promptBuckets(this.#maxPrompt);
+    this.#rule = lengthRule(config);
+    this.#buckets = promptBuckets(this.#rule.hi, this.#rule.lo);
     this.cells = Object.freeze(this.#buckets.map((b) => b.label));
     this.#entries = dataset.entries;
     this.#lines = dataset.lines;
@@ -239,16 +239,17 @@ export class SharegptSource implements DataSource {
     this.#requests = count;
   }
 
-  /** Keeps `x` as the next prompt, or says why not (vLLM's filter, in vLLM's order). */
+  /** Keeps `x` as the next prompt, or says why not (the config's length rule, in its order). */
   #examine(x: Exchange): SharegptSkipReason | undefined {
     const tokens = this.#counter.count(x.prompt);
-    if (tokens < MIN_SHAREGPT_TOKENS) return 'prompt_too_short';
-    const output = this.#outputLen ?? this.#counter.count(x.reply);
-    if (this.#outputLen === undefined && output < MIN_SHAREGPT_TOKENS) return 'output_too_short';
-    if (tokens > this.#maxPrompt) return 'prompt_too_long';
-    if (tokens + output > this.#maxTotal) return 'total_too_long';
+    let reply: number | undefined;
+    const replyTokens = (): number => (reply ??= this.#counter.count(x.reply));
+    const output = (r: number): number => this.#outputLen ?? r;
+    const reason = this.#rule.check(tokens, replyTokens, output);
+    if (reason) return reason;
+    const maxTokens = this.#outputLen ?? replyTokens();
     const cell = this.#buckets.find((b) => tokens >= b.lo && tokens <= b.hi)!.label;
-    this.#prompts.push(Object.freeze({ text: x.prompt, tokens, maxTokens: output, cell }));
+    this.#prompts.push(Object.freeze({ text: x.prompt, tokens, maxTokens, cell }));
     return undefined;
   }
 }
@@ -281,4 +282,5 @@ export function checkSharegptConfig(config: SharegptDataConfig): void {
       throw new DataError('DATA_INVALID', `data.${key}`, `expected an integer >= ${min}, got ${String(v)}`);
     }
   }
+  lengthRule(config);
 }

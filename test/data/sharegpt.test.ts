@@ -312,6 +312,7 @@ describe('sharegpt source: order, filters, cycling, prepare', () => {
       prompt_too_short: 1,
       output_too_short: 1,
       prompt_too_long: 1,
+      output_too_long: 0,
       total_too_long: 1,
     });
     expect(src.stats()).toMatchObject({ entries: 11, candidates: 8, examined: 8, usable: 4, requests: 4, repeats: 0, cycled: false });
@@ -423,13 +424,9 @@ describe('sharegpt through the registry and the config', () => {
     expect(words.tokenizer).toEqual({ name: 'words', kind: 'stand-in', exact: false });
   });
 
-  it('the schema: vLLM defaults, strict keys, limits; part of DataSchema', () => {
-    expect(SharegptDataSchema.parse({ type: 'sharegpt', path: 'd.jsonl' })).toEqual({
-      type: 'sharegpt',
-      path: 'd.jsonl',
-      max_prompt_tokens: 1024,
-      max_total_tokens: 2048,
-    });
+  it('the schema: strict keys, limits; part of DataSchema', () => {
+    // vLLM's limits (1024, 2048) apply in the source when unset; the schema leaves them unset.
+    expect(SharegptDataSchema.parse({ type: 'sharegpt', path: 'd.jsonl' })).toEqual({ type: 'sharegpt', path: 'd.jsonl' });
     const full = { type: 'sharegpt', path: 'd.json', output_len: 128, max_prompt_tokens: 4, max_total_tokens: 64, max_entries: 10, seed: 0, tokenizer: 'qwen3' };
     expect(DataSchema.parse(full)).toEqual(full);
     expect(SharegptDataSchema.safeParse({ type: 'sharegpt', path: 'd', pth: 'x' }).success).toBe(false);

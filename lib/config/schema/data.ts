@@ -166,11 +166,22 @@ export const SharedPrefixDataSchema = z
 /** Shared-prefix prompt groups. */
 export type SharedPrefixData = z.output<typeof SharedPrefixDataSchema>;
 
+/** An inclusive token range, `min <= max` checked with the path named. */
+const TokenRangeSchema = z
+  .strictObject({
+    min: z.number().int().min(0).describe('Fewest tokens kept.'),
+    max: z.number().int().min(0).describe('Most tokens kept (>= min).'),
+  })
+  .superRefine((r, ctx) => {
+    if (r.min > r.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${r.min} is above max ${r.max}` });
+  });
+
 /**
  * Real conversations from a ShareGPT-shaped dataset file, as vLLM's `benchmark_serving` uses
  * them: each entry's first human turn is a prompt, sent verbatim; the assistant turn after it
  * sets max_tokens (its token count) unless `output_len` is set. Entries are shuffled by `seed`,
- * filtered by length like vLLM, and cycled when a run needs more than the file has.
+ * filtered by length like vLLM (or, with `length_filter`, like inference-perf), and cycled when a
+ * run needs more than the file has.
  * Cells are prompt-length buckets.
  */
 export const SharegptDataSchema = z
@@ -193,11 +204,25 @@ export const SharegptDataSchema = z
       ),
     max_prompt_tokens: positiveInt('tokens')
       .min(4, { error: 'expected an integer >= 4 (shorter prompts are always skipped)' })
-      .default(1024)
-      .describe('Entries whose prompt has more tokens than this are skipped (default 1024, as vLLM). Also the top of the cells\' length buckets.'),
+      .optional()
+      .describe(
+        "vLLM's length filter: entries whose prompt has more tokens than this are skipped (default 1024, as vLLM). Also the top of the " +
+          "cells' length buckets. Not with length_filter.",
+      ),
     max_total_tokens: positiveInt('tokens')
-      .default(2048)
-      .describe('Entries whose prompt + output tokens exceed this are skipped (default 2048, as vLLM).'),
+      .optional()
+      .describe("vLLM's length filter: entries whose prompt + output tokens exceed this are skipped (default 2048, as vLLM). Not with length_filter."),
+    length_filter: z
+      .strictObject({
+        input: TokenRangeSchema.optional().describe('Prompt tokens kept (inclusive); unset: any non-empty prompt.'),
+        output: TokenRangeSchema.optional().describe("Reference-reply tokens kept (inclusive); unset: any reply. max_tokens is the reply's token count (or output_len)."),
+      })
+      .optional()
+      .describe(
+        "inference-perf's length filter instead of vLLM's (its input_distribution/output_distribution min and max on shareGPT): an entry " +
+          'is skipped when its prompt or its reference reply has a token count outside the range; nothing is clipped, and no other ' +
+          'limit applies (no 4-token minimum, no max_prompt_tokens or max_total_tokens). {} keeps every entry with a non-empty prompt.',
+      ),
     max_entries: positiveInt('entries')
       .optional()
       .describe('Read at most this many entries from the start of the file (before shuffling and filtering). Default: all.'),
@@ -208,6 +233,14 @@ export const SharegptDataSchema = z
         'cache can serve repeats.',
     ),
     tokenizer: SyntheticDataSchema.shape.tokenizer,
+  })
+  .superRefine((d, ctx) => {
+    if (d.length_filter === undefined) return;
+    for (const key of ['max_prompt_tokens', 'max_total_tokens'] as const) {
+      if (d[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: "belongs to vLLM's length filter, and length_filter chooses inference-perf's: give one of them" });
+      }
+    }
   })
   .describe('Conversations from a ShareGPT-shaped dataset file.');
 
