@@ -145,6 +145,13 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'co
     if (!input) issues.add([...at, 'input_distribution'], 'required for random data');
     if (!output) issues.add([...at, 'output_distribution'], 'required for random data');
     if (!input || !output || bad) return undefined;
+    const outside = (['input_distribution', 'output_distribution'] as const).filter((key) => {
+      const x = d[key]!;
+      if (x.mean >= x.min && x.mean <= x.max) return false;
+      issues.add([...at, key, 'mean'], `mean ${x.mean} is outside min..max (${x.min}..${x.max})${x.mean === 512 ? " (512 is inference-perf's default mean)" : ''}`);
+      return true;
+    });
+    if (outside.length > 0) return undefined;
     const counts = [input.total_count, output.total_count].filter((c) => c !== undefined);
     if (counts.length === 2 && counts[0] !== counts[1]) {
       issues.add([...at, 'output_distribution', 'total_count'], `${counts[1]} differs from input_distribution.total_count (${counts[0]}): each prompt has one output length, so give them the same count`);
