@@ -1,0 +1,147 @@
+/**
+ * Every key of inference-perf's config model (`inference-perf-keys.ts`, from its source) set in
+ * an inference-perf config file, one at a time: a translated key changes what would run (the
+ * scenario, the endpoint, the run's environment or its notes), an ignored one is listed with its
+ * reason and changes nothing else, a rejected one stops the file with a "not supported" line
+ * naming it. The README's table names every key's treatment.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
+import type { WellLitConfig } from '../../lib/config/well-lit/index.ts';
+import { IP_KEYS } from './inference-perf-keys.ts';
+import type { Base } from './inference-perf-keys.ts';
+import { tempDir } from './temp-dir.ts';
+
+const RANDOM = { type: 'random', input_distribution: { min: 10, max: 100, mean: 50 }, output_distribution: { min: 10, max: 100, mean: 50 } };
+
+/** The default file: a constant load of random data against one server. */
+function baseFile(base: Base | undefined): Record<string, unknown> {
+  const file: Record<string, unknown> = {
+    load: { type: 'constant', stages: [{ rate: 1, duration: 1 }] },
+    server: { base_url: 'http://127.0.0.1:1' },
+    data: structuredClone(RANDOM),
+  };
+  switch (base) {
+    case 'concurrent':
+      file.load = { type: 'concurrent', stages: [{ concurrency_level: 2, num_requests: 4 }] };
+      break;
+    case 'trace_session':
+      file.load = { type: 'trace_session_replay', stages: [{ concurrent_sessions: 1 }] };
+      break;
+    case 'shared_prefix':
+      file.data = { type: 'shared_prefix', shared_prefix: {} };
+      break;
+    case 'sharegpt':
+      file.data = { type: 'shareGPT', path: 'base.jsonl' };
+      break;
+    case 's3':
+      file.storage = { simple_storage_service: { bucket_name: 'base-bucket' } };
+      break;
+    case 'prometheus':
+      file.metrics = { type: 'prometheus', prometheus: { url: 'http://127.0.0.1:9191' } };
+      break;
+    case undefined:
+      break;
+  }
+  return file;
+}
+
+/** Sets `path` (`a.b[0].c`) in `file` to `value`, creating what is missing. */
+function setPath(file: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(/\.|(?=\[)/).map((p) => (p.startsWith('[') ? Number(p.slice(1, -1)) : p));
+  let at: Record<string | number, unknown> = file;
+  parts.forEach((part, k) => {
+    if (k === parts.length - 1) {
+      at[part] = value;
+      return;
+    }
+    if (at[part] === undefined || at[part] === null) at[part] = typeof parts[k + 1] === 'number' ? [] : {};
+    at = at[part] as Record<string | number, unknown>;
+  });
+}
+
+const SHAREGPT_LINE = JSON.stringify({ conversations: [{ from: 'human', value: 'Hello there, how are you today?' }, { from: 'gpt', value: 'I am fine, thank you for asking.' }] });
+
+/** Loads `file` as an inference-perf config file named `ip.yaml`; the error message, or the config. */
+function loadFile(file: Record<string, unknown>): WellLitConfig | string {
+  const dir = tempDir();
+  dir.write('base.jsonl', `${SHAREGPT_LINE}\n`);
+  dir.write('sharegpt.jsonl', `${SHAREGPT_LINE}\n${SHAREGPT_LINE}\n`);
+  dir.write('ip.yaml', JSON.stringify(file));
+  try {
+    return loadWellLitConfig('ip.yaml', { cwd: dir.path, env: {} });
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * What would run, for comparison: scenarios, endpoint, environment and the notes of the report,
+ * less a note that `path`'s section was not given (setting any key of it drops that note).
+ */
+function meaning(c: WellLitConfig, path = ''): string {
+  const notes = Object.values(c.scenarios).map((s) => s.notes.filter((n) => !(n.source.includes('not given') && path.startsWith(`${n.path}.`))));
+  return JSON.stringify({ scenarios: c.file.scenarios, endpoint: c.endpoint, env: c.env, notes });
+}
+
+describe("every key of inference-perf's config model", () => {
+  test.each(IP_KEYS.map((k) => [k.path, k.treatment, k] as const))('%s: %s', (path, treatment, key) => {
+    const base = loadFile(baseFile(key.base));
+    if (treatment !== 'rejected') expect(typeof base, `the base file of ${path} loads: ${String(base)}`).toBe('object');
+    const file = baseFile(key.base);
+    setPath(file, path, parseYaml(key.value));
+    const loaded = loadFile(file);
+    if (treatment === 'rejected') {
+      expect(typeof loaded, `${path} is refused`).toBe('string');
+      expect(loaded as string).toMatch(/not supported/);
+      return;
+    }
+    expect(typeof loaded, `${path} is accepted: ${String(loaded)}`).toBe('object');
+    const c = loaded as WellLitConfig;
+    const listed = c.ignored.filter((k) => path === k.path || path.startsWith(`${k.path}.`) || path.startsWith(`${k.path}[`));
+    if (treatment === 'ignored') {
+      expect(listed.map((k) => k.path), `${path} is listed as accepted without effect`).toHaveLength(1);
+      expect(listed[0]!.reason.length).toBeGreaterThan(10);
+      expect(meaning(c, path), `${path} changes nothing that would run`).toBe(meaning(base as WellLitConfig, path));
+    } else if (key.unchanged) {
+      expect(listed, `${path} is not listed as without effect`).toEqual([]);
+      expect(meaning(c, path), `${path} at its default changes nothing`).toBe(meaning(base as WellLitConfig, path));
+    } else {
+      expect(listed, `${path} is not listed as without effect`).toEqual([]);
+      expect(meaning(c), `${path} changes what would run`).not.toBe(meaning(base as WellLitConfig));
+    }
+  });
+});
+
+describe("the README's table", () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configs you already have'), readme.indexOf('## SLOs'));
+  const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+  /** The rows naming `workload.*.<path>`: by its full path, or as a `.key` after the full path of a sibling. */
+  const rowsOf = (path: string): string[] => {
+    const full = `workload.*.${path.replace(/\[0\]/g, '[]')}`;
+    const cut = full.lastIndexOf('.');
+    const parent = full.slice(0, cut);
+    const leaf = full.slice(cut + 1);
+    return rows.filter((row) => {
+      const cell = row.split(' | ')[0]!;
+      if (cell.includes(`\`${full}\``)) return true;
+      if (!cell.includes(`\`.${leaf}\``)) return false;
+      return cell.includes(`\`${parent}.`);
+    });
+  };
+  test.each(IP_KEYS.map((k) => [k.path, k.treatment] as const))('%s (%s) has its row', (path, treatment) => {
+    let found = rowsOf(path);
+    // A rule covers the key and what is under it: the row of the nearest ancestor counts.
+    for (let p = path; found.length === 0 && p.includes('.'); ) {
+      p = p.slice(0, p.lastIndexOf('.'));
+      found = rowsOf(p);
+    }
+    expect(found, `README row for ${path}`).toHaveLength(1);
+    const word = { translated: 'translated', ignored: 'accepted, no effect', rejected: 'rejected' }[treatment];
+    expect(found[0]!.split(' | ')[1]).toContain(word);
+  });
+});
