@@ -147,10 +147,19 @@ describe('translation, section by section', () => {
     expect(one.file.scenarios.w).toMatchObject({ num_requests: 100, load: { type: 'concurrency', concurrency: 16 } });
   });
 
-  test("a stage's fields must fit its load type", () => {
+  test("a stage's fields must fit its load type, as inference-perf's stage models say", () => {
     const msg = configErrorOf(() => load(oneWorkload(`load:\n  type: concurrent\n  stages: [{ rate: 1, concurrency_level: 2 }]\n${RANDOM}`)));
-    expect(msg).toContain('workload.w.load.stages[0].num_requests: required by a concurrent load');
-    expect(msg).toContain('workload.w.load.stages[0].rate: belongs to constant and poisson stages; a concurrent stage has concurrency_level and num_requests');
+    expect(msg).toBe('config.yaml: workload.w.load.stages[0].num_requests: required by a concurrent load');
+    expect(configErrorOf(() => load(oneWorkload(`load:\n  type: poisson\n  stages: [{ rate: 1, duration: 2, num_requests: 5 }]\n${RANDOM}`)))).toBe(
+      'config.yaml: workload.w.load.stages[0].num_requests: belongs to concurrent stages; a poisson stage has rate and duration',
+    );
+    // ConcurrentLoadStage accepts rate and duration, and inference-perf's main.py overwrites them.
+    const c = load(oneWorkload(`load:\n  type: concurrent\n  stages: [{ rate: 1, duration: 30, concurrency_level: 2, num_requests: 8 }]\n${RANDOM}`));
+    expect(c.file.scenarios.w).toMatchObject({ num_requests: 8, load: { type: 'concurrency', concurrency: 2 } });
+    expect(c.scenarios.w!.notes.filter((n) => n.path.startsWith('workload.w.load.stages[0]')).map((n) => [n.path, n.value, n.source.includes('accepted, no effect')])).toEqual([
+      ['workload.w.load.stages[0].rate', 1, true],
+      ['workload.w.load.stages[0].duration', 30, true],
+    ]);
   });
 
   test("random data: std read as std_dev (noted), variance as its square, fixed as std 0, inference-perf's defaults otherwise; total_count from the input distribution", () => {

@@ -3,8 +3,9 @@
  *
  * | inference-perf | scenario |
  * | --- | --- |
- * | `load.type: constant\|poisson` + `stages: [{rate, duration}]` | the same load type and stages; `base_seed` seeds poisson arrivals |
+ * | `load.type: constant\|poisson` + `stages: [{rate, duration}]` | the same load type and stages with `arrivals: inference-perf` (its load timers, `kubernetes-sigs/inference-perf inference_perf/loadgen/load_timer.py`: int(rate × duration) requests a stage; `BENCH_ARRIVALS=exact` for the exact process); `base_seed` seeds the arrivals |
  * | `load.type: concurrent` + `stages: [{concurrency_level, num_requests}]` | a `sweep` over the levels with `num_requests` per level when every stage has the same count; otherwise one `concurrency` scenario per stage (`<name>.c<level>`), since a sweep runs one count at every level; one stage is one `concurrency` scenario |
+ * | `load.interval` (default 1 s) | the load's `pause` between stages (`inference_perf/loadgen/load_generator.py` sleeps it after each stage; after the last one nothing is left to measure) |
  * | `load.request_timeout` | `timeouts.total_s`, and how long a stage awaits its requests in flight (`drain_timeout`; default the 600 s request limit) |
  * | (no stop rules in inference-perf) | `stop: false`: every stage runs whatever the latency |
  * | `api.type: completion\|chat`, `api.streaming` | `api: completions\|chat`, `stream` (inference-perf's default: completion, not streamed) |
@@ -55,7 +56,7 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
   }
   // Each part is checked even when another failed, so one run names every problem.
   const data = w.data && translateData(w.data, w.load?.base_seed, api.type, [...at, 'data'], issues, note);
-  const stages = w.load && checkStages(w.load, [...at, 'load', 'stages'], issues);
+  const stages = w.load && checkStages(w.load, [...at, 'load', 'stages'], issues, note);
   if (!w.load || !data || !stages) return [];
 
   const base: Record<string, unknown> = {
@@ -71,16 +72,20 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
   // not cut: cutting the slow ones would leave an overloaded stage's statistics biased fast.
   const drain = { drain_timeout: w.load.request_timeout ?? DEFAULT_TIMEOUTS.total_s };
   const { type } = w.load;
+  const pause = pauseOf(w.load, stages.length, note);
   if (type === 'constant' || type === 'poisson') {
-    const seed = type === 'poisson' && w.load.base_seed !== undefined ? { seed: w.load.base_seed } : {};
-    const load = { type, stages: stages.map((s) => ({ rate: s.rate!, duration: s.duration! })), ...seed, ...drain };
+    const seed = w.load.base_seed !== undefined ? { seed: w.load.base_seed } : {};
+    const load = { type, arrivals: 'inference-perf', stages: stages.map((s) => ({ rate: s.rate!, duration: s.duration! })), ...seed, ...pause, ...drain };
     return [{ name, origin, scenario: { ...base, load }, notes }];
   }
   const levels = stages.map((s) => s.concurrency_level!);
   const counts = stages.map((s) => s.num_requests!);
   if (stages.length === 1) return [{ name, origin, scenario: { ...base, num_requests: counts[0], load: { type: 'concurrency', concurrency: levels[0], ...drain } }, notes }];
   if (counts.every((c) => c === counts[0])) {
-    return [{ name, origin, scenario: { ...base, num_requests: counts[0], load: { type: 'sweep', concurrency: levels, ...drain } }, notes }];
+    return [{ name, origin, scenario: { ...base, num_requests: counts[0], load: { type: 'sweep', concurrency: levels, ...pause, ...drain } }, notes }];
+  }
+  if (pause.pause) {
+    note('load.interval', pause.pause, 'not held: the stages run as separate tests, one after another');
   }
   // A sweep sends one count at every level; different counts are kept by running each stage on its own.
   const dupes = new Set(levels).size !== levels.length;
@@ -106,8 +111,25 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
 
 type Stage = IpWorkload['load']['stages'][number];
 
-/** The stages when each has the fields its load type needs, and only those. */
-function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueList): Stage[] | undefined {
+/** inference-perf's default `load.interval`, s. */
+const DEFAULT_INTERVAL = 1;
+
+/** The load's `pause` between stages from `load.interval` (none for a single stage, or 0). */
+function pauseOf(load: IpWorkload['load'], stages: number, note: Note): { pause?: number } {
+  if (stages < 2) return {};
+  if (load.interval === undefined) note('load.interval', DEFAULT_INTERVAL, "not given: inference-perf's default, an idle pause of 1 s between stages");
+  const s = load.interval ?? DEFAULT_INTERVAL;
+  return s > 0 ? { pause: s } : {};
+}
+
+/**
+ * The stages when each has the fields its load type needs. A constant or poisson stage with
+ * `num_requests` or `concurrency_level` is refused, as inference-perf's `StandardLoadStage`
+ * refuses it; a concurrent stage's `rate` and `duration` are accepted without effect, as in
+ * inference-perf (`ConcurrentLoadStage` takes them, and `main.py` overwrites them: every request
+ * of the stage is queued within its first second).
+ */
+function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueList, note: Note): Stage[] | undefined {
   const closed = load.type === 'concurrent';
   const [need, other] = closed ? (['concurrency_level', 'num_requests'] as const) : (['rate', 'duration'] as const);
   const [forbid1, forbid2] = closed ? (['rate', 'duration'] as const) : (['concurrency_level', 'num_requests'] as const);
@@ -120,10 +142,13 @@ function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueL
       }
     }
     for (const key of [forbid1, forbid2]) {
-      if (s[key] !== undefined) {
-        issues.add([...at, i, key], `belongs to ${closed ? 'constant and poisson' : 'concurrent'} stages; a ${load.type} stage has ${need} and ${other}`);
-        ok = false;
+      if (s[key] === undefined) continue;
+      if (closed) {
+        note(`load.stages[${i}].${key}`, s[key], "accepted, no effect: inference-perf sets a concurrent stage's rate and duration itself (every request queued within its first second), and the concurrency level paces the sends");
+        continue;
       }
+      issues.add([...at, i, key], `belongs to concurrent stages; a ${load.type} stage has ${need} and ${other}`);
+      ok = false;
     }
   });
   return ok ? load.stages : undefined;
