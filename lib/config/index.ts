@@ -15,10 +15,10 @@ export { applyScenarioOverrides, loadScenarioFile } from './resolve-scenarios.ts
 export type { LoadedScenarioFile } from './resolve-scenarios.ts';
 export { loadTargetsFile, NOTHING_CONFIGURED, resolveTarget } from './resolve-target.ts';
 export type { EndpointTarget, ResolveTargetOptions, TargetSelection } from './resolve-target.ts';
-export { substituteDocument, substituteString } from './substitute.ts';
+export { substituteDocument, substituteDocumentCollect, substituteString, substituteText } from './substitute.ts';
 export { chooseConfigTarget, KEY_RULES, loadWellLitConfig, prepareWellLitRun } from './well-lit/index.ts';
 export type { ConfigTargetChoice, KeyRule, WellLitConfig, WellLitRun } from './well-lit/index.ts';
-export type { Env, Substituted, SubstitutionSite } from './substitute.ts';
+export type { DocumentSubstitution, Env, KeptValue, SubstituteOptions, Substituted, SubstitutionProblem, SubstitutionSite, SubstitutionSyntax } from './substitute.ts';
 export * from './schema/data.ts';
 export * from './schema/load.ts';
 export * from './schema/scenario.ts';

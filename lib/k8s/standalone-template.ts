@@ -1,7 +1,8 @@
 /**
  * Standalone-stack templates (llm-d-benchmark's "standalone" method): a YAML stream with one
  * vLLM Deployment and the Service in front of it (see `examples/standalone/vllm-standalone.yaml`).
- * Rendering substitutes `${VAR}` from the given variables, then the environment, labels every
+ * Rendering substitutes `${VAR}` (only the braced form: a bare `$NAME` belongs to the container's
+ * shell) from the given variables, then the environment, labels every
  * object and the pod template with the run label (so teardown selects exactly what the run
  * created), and checks the shape before anything is sent to a cluster: one Deployment with
  * `matchLabels`, a Service selecting its pods, a port to reach.
@@ -92,7 +93,7 @@ function parseObjects(text: string, env: Env, source: string): { objects: Manife
     }
     if (doc.contents === null) continue;
     const where = docs.length > 1 ? `${source} (document ${index + 1})` : source;
-    secrets.push(...substituteDocument(doc, env, where).secrets);
+    secrets.push(...substituteDocument(doc, env, where, { syntax: 'braced' }).secrets);
     const m = doc.toJS() as Manifest | null;
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ConfigError(source, `document ${index + 1}`, 'expected a Kubernetes object');
     if (typeof m.kind !== 'string' || typeof m.apiVersion !== 'string') throw new ConfigError(source, `document ${index + 1}`, 'a Kubernetes object needs apiVersion and kind');

@@ -1,9 +1,10 @@
 /**
  * Server-request templates: the YAML a user keeps for the requester ReplicaSet or Deployment (as
  * in the FMA benchmark's `deploy/server-request-*.yaml`), plus any objects it needs (an
- * InferenceServerConfig, a LauncherConfig, a Service). Rendering substitutes `${VAR}` from the
- * given variables, then the environment (`CONTAINER_IMG_REG`, `CONTAINER_IMG_VERSION`,
- * `MODEL_REGISTRY`, `MODEL_REPO`, ...), labels every object and the pod template with the run
+ * InferenceServerConfig, a LauncherConfig, a Service). Rendering substitutes `${VAR}` (only the
+ * braced form: a bare `$NAME` belongs to the container's shell) from the given variables, then
+ * the environment (`CONTAINER_IMG_REG`, `CONTAINER_IMG_VERSION`, `MODEL_REGISTRY`,
+ * `MODEL_REPO`, ...), labels every object and the pod template with the run
  * label so cleanup can select exactly what this run created, and checks the requester annotation
  * before anything is sent to a cluster.
  */
@@ -90,7 +91,7 @@ export function renderTemplateText(text: string, options: RenderOptions): Render
       throw new ConfigError(`${source}:${pos.line}:${pos.col}`, '', `invalid YAML: ${err.message.split('\n')[0]}`);
     }
     if (doc.contents === null) continue;
-    substituteDocument(doc, env, docs.length > 1 ? `${source} (document ${index + 1})` : source);
+    substituteDocument(doc, env, docs.length > 1 ? `${source} (document ${index + 1})` : source, { syntax: 'braced' });
     const value = doc.toJS() as unknown;
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(source, `document ${index + 1}`, 'expected a Kubernetes object');
     const m = value as Manifest;

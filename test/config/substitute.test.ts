@@ -1,6 +1,10 @@
 import { parseDocument } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { substituteDocument, substituteString } from '../../lib/config/substitute.ts';
+import { loadConfigFile } from '../../lib/config/load-file.ts';
+import { TargetsFileSchema } from '../../lib/config/schema/target.ts';
+import { substituteDocument, substituteDocumentCollect, substituteString, substituteText } from '../../lib/config/substitute.ts';
+import { configErrorOf } from './config-error-of.ts';
+import { tempDir } from './temp-dir.ts';
 
 const site = { source: 'targets.yaml', path: 'targets[0].headers.Authorization' };
 
@@ -24,6 +28,40 @@ describe('substituteString', () => {
   test('$${ is a literal ${ and other dollars stay as written', () => {
     expect(substituteString('$${HOME} costs $5 and $$ too', { HOME: '/root' }, site).value).toBe(
       '${HOME} costs $5 and $$ too',
+    );
+  });
+
+  test('$VAR substitutes as ${VAR} does; the name is the longest run of letters, digits and _', () => {
+    const env = { HOME: '/root', NAMESPACE: 'llm-d', A_1: 'x', A: 'no' };
+    expect(substituteString('$HOME/llm-d-bench-work', env, site).value).toBe('/root/llm-d-bench-work');
+    expect(substituteString('http://gw.$NAMESPACE.svc:80', env, site).value).toBe('http://gw.llm-d.svc:80');
+    expect(substituteString('$A_1-$A.${A_1}', env, site).value).toBe('x-no.x');
+    expect(substituteString('$NAMESPACE', env, site).references).toBe(1);
+  });
+
+  test('a $ not followed by a name or { stays as written, as with envsubst', () => {
+    const text = 'costs $5, $(POD_IP), a $ sign, $-x, $.y and a trailing $';
+    expect(substituteString(text, {}, site)).toMatchObject({ value: text, references: 0 });
+  });
+
+  test('a doubled $ before a reference makes it literal; other $$ stay', () => {
+    const env = { HOME: '/root' };
+    expect(substituteString('$$HOME and $${HOME}', env, site).value).toBe('$HOME and ${HOME}');
+    expect(substituteString('$$ and $$5', env, site).value).toBe('$$ and $$5');
+    expect(substituteString('$$$HOME', env, site).value).toBe('$$HOME');
+  });
+
+  test("braced syntax (Kubernetes manifests) leaves $VAR to the container's shell", () => {
+    const text = 'cd $HOME && exec vllm serve ${MODEL} $$HOME $${X}';
+    expect(substituteText(text, { HOME: '/root', MODEL: 'm' }, 'braced')).toMatchObject({ value: 'cd $HOME && exec vllm serve m $$HOME ${X}', unset: [] });
+  });
+
+  test('collects every unset variable and malformed reference of a string, keeping them as written', () => {
+    const out = substituteText('$A-${B}-${A}-${1X}-$C-${D:-d}', { C: 'c' });
+    expect(out).toMatchObject({ value: '$A-${B}-${A}-${1X}-c-d', references: 2, unset: ['A', 'B'] });
+    expect(out.malformed).toEqual(['invalid variable reference "${1X}": expected ${NAME} or ${NAME:-default}']);
+    expect(() => substituteString('$A ${B}', {}, site)).toThrow(
+      'targets.yaml: targets[0].headers.Authorization: environment variable A is not set; environment variable B is not set',
     );
   });
 
@@ -60,6 +98,7 @@ describe('substituteString', () => {
     const env = { API_TOKEN: 'tok-123456', MODEL: 'qwen', DB_PASSWORD: '', my_auth_header: 'hdr-7890' };
     const text = '${API_TOKEN} ${MODEL} ${DB_PASSWORD} ${MY_SECRET:-dflt-secret} ${my_auth_header:-x}';
     expect(substituteString(text, env, site).secrets).toEqual(['tok-123456', 'hdr-7890']);
+    expect(substituteString('Bearer $API_TOKEN', env, site).secrets).toEqual(['tok-123456']);
   });
 });
 
@@ -120,5 +159,63 @@ describe('substituteDocument', () => {
     const doc = parseDocument('base: &u ${URL}\nother: *u\n');
     substituteDocument(doc, { URL: 'http://h' }, 'f.yaml');
     expect(doc.toJS()).toEqual({ base: 'http://h', other: 'http://h' });
+  });
+});
+
+describe('every problem of a document at once', () => {
+  const yaml = [
+    'targets:',
+    '  - name: a',
+    '    base_url: http://${HOST}:$PORT',
+    '    model: $MODEL',
+    '    headers: { Authorization: "Bearer ${API_TOKEN}", X-Trace: "${TRACE" }',
+  ].join('\n');
+
+  test('substituteDocument throws one ConfigError naming every unset variable and malformed reference with its path', () => {
+    const message = configErrorOf(() => substituteDocument(parseDocument(yaml), { PORT: '8000', API_TOKEN: 'tok-SECRET-1234' }, 'targets.yaml'));
+    expect(message).toBe(
+      [
+        'targets.yaml: 3 problems with environment variables:',
+        '  targets[0].base_url: environment variable HOST is not set',
+        '  targets[0].model: environment variable MODEL is not set',
+        '  targets[0].headers.X-Trace: unterminated "${" (write "$${" for a literal "${")',
+      ].join('\n'),
+    );
+    expect(message).not.toContain('tok-SECRET-1234');
+  });
+
+  test('a targets file lists every unset variable in one error', () => {
+    const dir = tempDir();
+    dir.write('targets.yaml', 'targets:\n  - name: a\n    base_url: $URL\n    model: ${MODEL}\n  - name: b\n    base_url: ${URL_B}\n');
+    expect(configErrorOf(() => loadConfigFile('targets.yaml', TargetsFileSchema, { env: {}, cwd: dir.path }))).toBe(
+      [
+        'targets.yaml: 3 problems with environment variables:',
+        '  targets[0].base_url: environment variable URL is not set',
+        '  targets[0].model: environment variable MODEL is not set',
+        '  targets[1].base_url: environment variable URL_B is not set',
+      ].join('\n'),
+    );
+  });
+
+  test('unsetAllowed keeps a value whose every use allows it, with its unset references as written', () => {
+    const doc = parseDocument('ns: &ns ${NS}\nother: *ns\nurl: http://$GW.${NS}:$PORT\n');
+    const out = substituteDocumentCollect(doc, { PORT: '80' }, { unsetAllowed: (p) => `${String(p[0])} is unused` });
+    expect(out.problems).toEqual([]);
+    expect(out.kept).toEqual([
+      { path: ['ns'], value: '${NS}', unset: ['NS'], reason: 'ns is unused' },
+      { path: ['other'], value: '${NS}', unset: ['NS'], reason: 'other is unused' },
+      { path: ['url'], value: 'http://$GW.${NS}:80', unset: ['GW', 'NS'], reason: 'url is unused' },
+    ]);
+    expect(doc.toJS()).toEqual({ ns: '${NS}', other: '${NS}', url: 'http://$GW.${NS}:80' });
+  });
+
+  test('an anchored value used through an alias where it matters is required, and the problem says where', () => {
+    const doc = parseDocument('ignored: &m ${MODEL}\nbase: &b { x: $X }\nmodel: *m\nmerged: { <<: *b, y: 1 }\n', { merge: true });
+    const out = substituteDocumentCollect(doc, {}, { unsetAllowed: (p) => (p[0] === 'ignored' || p[0] === 'base' ? 'unused' : undefined) });
+    expect(out.problems).toEqual([
+      { path: ['ignored'], reason: 'environment variable MODEL is not set (the value is used at model)', usedAt: [['ignored'], ['model']] },
+      { path: ['base', 'x'], reason: 'environment variable X is not set (the value is used at merged.x)', usedAt: [['base', 'x'], ['merged', 'x']] },
+    ]);
+    expect(out.kept).toEqual([]);
   });
 });

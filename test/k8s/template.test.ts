@@ -46,9 +46,9 @@ describe('renderTemplateText', () => {
     expect(r.warnings).toEqual([]);
   });
 
-  it('names the unset variable and the file', () => {
+  it('names every unset variable and the file, in one error', () => {
     expect(() => renderTemplateText(DIRECT, { file: 'req.yaml', runId: 'r', env: {}, vars: { REPLICASET_NAME: 'x' } })).toThrow(
-      /req\.yaml: .*CONTAINER_IMG_REG is not set/,
+      /^req\.yaml: 2 problems[^]*CONTAINER_IMG_REG is not set\n[^]*CONTAINER_IMG_VERSION is not set$/,
     );
   });
 
