@@ -202,6 +202,34 @@ export interface TestReport {
   serverMetrics?: ServerMetricsReport;
   /** A test of a distributed run (`vitest-llm-d launch`): a pod's share of it, or the merge of every pod's. */
   distributed?: DistributedReport;
+  /** The run's description from its config file (`description:` of an llm-d-benchmark config), when it has one. */
+  runDescription?: RunDescription;
+  /** The config's workload hooks that ran around this test, in order. */
+  hooks?: HookReport[];
+}
+
+/** Free text and keywords identifying a run's results (llm-d-benchmark's `description.text` and `description.keywords`). */
+export interface RunDescription {
+  text: string | null;
+  keywords: string[];
+}
+
+/** One workload hook (a shell command run before or after a test) and how it ended. */
+export interface HookReport {
+  hook: 'pre_workload' | 'post_workload';
+  /** The command, secrets redacted. */
+  command: string;
+  /** Where it came from: `config.yaml hooks.pre_workload`, `env BENCH_PRE_WORKLOAD`. */
+  source: string;
+  /** Its exit code; null when it did not exit by itself (killed, or bash could not start). */
+  exitCode: number | null;
+  /** The signal that ended it, when one did. */
+  signal: string | null;
+  /** Why it did not finish by itself (killed when the test timed out, bash not found), or null. */
+  error: string | null;
+  durationS: number;
+  /** Its output, stdout and stderr interleaved, relative to the run folder (`hooks/<test>.<hook>.log`). */
+  log: string;
 }
 
 /** One pod of a distributed run as the merged report names it. */

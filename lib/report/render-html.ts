@@ -17,6 +17,7 @@ import { badge, type Cell, cspHash, esc, jsonScript, num, pct, pre, table } from
 import { DIST_METRICS, type HtmlSeries, type TestSeries } from './html/series.ts';
 import type { TestReport } from './model.ts';
 import { type Outcome, type RunReport, targetKinds } from './run-report.ts';
+import { labelsHtml } from './run-labels.ts';
 import { PAGE_CSS, pageHead } from './html/style.ts';
 
 export { loadHtmlSeries, type HtmlSeries } from './html/series.ts';
@@ -160,6 +161,7 @@ function testSection(o: Outcome<TestReport>, id: string, data: HtmlSeries | null
   return `<section class="test" id="${id}">
 <h2>${esc(r.suite)}/${esc(r.scenario)} ${verdict.html}${sim ? ' <span class="sim-tag">SIMULATOR</span>' : ''}</h2>
 ${r.description ? `<p class="desc">${esc(r.description)}</p>` : ''}
+${labelsHtml(r)}
 ${target}
 <p class="meta">model <code>${esc(r.target.model)}</code>; ${esc(w.api)}${w.stream ? ' (stream)' : ''}, ${esc(w.load)}, ${w.requests === null ? 'duration-bounded' : `${w.requests} requests${multi ? ' per stage' : ''}`} + ${w.warmupRequests} warm-up; data ${esc(w.data.type)} (seed ${esc(w.data.seed)}); started ${esc(r.timestamp)}, ${num(r.run.durationS, 's')}</p>
 ${o.error ? `<pre class="error">${esc(o.error)}</pre>` : ''}

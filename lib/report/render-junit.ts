@@ -17,6 +17,7 @@ import type { DistributedReport, TestReport } from './model.ts';
 import { formatChange, type MetricComparison } from './baseline.ts';
 import type { BaselineOutcome } from './baseline-gate.ts';
 import { type RunReport, targetKinds } from './run-report.ts';
+import { hookLine, runDescriptionOf } from './run-labels.ts';
 
 type TestCase = ReturnType<ReturnType<typeof junit.newBuilder>['testCase']>;
 type TestSuite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
@@ -190,6 +191,9 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
     tc.property('provisioned', `${pv.template} on ${pv.cluster === 'simulator' ? 'the SIMULATED cluster' : pv.server} (${pv.namespace}, ${pv.access}: ${pv.accessDetail})`);
   }
   if (r.description) tc.property('description', r.description);
+  if (r.runDescription?.text) tc.property('run_description', r.runDescription.text);
+  if (r.runDescription?.keywords.length) tc.property('run_keywords', r.runDescription.keywords.join(', '));
+  for (const h of r.hooks ?? []) tc.property(`hook.${h.hook}`, hookLine(h));
   tc.property('timestamp', r.timestamp);
   tc.property('load', r.workload.load);
   tc.property('workload', `${r.workload.api}${r.workload.stream ? ' (streamed)' : ''}, ${r.workload.data.type} data, tokenizer ${r.workload.data.tokenizer.name}${r.workload.data.tokenizer.exact ? ' (exact)' : ' (stand-in)'}, ${r.workload.warmupRequests} warm-up`);
@@ -312,6 +316,9 @@ export function renderJunit(runs: ReadonlyArray<RunReport>): string {
     ts.property('target_kind', kinds.length ? kinds.map((k) => targetKind(k as 'simulator' | 'endpoint' | 'cluster')).join(', ') : 'unknown');
     ts.property('run', s.stamp);
     ts.property('tool', `${s.tool.name} ${s.tool.version}, node ${s.tool.node}`);
+    const described = runDescriptionOf(s);
+    if (described?.text) ts.property('run_description', described.text);
+    if (described?.keywords.length) ts.property('run_keywords', described.keywords.join(', '));
     const first = [...s.tests.map((t) => t.report.timestamp), ...s.actuation.map((t) => t.report.timestamp)].sort()[0];
     if (first) ts.timestamp(new Date(first));
     const time = s.tests.reduce((a, t) => a + t.report.run.durationS, 0) + s.actuation.reduce((a, t) => a + (t.durationMs ?? 0) / 1000, 0);

@@ -2,6 +2,7 @@ import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { TestReport } from './model.ts';
 import { type RunReport, targetKinds } from './run-report.ts';
+import { runDescriptionOf } from './run-labels.ts';
 
 export type { FailedTest, ToolInfo } from './run-report.ts';
 
@@ -73,6 +74,9 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     target_kind: r.target.kind,
     scenario: r.scenario,
     description: r.description,
+    // The config's description of the run (llm-d-benchmark's description.text and keywords), and its workload hooks.
+    ...(r.runDescription ? { run_description: r.runDescription } : {}),
+    ...(r.hooks ? { hooks: r.hooks } : {}),
     base_url: r.target.baseUrl,
     model: r.target.model,
     state,
@@ -105,10 +109,12 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
  */
 export function renderSummary(run: RunReport): Record<string, unknown> {
   const kinds = targetKinds(run);
+  const described = runDescriptionOf(run);
   return {
     schema: 'vitest-llm-d/summary@1',
     suite: run.suite,
     run: run.stamp,
+    ...(described ? { run_description: described } : {}),
     target_kind: kinds.length === 1 ? kinds[0] : kinds.length === 0 ? null : kinds,
     tool: run.tool,
     ...(run.environment ? { environment: run.environment } : {}),

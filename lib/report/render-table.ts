@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { DistributedReport, TestReport } from './model.ts';
+import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
 
 /** Text styling hook (colors in a terminal, identity elsewhere). */
 export type Style = (kind: 'bold' | 'red' | 'green' | 'yellow' | 'dim', text: string) => string;
@@ -115,6 +116,8 @@ export function renderTable(r: TestReport, style: Style = plain): string {
       : headed(style, `${r.suite}/${r.scenario}`, null, `endpoint ${r.target.baseUrl}`);
   lines.push(
     ...para(style, null, `model ${r.target.model}`),
+    ...(r.runDescription ? para(style, null, `description: ${descriptionLine(r.runDescription)}`) : []),
+    ...(r.hooks ?? []).map((h) => para(style, hookPassed(h) ? 'dim' : 'red', `hook ${hookLine(h)}`)).flat(),
     ...provisionedLines(r, style),
     ...para(
       style,
