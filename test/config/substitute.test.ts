@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { loadConfigFile } from '../../lib/config/load-file.ts';
-import { TargetsFileSchema } from '../../lib/config/schema/target.ts';
+import { TargetsFileSchema } from '../../lib/config/schema/targets-file.ts';
 import { substituteDocument, substituteDocumentCollect, substituteString, substituteText } from '../../lib/config/substitute.ts';
 import { configErrorOf } from './config-error-of.ts';
 import { tempDir } from './temp-dir.ts';
