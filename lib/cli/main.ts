@@ -1,4 +1,5 @@
 import { processIo, type CliCommand, type CliIo } from './command.ts';
+import { checkCommand } from './check-command.ts';
 import { clusterSimCommand } from './cluster-sim-command.ts';
 import { compareCommand } from './compare-command.ts';
 import { launchCommand } from './launch-command.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   sim: simCommand,
   'cluster-sim': clusterSimCommand,
   provision: provisionCommand,
+  check: checkCommand,
   rerun: rerunCommand,
   compare: compareCommand,
   launch: launchCommand,

@@ -1,0 +1,94 @@
+/**
+ * The data part of a scenario's plan: the data source a run would build (`createDataSource`,
+ * the same config, tokenizer choice and seed rule as `runScenario`), and the lengths of a sample
+ * of its measured prompts, counted again with the source's tokenizer: what the server will be
+ * sent, not what the config asked for.
+ */
+import type { Data } from '../config/schema/data.ts';
+import { createDataSource } from '../data/index.ts';
+import type { TokenizerOption, TokenizerProvenance } from '../data/index.ts';
+import { summarize } from '../stats/summary.ts';
+import { getTokenizer, isTokenizerName } from '../tokenizer/index.ts';
+
+/** Mean, median, p90 and range of a length sample, in tokens. */
+export interface LengthStats {
+  mean: number;
+  p50: number;
+  p90: number;
+  min: number;
+  max: number;
+}
+
+/** The data part of a plan. */
+export interface DataPlan {
+  type: Data['type'];
+  /** The data config the source is built from (defaults filled in, the run's own seed left out). */
+  config: Record<string, unknown>;
+  /** The tokenizer prompts are built and counted with, and whether it is the model's own. */
+  tokenizer: TokenizerProvenance;
+  /** Workload cells the prompts cycle through (e.g. `prompt=500,max_tokens=100`). */
+  cells: readonly string[];
+  /** The sample, or null when none was asked for. */
+  sample: {
+    /** Prompts sampled: the run's first measured ones (after the warm-up's), at most as many as it sends. */
+    prompts: number;
+    /** The prompt seed of the sample: the config's, or one standing in for the run's fresh one. */
+    seed: number;
+    /** The config pins the seed, so the run sends these very prompts. */
+    seedPinned: boolean;
+    /** Prompt tokens by the source's tokenizer (the message text; a chat template adds its own on the server). */
+    inputTokens: LengthStats;
+    /** max_tokens requested. */
+    maxTokens: LengthStats;
+  } | null;
+  /** The source's own line about what it did (dataset entries skipped, prompts reused), when it has one. */
+  summary: string | null;
+}
+
+/** What the data plan needs besides the data config. */
+export interface DataPlanContext {
+  /** The model the run sends to, when known before connecting (else the tokenizer falls back as for an unknown model). */
+  model: string | null;
+  /** The target's tokenizer option. */
+  tokenizer: TokenizerOption;
+  /** Requests sent before the measured ones (their prompts come first). */
+  warmupRequests: number;
+  /** Prompts to sample (0: build the source, sample nothing). */
+  sample: number;
+  /** Prompt seed when the config pins none (the run draws a fresh one). */
+  checkSeed: number;
+}
+
+/** Builds the run's data source for `data` and samples its first measured prompts; throws `DataError` for a source that cannot be built. */
+export async function planData(data: Data, ctx: DataPlanContext): Promise<DataPlan> {
+  const pinned = data.seed !== undefined;
+  const seed = data.seed ?? ctx.checkSeed;
+  const source = await createDataSource({ ...data, seed }, { model: ctx.model ?? '', tokenizer: ctx.tokenizer });
+  let sample: DataPlan['sample'] = null;
+  if (ctx.sample > 0) {
+    await source.prepare(ctx.warmupRequests + ctx.sample);
+    const name = source.tokenizer.name;
+    const tokenizer = isTokenizerName(name) ? await getTokenizer(name) : null;
+    const input: number[] = [];
+    const output: number[] = [];
+    for (let i = ctx.warmupRequests; i < ctx.warmupRequests + ctx.sample; i++) {
+      const p = source.get(i);
+      input.push(tokenizer ? tokenizer.count(p.text) : p.tokens);
+      output.push(p.maxTokens);
+    }
+    sample = { prompts: ctx.sample, seed, seedPinned: pinned, inputTokens: lengthStats(input), maxTokens: lengthStats(output) };
+  }
+  return {
+    type: data.type,
+    config: { ...data },
+    tokenizer: source.tokenizer,
+    cells: source.cells,
+    sample,
+    summary: source.summary?.() ?? null,
+  };
+}
+
+function lengthStats(values: number[]): LengthStats {
+  const s = summarize(values, [50, 90]);
+  return { mean: s.mean!, p50: s.percentiles.p50!, p90: s.percentiles.p90!, min: s.min!, max: s.max! };
+}

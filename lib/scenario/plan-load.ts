@@ -1,0 +1,146 @@
+/**
+ * The load part of a scenario's plan, read off the stage planner a run builds (`planLoad`, with
+ * the same seed rule and request count as `runScenario`), without running it: each stage's rate
+ * or concurrency, time bound and the requests it sends. An open-loop stage's count is the number
+ * of its schedule's sends due before its time is up (the runner's own rule), capped by its
+ * request count; it is exact when the arrival times are known before the run (evenly spaced, or a
+ * seed the config pins), and otherwise the expectation, rate x duration.
+ */
+import type { Load } from '../config/schema/load.ts';
+import type { StopRules } from '../config/schema/scenario.ts';
+import { planLoad } from '../load/registry.ts';
+import type { StagePlan } from '../load/stage.ts';
+import { stopRulesOf } from './run-scenario.ts';
+
+/** One stage of the plan. */
+export interface PlannedStage {
+  /** The stage table's label, e.g. `rate 5/s`, `concurrency 8`. */
+  label: string;
+  /** The planner's line for the stage. */
+  description: string;
+  /** Requests/s offered (open loop), else null. */
+  rate: number | null;
+  /** Requests in flight (closed loop), else null. */
+  concurrency: number | null;
+  /** Seconds the stage sends for, or null (bounded by its request count only). */
+  durationS: number | null;
+  /** The stage's request bound, or null. */
+  maxRequests: number | null;
+  /** Measured requests it sends; null when that depends on the server (a closed loop bounded by time). */
+  requests: number | null;
+  /** `requests` is what the schedule sends (true), or an expectation or upper bound (false). */
+  exact: boolean;
+  /** How `requests` was found, in words. */
+  basis: string;
+}
+
+/** The load part of a plan. */
+export interface LoadPlan {
+  type: Load['type'];
+  /** The planner's one line, e.g. `2 stages: 1/s × 30 s, 2/s × 30 s; Poisson arrivals (open loop)`. */
+  description: string;
+  /** When requests go out: the arrival process of an open loop, or the closed loop's rule. */
+  arrivals: string;
+  /** Seed of random arrivals: the config's, or null when each run draws its own (or none is used). */
+  seed: number | null;
+  /** Requests sent before the stages, not measured. */
+  warmupRequests: number;
+  /** Stages in order; null for a capacity search, whose trials are chosen as it runs. */
+  stages: PlannedStage[] | null;
+  /** Measured requests of the whole run, when every stage's count is known. */
+  totalRequests: number | null;
+  /** Every stage's count is exact. */
+  totalExact: boolean;
+  /** The stop rules that apply, in words. */
+  stopRules: string;
+}
+
+/** Sends counted through a schedule at most; a longer stage's count is taken as unbounded by the count check. */
+const MAX_COUNTED = 10_000_000;
+
+/**
+ * Plans `load` as `runScenario` would, with its stop rules and `numRequests` measured requests per stage. `checkSeed`
+ * stands in for the run's own arrival seed when the config pins none; it never shows in the plan.
+ */
+export function planLoadOf(load: Load, stop: StopRules | undefined, numRequests: number | undefined, warmupRequests: number, checkSeed: number): LoadPlan {
+  const pinned = 'seed' in load && load.seed !== undefined ? load.seed : null;
+  const judge = (): never => {
+    throw new Error('a capacity search is not run by check');
+  };
+  const planner = planLoad(load, { seed: checkSeed, numRequests, judge });
+  const random = planner.seed !== undefined;
+  const hide = (text: string): string => (random && pinned === null ? text.replaceAll(`seed ${checkSeed}`, 'a fresh seed each run') : text);
+  const stages = planner.stages ? planner.stages.map((p) => plannedStage(p, numRequests, random && pinned === null, hide)) : null;
+  const known = stages !== null && stages.every((s) => s.requests !== null);
+  const rules = stopRulesOf(stop, load);
+  return {
+    type: load.type,
+    description: hide(planner.description),
+    arrivals: arrivalsOf(planner.stages?.[0], load, hide),
+    seed: pinned,
+    warmupRequests,
+    stages,
+    totalRequests: known ? stages.reduce((n, s) => n + s.requests!, 0) : null,
+    totalExact: known && stages.every((s) => s.exact),
+    stopRules: rules
+      ? `on: a stage ends when its error rate passes ${rules.errorRate * 100}% or its ${rules.latencyMetric} p95 passes ${rules.latencyP95Ms / 1000} s (after ${rules.minRequests} requests)`
+      : 'off: every stage runs whatever its latency',
+  };
+}
+
+/** One stage with the requests it sends. */
+function plannedStage(p: StagePlan, numRequests: number | undefined, unknownSeed: boolean, hide: (t: string) => string): PlannedStage {
+  const base = {
+    label: p.label,
+    description: hide(p.description),
+    rate: p.offered.rate,
+    concurrency: p.offered.concurrency,
+    durationS: p.durationMs === null ? null : p.durationMs / 1000,
+    maxRequests: p.maxRequests,
+  };
+  return { ...base, ...requestsOf(p, numRequests, unknownSeed) };
+}
+
+/** The requests a stage sends, by the runner's rules. */
+function requestsOf(p: StagePlan, numRequests: number | undefined, unknownSeed: boolean): Pick<PlannedStage, 'requests' | 'exact' | 'basis'> {
+  const { durationMs, maxRequests, schedule } = p;
+  // A stage bounded by a count alone sends it: num_requests, or the count its arrival process fixes.
+  const counted = maxRequests === (numRequests ?? null) ? 'num_requests' : "the arrival process's count";
+  if (durationMs === null) return { requests: maxRequests, exact: true, basis: counted };
+  if (schedule.kind === 'closed') {
+    if (maxRequests === null) return { requests: null, exact: false, basis: `as many as finish in ${durationMs / 1000} s: set by the server's latency` };
+    return { requests: maxRequests, exact: false, basis: `at most ${maxRequests}: fewer if ${durationMs / 1000} s pass first` };
+  }
+  const bound = Math.min(maxRequests ?? MAX_COUNTED, MAX_COUNTED);
+  if (unknownSeed) {
+    // Random arrival times drawn per run: the count varies around the mean rate times the duration.
+    const mean = Math.round(((schedule.offeredRate ?? 0) * durationMs) / 1000);
+    const capped = Math.min(mean, bound);
+    return { requests: capped, exact: false, basis: `about rate × duration${capped < mean ? `, at most ${bound}` : ''}: random arrivals, drawn each run` };
+  }
+  let n = 0;
+  const offsets = schedule.offsets();
+  while (n < bound) {
+    const next = offsets.next();
+    if (next.done || next.value >= durationMs) break;
+    n++;
+  }
+  const why = n === maxRequests ? counted : `the schedule's sends due in ${durationMs / 1000} s`;
+  return { requests: n, exact: true, basis: why };
+}
+
+/** The arrival process in words, from the first stage's schedule. */
+function arrivalsOf(first: StagePlan | undefined, load: Load, hide: (t: string) => string): string {
+  if (load.type === 'search') {
+    return load.over === 'rate' ? `${load.arrival} arrivals at each probed rate (open loop)` : 'each probed concurrency (closed loop)';
+  }
+  if (!first) return 'none';
+  const s = first.schedule;
+  if (s.kind === 'closed') {
+    const think = s.thinkMs ? `, ${s.thinkMs / 1000} s think time` : '';
+    return s.spawn ? `closed loop: users started at ${s.spawn.perSecond}/s from ${s.spawn.start}${think}` : `closed loop: a request starts as one finishes${think}`;
+  }
+  // The schedule's own words without its rate: "5 requests/s, Poisson arrivals, seed 7 (open loop)".
+  const words = hide(s.description).replace(/^[\d.e+-]+ requests\/s, /, '');
+  return `${words}; at most ${s.maxInFlight} in flight`;
+}

@@ -1,0 +1,111 @@
+/**
+ * The plan of one scenario, made without sending a request and from the code a run uses: the
+ * stages of its stage planner (`plan-load.ts`), its data source and a sample of its prompts
+ * (`plan-data.ts`), the SLO the test asserts (`resolveScenarioSlo`, as the `bench` fixture does),
+ * and the API and streaming the requests use. `vitest-llm-d check` prints it.
+ */
+import type { SloProfileDef } from '../config/schema/slo.ts';
+import type { Scenario } from '../config/schema/scenario.ts';
+import type { TokenizerOption } from '../data/index.ts';
+import { limitName } from '../slo/evaluate.ts';
+import { resolveScenarioSlo } from '../slo/resolve.ts';
+import { planData, type DataPlan } from './plan-data.ts';
+import { planLoadOf, type LoadPlan } from './plan-load.ts';
+import { seedOf } from './run-scenario.ts';
+
+export type { DataPlan, LengthStats } from './plan-data.ts';
+export type { LoadPlan, PlannedStage } from './plan-load.ts';
+
+/** The SLO a test asserts with `toMeetSLO()`: the scenario's profile and limits, and the floors. */
+export interface SloPlan {
+  profile: string;
+  description: string;
+  /** Where the numbers come from. */
+  source: string;
+  limits: Array<{
+    /** e.g. `TTFT p95`. */
+    name: string;
+    metric: string;
+    stat: string;
+    max: number;
+    unit: string;
+    /** False when the run cannot measure the metric (streamed-only metrics of a non-streaming workload). */
+    judged: boolean;
+    /** Why it is not judged. */
+    note?: string;
+  }>;
+  /** Successful / measured requests must be at least this. */
+  minSuccessRate: number;
+  /** Schedule lag p99 above this (ms) marks the run invalid. */
+  maxScheduleLagP99Ms: number;
+}
+
+/** The plan of one scenario. */
+export interface ScenarioPlan {
+  name: string;
+  description: string | null;
+  /** API the requests use: the scenario's, else the target's default. */
+  api: 'completions' | 'chat';
+  stream: boolean;
+  /** Measured requests per stage from the config (`num_requests`), or null. */
+  numRequests: number | null;
+  load: LoadPlan;
+  data: DataPlan;
+  slo: SloPlan;
+}
+
+/** What a scenario's plan needs besides the scenario. */
+export interface PlanContext {
+  /** The suite the scenario runs in (seeds are derived from it, as in a run). */
+  suite: string;
+  /** The scenario file's `slo_profiles`. */
+  sloProfiles: Record<string, SloProfileDef>;
+  /** The file as named in messages. */
+  source: string;
+  /** The target's model, when known without connecting. */
+  model: string | null;
+  /** The target's tokenizer option. */
+  tokenizer: TokenizerOption;
+  /** The target's default API. */
+  defaultApi: 'completions' | 'chat';
+  /** Prompts to sample. */
+  sample: number;
+}
+
+/** Metrics measured only from a stream's chunks: a non-streaming request has no first token or gaps between tokens. */
+const STREAMED_ONLY: ReadonlySet<string> = new Set(['ttft', 'ttft_from_intended', 'tpot', 'itl']);
+
+/**
+ * Plans scenario `name`. Throws `ConfigError` (an unknown SLO limit) or `DataError` (a data
+ * source that cannot be built, such as a missing dataset file), as the run would before sending.
+ */
+export async function planScenario(name: string, sc: Scenario, ctx: PlanContext): Promise<ScenarioPlan> {
+  const slo = resolveScenarioSlo(sc.slo, ctx.sloProfiles, ctx.source);
+  const profile = slo.profiles[0]!;
+  // Stand-ins for the seeds a run derives from its time stamp; a config seed replaces either.
+  const checkSeed = seedOf(`check/${ctx.suite}/${name}`);
+  const load = planLoadOf(sc.load, sc.stop, sc.num_requests, sc.warmup_requests, seedOf(`check/${ctx.suite}/${name}/arrivals`));
+  // No more prompts than the run sends: a dataset's source says when prompts repeat, which a larger sample would cause.
+  const sample = Math.min(ctx.sample, load.totalRequests ?? Infinity);
+  const data = await planData(sc.data, { model: ctx.model, tokenizer: ctx.tokenizer, warmupRequests: sc.warmup_requests, sample, checkSeed });
+  return {
+    name,
+    description: sc.description ?? null,
+    api: sc.api ?? ctx.defaultApi,
+    stream: sc.stream,
+    numRequests: sc.num_requests ?? null,
+    load,
+    data,
+    slo: {
+      profile: profile.name,
+      description: profile.description,
+      source: profile.source,
+      limits: profile.limits.map((l) => {
+        const judged = sc.stream || !STREAMED_ONLY.has(l.metric);
+        return { name: limitName(l), metric: l.metric, stat: l.stat, max: l.max, unit: l.unit, judged, ...(judged ? {} : { note: 'not measurable: non-streaming' }) };
+      }),
+      minSuccessRate: slo.floors.minSuccessRate,
+      maxScheduleLagP99Ms: slo.floors.maxScheduleLagP99Ms,
+    },
+  };
+}
