@@ -96,7 +96,7 @@ describe("every key of inference-perf's config model", () => {
     const loaded = loadFile(file);
     if (treatment === 'rejected') {
       expect(typeof loaded, `${path} is refused`).toBe('string');
-      expect(loaded as string).toMatch(/not supported/);
+      expect(loaded as string).toMatch(/not supported|is not run yet/);
       return;
     }
     expect(typeof loaded, `${path} is accepted: ${String(loaded)}`).toBe('object');

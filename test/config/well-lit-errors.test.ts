@@ -76,15 +76,21 @@ describe('unsupported keys', () => {
     const msg = (err as Error).message;
     const lines = msg.split('\n').slice(1).map((l) => l.trim());
     expect(msg.split('\n')[0]).toBe(`config.yaml: ${lines.length} problems (nothing was run):`);
-    const rejected = KEY_RULES.filter((r) => r.status === 'rejected');
+    // Trace replay, multi-turn and multimodal keys are named together, one line per feature (below).
+    const later = /\.(trace|otel_trace_replay|weka_trace_replay|conversation_replay|visionarena|multimodal)$/;
+    const rejected = KEY_RULES.filter((r) => r.status === 'rejected' && !later.test(r.path));
     for (const rule of rejected) {
       const path = rule.path.replace('*', rule.path.includes('shared_prefix') || rule.path.endsWith('data.multimodal') || /data\.(trace|otel|conversation)/.test(rule.path) ? 'prefix' : 'chatbot').replace('[]', '[0]');
       expect(lines, rule.path).toContain(`${path}: not supported (${rule.reason})`);
     }
     expect(lines).toContain('endpoint.bas_url: unknown key (did you mean "base_url"?)');
     expect(lines).toContain('workload.chatbot.strage: unknown key (did you mean "storage"?)');
-    expect(lines).toContain('workload.prefix.load.type: "trace_session_replay": not supported (trace replay is not supported)');
-    expect(lines).toContain('workload.prefix.data.shared_prefix.enable_multi_turn_chat: multi-turn chat is not supported: set false or leave it out');
+    const NOT_YET = 'is not run yet: a later version of vitest-llm-d runs it; until then this workload cannot run here';
+    expect(lines).toContain(`workload.chatbot: trace replay (load.trace, data.weka_trace_replay) ${NOT_YET}`);
+    expect(lines).toContain(`workload.chatbot: multimodal prompts (data.visionarena) ${NOT_YET}`);
+    expect(lines).toContain(`workload.prefix: trace replay (load.type: trace_session_replay, data.trace, data.otel_trace_replay) ${NOT_YET}`);
+    expect(lines).toContain(`workload.prefix: multi-turn conversations (data.shared_prefix.enable_multi_turn_chat: true, data.conversation_replay) ${NOT_YET}`);
+    expect(lines).toContain(`workload.prefix: multimodal prompts (data.multimodal, data.shared_prefix.multimodal) ${NOT_YET}`);
   });
 
   test('known but unsupported values are named with their reason, unknown ones with the choices', () => {

@@ -70,6 +70,12 @@ export class IssueList {
     return undefined;
   }
 
+  /** Removes the problems whose path (as shown: `workload.x.load.type`) `matches`. */
+  drop(matches: (path: string) => boolean): void {
+    const keep = this.items.filter((i) => !matches(i.path));
+    this.items.splice(0, this.items.length, ...keep);
+  }
+
   /** Throws the one `ConfigError` listing every problem, if there is any. */
   throwIfAny(): void {
     const [first, ...rest] = this.items;

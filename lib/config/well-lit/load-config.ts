@@ -21,6 +21,7 @@ import { IssueList } from './issues.ts';
 import { derivedEnv, dropNulls, fileWorkloadName } from './ip-file.ts';
 import type { DerivedEnv } from './ip-file.ts';
 import { IP_PARTS, KEY_RULES, pathPattern } from './key-policy.ts';
+import { collapseLaterFeatures } from './later-features.ts';
 import { MATRIX_MARKERS, MatrixEntrySchema } from './matrix-schema.ts';
 import { SECTION_SCHEMAS, TOP_LEVEL_MATRIX_KEYS, WellLitFileSchema } from './sections-schema.ts';
 import type { RunDescriptionSection, WellLitSections } from './sections-schema.ts';
@@ -131,6 +132,7 @@ export function loadWellLitConfig(file: string, options: LoadWellLitOptions): We
         translated.push(t);
         workloadOf.set(t.name, e.name);
       }
+      collapseLaterFeatures(e.value, e.at, issues);
     }
   }
   const bare = entries.length === 1 && entries[0]!.origin === '' && entries[0]!.kind === 'inference-perf';

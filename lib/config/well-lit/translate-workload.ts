@@ -116,7 +116,10 @@ const DEFAULT_INTERVAL = 1;
 
 /** The load's `pause` between stages from `load.interval` (none for a single stage, or 0). */
 function pauseOf(load: IpWorkload['load'], stages: number, note: Note): { pause?: number } {
-  if (stages < 2) return {};
+  if (stages < 2) {
+    if (load.interval) note('load.interval', load.interval, 'one stage, so no pause between stages (inference-perf sleeps it after the stage, when nothing is left to measure)');
+    return {};
+  }
   if (load.interval === undefined) note('load.interval', DEFAULT_INTERVAL, "not given: inference-perf's default, an idle pause of 1 s between stages");
   const s = load.interval ?? DEFAULT_INTERVAL;
   return s > 0 ? { pause: s } : {};
@@ -134,6 +137,11 @@ function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueL
   const [need, other] = closed ? (['concurrency_level', 'num_requests'] as const) : (['rate', 'duration'] as const);
   const [forbid1, forbid2] = closed ? (['rate', 'duration'] as const) : (['concurrency_level', 'num_requests'] as const);
   let ok = true;
+  // inference-perf's default is no stages, for a load.sweep to generate (a sweep is refused on its own).
+  if (load.stages.length === 0) {
+    issues.add(at, 'expected at least one stage (inference-perf sends nothing without stages)');
+    ok = false;
+  }
   load.stages.forEach((s, i) => {
     for (const key of [need, other]) {
       if (s[key] === undefined) {

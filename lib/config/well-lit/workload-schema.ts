@@ -30,9 +30,13 @@ export const IpLoadSchema = z
   .strictObject({
     type: choice(['constant', 'poisson', 'concurrent'] as const, { trace_replay: REPLAY, trace_session_replay: REPLAY })
       .default('constant')
-      .describe('constant (evenly spaced), poisson, or concurrent (closed loop); default constant.'),
-    stages: z.array(IpStageSchema, { error: 'expected a list of stages' }).min(1, { error: 'expected at least one stage' }).describe('Stages, run in order.'),
-    interval: accepted('workload.*.load.interval'),
+      .describe("constant or poisson (inference-perf's load timers: int(rate × duration) requests a stage), or concurrent (closed loop); default constant."),
+    stages: z.array(IpStageSchema, { error: 'expected a list of stages' }).default([]).describe("Stages, run in order (inference-perf's default: none, for a load.sweep to generate)."),
+    interval: z
+      .number({ error: 'expected a number of seconds' })
+      .min(0, { error: 'expected seconds >= 0' })
+      .optional()
+      .describe("Seconds of idle pause between stages (inference-perf's default 1): the scenario load's pause. BENCH_PAUSE overrides."),
     request_timeout: seconds().optional().describe('Seconds a request may take in all (the scenario timeout total_s).'),
     request_retries: z
       .number()
@@ -42,7 +46,7 @@ export const IpLoadSchema = z
       .optional()
       .describe('Must be 0: retries are not supported.'),
     request_retry_backoff_sec: accepted('workload.*.load.request_retry_backoff_sec'),
-    base_seed: z.number().int().min(0).optional().describe('Seed of the arrival times (poisson) and of the prompts; default a fresh one per run.'),
+    base_seed: z.number().int().min(0).optional().describe('Seed of the arrival times (constant, poisson) and of the prompts; default a fresh one per run.'),
     num_workers: accepted('workload.*.load.num_workers'),
     worker_max_concurrency: accepted('workload.*.load.worker_max_concurrency'),
     worker_max_tcp_connections: accepted('workload.*.load.worker_max_tcp_connections'),
