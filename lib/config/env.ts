@@ -43,6 +43,15 @@ export function envPositiveNumber(env: Env, name: string): number | undefined {
   return value;
 }
 
+/** A finite number >= 0, e.g. `BENCH_PAUSE=0`. */
+export function envNonNegativeNumber(env: Env, name: string): number | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const value = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(value)) throw badValue(name, 'a number >= 0', text);
+  return value;
+}
+
 /** A comma-separated list of integers >= 1, e.g. `BENCH_CONCURRENCY=1,5,10` (one value is a list of one). */
 export function envPositiveIntList(env: Env, name: string): number[] | undefined {
   const text = envString(env, name);

@@ -9,6 +9,8 @@
  * | `BENCH_CONCURRENCY` | `load.concurrency` (concurrency loads), `load.users` (users loads); a list `1,5,10` sets a sweep's levels |
  * | `BENCH_RATE` | `load.rate` (single-rate constant, poisson, gamma loads) |
  * | `BENCH_DURATION` | the time bound of every stage, in seconds: `load.duration` (added when absent: a count-bounded stage then ends at whichever comes first), each of `load.stages[].duration` |
+ * | `BENCH_ARRIVALS` | `load.arrivals` of every constant and Poisson load: `exact` or `inference-perf` |
+ * | `BENCH_PAUSE` | `load.pause` (seconds of idle pause between stages) of every staged load: constant, poisson, gamma with `stages`, sweep |
  * | `BENCH_MAX_TOKENS` | the output length of every data shape: `data.max_tokens` as `[n]` (synthetic), each pair's output (isl_osl), each component's (mix), the output distribution (random), `data.output_len` (shared_prefix, sharegpt) |
  *
  * A load override that does not fit a scenario's load type is an error unless the other one
@@ -16,7 +18,7 @@
  * Every applied override is recorded so reports show what differs from the file.
  */
 import { ConfigError } from '../errors/config-error.ts';
-import { envNonNegativeInt, envPositiveInt, envPositiveIntList, envPositiveNumber } from './env.ts';
+import { envEnum, envNonNegativeInt, envNonNegativeNumber, envPositiveInt, envPositiveIntList, envPositiveNumber } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
 import { rerunScenarios } from '../report/resolved-config.ts';
@@ -83,6 +85,8 @@ export function applyScenarioOverrides(
   const rate = envPositiveNumber(env, 'BENCH_RATE');
   const duration = envPositiveNumber(env, 'BENCH_DURATION');
   const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
+  const arrivals = envEnum(env, 'BENCH_ARRIVALS', ['exact', 'inference-perf'] as const);
+  const pause = envNonNegativeNumber(env, 'BENCH_PAUSE');
   const overrides: ConfigOverride[] = [];
   const scenarios: Record<string, Scenario> = {};
 
@@ -126,6 +130,17 @@ export function applyScenarioOverrides(
         load.duration = duration;
         record(['load', 'duration'], duration, 'BENCH_DURATION');
       }
+    }
+    if (arrivals !== undefined && (load.type === 'constant' || load.type === 'poisson')) {
+      if (arrivals === 'inference-perf' && load.stages === undefined && load.duration === undefined) {
+        throw new ConfigError('env', 'BENCH_ARRIVALS', `inference-perf arrivals send int(rate × duration) requests a stage, and scenario "${name}" has no duration (set one, or BENCH_DURATION)`);
+      }
+      load.arrivals = arrivals;
+      record(['load', 'arrivals'], arrivals, 'BENCH_ARRIVALS');
+    }
+    if (pause !== undefined && (load.type === 'sweep' || ((load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') && load.stages))) {
+      load.pause = pause;
+      record(['load', 'pause'], pause, 'BENCH_PAUSE');
     }
     if (maxTokens !== undefined) {
       // Every data shape has an output length; each gets the override in its own terms.

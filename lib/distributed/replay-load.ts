@@ -59,7 +59,9 @@ export function replayDriver(pods: readonly PodScenario[]): (o: RunnerOptions) =
         delay.p99 = Math.max(delay.p99, rep.eventLoopDelayMs.p99);
         delay.max = Math.max(delay.max, rep.eventLoopDelayMs.max);
       }
+      const prev = outcomes.at(-1);
       outcomes.push({
+        ...(prev && plan.pauseBeforeMs ? { pause: { plannedMs: plan.pauseBeforeMs, from: prev.end } } : {}),
         index: j,
         plan,
         start,

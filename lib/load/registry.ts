@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { type Load, LoadSchema } from '../config/schema/load.ts';
-import { gammaOffsets, poissonOffsets } from './arrivals.ts';
+import { ARRIVALS, type ArrivalKey, type ArrivalParams } from './arrival-processes.ts';
 import type { OpenLoopSchedule, Schedule } from './schedule.ts';
 import { searchPlanner, type TrialJudge } from './search.ts';
 import { fixedPlanner, type StagePlan, type StagePlanner } from './stage.ts';
@@ -22,45 +22,23 @@ export interface ScheduleContext {
 
 type OpenLoad = Extract<LoadConfig, { type: 'constant' | 'poisson' | 'gamma' }>;
 
-/** An open-loop schedule of one rate, for an arrival process. */
-export function openSchedule(
-  arrival: { type: 'constant' } | { type: 'poisson' } | { type: 'gamma'; burstiness: number },
-  rate: number,
-  maxInFlight: number,
-  seed: number,
-): OpenLoopSchedule {
-  switch (arrival.type) {
-    case 'constant':
-      return {
-        kind: 'open',
-        offeredRate: rate,
-        maxInFlight,
-        description: `${rate} requests/s, evenly spaced (open loop)`,
-        *offsets() {
-          // Multiply rather than accumulate, so float error does not drift over a long run.
-          const gap = 1000 / rate;
-          for (let i = 0; ; i++) yield i * gap;
-        },
-      };
-    case 'poisson':
-      return {
-        kind: 'open',
-        offeredRate: rate,
-        maxInFlight,
-        seed,
-        description: `${rate} requests/s, Poisson arrivals, seed ${seed} (open loop)`,
-        offsets: () => poissonOffsets(rate, seed),
-      };
-    case 'gamma':
-      return {
-        kind: 'open',
-        offeredRate: rate,
-        maxInFlight,
-        seed,
-        description: `${rate} requests/s, gamma arrivals with burstiness ${arrival.burstiness}, seed ${seed} (open loop)`,
-        offsets: () => gammaOffsets(rate, arrival.burstiness, seed),
-      };
-  }
+/** The arrival process of an open-loop load: its type, or inference-perf's timer of that type. */
+export function arrivalKeyOf(cfg: OpenLoad): ArrivalKey {
+  return cfg.type !== 'gamma' && cfg.arrivals === 'inference-perf' ? `inference-perf-${cfg.type}` : cfg.type;
+}
+
+/** An open-loop schedule of one rate, for an arrival process (`ARRIVALS`). */
+export function openSchedule(key: ArrivalKey, p: ArrivalParams, maxInFlight: number): OpenLoopSchedule {
+  const process = ARRIVALS[key];
+  const requests = process.requests(p);
+  return {
+    kind: 'open',
+    offeredRate: p.rate,
+    maxInFlight,
+    ...(process.seeded ? { seed: p.seed } : {}),
+    description: `${p.rate} requests/s, ${process.shape(p)}${requests === null ? '' : `: ${requests} requests`}${process.seeded ? `, seed ${p.seed}` : ''} (open loop)`,
+    offsets: () => process.offsets(p),
+  };
 }
 
 /** A closed-loop schedule of `concurrency` requests in flight. */
@@ -70,14 +48,19 @@ export function closedSchedule(concurrency: number): Schedule {
 
 const forSeconds = (s: number | undefined): string => (s === undefined ? '' : ` for ${s} s`);
 
-/** A stage of one schedule, bounded by the scenario's request count and/or a duration. */
-function stage(label: string, schedule: Schedule, numRequests: number | undefined, durationS: number | undefined, drainS: number): StagePlan {
+/**
+ * A stage of one schedule, bounded by the scenario's request count and/or a duration; or, for an
+ * arrival process that fixes the count (`fixed`), by that count (and the scenario's if lower)
+ * alone: it sends them all and waits for every one.
+ */
+function stage(label: string, schedule: Schedule, numRequests: number | undefined, durationS: number | undefined, drainS: number, fixed: number | null = null): StagePlan {
+  const count = fixed === null ? (numRequests ?? null) : Math.min(fixed, numRequests ?? Infinity);
   return {
     label,
-    description: schedule.description + forSeconds(durationS),
+    description: schedule.description + forSeconds(fixed === null ? durationS : undefined),
     schedule,
-    maxRequests: numRequests ?? null,
-    durationMs: durationS === undefined ? null : durationS * 1000,
+    maxRequests: count,
+    durationMs: durationS === undefined || fixed !== null ? null : durationS * 1000,
     drainMs: drainS * 1000,
     offered: {
       rate: schedule.kind === 'open' ? schedule.offeredRate : null,
@@ -86,18 +69,39 @@ function stage(label: string, schedule: Schedule, numRequests: number | undefine
   };
 }
 
-/** Open loop at one rate or in stages. Stage k of a random arrival process is seeded with seed + k, so stages differ. */
+/** ` after a pause of 2 s` for a stage `pauseS` follows, as its description says it. */
+const pausedFor = (pauseS: number): string => (pauseS > 0 ? `, after an idle pause of ${pauseS} s` : '');
+
+/** Stages after the first get the load's idle pause before them (`StagePlan.pauseBeforeMs`). */
+function withPauses(stages: StagePlan[], pauseS: number | undefined): StagePlan[] {
+  if (!pauseS) return stages;
+  return stages.map((s, k) => (k === 0 ? s : { ...s, description: s.description + pausedFor(pauseS), pauseBeforeMs: pauseS * 1000 }));
+}
+
+/** `; 1 s idle pause between stages` for a planner's description. */
+const pauseNote = (pauseS: number | undefined, stages: number): string => (pauseS && stages > 1 ? `, ${pauseS} s idle pause between stages` : '');
+
+/**
+ * Open loop at one rate or in stages, with the load's arrival process (`ARRIVALS`). Stage k of a
+ * random process is seeded with seed + k, so stages differ.
+ */
 function openPlanner(cfg: OpenLoad, ctx: ScheduleContext): StagePlanner {
-  const seed = cfg.type === 'constant' ? undefined : (cfg.seed ?? ctx.seed);
-  const make = (rate: number, k: number): OpenLoopSchedule => openSchedule(cfg, rate, cfg.max_in_flight, (seed ?? 0) + k);
+  const key = arrivalKeyOf(cfg);
+  const process = ARRIVALS[key];
+  const seed = process.seeded ? (cfg.seed ?? ctx.seed) : undefined;
+  const burst = cfg.type === 'gamma' ? { burstiness: cfg.burstiness } : {};
+  const make = (rate: number, durationS: number | undefined, k: number): StagePlan => {
+    const p: ArrivalParams = { rate, seed: (seed ?? 0) + k, durationS: durationS ?? null, ...burst };
+    return stage(`rate ${rate}/s`, openSchedule(key, p, cfg.max_in_flight), ctx.numRequests, durationS, cfg.drain_timeout, durationS === undefined ? null : process.requests(p));
+  };
+  const shape = process.shape({ rate: 0, seed: 0, durationS: null, ...burst });
   if (cfg.stages) {
-    const stages = cfg.stages.map((s, k) => stage(`rate ${s.rate}/s`, make(s.rate, k), ctx.numRequests, s.duration, cfg.drain_timeout));
-    const shape = cfg.type === 'constant' ? 'evenly spaced' : cfg.type === 'poisson' ? 'Poisson arrivals' : `gamma arrivals (burstiness ${cfg.burstiness})`;
-    const list = cfg.stages.map((s) => `${s.rate}/s × ${s.duration} s`).join(', ');
-    return fixedPlanner(`${cfg.stages.length} stages: ${list}; ${shape}${seed === undefined ? '' : `, seed ${seed}`} (open loop)`, stages, seed);
+    const stages = withPauses(cfg.stages.map((s, k) => make(s.rate, s.duration, k)), cfg.pause);
+    const list = cfg.stages.map((s, k) => `${s.rate}/s × ${s.duration} s${stages[k]!.durationMs === null ? ` (${stages[k]!.maxRequests} requests)` : ''}`).join(', ');
+    return fixedPlanner(`${cfg.stages.length} stages: ${list}; ${shape}${seed === undefined ? '' : `, seed ${seed}`}${pauseNote(cfg.pause, cfg.stages.length)} (open loop)`, stages, seed);
   }
-  const s = make(cfg.rate!, 0);
-  return fixedPlanner(s.description + forSeconds(cfg.duration), [stage(`rate ${cfg.rate}/s`, s, ctx.numRequests, cfg.duration, cfg.drain_timeout)], seed);
+  const only = make(cfg.rate!, cfg.duration, 0);
+  return fixedPlanner(only.description, [only], seed);
 }
 
 type Factory<T extends LoadConfig['type']> = (cfg: Extract<LoadConfig, { type: T }>, ctx: ScheduleContext) => StagePlanner;
@@ -115,8 +119,8 @@ export const SCHEDULES: { [T in LoadConfig['type']]: Factory<T> } = {
   gamma: openPlanner,
   sweep: (cfg, ctx) =>
     fixedPlanner(
-      `sweep over concurrency ${cfg.concurrency.join(', ')}${cfg.duration === undefined ? '' : `, ${cfg.duration} s each`} (closed loop)`,
-      cfg.concurrency.map((c) => stage(`concurrency ${c}`, closedSchedule(c), ctx.numRequests, cfg.duration, cfg.drain_timeout)),
+      `sweep over concurrency ${cfg.concurrency.join(', ')}${cfg.duration === undefined ? '' : `, ${cfg.duration} s each`}${pauseNote(cfg.pause, cfg.concurrency.length)} (closed loop)`,
+      withPauses(cfg.concurrency.map((c) => stage(`concurrency ${c}`, closedSchedule(c), ctx.numRequests, cfg.duration, cfg.drain_timeout)), cfg.pause),
     ),
   users: (cfg, ctx) => {
     const rampMs = ((cfg.users - cfg.start_users) / cfg.spawn_rate) * 1000;
@@ -153,7 +157,7 @@ export const SCHEDULES: { [T in LoadConfig['type']]: Factory<T> } = {
       judge: ctx.judge,
       seed,
       stageAt(value, trial, k) {
-        const schedule = cfg.over === 'rate' ? openSchedule({ type: cfg.arrival }, value, cfg.max_in_flight, seed + k) : closedSchedule(value);
+        const schedule = cfg.over === 'rate' ? openSchedule(cfg.arrival, { rate: value, seed: seed + k, durationS: cfg.duration ?? null }, cfg.max_in_flight) : closedSchedule(value);
         const label = cfg.over === 'rate' ? `rate ${value}/s` : `concurrency ${value}`;
         return { ...stage(label, schedule, ctx.numRequests, cfg.duration, cfg.drain_timeout), probe: { value, trial } };
       },

@@ -160,7 +160,8 @@ interface StageState {
 /**
  * Runs warm-up, then the stages of the plan one after another against a target. Each stage ends
  * when its request count is sent or its duration passed; a duration-bounded stage then gives the
- * requests still in flight its drain bound and cuts the rest. Stop rules end a stage early.
+ * requests still in flight its drain bound and cuts the rest. Stop rules end a stage early. A
+ * stage whose plan asks for an idle pause before it starts that long after the stage before ended.
  * Per-request failures are records, never exceptions; the only rejection is an `onRecord` that
  * threw.
  */
@@ -540,6 +541,14 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       measuredStart = performance.now();
       for (let plan: StagePlan | null = first; plan && !stopped; plan = stopped ? null : await planner.next(outcomes)) {
         unreachableAfter = o.unreachableAfter ?? Math.max(5, boundOf(plan));
+        // The idle pause, from the end of the stage before; connections are opened after it, so a
+        // server's keep-alive timeout during a long pause cannot close them.
+        const prev = outcomes.at(-1);
+        const pause = prev && plan.pauseBeforeMs ? { plannedMs: plan.pauseBeforeMs, from: prev.end } : undefined;
+        if (pause) {
+          await sleepUntil(pause.from + pause.plannedMs, pacer);
+          if (stopped) break;
+        }
         if (boundOf(plan) > poolSize) {
           const old = pool;
           poolSize = boundOf(plan);
@@ -549,7 +558,8 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
         }
         primed = await primeConnections(o.target, pool, primed, plan);
         await o.beforeStage?.(outcomes.length, plan);
-        outcomes.push(await runStage(plan, outcomes.length));
+        const outcome = await runStage(plan, outcomes.length);
+        outcomes.push(pause ? { ...outcome, pause } : outcome);
       }
     }
   } finally {

@@ -30,6 +30,12 @@ export interface StagePlan {
   phases?: ReadonlyArray<{ label: string; description: string; untilMs: number; offered: { rate: number | null; concurrency: number | null } }>;
   /** Where the stage sits in a search (probe value and trial), for the capacity report. */
   probe?: { value: number; trial: number };
+  /**
+   * Idle pause before the stage, ms (a staged load's `pause`, inference-perf's `load.interval`):
+   * counted from the end of the stage before (its last request finished), nothing is sent until
+   * it has passed. Absent (or 0) for none; ignored on the first stage.
+   */
+  pauseBeforeMs?: number;
 }
 
 /** Which stop rule ended a stage, and the evidence. */
@@ -61,6 +67,12 @@ export interface StageOutcome {
   stopRule: StopRuleHit | null;
   /** Why the whole run stopped during this stage (cancelled, target unreachable), or null. */
   stopped: string | null;
+  /**
+   * The idle pause held before this stage (`StagePlan.pauseBeforeMs`): from the end of the stage
+   * before (`from`) to this stage's start (`start`), `performance.now()` ms; nothing of this run
+   * was sent in it. Absent when the plan had none.
+   */
+  pause?: { plannedMs: number; from: number };
 }
 
 /**

@@ -102,6 +102,12 @@ export interface StageReport {
   offered: { rate: number | null; concurrency: number | null };
   /** Probe value and trial, for a capacity search. */
   probe?: { value: number; trial: number };
+  /**
+   * The idle pause before the stage (a staged load's `pause`, inference-perf's `load.interval`):
+   * as planned, and the time from the stage before's end (its last request finished) to this
+   * stage's start, s. Nothing was sent in it, and no measurement window includes it.
+   */
+  pause?: { plannedS: number; idleS: number };
   /** Measurement window of the stage, s. */
   durationS: number;
   /** Requests sent, and cut at the end of the stage (drain bound, stop rule; not in the statistics). */

@@ -106,12 +106,14 @@ function errorTable(s: RunStats): string {
 }
 
 function stageTable(r: TestReport): string {
-  const rows = r.stages.map((st) => {
+  const rows = r.stages.flatMap((st): Cell[][] => {
+    // The idle pause before a stage: a row of its own, with nothing measured in it.
+    const pause: Cell[][] = st.pause ? [[{ html: `<em>pause ${esc(String(st.pause.plannedS))} s</em>` }, ...Array<Cell>(15).fill(''), `${st.pause.idleS.toFixed(2)} s idle, nothing sent`]] : [];
     const l = st.stats.latency;
     const offered = st.offered.rate !== null ? `${num(st.offered.rate)}/s` : st.offered.concurrency !== null ? `c=${st.offered.concurrency}` : '-';
     const e2e = l.e2e.percentiles.p95;
     const flags = [st.stopRule ? `STOP ${st.stopRule.rule}: ${st.stopRule.detail}` : '', st.validity.valid ? '' : `INVALID: ${st.validity.reasons.join('; ')}`].filter(Boolean).join(' ');
-    return [st.label, offered, num(st.achievedSendRate), num(st.durationS), st.sent, st.cut, pct(st.stats.requests.successRate), num(l.ttft.percentiles.p50), num(l.ttft.percentiles.p95), num(l.tpot.percentiles.p95), num(l.itl.percentiles.p95), num(e2e === null || e2e === undefined ? null : e2e / 1000), num(st.stats.throughput.outputTokensPerS), num(st.stats.throughput.requestsPerS), num(st.goodput.requestsPerS), num(l.schedule_lag.percentiles.p99), flags ? { html: `<span class="bad">${esc(flags)}</span>` } : ''];
+    return [...pause, [st.label, offered, num(st.achievedSendRate), num(st.durationS), st.sent, st.cut, pct(st.stats.requests.successRate), num(l.ttft.percentiles.p50), num(l.ttft.percentiles.p95), num(l.tpot.percentiles.p95), num(l.itl.percentiles.p95), num(e2e === null || e2e === undefined ? null : e2e / 1000), num(st.stats.throughput.outputTokensPerS), num(st.stats.throughput.requestsPerS), num(st.goodput.requestsPerS), num(l.schedule_lag.percentiles.p99), flags ? { html: `<span class="bad">${esc(flags)}</span>` } : '']];
   });
   return table(['stage', 'offered', 'achieved /s', 'window s', 'sent', 'cut', 'ok', 'TTFT p50 ms', 'TTFT p95 ms', 'TPOT p95 ms', 'ITL p95 ms', 'E2E p95 s', 'output tok/s', 'req/s', 'goodput req/s', 'lag p99 ms', 'flags'], rows, 'stages');
 }

@@ -215,6 +215,11 @@ function goodputText(g: NonNullable<TestReport['goodput']>): string {
 
 const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));
 
+/** The idle pause before a stage, as its own line of the stage table: `(pause 1 s: 1.02 s idle, nothing sent)`. */
+export function pauseText(p: NonNullable<TestReport['stages'][number]['pause']>): string {
+  return `(pause ${p.plannedS} s: ${p.idleS.toFixed(2)} s idle, nothing sent)`;
+}
+
 /**
  * The per-stage table of a multi-stage run, and what stopped it, the knee or the capacity found.
  * Two blocks of one row per stage, to fit 80 columns: latency and throughput first (what a sweep
@@ -247,6 +252,7 @@ function stageLines(r: TestReport, style: Style): string[] {
     const l = st.stats.latency;
     const offered = st.offered.rate !== null ? `${num(st.offered.rate)}/s` : st.offered.concurrency !== null ? `c=${st.offered.concurrency}` : '-';
     const ok = st.stats.requests.successRate === null ? '-' : (st.stats.requests.successRate * 100).toFixed(1);
+    if (st.pause) out.push(style('dim', `  ${pauseText(st.pause)}`));
     out.push(
       ...main.row(st.label, [
         String(st.sent),

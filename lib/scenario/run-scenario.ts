@@ -410,6 +410,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
         description: acc.description,
         offered: acc.offered,
         ...(acc.probe ? { probe: acc.probe } : {}),
+        ...(o.pause && k === from ? { pause: { plannedS: o.pause.plannedMs / 1000, idleS: (o.start - o.pause.from) / 1000 } } : {}),
         durationS: stats.window.durationMs / 1000,
         sent: acc.sent,
         cut: acc.cut,

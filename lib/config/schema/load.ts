@@ -33,6 +33,16 @@ const drainTimeout = () =>
       'Seconds a duration-bounded stage waits for its requests still in flight when its time is up (>= 0, default 30); requests still running then are cut, counted as cut (not failed) and left out of the statistics.',
     );
 
+/** The idle pause between the stages of a staged load (inference-perf `load.interval`). */
+const stagePause = () =>
+  z
+    .number()
+    .min(0)
+    .optional()
+    .describe(
+      "Seconds of idle pause between stages (>= 0, default 0), as inference-perf's load.interval: once a stage's last request has finished, nothing is sent for this long before the next stage starts. No stage's measurement window includes it; reports show it between the stages. Override with BENCH_PAUSE.",
+    );
+
 /** Optional duration of a single-stage load. */
 const stageDuration = () =>
   seconds(
@@ -82,15 +92,43 @@ const openLoopFields = {
   duration: stageDuration(),
   max_in_flight: maxInFlight(),
   drain_timeout: drainTimeout(),
+  pause: stagePause(),
 };
 
-/** `rate` xor `stages`; `duration` only with `rate` (stages carry their own). */
-function checkRateOrStages(load: { rate?: number | undefined; stages?: unknown[] | undefined; duration?: number | undefined }, ctx: z.RefinementCtx): void {
+/** `rate` xor `stages`; `duration` only with `rate` (stages carry their own); a pause only between stages. */
+function checkRateOrStages(
+  load: { rate?: number | undefined; stages?: unknown[] | undefined; duration?: number | undefined; pause?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
   if ((load.rate === undefined) === (load.stages === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either `rate` (one stage) or `stages` (a list of {rate, duration}), not both and not neither' });
   }
   if (load.stages !== undefined && load.duration !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['duration'], message: 'with `stages`, each stage has its own duration; remove the load-level `duration`' });
+  }
+  if (load.rate !== undefined && load.pause) {
+    ctx.addIssue({ code: 'custom', path: ['pause'], message: 'a pause is held between stages, and a `rate` load has one stage: give `stages`, or remove `pause`' });
+  }
+}
+
+/**
+ * How the stages of a constant or Poisson load place their requests: `exact` (the process as
+ * named, for the stage's duration) or `inference-perf` (its load timers, a fixed count a stage).
+ */
+const arrivals = (exact: string, inferencePerf: string) =>
+  z
+    .enum(['exact', 'inference-perf'])
+    .optional()
+    .describe(
+      `How requests are placed in a stage. \`exact\` (default): ${exact}, sent until the stage's duration ends. ` +
+        `\`inference-perf\` (the default for inference-perf files): as inference-perf's load timers, exactly int(rate × duration) requests a stage, ${inferencePerf}; ` +
+        'the stage then waits for all of them to finish (drain_timeout does not apply). Override with BENCH_ARRIVALS.',
+    );
+
+/** With `arrivals: inference-perf` a stage needs a duration (its request count is int(rate × duration)). */
+function checkFixedCount(load: { arrivals?: string | undefined; rate?: number | undefined; duration?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (load.arrivals === 'inference-perf' && load.rate !== undefined && load.duration === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['duration'], message: 'required with arrivals: inference-perf (a stage sends int(rate × duration) requests)' });
   }
 }
 
@@ -100,10 +138,13 @@ function checkRateOrStages(load: { rate?: number | undefined; stages?: unknown[]
  */
 export const ConstantLoadSchema = z
   .strictObject({
-    type: z.literal('constant').describe('Open loop: requests sent at a constant rate, evenly spaced.'),
+    type: z.literal('constant').describe('Open loop: requests sent at a constant rate, evenly spaced (or as inference-perf\'s constant timer).'),
     ...openLoopFields,
+    arrivals: arrivals('evenly spaced, request i due at i / rate seconds', 'with exponential gaps scaled to sum to the duration (random, not evenly spaced; the last is due at the stage\'s end)'),
+    seed: arrivalSeed().describe('Seed of the gaps with arrivals: inference-perf (evenly spaced arrivals draw nothing, so it is unused with exact). Default: a fresh one per run (recorded in the report).'),
   })
   .superRefine(checkRateOrStages)
+  .superRefine(checkFixedCount)
   .describe('Open-loop load at a constant rate (request i of a stage is due at i / rate seconds), or stages of rates.');
 
 /** Open-loop load at a constant rate. */
@@ -114,9 +155,11 @@ export const PoissonLoadSchema = z
   .strictObject({
     type: z.literal('poisson').describe('Open loop: Poisson arrivals (exponential gaps) at a mean rate.'),
     ...openLoopFields,
+    arrivals: arrivals('a Poisson process (exponential gaps), so the request count is random', 'a Poisson(rate) count for each second spread over that second as the constant timer spreads it (the stage may end before or after its duration)'),
     seed: arrivalSeed(),
   })
   .superRefine(checkRateOrStages)
+  .superRefine(checkFixedCount)
   .describe('Open-loop load with Poisson arrivals, at one rate or in stages.');
 
 /** Open loop with gamma-distributed gaps: mean rate `rate`, coefficient of variation 1/sqrt(burstiness). */
@@ -154,6 +197,7 @@ export const SweepLoadSchema = z
       .describe('Concurrency levels, one stage each, run in the order given (integers >= 1). Override with BENCH_CONCURRENCY=1,5,10.'),
     duration: seconds('Seconds each level runs (> 0); with num_requests too, a level ends at whichever comes first. Override with BENCH_DURATION.').optional(),
     drain_timeout: drainTimeout(),
+    pause: stagePause(),
     knee_tolerance: z
       .number()
       .gt(0)

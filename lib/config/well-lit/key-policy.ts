@@ -41,7 +41,6 @@ export const KEY_RULES: readonly KeyRule[] = Object.freeze([
   { path: 'harness.dataset_path', status: 'rejected', reason: NOTHING_DOWNLOADED },
   { path: 'env[].valueFrom', status: 'rejected', reason: 'Secret and ConfigMap references are not read: export the variable and write value: ${VAR}' },
 
-  { path: 'workload.*.load.interval', status: 'ignored', reason: "inference-perf's dispatch batching; here every request is sent at its own scheduled time" },
   { path: 'workload.*.load.request_retry_backoff_sec', status: 'ignored', reason: 'only used with request_retries, which must be 0' },
   { path: 'workload.*.load.sweep', status: 'rejected', reason: "inference-perf's automatic rate sweep is not supported: list the stages, or use a sweep or search load in a scenario file" },
   { path: 'workload.*.load.num_workers', status: 'ignored', reason: OWN_WORKERS },
