@@ -217,3 +217,56 @@ describe('features not run yet are refused with one line each', () => {
     );
   });
 });
+
+describe("llm-d-benchmark's inference-perf profiles (.yaml.in, REPLACE_ENV_ tokens)", () => {
+  /** llm-d-benchmark's workload/profiles/inference-perf/sanity_random.yaml.in at 8bc9f1d, its data section shortened. */
+  const SANITY = `load:
+  type: constant
+  stages:
+  - rate: 1
+    duration: 30
+  request_timeout: 30
+  num_workers: 1
+api:
+  type: completion
+  streaming: true
+server:
+  type: vllm
+  model_name: REPLACE_ENV_LLMDBENCH_DEPLOY_CURRENT_MODEL
+  base_url: REPLACE_ENV_LLMDBENCH_HARNESS_STACK_ENDPOINT_URL
+  ignore_eos: true
+tokenizer:
+  pretrained_model_name_or_path: REPLACE_ENV_LLMDBENCH_DEPLOY_CURRENT_MODEL
+${RANDOM}storage:
+  local_storage:
+    path: /workspace
+`;
+
+  test('a token reads the variable it names, as the profile renderer fills it', () => {
+    const c = load(SANITY, 'sanity_random.yaml.in', { LLMDBENCH_DEPLOY_CURRENT_MODEL: 'Qwen/Qwen3-0.6B', LLMDBENCH_HARNESS_STACK_ENDPOINT_URL: 'http://gw.llm-d.svc:80' });
+    expect(Object.keys(c.file.scenarios)).toEqual(['sanity_random']);
+    expect(c.endpoint).toMatchObject({ model: 'Qwen/Qwen3-0.6B', baseUrl: 'http://gw.llm-d.svc:80' });
+  });
+
+  test('with the URL replaced, the deployed model and URL tokens are not needed: the target decides, and the report says so', () => {
+    const c = load(SANITY, 'sanity_random.yaml.in', { BENCH_BASE_URL: 'http://127.0.0.1:8000' });
+    expect(c.endpoint.model).toBeUndefined();
+    expect(c.endpoint.baseUrl).toBeUndefined();
+    const paths = c.ignored.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['server.model_name', 'server.base_url', 'tokenizer.pretrained_model_name_or_path']));
+    expect(c.ignored.find((i) => i.path === 'server.model_name')!.reason).toMatch(/^LLMDBENCH_DEPLOY_CURRENT_MODEL is not set, which does not matter: llm-d-benchmark fills it with the model it deployed; here the model is the target's/);
+  });
+
+  test('without a URL, the one problem names the variable and the replacements', () => {
+    expect(configErrorOf(() => load(SANITY, 'sanity_random.yaml.in'))).toBe(
+      'sanity_random.yaml.in: server.base_url: environment variable LLMDBENCH_HARNESS_STACK_ENDPOINT_URL is not set (or set BENCH_BASE_URL or BENCH_TARGET, which replace this URL)',
+    );
+  });
+
+  test('a token anywhere else is needed like any variable', () => {
+    const sharegpt = SANITY.replace(RANDOM, 'data:\n  type: shareGPT\n  path: REPLACE_ENV_LLMDBENCH_RUN_DATASET_DIR/sharegpt.json\n');
+    expect(configErrorOf(() => load(sharegpt, 'p.yaml.in', { BENCH_BASE_URL: 'http://127.0.0.1:8000' }))).toContain(
+      'data.path: environment variable LLMDBENCH_RUN_DATASET_DIR is not set',
+    );
+  });
+});

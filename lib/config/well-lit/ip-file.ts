@@ -25,9 +25,10 @@ export function dropNulls(value: unknown): unknown {
   return out;
 }
 
-/** The test name of an inference-perf file's one workload: its file name without extension, name-safe. */
+/** The test name of an inference-perf file's one workload: its file name without extension (`.yaml.in`: both), name-safe. */
 export function fileWorkloadName(path: string): string {
-  const stem = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  const name = basename(path).replace(/\.in$/, '');
+  const stem = basename(name, extname(name)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   return stem === '' || stem === 'simulator' ? 'config' : stem;
 }
 

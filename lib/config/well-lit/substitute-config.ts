@@ -20,6 +20,7 @@ import type { DocumentSubstitution, Env, KeptValue } from '../substitute.ts';
 import type { Document } from 'yaml';
 import type { IssueList } from './issues.ts';
 import { pathPattern, ruleFor } from './key-policy.ts';
+import { MODEL_PATTERNS, rewriteProfileTokens, unsetTokenAllowed } from './profile-tokens.ts';
 import type { IgnoredKey } from './load-config.ts';
 
 /** The URL keys the environment replaces. */
@@ -34,9 +35,12 @@ export function urlReplacedBy(env: Env): string | undefined {
 /** Substitutes `doc` in place for environment `env`; nothing is thrown (see `applySubstitution`). */
 export function substituteConfig(doc: Document, env: Env): DocumentSubstitution {
   const replacedBy = urlReplacedBy(env);
+  const tokens = rewriteProfileTokens(doc);
   return substituteDocumentCollect(doc, env, {
     unsetAllowed(path) {
       if (replacedBy && URL_PATTERNS.has(pathPattern(path))) return `${replacedBy} replaces this URL`;
+      const model = unsetTokenAllowed(doc, tokens, path);
+      if (model !== undefined) return model;
       for (let n = path.length; n > 0; n--) {
         if (ruleFor(path.slice(0, n))?.status === 'ignored') return 'accepted, no effect';
       }
@@ -59,7 +63,7 @@ export function applySubstitution(raw: unknown, sub: DocumentSubstitution, issue
   }
   const own = new Set(issues.items);
   for (const k of sub.kept) {
-    if (!URL_PATTERNS.has(pathPattern(k.path))) continue;
+    if (!URL_PATTERNS.has(pathPattern(k.path)) && !MODEL_PATTERNS.has(pathPattern(k.path))) continue;
     const parent = k.path.slice(0, -1).reduce<unknown>((node, key) => (isMapping(node) ? node[String(key)] : undefined), raw);
     if (isMapping(parent)) delete parent[String(k.path.at(-1))];
   }
