@@ -310,8 +310,9 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
             end: Number.isFinite(start) ? new Date(start + r.run.durationS * 1000).toISOString() : null,
             duration: isoDuration(r.run.durationS),
           }),
-      description: `${sim ? 'SIMULATOR (modeled, not measured on hardware): ' : ''}${what}${r.description ? `: ${r.description}` : ''}`,
-      keywords: ['vitest-llm-d', run.suite, r.scenario, r.target.kind, ...(multi ? [`stage-${index}`] : [])],
+      // The config's description (llm-d-benchmark's description.text) is the run's, verbatim, as llm-d-benchmark records it; its keywords come first.
+      description: `${sim ? 'SIMULATOR (modeled, not measured on hardware): ' : ''}${r.runDescription?.text ?? `${what}${r.description ? `: ${r.description}` : ''}`}`,
+      keywords: [...new Set([...(r.runDescription?.keywords ?? []), 'vitest-llm-d', run.suite, r.scenario, r.target.kind, ...(multi ? [`stage-${index}`] : [])])],
     }),
     scenario: {
       stack: stackOf(r, run),
