@@ -5,7 +5,8 @@ import { deriveSeed, prngFor } from './prng.ts';
 import type { Prng } from './prng.ts';
 import { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from './random-text.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
-import type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption, TokenizerProvenance } from './source.ts';
+import { PromptSizing } from './prompt-sizing.ts';
 import { getWordPool } from './word-pool.ts';
 
 /** A truncated normal length distribution, in tokens. */
@@ -108,17 +109,27 @@ export class RandomSource implements DataSource {
   readonly #config: RandomDataConfig;
   readonly #buckets: readonly LengthBucket[];
   readonly #counter: Tokenizer;
+  readonly #sizing: PromptSizing;
   readonly #prompts: Prompt[] = [];
   #building: Promise<void> = Promise.resolve();
 
-  /** @throws DataError `DATA_INVALID` naming the first bad config value. */
-  constructor(config: RandomDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
+  /**
+   * On the `chat` API each prompt's text leaves room for the chat template (see `PromptSizing`).
+   * @throws DataError `DATA_INVALID` naming the first bad config value.
+   */
+  constructor(config: RandomDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance, api?: PromptApi) {
     checkRandomConfig(config);
     this.#config = config;
     this.#buckets = inputBuckets(config.input_distribution);
     this.cells = Object.freeze(this.#buckets.map((b) => b.label));
     this.#counter = tokenizer;
+    this.#sizing = new PromptSizing(api, tokenizer);
     this.tokenizer = Object.freeze({ ...provenance });
+  }
+
+  /** What the chat template took of each prompt, on the chat API. */
+  summary(): string | undefined {
+    return this.#sizing.note(this.#counter.name);
   }
 
   /** Builds the prompts requests `0 .. count - 1` use; concurrent calls queue. */
@@ -154,9 +165,10 @@ export class RandomSource implements DataSource {
       const lengths = prngFor(lengthsSeed, k);
       const tokens = drawLength(inD, lengths);
       const maxTokens = drawLength(outD, lengths);
-      const text = buildRandomText(this.#counter, pool, tokens, prngFor(seed, k));
+      const textTokens = this.#sizing.textTokens(tokens);
+      const text = buildRandomText(this.#counter, pool, textTokens, prngFor(seed, k));
       const cell = this.#buckets.find((b) => tokens >= b.lo && tokens <= b.hi)!.label;
-      this.#prompts.push(Object.freeze({ text, tokens, maxTokens, cell }));
+      this.#prompts.push(Object.freeze({ text, tokens: this.#sizing.total(textTokens), maxTokens, cell }));
       if (performance.now() - since > YIELD_EVERY_MS) {
         await yieldToEventLoop();
         since = performance.now();
@@ -169,7 +181,7 @@ export class RandomSource implements DataSource {
 export async function createRandomSource(config: RandomDataConfig, ctx: DataSourceContext): Promise<RandomSource> {
   checkRandomConfig(config);
   const { tokenizer, provenance } = await resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model);
-  return new RandomSource(config, tokenizer, provenance);
+  return new RandomSource(config, tokenizer, provenance, ctx.api);
 }
 
 /** Checks a random config (the schema checks the same; this guards direct callers), naming the path. */

@@ -4,7 +4,8 @@ import { DataError } from './data-error.ts';
 import { deriveSeed, prngFor } from './prng.ts';
 import { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from './random-text.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
-import type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption, TokenizerProvenance } from './source.ts';
+import { PromptSizing } from './prompt-sizing.ts';
 import { getWordPool } from './word-pool.ts';
 
 /** Config of the `shared_prefix` source; mirrors `SharedPrefixDataSchema` in `lib/config` structurally. */
@@ -54,16 +55,27 @@ export class SharedPrefixSource implements DataSource {
   readonly cells: readonly string[] = Object.freeze(['shared_prefix']);
   readonly #config: SharedPrefixDataConfig;
   readonly #counter: Tokenizer;
+  readonly #sizing: PromptSizing;
   readonly #systems = new Map<number, string>();
   readonly #prompts = new Map<number, Prompt>();
   #building: Promise<void> = Promise.resolve();
 
-  /** @throws DataError `DATA_INVALID` naming the first bad config value. */
-  constructor(config: SharedPrefixDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
+  /**
+   * On the `chat` API the question leaves room for the chat template (see `PromptSizing`), so the
+   * shared prefix stays `system_prompt_len` tokens and the server counts the configured total.
+   * @throws DataError `DATA_INVALID` naming the first bad config value.
+   */
+  constructor(config: SharedPrefixDataConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance, api?: PromptApi) {
     checkSharedPrefixConfig(config);
     this.#config = config;
     this.#counter = tokenizer;
+    this.#sizing = new PromptSizing(api, tokenizer);
     this.tokenizer = Object.freeze({ ...provenance });
+  }
+
+  /** What the chat template took of each prompt, on the chat API. */
+  summary(): string | undefined {
+    return this.#sizing.note(this.#counter.name);
   }
 
   /** Group and question of request `i`. */
@@ -106,7 +118,8 @@ export class SharedPrefixSource implements DataSource {
   async #extend(count: number): Promise<void> {
     const c = this.#config;
     const pool = getWordPool(this.#counter);
-    const want = c.system_prompt_len + c.question_len;
+    const questionTokens = this.#sizing.textTokens(c.question_len);
+    const want = c.system_prompt_len + questionTokens;
     const systemSeed = deriveSeed(c.seed, SYSTEM_STREAM);
     const questionSeed = deriveSeed(c.seed, QUESTION_STREAM);
     let since = performance.now();
@@ -124,14 +137,14 @@ export class SharedPrefixSource implements DataSource {
       const prng = prngFor(questionSeed, key);
       let text = '';
       for (let t = 0; t < MAX_JOIN_TRIES; t++) {
-        text = `${system} ${buildRandomText(this.#counter, pool, c.question_len, prng)}`;
+        text = `${system} ${buildRandomText(this.#counter, pool, questionTokens, prng)}`;
         if (this.#counter.count(text) === want) break;
         text = '';
       }
       if (!text) {
         throw new DataError('DATA_UNBUILDABLE', '', `tokenizer ${this.#counter.name} cannot join a system prompt and a question into exactly ${want} tokens`);
       }
-      this.#prompts.set(key, Object.freeze({ text, tokens: want, maxTokens: c.output_len, cell: 'shared_prefix' }));
+      this.#prompts.set(key, Object.freeze({ text, tokens: this.#sizing.total(want), maxTokens: c.output_len, cell: 'shared_prefix' }));
       if (performance.now() - since > YIELD_EVERY_MS) {
         await yieldToEventLoop();
         since = performance.now();
@@ -144,7 +157,7 @@ export class SharedPrefixSource implements DataSource {
 export async function createSharedPrefixSource(config: SharedPrefixDataConfig, ctx: DataSourceContext): Promise<SharedPrefixSource> {
   checkSharedPrefixConfig(config);
   const { tokenizer, provenance } = await resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model);
-  return new SharedPrefixSource(config, tokenizer, provenance);
+  return new SharedPrefixSource(config, tokenizer, provenance, ctx.api);
 }
 
 /** Checks a shared_prefix config (the schema checks the same; this guards direct callers), naming the path. */

@@ -7,9 +7,10 @@ import type { LengthBucket } from './random.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
 import { formatSkips, noSkips, noUsableEntry, readSharegptFile, SHAREGPT_SKIP_REASONS } from './sharegpt-file.ts';
 import type { Exchange, SharegptDataset, SharegptSkipReason } from './sharegpt-file.ts';
+import { PromptSizing } from './prompt-sizing.ts';
 import { DEFAULT_MAX_PROMPT_TOKENS, lengthRule, MIN_SHAREGPT_TOKENS } from './sharegpt-filter.ts';
 import type { LengthRule, SharegptLengthFilter } from './sharegpt-filter.ts';
-import type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption, TokenizerProvenance } from './source.ts';
 
 export { DEFAULT_MAX_PROMPT_TOKENS, DEFAULT_MAX_TOTAL_TOKENS, MIN_SHAREGPT_TOKENS } from './sharegpt-filter.ts';
 
@@ -123,6 +124,7 @@ export class SharegptSource implements DataSource {
   readonly #buckets: readonly LengthBucket[];
   readonly #outputLen: number | undefined;
   readonly #rule: LengthRule;
+  readonly #sizing: PromptSizing;
   readonly #entries: number;
   readonly #lines: number;
   /** Shuffled exchanges; each is dropped (set to undefined) once examined. */
@@ -137,13 +139,14 @@ export class SharegptSource implements DataSource {
    * A source over `dataset` (from {@link readSharegptFile}), counting with `tokenizer`.
    * @throws DataError `DATA_INVALID` naming the first bad config value.
    */
-  constructor(config: SharegptDataConfig, dataset: SharegptDataset, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
+  constructor(config: SharegptDataConfig, dataset: SharegptDataset, tokenizer: Tokenizer, provenance: TokenizerProvenance, api?: PromptApi) {
     checkSharegptConfig(config);
     this.file = dataset.file;
     this.#counter = tokenizer;
     this.tokenizer = Object.freeze({ ...provenance });
     this.#outputLen = config.output_len;
     this.#rule = lengthRule(config);
+    this.#sizing = new PromptSizing(api, tokenizer);
     this.#buckets = promptBuckets(this.#rule.hi, this.#rule.lo);
     this.cells = Object.freeze(this.#buckets.map((b) => b.label));
     this.#entries = dataset.entries;
@@ -249,7 +252,8 @@ export class SharegptSource implements DataSource {
     if (reason) return reason;
     const maxTokens = this.#outputLen ?? replyTokens();
     const cell = this.#buckets.find((b) => tokens >= b.lo && tokens <= b.hi)!.label;
-    this.#prompts.push(Object.freeze({ text: x.prompt, tokens, maxTokens, cell }));
+    // The text is sent verbatim; on the chat API the server also counts the template around it.
+    this.#prompts.push(Object.freeze({ text: x.prompt, tokens: this.#sizing.total(tokens), maxTokens, cell }));
     return undefined;
   }
 }
@@ -264,7 +268,7 @@ export async function createSharegptSource(config: SharegptDataConfig, ctx: Data
     readSharegptFile(config.path, { maxEntries: config.max_entries }),
     resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model),
   ]);
-  return new SharegptSource(config, dataset, tokenizer, provenance);
+  return new SharegptSource(config, dataset, tokenizer, provenance, ctx.api);
 }
 
 /** Checks a sharegpt config (the schema checks the same; this guards direct callers), naming the path. */

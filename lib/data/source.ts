@@ -12,7 +12,10 @@ export type TokenizerOption = 'auto' | 'qwen3' | 'words';
 export interface Prompt {
   /** Prompt text (for chat: the single user message content). */
   text: string;
-  /** Tokens of `text` by the source's tokenizer (content only; a chat template adds more on the server). */
+  /**
+   * Prompt tokens the server should count, by the source's tokenizer: the text's, plus the chat
+   * template's on the chat API (sized sources build the text so this equals the configured length).
+   */
   tokens: number;
   /** max_tokens to request. */
   maxTokens: number;
@@ -48,11 +51,16 @@ export interface DataSource {
   /** The prepared prompt for request i (throws a clear error if not prepared). */
   get(i: number): Prompt;
   /** One line for the report about what the source did (entries skipped, prompts reused), when it has something to say. */
-  summary?(): string;
+  summary?(): string | undefined;
 }
+
+/** The API prompts are sent on: on `chat` the server counts a chat template around the text. */
+export type PromptApi = 'chat' | 'completions';
 
 /** What every data source factory gets besides its own config. */
 export interface DataSourceContext {
+  /** API the prompts go to; sources that size prompts leave room for the chat template on `chat`. Default completions. */
+  api?: PromptApi;
   /** Model name the target serves, used by `tokenizer: auto` to pick the model's own tokenizer. */
   model: string;
   /** Tokenizer to use when the data config names none (default `auto`). */

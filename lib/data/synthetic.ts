@@ -4,7 +4,8 @@ import { DataError } from './data-error.ts';
 import { prngFor } from './prng.ts';
 import { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from './random-text.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
-import type { DataSource, DataSourceContext, Prompt, TokenizerOption, TokenizerProvenance } from './source.ts';
+import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption, TokenizerProvenance } from './source.ts';
+import { PromptSizing } from './prompt-sizing.ts';
 import { getWordPool } from './word-pool.ts';
 
 /**
@@ -79,21 +80,29 @@ export class SyntheticSource implements DataSource {
   readonly #order: readonly number[];
   readonly #seed: number;
   readonly #counter: Tokenizer;
+  readonly #sizing: PromptSizing;
   readonly #prompts: Prompt[] = [];
   #building: Promise<void> = Promise.resolve();
 
   /**
-   * A source counting with `tokenizer`, described by `provenance` in reports.
+   * A source counting with `tokenizer`, described by `provenance` in reports; on the `chat` API
+   * each prompt's text leaves room for the chat template (see `PromptSizing`).
    * @throws DataError `DATA_INVALID` naming the first bad config value.
    */
-  constructor(config: SizedConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance) {
+  constructor(config: SizedConfig, tokenizer: Tokenizer, provenance: TokenizerProvenance, api?: PromptApi) {
     this.type = config.type;
     this.#cells = cellsOf(config);
     this.#order = config.type === 'mix' ? mixOrder(config.components.map((c) => c.share)) : this.#cells.map((_, k) => k);
     this.cells = Object.freeze(this.#cells.map((c) => c.label));
     this.#seed = config.seed;
     this.#counter = tokenizer;
+    this.#sizing = new PromptSizing(api, tokenizer);
     this.tokenizer = Object.freeze({ ...provenance });
+  }
+
+  /** What the chat template took of each prompt, on the chat API. */
+  summary(): string | undefined {
+    return this.#sizing.note(this.#counter.name);
   }
 
   /** Builds prompts up to `count - 1` that are not built yet; concurrent calls queue. */
@@ -129,9 +138,10 @@ export class SyntheticSource implements DataSource {
     let since = performance.now();
     for (let i = this.#prompts.length; i < count; i++) {
       const cell = this.#cells[this.#order[i % this.#order.length]!]!;
-      const text = buildRandomText(this.#counter, pool, cell.promptTokens, prngFor(this.#seed, i));
+      const textTokens = this.#sizing.textTokens(cell.promptTokens);
+      const text = buildRandomText(this.#counter, pool, textTokens, prngFor(this.#seed, i));
       this.#prompts.push(
-        Object.freeze({ text, tokens: cell.promptTokens, maxTokens: cell.maxTokens, cell: cell.label }),
+        Object.freeze({ text, tokens: this.#sizing.total(textTokens), maxTokens: cell.maxTokens, cell: cell.label }),
       );
       if (performance.now() - since > YIELD_EVERY_MS) {
         await yieldToEventLoop();
@@ -149,7 +159,7 @@ export async function createSyntheticSource(config: SizedConfig, ctx: DataSource
   cellsOf(config);
   if (config.type === 'mix') mixOrder(config.components.map((c) => c.share));
   const { tokenizer, provenance } = await resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model);
-  return new SyntheticSource(config, tokenizer, provenance);
+  return new SyntheticSource(config, tokenizer, provenance, ctx.api);
 }
 
 /** The cells of a synthetic config in cycling order, or a `DATA_INVALID` error naming the bad value. */

@@ -168,7 +168,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const adapter = API_ADAPTERS[api];
   const notes: string[] = [];
   const seed = sc.data.seed ?? seedOf(`${input.seedSalt}/${input.suite}/${name}`);
-  const data = await createDataSource({ ...sc.data, seed }, { model: target.info.model, tokenizer: target.tokenizer });
+  const data = await createDataSource({ ...sc.data, seed }, { model: target.info.model, tokenizer: target.tokenizer, api });
   // Count output text when the tokenizer is the model's own (to check the server's usage), or
   // when the server will not report usage (the count is then the only one, and flagged as such).
   // Counting runs on a worker thread: tokenizing here would delay the chunk timestamps.
