@@ -8,7 +8,7 @@
  */
 import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import { requestIdPrefix } from '../server-metrics/requests-reader.ts';
-import type { SloEvaluation } from '../slo/evaluate.ts';
+import { type SloEvaluation, unjudgedText, verdictWord } from '../slo/evaluate.ts';
 import type { Summary } from '../stats/summary.ts';
 import { actuationMatrix, actuationSection } from './html/actuation.ts';
 import { CHART_SCRIPT, Charts, distributionChart, quantileChart, sweepCharts, timeCharts, uplotAssets } from './html/charts.ts';
@@ -36,6 +36,12 @@ const PCOLS: Array<[string, string]> = [['p0_1', 'p0.1'], ['p1', 'p1'], ['p5', '
 
 const isMlperf = (e: SloEvaluation) => e.profile.startsWith('mlperf');
 
+/** A verdict's badge: pass, fail, or neutral when it passed without judging every limit (`unjudged`). */
+const sloBadge = (e: SloEvaluation, text: string) => badge(!e.pass ? false : e.unjudged?.length ? null : true, text);
+
+/** A verdict in a word or mark: `✔`, `✘`, or `not judged: TTFT p95, TPOT p95` for a pass that left limits unjudged. */
+const sloMark = (e: SloEvaluation, pass: string, fail: string): string => (!e.pass ? fail : e.unjudged?.length ? `not judged: ${e.unjudged.join(', ')}` : pass);
+
 /** The percentile table of a run's latency metrics; `~` marks percentiles estimated from a histogram. */
 function percentileTable(s: RunStats): string {
   const rows = LATENCY_ROWS.filter(([m]) => s.latency[m]).map(([m, label, unit]) => {
@@ -53,8 +59,9 @@ function sloBlock(evals: SloEvaluation[]): string {
   if (!evals.length) return '<p class="note">No SLO profile evaluated.</p>';
   return evals
     .map((e) => {
-      const rows = e.checks.map((c) => [c.name, c.value === null ? '-' : c.unit === '' ? pct(c.value) : num(c.value, c.unit), `${c.op} ${c.unit === '' ? pct(c.limit) : num(c.limit, c.unit)}`, badge(c.pass), c.note ?? '']);
-      return `<div class="slo"><h4>${badge(e.pass).html} ${esc(e.profile)}${isMlperf(e) ? ' <span class="tag">MLPerf</span>' : ''} <span class="dim">${esc(e.description)} (${esc(e.source)})</span></h4>${table(['check', 'measured', 'limit', 'verdict', 'note'], rows)}</div>`;
+      const rows = e.checks.map((c) => [c.name, c.value === null ? '-' : c.unit === '' ? pct(c.value) : num(c.value, c.unit), `${c.op} ${c.unit === '' ? pct(c.limit) : num(c.limit, c.unit)}`, badge(c.pass, c.pass === null ? 'not judged' : undefined), c.note ?? '']);
+      const unjudged = unjudgedText(e);
+      return `<div class="slo"><h4>${sloBadge(e, verdictWord(e)).html} ${esc(e.profile)}${isMlperf(e) ? ' <span class="tag">MLPerf</span>' : ''} <span class="dim">${esc(e.description)} (${esc(e.source)})</span></h4>${unjudged ? `<p class="note">${esc(unjudged)}</p>` : ''}${table(['check', 'measured', 'limit', 'verdict', 'note'], rows)}</div>`;
     })
     .join('');
 }
@@ -168,7 +175,7 @@ ${target}
 <p class="meta">model <code>${esc(r.target.model)}</code>; ${esc(w.api)}${w.stream ? ' (stream)' : ''}, ${esc(w.load)}, ${w.requests === null ? 'duration-bounded' : `${w.requests} requests${multi ? ' per stage' : ''}`} + ${w.warmupRequests} warm-up; data ${esc(w.data.type)} (seed ${esc(w.data.seed)}); started ${esc(r.timestamp)}, ${num(r.run.durationS, 's')}</p>
 ${o.error ? `<pre class="error">${esc(o.error)}</pre>` : ''}
 <h3>Verdict</h3>
-<p>MLPerf compliance: ${mlperf.length ? mlperf.map((e) => `${badge(e.pass, `${e.profile} ${e.pass ? 'PASS' : 'FAIL'}`).html}`).join(' ') : '<span class="dim">no MLPerf profile evaluated</span>'} · validity: ${r.validity.valid ? badge(true, 'valid').html : `${badge(false, 'INVALID').html} ${esc(r.validity.reasons.join('; '))}`}</p>
+<p>MLPerf compliance: ${mlperf.length ? mlperf.map((e) => `${sloBadge(e, `${e.profile} ${sloMark(e, 'PASS', 'FAIL')}`).html}`).join(' ') : '<span class="dim">no MLPerf profile evaluated</span>'} · validity: ${r.validity.valid ? badge(true, 'valid').html : `${badge(false, 'INVALID').html} ${esc(r.validity.reasons.join('; '))}`}</p>
 ${sloBlock(r.slo)}
 <h3>Latency percentiles</h3>
 ${percentileTable(s)}
@@ -266,8 +273,8 @@ export function renderHtml(run: RunReport, data?: HtmlSeries | null): string {
       { html: `<a href="#t${k}">${esc(r.scenario)}</a>` },
       t.state === 'passed' ? badge(true, 'passed') : badge(false, t.state),
       { html: r.target.kind === 'simulator' ? '<span class="sim-tag">SIMULATOR</span>' : esc(r.target.name) },
-      { html: mlperf.length ? mlperf.map((e) => badge(e.pass, `${e.profile} ${e.pass ? '✔' : '✘'}`).html).join(' ') : '<span class="dim">-</span>' },
-      { html: other.map((e) => badge(e.pass, `${e.profile} ${e.pass ? '✔' : '✘'}`).html).join(' ') || '<span class="dim">-</span>' },
+      { html: mlperf.length ? mlperf.map((e) => sloBadge(e, `${e.profile} ${sloMark(e, '✔', '✘')}`).html).join(' ') : '<span class="dim">-</span>' },
+      { html: other.map((e) => sloBadge(e, `${e.profile} ${sloMark(e, '✔', '✘')}`).html).join(' ') || '<span class="dim">-</span>' },
       r.validity.valid ? 'valid' : { html: '<span class="bad">INVALID</span>' },
       `${r.stats.requests.successful} / ${r.stats.requests.total}`,
       num(r.stats.latency.ttft.percentiles.p95),

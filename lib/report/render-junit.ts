@@ -10,7 +10,7 @@
 import junit from 'junit-report-builder';
 import type { SloCheck as ActuationCheck } from '../actuation/result.ts';
 import type { RunStats } from '../metrics/aggregate.ts';
-import type { SloCheck, SloEvaluation } from '../slo/evaluate.ts';
+import { failedChecks, type SloCheck, type SloEvaluation, unjudgedText, verdictWord } from '../slo/evaluate.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { DistributedReport, TestReport } from './model.ts';
@@ -112,9 +112,9 @@ export function formatBreach(c: Pick<SloCheck, 'name' | 'value' | 'op' | 'limit'
   return `${c.name} ${readable(c.value, unit)} ${c.op === '<=' ? '>' : '<'} ${valueOf(c.limit, unit)}`;
 }
 
-/** One check as a property value: `150 ms <= 100 ms: FAIL`. */
-const checkValue = (c: { value: number | null; op: string; limit: number; pass: boolean; note?: string }, unit: string): string =>
-  `${valueOf(c.value, unit)} ${c.op} ${valueOf(c.limit, unit)}: ${c.pass ? 'pass' : 'FAIL'}${c.note ? ` (${c.note})` : ''}`;
+/** One check as a property value: `150 ms <= 100 ms: FAIL`; `n/a <= 2000 ms: not judged (not measurable: non-streaming)`. */
+const checkValue = (c: { value: number | null; op: string; limit: number; pass: boolean | null; note?: string }, unit: string): string =>
+  `${valueOf(c.value, unit)} ${c.op} ${valueOf(c.limit, unit)}: ${c.pass === null ? 'not judged' : c.pass ? 'pass' : 'FAIL'}${c.note ? ` (${c.note})` : ''}`;
 
 /** Key latency metrics (ms) and rates of a set of requests, as properties under `prefix`. */
 function statsProperties(tc: TestCase, stats: RunStats): void {
@@ -168,7 +168,7 @@ function targetKind(kind: 'simulator' | 'endpoint' | 'cluster'): string {
 function breaches(r: TestReport): string[] {
   const out: string[] = [];
   for (const e of r.slo.filter((x: SloEvaluation) => !x.pass)) {
-    out.push(`${e.profile}: ${e.checks.filter((c) => !c.pass).map(formatBreach).join(', ')}`);
+    out.push(`${e.profile}: ${failedChecks(e).map(formatBreach).join(', ')}`);
   }
   if (!r.validity.valid) out.push(`invalid run: ${r.validity.reasons.join('; ') || 'the client could not measure truthfully'}`);
   return out;
@@ -205,7 +205,8 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   }
   tc.property('validity', r.validity.valid ? 'valid' : `INVALID: ${r.validity.reasons.join('; ')}`);
   for (const e of r.slo) {
-    tc.property(`slo.${e.profile}`, e.pass ? 'PASS' : 'FAIL');
+    const unjudged = unjudgedText(e);
+    tc.property(`slo.${e.profile}`, `${verdictWord(e)}${unjudged ? `; ${unjudged}` : ''}`);
     for (const c of e.checks) tc.property(`slo.${e.profile}.${c.name}`, checkValue(c, c.unit));
   }
   if (r.stages.length > 1) {

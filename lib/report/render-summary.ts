@@ -1,5 +1,6 @@
 import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
+import { lengthReport } from './lengths.ts';
 import type { TestReport } from './model.ts';
 import { type RunReport, targetKinds } from './run-report.ts';
 import { runDescriptionOf } from './run-labels.ts';
@@ -42,7 +43,7 @@ export function renderResults(stats: RunStats, report?: TestReport): Record<stri
       requests_per_sec: round(stats.throughput.requestsPerS, 4),
       input_tokens_per_sec: round(stats.throughput.inputTokensPerS),
     },
-    ...(report ? { mlperf_compliant: mlperf && mlperf.length > 0 ? mlperf.every((e) => e.pass) : null } : {}),
+    ...(report ? mlperfCompliance(mlperf ?? []) : {}),
     ttft_from_intended_ms: latencyMs('ttft_from_intended'),
     e2e_ms: latencyMs('e2e'),
     e2e_from_intended_ms: latencyMs('e2e_from_intended'),
@@ -59,11 +60,23 @@ export function renderResults(stats: RunStats, report?: TestReport): Record<stri
       server_tokenizer_checked: stats.tokens.checked,
       server_tokenizer_mismatches: stats.tokens.mismatches,
       chunk_token_source: stats.tokens.chunkSource,
+      ...(report ? { lengths: lengthReport(report, stats) } : {}),
     },
     errors: stats.errors,
     retries: stats.retries,
     cut_requests: stats.requests.cut,
   };
+}
+
+/**
+ * `mlperf_compliant`: false when an MLPerf profile failed a limit; true when every MLPerf profile
+ * judged every limit and passed; null when none was evaluated, or when limits could not be judged
+ * (TTFT and TPOT of a non-streaming run), which `mlperf_not_judged` then names with why.
+ */
+function mlperfCompliance(mlperf: NonNullable<TestReport['slo']>): Record<string, unknown> {
+  const unjudged = mlperf.flatMap((e) => e.checks.filter((c) => c.pass === null).map((c) => `${e.profile}: ${c.name} (${c.note ?? 'not measurable'})`));
+  const compliant = mlperf.length === 0 ? null : mlperf.some((e) => !e.pass) ? false : unjudged.length ? null : true;
+  return { mlperf_compliant: compliant, ...(unjudged.length ? { mlperf_not_judged: unjudged } : {}) };
 }
 
 /** One test's entry in summary.json. */

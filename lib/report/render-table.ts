@@ -1,6 +1,8 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
+import { failedChecks, unjudgedText } from '../slo/evaluate.ts';
+import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from './model.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
 
@@ -145,6 +147,7 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     ? `; ${tok.name} tokenizer ${s.tokens.mismatches ? `disagrees on ${s.tokens.mismatches}` : 'agrees on all'} of ${s.tokens.checked} checked`
     : '';
   lines.push(...para(style, 'dim', `output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}${check}`));
+  for (const l of lengthLines(lengthReport(r, s))) lines.push(...para(style, 'dim', l));
   const errors = Object.entries(s.errors);
   if (errors.length) lines.push(...para(style, 'red', `failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
   const rt = s.retries;
@@ -167,12 +170,16 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   if (!prio.raised && prio.nice > -10 && prio.note) lines.push(...para(style, 'dim', `note: measuring thread at nice ${prio.nice}: ${prio.note}`, '  ', '        '));
   if (!r.validity.valid) lines.push(...para(style, 'red', `INVALID RUN: ${r.validity.reasons.join('; ')}`));
   for (const e of r.slo) {
-    const failed = e.checks.filter((c) => !c.pass).map((c) => c.name);
+    const failed = failedChecks(e).map((c) => c.name);
     const head = `  SLO ${e.profile}: `;
-    if (e.pass) lines.push(head + style('green', 'PASS'));
+    const unjudged = unjudgedText(e);
+    if (e.pass && !unjudged) lines.push(head + style('green', 'PASS'));
     else {
-      const [first = '', ...more] = wrap(`FAIL (${failed.join(', ')})`, head, '    ');
-      lines.push(head + style('red', first.slice(head.length)), ...more.map((l) => style('red', l)));
+      // Not judged is neither pass nor fail: yellow, and named, so a pass never hides what it did not judge.
+      const text = e.pass ? `PASS on what could be judged; ${unjudged}` : `FAIL (${failed.join(', ')})${unjudged ? `; ${unjudged}` : ''}`;
+      const color = e.pass ? 'yellow' : 'red';
+      const [first = '', ...more] = wrap(text, head, '    ');
+      lines.push(head + style(color, first.slice(head.length)), ...more.map((l) => style(color, l)));
     }
   }
   return lines.join('\n');
@@ -210,7 +217,8 @@ function requestsOf(r: TestReport): string {
 
 function goodputText(g: NonNullable<TestReport['goodput']>): string {
   const frac = g.fraction === null ? '-' : `${(g.fraction * 100).toFixed(1)}%`;
-  return `${g.requestsPerS?.toFixed(2) ?? '-'} req/s (${g.good}/${g.requests} = ${frac} met ${g.conditions.join(', ') || 'no per-request limit'}; ${g.profile})`;
+  const skipped = g.skipped.length ? `; not counted: ${g.skipped.join(', ')}` : '';
+  return `${g.requestsPerS?.toFixed(2) ?? '-'} req/s (${g.good}/${g.requests} = ${frac} met ${g.conditions.join(', ') || 'no per-request limit'}; ${g.profile}${skipped})`;
 }
 
 const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '-' : x.toFixed(d));

@@ -1,30 +1,49 @@
 import type { RunStats } from '../metrics/aggregate.ts';
 import { statOf } from '../stats/summary.ts';
-import type { SloFloors, SloLimit, SloProfile } from './profile.ts';
+import { NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY, type SloFloors, type SloLimit, type SloProfile } from './profile.ts';
 
 /** One checked condition. */
 export interface SloCheck {
   /** Human name, e.g. `TTFT p95`, `success rate`. */
   name: string;
-  /** Measured value in `unit`; null when there was nothing to measure (which fails). */
+  /** Measured value in `unit`; null when there was nothing to measure. */
   value: number | null;
   /** `<=` for limits, `>=` for floors. */
   op: '<=' | '>=';
   limit: number;
   unit: string;
-  pass: boolean;
-  /** Why a check failed beyond the numbers, e.g. no successful requests. */
+  /**
+   * true: holds; false: broken (a limit with no samples to judge is broken too); null: not judged,
+   * because the run could not measure the metric at all (`note` says why, e.g. TTFT of a
+   * non-streaming run). A check that is not judged neither passes nor fails the evaluation.
+   */
+  pass: boolean | null;
+  /** Why a check failed beyond the numbers (no successful requests), or why it was not judged. */
   note?: string;
 }
 
-/** The verdict of one profile on one run: pass only if every check passes. */
+/** The verdict of one profile on one run. */
 export interface SloEvaluation {
   profile: string;
   description: string;
   source: string;
+  /** Every judged check holds. Checks the run could not measure (`pass: null`) are listed in `unjudged`, never counted as held. */
   pass: boolean;
   checks: SloCheck[];
+  /** Names of the checks not judged (`pass: null`), when there are any: `TTFT p95`, ... */
+  unjudged?: string[];
 }
+
+/** How the run was made, as far as it decides what can be judged. */
+export interface SloRunContext {
+  /** The requests were streamed (default true). A non-streaming run cannot measure TTFT, TPOT or ITL. */
+  streamed?: boolean;
+}
+
+/** Names of the run-level floor checks every evaluation ends with. */
+const SUCCESS_RATE = 'success rate';
+const SCHEDULE_LAG = 'schedule lag p99 (client kept up)';
+const FLOORS = new Set([SUCCESS_RATE, SCHEDULE_LAG]);
 
 const METRIC_NAMES: Record<string, string> = {
   ttft: 'TTFT',
@@ -45,19 +64,26 @@ export function limitName(l: Pick<SloLimit, 'metric' | 'stat'>): string {
 /**
  * Evaluates a profile on a run's statistics, with the run-level floors: success rate, and the
  * client having kept up with its schedule (schedule lag p99) — numbers from a client that fell
- * behind are not a verdict on the server.
+ * behind are not a verdict on the server. On a non-streaming run a limit on a streamed-only metric
+ * (TTFT, TTFT from intended, TPOT, ITL) is not judged: it is listed as `not measurable:
+ * non-streaming` and the verdict rests on the limits that can be judged (E2E, NTPOT) and the floors.
  */
-export function evaluateSlo(profile: SloProfile, stats: RunStats, floors: SloFloors): SloEvaluation {
+export function evaluateSlo(profile: SloProfile, stats: RunStats, floors: SloFloors, run: SloRunContext = {}): SloEvaluation {
+  const streamed = run.streamed ?? true;
   const checks: SloCheck[] = profile.limits.map((l) => {
+    const name = limitName(l);
+    if (!streamed && STREAMED_ONLY.has(l.metric)) {
+      return { name, value: null, op: '<=', limit: l.max, unit: l.unit, pass: null, note: NOT_MEASURABLE_NON_STREAMING };
+    }
     const ms = statOf(stats.latency[l.metric], l.stat);
     const value = ms === null ? null : l.unit === 's' ? ms / 1000 : ms;
-    const check: SloCheck = { name: limitName(l), value, op: '<=', limit: l.max, unit: l.unit, pass: value !== null && value <= l.max };
+    const check: SloCheck = { name, value, op: '<=', limit: l.max, unit: l.unit, pass: value !== null && value <= l.max };
     if (value === null) check.note = stats.latency[l.metric].count === 0 ? 'no samples (no successful streamed requests?)' : `${l.stat} not computed`;
     return check;
   });
   const rate = stats.requests.successRate;
   checks.push({
-    name: 'success rate',
+    name: SUCCESS_RATE,
     value: rate,
     op: '>=',
     limit: floors.minSuccessRate,
@@ -67,7 +93,7 @@ export function evaluateSlo(profile: SloProfile, stats: RunStats, floors: SloFlo
   });
   const lag = stats.latency.schedule_lag.percentiles.p99 ?? null;
   checks.push({
-    name: 'schedule lag p99 (client kept up)',
+    name: SCHEDULE_LAG,
     value: lag,
     op: '<=',
     limit: floors.maxScheduleLagP99Ms,
@@ -75,24 +101,57 @@ export function evaluateSlo(profile: SloProfile, stats: RunStats, floors: SloFlo
     pass: lag !== null && lag <= floors.maxScheduleLagP99Ms,
     ...(lag === null ? { note: 'no request was sent' } : {}),
   });
+  const unjudged = checks.filter((c) => c.pass === null).map((c) => c.name);
   return {
     profile: profile.name,
     description: profile.description,
     source: profile.source,
-    pass: checks.every((c) => c.pass),
+    pass: checks.every((c) => c.pass !== false),
     checks,
+    ...(unjudged.length ? { unjudged } : {}),
   };
 }
 
-/** Multi-line text of an evaluation: one line per check with value, limit and verdict. */
+/** The checks of an evaluation that failed (not those that could not be judged). */
+export function failedChecks(e: SloEvaluation): SloCheck[] {
+  return e.checks.filter((c) => c.pass === false);
+}
+
+/**
+ * What an evaluation could not judge, in one sentence, or null when it judged everything:
+ * `TTFT p95, TPOT p95 not judged (not measurable: non-streaming); no latency limit could be
+ * judged: the verdict rests on success rate and schedule lag p99 (client kept up) only`. Every
+ * renderer shows it next to the verdict, so a pass on a non-streaming run never reads as a pass
+ * on limits that were never measured.
+ */
+export function unjudgedText(e: SloEvaluation): string | null {
+  const skipped = e.checks.filter((c) => c.pass === null);
+  if (skipped.length === 0) return null;
+  const byWhy = new Map<string, string[]>();
+  for (const c of skipped) byWhy.set(c.note ?? 'not measurable', [...(byWhy.get(c.note ?? 'not measurable') ?? []), c.name]);
+  const what = [...byWhy].map(([why, names]) => `${names.join(', ')} not judged (${why})`).join('; ');
+  const judged = e.checks.filter((c) => c.pass !== null).map((c) => c.name);
+  return judged.some((n) => !FLOORS.has(n)) ? what : `${what}; no latency limit could be judged: the verdict rests on ${judged.join(' and ')} only`;
+}
+
+/** The verdict word of an evaluation: `PASS`, `FAIL`, or `PASS (partly judged)` when some limit could not be judged. */
+export function verdictWord(e: SloEvaluation): string {
+  if (!e.pass) return 'FAIL';
+  return e.checks.some((c) => c.pass === null) ? 'PASS (partly judged)' : 'PASS';
+}
+
+/** Multi-line text of an evaluation: one line per check with value, limit and verdict (`----`: not judged). */
 export function formatEvaluation(e: SloEvaluation): string {
-  const lines = [`SLO ${e.profile}: ${e.pass ? 'PASS' : 'FAIL'} (${e.description})`];
+  const lines = [`SLO ${e.profile}: ${verdictWord(e)} (${e.description})`];
   for (const c of e.checks) {
     const v = c.value === null ? 'n/a' : formatValue(c.value, c.unit);
+    const verdict = c.pass === null ? '----' : c.pass ? 'pass' : 'FAIL';
     lines.push(
-      `  ${c.pass ? 'pass' : 'FAIL'}  ${c.name.padEnd(34)} ${v.padStart(12)} ${c.op} ${formatValue(c.limit, c.unit)}${c.note ? `  (${c.note})` : ''}`,
+      `  ${verdict}  ${c.name.padEnd(34)} ${v.padStart(12)} ${c.op} ${formatValue(c.limit, c.unit)}${c.note ? `  (${c.note})` : ''}`,
     );
   }
+  const skipped = unjudgedText(e);
+  if (skipped) lines.push(`  ${skipped}`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,6 @@
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 import type { RequestMetrics } from '../metrics/derive.ts';
-import type { SloProfile } from './profile.ts';
+import { NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY, type SloProfile } from './profile.ts';
 
 /** Goodput of a set of requests under one SLO profile (DESIGN.md: successful requests meeting every per-request SLO / window). */
 export interface Goodput {
@@ -15,7 +15,10 @@ export interface Goodput {
   fraction: number | null;
   /** good / measurement window, requests/s; null with an empty window. */
   requestsPerS: number | null;
-  /** Limits of the profile that have no per-request value (pooled ITL), left out of the conditions. */
+  /**
+   * Limits of the profile left out of the conditions: those with no per-request value (pooled
+   * ITL), and on a non-streaming run those on streamed-only metrics (`... (not measurable: non-streaming)`).
+   */
   skipped: string[];
 }
 
@@ -35,7 +38,9 @@ const PER_REQUEST: Partial<Record<LatencyMetric, (m: RequestMetrics) => number |
  * `TTFT p95 <= 2 s` profile counts requests with TTFT <= 2 s), and a request is good when it
  * succeeded and meets every one. A request without a value a condition needs (TPOT of a
  * one-token answer) is not good. ITL is pooled over chunks and has no per-request value, so an
- * ITL limit is reported as skipped rather than guessed.
+ * ITL limit is reported as skipped rather than guessed. On a non-streaming run (`streamed: false`)
+ * limits on TTFT, TPOT and ITL are skipped too (no request can have them), so goodput counts the
+ * limits that can be judged (E2E, NTPOT) rather than no request at all.
  */
 export class GoodputCounter {
   private readonly checks: Array<{ value: (m: RequestMetrics) => number | null; maxMs: number }> = [];
@@ -44,10 +49,14 @@ export class GoodputCounter {
   private requests = 0;
   private good = 0;
 
-  constructor(private readonly profile: SloProfile) {
+  constructor(private readonly profile: SloProfile, run: { streamed?: boolean } = {}) {
     for (const l of profile.limits) {
       const value = PER_REQUEST[l.metric];
       const maxMs = l.unit === 's' ? l.max * 1000 : l.max;
+      if (run.streamed === false && STREAMED_ONLY.has(l.metric)) {
+        this.skipped.push(`${l.metric} ${l.stat} <= ${l.max} ${l.unit} (${NOT_MEASURABLE_NON_STREAMING})`);
+        continue;
+      }
       if (!value) {
         this.skipped.push(`${l.metric} ${l.stat} <= ${l.max} ${l.unit}`);
         continue;

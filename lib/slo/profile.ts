@@ -18,6 +18,16 @@ export interface SloProfile {
   limits: SloLimit[];
 }
 
+/**
+ * Metrics only a streamed response can measure: they need the first content chunk's time or the
+ * gaps between chunks. A non-streamed response arrives whole, so a limit on one of them cannot be
+ * judged on a non-streaming run (E2E, NTPOT, throughput and success rate can).
+ */
+export const STREAMED_ONLY: ReadonlySet<LatencyMetric> = new Set<LatencyMetric>(['ttft', 'ttft_from_intended', 'tpot', 'itl']);
+
+/** What a limit on a streamed-only metric is reported as on a non-streaming run. */
+export const NOT_MEASURABLE_NON_STREAMING = 'not measurable: non-streaming';
+
 /** Run-level floors that apply with every profile. */
 export interface SloFloors {
   /** Successful / total measured requests must be at least this. */

@@ -93,7 +93,7 @@ describe('evaluateSlo', () => {
   test('success-rate floor: 19 of 20 is exactly 0.95', () => {
     const records = [...Array.from({ length: 19 }, () => timedRecord(10, 5)), failedRecord()];
     const at = (minSuccessRate: number): boolean =>
-      evaluateSlo(profile('p', []), statsOf(records), { ...DEFAULT_FLOORS, minSuccessRate }).checks[0]!.pass;
+      evaluateSlo(profile('p', []), statsOf(records), { ...DEFAULT_FLOORS, minSuccessRate }).checks[0]!.pass === true;
     expect(statsOf(records).requests.successRate).toBe(0.95);
     expect(at(0.95)).toBe(true);
     expect(at(0.951)).toBe(false);

@@ -79,6 +79,7 @@ describe('toMeetSLO', () => {
       '  FAIL  success rate                              95.0% >= 99.0%',
       '  pass  schedule lag p99 (client kept up)       0.81 ms <= 10.0 ms', // the failed request was 1 ms late
       'run invalid: schedule lag p99 12.00 ms > 10 ms: the client could not keep up with its schedule',
+      '  to rerun validly: the client fell behind, not the server, so send less from this process: fewer requests or a lower rate or concurrency (BENCH_NUM_REQUESTS, BENCH_RATE, BENCH_CONCURRENCY, BENCH_DURATION), run on a quieter machine, or split the load over pods with `npx vitest-llm-d launch <suite> --parallelism N`',
       'failures: http_503 x1 (HTTP 503: overloaded)',
     ]);
     expect(() => expect(r).toMeetSLO({ ttftP95Ms: 450 })).toThrow(/FAIL {2}TTFT p95 +480 ms <= 450 ms/);
