@@ -39,7 +39,7 @@ export interface RunStats {
   retries: { requests: number; retries: number; byKey: Record<string, number>; recovered: number; exhausted: number; backoffMs: number };
   /** Failures by `failureKey` (class, or `http_<status>`), with the first message seen. */
   errors: Record<string, { count: number; example: string }>;
-  /** Measurement window: first measured intended send to last measured end, ms. */
+  /** Measurement window: first measured intended send to last measured end, less the idle pauses between stages in it (`excludeIdle`), ms. */
   window: { durationMs: number };
   throughput: {
     /** Successful output tokens / window. */
@@ -114,6 +114,8 @@ export class StatsAccumulator {
   private outputTokens = 0;
   private start = Infinity;
   private end = -Infinity;
+  /** Idle pauses between stages, [from, to) ms: nothing was sent or in flight in them. */
+  private readonly idle: Array<[number, number]> = [];
 
   /**
    * @param store options of every sample store: `exactCap` is how many samples a metric keeps
@@ -248,9 +250,19 @@ export class StatsAccumulator {
     this.perChunk.mergeFrom(SampleStore.decode(e.perChunk));
   }
 
+  /**
+   * Leaves an idle pause between stages (a staged load's `pause`: nothing sent, nothing in
+   * flight) out of the measurement window, where it falls in it. Not part of `encode`: a merge
+   * adds the pauses of the run it rebuilds.
+   */
+  excludeIdle(from: number, to: number): void {
+    if (to > from) this.idle.push([from, to]);
+  }
+
   /** Statistics of everything added so far. */
   stats(): RunStats {
-    const durationMs = this.total > 0 ? this.end - this.start : 0;
+    const idleMs = this.idle.reduce((a, [from, to]) => a + Math.max(0, Math.min(to, this.end) - Math.max(from, this.start)), 0);
+    const durationMs = this.total > 0 ? this.end - this.start - idleMs : 0;
     const perS = (x: number): number | null => (durationMs > 0 ? (x * 1000) / durationMs : null);
     const sum = (b: SampleStore): Summary => b.summarize(this.percentiles);
     return {
