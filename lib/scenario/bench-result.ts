@@ -1,5 +1,5 @@
 import { ServerMetricsView } from '../prom/run-metrics.ts';
-import type { TestReport } from '../report/model.ts';
+import type { TestReport, Validity } from '../report/model.ts';
 import { type SloEvaluation, evaluateSlo } from '../slo/evaluate.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
 
@@ -18,13 +18,18 @@ export class BenchResult {
     private readonly resolveSpec: (spec: SloSpec | undefined) => { profiles: SloProfile[]; floors: SloFloors },
     /** Where verdicts are recorded: this report's list, or (for a stage) the whole test's. */
     private readonly record: (e: SloEvaluation) => void = (e) => upsert(report.slo, e),
+    /**
+     * Whether the test's numbers are valid: the whole test's validity, also for a stage's result
+     * (a test with any invalid measured stage fails `toMeetSLO`, whichever stage it judges).
+     */
+    readonly validity: Validity = report.validity,
   ) {}
 
   /**
    * One stage of the run (a sweep level, the sustained phase of a ramp, a stage of a staged load)
    * by label or index, as a result of its own: `expect(result.stage('100 users')).toMeetSLO()`
-   * judges that stage's statistics. Its verdicts are recorded in the test's report as
-   * `<profile> @ <stage label>`.
+   * judges that stage's statistics (and, like every verdict, fails when any measured stage of the
+   * test is invalid). Its verdicts are recorded in the test's report as `<profile> @ <stage label>`.
    */
   stage(which: string | number): BenchResult {
     const st = typeof which === 'number' ? this.report.stages[which] : this.report.stages.find((s) => s.label === which);
@@ -32,7 +37,7 @@ export class BenchResult {
       throw new Error(`no stage ${JSON.stringify(which)} in ${this.report.scenario}; stages: ${this.report.stages.map((s) => s.label).join(', ') || 'none'}`);
     }
     const view: TestReport = { ...this.report, stats: st.stats, validity: st.validity, slo: [] };
-    return new BenchResult(view, this.resolveSpec, (e) => this.record({ ...e, profile: `${e.profile} @ ${st.label}` }));
+    return new BenchResult(view, this.resolveSpec, (e) => this.record({ ...e, profile: `${e.profile} @ ${st.label}` }), this.validity);
   }
 
   /** Statistics of the measured requests. */
@@ -52,7 +57,7 @@ export class BenchResult {
   /** Evaluates an SLO (default: the scenario's configured one) and records the verdict in the report. */
   evaluate(spec?: SloSpec): SloEvaluation[] {
     const { profiles, floors } = this.resolveSpec(spec);
-    const out = profiles.map((p) => evaluateSlo(p, this.report.stats, floors));
+    const out = profiles.map((p) => evaluateSlo(p, this.report.stats, floors, { streamed: this.report.workload.stream }));
     for (const e of out) this.record(e);
     return out;
   }

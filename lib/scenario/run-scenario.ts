@@ -21,13 +21,13 @@ import type { StageReport, StopReport, TestReport } from '../report/model.ts';
 import type { ProgressCounters } from '../report/progress.ts';
 import { progressFromEnv, type ProgressHook } from '../report/progress-channel.ts';
 import type { RequestsFile } from '../report/requests-file.ts';
-import { evaluateSlo } from '../slo/evaluate.ts';
+import { evaluateSlo, failedChecks } from '../slo/evaluate.ts';
 import { GoodputCounter } from '../slo/goodput.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
 import { sharedTokenCounter } from '../tokenizer/token-counter.ts';
 import type { TokenizerName } from '../tokenizer/tokenizer.ts';
 import type { OpenTarget } from './open-target.ts';
-import { assessValidity } from './validity.ts';
+import { assessValidity, testValidity } from './validity.ts';
 
 /** The parts of a scenario config (`lib/config/schema/scenario.ts`) a run uses. */
 export interface ScenarioInput {
@@ -196,7 +196,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const stageStart: number[] = [];
   const addStage = (label: string, description: string, offered: StageAcc['offered'], probe?: StageAcc['probe']): void => {
     stages.push({
-      label, description, offered, ...(probe ? { probe } : {}), stats: new StatsAccumulator(undefined, { exactCap: STAGE_CAP }), goodput: new GoodputCounter(profile),
+      label, description, offered, ...(probe ? { probe } : {}), stats: new StatsAccumulator(undefined, { exactCap: STAGE_CAP }), goodput: new GoodputCounter(profile, { streamed: sc.stream }),
       sent: 0, firstSend: Infinity, lastSend: -Infinity, firstIntended: Infinity, lastIntended: -Infinity, cut: 0, failed: 0,
     });
     // Each reported stage is the same in every pod (one plan): a stats line's stage k joins stage k as it is created.
@@ -221,14 +221,14 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     // Against the rate the schedule called for over the requests sent, as the stage report is: a
     // short Poisson trial's arrivals may fall short of its mean rate by chance (3 in 5 s at 1/s).
     const validity = assessValidity(stats, { ...outcome, achievedSendRate: outcome.achievedSendRate }, scheduledRate(acc), input.slo.floors.maxScheduleLagP99Ms);
-    const evals = input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors));
+    const evals = input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors, { streamed: sc.stream }));
     const reasons = [
-      ...evals.flatMap((e) => e.checks.filter((c) => !c.pass).map((c) => `${c.name} ${c.value === null ? 'n/a' : round3(c.value)} ${c.unit} (limit ${c.op} ${c.limit})`)),
+      ...evals.flatMap((e) => failedChecks(e).map((c) => `${c.name} ${c.value === null ? 'n/a' : round3(c.value)} ${c.unit} (limit ${c.op} ${c.limit})`)),
       ...(outcome.stopRule ? [`stop rule: ${outcome.stopRule.detail}`] : []),
       ...validity.reasons.map((r) => `invalid: ${r}`),
     ];
     // Invalid alone (every SLO met, no rule fired): the client, not the server, fell short.
-    const serverFailed = evals.some((e) => e.checks.some((c) => !c.pass && !c.name.startsWith('schedule lag'))) || outcome.stopRule !== null;
+    const serverFailed = evals.some((e) => failedChecks(e).some((c) => !c.name.startsWith('schedule lag'))) || outcome.stopRule !== null;
     return { passed: reasons.length === 0, reasons, invalid: !validity.valid && !serverFailed };
   };
   const arrivalSeed = seedOf(`${input.seedSalt}/${input.suite}/${name}/arrivals`);
@@ -371,10 +371,6 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   await allCounted();
   const last = outcome.stages.at(-1);
   if (last && reports.length < stages.length) finishStage(last);
-  // Idle pauses between stages are no part of the run's measurement window (nor of a stage's, which starts after its pause).
-  for (const o of outcome.stages) {
-    if (o.pause) for (const acc of [all, ...perCell.values(), ...perModel.values()]) acc.excludeIdle(o.pause.from, o.start);
-  }
 
   function spec(local: number): RequestSpec {
     const i = dataIndex(local);
@@ -487,9 +483,10 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const stats = all.stats();
   const single = reports.length === 1;
   const offeredRate = single ? reports[0]!.offered.rate : null;
-  const stageReasons = reports.flatMap((r) => r.validity.reasons.map((reason) => (single ? reason : `${r.label}: ${reason}`)));
+  // Invalid when any measured stage is; a search's trials it ran again for being invalid are not counted (their reruns are).
+  const rerun = load.type === 'search' ? new Set((planner as SearchPlanner).result().probes.flatMap((p) => p.rerun.map((x) => firstReported[x.stage]!))) : undefined;
   const validity = reports.length > 0
-    ? { valid: stageReasons.length === 0 && !outcome.stopped, reasons: outcome.stopped && !stageReasons.some((x) => x.includes(outcome.stopped!)) ? [...stageReasons, `stopped early: ${outcome.stopped}`] : stageReasons }
+    ? testValidity(reports, outcome.stopped, rerun)
     : assessValidity(stats, outcome, null, input.slo.floors.maxScheduleLagP99Ms);
   // In a search a rule only fails the trial it fired in (its reasons say so); the search goes on.
   const hit = load.type === 'search' ? -1 : reports.findIndex((r) => r.stopRule);
@@ -539,7 +536,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       priority: outcome.priority,
     },
     validity,
-    slo: input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors)),
+    slo: input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors, { streamed: sc.stream })),
     files: { requests: 'requests.jsonl', stages: 'stages.jsonl' },
     runDir: input.runDir,
   };

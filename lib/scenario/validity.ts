@@ -34,3 +34,36 @@ export function assessValidity(
   if (outcome.stopped) reasons.push(`stopped early: ${outcome.stopped}`);
   return { valid: reasons.length === 0, reasons };
 }
+
+/**
+ * The validity of a whole test from its stages': invalid when any measured stage is (each reason
+ * prefixed with the stage's label when there is more than one), or when the run stopped early.
+ * `discarded` are stages whose numbers nothing rests on: a capacity search's trials it ran again
+ * because the client could not keep up. They stay marked INVALID in the stage table, but the
+ * search's finding comes from their reruns, so they do not make the test invalid.
+ */
+export function testValidity(
+  stages: ReadonlyArray<{ label: string; validity: Validity }>,
+  stopped: string | null,
+  discarded: ReadonlySet<number> = new Set(),
+): Validity {
+  const counted = stages.filter((_, k) => !discarded.has(k));
+  const single = stages.length === 1;
+  const reasons = counted.flatMap((s) => s.validity.reasons.map((reason) => (single ? reason : `${s.label}: ${reason}`)));
+  if (stopped && !reasons.some((x) => x.includes(stopped))) reasons.push(`stopped early: ${stopped}`);
+  return { valid: reasons.length === 0, reasons };
+}
+
+/**
+ * How to get valid numbers from a test the tool marked invalid because the client fell short
+ * (lag, a stalled event loop, an under-delivered rate); null when every reason is a run that
+ * stopped early (cancelled, target gone), which no change of load fixes.
+ */
+export function rerunAdvice(v: Validity): string | null {
+  if (v.valid || v.reasons.every((r) => /(^|: )stopped early: /.test(r))) return null;
+  return (
+    'to rerun validly: the client fell behind, not the server, so send less from this process: fewer requests or a lower ' +
+    'rate or concurrency (BENCH_NUM_REQUESTS, BENCH_RATE, BENCH_CONCURRENCY, BENCH_DURATION), run on a quieter machine, ' +
+    'or split the load over pods with `npx vitest-llm-d launch <suite> --parallelism N`'
+  );
+}

@@ -1,5 +1,6 @@
 import { ActuationResult, formatChecks, type ActuationSlo } from '../actuation/result.ts';
 import { BenchResult, type SloSpec } from '../scenario/bench-result.ts';
+import { rerunAdvice } from '../scenario/validity.ts';
 import { formatEvaluation } from '../slo/evaluate.ts';
 
 interface MatcherResult {
@@ -8,9 +9,13 @@ interface MatcherResult {
 }
 
 /**
- * `expect(result).toMeetSLO(spec?)`: passes when every limit of the SLO holds, the success rate
- * is above its floor and the client kept up with its schedule. The failure message lists every
- * check with its value, limit and verdict, and says when the numbers came from the simulator.
+ * `expect(result).toMeetSLO(spec?)`: passes when every limit of the SLO that the run could measure
+ * holds, the success rate is above its floor, and the test's numbers are valid: the client kept up
+ * in every measured stage (one policy for single- and multi-stage runs, also when a stage is
+ * judged alone). A limit the run could not measure (TTFT of a non-streaming run) is listed as not
+ * judged and neither passes nor fails. The message lists every check with its value, limit and
+ * verdict, says when the numbers came from the simulator, and for an invalid run gives the
+ * reasons after `run invalid: ` and how to rerun.
  */
 export function toMeetSLO(received: unknown, spec?: SloSpec | ActuationSlo): MatcherResult {
   if (received instanceof ActuationResult) return actuationSlo(received, spec);
@@ -22,13 +27,20 @@ export function toMeetSLO(received: unknown, spec?: SloSpec | ActuationSlo): Mat
   }
   const evaluations = received.evaluate(spec);
   const r = received.report;
-  const pass = evaluations.every((e) => e.pass);
+  const validity = received.validity;
+  const limitsHold = evaluations.every((e) => e.pass);
+  const pass = limitsHold && validity.valid;
   return {
     pass,
     message: () => {
       const head = `${r.suite}/${r.scenario} on ${r.target.kind === 'simulator' ? 'the SIMULATOR' : r.target.baseUrl} (${r.target.model})`;
-      const lines = [`${head}: SLO ${pass ? 'met' : 'not met'}`, ...evaluations.map(formatEvaluation)];
-      if (!r.validity.valid) lines.push(`run invalid: ${r.validity.reasons.join('; ')}`);
+      const verdict = pass ? 'SLO met' : limitsHold ? 'SLO not met: its limits hold but the measurement is invalid' : 'SLO not met';
+      const lines = [`${head}: ${verdict}`, ...evaluations.map(formatEvaluation)];
+      if (!validity.valid) {
+        lines.push(`run invalid: ${validity.reasons.join('; ')}`);
+        const advice = rerunAdvice(validity);
+        if (advice) lines.push(`  ${advice}`);
+      }
       const errors = Object.entries(r.stats.errors).map(([k, v]) => `${k} x${v.count} (${v.example})`);
       if (errors.length) lines.push(`failures: ${errors.join('; ')}`);
       return lines.join('\n');
