@@ -64,6 +64,12 @@ export function runHook(h: HookRun): Promise<HookResult> {
   return new Promise((done) => {
     let error: string | null = null;
     let settled = false;
+    // The run folder exists before the hook runs: it may write there (BENCH_HOOK_RUN_DIR).
+    try {
+      mkdirSync(dirname(join(h.runDir, h.log)), { recursive: true });
+    } catch (err) {
+      error = `its log folder could not be created: ${(err as Error).message}`;
+    }
     const child = spawn('bash', ['-c', h.command], { cwd: h.cwd ?? process.cwd(), env: h.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const kill = (): void => {
       error ??= `killed: ${reasonOf(h.signal)}`;
@@ -80,7 +86,6 @@ export function runHook(h: HookRun): Promise<HookResult> {
       const text = (dropped ? `[${dropped} bytes of earlier output not kept]\n` : '') + Buffer.concat(chunks).toString('utf8');
       const output = redactText(text, h.secrets);
       try {
-        mkdirSync(dirname(join(h.runDir, h.log)), { recursive: true });
         writeFileSync(join(h.runDir, h.log), output);
       } catch (err) {
         error ??= `its log could not be written: ${(err as Error).message}`;
