@@ -289,6 +289,14 @@ describe('renderHtml: sections', () => {
     expect(html).toContain('server usage 10, tokenizer 0, unknown 0');
   });
 
+  test('an idle pause before a stage is a row of its own in the stage table, with nothing measured in it', () => {
+    const r = testReport({ stages: [stage(0, 1, stats(10)), stage(1, 2, stats(20), { pause: { plannedS: 30, idleS: 30.012 } })] });
+    const html = renderHtml(run({ tests: [{ report: r, state: 'passed' }], actuation: [] }));
+    const rows = html.slice(html.indexOf('<table class="stages">')).split('</tbody>')[0]!.split('<tr>').slice(2);
+    expect(rows.map((row) => /<th>([\s\S]*?)<\/th>/.exec(row)?.[1])).toEqual([expect.stringContaining('concurrency 1'), '<em>pause 30 s</em>', expect.stringContaining('concurrency 2')]);
+    expect(rows[1]).toContain('30.01 s idle, nothing sent');
+  });
+
   test('an endpoint run has no SIMULATOR banner', () => {
     const r = testReport({}, 'endpoint');
     const html = renderHtml(run({ tests: [{ report: r, state: 'passed' }], actuation: [] }));

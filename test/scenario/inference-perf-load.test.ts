@@ -105,6 +105,10 @@ describe('an inference-perf load against the simulator', () => {
     const last = Math.max(...lines.map((l) => l.end_ms));
     expect(r.stats.window.durationMs).toBeCloseTo(last - first - r.stages[1]!.pause!.idleS * 1000, 0);
 
+    // stages.jsonl (as summary.json) gives the pause on the stage it came before.
+    const stageLines = readFileSync(join(dir, 'stages.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { scenario: string; pause?: unknown });
+    expect(stageLines.filter((l) => l.scenario === 'ip').map((l) => l.pause)).toEqual([undefined, { plannedS: 0.6, idleS: r.stages[1]!.pause!.idleS }]);
+
     const table = renderTable(r);
     expect(table).toMatch(/\(pause 0\.6 s: \d+\.\d\d s idle, nothing sent\)\n.*rate 10\/s/);
     if (process.env.SHOW_TABLE) console.log(table);
