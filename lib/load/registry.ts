@@ -97,7 +97,7 @@ function openPlanner(cfg: OpenLoad, ctx: ScheduleContext): StagePlanner {
   const shape = process.shape({ rate: 0, seed: 0, durationS: null, ...burst });
   if (cfg.stages) {
     const stages = withPauses(cfg.stages.map((s, k) => make(s.rate, s.duration, k)), cfg.pause);
-    const list = cfg.stages.map((s, k) => `${s.rate}/s × ${s.duration} s${stages[k]!.durationMs === null ? ` (${stages[k]!.maxRequests} requests)` : ''}`).join(', ');
+    const list = cfg.stages.map((s) => `${s.rate}/s × ${s.duration} s`).join(', ');
     return fixedPlanner(`${cfg.stages.length} stages: ${list}; ${shape}${seed === undefined ? '' : `, seed ${seed}`}${pauseNote(cfg.pause, cfg.stages.length)} (open loop)`, stages, seed);
   }
   const only = make(cfg.rate!, cfg.duration, 0);
