@@ -19,8 +19,9 @@ against targets.yaml and BENCH_TARGET / BENCH_BASE_URL); anything else is read a
 is: an llm-d-benchmark config (a \`workload\` section), a harness matrix, or a bare
 inference-perf config (top-level load, api, server, data).
 
-Exits 0 when every file is valid, 1 when any is not (every problem of every file is printed,
-one block per file, on standard error), 2 for a usage error.
+Plans go to standard output; every problem of every file to standard error, one block per
+file, then a line counting the files. Exits 0 when every file is valid, 1 when any is not, 2 for
+a usage error.
 
   --json       the plans and problems as one JSON document on standard output
   --sample N   prompts sampled per workload for the length statistics (default 200; 0: none)
@@ -64,8 +65,7 @@ export const checkCommand: CliCommand = {
     else for (const c of checked) if (c.valid) io.out(renderPlan(c));
     for (const c of invalid) io.err(`${c.problems}\n\n`);
     const summary = `${checked.length} file${checked.length === 1 ? '' : 's'} checked, no request sent: ${checked.length - invalid.length} valid, ${invalid.length} invalid${invalid.length ? ` (${invalid.map((c) => c.file).join(', ')})` : ''}\n`;
-    if (json) io.err(summary);
-    else io.out(summary);
+    io.err(summary);
     return invalid.length === 0 ? 0 : 1;
   },
 };

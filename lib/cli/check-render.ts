@@ -26,7 +26,7 @@ function endpointLine(e: EndpointPlan): string {
   const model = e.model ?? "the server's first model (asked at run time)";
   const key = e.apiKey ? `API key from ${e.apiKey}` : 'no API key';
   const headers = e.headers.length ? `headers ${e.headers.join(', ')}` : 'no extra headers';
-  return `${where}; model ${model}; ${e.backend ?? 'backend of the stack'}; ${key}; ${headers} (from ${e.origin})`;
+  return `${where}; model ${model}; ${e.backend ?? 'backend of the stack'}; ${key}; ${headers}; from ${e.origin}`;
 }
 
 function workloadLines(w: WorkloadPlan, model: string | null): string[] {
@@ -69,10 +69,11 @@ function workloadLines(w: WorkloadPlan, model: string | null): string[] {
 }
 
 function stageTable(stages: readonly PlannedStage[]): string[] {
-  const rows = [['stage', 'rate', 'concurrency', 'duration', 'requests', '']];
+  const rows = [['stage', 'pause before', 'rate', 'concurrency', 'duration', 'requests', '']];
   for (const s of stages) {
     rows.push([
       s.label,
+      s.pauseBeforeS > 0 ? `${s.pauseBeforeS} s` : '-',
       s.rate === null ? '-' : `${s.rate}/s`,
       s.concurrency === null ? '-' : String(s.concurrency),
       s.durationS === null ? '-' : `${s.durationS} s`,
@@ -80,7 +81,7 @@ function stageTable(stages: readonly PlannedStage[]): string[] {
       s.basis,
     ]);
   }
-  return table(rows, new Set([0, 5]));
+  return table(rows, new Set([0, 6]));
 }
 
 function noEffectLines(keys: readonly NoEffectKey[], indent: string): string[] {

@@ -1,14 +1,17 @@
 /**
  * The load part of a scenario's plan, read off the stage planner a run builds (`planLoad`, with
  * the same seed rule and request count as `runScenario`), without running it: each stage's rate
- * or concurrency, time bound and the requests it sends. An open-loop stage's count is the number
- * of its schedule's sends due before its time is up (the runner's own rule), capped by its
- * request count; it is exact when the arrival times are known before the run (evenly spaced, or a
- * seed the config pins), and otherwise the expectation, rate x duration.
+ * or concurrency, duration, idle pause before it, and the requests it sends. A count-bounded
+ * stage sends its count (`num_requests`, or the count its arrival process fixes: inference-perf's
+ * int(rate x duration)). A time-bounded open-loop stage sends its schedule's sends due before its
+ * time is up (the runner's own rule), capped by its count: exact when the arrival times are known
+ * before the run (evenly spaced, or a seed the config pins), otherwise the expectation, rate x
+ * duration. The arrival generator is named by its key in the registry (`ARRIVALS`).
  */
 import type { Load } from '../config/schema/load.ts';
 import type { StopRules } from '../config/schema/scenario.ts';
-import { planLoad } from '../load/registry.ts';
+import { ARRIVALS } from '../load/arrival-processes.ts';
+import { arrivalKeyOf, planLoad } from '../load/registry.ts';
 import type { StagePlan } from '../load/stage.ts';
 import { stopRulesOf } from './run-scenario.ts';
 
@@ -22,8 +25,12 @@ export interface PlannedStage {
   rate: number | null;
   /** Requests in flight (closed loop), else null. */
   concurrency: number | null;
-  /** Seconds the stage sends for, or null (bounded by its request count only). */
+  /** Seconds the stage lasts: its time bound, or the span its arrival process spreads a fixed count over; null for neither. */
   durationS: number | null;
+  /** Whether `durationS` ends the stage (else the stage sends its count and waits for all of it). */
+  timeBound: boolean;
+  /** Idle seconds before the stage (the load's `pause`, inference-perf's `load.interval`), 0 for none. */
+  pauseBeforeS: number;
   /** The stage's request bound, or null. */
   maxRequests: number | null;
   /** Measured requests it sends; null when that depends on the server (a closed loop bounded by time). */
@@ -70,13 +77,14 @@ export function planLoadOf(load: Load, stop: StopRules | undefined, numRequests:
   const planner = planLoad(load, { seed: checkSeed, numRequests, judge });
   const random = planner.seed !== undefined;
   const hide = (text: string): string => (random && pinned === null ? text.replaceAll(`seed ${checkSeed}`, 'a fresh seed each run') : text);
-  const stages = planner.stages ? planner.stages.map((p) => plannedStage(p, numRequests, random && pinned === null, hide)) : null;
+  const spans = 'stages' in load && load.stages ? load.stages.map((s) => s.duration) : ['duration' in load ? load.duration : undefined];
+  const stages = planner.stages ? planner.stages.map((p, k) => plannedStage(p, spans[k], numRequests, random && pinned === null, hide)) : null;
   const known = stages !== null && stages.every((s) => s.requests !== null);
   const rules = stopRulesOf(stop, load);
   return {
     type: load.type,
     description: hide(planner.description),
-    arrivals: arrivalsOf(planner.stages?.[0], load, hide),
+    arrivals: arrivalsOf(planner.stages?.[0], load, pinned),
     seed: pinned,
     warmupRequests,
     stages,
@@ -89,13 +97,16 @@ export function planLoadOf(load: Load, stop: StopRules | undefined, numRequests:
 }
 
 /** One stage with the requests it sends. */
-function plannedStage(p: StagePlan, numRequests: number | undefined, unknownSeed: boolean, hide: (t: string) => string): PlannedStage {
+function plannedStage(p: StagePlan, spanS: number | undefined, numRequests: number | undefined, unknownSeed: boolean, hide: (t: string) => string): PlannedStage {
+  const timeBound = p.durationMs !== null;
   const base = {
     label: p.label,
     description: hide(p.description),
     rate: p.offered.rate,
     concurrency: p.offered.concurrency,
-    durationS: p.durationMs === null ? null : p.durationMs / 1000,
+    durationS: timeBound ? p.durationMs! / 1000 : p.schedule.kind === 'open' ? (spanS ?? null) : null,
+    timeBound,
+    pauseBeforeS: (p.pauseBeforeMs ?? 0) / 1000,
     maxRequests: p.maxRequests,
   };
   return { ...base, ...requestsOf(p, numRequests, unknownSeed) };
@@ -105,7 +116,7 @@ function plannedStage(p: StagePlan, numRequests: number | undefined, unknownSeed
 function requestsOf(p: StagePlan, numRequests: number | undefined, unknownSeed: boolean): Pick<PlannedStage, 'requests' | 'exact' | 'basis'> {
   const { durationMs, maxRequests, schedule } = p;
   // A stage bounded by a count alone sends it: num_requests, or the count its arrival process fixes.
-  const counted = maxRequests === (numRequests ?? null) ? 'num_requests' : "the arrival process's count";
+  const counted = maxRequests === (numRequests ?? null) ? 'num_requests' : 'fixed by the arrival process; the stage waits for every one';
   if (durationMs === null) return { requests: maxRequests, exact: true, basis: counted };
   if (schedule.kind === 'closed') {
     if (maxRequests === null) return { requests: null, exact: false, basis: `as many as finish in ${durationMs / 1000} s: set by the server's latency` };
@@ -129,18 +140,20 @@ function requestsOf(p: StagePlan, numRequests: number | undefined, unknownSeed: 
   return { requests: n, exact: true, basis: why };
 }
 
-/** The arrival process in words, from the first stage's schedule. */
-function arrivalsOf(first: StagePlan | undefined, load: Load, hide: (t: string) => string): string {
+/** The arrival generator in words: the open-loop process by its registry key, or the closed loop's rule. */
+function arrivalsOf(first: StagePlan | undefined, load: Load, pinned: number | null): string {
+  const seedOf = (seeded: boolean): string => (!seeded ? '' : pinned === null ? ', a fresh seed each run' : `, seed ${pinned}`);
+  if (load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') {
+    const key = arrivalKeyOf(load);
+    const process = ARRIVALS[key];
+    const shape = process.shape({ rate: 0, seed: 0, durationS: null, ...(load.type === 'gamma' ? { burstiness: load.burstiness } : {}) });
+    return `${shape}${seedOf(process.seeded)} (generator ${key}, open loop); at most ${load.max_in_flight} in flight`;
+  }
   if (load.type === 'search') {
-    return load.over === 'rate' ? `${load.arrival} arrivals at each probed rate (open loop)` : 'each probed concurrency (closed loop)';
+    return load.over === 'rate' ? `${load.arrival} arrivals at each probed rate${seedOf(load.arrival !== 'constant')} (open loop)` : 'each probed concurrency (closed loop)';
   }
-  if (!first) return 'none';
+  if (first?.schedule.kind !== 'closed') return 'none';
   const s = first.schedule;
-  if (s.kind === 'closed') {
-    const think = s.thinkMs ? `, ${s.thinkMs / 1000} s think time` : '';
-    return s.spawn ? `closed loop: users started at ${s.spawn.perSecond}/s from ${s.spawn.start}${think}` : `closed loop: a request starts as one finishes${think}`;
-  }
-  // The schedule's own words without its rate: "5 requests/s, Poisson arrivals, seed 7 (open loop)".
-  const words = hide(s.description).replace(/^[\d.e+-]+ requests\/s, /, '');
-  return `${words}; at most ${s.maxInFlight} in flight`;
+  const think = s.thinkMs ? `, ${s.thinkMs / 1000} s think time` : '';
+  return s.spawn ? `closed loop: users started at ${s.spawn.perSecond}/s from ${s.spawn.start}${think}` : `closed loop: a request starts as one finishes${think}`;
 }

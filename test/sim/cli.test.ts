@@ -22,7 +22,7 @@ describe('vitest-llm-d main()', () => {
     expect(help.stdout).toMatch(/^ {2}sim {2,}run the embedded vLLM-compatible simulator/m);
     const bad = capture();
     expect(await main(['simulate'], bad)).toBe(2);
-    expect(bad.stderr).toBe('vitest-llm-d: unknown command "simulate"; commands: sim, cluster-sim, provision, rerun, compare, launch, pod-run, pod-export, help\n');
+    expect(bad.stderr).toBe('vitest-llm-d: unknown command "simulate"; commands: sim, cluster-sim, provision, check, rerun, compare, launch, pod-run, pod-export, help\n');
   });
 
   it('sim --help prints every option; a bad flag is one line and exit code 2', async () => {
