@@ -8,6 +8,7 @@ import {
   poissonSample,
   stageRequests,
 } from '../../lib/load/inference-perf-arrivals.ts';
+import { shareOf } from '../../lib/distributed/split.ts';
 import { planLoad } from '../../lib/load/registry.ts';
 
 const all = (it: Iterable<number>): number[] => [...it];
@@ -128,6 +129,24 @@ describe('arrival processes in stage plans', () => {
     expect(even.description).toContain('evenly spaced');
     expect(planLoad({ type: 'poisson', arrivals: 'exact', rate: 2, duration: 3 }, { seed: 1 }).stages![0]!.durationMs).toBe(3000);
     expect(ARRIVALS.constant.requests({ rate: 2, seed: 0, durationS: 3 })).toBeNull();
+  });
+
+  it("a split run's pods partition the stages: every (offset, request) once, each pod its residue, the pause kept", () => {
+    const load = { type: 'poisson' as const, arrivals: 'inference-perf' as const, stages: [{ rate: 7, duration: 3 }, { rate: 3, duration: 2 }], seed: 2, pause: 1 };
+    const global = planLoad(load, { seed: 0 });
+    const shares = [0, 1, 2].map((index) => shareOf(load, { seed: 0, warmup: 1 }, { index, count: 3 }));
+    global.stages!.forEach((g, k) => {
+      const want = [...{ [Symbol.iterator]: () => (g.schedule.kind === 'open' ? g.schedule.offsets() : [][Symbol.iterator]()) }];
+      expect(want).toHaveLength(g.maxRequests!);
+      const got = shares.flatMap((sh) => {
+        const st = sh.stages[k]!;
+        const offs = st.plan.schedule.kind === 'open' ? [...{ [Symbol.iterator]: () => (st.plan.schedule as { offsets(): Iterator<number> }).offsets() }] : [];
+        expect(offs).toHaveLength(st.plan.maxRequests!);
+        expect(st.plan.pauseBeforeMs).toBe(k === 0 ? undefined : 1000);
+        return offs;
+      });
+      expect(got.sort((a, b) => a - b)).toEqual([...want].sort((a, b) => a - b));
+    });
   });
 
   it('a pause goes before every stage but the first, and the descriptions say so', () => {
