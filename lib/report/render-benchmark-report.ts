@@ -19,6 +19,7 @@
  * | `latency.normalized_time_per_output_token` | NTPOT = (end - sent) / N per request (includes the first token) | ms/token |
  * | `latency.request_latency` | E2E = end - sent | ms |
  * | `requests.input_length`, `output_length` | prompt tokens (server usage, else tokenizer), output tokens N, successful requests | count |
+ * | `load.standardized.input_seq_len`, `output_seq_len` | the realized length distribution of the requests (server usage, else tokenizer; fixed when all equal, else `other` with mean, std_dev, min, max); the configured one is in `load.metadata.description` | count |
  * | `throughput.*_rate` | successful tokens or requests / measurement window (warm-up excluded); one value, so only `mean` | tokens/s, queries/s |
  *
  * The units follow the unit rules of llm-d-benchmark's Pydantic models, which the JSON Schema does
@@ -39,6 +40,8 @@ import { createHash } from 'node:crypto';
 import type { RunStats } from '../metrics/aggregate.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import { summarize as summarizeSamples, type Summary } from '../stats/summary.ts';
+import { configuredShape, lengthLines, lengthReport } from './lengths.ts';
+import type { SeqLen } from './lengths.ts';
 import type { StageReport, TestReport } from './model.ts';
 import type { ToolInfo } from './render-summary.ts';
 
@@ -125,93 +128,24 @@ export function isoDuration(s: number): string {
   return `PT${Number(Math.max(0, s).toFixed(3))}S`;
 }
 
-type SeqLen = { distribution: 'fixed' | 'gaussian' | 'uniform' | 'other'; value: number; std_dev?: number; min?: number; max?: number };
-
-/** Fixed when all equal, else `other` with the weighted mean and the range. */
-function fromValues(values: Array<[number, number]>): SeqLen | null {
-  if (values.length === 0) return null;
-  const lens = values.map(([v]) => v);
-  const min = Math.min(...lens);
-  const max = Math.max(...lens);
-  if (min === max) return { distribution: 'fixed', value: min };
-  const w = values.reduce((a, [, x]) => a + x, 0);
-  const mean = values.reduce((a, [v, x]) => a + v * x, 0) / w;
-  return { distribution: 'other', value: Number(mean.toFixed(3)), min, max };
-}
-
-/** `prompt=50,max_tokens=100` → [50, 100]. */
-function parseCell(cell: string): [number, number] | null {
-  const m = /prompt=(\d+),max_tokens=(\d+)/.exec(cell);
-  return m ? [Number(m[1]), Number(m[2])] : null;
-}
-
-/** The workload's configured input and output lengths, source and prefix, from the data config (or its cells). */
+/**
+ * The workload's input and output lengths for `scenario.load.standardized`: the realized
+ * distribution (server usage, else the tokenizer's count) when the requests gave any, since that
+ * is what the numbers were measured with; otherwise the configured one. The configured one and
+ * the count source are stated in `metadata.description` too.
+ */
 function workloadShape(r: TestReport, stats: RunStats): {
   source: 'random' | 'sampled' | 'unknown';
   input: SeqLen;
   output: SeqLen | null;
   prefix: Record<string, unknown> | null;
+  said: string;
 } {
-  const d = r.workload.data;
-  const c = (d.config ?? {}) as Record<string, unknown>;
-  const nums = (x: unknown): number[] => (Array.isArray(x) ? (x as number[]) : typeof x === 'number' ? [x] : []);
-  const measured = (): SeqLen => {
-    const s = stats.tokens.input;
-    return compact({ distribution: 'other' as const, value: Number((s.mean ?? 0).toFixed(3)), min: s.min ?? undefined, max: s.max ?? undefined });
-  };
-  switch (d.type) {
-    case 'synthetic': {
-      const p = nums(c.prompt_tokens);
-      const m = nums(c.max_tokens);
-      // Cells are the cross product, cycled evenly: each length weighs alike.
-      if (p.length && m.length) return { source: 'random', input: fromValues(p.map((v) => [v, 1]))!, output: fromValues(m.map((v) => [v, 1])), prefix: null };
-      break;
-    }
-    case 'isl_osl': {
-      const pairs = (c.pairs as Array<[number, number]> | undefined) ?? [];
-      if (pairs.length) return { source: 'random', input: fromValues(pairs.map(([i]) => [i, 1]))!, output: fromValues(pairs.map(([, o]) => [o, 1])), prefix: null };
-      break;
-    }
-    case 'mix': {
-      const comps = (c.components as Array<{ share: number; prompt_tokens: number; max_tokens: number }> | undefined) ?? [];
-      if (comps.length) {
-        return { source: 'random', input: fromValues(comps.map((x) => [x.prompt_tokens, x.share]))!, output: fromValues(comps.map((x) => [x.max_tokens, x.share])), prefix: null };
-      }
-      break;
-    }
-    case 'random': {
-      const dist = (x: unknown): SeqLen | null => {
-        const g = x as { min: number; max: number; mean: number; std: number } | undefined;
-        if (!g) return null;
-        return g.std === 0 ? { distribution: 'fixed', value: Math.round(g.mean) } : { distribution: 'gaussian', value: g.mean, std_dev: g.std, min: g.min, max: g.max };
-      };
-      const input = dist(c.input_distribution);
-      if (input) return { source: 'random', input, output: dist(c.output_distribution), prefix: null };
-      break;
-    }
-    case 'shared_prefix': {
-      const sys = c.system_prompt_len as number | undefined;
-      const q = c.question_len as number | undefined;
-      if (sys && q) {
-        return {
-          source: 'random',
-          input: { distribution: 'fixed', value: sys + q },
-          output: typeof c.output_len === 'number' ? { distribution: 'fixed', value: c.output_len } : null,
-          prefix: { prefix_len: { distribution: 'fixed', value: sys }, num_groups: c.num_groups as number, num_users_per_group: c.num_prompts_per_group as number, num_prefixes: 1 },
-        };
-      }
-      break;
-    }
-    case 'sharegpt':
-      // Prompts sampled from a dataset: the configured shape is the file's; report the measured lengths.
-      return { source: 'sampled', input: measured(), output: typeof c.output_len === 'number' ? { distribution: 'fixed', value: c.output_len } : null, prefix: null };
-  }
-  // No data config recorded: the cells (`prompt=50,max_tokens=100`), else what was measured.
-  const cells = d.cells.map(parseCell).filter((x): x is [number, number] => x !== null);
-  if (cells.length && cells.length === d.cells.length) {
-    return { source: 'random', input: fromValues(cells.map(([i]) => [i, 1]))!, output: fromValues(cells.map(([, o]) => [o, 1])), prefix: null };
-  }
-  return { source: 'unknown', input: measured(), output: null, prefix: null };
+  const shape = configuredShape(r.workload.data);
+  const lengths = lengthReport(r, stats);
+  const input = lengths.input.realized ?? shape.input ?? { distribution: 'other' as const, value: 0 };
+  const output = lengths.output.realized ?? shape.output;
+  return { source: shape.source, input, output, prefix: shape.prefix, said: `Sequence lengths: ${lengthLines(lengths).join('; ')}.` };
 }
 
 /** `results.request_performance.aggregate` of a set of requests. `cut`: requests sent but cut at the end of their stage. */
@@ -320,7 +254,7 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
         metadata: {
           schema_version: '0.0.1',
           cfg_id: uuidV5(JSON.stringify(native)),
-          description: `${multi ? `${stage.description}; ` : ''}${r.workload.load}. ${mapping}`,
+          description: `${multi ? `${stage.description}; ` : ''}${r.workload.load}. ${shape.said} ${mapping}`,
         },
         standardized: compact({
           tool: run.tool.name,

@@ -15,6 +15,7 @@ import { CHART_SCRIPT, Charts, distributionChart, quantileChart, sweepCharts, ti
 import { extras } from './html/extras.ts';
 import { badge, type Cell, cspHash, esc, jsonScript, num, pct, pre, table } from './html/escape.ts';
 import { DIST_METRICS, type HtmlSeries, type TestSeries } from './html/series.ts';
+import { lengthLines, lengthReport } from './lengths.ts';
 import type { TestReport } from './model.ts';
 import { type Outcome, type RunReport, targetKinds } from './run-report.ts';
 import { labelsHtml } from './run-labels.ts';
@@ -91,7 +92,12 @@ function countsTable(r: TestReport): string {
 function tokenTable(s: RunStats, r: TestReport): string {
   const t = s.tokens;
   const tok = r.workload.data.tokenizer;
+  const lengths = lengthReport(r, s);
+  const [inputLine, outputLine, dataset] = lengthLines(lengths);
   return table(['', 'value'], [
+    ['input length (configured; realized)', inputLine!.replace(/^input tokens: /, '')],
+    ['output length (configured; realized)', outputLine!.replace(/^output tokens: /, '')],
+    ...(dataset ? [['dataset', dataset] as Cell[]] : []),
     ['output tokens counted by', `server usage ${t.outputSource.server}, tokenizer ${t.outputSource.tokenizer}, unknown ${t.outputSource.unknown}`],
     ['input tokens counted by', `server usage ${t.inputSource.server}, tokenizer ${t.inputSource.tokenizer}`],
     ['client tokenizer', `${tok.name} (${tok.kind}${tok.exact ? ', exact for this model' : ', not the model\u2019s own'})`],

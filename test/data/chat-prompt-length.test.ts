@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getTokenizer } from '../../lib/tokenizer/index.ts';
 import { chatTemplateOverhead, renderUserTurn } from '../../lib/tokenizer/chat-template.ts';
+import { renderBenchmarkReports } from '../../lib/report/render-benchmark-report.ts';
+import { renderTest } from '../../lib/report/render-summary.ts';
+import { renderTable } from '../../lib/report/render-table.ts';
 import { RequestsFile } from '../../lib/report/requests-file.ts';
 import type { TestReport } from '../../lib/report/model.ts';
 import type { OpenTarget } from '../../lib/scenario/open-target.ts';
@@ -99,6 +102,29 @@ describe('usage.prompt_tokens equals the configured input length on every reques
       expect(said !== undefined).toBe(api === 'chat');
     });
   }
+
+  test('every report states the realized lengths next to the configured ones: table, summary.json, benchmark report', async () => {
+    const report = await run('chat-gaussian', 'chat', {
+      type: 'random',
+      input_distribution: { min: 50, max: 400, mean: 200, std: 100 },
+      output_distribution: { min: 3, max: 3, mean: 3, std: 0 },
+      seed: 9,
+    }, 12);
+    const lines = usageOf('chat-gaussian');
+    expect(lines.every(([client, server]) => client === server && server >= 50 && server <= 400)).toBe(true);
+    const served = lines.map(([, server]) => server);
+    const table = renderTable(report).replace(/\s+/g, ' ');
+    expect(table).toContain('input tokens: configured gaussian mean 200 sd 100 in 50..400; realized mean ');
+    expect(table).toContain(` in ${Math.min(...served)}..${Math.max(...served)} (server usage.prompt_tokens)`);
+    expect(table).toContain('output tokens: configured fixed 3; realized fixed 3 (server usage.completion_tokens)');
+    const lengths = (renderTest(report, 'pass').results as { tokens: { lengths: Record<string, { configured: unknown; realized: { distribution: string; min: number; max: number }; source: string }> } }).tokens.lengths;
+    expect(lengths.input).toMatchObject({ configured: { distribution: 'gaussian', value: 200, std_dev: 100, min: 50, max: 400 }, realized: { distribution: 'other', min: Math.min(...served), max: Math.max(...served) }, source: 'server usage.prompt_tokens' });
+    const br = renderBenchmarkReports(report, { stamp: '2026-01-01T00-00-00Z', suite: 'unit', tool: { name: 'vitest-llm-d', version: '0', node: process.version } })[0]!.report as {
+      scenario: { load: { standardized: { input_seq_len: { distribution: string; min: number; max: number } }; metadata: { description: string } } };
+    };
+    expect(br.scenario.load.standardized.input_seq_len).toMatchObject({ distribution: 'other', min: Math.min(...served), max: Math.max(...served) });
+    expect(br.scenario.load.metadata.description).toContain('input tokens: configured gaussian mean 200 sd 100 in 50..400; realized mean');
+  });
 
   test("chat: a dataset's text is sent verbatim, and the client's count includes the template, as the server's does", async () => {
     await run('chat-sharegpt', 'chat', { type: 'sharegpt', path: SAMPLE, seed: 2 }, 12);

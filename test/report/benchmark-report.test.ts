@@ -83,8 +83,12 @@ describe('renderBenchmarkReports', () => {
     expect(comp.standardized).toMatchObject({ kind: 'generic', tool: 'vitest-llm-d-sim', tool_version: '0.1.0', simulated: true, model: { name: 'Qwen/Qwen3-0.6B' } });
     expect(br.scenario.load.standardized).toEqual({
       tool: 'vitest-llm-d', tool_version: '0.1.0', source: 'random', stage: 0,
-      input_seq_len: { distribution: 'other', value: 275, min: 50, max: 500 }, output_seq_len: { distribution: 'fixed', value: 100 }, concurrency: 1,
+      // The realized lengths (every request of statsWith had 12 prompt and 4 output tokens, from usage); the configured ones in the description.
+      input_seq_len: { distribution: 'fixed', value: 12 }, output_seq_len: { distribution: 'fixed', value: 4 }, concurrency: 1,
     });
+    expect(br.scenario.load.metadata.description).toContain(
+      'Sequence lengths: input tokens: configured mean 275 in 50..500; realized fixed 12 (server usage.prompt_tokens); output tokens: configured fixed 100; realized fixed 4 (server usage.completion_tokens).',
+    );
     expect(br.scenario.load.native.config).toMatchObject({ load: { type: 'concurrency', concurrency: 1 }, data: { type: 'synthetic', prompt_tokens: [50, 500] } });
     expect(br.results.request_performance.aggregate.requests).toMatchObject({ total: 10, failures: 0, incomplete: 0 });
   });
@@ -187,17 +191,23 @@ describe('renderBenchmarkReports', () => {
     const br = render(report(stats))[0]!.br;
     expect(validate(br)).toEqual([]);
     expect(br.results.request_performance.aggregate.latency).toEqual({});
+    // No request gave lengths: the configured ones stand.
+    expect(br.scenario.load.standardized).toMatchObject({ input_seq_len: { distribution: 'other', value: 275, min: 50, max: 500 }, output_seq_len: { distribution: 'fixed', value: 100 } });
   });
 
   test('workload shapes: random (gaussian), shared prefix, sharegpt (sampled), a real endpoint', () => {
     const stats = statsWith(10);
     const data = (config: Record<string, unknown>) => ({ ...report(stats).workload, data: { ...report(stats).workload.data, type: config.type as string, config } });
     const random = render(report(stats, { workload: data({ type: 'random', input_distribution: { min: 10, max: 200, mean: 100, std: 20 }, output_distribution: { min: 5, max: 5, mean: 5, std: 0 } }) }))[0]!.br;
-    expect(random.scenario.load.standardized).toMatchObject({ source: 'random', input_seq_len: { distribution: 'gaussian', value: 100, std_dev: 20, min: 10, max: 200 }, output_seq_len: { distribution: 'fixed', value: 5 } });
+    expect(random.scenario.load.standardized).toMatchObject({ source: 'random', input_seq_len: { distribution: 'fixed', value: 12 }, output_seq_len: { distribution: 'fixed', value: 4 } });
+    expect(random.scenario.load.metadata.description).toContain('input tokens: configured gaussian mean 100 sd 20 in 10..200; realized fixed 12');
     const sp = render(report(stats, { workload: data({ type: 'shared_prefix', num_groups: 4, num_prompts_per_group: 8, system_prompt_len: 1000, question_len: 50, output_len: 20 }) }))[0]!.br;
-    expect(sp.scenario.load.standardized).toMatchObject({ input_seq_len: { distribution: 'fixed', value: 1050 }, prefix: { prefix_len: { distribution: 'fixed', value: 1000 }, num_groups: 4, num_users_per_group: 8, num_prefixes: 1 } });
+    expect(sp.scenario.load.metadata.description).toContain('input tokens: configured fixed 1050; realized fixed 12');
+    expect(sp.scenario.load.standardized).toMatchObject({ input_seq_len: { distribution: 'fixed', value: 12 }, prefix: { prefix_len: { distribution: 'fixed', value: 1000 }, num_groups: 4, num_users_per_group: 8, num_prefixes: 1 } });
     const sg = render(report(stats, { workload: data({ type: 'sharegpt', path: 'x.jsonl', max_prompt_tokens: 1024, max_total_tokens: 2048 }) }))[0]!.br;
-    expect(sg.scenario.load.standardized).toMatchObject({ source: 'sampled', input_seq_len: { distribution: 'other', value: stats.tokens.input.mean } });
+    expect(sg.scenario.load.standardized).toMatchObject({ source: 'sampled', input_seq_len: { distribution: 'fixed', value: stats.tokens.input.mean } });
+    expect(sg.scenario.load.metadata.description).toContain("input tokens: configured from the dataset; realized fixed 12 (server usage.prompt_tokens); output tokens: configured each reply's length");
+    expect(sg.scenario.load.metadata.description).toContain("dataset x.jsonl, kept: prompts 4..1024 tokens, prompt + output <= 2048; max_tokens is each reply's token count");
     const real = render(report(stats, { target: { ...report(stats).target, kind: 'endpoint', name: 'local-vllm', simulator: null, accelerator: '1x H100-80GB' } }))[0]!.br;
     expect(real.scenario.stack[0]!.standardized).toMatchObject({ kind: 'generic', tool: 'vllm', tool_version: 'unknown', accelerator: '1x H100-80GB', simulated: false });
     expect(real.run.description).not.toMatch(/SIMULATOR/);
