@@ -39,9 +39,11 @@ export function collectReports(modules: ReadonlyArray<TestModule>, run: RunInfo,
       if (report) s.tests.push({ report, state: result.state, ...extra });
       if (actuation) s.actuation.push({ report: actuation, state: result.state, ...extra });
       if (!report && !actuation && result.state === 'skipped') s.skipped.push({ name: test.name, note: result.note ?? null });
+      const configRun = meta.llmdConfig;
+      if (configRun?.description && !s.runDescription) s.runDescription = configRun.description;
       if (!report && !actuation && result.state === 'failed') {
         const error = result.errors?.[0]?.message ?? 'failed';
-        s.failed.push({ name: test.name, state: result.state, error: error.split('\n')[0]! });
+        s.failed.push({ name: test.name, state: result.state, error: error.split('\n')[0]!, ...(configRun?.hooks.length ? { hooks: configRun.hooks } : {}) });
       }
     }
   }

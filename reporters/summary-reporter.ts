@@ -5,6 +5,7 @@ import { renderTable, type Style } from '../lib/report/render-table.ts';
 import { renderActuationTable, renderMatrix } from '../lib/actuation/report.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { formatComparison } from '../lib/report/baseline.ts';
+import { hookLine } from '../lib/report/run-labels.ts';
 import { collectReports, toolInfo } from './collect.ts';
 
 /** Prints one summary table per benchmark test at the end of the run, after Vitest's own output. */
@@ -31,7 +32,10 @@ export class SummaryReporter implements Reporter {
       }
       for (const t of suite.actuation) log(`\n${renderActuationTable(t.report)}`);
       if (suite.actuation.length) log(`\n${renderMatrix(suite.actuation.map((t) => t.report))}`);
-      for (const f of suite.failed) log(`\n${style('bold', `${suite.suite}/${f.name}`)}  ${style('red', `no results: ${f.error}`)}`);
+      for (const f of suite.failed) {
+        log(`\n${style('bold', `${suite.suite}/${f.name}`)}  ${style('red', `no results: ${f.error}`)}`);
+        for (const h of f.hooks ?? []) log(`  hook ${hookLine(h)}`);
+      }
     }
   }
 }

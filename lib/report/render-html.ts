@@ -18,7 +18,7 @@ import { DIST_METRICS, type HtmlSeries, type TestSeries } from './html/series.ts
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { TestReport } from './model.ts';
 import { type Outcome, type RunReport, targetKinds } from './run-report.ts';
-import { labelsHtml } from './run-labels.ts';
+import { hookLine, labelsHtml } from './run-labels.ts';
 import { PAGE_CSS, pageHead } from './html/style.ts';
 
 export { loadHtmlSeries, type HtmlSeries } from './html/series.ts';
@@ -306,7 +306,7 @@ export function renderHtml(run: RunReport, data?: HtmlSeries | null): string {
     ...run.tests.map((t, k) => testSection(t, `t${k}`, data, charts)),
     run.actuation.length ? `<section id="actuation"><h2>Actuation</h2>${actuationMatrix(run.actuation.map((a) => a.report))}</section>` : '',
     ...run.actuation.map((t, k) => actuationSection(t, `a${k}`, charts)),
-    run.failed.length ? `<section><h2>Tests that failed without a report</h2>${table(['test', 'state', 'error'], run.failed.map((f) => [f.name, f.state, { html: `<pre class="error">${esc(f.error)}</pre>` }]))}</section>` : '',
+    run.failed.length ? `<section><h2>Tests that failed without a report</h2>${table(['test', 'state', 'error'], run.failed.map((f) => [f.name, f.state, { html: `<pre class="error">${esc([f.error, ...(f.hooks ?? []).map(hookLine)].join('\n'))}</pre>` }]))}</section>` : '',
     run.skipped.length ? `<section><h2>Skipped</h2>${table(['test', 'note'], run.skipped.map((s) => [s.name, s.note ?? '']))}</section>` : '',
   ];
   const uplot = uplotAssets();

@@ -328,6 +328,7 @@ export function renderJunit(runs: ReadonlyArray<RunReport>): string {
     for (const t of s.actuation) renderActuationCase(ts, t);
     for (const f of s.failed) {
       const tc = ts.testCase().className(s.suite).name(f.name);
+      for (const h of f.hooks ?? []) tc.property(`hook.${h.hook}`, hookLine(h));
       tc.error(firstLine(f.error), 'no results', f.error);
     }
     for (const k of s.skipped) {

@@ -31,9 +31,9 @@ export function hookLine(h: HookReport): string {
   return `${h.hook}: ${hookOutcome(h)} in ${h.durationS} s (${h.log}, from ${h.source}): ${h.command}`;
 }
 
-/** The run's description: the one its tests' reports carry (one config file per run folder), or null. */
-export function runDescriptionOf(run: Pick<RunReport, 'tests'>): RunDescription | null {
-  return run.tests.find((t) => t.report.runDescription)?.report.runDescription ?? null;
+/** The run's description (one config file per run folder): the run's, else the one its tests' reports carry, or null. */
+export function runDescriptionOf(run: Pick<RunReport, 'tests' | 'runDescription'>): RunDescription | null {
+  return run.runDescription ?? run.tests.find((t) => t.report.runDescription)?.report.runDescription ?? null;
 }
 
 /** The description and hooks of one test in report.html; empty when it has neither. */

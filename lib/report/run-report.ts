@@ -7,7 +7,7 @@
  */
 import type { ActuationReport } from '../actuation/report.ts';
 import type { EnvironmentInfo } from './environment.ts';
-import type { TestReport } from './model.ts';
+import type { HookReport, RunDescription, TestReport } from './model.ts';
 
 /** Tool identity stamped on every report. */
 export interface ToolInfo {
@@ -21,6 +21,8 @@ export interface FailedTest {
   name: string;
   state: string;
   error: string;
+  /** The config's workload hooks that ran around it (a failed pre hook is why it has no report). */
+  hooks?: HookReport[];
 }
 
 /** A test's Vitest outcome next to its report. `error`: first error of a failed test (its assertion message); `durationMs`: Vitest's duration. */
@@ -52,6 +54,8 @@ export interface RunReport {
   skipped: Array<{ name: string; note: string | null }>;
   /** Where the run ran (tool and Node versions, git commit, target, cluster), secrets redacted; null when no worker recorded it. */
   environment: EnvironmentInfo | null;
+  /** The run's description from its config file (`suites/config`), also when no test measured. */
+  runDescription?: RunDescription;
 }
 
 /** Target kinds of a run's tests (`simulator`, `endpoint`; actuation: the cluster's kind). */

@@ -1,5 +1,5 @@
 import type { ActuationReport } from '../actuation/report.ts';
-import type { TestReport } from '../report/model.ts';
+import type { HookReport, RunDescription, TestReport } from '../report/model.ts';
 import type { RunInfo } from '../report/run-info.ts';
 import type { SloSpec } from '../scenario/bench-result.ts';
 import type { ActuationSlo as ActuationSloSpec } from '../actuation/result.ts';
@@ -14,6 +14,8 @@ declare module '@vitest/runner' {
     llmd?: TestReport;
     /** An actuation test's report (`suites/actuation`). */
     llmdActuation?: ActuationReport;
+    /** A `suites/config` test's run description and the hooks that ran, also when it measured nothing. */
+    llmdConfig?: { description: RunDescription | null; hooks: HookReport[] };
   }
 }
 

@@ -53,10 +53,11 @@ test('hooks run around each workload in order, their logs kept; a failing hook f
     // The second workload failed, named with its exit code; its load was not run.
     expect(run.output).toContain('HookError: pre_workload hook of second failed (exit code 7): the workload was not run.');
     expect(run.output).toContain('  cannot prepare second');
-    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { run_description: unknown; tests: SummaryTest[]; failed_tests: Array<{ name: string; error: string }> };
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { run_description: unknown; tests: SummaryTest[]; failed_tests: Array<{ name: string; error: string; hooks: Array<{ hook: string; exitCode: number }> }> };
     expect(summary.tests.map((t) => t.scenario)).toEqual(['first', 'third']);
     expect(summary.failed_tests.map((f) => f.name)).toEqual(['second']);
     expect(summary.failed_tests[0]!.error).toMatch(/^pre_workload hook of second failed \(exit code 7\)/);
+    expect(summary.failed_tests[0]!.hooks.map((h) => [h.hook, h.exitCode])).toEqual([['pre_workload', 7], ['post_workload', 0]]);
     expect(readJsonl(join(runDir, 'requests.jsonl')).filter((r) => r.scenario === 'second')).toEqual([]);
 
     // Each measured workload: its pre hook ended before its measurement began, its post hook started after it ended.

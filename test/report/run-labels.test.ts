@@ -92,6 +92,18 @@ describe('the run description and hooks in every report', () => {
     expect(none.run.description).toMatch(/^SIMULATOR .*: config\/sanity$/);
   });
 
+  test('a test that measured nothing (its pre hook failed): its hooks in summary.json, junit.xml and report.html; the description still at the top', () => {
+    const failedHooks: HookReport[] = [{ ...HOOKS[0]!, command: 'exit 7', exitCode: 7, log: 'hooks/second.pre_workload.log' }, { ...HOOKS[1]!, exitCode: 0, log: 'hooks/second.post_workload.log' }];
+    const run: RunReport = { ...runOf(report()), tests: [], runDescription: { text: TEXT, keywords: ['kv-cache'] }, failed: [{ name: 'second', state: 'failed', error: 'pre_workload hook of second failed (exit code 7): the workload was not run.', hooks: failedHooks }] };
+    const s = renderSummary(run) as { run_description: unknown; failed_tests: Array<{ hooks: HookReport[] }> };
+    expect(s.run_description).toEqual({ text: TEXT, keywords: ['kv-cache'] });
+    expect(s.failed_tests[0]!.hooks.map((h) => h.exitCode)).toEqual([7, 0]);
+    const xml = renderJunit([run]);
+    expect(xml).toContain('name="hook.pre_workload" value="pre_workload: exit code 7 in 0.012 s (hooks/second.pre_workload.log');
+    expect(xml).toContain('name="run_description"');
+    expect(renderHtml(run, null)).toContain('pre_workload: exit code 7 in 0.012 s (hooks/second.pre_workload.log, from config.yaml hooks.pre_workload): exit 7');
+  });
+
   test('the terminal table: a description line and a line per hook, within 80 columns', () => {
     const lines = renderTable(report()).split('\n');
     const text = lines.join('\n').replace(/\n {4,}/g, ' ');
