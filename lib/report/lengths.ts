@@ -104,7 +104,7 @@ const CONFIGURED: Record<string, (c: Record<string, unknown>) => ConfiguredShape
 
 /** The workload's configured lengths, from its data config (else its cells). */
 export function configuredShape(data: TestReport['workload']['data']): ConfiguredShape {
-  const shape = data.config ? CONFIGURED[data.type]?.((data.config ?? {}) as Record<string, unknown>) : null;
+  const shape = data.config && Object.hasOwn(CONFIGURED, data.type) ? CONFIGURED[data.type]!(data.config as Record<string, unknown>) : null;
   if (shape) return shape;
   const cells = data.cells.map(parseCell).filter((x): x is [number, number] => x !== null);
   if (cells.length && cells.length === data.cells.length) {

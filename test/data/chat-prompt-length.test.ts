@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getTokenizer } from '../../lib/tokenizer/index.ts';
 import { chatTemplateOverhead, renderUserTurn } from '../../lib/tokenizer/chat-template.ts';
 import { renderBenchmarkReports } from '../../lib/report/render-benchmark-report.ts';
+import { renderHtml } from '../../lib/report/render-html.ts';
 import { renderTest } from '../../lib/report/render-summary.ts';
 import { renderTable } from '../../lib/report/render-table.ts';
 import { RequestsFile } from '../../lib/report/requests-file.ts';
@@ -124,6 +125,10 @@ describe('usage.prompt_tokens equals the configured input length on every reques
     };
     expect(br.scenario.load.standardized.input_seq_len).toMatchObject({ distribution: 'other', min: Math.min(...served), max: Math.max(...served) });
     expect(br.scenario.load.metadata.description).toContain('input tokens: configured gaussian mean 200 sd 100 in 50..400; realized mean');
+    const tool = { name: 'vitest-llm-d', version: '0', node: process.version };
+    const html = renderHtml({ suite: 'unit', stamp: 's', runDir: dir, tool, testFiles: [], tests: [{ report, state: 'passed' }], actuation: [], failed: [], skipped: [], environment: null }, null);
+    expect(html).toContain('input length (configured; realized)');
+    expect(html).toContain('output length (configured; realized)</th><td>configured fixed 3; realized fixed 3 (server usage.completion_tokens)');
   });
 
   test("chat: a dataset's text is sent verbatim, and the client's count includes the template, as the server's does", async () => {
