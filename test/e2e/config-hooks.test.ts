@@ -5,7 +5,7 @@
  * hook fails only its workload (named with its exit code, its load not run), a failing post hook
  * fails its workload with the measurements kept, and the description is in every report.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
@@ -96,6 +96,38 @@ test('hooks run around each workload in order, their logs kept; a failing hook f
     expect(br.run.description).toBe(TEXT);
     expect(br.run.keywords.slice(0, 2)).toEqual(['e2e', 'hooks']);
     expect(run.output.replace(/\n {4,}/g, ' ')).toContain(`description: ${TEXT} [keywords: e2e, hooks]`);
+  } finally {
+    await sim.stop();
+  }
+}, 200_000);
+
+test('a hook that hangs is killed, with its process group, when the test times out; the run ends and the next workload runs', async () => {
+  const sim = await spawnSimulator({ tokenizer: 'words', time_scale: 0.05 });
+  try {
+    const dir = workspace();
+    const workload = (name: string) =>
+      `  ${name}:\n    load: { type: concurrent, stages: [{ concurrency_level: 1, num_requests: 2 }] }\n    api: { type: completion, streaming: true }\n    data: { type: random, input_distribution: { min: 8, max: 16, mean: 12, std_dev: 2 }, output_distribution: { min: 4, max: 8, mean: 6, std_dev: 1 } }\n`;
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      [
+        'hooks:',
+        `  pre_workload: '[ "$BENCH_HOOK_WORKLOAD" != stuck ] || { sleep 600 & echo $! > "$BENCH_HOOK_RUN_DIR/sleep.pid"; wait; }'`,
+        'harness: { name: inference-perf, wait_timeout: 5 }',
+        `endpoint: { stack_name: local, model: Qwen/Qwen3-0.6B, base_url: ${sim.url} }`,
+        `workload:\n${workload('stuck')}${workload('after')}`,
+      ].join('\n'),
+    );
+    const run = await runSuitesOnceValid(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_TARGETS_FILE: '' });
+    expect(run.code, run.output).toBe(1);
+    expect(run.output).toMatch(/Test timed out in 5000ms/);
+    expect(run.ms).toBeLessThan(60_000);
+    const summary = JSON.parse(readFileSync(join(run.runDirs.config!, 'summary.json'), 'utf8')) as { tests: SummaryTest[]; failed_tests: Array<{ name: string }> };
+    expect(summary.tests.map((t) => t.scenario)).toEqual(['after']);
+    expect(summary.failed_tests.map((f) => f.name)).toEqual(['stuck']);
+    // The hook's background child is gone with it (a zombie at most, until init reaps it).
+    const pid = readFileSync(join(run.runDirs.config!, 'sleep.pid'), 'utf8').trim();
+    const stat = `/proc/${pid}/stat`;
+    if (existsSync(stat)) expect(readFileSync(stat, 'utf8').split(') ')[1]![0]).toBe('Z');
   } finally {
     await sim.stop();
   }
