@@ -52,7 +52,7 @@ function workloadLines(w: WorkloadPlan, model: string | null): string[] {
   if (d.sample) {
     const s = d.sample;
     const seed = s.seedPinned ? `seed ${s.seed}, the run's own` : `seed ${s.seed}; the run draws a fresh one, as data.seed is unset`;
-    const chat = w.api === 'chat' ? '; chat: the message text, the server adds its template' : '';
+    const chat = w.api === 'chat' ? '; input tokens as the server counts them, the chat template included' : '';
     out.push(
       `      sample of the first ${s.prompts} measured prompts (${seed}${chat}):`,
       ...table([['', 'mean', 'p50', 'p90', 'min', 'max'], statsRow('input tokens', s.inputTokens), statsRow('max_tokens', s.maxTokens)]).map((r) => `        ${r}`),

@@ -1,13 +1,15 @@
 /**
  * The data part of a scenario's plan: the data source a run would build (`createDataSource`,
- * the same config, tokenizer choice and seed rule as `runScenario`), and the lengths of a sample
- * of its measured prompts, counted again with the source's tokenizer: what the server will be
- * sent, not what the config asked for.
+ * the same config, tokenizer choice, API and seed rule as `runScenario`), and the lengths of a
+ * sample of its measured prompts, counted again with the source's tokenizer as the server counts
+ * them (on the chat API the message rendered in the chat template, `renderUserTurn`): what the
+ * server will be sent, not what the config asked for.
  */
 import type { Data } from '../config/schema/data.ts';
 import { createDataSource } from '../data/index.ts';
 import type { TokenizerOption, TokenizerProvenance } from '../data/index.ts';
 import { summarize } from '../stats/summary.ts';
+import { renderUserTurn } from '../tokenizer/chat-template.ts';
 import { getTokenizer, isTokenizerName } from '../tokenizer/index.ts';
 
 /** Mean, median, p90 and range of a length sample, in tokens. */
@@ -36,7 +38,7 @@ export interface DataPlan {
     seed: number;
     /** The config pins the seed, so the run sends these very prompts. */
     seedPinned: boolean;
-    /** Prompt tokens by the source's tokenizer (the message text; a chat template adds its own on the server). */
+    /** Prompt tokens by the source's tokenizer, as the server counts them (on the chat API, the chat template included). */
     inputTokens: LengthStats;
     /** max_tokens requested. */
     maxTokens: LengthStats;
@@ -51,6 +53,8 @@ export interface DataPlanContext {
   model: string | null;
   /** The target's tokenizer option. */
   tokenizer: TokenizerOption;
+  /** The API the prompts are sent on (chat prompts leave room for the chat template). */
+  api: 'completions' | 'chat';
   /** Requests sent before the measured ones (their prompts come first). */
   warmupRequests: number;
   /** Prompts to sample (0: build the source, sample nothing). */
@@ -63,7 +67,7 @@ export interface DataPlanContext {
 export async function planData(data: Data, ctx: DataPlanContext): Promise<DataPlan> {
   const pinned = data.seed !== undefined;
   const seed = data.seed ?? ctx.checkSeed;
-  const source = await createDataSource({ ...data, seed }, { model: ctx.model ?? '', tokenizer: ctx.tokenizer });
+  const source = await createDataSource({ ...data, seed }, { model: ctx.model ?? '', tokenizer: ctx.tokenizer, api: ctx.api });
   let sample: DataPlan['sample'] = null;
   if (ctx.sample > 0) {
     await source.prepare(ctx.warmupRequests + ctx.sample);
@@ -73,7 +77,7 @@ export async function planData(data: Data, ctx: DataPlanContext): Promise<DataPl
     const output: number[] = [];
     for (let i = ctx.warmupRequests; i < ctx.warmupRequests + ctx.sample; i++) {
       const p = source.get(i);
-      input.push(tokenizer ? tokenizer.count(p.text) : p.tokens);
+      input.push(tokenizer ? tokenizer.count(ctx.api === 'chat' ? renderUserTurn(p.text) : p.text) : p.tokens);
       output.push(p.maxTokens);
     }
     sample = { prompts: ctx.sample, seed, seedPinned: pinned, inputTokens: lengthStats(input), maxTokens: lengthStats(output) };

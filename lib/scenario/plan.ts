@@ -8,6 +8,7 @@ import type { SloProfileDef } from '../config/schema/slo.ts';
 import type { Scenario } from '../config/schema/scenario.ts';
 import type { TokenizerOption } from '../data/index.ts';
 import { limitName } from '../slo/evaluate.ts';
+import { NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY } from '../slo/profile.ts';
 import { resolveScenarioSlo } from '../slo/resolve.ts';
 import { planData, type DataPlan } from './plan-data.ts';
 import { planLoadOf, type LoadPlan } from './plan-load.ts';
@@ -72,9 +73,6 @@ export interface PlanContext {
   sample: number;
 }
 
-/** Metrics measured only from a stream's chunks: a non-streaming request has no first token or gaps between tokens. */
-const STREAMED_ONLY: ReadonlySet<string> = new Set(['ttft', 'ttft_from_intended', 'tpot', 'itl']);
-
 /**
  * Plans scenario `name`. Throws `ConfigError` (an unknown SLO limit) or `DataError` (a data
  * source that cannot be built, such as a missing dataset file), as the run would before sending.
@@ -87,11 +85,12 @@ export async function planScenario(name: string, sc: Scenario, ctx: PlanContext)
   const load = planLoadOf(sc.load, sc.stop, sc.num_requests, sc.warmup_requests, seedOf(`check/${ctx.suite}/${name}/arrivals`));
   // No more prompts than the run sends: a dataset's source says when prompts repeat, which a larger sample would cause.
   const sample = Math.min(ctx.sample, load.totalRequests ?? Infinity);
-  const data = await planData(sc.data, { model: ctx.model, tokenizer: ctx.tokenizer, warmupRequests: sc.warmup_requests, sample, checkSeed });
+  const api = sc.api ?? ctx.defaultApi;
+  const data = await planData(sc.data, { model: ctx.model, tokenizer: ctx.tokenizer, api, warmupRequests: sc.warmup_requests, sample, checkSeed });
   return {
     name,
     description: sc.description ?? null,
-    api: sc.api ?? ctx.defaultApi,
+    api,
     stream: sc.stream,
     numRequests: sc.num_requests ?? null,
     load,
@@ -102,7 +101,7 @@ export async function planScenario(name: string, sc: Scenario, ctx: PlanContext)
       source: profile.source,
       limits: profile.limits.map((l) => {
         const judged = sc.stream || !STREAMED_ONLY.has(l.metric);
-        return { name: limitName(l), metric: l.metric, stat: l.stat, max: l.max, unit: l.unit, judged, ...(judged ? {} : { note: 'not measurable: non-streaming' }) };
+        return { name: limitName(l), metric: l.metric, stat: l.stat, max: l.max, unit: l.unit, judged, ...(judged ? {} : { note: NOT_MEASURABLE_NON_STREAMING }) };
       }),
       minSuccessRate: slo.floors.minSuccessRate,
       maxScheduleLagP99Ms: slo.floors.maxScheduleLagP99Ms,

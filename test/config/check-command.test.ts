@@ -63,7 +63,11 @@ describe('vitest-llm-d check', () => {
     expect(ladder.data.sample!.inputTokens).toMatchObject({ min: 7200, max: 7200 });
     expect(guide.endpoint!.overrides.map((o) => o.source)).toEqual([expect.stringMatching(/^env BENCH_BASE_URL/)]);
 
-    expect(f['examples/well-lit/matrix.yaml']!.workloads.map((w) => w.load.totalRequests)).toEqual([512, 512, 512]);
+    const matrix = f['examples/well-lit/matrix.yaml']!.workloads;
+    expect(matrix.map((w) => w.load.totalRequests)).toEqual([512, 512, 512]);
+    // Chat prompts leave room for the chat template: the server counts the configured 1024, template included.
+    expect(matrix[0]!.api).toBe('chat');
+    expect(matrix[0]!.data.sample!.inputTokens).toMatchObject({ min: 1024, max: 1024 });
     const scenarios = f['examples/scenarios.yaml']!;
     expect(scenarios.kind).toBe('scenarios');
     const quick = scenarios.workloads.find((w) => w.name === 'quick_validation')!;
