@@ -98,7 +98,7 @@ function openPlanner(cfg: OpenLoad, ctx: ScheduleContext): StagePlanner {
   if (cfg.stages) {
     const stages = withPauses(cfg.stages.map((s, k) => make(s.rate, s.duration, k)), cfg.pause);
     const list = cfg.stages.map((s) => `${s.rate}/s × ${s.duration} s`).join(', ');
-    return fixedPlanner(`${cfg.stages.length} stages: ${list}; ${shape}${seed === undefined ? '' : `, seed ${seed}`}${pauseNote(cfg.pause, cfg.stages.length)} (open loop)`, stages, seed);
+    return fixedPlanner(`${cfg.stages.length} stage${cfg.stages.length === 1 ? '' : 's'}: ${list}; ${shape}${seed === undefined ? '' : `, seed ${seed}`}${pauseNote(cfg.pause, cfg.stages.length)} (open loop)`, stages, seed);
   }
   const only = make(cfg.rate!, cfg.duration, 0);
   return fixedPlanner(only.description, [only], seed);
