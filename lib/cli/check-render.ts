@@ -16,6 +16,8 @@ export function renderPlan(f: CheckedFile): string {
   if (f.endpoint) lines.push(`  endpoint: ${endpointLine(f.endpoint)}`, ...f.endpoint.overrides.map((o) => `    ${overrideLine(o)}`));
   for (const e of f.env) lines.push(`  ${e.path} = ${show(e.value)}: ${e.source}`);
   if (f.testTimeoutS !== null) lines.push(`  test time limit: ${f.testTimeoutS} s (harness.wait_timeout)`);
+  if (f.description) lines.push(`  description: ${show(f.description.text)}${f.description.keywords.length ? `, keywords ${f.description.keywords.join(', ')}` : ''}`);
+  for (const h of f.hooks) lines.push(`  hook ${h.hook} (run around each workload, not by check): ${show(h.command)} (${h.source})`);
   lines.push(...noEffectLines(f.noEffect, '  '));
   for (const w of f.workloads) lines.push('', ...workloadLines(w, f.endpoint?.model ?? null));
   return `${lines.join('\n')}\n\n`;

@@ -62,6 +62,10 @@ export interface CheckedFile {
   noEffect: NoEffectKey[];
   /** Each test's time limit from the file (`harness.wait_timeout`), seconds, when it sets one. */
   testTimeoutS: number | null;
+  /** The file's `description`, which every report carries. */
+  description: { text: string | null; keywords: string[] } | null;
+  /** Shell commands run around each workload (never by check), with where each came from. */
+  hooks: Array<{ hook: string; command: string; source: string }>;
   workloads: WorkloadPlan[];
 }
 
@@ -77,7 +81,9 @@ export interface CheckOptions {
 /** Checks one file; never throws for a problem of the file (it is in `problems`). */
 export async function checkConfigFile(file: string, options: CheckOptions): Promise<CheckedFile> {
   const { kind, reason } = detectKind(file, options.cwd);
-  const empty = { file: displayPath(resolve(options.cwd, file), options.cwd), kind, kindReason: reason, endpoint: null, env: [], noEffect: [], testTimeoutS: null, workloads: [] };
+  const empty = {
+    file: displayPath(resolve(options.cwd, file), options.cwd), kind, kindReason: reason, endpoint: null, env: [], noEffect: [], testTimeoutS: null, description: null, hooks: [], workloads: [],
+  };
   try {
     return kind === 'scenarios' ? await checkScenarioFile(file, options, empty) : await checkWellLit(file, options, empty);
   } catch (err) {
@@ -107,7 +113,7 @@ async function checkWellLit(file: string, options: CheckOptions, base: Base): Pr
   if (run && endpoint) {
     for (const [name, sc] of Object.entries(run.file.config.scenarios)) {
       const read = config.scenarios[name]!;
-      const workload = read.origin.startsWith('workload.') ? read.origin.slice('workload.'.length) : undefined;
+      const { workload } = read;
       const plan = await problems.attemptAsync(read.origin, `as scenario ${name}: `, () => planOf(name, sc, run!.file.config, 'config', config.source, endpoint, options));
       if (!plan) continue;
       workloads.push({
@@ -120,7 +126,9 @@ async function checkWellLit(file: string, options: CheckOptions, base: Base): Pr
     }
   }
   const testTimeoutS = run?.testTimeoutMs === undefined ? null : run.testTimeoutMs / 1000;
-  return redactValue({ ...base, file: config.source, endpoint: endpoint ?? null, env, noEffect: fileKeys, testTimeoutS, workloads, ...problems.verdict() }, config.secrets);
+  const hooks = Object.values(run?.hooks ?? {}).map(({ hook, command, source }) => ({ hook, command, source }));
+  const plan = { ...base, file: config.source, endpoint: endpoint ?? null, env, noEffect: fileKeys, testTimeoutS, description: config.description, hooks, workloads };
+  return redactValue({ ...plan, ...problems.verdict() }, config.secrets);
 }
 
 async function checkScenarioFile(file: string, options: CheckOptions, base: Base): Promise<CheckedFile> {

@@ -4,8 +4,10 @@
  * verbatim), and on broken files; every endpoint is a local server that counts what reaches it,
  * which must be nothing.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
 import type { CheckedFile } from '../../lib/scenario/check-config.ts';
@@ -98,6 +100,8 @@ describe('vitest-llm-d check', () => {
     dir.write(
       'keyed.yaml',
       `endpoint: { base_url: ${url}, model: m }
+description: { text: nightly, keywords: [a, b] }
+hooks: { pre_workload: touch hook-ran }
 env:
   - { name: HF_TOKEN, value: hf_secret_value_123 }
 workload:
@@ -117,11 +121,14 @@ workload:
         expect(stdout).toContain(`  endpoint: ${url}; model m; vllm; API key from workload.w.server.api_key in keyed.yaml; headers X-Team-Token; from keyed.yaml (endpoint.base_url)\n`);
         expect(stdout).toContain('  env.HF_TOKEN = "***": keyed.yaml env: set for the run\n');
         expect(stdout).toContain('  workload w (workload.w): chat, streaming\n');
+        expect(stdout).toContain('  description: "nightly", keywords a, b\n');
+        expect(stdout).toContain('  hook pre_workload (run around each workload, not by check): "touch hook-ran" (keyed.yaml hooks.pre_workload)\n');
       } else {
         const w = files(stdout)['keyed.yaml']!.workloads[0]!;
         expect(w.load.stages!.map((s) => [s.concurrency, s.requests, s.exact])).toEqual([[2, 10, true]]);
       }
     }
+    expect(existsSync(join(dir.path, 'hook-ran'))).toBe(false);
     expect(hits).toBe(0);
   });
 
@@ -166,6 +173,7 @@ describe("inference-perf's own example configs, verbatim", () => {
     expect(w.load.stages!.map((s) => [s.rate, s.requests, s.exact])).toEqual([[1, 30, true]]);
     expect(w.slo.limits.map((l) => [l.name, l.judged])).toEqual([['TTFT p95', false], ['TPOT p95', false]]);
     expect(random.endpoint).toMatchObject({ url, model: 'HuggingFaceTB/SmolLM2-135M-Instruct' });
+    expect(w.noEffect.map((k) => k.path)).toEqual(['report.request_lifecycle.summary', 'report.request_lifecycle.per_stage', 'report.request_lifecycle.per_request']);
 
     // Refused today, each for its reason (nothing downloaded; no automatic sweep; no synthetic text; no length distributions in shared_prefix).
     expect(at('config.yml').problems).toMatch(/data\.path: required: inference-perf downloads .*ShareGPT/);
