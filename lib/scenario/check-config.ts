@@ -18,6 +18,7 @@ import type { Env } from '../config/substitute.ts';
 import { loadWellLitConfig } from '../config/well-lit/load-config.ts';
 import { prepareWellLitRun } from '../config/well-lit/prepare-run.ts';
 import { TOP_LEVEL_MATRIX_KEYS } from '../config/well-lit/sections-schema.ts';
+import { DataError } from '../data/data-error.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { planScenario, type ScenarioPlan } from './plan.ts';
@@ -88,7 +89,9 @@ export async function checkConfigFile(file: string, options: CheckOptions): Prom
     return kind === 'scenarios' ? await checkScenarioFile(file, options, empty) : await checkWellLit(file, options, empty);
   } catch (err) {
     if (!(err instanceof BenchError)) throw err;
-    return { ...empty, valid: false, problems: err.message };
+    // A problem of the environment (`env: BENCH_RATE: ...`) is still this file's block.
+    const named = err.message.startsWith(empty.file) ? err.message : `${empty.file}: ${err.message}`;
+    return { ...empty, valid: false, problems: named };
   }
 }
 
@@ -114,7 +117,9 @@ async function checkWellLit(file: string, options: CheckOptions, base: Base): Pr
     for (const [name, sc] of Object.entries(run.file.config.scenarios)) {
       const read = config.scenarios[name]!;
       const { workload } = read;
-      const plan = await problems.attemptAsync(read.origin, `as scenario ${name}: `, () => planOf(name, sc, run!.file.config, 'config', config.source, endpoint, options));
+      // A workload that became several scenarios (a matrix's pairs, a concurrent load's stages) says which.
+      const which = name === workload ? '' : `as scenario ${name}: `;
+      const plan = await problems.attemptAsync(read.origin, which, () => planOf(name, sc, run!.file.config, 'config', config.source, endpoint, options));
       if (!plan) continue;
       workloads.push({
         ...plan,
@@ -190,10 +195,15 @@ class Problems {
     if (!(err instanceof BenchError)) throw err;
     let line: string;
     if (err instanceof ConfigError) {
+      // One of this file's paths; or another source's own message (`env: BENCH_RATE: ...`, `targets.yaml: ...`).
       const reason = err.message.slice(`${err.source}: ${err.path ? `${err.path}: ` : ''}`.length);
-      const at = err.source === this.source ? err.path : `${err.source}${err.path ? ` ${err.path}` : ''}`;
-      line = `${at || origin || '(top level)'}: ${reason}`;
-    } else line = `${origin || '(top level)'}: ${prefix}${err.message}`;
+      line = err.source === this.source ? `${err.path || origin || '(top level)'}: ${reason}` : err.message;
+    } else {
+      // A data source's problem names its path in scenario terms (`data.path`), under the workload's place in the file.
+      const path = err instanceof DataError ? err.path : '';
+      const reason = path ? err.message.slice(path.length + 2) : err.message;
+      line = `${[origin, path].filter(Boolean).join('.') || '(top level)'}: ${prefix}${reason}`;
+    }
     this.lines.push(redactText(line, this.secrets));
   }
 

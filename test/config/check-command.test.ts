@@ -157,6 +157,33 @@ workload:
   });
 });
 
+describe('problems found planning, after the loader accepted the file', () => {
+  test('a missing dataset in each of two scenarios: both listed in one block; a bad BENCH_* named in the block of each file', async () => {
+    const dir = tempDir();
+    const missing = (f: string) => `{ load: { type: concurrency, concurrency: 2 }, num_requests: 5, data: { type: sharegpt, path: ${f} } }`;
+    dir.write('two.yaml', `scenarios:\n  a: ${missing('gone-a.jsonl')}\n  b: ${missing('gone-b.jsonl')}\n`);
+    dir.write('ip.yml', 'load: { type: constant, stages: [{ rate: 1, duration: 3 }] }\nserver: { base_url: http://127.0.0.1:9 }\ndata: { type: shareGPT, path: gone.json }\n');
+    const planned = await cli(['two.yaml', 'ip.yml'], {}, dir.path);
+    expect(planned.code).toBe(1);
+    expect(planned.stderr).toBe(
+      [
+        'two.yaml: 2 problems (nothing was run):',
+        `  scenarios.a.data.path: gone-a.jsonl: file not found (looked for ${join(dir.path, 'gone-a.jsonl')})`,
+        `  scenarios.b.data.path: gone-b.jsonl: file not found (looked for ${join(dir.path, 'gone-b.jsonl')})`,
+        '',
+        `ip.yml: data.path: gone.json: file not found (looked for ${join(dir.path, 'gone.json')})`,
+        '',
+        '2 files checked, no request sent: 0 valid, 2 invalid (two.yaml, ip.yml)',
+        '',
+      ].join('\n'),
+    );
+    const env = await cli(['two.yaml', 'ip.yml'], { BENCH_RATE: 'fast' }, dir.path);
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain('two.yaml: env: BENCH_RATE: expected a positive number, got "fast"\n');
+    expect(env.stderr).toContain('ip.yml: env: BENCH_RATE: expected a positive number, got "fast"\n');
+  });
+});
+
 describe("inference-perf's own example configs, verbatim", () => {
   test('what check says of each of them today', async () => {
     const names = ['config.yml', 'config-random.yml', 'config-shared-prefix.yml', 'config-synthetic.yml', 'config-sweep.yml', 'config-shared-prefix-distributions.yml'];
