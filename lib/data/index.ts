@@ -16,6 +16,8 @@ export { checkRandomConfig, createRandomSource, drawLength, inputBuckets, Random
 export type { LengthBucket, LengthDistribution, RandomDataConfig } from './random.ts';
 export { readDatasetFile } from './dataset-file.ts';
 export type { DatasetReadOptions, DatasetReadSummary, DatasetRecord } from './dataset-file.ts';
+export { DATASET_FORMAT_NAMES, DATASET_FORMATS } from './dataset-formats.ts';
+export type { DatasetFormat } from './dataset-formats.ts';
 export { firstExchange, formatSkips, noSkips, noUsableEntry, readSharegptFile, SHAREGPT_SKIP_REASONS } from './sharegpt-file.ts';
 export type { Exchange, SharegptDataset, SharegptSkipReason } from './sharegpt-file.ts';
 export {

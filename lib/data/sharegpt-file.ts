@@ -110,17 +110,22 @@ export function firstExchange(entry: unknown): Exchange | 'not_a_conversation' |
  * not the whole conversations.
  *
  * @param path the file, resolved against `baseDir` when relative.
- * @param options `maxEntries` to read at most that many entries; `baseDir` (default `process.cwd()`).
+ * @param options `maxEntries` to read at most that many entries; `baseDir` (default `process.cwd()`);
+ *   `read`, how an entry becomes an exchange (default {@link firstExchange}; see `dataset-formats.ts`).
  * @throws DataError `DATA_INVALID` naming the file: missing, unreadable, empty, a malformed entry
  *   (with its line), or no entry with a usable exchange (with the entries read and why each was skipped).
  */
-export async function readSharegptFile(path: string, options: { maxEntries?: number | undefined; baseDir?: string } = {}): Promise<SharegptDataset> {
+export async function readSharegptFile(
+  path: string,
+  options: { maxEntries?: number | undefined; baseDir?: string; read?: (entry: unknown) => ReturnType<typeof firstExchange> } = {},
+): Promise<SharegptDataset> {
+  const read = options.read ?? firstExchange;
   const exchanges: Exchange[] = [];
   const skipped = noSkips();
   const summary = await readDatasetFile(resolve(options.baseDir ?? process.cwd(), path), path, {
     maxEntries: options.maxEntries,
     onRecord({ value }) {
-      const x = firstExchange(value);
+      const x = read(value);
       if (typeof x === 'string') skipped[x]++;
       else exchanges.push(x);
     },

@@ -7,6 +7,8 @@ import type { LengthBucket } from './random.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
 import { formatSkips, noSkips, noUsableEntry, readSharegptFile, SHAREGPT_SKIP_REASONS } from './sharegpt-file.ts';
 import type { Exchange, SharegptDataset, SharegptSkipReason } from './sharegpt-file.ts';
+import { DATASET_FORMATS } from './dataset-formats.ts';
+import type { DatasetFormat } from './dataset-formats.ts';
 import { PromptSizing } from './prompt-sizing.ts';
 import { DEFAULT_MAX_PROMPT_TOKENS, lengthRule, MIN_SHAREGPT_TOKENS } from './sharegpt-filter.ts';
 import type { LengthRule, SharegptLengthFilter } from './sharegpt-filter.ts';
@@ -30,6 +32,8 @@ export interface SharegptDataConfig {
   max_total_tokens?: number | undefined;
   /** inference-perf's rule instead of vLLM's: prompt and reply token ranges (see `sharegpt-filter.ts`). */
   length_filter?: SharegptLengthFilter | undefined;
+  /** How an entry becomes a prompt and reply (`dataset-formats.ts`). Default `sharegpt`. */
+  format?: DatasetFormat | undefined;
   /** Read at most this many entries from the start of the file. Default: all. */
   max_entries?: number | undefined;
   /** Tokenizer to count with; defaults to the context's, then `auto`. */
@@ -265,7 +269,7 @@ export class SharegptSource implements DataSource {
 export async function createSharegptSource(config: SharegptDataConfig, ctx: DataSourceContext): Promise<SharegptSource> {
   checkSharegptConfig(config);
   const [dataset, { tokenizer, provenance }] = await Promise.all([
-    readSharegptFile(config.path, { maxEntries: config.max_entries }),
+    readSharegptFile(config.path, { maxEntries: config.max_entries, read: DATASET_FORMATS[config.format ?? 'sharegpt'] }),
     resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model),
   ]);
   return new SharegptSource(config, dataset, tokenizer, provenance, ctx.api);
@@ -285,6 +289,9 @@ export function checkSharegptConfig(config: SharegptDataConfig): void {
     if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) {
       throw new DataError('DATA_INVALID', `data.${key}`, `expected an integer >= ${min}, got ${String(v)}`);
     }
+  }
+  if (config.format !== undefined && !Object.hasOwn(DATASET_FORMATS, config.format)) {
+    throw new DataError('DATA_INVALID', 'data.format', `unknown format ${JSON.stringify(config.format)} (known: ${Object.keys(DATASET_FORMATS).join(', ')})`);
   }
   lengthRule(config);
 }

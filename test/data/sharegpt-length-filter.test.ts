@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { SharegptDataSchema } from '../../lib/config/schema/data.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
+import { DATASET_FORMATS } from '../../lib/data/dataset-formats.ts';
+import { createDataSource } from '../../lib/data/registry.ts';
 import { SharegptSource } from '../../lib/data/sharegpt.ts';
 import type { SharegptDataConfig } from '../../lib/data/sharegpt.ts';
 import { firstExchange, readSharegptFile } from '../../lib/data/sharegpt-file.ts';
@@ -30,7 +32,8 @@ const ENTRIES = PROMPTS.map((n, k) => conv(words(n, `p${k}x`), words(5 + k, `r${
 async function kept(name: TokenizerName, path: string, over: Partial<SharegptDataConfig>, ask = 100) {
   const tok = await getTokenizer(name);
   const config: SharegptDataConfig = { type: 'sharegpt', path, seed: 3, ...over };
-  const src = new SharegptSource(config, await readSharegptFile(path), tok, { name, kind: tok.kind, exact: false });
+  const dataset = await readSharegptFile(path, { read: DATASET_FORMATS[config.format ?? 'sharegpt'] });
+  const src = new SharegptSource(config, dataset, tok, { name, kind: tok.kind, exact: false });
   await src.prepare(ask);
   const usable = src.stats().usable;
   const prompts = Array.from({ length: usable }, (_, i) => src.get(i));
@@ -87,6 +90,41 @@ describe("inference-perf's length filter on a dataset file", () => {
   });
 });
 
+describe("inference-perf's readers of its dataset types (data.format)", () => {
+  const read = async (format: SharegptDataConfig['format'], entries: unknown[]) => {
+    const path = tempDir().write('f.jsonl', entries.map((e) => JSON.stringify(e)).join('\n'));
+    const { src, prompts } = await kept('words', path, { format, length_filter: {} });
+    return { skipped: src.stats().skipped, pairs: prompts.map((p) => [p.text, p.maxTokens]) };
+  };
+
+  test('first_two_turns (shareGPT, billsum_conversations): turns 1 and 2 whatever their roles, a turn given as a JSON string parsed', async () => {
+    const r = await read('first_two_turns', [
+      { conversations: [{ from: 'gpt', value: 'opened by gpt' }, { from: 'human', value: 'a b' }] },
+      { conversations: [JSON.stringify({ from: 'human', value: 'as a string' }), { from: 'gpt', value: 'x y z' }] },
+      { conversations: [{ from: 'human', value: '' }, { from: 'gpt', value: 'r' }] },
+      { conversations: [{ from: 'human', value: 'alone' }] },
+    ]);
+    expect(r.pairs.sort()).toEqual([['as a string', 3], ['opened by gpt', 2]]);
+    expect(r.skipped).toMatchObject({ no_human_assistant_pair: 1, too_few_turns: 1 });
+  });
+
+  test('cnn_dailymail: article and highlights; infinity_instruct: the earlier turns joined by line breaks, the last (from gpt) the reply', async () => {
+    const cnn = await read('cnn_dailymail', [{ article: 'the article text', highlights: 'two words' }, { article: '', highlights: 'x' }]);
+    expect(cnn.pairs).toEqual([['the article text', 2]]);
+    // The registry's factory reads with the configured format too.
+    const file = tempDir().write('cnn.jsonl', JSON.stringify({ article: 'an article', highlights: 'h' }));
+    const viaRegistry = await createDataSource({ type: 'sharegpt', path: file, format: 'cnn_dailymail', length_filter: {}, seed: 1, tokenizer: 'words' }, { model: 'm' });
+    await viaRegistry.prepare(1);
+    expect(viaRegistry.get(0)).toMatchObject({ text: 'an article', maxTokens: 1 });
+    const inf = await read('infinity_instruct', [
+      { conversations: [{ from: 'human', value: 'q one' }, { from: 'gpt', value: 'a' }, { from: 'human', value: 'q two' }, { from: 'gpt', value: 'final reply here' }] },
+      { conversations: [{ from: 'human', value: 'q' }, { from: 'human', value: 'no reply' }] },
+    ]);
+    expect(inf.pairs).toEqual([['q one\na\nq two', 3]]);
+    expect(inf.skipped.no_human_assistant_pair).toBe(1);
+  });
+});
+
 describe('an inference-perf workload with a dataset', () => {
   const body = (data: string, api = 'completion') =>
     `endpoint:\n  model: Qwen/Qwen3-0.6B\n  base_url: http://gw:80\nworkload:\n  w:\n    load: { stages: [{ rate: 1, duration: 5 }] }\n    api: { type: ${api} }\n    data: ${data}\n`;
@@ -98,12 +136,14 @@ describe('an inference-perf workload with a dataset', () => {
 
   test('shareGPT distributions become the length filter (min..max), on the completion API', () => {
     const c = load(body('{ type: shareGPT, path: d.jsonl, input_distribution: { min: 5, max: 900, mean: 300 }, output_distribution: { min: 2, max: 300 } }'));
-    expect(c.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', length_filter: { input: { min: 5, max: 900 }, output: { min: 2, max: 300 } } });
+    expect(c.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', format: 'first_two_turns', length_filter: { input: { min: 5, max: 900 }, output: { min: 2, max: 300 } } });
     const none = load(body('{ type: billsum_conversations, path: b.json }'));
-    expect(none.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'b.json', length_filter: {} });
+    expect(none.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'b.json', format: 'first_two_turns', length_filter: {} });
+    expect(load(body('{ type: cnn_dailymail, path: c.json }')).file.scenarios.w!.data).toMatchObject({ format: 'cnn_dailymail' });
+    expect(load(body('{ type: infinity_instruct, path: i.json }')).file.scenarios.w!.data).toMatchObject({ format: 'infinity_instruct' });
     // inference-perf's chat path sends every conversation, whatever its length.
     const chat = load(body('{ type: shareGPT, path: d.jsonl, input_distribution: { min: 5, max: 900 } }', 'chat'));
-    expect(chat.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', length_filter: {} });
+    expect(chat.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', format: 'first_two_turns', length_filter: {} });
   });
 
   test('a dataset only on a model hub is refused in one line naming data.path and the hub id', () => {
@@ -114,8 +154,10 @@ describe('an inference-perf workload with a dataset', () => {
       "workload.w.data.path: required: inference-perf reads billsum_conversations only from a file too; give the dataset's JSON or JSONL file as data.path",
     );
     const cnn = configErrorOf(() => load(body('{ type: cnn_dailymail }')));
-    expect(cnn).toContain('workload.w.data.type: cnn_dailymail files are not read here');
-    expect(cnn).toContain('inference-perf downloads abisee/cnn_dailymail (config 3.0.0) from Hugging Face');
+    expect(cnn).toContain(
+      'workload.w.data.path: required: inference-perf downloads abisee/cnn_dailymail (config 3.0.0) from Hugging Face; nothing is downloaded here: download it and give its file as data.path',
+    );
     expect(cnn.split('\n').filter((l) => l.includes('workload.w.data'))).toHaveLength(1);
+    expect(configErrorOf(() => load(body('{ type: cnn_dailymail, path: c.json }', 'chat')))).toContain('workload.w.data.type: cnn_dailymail runs only on the completion API in inference-perf');
   });
 });

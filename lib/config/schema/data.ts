@@ -223,6 +223,15 @@ export const SharegptDataSchema = z
           'is skipped when its prompt or its reference reply has a token count outside the range; nothing is clipped, and no other ' +
           'limit applies (no 4-token minimum, no max_prompt_tokens or max_total_tokens). {} keeps every entry with a non-empty prompt.',
       ),
+    format: z
+      .enum(['sharegpt', 'first_two_turns', 'cnn_dailymail', 'infinity_instruct'])
+      .optional()
+      .describe(
+        'How an entry becomes a prompt and its reference reply. sharegpt (the default): the first human turn and the assistant turn after ' +
+          "it. As inference-perf reads its dataset types: first_two_turns (its shareGPT and billsum_conversations), turns 1 and 2 of conversations whatever their roles; " +
+          'cnn_dailymail, {article, highlights}; infinity_instruct, the last turn (from gpt) is the reply and the earlier ones, joined by ' +
+          'line breaks, the prompt.',
+      ),
     max_entries: positiveInt('entries')
       .optional()
       .describe('Read at most this many entries from the start of the file (before shuffling and filtering). Default: all.'),

@@ -11,7 +11,7 @@
  * | `api.type: completion\|chat`, `api.streaming` | `api: completions\|chat`, `stream` (inference-perf's default: completion, not streamed) |
  * | `data.type: random` + distributions | `random` (`std` read as `std_dev`, `variance` as its square; `type: fixed` is `std: 0`) |
  * | `data.type: shared_prefix` | `shared_prefix` |
- * | `data.type: shareGPT\|billsum_conversations` + `path` (+ distributions) | `sharegpt` with inference-perf's `length_filter` (distributions' min..max, completion API) |
+ * | `data.type: shareGPT\|billsum_conversations\|cnn_dailymail\|infinity_instruct` + `path` (+ distributions) | `sharegpt` with inference-perf's reading of the type (`format`) and its `length_filter` (distributions' min..max, completion API) |
  *
  * Target-level settings (`server`, `api.headers`, `tokenizer`) are returned for
  * `translate-target.ts`, which checks that every workload names the same endpoint.
@@ -234,18 +234,29 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'co
  * `cnn_dailymail_datagen.py`), or `null` where inference-perf itself requires `path`
  * (`infinity_instruct_datagen.py`, `hf_billsum_datagen.py`).
  */
-const HUB_DATASETS: Readonly<Record<Exclude<IpWorkload['data']['type'], 'random' | 'shared_prefix'>, string | null>> = {
+const HUB_DATASETS: Readonly<Record<DatasetType, string | null>> = {
   shareGPT: 'anon8231489123/ShareGPT_Vicuna_unfiltered (file ShareGPT_V3_unfiltered_cleaned_split.json)',
   cnn_dailymail: 'abisee/cnn_dailymail (config 3.0.0)',
   infinity_instruct: null,
   billsum_conversations: null,
 };
 
+type DatasetType = Exclude<IpWorkload['data']['type'], 'random' | 'shared_prefix'>;
+
+/** How inference-perf reads each dataset type's entries on the completion API (`lib/data/dataset-formats.ts`). */
+const DATASET_FORMATS: Readonly<Record<DatasetType, string>> = {
+  shareGPT: 'first_two_turns',
+  billsum_conversations: 'first_two_turns',
+  cnn_dailymail: 'cnn_dailymail',
+  infinity_instruct: 'infinity_instruct',
+};
+
 /**
- * A dataset-file workload as a `sharegpt` source with inference-perf's length filter: the
- * distributions' `min`/`max` keep or skip a conversation by its prompt and reply token counts
- * (their mean and spread have no effect on a dataset), on the completion API only, as
- * inference-perf applies them (`get_completion_data`; its chat path sends every conversation).
+ * A dataset-file workload as a `sharegpt` source reading entries as inference-perf's generator
+ * of that type does (`format`), with inference-perf's length filter: the distributions' `min`/`max`
+ * keep or skip a conversation by its prompt and reply token counts (their mean and spread have no
+ * effect on a dataset), on the completion API only, as inference-perf applies them
+ * (`get_completion_data`; its chat path sends every conversation).
  */
 function translateDataset(
   d: IpWorkload['data'],
@@ -256,16 +267,9 @@ function translateDataset(
   note: Note,
   misplaced: (key: 'shared_prefix', usedBy: string) => boolean,
 ): Record<string, unknown> | undefined {
-  const type = d.type as keyof typeof HUB_DATASETS;
+  const type = d.type as DatasetType;
   const bad = misplaced('shared_prefix', 'shared_prefix');
   const hub = HUB_DATASETS[type];
-  const FORMATS: Partial<Record<typeof type, string>> = { cnn_dailymail: '{article, highlights}', infinity_instruct: 'conversations whose last turn is the reply' };
-  const format = FORMATS[type];
-  if (format !== undefined) {
-    const download = hub === null ? '' : `, and nothing is downloaded (without path inference-perf downloads ${hub} from Hugging Face)`;
-    issues.add([...at, 'type'], `${type} files are not read here (entries are ${format}, read differently from shareGPT's)${download}: convert the file to shareGPT conversations and give it as data.path with type shareGPT`);
-    return undefined;
-  }
   if (d.path === undefined) {
     issues.add(
       [...at, 'path'],
@@ -275,17 +279,22 @@ function translateDataset(
     );
     return undefined;
   }
+  if (type === 'cnn_dailymail' && api === 'chat') {
+    issues.add([...at, 'type'], "cnn_dailymail runs only on the completion API in inference-perf (its generator supports no other): set api.type: completion");
+    return undefined;
+  }
   if (bad) return undefined;
   const range = (x: IpDistribution | undefined): { min: number; max: number } | undefined => x && { min: x.min, max: x.max };
   const given = d.input_distribution !== undefined || d.output_distribution !== undefined;
   let filter: Record<string, unknown> = {};
   if (api === 'chat') {
     if (given) note('data.input_distribution', null, 'no effect on the chat API: inference-perf filters dataset conversations by length only for completion requests');
+    note('data.type', type, "on the chat API inference-perf sends each whole conversation as messages without max_tokens; here the prompt its completion path reads is sent as one user message, max_tokens the reply's token count");
   } else {
     filter = { ...(d.input_distribution ? { input: range(d.input_distribution) } : {}), ...(d.output_distribution ? { output: range(d.output_distribution) } : {}) };
     if (given) note('data.input_distribution', filter, "a length filter on the dataset, as inference-perf's: conversations whose prompt or reply token count is outside min..max are skipped (mean and spread have no effect)");
   }
-  return { type: 'sharegpt', path: d.path, length_filter: filter, ...(seed === undefined ? {} : { seed }) };
+  return { type: 'sharegpt', path: d.path, format: DATASET_FORMATS[type], length_filter: filter, ...(seed === undefined ? {} : { seed }) };
 }
 
 /** An inference-perf distribution as a `LengthDistributionSchema` input. */
