@@ -28,7 +28,7 @@ export const SyntheticDataSchema = z
   .strictObject({
     type: z.literal('synthetic').describe('Synthetic prompts of exact token lengths.'),
     prompt_tokens: tokenCounts('prompt lengths').describe(
-      'Tokens of prompt content (the chat template adds a few more on the server): one length, or a list of lengths (each >= 1).',
+      "Prompt tokens as the server counts them (on the chat API the chat template's tokens are included: the text is that much shorter): one length, or a list of lengths (each >= 1).",
     ),
     max_tokens: tokenCounts('output lengths').describe(
       'max_tokens requested: one value or a list (each >= 1). With ignore_eos the output is exactly this long. Override with BENCH_MAX_TOKENS.',
@@ -130,7 +130,7 @@ export const LengthDistributionSchema = z
 export const RandomDataSchema = z
   .strictObject({
     type: z.literal('random').describe('Random prompts whose input/output lengths follow truncated normal distributions.'),
-    input_distribution: LengthDistributionSchema.describe('Prompt length in tokens (content only; a chat template adds a few more).'),
+    input_distribution: LengthDistributionSchema.describe("Prompt length in tokens as the server counts it (on the chat API the chat template's tokens included)."),
     output_distribution: LengthDistributionSchema.describe('max_tokens per request (with ignore_eos the output is exactly this long).'),
     total_count: positiveInt('prompts')
       .optional()
