@@ -32,6 +32,8 @@ export interface SharegptDataConfig {
   max_total_tokens?: number | undefined;
   /** inference-perf's rule instead of vLLM's: prompt and reply token ranges (see `sharegpt-filter.ts`). */
   length_filter?: SharegptLengthFilter | undefined;
+  /** `shuffled` by `seed` (the default, as vLLM) or in `file` order (as inference-perf streams its datasets). */
+  order?: 'shuffled' | 'file' | undefined;
   /** How an entry becomes a prompt and reply (`dataset-formats.ts`). Default `sharegpt`. */
   format?: DatasetFormat | undefined;
   /** Read at most this many entries from the start of the file. Default: all. */
@@ -107,7 +109,7 @@ function indexBelow(prng: Prng, n: number): number {
  * Each usable entry gives one exchange: the first human turn (the prompt, sent verbatim, never
  * padded or cut) and the assistant turn after it (the reference reply). The exchanges are shuffled
  * by `seed` (Fisher-Yates over splitmix32: the same file and seed give the same order in any
- * process) and used in that order; `prepare` tokenizes and filters them lazily, as vLLM does,
+ * process), or kept in file order with `order: file`, and used in that order; `prepare` tokenizes and filters them lazily, as vLLM does,
  * until it has enough, by vLLM's length rule or, with `length_filter`, inference-perf's (see
  * `sharegpt-filter.ts`); a skipped entry is counted by reason ({@link SharegptSource.stats}).
  * Prompts are never cut or padded. `max_tokens` is the reply's token count, or `output_len`.
@@ -158,7 +160,7 @@ export class SharegptSource implements DataSource {
     this.#skipped = { ...noSkips(), ...dataset.skipped };
     const order: Array<Exchange | undefined> = [...dataset.exchanges];
     const prng = splitmix32(deriveSeed(config.seed, SHUFFLE_STREAM));
-    for (let k = order.length - 1; k > 0; k--) {
+    for (let k = config.order === 'file' ? 0 : order.length - 1; k > 0; k--) {
       const j = indexBelow(prng, k + 1);
       [order[k], order[j]] = [order[j], order[k]];
     }

@@ -61,6 +61,11 @@ describe("inference-perf's length filter on a dataset file", () => {
     expect(all.prompts.map((p) => p.tokens)).toEqual([1, 4, 9, 10, 11, 19, 20, 21]);
     expect(all.src.stats().skipped.prompt_too_short).toBe(1);
     expect(all.src.cells).toEqual(['input=1-63', 'input=64-255', 'input=256-1023', 'input=1024-4095', 'input=4096-16383', 'input=16384+']);
+    // In file order, as inference-perf streams it: the kept prompts come in the file's order.
+    const inOrder = await kept('words', file, { length_filter: {}, order: 'file' });
+    expect(Array.from({ length: 8 }, (_, i) => inOrder.src.get(i).tokens)).toEqual([1, 4, 9, 10, 11, 19, 20, 21]);
+    const shuffled = await kept('words', file, { length_filter: {} });
+    expect(Array.from({ length: 8 }, (_, i) => shuffled.src.get(i).tokens)).not.toEqual([1, 4, 9, 10, 11, 19, 20, 21]);
     const vllm = await kept('words', file, { max_prompt_tokens: 20 });
     expect(vllm.prompts.map((p) => p.tokens)).toEqual([4, 9, 10, 11, 19, 20]);
   });
@@ -136,14 +141,14 @@ describe('an inference-perf workload with a dataset', () => {
 
   test('shareGPT distributions become the length filter (min..max), on the completion API', () => {
     const c = load(body('{ type: shareGPT, path: d.jsonl, input_distribution: { min: 5, max: 900, mean: 300 }, output_distribution: { min: 2, max: 300 } }'));
-    expect(c.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', format: 'first_two_turns', length_filter: { input: { min: 5, max: 900 }, output: { min: 2, max: 300 } } });
+    expect(c.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', format: 'first_two_turns', order: 'file', length_filter: { input: { min: 5, max: 900 }, output: { min: 2, max: 300 } } });
     const none = load(body('{ type: billsum_conversations, path: b.json }'));
-    expect(none.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'b.json', format: 'first_two_turns', length_filter: {} });
+    expect(none.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'b.json', format: 'first_two_turns', order: 'file', length_filter: {} });
     expect(load(body('{ type: cnn_dailymail, path: c.json }')).file.scenarios.w!.data).toMatchObject({ format: 'cnn_dailymail' });
     expect(load(body('{ type: infinity_instruct, path: i.json }')).file.scenarios.w!.data).toMatchObject({ format: 'infinity_instruct' });
     // inference-perf's chat path sends every conversation, whatever its length.
     const chat = load(body('{ type: shareGPT, path: d.jsonl, input_distribution: { min: 5, max: 900 } }', 'chat'));
-    expect(chat.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', format: 'first_two_turns', length_filter: {} });
+    expect(chat.file.scenarios.w!.data).toEqual({ type: 'sharegpt', path: 'd.jsonl', format: 'first_two_turns', order: 'file', length_filter: {} });
   });
 
   test('a dataset only on a model hub is refused in one line naming data.path and the hub id', () => {

@@ -223,6 +223,10 @@ export const SharegptDataSchema = z
           'is skipped when its prompt or its reference reply has a token count outside the range; nothing is clipped, and no other ' +
           'limit applies (no 4-token minimum, no max_prompt_tokens or max_total_tokens). {} keeps every entry with a non-empty prompt.',
       ),
+    order: z
+      .enum(['shuffled', 'file'])
+      .optional()
+      .describe('shuffled (the default, as vLLM): conversations are used in an order shuffled by seed; file: in file order, as inference-perf streams its datasets.'),
     format: z
       .enum(['sharegpt', 'first_two_turns', 'cnn_dailymail', 'infinity_instruct'])
       .optional()

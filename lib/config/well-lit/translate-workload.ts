@@ -294,7 +294,8 @@ function translateDataset(
     filter = { ...(d.input_distribution ? { input: range(d.input_distribution) } : {}), ...(d.output_distribution ? { output: range(d.output_distribution) } : {}) };
     if (given) note('data.input_distribution', filter, "a length filter on the dataset, as inference-perf's: conversations whose prompt or reply token count is outside min..max are skipped (mean and spread have no effect)");
   }
-  return { type: 'sharegpt', path: d.path, format: DATASET_FORMATS[type], length_filter: filter, ...(seed === undefined ? {} : { seed }) };
+  // inference-perf streams the file in order, cycling; base_seed does not reorder it.
+  return { type: 'sharegpt', path: d.path, format: DATASET_FORMATS[type], order: 'file', length_filter: filter, ...(seed === undefined ? {} : { seed }) };
 }
 
 /** An inference-perf distribution as a `LengthDistributionSchema` input. */
