@@ -4,11 +4,13 @@
  * `BENCH_*` overrides and `env` entries applied, against the endpoint the run would choose.
  *
  * Which loader reads a file is decided by its top-level keys: `scenarios` is this tool's own
- * scenario file (what a suite's `<suite>.yaml` is, resolved as `loadScenarioFile` does); anything
- * else is read as `BENCH_CONFIG` is, by `loadWellLitConfig`: an llm-d-benchmark config (a
- * `workload` section), a harness matrix at the top level, or a bare inference-perf config.
+ * scenario file (what a suite's `<suite>.yaml` is, resolved as `loadScenarioFile` does), with
+ * `defaults` too the actuation suite's (`loadActuationFile`, validated only: it drives a cluster);
+ * anything else is read as `BENCH_CONFIG` is, by `loadWellLitConfig`: an llm-d-benchmark config
+ * (a `workload` section), a harness matrix at the top level, or a bare inference-perf config.
  */
 import { basename, extname, resolve } from 'node:path';
+import { loadActuationFile } from '../actuation/config.ts';
 import type { ConfigOverride } from '../config/env.ts';
 import { displayPath, parseYamlDocument, readConfigText } from '../config/load-file.ts';
 import { redactText, redactValue } from '../config/redact.ts';
@@ -25,7 +27,7 @@ import { planScenario, type ScenarioPlan } from './plan.ts';
 import { configEndpoint, type EndpointPlan, scenarioEndpoint } from './plan-target.ts';
 
 /** What kind of file it is, and so which loader reads it. */
-export type ConfigKind = 'scenarios' | 'llm-d-benchmark' | 'harness-matrix' | 'inference-perf';
+export type ConfigKind = 'scenarios' | 'actuation' | 'llm-d-benchmark' | 'harness-matrix' | 'inference-perf';
 
 /** A key accepted without effect, with why. */
 export interface NoEffectKey {
@@ -86,7 +88,7 @@ export async function checkConfigFile(file: string, options: CheckOptions): Prom
     file: displayPath(resolve(options.cwd, file), options.cwd), kind, kindReason: reason, endpoint: null, env: [], noEffect: [], testTimeoutS: null, description: null, hooks: [], workloads: [],
   };
   try {
-    return kind === 'scenarios' ? await checkScenarioFile(file, options, empty) : await checkWellLit(file, options, empty);
+    return await CHECKERS[kind ?? 'inference-perf'](file, options, empty);
   } catch (err) {
     if (!(err instanceof BenchError)) throw err;
     // A problem of the environment (`env: BENCH_RATE: ...`) is still this file's block.
@@ -152,6 +154,28 @@ async function checkScenarioFile(file: string, options: CheckOptions, base: Base
   return redactValue({ ...base, file: loaded.source, endpoint: endpoint ?? null, workloads, ...problems.verdict() }, loaded.secrets);
 }
 
+/**
+ * An actuation suite's file, validated by its loader with the environment's overrides. Its
+ * scenarios create and scale pods on a cluster rather than send a load, so none is planned.
+ */
+async function checkActuation(file: string, options: CheckOptions, base: Base): Promise<CheckedFile> {
+  const loaded = loadActuationFile(file, options.env, options.cwd);
+  const list = Object.entries(loaded.config.scenarios).map(([name, sc]) => `${name} (${sc.type})`);
+  const reason = `${base.kindReason}: ${list.join(', ')}; they create and scale pods on a cluster, so no load is planned`;
+  return { ...base, file: loaded.source, kindReason: reason, valid: true, problems: null };
+}
+
+type Checker = (file: string, options: CheckOptions, base: Base) => Promise<CheckedFile>;
+
+/** The reader of each kind of file. */
+const CHECKERS: Record<ConfigKind, Checker> = {
+  scenarios: checkScenarioFile,
+  actuation: checkActuation,
+  'llm-d-benchmark': checkWellLit,
+  'harness-matrix': checkWellLit,
+  'inference-perf': checkWellLit,
+};
+
 function planOf(name: string, sc: Scenario, file: ScenarioFile, suite: string, source: string, endpoint: EndpointPlan, options: CheckOptions): Promise<ScenarioPlan> {
   return planScenario(name, sc, {
     suite,
@@ -175,6 +199,7 @@ function detectKind(file: string, cwd: string): { kind: ConfigKind | null; reaso
   } catch {
     return { kind: null, reason: 'not readable as YAML' };
   }
+  if ('scenarios' in top && 'defaults' in top) return { kind: 'actuation', reason: 'a vitest-llm-d actuation scenario file (top-level `defaults` and `scenarios`)' };
   if ('scenarios' in top) return { kind: 'scenarios', reason: 'a vitest-llm-d scenario file (top-level `scenarios`)' };
   if ('workload' in top) return { kind: 'llm-d-benchmark', reason: 'an llm-d-benchmark config (a `workload` section), read as BENCH_CONFIG is' };
   if (TOP_LEVEL_MATRIX_KEYS.some((k) => k in top)) return { kind: 'harness-matrix', reason: 'a harness matrix at the top level, read as BENCH_CONFIG is' };

@@ -91,7 +91,7 @@ export function planLoadOf(load: Load, stop: StopRules | undefined, numRequests:
     totalRequests: known ? stages.reduce((n, s) => n + s.requests!, 0) : null,
     totalExact: known && stages.every((s) => s.exact),
     stopRules: rules
-      ? `on: a stage ends when its error rate passes ${rules.errorRate * 100}% or its ${rules.latencyMetric} p95 passes ${rules.latencyP95Ms / 1000} s (after ${rules.minRequests} requests)`
+      ? `on: a stage ends when its error rate passes ${Number((rules.errorRate * 100).toFixed(4))}% or its ${rules.latencyMetric} p95 passes ${rules.latencyP95Ms / 1000} s (after ${rules.minRequests} requests)`
       : 'off: every stage runs whatever its latency',
   };
 }

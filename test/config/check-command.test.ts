@@ -4,16 +4,18 @@
  * verbatim), and on broken files; every endpoint is a local server that counts what reaches it,
  * which must be nothing.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
 import type { CheckedFile } from '../../lib/scenario/check-config.ts';
 import { checkCli as cli, checkedFiles as files } from './check-cli.ts';
 import { tempDir } from './temp-dir.ts';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UPSTREAM = 'test/fixtures/inference-perf';
 
 /** A server that answers every request with 200 and counts them: check must never reach it. */
@@ -76,6 +78,18 @@ describe('vitest-llm-d check', () => {
     expect([quick.load.totalRequests, quick.load.warmupRequests]).toEqual([40, 4]);
     expect(scenarios.workloads.find((w) => w.name === 'max_rate')!.load.stages).toBeNull();
     expect(hits).toBe(0);
+  });
+
+  test("every suite's own scenario file is valid, the actuation suite's read by its own loader", async () => {
+    const suites = readdirSync(join(ROOT, 'suites'), { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(ROOT, 'suites', d.name, `${d.name}.yaml`)));
+    const names = suites.map((d) => `suites/${d.name}/${d.name}.yaml`);
+    expect(names).toContain('suites/actuation/actuation.yaml');
+    const { code, stdout, stderr } = await cli(['--json', '--sample', '0', ...names]);
+    expect(stderr).toBe(`${names.length} files checked, no request sent: ${names.length} valid, 0 invalid\n`);
+    expect(code).toBe(0);
+    const f = files(stdout);
+    for (const n of names) expect(f[n]!.kind).toBe(n === 'suites/actuation/actuation.yaml' ? 'actuation' : 'scenarios');
+    expect(f['suites/latency/latency.yaml']!.workloads.length).toBeGreaterThan(0);
   });
 
   test('prints the plan as text: stage table, sample statistics, SLO', async () => {
