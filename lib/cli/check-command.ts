@@ -15,9 +15,10 @@ same BENCH_* overrides and the file's env entries applied, so it is what
 BENCH_CONFIG=<file> npx vitest run suites/config would run.
 
 A file with top-level \`scenarios\` is a vitest-llm-d scenario file (a suite's <suite>.yaml,
-against targets.yaml and BENCH_TARGET / BENCH_BASE_URL); anything else is read as BENCH_CONFIG
-is: an llm-d-benchmark config (a \`workload\` section), a harness matrix, or a bare
-inference-perf config (top-level load, api, server, data).
+against targets.yaml and BENCH_TARGET / BENCH_BASE_URL; with \`defaults\` too, the actuation
+suite's, validated only); anything else is read as BENCH_CONFIG is: an llm-d-benchmark config (a
+\`workload\` section), a harness matrix, or a bare inference-perf config (top-level load, api,
+server, data). The plan names the kind.
 
 Plans go to standard output; every problem of every file to standard error, one block per
 file, then a line counting the files. Exits 0 when every file is valid, 1 when any is not, 2 for
