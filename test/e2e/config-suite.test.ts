@@ -94,12 +94,14 @@ describe('suites/config as a user runs it', () => {
     const dir = workspace();
     writeFileSync(
       join(dir, 'config.yaml'),
-      'endpoint: { base_url: http://127.0.0.1:9 }\nworkload:\n  w:\n    load: { num_workers: 8, stages: [{ rate: 1, duration: 1 }] }\n    data: { type: mock }\n',
+      'endpoint: { base_url: http://127.0.0.1:9 }\nworkload:\n  w:\n    load: { num_workers: 8, sweep: { type: linear }, stages: [{ rate: 1, duration: 1 }] }\n    data: { type: mock }\n',
     );
     const run = await runSuites(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_TARGETS_FILE: '' });
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/config\.yaml: 2 problems \(nothing was run\):/);
-    expect(run.output).toContain('workload.w.load.num_workers: not supported (vitest-llm-d sizes its own workers)');
+    expect(run.output).toContain("workload.w.load.sweep: not supported (inference-perf's automatic rate sweep is not supported");
+    // A worker count cannot change what is measured: accepted, not among the problems.
+    expect(run.output).not.toContain('num_workers');
     expect(run.output).toContain('workload.w.data.type: "mock": not supported');
   });
 
