@@ -37,11 +37,13 @@ export interface ShapedLength {
   skew?: number;
 }
 
+/** Types `generate_distribution` draws (random data). */
+export const GENERATE_SHAPES = ['normal', 'lognormal', 'uniform', 'fixed'] as const;
+/** Types `sample_from_distribution` draws (shared_prefix data). */
+export const SAMPLE_SHAPES = ['normal', 'skew_normal', 'lognormal', 'uniform', 'poisson', 'fixed'] as const;
+
 /** Types each sampler draws; any other is an error in inference-perf. */
-export const SAMPLER_SHAPES: Readonly<Record<LengthSampler, readonly LengthShape[]>> = Object.freeze({
-  generate: ['normal', 'lognormal', 'uniform', 'fixed'],
-  sample: ['normal', 'skew_normal', 'lognormal', 'uniform', 'poisson', 'fixed'],
-});
+export const SAMPLER_SHAPES: Readonly<Record<LengthSampler, readonly LengthShape[]>> = Object.freeze({ generate: GENERATE_SHAPES, sample: SAMPLE_SHAPES });
 
 /** A uniform double in `(0, 1)`. */
 function unit(prng: Prng): number {

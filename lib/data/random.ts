@@ -8,9 +8,15 @@ import { resolveTokenizer } from './resolve-tokenizer.ts';
 import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption, TokenizerProvenance } from './source.ts';
 import { PromptSizing } from './prompt-sizing.ts';
 import { getWordPool } from './word-pool.ts';
+import { drawShaped } from './length-shapes.ts';
 
-/** A truncated normal length distribution, in tokens. */
+/**
+ * A length distribution, in tokens: a truncated normal, or (with `type`) one of inference-perf's
+ * distribution types drawn as its `generate_distribution` draws them (`length-shapes.ts`).
+ */
 export interface LengthDistribution {
+  /** inference-perf's distribution type; absent: a truncated normal. */
+  type?: 'normal' | 'lognormal' | 'uniform' | 'fixed' | undefined;
   /** Smallest length (integer >= 1). */
   min: number;
   /** Largest length (integer >= min). */
@@ -58,6 +64,7 @@ function unit(prng: Prng): number {
  * length is uniform in `min..max`, the limit of a very wide truncated normal.
  */
 export function drawLength(d: LengthDistribution, prng: Prng): number {
+  if (d.type !== undefined) return drawShaped({ type: d.type, min: d.min, max: d.max, mean: d.mean, std: d.std }, 'generate', prng);
   if (d.std === 0) return Math.min(d.max, Math.max(d.min, Math.round(d.mean)));
   for (let k = 0; k < MAX_NORMAL_DRAWS; k++) {
     const z = Math.sqrt(-2 * Math.log(unit(prng))) * Math.cos(2 * Math.PI * unit(prng));
@@ -82,8 +89,9 @@ export interface LengthBucket {
  * and are the same in every run of the config; an edge bucket may see few requests.
  */
 export function inputBuckets(d: LengthDistribution): LengthBucket[] {
-  const lo = d.std === 0 ? Math.min(d.max, Math.max(d.min, Math.round(d.mean))) : d.min;
-  const hi = d.std === 0 ? lo : d.max;
+  const one = d.type === 'fixed' ? Math.trunc(d.mean) : d.std === 0 && (d.type === undefined || d.type === 'normal') ? Math.min(d.max, Math.max(d.min, Math.round(d.mean))) : undefined;
+  const lo = one ?? d.min;
+  const hi = one ?? d.max;
   const n = Math.min(MAX_BUCKETS, hi - lo + 1);
   const buckets: LengthBucket[] = [];
   for (let k = 0; k < n; k++) {
@@ -205,8 +213,13 @@ function checkDistribution(d: LengthDistribution, path: string, limit: number): 
     if (v > limit) throw new DataError('DATA_INVALID', `${path}.${key}`, `${v} is above the largest allowed (${limit})`);
   }
   if (d.min > d.max) throw new DataError('DATA_INVALID', `${path}.min`, `min ${d.min} is above max ${d.max}`);
-  if (!Number.isFinite(d.mean) || d.mean < d.min || d.mean > d.max) {
+  // Only a normal distribution needs its mean inside min..max (inference-perf checks just that one).
+  const normal = d.type === undefined || d.type === 'normal';
+  if (!Number.isFinite(d.mean) || (normal && (d.mean < d.min || d.mean > d.max))) {
     throw new DataError('DATA_INVALID', `${path}.mean`, `mean ${String(d.mean)} is outside min..max (${d.min}..${d.max})`);
+  }
+  if (d.type === 'fixed' && (Math.trunc(d.mean) < 1 || Math.trunc(d.mean) > limit)) {
+    throw new DataError('DATA_INVALID', `${path}.mean`, `a fixed length is int(mean), here ${Math.trunc(d.mean)}: expected 1..${limit}`);
   }
   if (!Number.isFinite(d.std) || d.std < 0) throw new DataError('DATA_INVALID', `${path}.std`, `expected a number >= 0, got ${String(d.std)}`);
 }

@@ -7,6 +7,8 @@ import { resolveTokenizer } from './resolve-tokenizer.ts';
 import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption, TokenizerProvenance } from './source.ts';
 import { PromptSizing } from './prompt-sizing.ts';
 import { getWordPool } from './word-pool.ts';
+import { drawShaped, shapeProblem } from './length-shapes.ts';
+import type { ShapedLength } from './length-shapes.ts';
 
 /** Config of the `shared_prefix` source; mirrors `SharedPrefixDataSchema` in `lib/config` structurally. */
 export interface SharedPrefixDataConfig {
@@ -16,21 +18,32 @@ export interface SharedPrefixDataConfig {
   num_groups: number;
   /** Distinct questions per group. */
   num_prompts_per_group: number;
-  /** Tokens of a group's system prompt. */
-  system_prompt_len: number;
-  /** Tokens of each question. */
-  question_len: number;
-  /** max_tokens of every request. */
-  output_len: number;
+  /** Tokens of a group's system prompt: one number, or a distribution drawn once per group. */
+  system_prompt_len: SharedLength;
+  /** Tokens of each question: one number, or a distribution drawn per prompt. */
+  question_len: SharedLength;
+  /** max_tokens of a request: one number, or a distribution drawn per prompt. */
+  output_len: SharedLength;
   /** Seed of the texts. */
   seed: number;
   /** Tokenizer to count with; defaults to the context's, then `auto`. */
   tokenizer?: TokenizerOption;
 }
 
-/** Stream tags: system prompts and questions draw from unrelated streams of the same seed. */
+/** A length of the source: a number of tokens, or an inference-perf distribution (`sample_from_distribution`). */
+export type SharedLength = number | ShapedLength;
+
+/** Stream tags: system prompts, questions and each length draw from unrelated streams of the same seed. */
 const SYSTEM_STREAM = 0x53595354;
 const QUESTION_STREAM = 0x51554553;
+const SYSTEM_LEN_STREAM = 0x53594c4e;
+const QUESTION_LEN_STREAM = 0x51554c4e;
+const OUTPUT_LEN_STREAM = 0x4f55544c;
+
+/** The largest length `l` can take. */
+function largest(l: SharedLength): number {
+  return typeof l === 'number' ? l : l.type === 'fixed' ? Math.trunc(l.mean) : l.max;
+}
 /** Questions tried for one prompt before the source gives up on an exact join. */
 const MAX_JOIN_TRIES = 8;
 const YIELD_EVERY_MS = 50;
@@ -41,7 +54,9 @@ const YIELD_EVERY_MS = 50;
  * Group `g` has one random system prompt of `system_prompt_len` tokens; its prompt `q` is that
  * text, a space, and a random question of `question_len` tokens, so every prompt is exactly
  * `system_prompt_len + question_len` tokens and its first `system_prompt_len` tokens are the
- * group's prefix, byte for byte. Request `i` goes to group `i mod num_groups`, question
+ * group's prefix, byte for byte. A length given as a distribution is drawn as inference-perf
+ * draws it (`length-shapes.ts`, `sample`): the system prompt's once per group, the question's
+ * and max_tokens once per prompt, each from its own seeded stream. Request `i` goes to group `i mod num_groups`, question
  * `floor(i / num_groups) mod num_prompts_per_group`: round-robin over the groups (every group
  * warm after the first `num_groups` requests, like inference-perf), repeating whole prompts
  * after `num_groups * num_prompts_per_group` requests.
@@ -115,11 +130,14 @@ export class SharedPrefixSource implements DataSource {
     return group * this.#config.num_prompts_per_group + question;
   }
 
+  /** Length `l` at index `k` of stream `stream`. */
+  #length(l: SharedLength, stream: number, k: number): number {
+    return typeof l === 'number' ? l : drawShaped(l, 'sample', prngFor(deriveSeed(this.#config.seed, stream), k));
+  }
+
   async #extend(count: number): Promise<void> {
     const c = this.#config;
     const pool = getWordPool(this.#counter);
-    const questionTokens = this.#sizing.textTokens(c.question_len);
-    const want = c.system_prompt_len + questionTokens;
     const systemSeed = deriveSeed(c.seed, SYSTEM_STREAM);
     const questionSeed = deriveSeed(c.seed, QUESTION_STREAM);
     let since = performance.now();
@@ -127,11 +145,14 @@ export class SharedPrefixSource implements DataSource {
       const { group, question } = this.slot(i);
       const key = this.#key(group, question);
       if (this.#prompts.has(key)) continue;
+      const systemTokens = this.#length(c.system_prompt_len, SYSTEM_LEN_STREAM, group);
       let system = this.#systems.get(group);
       if (system === undefined) {
-        system = buildRandomText(this.#counter, pool, c.system_prompt_len, prngFor(systemSeed, group));
+        system = buildRandomText(this.#counter, pool, systemTokens, prngFor(systemSeed, group));
         this.#systems.set(group, system);
       }
+      const questionTokens = this.#sizing.textTokens(this.#length(c.question_len, QUESTION_LEN_STREAM, key));
+      const want = systemTokens + questionTokens;
       // The question opens with a word without its space; the join adds it back, and a word with
       // its leading space is one token, so the join is exact. Checked, and redrawn if not.
       const prng = prngFor(questionSeed, key);
@@ -144,7 +165,7 @@ export class SharedPrefixSource implements DataSource {
       if (!text) {
         throw new DataError('DATA_UNBUILDABLE', '', `tokenizer ${this.#counter.name} cannot join a system prompt and a question into exactly ${want} tokens`);
       }
-      this.#prompts.set(key, Object.freeze({ text, tokens: this.#sizing.total(want), maxTokens: c.output_len, cell: 'shared_prefix' }));
+      this.#prompts.set(key, Object.freeze({ text, tokens: this.#sizing.total(want), maxTokens: this.#length(c.output_len, OUTPUT_LEN_STREAM, key), cell: 'shared_prefix' }));
       if (performance.now() - since > YIELD_EVERY_MS) {
         await yieldToEventLoop();
         since = performance.now();
@@ -165,11 +186,18 @@ export function checkSharedPrefixConfig(config: SharedPrefixDataConfig): void {
   if (!Number.isSafeInteger(config.seed)) {
     throw new DataError('DATA_INVALID', 'data.seed', `expected an integer, got ${String(config.seed)}`);
   }
-  for (const key of ['num_groups', 'num_prompts_per_group', 'system_prompt_len', 'question_len', 'output_len'] as const) {
+  for (const key of ['num_groups', 'num_prompts_per_group'] as const) {
     const v = config[key];
     if (!Number.isSafeInteger(v) || v < 1) throw new DataError('DATA_INVALID', `data.${key}`, `expected an integer >= 1, got ${String(v)}`);
   }
-  if (config.system_prompt_len + config.question_len > MAX_RANDOM_TEXT_TOKENS) {
+  for (const key of ['system_prompt_len', 'question_len', 'output_len'] as const) {
+    const v = config[key];
+    if (typeof v === 'number' ? !Number.isSafeInteger(v) || v < 1 : !Number.isSafeInteger(v.min) || v.min < 1 || shapeProblem(v, 'sample') !== undefined || largest(v) < 1) {
+      const why = typeof v === 'number' ? `expected an integer >= 1, got ${String(v)}` : (shapeProblem(v, 'sample') ?? `expected lengths of at least 1 token (min ${v.min}, mean ${v.mean})`);
+      throw new DataError('DATA_INVALID', `data.${key}`, why);
+    }
+  }
+  if (largest(config.system_prompt_len) + largest(config.question_len) > MAX_RANDOM_TEXT_TOKENS) {
     throw new DataError('DATA_INVALID', 'data.system_prompt_len', `system_prompt_len + question_len is above the largest prompt that can be built (${MAX_RANDOM_TEXT_TOKENS} tokens)`);
   }
 }

@@ -28,6 +28,21 @@ export interface ConfiguredShape {
   note: string | null;
 }
 
+/**
+ * A configured length in the benchmark report's terms: a number is `fixed`; a distribution
+ * without `type` (a truncated normal) or of type `normal` is `gaussian`, `uniform` is `uniform`,
+ * `fixed` is int(mean), and the other inference-perf types are `other` with their parameters.
+ */
+function shapeLen(x: unknown): SeqLen | null {
+  if (typeof x === 'number') return { distribution: 'fixed', value: x };
+  const g = x as { type?: string; min: number; max: number; mean: number; std: number } | undefined;
+  if (!g || typeof g !== 'object') return null;
+  if (g.type === 'fixed') return { distribution: 'fixed', value: Math.trunc(g.mean) };
+  if (g.type === 'uniform') return { distribution: 'uniform', value: (g.min + g.max) / 2, min: g.min, max: g.max };
+  if ((g.type === undefined || g.type === 'normal') && g.std === 0) return { distribution: 'fixed', value: Math.min(g.max, Math.max(g.min, Math.round(g.mean))) };
+  return { distribution: g.type === undefined || g.type === 'normal' ? 'gaussian' : 'other', value: g.mean, std_dev: g.std, min: g.min, max: g.max };
+}
+
 /** Fixed when all equal, else `other` with the weighted mean and the range. */
 export function fromValues(values: Array<[number, number]>): SeqLen | null {
   if (values.length === 0) return null;
@@ -66,23 +81,22 @@ const CONFIGURED: Record<string, (c: Record<string, unknown>) => ConfiguredShape
     return { source: 'random', input: fromValues(comps.map((x) => [x.prompt_tokens, x.share])), output: fromValues(comps.map((x) => [x.max_tokens, x.share])), prefix: null, note: null };
   },
   random: (c) => {
-    const dist = (x: unknown): SeqLen | null => {
-      const g = x as { min: number; max: number; mean: number; std: number } | undefined;
-      if (!g) return null;
-      return g.std === 0 ? { distribution: 'fixed', value: Math.round(g.mean) } : { distribution: 'gaussian', value: g.mean, std_dev: g.std, min: g.min, max: g.max };
-    };
-    const input = dist(c.input_distribution);
-    return input ? { source: 'random', input, output: dist(c.output_distribution), prefix: null, note: null } : null;
+    const input = shapeLen(c.input_distribution);
+    return input ? { source: 'random', input, output: shapeLen(c.output_distribution), prefix: null, note: null } : null;
   },
   shared_prefix: (c) => {
-    const sys = c.system_prompt_len as number | undefined;
-    const q = c.question_len as number | undefined;
+    const sys = shapeLen(c.system_prompt_len);
+    const q = shapeLen(c.question_len);
     if (!sys || !q) return null;
+    const input: SeqLen =
+      sys.distribution === 'fixed' && q.distribution === 'fixed'
+        ? { distribution: 'fixed', value: sys.value + q.value }
+        : { distribution: 'other', value: sys.value + q.value, min: (sys.min ?? sys.value) + (q.min ?? q.value), max: (sys.max ?? sys.value) + (q.max ?? q.value) };
     return {
       source: 'random',
-      input: { distribution: 'fixed', value: sys + q },
-      output: typeof c.output_len === 'number' ? { distribution: 'fixed', value: c.output_len } : null,
-      prefix: { prefix_len: { distribution: 'fixed', value: sys }, num_groups: c.num_groups as number, num_users_per_group: c.num_prompts_per_group as number, num_prefixes: 1 },
+      input,
+      output: shapeLen(c.output_len),
+      prefix: { prefix_len: sys, num_groups: c.num_groups as number, num_users_per_group: c.num_prompts_per_group as number, num_prefixes: 1 },
       note: null,
     };
   },

@@ -67,7 +67,9 @@ export function defaultMetricsUrl(displayUrl: string): string {
 /** The workload shape of a `shared_prefix` data config. @throws ConfigError for any other data type. */
 export function sharedPrefixShape(data: Data, where = 'data'): SharedPrefixShape {
   if (data.type !== 'shared_prefix') throw new ConfigError(where, 'type', `the prefix-cache measurement needs shared_prefix data, got ${data.type}`);
-  return { numGroups: data.num_groups, promptsPerGroup: data.num_prompts_per_group, systemPromptTokens: data.system_prompt_len, questionTokens: data.question_len };
+  // A length given as a distribution counts at its mean: the ideal hit rate is then the expected one.
+  const nominal = (l: typeof data.system_prompt_len): number => (typeof l === 'number' ? l : l.type === 'fixed' ? Math.trunc(l.mean) : l.mean);
+  return { numGroups: data.num_groups, promptsPerGroup: data.num_prompts_per_group, systemPromptTokens: nominal(data.system_prompt_len), questionTokens: nominal(data.question_len) };
 }
 
 /** Settings in effect: the defaults, then the test's, then the environment's; and the list of what the environment changed. */

@@ -270,3 +270,28 @@ ${RANDOM}storage:
     );
   });
 });
+
+describe('shared_prefix lengths as distributions', () => {
+  test("inference-perf's examples/vllm/config-shared-prefix-distributions.yml: inline distributions, drawn as its sample_from_distribution", () => {
+    const c = loadWellLitConfig('test/fixtures/inference-perf/config-shared-prefix-distributions.yml', { cwd: new URL('../..', import.meta.url).pathname, env: {} });
+    expect(c.file.scenarios['config-shared-prefix-distributions']!.data).toEqual({
+      type: 'shared_prefix',
+      num_groups: 10,
+      num_prompts_per_group: 10,
+      system_prompt_len: 100,
+      question_len: { type: 'skew_normal', min: 10, max: 2000, mean: 200, std: 80, skew: 2.5 },
+      output_len: { type: 'lognormal', min: 1, max: 4096, mean: 150, std: 60 },
+      seed: 42,
+    });
+  });
+
+  test('the legacy question_distribution applies to a numeric question_len; with an inline one it is refused, as inference-perf refuses it', () => {
+    const sp = (body: string) => load(`load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\ndata:\n  type: shared_prefix\n  shared_prefix: { ${body} }\n`);
+    expect(sp('question_len: 50, question_distribution: { type: uniform, min: 20, max: 40 }').file.scenarios['config-random']!.data).toMatchObject({
+      question_len: { type: 'uniform', min: 20, max: 40 },
+    });
+    expect(configErrorOf(() => sp('question_len: { min: 20, max: 40, mean: 30 }, question_distribution: { min: 20, max: 40, mean: 30 }'))).toBe(
+      'config-random.yml: data.shared_prefix.question_distribution: cannot be given with an inline distribution on question_len: use one or the other (as inference-perf says)',
+    );
+  });
+});

@@ -162,15 +162,24 @@ describe('translation, section by section', () => {
     ]);
   });
 
-  test("random data: std read as std_dev (noted), variance as its square, fixed as std 0, inference-perf's defaults otherwise; total_count from the input distribution", () => {
+  test("random data: std read as std_dev (noted), variance as its square, the type kept, inference-perf's defaults otherwise; total_count from the input distribution", () => {
     const c = load(
       oneWorkload(
         'load: { stages: [{ rate: 1, duration: 5 }] }\ndata:\n  type: random\n  input_distribution: { min: 10, max: 100, mean: 50, variance: 100, total_count: 20 }\n  output_distribution: { type: fixed, min: 1, max: 64, mean: 32, total_count: 20 }',
       ),
     );
-    expect(c.file.scenarios.w!.data).toEqual({ type: 'random', input_distribution: { min: 10, max: 100, mean: 50, std: 10 }, output_distribution: { min: 1, max: 64, mean: 32, std: 0 }, total_count: 20 });
+    expect(c.file.scenarios.w!.data).toEqual({
+      type: 'random',
+      input_distribution: { type: 'normal', min: 10, max: 100, mean: 50, std: 10 },
+      output_distribution: { type: 'fixed', min: 1, max: 64, mean: 32, std: 200 },
+      total_count: 20,
+    });
     const defaults = load(oneWorkload('load: { stages: [{ rate: 1, duration: 5 }] }\ndata:\n  type: random\n  input_distribution: {}\n  output_distribution: { mean: 100 }'));
-    expect(defaults.file.scenarios.w!.data).toMatchObject({ input_distribution: { min: 10, max: 1024, mean: 512, std: 200 }, output_distribution: { mean: 100, std: 200 } });
+    expect(defaults.file.scenarios.w!.data).toMatchObject({ input_distribution: { type: 'normal', min: 10, max: 1024, mean: 512, std: 200 }, output_distribution: { mean: 100, std: 200 } });
+    // What generate_distribution cannot draw is refused as inference-perf raises for it.
+    expect(configErrorOf(() => load(oneWorkload('load: { stages: [{ rate: 1, duration: 5 }] }\ndata:\n  type: random\n  input_distribution: { type: skew_normal, skew: 2 }\n  output_distribution: { mean: 100 }')))).toBe(
+      'config.yaml: workload.w.data.input_distribution.type: type skew_normal is not drawn here (inference-perf draws normal, lognormal, uniform, fixed for this data)',
+    );
     expect(configErrorOf(() => load(oneWorkload('load: { stages: [{ rate: 1, duration: 5 }] }\ndata:\n  type: random\n  input_distribution: { total_count: 10 }\n  output_distribution: { total_count: 20 }')))).toContain(
       'workload.w.data.output_distribution.total_count: 20 differs from input_distribution.total_count (10)',
     );

@@ -87,3 +87,44 @@ describe('shared_prefix source, config errors', () => {
     expect((err as Error).message).toBe(message);
   });
 });
+
+describe("shared_prefix lengths as inference-perf's distributions", () => {
+  /** inference-perf's examples/vllm/config-shared-prefix-distributions.yml, smaller. */
+  const DISTRIBUTIONS: Partial<SharedPrefixDataConfig> = {
+    num_groups: 4,
+    num_prompts_per_group: 30,
+    system_prompt_len: { type: 'uniform', min: 40, max: 80, mean: 0, std: 0 },
+    question_len: { type: 'skew_normal', min: 10, max: 200, mean: 60, std: 25, skew: 2.5 },
+    output_len: { type: 'lognormal', min: 1, max: 4096, mean: 150, std: 60 },
+  };
+
+  it('the system prompt is drawn once per group, the question and max_tokens once per prompt, each exact and within its bounds', async () => {
+    const tok = await getTokenizer('words');
+    const src = await source('words', DISTRIBUTIONS);
+    const all = await prompts(src, 120);
+    const systems = [0, 1, 2, 3].map((g) => tok.encode(src.systemPrompt(g)!).length);
+    for (const s of systems) expect(s).toBeGreaterThanOrEqual(40), expect(s).toBeLessThanOrEqual(80);
+    const questions = all.map((p, i) => p.tokens - systems[i % 4]!);
+    all.forEach((p) => expect(tok.encode(p.text).length).toBe(p.tokens));
+    expect(Math.min(...questions)).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...questions)).toBeLessThanOrEqual(200);
+    // Right-skewed: most questions above the mean's location, a long tail up.
+    expect(questions.reduce((a, b) => a + b, 0) / questions.length).toBeGreaterThan(70);
+    const outputs = all.map((p) => p.maxTokens);
+    expect(new Set(outputs).size).toBeGreaterThan(60);
+    expect(outputs.reduce((a, b) => a + b, 0) / outputs.length).toBeGreaterThan(120);
+    expect(outputs.reduce((a, b) => a + b, 0) / outputs.length).toBeLessThan(180);
+  });
+
+  it('the same seed builds the same prompts, lengths included; a prompt keeps its lengths whichever request reaches it first', async () => {
+    const a = await prompts(await source('words', DISTRIBUTIONS), 120);
+    const b = await prompts(await source('words', DISTRIBUTIONS), 120);
+    expect(b).toEqual(a);
+    const c = await prompts(await source('words', { ...DISTRIBUTIONS, seed: 6 }), 120);
+    expect(c.map((p) => p.tokens)).not.toEqual(a.map((p) => p.tokens));
+  });
+
+  it("a distribution inference-perf cannot draw is refused with its path", async () => {
+    await expect(source('words', { question_len: { type: 'lognormal', min: 1, max: 10, mean: 0, std: 1 } })).rejects.toThrow('a lognormal distribution needs mean > 0');
+  });
+});

@@ -4,6 +4,8 @@
  * dataset): add its schema here (or in its own file once this one grows), add it to
  * `DataSchema`, and register the source under the same literal.
  */
+import { GENERATE_SHAPES, SAMPLE_SHAPES, shapeProblem } from '../../data/length-shapes.ts';
+import type { LengthSampler, LengthShape } from '../../data/length-shapes.ts';
 import { z } from 'zod';
 import { TokenizerOptionSchema } from './target.ts';
 
@@ -107,21 +109,58 @@ const positiveInt = (what: string) =>
     error: `expected a positive integer (${what})`,
   });
 
-/** A truncated normal length distribution, inference-perf style; `min <= mean <= max` is checked with the path named. */
+/** The problem of an inference-perf distribution of `type` for `sampler`, recorded at its path. */
+function checkShape(d: { type?: LengthShape | undefined; min: number; max: number; mean: number; std: number }, sampler: LengthSampler, ctx: z.RefinementCtx): void {
+  if (d.min > d.max) {
+    ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${d.min} is above max ${d.max}` });
+    return;
+  }
+  if (d.type === undefined) {
+    if (d.mean < d.min || d.mean > d.max) ctx.addIssue({ code: 'custom', path: ['mean'], message: `mean ${d.mean} is outside min..max (${d.min}..${d.max})` });
+    return;
+  }
+  const problem = shapeProblem({ ...d, type: d.type }, sampler);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [problem.startsWith('type') ? 'type' : 'mean'], message: problem });
+  else if (d.type === 'fixed' && Math.trunc(d.mean) < 1) ctx.addIssue({ code: 'custom', path: ['mean'], message: `a fixed length is int(mean), here ${Math.trunc(d.mean)}: expected at least 1 token` });
+}
+
+const SHAPE_DOC =
+  "inference-perf's sampling (kubernetes-sigs/inference-perf utils/numeric/distribution): normal, lognormal, uniform, then clipped to min..max (out-of-range draws land on the bounds) and rounded; fixed: int(mean)";
+
+/**
+ * A length distribution: a truncated normal (no `type`: out-of-range draws are redrawn), or one
+ * of inference-perf's types as its `generate_distribution` draws them for random data (`type`;
+ * see `lib/data/length-shapes.ts`).
+ */
 export const LengthDistributionSchema = z
   .strictObject({
+    type: z
+      .enum(GENERATE_SHAPES)
+      .optional()
+      .describe(`Omitted: a normal distribution truncated to min..max. Given: ${SHAPE_DOC}. inference-perf configs always give it (their default is normal).`),
     min: positiveInt('tokens').describe('Smallest length in tokens (>= 1).'),
     max: positiveInt('tokens').describe('Largest length in tokens (>= min).'),
-    mean: z.number().describe('Mean of the normal distribution before truncation, in tokens (min <= mean <= max).'),
-    std: z.number().min(0).describe('Standard deviation before truncation, in tokens (>= 0; 0 = every length is round(mean)).'),
+    mean: z.number().describe('Mean, in tokens (min <= mean <= max for a normal distribution).'),
+    std: z.number().min(0).describe('Standard deviation, in tokens (>= 0; 0 = every length is round(mean)).'),
   })
-  .superRefine((d, ctx) => {
-    if (d.min > d.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${d.min} is above max ${d.max}` });
-    else if (d.mean < d.min || d.mean > d.max) {
-      ctx.addIssue({ code: 'custom', path: ['mean'], message: `mean ${d.mean} is outside min..max (${d.min}..${d.max})` });
-    }
-  })
-  .describe('Lengths drawn per prompt from a normal distribution truncated to min..max (out-of-range draws are redrawn), rounded to integers.');
+  .superRefine((d, ctx) => checkShape(d, 'generate', ctx))
+  .describe('Lengths drawn per prompt, rounded to integers: a truncated normal, or one of inference-perf\'s distribution types.');
+
+/** A length of shared_prefix data: one number, or a distribution drawn as inference-perf's `sample_from_distribution` draws it. */
+const SharedLengthSchema = (what: string) =>
+  z.union([
+    positiveInt('tokens'),
+    z
+      .strictObject({
+        type: z.enum(SAMPLE_SHAPES).default('normal').describe(`${SHAPE_DOC}; also skew_normal and poisson.`),
+        min: positiveInt('tokens').describe('Smallest length in tokens (>= 1).'),
+        max: positiveInt('tokens').describe('Largest length in tokens (>= min).'),
+        mean: z.number().describe('Mean, in tokens.'),
+        std: z.number().min(0).describe('Standard deviation, in tokens.'),
+        skew: z.number().optional().describe('Skewness (skew_normal).'),
+      })
+      .superRefine((d, ctx) => checkShape(d, 'sample', ctx)),
+  ], { error: `expected a positive integer (${what}) or a distribution {type, min, max, mean, std}` });
 
 /**
  * Random input and output lengths per prompt from truncated normal distributions
@@ -154,9 +193,9 @@ export const SharedPrefixDataSchema = z
     type: z.literal('shared_prefix').describe('Groups of prompts that share a system-prompt prefix.'),
     num_groups: positiveInt('groups').describe('Number of groups, each with its own shared prefix.'),
     num_prompts_per_group: positiveInt('prompts').describe('Distinct questions per group.'),
-    system_prompt_len: positiveInt('tokens').describe('Tokens of the shared prefix of a group.'),
-    question_len: positiveInt('tokens').describe('Tokens of the question appended to the prefix (prompt = prefix + " " + question).'),
-    output_len: positiveInt('tokens').describe('max_tokens of every request (with ignore_eos the output is exactly this long).'),
+    system_prompt_len: SharedLengthSchema('tokens').describe("Tokens of the shared prefix of a group: a number, or a distribution drawn once per group."),
+    question_len: SharedLengthSchema('tokens').describe('Tokens of the question appended to the prefix (prompt = prefix + " " + question): a number, or a distribution drawn per prompt.'),
+    output_len: SharedLengthSchema('tokens').describe('max_tokens of a request (with ignore_eos the output is exactly this long): a number, or a distribution drawn per prompt.'),
     // Same meaning as synthetic's: a fresh seed per run unless set; the report records it.
     seed: SyntheticDataSchema.shape.seed,
     tokenizer: SyntheticDataSchema.shape.tokenizer,

@@ -18,6 +18,8 @@
  */
 import type { ConfigOverride } from '../env.ts';
 import { DEFAULT_TIMEOUTS } from '../schema/timeouts.ts';
+import { shapeProblem } from '../../data/length-shapes.ts';
+import type { LengthSampler } from '../../data/length-shapes.ts';
 import type { IssueList } from './issues.ts';
 import type { IpDistribution, IpWorkload } from './workload-schema.ts';
 
@@ -178,13 +180,16 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'co
     if (!input) issues.add([...at, 'input_distribution'], 'required for random data');
     if (!output) issues.add([...at, 'output_distribution'], 'required for random data');
     if (!input || !output || bad) return undefined;
-    const outside = (['input_distribution', 'output_distribution'] as const).filter((key) => {
+    // generate_distribution refuses what it cannot draw: a normal mean outside min..max, skew_normal, poisson.
+    const refused = (['input_distribution', 'output_distribution'] as const).filter((key) => {
       const x = d[key]!;
-      if (x.mean >= x.min && x.mean <= x.max) return false;
-      issues.add([...at, key, 'mean'], `mean ${x.mean} is outside min..max (${x.min}..${x.max})${x.mean === 512 ? " (512 is inference-perf's default mean)" : ''}`);
+      const problem = shapeProblem({ ...x, std: 0 }, 'generate');
+      if (problem === undefined) return false;
+      const mean = problem.startsWith('mean');
+      issues.add([...at, key, mean ? 'mean' : 'type'], `${problem}${mean && x.mean === 512 ? " (512 is inference-perf's default mean)" : ''}`);
       return true;
     });
-    if (outside.length > 0) return undefined;
+    if (refused.length > 0) return undefined;
     const counts = [input.total_count, output.total_count].filter((c) => c !== undefined);
     if (counts.length === 2 && counts[0] !== counts[1]) {
       issues.add([...at, 'output_distribution', 'total_count'], `${counts[1]} differs from input_distribution.total_count (${counts[0]}): each prompt has one output length, so give them the same count`);
@@ -214,13 +219,24 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'co
     const perGroup = alias(sp.num_prompts_per_group, 'num_prompts_per_group', sp.num_users_per_system_prompt, 'num_users_per_system_prompt', 10);
     if (groups === undefined || perGroup === undefined) return undefined;
     const prefixSeed = sp.seed ?? seed;
+    // shared_prefix_datagen.py _resolve_distribution: an inline distribution, else the legacy one, else the number.
+    const length = (key: 'system_prompt_len' | 'question_len' | 'output_len', legacyKey?: 'question_distribution' | 'output_distribution'): unknown => {
+      const value = sp[key];
+      const legacy = legacyKey && sp[legacyKey];
+      if (typeof value !== 'number' && legacy) {
+        issues.add([...at, 'shared_prefix', legacyKey], `cannot be given with an inline distribution on ${key}: use one or the other (as inference-perf says)`);
+        return undefined;
+      }
+      const d = typeof value === 'number' ? legacy : value;
+      return d ? distribution(d, `shared_prefix.${typeof value === 'number' ? legacyKey : key}`, note, 'sample') : value;
+    };
+    const lengths = { system_prompt_len: length('system_prompt_len'), question_len: length('question_len', 'question_distribution'), output_len: length('output_len', 'output_distribution') };
+    if (Object.values(lengths).some((l) => l === undefined)) return undefined;
     return {
       type: 'shared_prefix',
       num_groups: groups,
       num_prompts_per_group: perGroup,
-      system_prompt_len: sp.system_prompt_len,
-      question_len: sp.question_len,
-      output_len: sp.output_len,
+      ...lengths,
       ...(prefixSeed === undefined ? {} : { seed: prefixSeed }),
     };
   }
@@ -298,16 +314,18 @@ function translateDataset(
   return { type: 'sharegpt', path: d.path, format: DATASET_FORMATS[type], order: 'file', length_filter: filter, ...(seed === undefined ? {} : { seed }) };
 }
 
-/** An inference-perf distribution as a `LengthDistributionSchema` input. */
-function distribution(d: IpDistribution, key: string, note: Note): Record<string, number> {
+/**
+ * An inference-perf distribution as a scenario's: its `type` kept, so it is drawn as inference-perf
+ * draws it (`lib/data/length-shapes.ts`; `sampler` says which of its two samplers the data uses).
+ */
+function distribution(d: IpDistribution, key: string, note: Note, sampler: LengthSampler = 'generate'): Record<string, unknown> {
   let std = d.std_dev ?? d.std ?? (d.variance === undefined ? undefined : Math.sqrt(d.variance));
   if (d.std !== undefined && d.std_dev === undefined) {
     note(`data.${key}.std`, d.std, "read as std_dev (inference-perf's distributions have no std field: it would ignore it and use std_dev 200)");
   }
-  if (d.type === 'fixed') std = 0;
-  else if (std === undefined) {
-    std = DEFAULT_STD;
-    note(`data.${key}.std_dev`, DEFAULT_STD, "not given: inference-perf's default");
-  }
-  return { min: d.min, max: d.max, mean: d.mean, std };
+  if (std === undefined && !['fixed', 'uniform', 'poisson'].includes(d.type)) note(`data.${key}.std_dev`, DEFAULT_STD, "not given: inference-perf's default");
+  std ??= DEFAULT_STD;
+  if (d.skew !== undefined && d.type !== 'skew_normal') note(`data.${key}.skew`, d.skew, `no effect: skew is only used by skew_normal distributions, and this one is ${d.type}`);
+  const skew = d.type === 'skew_normal' && sampler === 'sample' ? { skew: d.skew ?? 0 } : {};
+  return { type: d.type, min: d.min, max: d.max, mean: d.mean, std, ...skew };
 }

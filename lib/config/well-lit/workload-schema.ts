@@ -94,14 +94,13 @@ export const IpTokenizerSchema = z
   })
   .describe('The tokenizer.');
 
-const LENGTH_DISTRIBUTIONS = 'only normal and fixed length distributions are supported';
 
 /** inference-perf `Distribution`, with its defaults (min 10, max 1024, mean 512, std_dev 200). */
 export const IpDistributionSchema = z
   .strictObject({
-    type: choice(['normal', 'fixed'] as const, { skew_normal: LENGTH_DISTRIBUTIONS, lognormal: LENGTH_DISTRIBUTIONS, uniform: LENGTH_DISTRIBUTIONS, poisson: LENGTH_DISTRIBUTIONS })
+    type: choice(['normal', 'skew_normal', 'lognormal', 'uniform', 'poisson', 'fixed'] as const)
       .default('normal')
-      .describe('normal (default; truncated to min..max, out-of-range draws redrawn) or fixed (every length is mean).'),
+      .describe("normal (default), skew_normal, lognormal, uniform, poisson or fixed, drawn as inference-perf draws them and clipped to min..max (random data draws normal, lognormal, uniform and fixed; shared_prefix all six)."),
     min: tokens().default(10).describe('Smallest length (default 10).'),
     max: tokens().default(1024).describe('Largest length (default 1024).'),
     mean: z.number().default(512).describe('Mean length (default 512).'),
@@ -109,6 +108,7 @@ export const IpDistributionSchema = z
     std: z.number().min(0).optional().describe('Read as std_dev (the llm-d configs write std; inference-perf itself ignores it and uses std_dev).'),
     variance: z.number().min(0).optional().describe('Variance, instead of std_dev.'),
     total_count: tokens('prompts').optional().describe('Distinct prompts (input_distribution); the output one must be the same or left out.'),
+    skew: z.number().optional().describe('Skewness of a skew_normal distribution (default 0).'),
   })
   .superRefine((d, ctx) => {
     const given = [d.std_dev, d.std, d.variance === undefined ? undefined : Math.sqrt(d.variance)].filter((v) => v !== undefined);
@@ -121,8 +121,11 @@ export const IpDistributionSchema = z
 /** A parsed length distribution. */
 export type IpDistribution = z.output<typeof IpDistributionSchema>;
 
-const lengthOnly = (what: string) =>
-  z.number({ error: `expected a positive integer (${what}; length distributions are not supported here)` }).int().min(1);
+const lengthOnly = (what: string) => z.number({ error: `expected a positive integer (${what})` }).int().min(1);
+
+/** A shared_prefix length: tokens, or a distribution (`Union[int, Distribution]` in inference-perf's SharedPrefix). */
+const lengthOrDistribution = () =>
+  z.union([lengthOnly('tokens'), IpDistributionSchema], { error: 'expected a positive integer (tokens) or a distribution {type, min, max, mean, std_dev}' });
 
 /** inference-perf `data.shared_prefix`, with its defaults (10 groups of 10 prompts, 100 + 50 tokens, output 50). */
 export const IpSharedPrefixSchema = z
@@ -131,9 +134,11 @@ export const IpSharedPrefixSchema = z
     num_unique_system_prompts: lengthOnly('groups').optional().describe('Same as num_groups.'),
     num_prompts_per_group: lengthOnly('prompts').optional().describe('Distinct questions per group (default 10).'),
     num_users_per_system_prompt: lengthOnly('prompts').optional().describe('Same as num_prompts_per_group.'),
-    system_prompt_len: lengthOnly('tokens').default(100).describe('Tokens of the shared prefix (default 100).'),
-    question_len: lengthOnly('tokens').default(50).describe('Tokens of each question (default 50).'),
-    output_len: lengthOnly('tokens').default(50).describe('max_tokens of every request (default 50).'),
+    system_prompt_len: lengthOrDistribution().default(100).describe('Tokens of the shared prefix: a number (default 100) or a distribution, drawn once per group.'),
+    question_len: lengthOrDistribution().default(50).describe('Tokens of each question: a number (default 50) or a distribution, drawn per prompt.'),
+    output_len: lengthOrDistribution().default(50).describe('max_tokens of a request: a number (default 50) or a distribution, drawn per prompt.'),
+    question_distribution: IpDistributionSchema.optional().describe('Legacy form of a question_len distribution (used when question_len is a number).'),
+    output_distribution: IpDistributionSchema.optional().describe('Legacy form of an output_len distribution (used when output_len is a number).'),
     seed: z.number().int().min(0).optional().describe('Seed of the prompts (default a fresh one per run).'),
     enable_multi_turn_chat: z
       .literal(false, { error: 'multi-turn chat is not supported: set false or leave it out' })
