@@ -371,6 +371,10 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   await allCounted();
   const last = outcome.stages.at(-1);
   if (last && reports.length < stages.length) finishStage(last);
+  // Idle pauses between stages are no part of the run's measurement window (nor of a stage's, which starts after its pause).
+  for (const o of outcome.stages) {
+    if (o.pause) for (const acc of [all, ...perCell.values(), ...perModel.values()]) acc.excludeIdle(o.pause.from, o.start);
+  }
 
   function spec(local: number): RequestSpec {
     const i = dataIndex(local);
