@@ -216,11 +216,22 @@ describe("inference-perf's own example configs, verbatim", () => {
     expect(random.endpoint).toMatchObject({ url, model: 'HuggingFaceTB/SmolLM2-135M-Instruct' });
     expect(w.noEffect.map((k) => k.path)).toEqual(['report.request_lifecycle.summary', 'report.request_lifecycle.per_stage', 'report.request_lifecycle.per_request']);
 
-    // Refused today, each for its reason (nothing downloaded; no automatic sweep; no synthetic text; no length distributions in shared_prefix).
+    // Length distributions in shared_prefix, with the file's seed 42: the sample is the run's own prompts.
+    const dist = at('config-shared-prefix-distributions.yml');
+    expect(dist.problems).toBeNull();
+    const sample = dist.workloads[0]!.data.sample!;
+    expect(sample.seedPinned).toBe(true);
+    // A 100-token system prompt and a question of 10..2000 tokens; outputs of 1..4096.
+    expect(sample.inputTokens.min).toBeGreaterThanOrEqual(110);
+    expect(sample.inputTokens.max).toBeLessThanOrEqual(2100);
+    expect(sample.inputTokens.max).toBeGreaterThan(sample.inputTokens.min);
+    expect(sample.maxTokens.min).toBeGreaterThanOrEqual(1);
+    expect(sample.maxTokens.max).toBeLessThanOrEqual(4096);
+
+    // Refused today, each for its reason (a dataset only on a model hub: nothing is downloaded; no automatic sweep; no synthetic text).
     expect(at('config.yml').problems).toMatch(/data\.path: required: inference-perf downloads .*ShareGPT/);
     expect(at('config-sweep.yml').problems).toContain('load.sweep: not supported');
     expect(at('config-synthetic.yml').problems).toContain('data.type: "synthetic": not supported');
-    expect(at('config-shared-prefix-distributions.yml').problems).toContain('data.shared_prefix.question_len: expected a positive integer');
     expect(hits).toBe(0);
   });
 });
