@@ -90,8 +90,9 @@ describe('vitest-llm-d provision on a cluster', () => {
         const timer = setTimeout(() => reject(new Error(`no base URL within 30 s:\n${stdout}\n${stderr}`)), 30_000);
         child.stdout.on('data', (d) => {
           stdout += d;
+          // The URL, its warnings and the hint are separate writes: wait for the last line.
           const m = /^base URL: (\S+)/m.exec(stdout);
-          if (m) {
+          if (m && stdout.includes('Ctrl-C deletes the stack.')) {
             clearTimeout(timer);
             resolve(m[1]!);
           }
