@@ -28,7 +28,8 @@ function endpointLine(e: EndpointPlan): string {
   const model = e.model ?? "the server's first model (asked at run time)";
   const key = e.apiKey ? `API key from ${e.apiKey}` : 'no API key';
   const headers = e.headers.length ? `headers ${e.headers.join(', ')}` : 'no extra headers';
-  return `${where}; model ${model}; ${e.backend ?? 'backend of the stack'}; ${key}; ${headers}; from ${e.origin}`;
+  const eos = e.ignoreEos === null ? '' : e.ignoreEos ? '; ignore_eos sent (outputs are max_tokens long)' : '; no ignore_eos (outputs may end early)';
+  return `${where}; model ${model}; ${e.backend ?? 'backend of the stack'}; ${key}; ${headers}${eos}; from ${e.origin}`;
 }
 
 function workloadLines(w: WorkloadPlan, model: string | null): string[] {
@@ -41,6 +42,10 @@ function workloadLines(w: WorkloadPlan, model: string | null): string[] {
   const warmup = l.warmupRequests > 0 ? `, after ${l.warmupRequests} warm-up requests` : ', no warm-up';
   const total = l.totalRequests === null ? 'measured requests: set by the server\'s latency' : `measured requests: ${l.totalExact ? '' : 'about '}${l.totalRequests}`;
   out.push(`    ${total}${warmup}`);
+  const t = w.timeouts;
+  const limits = t.firstTokenS === t.totalS && t.idleS === t.totalS ? `${t.totalS} s in all (no separate first-token or idle limit)` : `${t.totalS} s in all, ${t.firstTokenS} s to the first token, ${t.idleS} s between chunks`;
+  const drain = w.drainS === null ? '' : `; a time-bound stage awaits its requests in flight up to ${w.drainS} s`;
+  out.push(`    request time limits: ${limits}, ${t.connectS} s to connect${drain}`);
   const d = w.data;
   const tok = d.tokenizer;
   const exactness =
@@ -60,9 +65,9 @@ function workloadLines(w: WorkloadPlan, model: string | null): string[] {
       ...table([['', 'mean', 'p50', 'p90', 'min', 'max'], statsRow('input tokens', s.inputTokens), statsRow('max_tokens', s.maxTokens)]).map((r) => `        ${r}`),
     );
   }
-  const limits = w.slo.limits.map((x) => `${x.name} <= ${x.max} ${x.unit}${x.judged ? '' : ` (${x.note})`}`);
+  const slo = w.slo.limits.map((x) => `${x.name} <= ${x.max} ${x.unit}${x.judged ? '' : ` (${x.note})`}`);
   out.push(
-    `    SLO asserted: ${w.slo.profile}: ${limits.join(', ') || 'no latency limits'}; success rate >= ${pct(w.slo.minSuccessRate)}; schedule lag p99 <= ${w.slo.maxScheduleLagP99Ms} ms (else the numbers are invalid and the test fails)`,
+    `    SLO asserted: ${w.slo.profile}: ${slo.join(', ') || 'no latency limits'}; success rate >= ${pct(w.slo.minSuccessRate)}; schedule lag p99 <= ${w.slo.maxScheduleLagP99Ms} ms (else the numbers are invalid and the test fails)`,
   );
   out.push(...noEffectLines(w.noEffect, '    '));
   if (w.notes.length) out.push('    how the file was read:', ...w.notes.map((n) => `      ${n.path}: ${show(n.value)}: ${n.source.replace(/^[^:]*: /, '')}`));

@@ -28,6 +28,8 @@ export interface EndpointPlan {
   apiKey: string | null;
   /** Names of the headers sent with every request. */
   headers: string[];
+  /** `ignore_eos` is sent (outputs exactly max_tokens long); null: as the target's backend decides. */
+  ignoreEos: boolean | null;
   /** What the environment replaced. */
   overrides: ConfigOverride[];
   /** The target's tokenizer option (prompts are built with it). */
@@ -44,7 +46,7 @@ export function configEndpoint(config: WellLitConfig, env: Env, cwd: string): En
   if (provision !== undefined) {
     return {
       kind: 'provisioned', origin: `stack provisioned from ${provision} (BENCH_PROVISION)`, url: null, model: envString(env, 'BENCH_MODEL') ?? null,
-      backend: null, apiKey: null, headers: [], overrides: choice.overrides, tokenizer: 'auto', defaultApi: 'completions',
+      backend: null, apiKey: null, headers: [], ignoreEos: null, overrides: choice.overrides, tokenizer: 'auto', defaultApi: 'completions',
     };
   }
   const plan = scenarioEndpoint(env, cwd);
@@ -62,6 +64,7 @@ function fromSelection(sel: TargetSelection, apiKeySource?: string): EndpointPla
     origin: sel.origin,
     model: t.model ?? null,
     headers: Object.keys(t.headers ?? {}),
+    ignoreEos: t.capabilities?.ignore_eos ?? null,
     overrides: sel.overrides,
     tokenizer: t.tokenizer,
     defaultApi: t.api,

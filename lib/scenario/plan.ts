@@ -4,6 +4,8 @@
  * (`plan-data.ts`), the SLO the test asserts (`resolveScenarioSlo`, as the `bench` fixture does),
  * and the API and streaming the requests use. `vitest-llm-d check` prints it.
  */
+import type { TimeoutsMs } from '../http/target.ts';
+import { timeoutsMs } from './open.ts';
 import type { SloProfileDef } from '../config/schema/slo.ts';
 import type { Scenario } from '../config/schema/scenario.ts';
 import type { TokenizerOption } from '../data/index.ts';
@@ -41,6 +43,10 @@ export interface SloPlan {
   maxScheduleLagP99Ms: number;
 }
 
+function seconds(t: TimeoutsMs): ScenarioPlan['timeouts'] {
+  return { connectS: t.connect / 1000, firstTokenS: t.firstToken / 1000, idleS: t.idle / 1000, totalS: t.total / 1000 };
+}
+
 /** The plan of one scenario. */
 export interface ScenarioPlan {
   name: string;
@@ -53,6 +59,10 @@ export interface ScenarioPlan {
   load: LoadPlan;
   data: DataPlan;
   slo: SloPlan;
+  /** A request's time limits, s: the scenario's over the defaults (a target's own `timeouts` lie between them in a run). */
+  timeouts: { connectS: number; firstTokenS: number; idleS: number; totalS: number };
+  /** How long a time-bound stage awaits its requests in flight before cutting them, s; null when the load has none. */
+  drainS: number | null;
 }
 
 /** What a scenario's plan needs besides the scenario. */
@@ -95,6 +105,8 @@ export async function planScenario(name: string, sc: Scenario, ctx: PlanContext)
     numRequests: sc.num_requests ?? null,
     load,
     data,
+    timeouts: seconds(timeoutsMs(sc.timeouts)),
+    drainS: 'drain_timeout' in sc.load ? sc.load.drain_timeout : null,
     slo: {
       profile: profile.name,
       description: profile.description,

@@ -132,7 +132,7 @@ workload:
       expect(code).toBe(0);
       for (const secret of ['sk-key-secret-789', 'header-secret-456', 'hf_secret_value_123']) expect(stdout + stderr).not.toContain(secret);
       if (json.length === 0) {
-        expect(stdout).toContain(`  endpoint: ${url}; model m; vllm; API key from workload.w.server.api_key in keyed.yaml; headers X-Team-Token; from keyed.yaml (endpoint.base_url)\n`);
+        expect(stdout).toContain(`  endpoint: ${url}; model m; vllm; API key from workload.w.server.api_key in keyed.yaml; headers X-Team-Token; ignore_eos sent (outputs are max_tokens long); from keyed.yaml (endpoint.base_url)\n`);
         expect(stdout).toContain('  env.HF_TOKEN = "***": keyed.yaml env: set for the run\n');
         expect(stdout).toContain('  workload w (workload.w): chat, streaming\n');
         expect(stdout).toContain('  description: "nightly", keywords a, b\n');

@@ -6,10 +6,13 @@
  * naming it. The README's table names every key's treatment.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { renderPlan } from '../../lib/cli/check-render.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
+import { checkConfigFile } from '../../lib/scenario/check-config.ts';
 import type { WellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { IP_KEYS } from './inference-perf-keys.ts';
 import type { Base } from './inference-perf-keys.ts';
@@ -65,17 +68,31 @@ function setPath(file: Record<string, unknown>, path: string, value: unknown): v
 
 const SHAREGPT_LINE = JSON.stringify({ conversations: [{ from: 'human', value: 'Hello there, how are you today?' }, { from: 'gpt', value: 'I am fine, thank you for asking.' }] });
 
-/** Loads `file` as an inference-perf config file named `ip.yaml`; the error message, or the config. */
-function loadFile(file: Record<string, unknown>): WellLitConfig | string {
+/** Writes `file` as an inference-perf config file `ip.yaml` (with the dataset files it may name); its folder. */
+function writeFile(file: Record<string, unknown>): string {
   const dir = tempDir();
   dir.write('base.jsonl', `${SHAREGPT_LINE}\n`);
   dir.write('sharegpt.jsonl', `${SHAREGPT_LINE}\n${SHAREGPT_LINE}\n`);
-  dir.write('ip.yaml', JSON.stringify(file));
+  // A dataset path is relative to where vitest runs, as in a run: name the files here in full.
+  const data = file.data as { path?: string } | undefined;
+  const named = data?.path ? { ...file, data: { ...data, path: join(dir.path, data.path) } } : file;
+  dir.write('ip.yaml', JSON.stringify(named));
+  return dir.path;
+}
+
+/** Loads `file` as an inference-perf config file named `ip.yaml`; the error message, or the config. */
+function loadFile(file: Record<string, unknown>): WellLitConfig | string {
   try {
-    return loadWellLitConfig('ip.yaml', { cwd: dir.path, env: {} });
+    return loadWellLitConfig('ip.yaml', { cwd: writeFile(file), env: {} });
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/** What `vitest-llm-d check ip.yaml --sample 0` prints of `file`, and whether it is valid. */
+async function checkFile(file: Record<string, unknown>): Promise<{ valid: boolean; text: string }> {
+  const checked = await checkConfigFile('ip.yaml', { env: {}, cwd: writeFile(file), sample: 0 });
+  return { valid: checked.valid, text: checked.valid ? renderPlan(checked) : (checked.problems ?? '') };
 }
 
 /**
@@ -112,6 +129,29 @@ describe("every key of inference-perf's config model", () => {
     } else {
       expect(listed, `${path} is not listed as without effect`).toEqual([]);
       expect(meaning(c), `${path} changes what would run`).not.toBe(meaning(base as WellLitConfig));
+    }
+  });
+});
+
+describe("every key of inference-perf's config model, as `vitest-llm-d check` prints its plan", () => {
+  test.each(IP_KEYS.map((k) => [k.path, k.treatment, k] as const))('%s: %s', async (path, treatment, key) => {
+    const base = await checkFile(baseFile(key.base));
+    const file = baseFile(key.base);
+    setPath(file, path, parseYaml(key.value));
+    const checked = await checkFile(file);
+    if (treatment === 'rejected') {
+      expect(checked.valid, `${path} is refused`).toBe(false);
+      expect(checked.text).toMatch(/not supported|is not run yet/);
+      return;
+    }
+    expect(base.valid, base.text).toBe(true);
+    expect(checked.valid, checked.text).toBe(true);
+    const noEffect = checked.text.slice(checked.text.indexOf('accepted, no effect:'));
+    if (treatment === 'ignored') {
+      expect(checked.text, `${path} is in the plan's "accepted, no effect" list`).toContain('accepted, no effect:');
+      expect(noEffect.split('\n').some((l) => l.trimStart().startsWith(`${path}:`) || path.startsWith(`${l.trim().split(':')[0]}.`))).toBe(true);
+    } else if (!key.unchanged) {
+      expect(checked.text, `${path} changes the plan`).not.toBe(base.text);
     }
   });
 });

@@ -47,7 +47,9 @@ describe('the checked-in examples', () => {
       warmup_requests: 0,
       // As inference-perf: every stage runs (no stop rules), and requests in flight are awaited, never cut.
       stop: false,
-      load: { type: 'constant', stages: [{ rate: 1, duration: 30 }], drain_timeout: 600 },
+      load: { type: 'constant', stages: [{ rate: 1, duration: 30 }], drain_timeout: 300 },
+      // No request_timeout: inference-perf's client keeps aiohttp's default, 300 s for the whole request.
+      timeouts: { total_s: 300, first_token_s: 300, idle_s: 300, connect_s: 30 },
       data: {
         type: 'random',
         input_distribution: { min: 10, max: 100, mean: 50, std: 10 },
@@ -124,12 +126,13 @@ describe('translation, section by section', () => {
     expect(noApi.scenarios.w!.notes[0]).toMatchObject({ path: 'workload.w.api', source: expect.stringContaining("inference-perf's default, completion without streaming") });
   });
 
-  test('load: constant and poisson stages map directly (type constant by default); base_seed seeds arrivals and prompts; request_timeout is total_s', () => {
+  test('load: constant and poisson stages map directly (type constant by default); base_seed seeds arrivals and prompts; request_timeout bounds the whole request, as aiohttp does', () => {
     const c = load(oneWorkload(`load:\n  type: poisson\n  base_seed: 7\n  request_timeout: 90\n  stages: [{ rate: 2.5, duration: 10 }, { rate: 5, duration: 20 }]\n${RANDOM}`));
     expect(c.file.scenarios.w).toMatchObject({
       load: { type: 'poisson', seed: 7, stages: [{ rate: 2.5, duration: 10 }, { rate: 5, duration: 20 }], drain_timeout: 90 },
       data: { seed: 7 },
-      timeouts: { total_s: 90 },
+      // inference-perf gives aiohttp ClientTimeout(total=request_timeout): no separate first-token or idle limit.
+      timeouts: { total_s: 90, first_token_s: 90, idle_s: 90, connect_s: 90 },
     });
     expect(load(oneWorkload(`load: { stages: [{ rate: 1, duration: 5 }] }\n${RANDOM}`)).file.scenarios.w!.load).toMatchObject({ type: 'constant' });
   });

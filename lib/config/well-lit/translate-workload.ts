@@ -6,7 +6,7 @@
  * | `load.type: constant\|poisson` + `stages: [{rate, duration}]` | the same load type and stages with `arrivals: inference-perf` (its load timers, `kubernetes-sigs/inference-perf inference_perf/loadgen/load_timer.py`: int(rate × duration) requests a stage; `BENCH_ARRIVALS=exact` for the exact process); `base_seed` seeds the arrivals |
  * | `load.type: concurrent` + `stages: [{concurrency_level, num_requests}]` | a `sweep` over the levels with `num_requests` per level when every stage has the same count; otherwise one `concurrency` scenario per stage (`<name>.c<level>`), since a sweep runs one count at every level; one stage is one `concurrency` scenario |
  * | `load.interval` (default 1 s) | the load's `pause` between stages (`inference_perf/loadgen/load_generator.py` sleeps it after each stage; after the last one nothing is left to measure) |
- * | `load.request_timeout` | `timeouts.total_s`, and how long a stage awaits its requests in flight (`drain_timeout`; default the 600 s request limit) |
+ * | `load.request_timeout` | the request's whole time limit, as inference-perf gives it to aiohttp (`ClientTimeout(total=...)`, `inference_perf/client/modelserver/openai_client.py`): `timeouts` total, first token, idle and connect all that long; without it aiohttp's default, 300 s in all and 30 s to connect. Also how long a stage awaits its requests in flight (`drain_timeout`) |
  * | (no stop rules in inference-perf) | `stop: false`: every stage runs whatever the latency |
  * | `api.type: completion\|chat`, `api.streaming` | `api: completions\|chat`, `stream` (inference-perf's default: completion, not streamed) |
  * | `data.type: random` + distributions | `random` (`std` read as `std_dev`, `variance` as its square; `type: fixed` is `std: 0`) |
@@ -17,7 +17,6 @@
  * `translate-target.ts`, which checks that every workload names the same endpoint.
  */
 import type { ConfigOverride } from '../env.ts';
-import { DEFAULT_TIMEOUTS } from '../schema/timeouts.ts';
 import { shapeProblem } from '../../data/length-shapes.ts';
 import type { LengthSampler } from '../../data/length-shapes.ts';
 import type { IssueList } from './issues.ts';
@@ -68,11 +67,11 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
     data,
     // inference-perf runs every stage whatever the latency: no stop rules.
     stop: false,
-    ...(w.load.request_timeout === undefined ? {} : { timeouts: { total_s: w.load.request_timeout } }),
+    timeouts: requestTimeouts(w.load.request_timeout, note),
   };
   // Requests still in flight when a stage's time is up are awaited until they finish or time out,
   // not cut: cutting the slow ones would leave an overloaded stage's statistics biased fast.
-  const drain = { drain_timeout: w.load.request_timeout ?? DEFAULT_TIMEOUTS.total_s };
+  const drain = { drain_timeout: w.load.request_timeout ?? AIOHTTP_TOTAL_S };
   const { type } = w.load;
   const pause = pauseOf(w.load, stages.length, note);
   if (type === 'constant' || type === 'poisson') {
@@ -112,6 +111,20 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
 }
 
 type Stage = IpWorkload['load']['stages'][number];
+
+/** aiohttp's default ClientTimeout, which inference-perf's client keeps without a request_timeout: 300 s in all, 30 s to connect. */
+const AIOHTTP_TOTAL_S = 300;
+const AIOHTTP_CONNECT_S = 30;
+
+/**
+ * The request's time limits as inference-perf's client sets them: only a total (no separate
+ * first-token or idle limit), `request_timeout` or aiohttp's default.
+ */
+function requestTimeouts(requestTimeout: number | undefined, note: Note): Record<string, number> {
+  if (requestTimeout !== undefined) return { total_s: requestTimeout, first_token_s: requestTimeout, idle_s: requestTimeout, connect_s: requestTimeout };
+  note('load.request_timeout', AIOHTTP_TOTAL_S, "not given: inference-perf's client keeps aiohttp's default, 300 s for the whole request (30 s to connect), with no separate first-token or idle limit");
+  return { total_s: AIOHTTP_TOTAL_S, first_token_s: AIOHTTP_TOTAL_S, idle_s: AIOHTTP_TOTAL_S, connect_s: AIOHTTP_CONNECT_S };
+}
 
 /** inference-perf's default `load.interval`, s. */
 const DEFAULT_INTERVAL = 1;
