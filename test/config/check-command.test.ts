@@ -4,6 +4,7 @@
  * verbatim), and on broken files; every endpoint is a local server that counts what reaches it,
  * which must be nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,18 +19,23 @@ import { tempDir } from './temp-dir.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UPSTREAM = 'test/fixtures/inference-perf';
 
-/** A server that answers every request with 200 and counts them: check must never reach it. */
+/**
+ * A server that answers every request with 200 and counts those under its endpoint's path (a
+ * token of this run): check must never reach it. Other processes on the machine may probe the
+ * port (a test's "closed" port can be this one); their requests do not carry the token.
+ */
 let server: Server;
 let hits = 0;
 let url = '';
+const token = `check-${randomUUID()}`;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    hits++;
+    if (req.url?.startsWith(`/${token}/`)) hits++;
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"list","data":[{"id":"m"}]}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${token}`;
 });
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -93,8 +99,8 @@ describe('vitest-llm-d check', () => {
   });
 
   test('prints the plan as text: stage table, sample statistics, SLO', async () => {
-    const { code, stdout } = await cli(['--sample', '20', 'examples/well-lit/config.yaml'], { BENCH_BASE_URL: url, BENCH_DURATION: '2' });
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await cli(['--sample', '20', 'examples/well-lit/config.yaml'], { BENCH_BASE_URL: url, BENCH_DURATION: '2' });
+    expect(code, stderr).toBe(0);
     expect(stdout).toContain("examples/well-lit/config.yaml: valid: an llm-d-benchmark config (a `workload` section), read as BENCH_CONFIG is; 2 workloads\n");
     expect(stdout).toMatch(/^ {6}stage +pause before +rate +concurrency +duration +requests$/m);
     // BENCH_DURATION=2 makes each stage 2 s: inference-perf's timer sends int(2/s × 2 s) = 4, int(20/s × 2 s) = 40,
@@ -129,7 +135,7 @@ workload:
     );
     for (const json of [[], ['--json']]) {
       const { code, stdout, stderr } = await cli([...json, 'keyed.yaml'], { MY_KEY: 'sk-key-secret-789' }, dir.path);
-      expect(code).toBe(0);
+      expect(code, stderr).toBe(0);
       for (const secret of ['sk-key-secret-789', 'header-secret-456', 'hf_secret_value_123']) expect(stdout + stderr).not.toContain(secret);
       if (json.length === 0) {
         expect(stdout).toContain(`  endpoint: ${url}; model m; vllm; API key from workload.w.server.api_key in keyed.yaml; headers X-Team-Token; ignore_eos sent (outputs are max_tokens long); from keyed.yaml (endpoint.base_url)\n`);
