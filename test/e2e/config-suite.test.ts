@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
-import { FAST_SIM_TARGETS, readTree, runSuites, workspace } from './run-suite.ts';
+import { FAST_SIM_TARGETS, readTree, runSuites, runSuitesOnceValid, workspace } from './run-suite.ts';
 import type { SuiteRun } from './run-suite.ts';
 import { closedPort } from '../http/drive.ts';
 
@@ -73,6 +73,30 @@ describe('suites/config as a user runs it', () => {
     expect(tests.map((t) => t.scenario)).toEqual(['isl_osl_matrix.isl1024_osl1024', 'isl_osl_matrix.isl1024_osl8192', 'isl_osl_matrix.isl8192_osl1024']);
     for (const t of tests) expect(t.results).toMatchObject({ total_requests: 8, success_rate: 1 });
     expect(run.output.replace(/\n {4,}/g, ' ')).toContain('chat (stream), sweep over concurrency 1, 2');
+  });
+
+  test("inference-perf's own example configs run unchanged: BENCH_CONFIG=<its file>, on the embedded simulator", async () => {
+    const fixtures = join(process.cwd(), 'test/fixtures/inference-perf');
+    for (const [file, perStage] of [['config-random.yml', [2]], ['config-shared-prefix-distributions.yml', [2, 4]]] as const) {
+      // The files' stages are 30 s: BENCH_DURATION and BENCH_PAUSE shorten them (int(rate × 2) requests a stage), nothing else changes.
+      const run = await runSuitesOnceValid(['suites/config'], workspace(FAST_SIM_TARGETS), {
+        BENCH_CONFIG: join(fixtures, file),
+        BENCH_TARGET: 'fast-sim',
+        BENCH_DURATION: '2',
+        BENCH_PAUSE: '0.2',
+      });
+      expectCompleted(run);
+      const name = file.replace(/\.yml$/, '');
+      const { tests } = summaryOf(run);
+      expect(tests.map((t) => t.scenario)).toEqual([name]);
+      expect(tests[0]!.results).toMatchObject({ total_requests: perStage.reduce((a, b) => a + b, 0), success_rate: 1 });
+      const table = run.output.replace(/\n {4,}/g, ' ');
+      expect(table).toMatch(new RegExp(`config/${name}\\s+SIMULATOR`));
+      expect(table).toContain("inference-perf's constant timer");
+      if (perStage.length > 1) expect(table).toMatch(/\(pause 0\.2 s: [\d.]+ s idle, nothing sent\)/);
+      // Not streamed (the files say nothing of streaming: inference-perf's default), so judged on what can be.
+      expect(table).toMatch(/TTFT p95, TPOT p95 not judged \(not measurable: non-streaming\)/);
+    }
   });
 
   test('an unreachable endpoint fails every test within seconds, naming the URL', async () => {
