@@ -40,7 +40,10 @@ function shapeLen(x: unknown): SeqLen | null {
   if (g.type === 'fixed') return { distribution: 'fixed', value: Math.trunc(g.mean) };
   if (g.type === 'uniform') return { distribution: 'uniform', value: (g.min + g.max) / 2, min: g.min, max: g.max };
   if ((g.type === undefined || g.type === 'normal') && g.std === 0) return { distribution: 'fixed', value: Math.min(g.max, Math.max(g.min, Math.round(g.mean))) };
-  return { distribution: g.type === undefined || g.type === 'normal' ? 'gaussian' : 'other', value: g.mean, std_dev: g.std, min: g.min, max: g.max };
+  // A skew normal's `mean` is its location: its mean lies std·δ·√(2/π) beyond it (δ = skew / √(1 + skew²)), before the clip.
+  const skew = (g as { skew?: number }).skew ?? 0;
+  const value = g.type === 'skew_normal' ? g.mean + g.std * (skew / Math.sqrt(1 + skew * skew)) * Math.sqrt(2 / Math.PI) : g.mean;
+  return { distribution: g.type === undefined || g.type === 'normal' ? 'gaussian' : 'other', value, std_dev: g.std, min: g.min, max: g.max };
 }
 
 /** Fixed when all equal, else `other` with the weighted mean and the range. */

@@ -334,7 +334,7 @@ function translateDataset(
 function distribution(d: IpDistribution, key: string, note: Note, sampler: LengthSampler = 'generate'): Record<string, unknown> {
   let std = d.std_dev ?? d.std ?? (d.variance === undefined ? undefined : Math.sqrt(d.variance));
   if (d.std !== undefined && d.std_dev === undefined) {
-    note(`data.${key}.std`, d.std, "read as std_dev (inference-perf's distributions have no std field: it would ignore it and use std_dev 200)");
+    note(`data.${key}.std`, d.std, "read as std_dev, which the file meant (inference-perf's Distribution has no std field: its strict config model refuses the key)");
   }
   if (std === undefined && !['fixed', 'uniform', 'poisson'].includes(d.type)) note(`data.${key}.std_dev`, DEFAULT_STD, "not given: inference-perf's default");
   std ??= DEFAULT_STD;

@@ -105,7 +105,7 @@ export const IpDistributionSchema = z
     max: tokens().default(1024).describe('Largest length (default 1024).'),
     mean: z.number().default(512).describe('Mean length (default 512).'),
     std_dev: z.number().min(0).optional().describe('Standard deviation (default 200).'),
-    std: z.number().min(0).optional().describe('Read as std_dev (the llm-d configs write std; inference-perf itself ignores it and uses std_dev).'),
+    std: z.number().min(0).optional().describe('Read as std_dev (some llm-d configs write std; inference-perf\'s strict config model refuses it).'),
     variance: z.number().min(0).optional().describe('Variance, instead of std_dev.'),
     total_count: tokens('prompts').optional().describe('Distinct prompts (input_distribution); the output one must be the same or left out.'),
     skew: z.number().optional().describe('Skewness of a skew_normal distribution (default 0).'),
