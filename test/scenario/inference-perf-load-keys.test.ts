@@ -6,36 +6,18 @@
  * limit on the whole request, as inference-perf's aiohttp client applies it). The constant timer,
  * `interval` and `base_seed` on a constant load are in inference-perf-load.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { applyScenarioOverrides } from '../../lib/config/resolve-scenarios.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { inferencePerfPoissonOffsets } from '../../lib/load/inference-perf-arrivals.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
 import { timeoutsMs } from '../../lib/scenario/open.ts';
-import { runScenario } from '../../lib/scenario/run-scenario.ts';
 import type { Scenario } from '../../lib/config/schema/scenario.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
-import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
-import { simTarget } from './sim-target.ts';
+import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { runOn, simTarget, useSimRun } from './sim-target.ts';
 
-let dir: string;
-let sim: SimProcess;
-let requests: RequestsFile;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'llmd-ip-keys-'));
-  sim = await spawnSimulator({ profile: 'test-fast', tokenizer: 'words' });
-  requests = new RequestsFile(join(dir, 'requests.jsonl'));
-});
-
-afterAll(async () => {
-  requests.close();
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useSimRun('llmd-ip-keys-');
 
 const DATA = `
 server: { type: vllm, base_url: http://127.0.0.1:1 }
@@ -48,26 +30,14 @@ data:
 
 /** The scenarios an inference-perf file `load` section makes. */
 function scenarios(load: string, name: string): Record<string, Scenario> {
-  writeFileSync(join(dir, `${name}.yaml`), `${load}${DATA}`);
-  const config = loadWellLitConfig(`${name}.yaml`, { cwd: dir, env: {} });
+  writeFileSync(join(ctx.dir, `${name}.yaml`), `${load}${DATA}`);
+  const config = loadWellLitConfig(`${name}.yaml`, { cwd: ctx.dir, env: {} });
   return applyScenarioOverrides(config.file, {}).config.scenarios;
 }
 
-/** Runs `scenario` on the simulator with its own request time limits, as a suite runs it. */
-function run(name: string, scenario: Scenario) {
-  const slo = resolveScenarioSlo(undefined, {}, 't.yaml');
-  return runScenario({
-    suite: 'ip-keys',
-    name,
-    scenario,
-    target: simTarget(sim.url, 'words'),
-    slo: { ...slo, floors: { ...slo.floors, maxScheduleLagP99Ms: 50 } },
-    timeouts: timeoutsMs(undefined, scenario.timeouts),
-    runDir: dir,
-    requests,
-    overrides: [],
-    seedSalt: name,
-  });
+/** Runs `scenario` on `url` (default the shared simulator) with its own request time limits, as a suite runs it. */
+function run(name: string, scenario: Scenario, url = ctx.sim.url) {
+  return runOn('ip-keys', ctx.dir, ctx.requests, name, simTarget(url, 'words'), scenario, undefined, timeoutsMs(undefined, scenario.timeouts));
 }
 
 interface Line {
@@ -81,7 +51,7 @@ interface Line {
 }
 
 function lines(scenario: string): Line[] {
-  return readFileSync(join(dir, 'requests.jsonl'), 'utf8')
+  return readFileSync(join(ctx.dir, 'requests.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Line)
@@ -125,19 +95,7 @@ describe("an inference-perf file's load keys, against the simulator", () => {
     try {
       const { slow: sc } = scenarios('load:\n  type: concurrent\n  request_timeout: 0.08\n  stages: [{ concurrency_level: 2, num_requests: 4 }]\n', 'slow');
       expect(sc!.timeouts).toEqual({ total_s: 0.08, first_token_s: 0.08, idle_s: 0.08, connect_s: 0.08 });
-      const slo = resolveScenarioSlo(undefined, {}, 't.yaml');
-      const r = await runScenario({
-        suite: 'ip-keys',
-        name: 'slow',
-        scenario: sc!,
-        target: simTarget(slow.url, 'words'),
-        slo: { ...slo, floors: { ...slo.floors, maxScheduleLagP99Ms: 50 } },
-        timeouts: timeoutsMs(undefined, sc!.timeouts),
-        runDir: dir,
-        requests,
-        overrides: [],
-        seedSalt: 'slow',
-      });
+      const r = await run('slow', sc!, slow.url);
       expect(r.stats.requests.total).toBe(4);
       expect(r.stats.requests.successful).toBe(0);
       expect(lines('slow').map((l) => l.error?.class)).toEqual(['total_timeout', 'total_timeout', 'total_timeout', 'total_timeout']);

@@ -4,34 +4,17 @@
  * (seeded by base_seed), and load.interval is an idle gap between the stages, in the requests'
  * send times and in the stage table.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { applyScenarioOverrides } from '../../lib/config/resolve-scenarios.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { inferencePerfConstantOffsets } from '../../lib/load/inference-perf-arrivals.ts';
 import { renderTable } from '../../lib/report/render-table.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
-import { runOn, simTarget } from './sim-target.ts';
+import { runOn, simTarget, useSimRun } from './sim-target.ts';
 
-let dir: string;
-let sim: SimProcess;
-let requests: RequestsFile;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'llmd-ip-load-'));
-  sim = await spawnSimulator({ profile: 'test-fast', tokenizer: 'words' });
-  requests = new RequestsFile(join(dir, 'requests.jsonl'));
-});
-
-afterAll(async () => {
-  requests.close();
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useSimRun('llmd-ip-load-');
 
 /** inference-perf's own file layout: a constant load of two stages with a 0.6 s interval. */
 const IP_FILE = `
@@ -66,8 +49,8 @@ interface Line {
 }
 
 function translated(env: Record<string, string> = {}): ScenarioInput {
-  writeFileSync(join(dir, 'ip.yaml'), IP_FILE);
-  const config = loadWellLitConfig('ip.yaml', { cwd: dir, env: {} });
+  writeFileSync(join(ctx.dir, 'ip.yaml'), IP_FILE);
+  const config = loadWellLitConfig('ip.yaml', { cwd: ctx.dir, env: {} });
   const { config: file } = applyScenarioOverrides(config.file, env);
   return file.scenarios.ip! as ScenarioInput;
 }
@@ -76,7 +59,7 @@ describe('an inference-perf load against the simulator', () => {
   test('int(rate × duration) requests a stage at the constant timer\'s times, and the interval as an idle gap', async () => {
     const scenario = translated();
     expect(scenario.load).toMatchObject({ type: 'constant', arrivals: 'inference-perf', pause: 0.6, seed: 7 });
-    const r = await runOn('ip', dir, requests, 'ip', simTarget(sim.url, 'words'), scenario);
+    const r = await runOn('ip', ctx.dir, ctx.requests, 'ip', simTarget(ctx.sim.url, 'words'), scenario);
 
     expect(r.stages.map((s) => s.sent)).toEqual([20, 10]);
     expect(r.stages.map((s) => s.stats.requests.successful)).toEqual([20, 10]);
@@ -86,7 +69,7 @@ describe('an inference-perf load against the simulator', () => {
     expect(r.stages[1]!.pause!.plannedS).toBe(0.6);
     expect(r.stages[1]!.pause!.idleS).toBeGreaterThanOrEqual(0.6);
 
-    const lines = readFileSync(join(dir, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line).filter((l) => l.scenario === 'ip' && !l.warmup);
+    const lines = readFileSync(join(ctx.dir, 'requests.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line).filter((l) => l.scenario === 'ip' && !l.warmup);
     const stage = (k: number): Line[] => lines.filter((l) => l.stage === k).sort((a, b) => a.intended_ms - b.intended_ms);
     // The schedule is the generator's, stage k seeded with base_seed + k: the same gaps between intended times.
     for (const [k, rate] of [[0, 20], [1, 10]] as const) {
@@ -106,7 +89,7 @@ describe('an inference-perf load against the simulator', () => {
     expect(r.stats.window.durationMs).toBeCloseTo(last - first - r.stages[1]!.pause!.idleS * 1000, 0);
 
     // stages.jsonl (as summary.json) gives the pause on the stage it came before.
-    const stageLines = readFileSync(join(dir, 'stages.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { scenario: string; pause?: unknown });
+    const stageLines = readFileSync(join(ctx.dir, 'stages.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { scenario: string; pause?: unknown });
     expect(stageLines.filter((l) => l.scenario === 'ip').map((l) => l.pause)).toEqual([undefined, { plannedS: 0.6, idleS: r.stages[1]!.pause!.idleS }]);
 
     const table = renderTable(r);
@@ -115,8 +98,8 @@ describe('an inference-perf load against the simulator', () => {
   });
 
   test('BENCH_ARRIVALS=exact and BENCH_PAUSE=0 give the exact process without a pause, recorded as overrides', () => {
-    writeFileSync(join(dir, 'ip.yaml'), IP_FILE);
-    const config = loadWellLitConfig('ip.yaml', { cwd: dir, env: {} });
+    writeFileSync(join(ctx.dir, 'ip.yaml'), IP_FILE);
+    const config = loadWellLitConfig('ip.yaml', { cwd: ctx.dir, env: {} });
     const { config: file, overrides } = applyScenarioOverrides(config.file, { BENCH_ARRIVALS: 'exact', BENCH_PAUSE: '0', BENCH_DURATION: '0.5' });
     expect(file.scenarios.ip!.load).toMatchObject({ arrivals: 'exact', pause: 0, stages: [{ rate: 20, duration: 0.5 }, { rate: 10, duration: 0.5 }] });
     expect(overrides.map((o) => `${o.path} ${o.source}`)).toEqual(

@@ -1,9 +1,15 @@
 /** The OpenTarget `runScenario` tests use: the vLLM simulator at `url`, counted with `tokenizer`. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { capabilitiesFor } from '../../lib/apis/index.ts';
+import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import type { TimeoutsMs } from '../../lib/http/target.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
 import type { OpenTarget } from '../../lib/scenario/open-target.ts';
 import type { TestReport } from '../../lib/report/model.ts';
-import type { RequestsFile } from '../../lib/report/requests-file.ts';
 import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import type { SloFloors, SloProfile } from '../../lib/slo/profile.ts';
 import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
@@ -34,6 +40,7 @@ export function runOn(
   target: OpenTarget,
   scenario: ScenarioInput,
   slo: { profiles: SloProfile[]; floors: SloFloors } = resolveScenarioSlo(undefined, {}, 't.yaml'),
+  timeouts: TimeoutsMs = TIMEOUTS,
 ): Promise<TestReport> {
   return runScenario({
     suite,
@@ -41,10 +48,36 @@ export function runOn(
     scenario,
     target,
     slo: { ...slo, floors: { ...slo.floors, maxScheduleLagP99Ms: 50 } },
-    timeouts: TIMEOUTS,
+    timeouts,
     runDir,
     requests,
     overrides: [],
     seedSalt: name,
   });
+}
+
+/** A simulator, a run folder and its requests.jsonl, shared by the tests of one file. */
+export interface SimRun {
+  readonly dir: string;
+  readonly sim: SimProcess;
+  readonly requests: RequestsFile;
+}
+
+/**
+ * Starts the `test-fast` simulator (words tokenizer) and a run folder before the file's tests and
+ * removes both after them; read the fields inside tests, once `beforeAll` has run.
+ */
+export function useSimRun(prefix: string): SimRun {
+  const run = {} as { dir: string; sim: SimProcess; requests: RequestsFile };
+  beforeAll(async () => {
+    run.dir = mkdtempSync(join(tmpdir(), prefix));
+    run.sim = await spawnSimulator({ profile: 'test-fast', tokenizer: 'words' });
+    run.requests = new RequestsFile(join(run.dir, 'requests.jsonl'));
+  });
+  afterAll(async () => {
+    run.requests?.close();
+    await run.sim?.stop();
+    if (run.dir) rmSync(run.dir, { recursive: true, force: true });
+  });
+  return run;
 }

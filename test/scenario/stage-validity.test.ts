@@ -7,24 +7,19 @@
  * stays valid on a loaded 2-core machine; when the machine still made it invalid, the sweep is run
  * again, up to three runs, since the test is about one invalid stage among valid ones).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runLoad } from '../../lib/load/runner.ts';
 import type { TestReport } from '../../lib/report/model.ts';
 import { renderJunit } from '../../lib/report/render-junit.ts';
 import { renderTable } from '../../lib/report/render-table.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
 import { BenchResult } from '../../lib/scenario/bench-result.ts';
 import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { rerunAdvice, testValidity } from '../../lib/scenario/validity.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
 import { resolveAssertedSlo, resolveScenarioSlo } from '../../lib/slo/resolve.ts';
 import '../../lib/vitest/meta.ts';
 import { matchers, toMeetSLO } from '../../lib/vitest/matchers.ts';
 import { TIMEOUTS } from '../http/drive.ts';
-import { simTarget } from './sim-target.ts';
+import { simTarget, useSimRun } from './sim-target.ts';
 
 expect.extend(matchers);
 
@@ -33,21 +28,7 @@ const SLO = resolveScenarioSlo({ limits: { e2e_p95_ms: 5000 }, min_success_rate:
 /** What `runSuitesOnceValid` (test/e2e/run-suite.ts) looks for to rerun a suite the tool marked invalid. */
 const RERUN_MARK = /\brun invalid: /;
 
-let dir: string;
-let sim: SimProcess;
-let requests: RequestsFile;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'llmd-stage-validity-'));
-  sim = await spawnSimulator({ profile: 'test-fast', tokenizer: 'words' });
-  requests = new RequestsFile(join(dir, 'requests.jsonl'));
-});
-
-afterAll(async () => {
-  requests.close();
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useSimRun('llmd-stage-validity-');
 
 /** Runs `load` with the client's thread blocked for STALL_MS as stage `stalled` starts. */
 async function stalledRun(name: string, load: ScenarioInput['load'], stalled: number): Promise<BenchResult> {
@@ -55,11 +36,11 @@ async function stalledRun(name: string, load: ScenarioInput['load'], stalled: nu
     suite: 'validity',
     name,
     scenario: { stream: true, num_requests: 20, warmup_requests: 0, load, data: { type: 'synthetic', prompt_tokens: [16], max_tokens: [8] } },
-    target: simTarget(sim.url, 'words'),
+    target: simTarget(ctx.sim.url, 'words'),
     slo: SLO,
     timeouts: TIMEOUTS,
-    runDir: dir,
-    requests,
+    runDir: ctx.dir,
+    requests: ctx.requests,
     overrides: [],
     seedSalt: name,
     driver: (o) =>
@@ -107,7 +88,7 @@ describe('a test with an invalid stage', () => {
     // Every number is still reported, the invalid stage marked as such.
     expect(r.stages[1]!.stats.requests.total).toBe(20);
     expect(renderTable(r)).toMatch(/INVALID RUN: concurrency 2: schedule lag p99/);
-    const junit = renderJunit([{ suite: 'validity', stamp: 's', runDir: dir, tool: { name: 't', version: '0', node: process.version }, testFiles: [], tests: [{ report: r, state: 'failed', error: message }], actuation: [], failed: [], skipped: [], environment: null }]);
+    const junit = renderJunit([{ suite: 'validity', stamp: 's', runDir: ctx.dir, tool: { name: 't', version: '0', node: process.version }, testFiles: [], tests: [{ report: r, state: 'failed', error: message }], actuation: [], failed: [], skipped: [], environment: null }]);
     expect(junit).toMatch(/name="stage.2 concurrency 2" value="[^"]*INVALID: schedule lag p99/);
     expect(junit).toMatch(/<failure message="[^"]*invalid run: concurrency 2: schedule lag p99/);
   });
