@@ -12,12 +12,13 @@
  *   method), `lognormal` unshifted (mean > 0; std 0 is the constant mean), `uniform` on
  *   `[min, max + 1)`, `poisson` (lambda = mean, 1 when mean <= 0), `fixed` (`int(mean)`).
  *
- * Both then clip every draw to `min..max`, round half to even (numpy's `round`) and clip again:
- * out-of-range draws pile up at the bounds, unlike a truncated normal. The shapes are drawn from
- * this project's seeded PRNG, so the lengths follow inference-perf's distributions, not its
- * numpy streams.
+ * Both then clip every draw to `min..max`, round half to even (numpy's `round`) and clip
+ * again: out-of-range draws pile up at the bounds, unlike a truncated normal. The shapes are
+ * drawn from this project's seeded PRNG (`samplers.ts`; Poisson by numpy's algorithm), so the
+ * lengths follow inference-perf's distributions, not its numpy streams.
  */
 import type { Prng } from './prng.ts';
+import { poissonSample, standardNormal, uniform } from './samplers.ts';
 
 /** A distribution type of inference-perf's `Distribution`. */
 export type LengthShape = 'normal' | 'skew_normal' | 'lognormal' | 'uniform' | 'poisson' | 'fixed';
@@ -45,29 +46,11 @@ export const SAMPLE_SHAPES = ['normal', 'skew_normal', 'lognormal', 'uniform', '
 /** Types each sampler draws; any other is an error in inference-perf. */
 export const SAMPLER_SHAPES: Readonly<Record<LengthSampler, readonly LengthShape[]>> = Object.freeze({ generate: GENERATE_SHAPES, sample: SAMPLE_SHAPES });
 
-/** A uniform double in `(0, 1)`. */
-function unit(prng: Prng): number {
-  return (prng.next() + 0.5) / 4294967296;
-}
-
-/** A standard normal draw (Box-Muller, one of the pair). */
-function gauss(prng: Prng): number {
-  return Math.sqrt(-2 * Math.log(unit(prng))) * Math.cos(2 * Math.PI * unit(prng));
-}
-
-/** A Poisson draw: Knuth's product method below 30, a rounded normal approximation above. */
-function poisson(lambda: number, prng: Prng): number {
-  if (lambda >= 30) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss(prng)));
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  for (let p = unit(prng); p > limit; p *= unit(prng)) k++;
-  return k;
-}
 
 /** Underlying normal of a lognormal with this mean and standard deviation (moment matching). */
 function lognormal(mean: number, std: number, prng: Prng): number {
   const sigma2 = Math.log(1 + (std / mean) ** 2);
-  return Math.exp(Math.log(mean) - sigma2 / 2 + Math.sqrt(sigma2) * gauss(prng));
+  return Math.exp(Math.log(mean) - sigma2 / 2 + Math.sqrt(sigma2) * standardNormal(prng));
 }
 
 type Draw = (d: ShapedLength, prng: Prng) => number;
@@ -75,25 +58,25 @@ type Draw = (d: ShapedLength, prng: Prng) => number;
 /** One raw draw (before clipping) of each type, per sampler. */
 const DRAWS: Readonly<Record<LengthSampler, Partial<Record<LengthShape, Draw>>>> = {
   generate: {
-    normal: (d, prng) => d.mean + d.std * gauss(prng),
+    normal: (d, prng) => d.mean + d.std * standardNormal(prng),
     lognormal: (d, prng) => {
       const shifted = d.mean - d.min > 0 ? d.mean - d.min : 1;
       return lognormal(shifted, d.std, prng) + d.min;
     },
-    uniform: (d, prng) => d.min + (d.max - d.min) * unit(prng),
+    uniform: (d, prng) => d.min + (d.max - d.min) * uniform(prng),
   },
   sample: {
-    normal: (d, prng) => d.mean + d.std * gauss(prng),
+    normal: (d, prng) => d.mean + d.std * standardNormal(prng),
     skew_normal: (d, prng) => {
       const skew = d.skew ?? 0;
       const delta = skew / Math.sqrt(1 + skew * skew);
-      const u0 = gauss(prng);
-      const u1 = delta * u0 + Math.sqrt(1 - delta * delta) * gauss(prng);
+      const u0 = standardNormal(prng);
+      const u1 = delta * u0 + Math.sqrt(1 - delta * delta) * standardNormal(prng);
       return d.mean + d.std * (u0 >= 0 ? u1 : -u1);
     },
     lognormal: (d, prng) => (d.std <= 0 ? d.mean : lognormal(d.mean, d.std, prng)),
-    uniform: (d, prng) => d.min + (d.max + 1 - d.min) * unit(prng),
-    poisson: (d, prng) => poisson(d.mean > 0 ? d.mean : 1, prng),
+    uniform: (d, prng) => d.min + (d.max + 1 - d.min) * uniform(prng),
+    poisson: (d, prng) => poissonSample(prng, d.mean > 0 ? d.mean : 1),
   },
 };
 

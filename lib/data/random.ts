@@ -9,6 +9,7 @@ import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption,
 import { PromptSizing } from './prompt-sizing.ts';
 import { getWordPool } from './word-pool.ts';
 import { drawShaped } from './length-shapes.ts';
+import { standardNormal, uniform } from './samplers.ts';
 
 /**
  * A length distribution, in tokens: a truncated normal, or (with `type`) one of inference-perf's
@@ -52,10 +53,6 @@ const YIELD_EVERY_MS = 50;
 /** Stream tag of the lengths, so they are independent of the texts of the same seed. */
 const LENGTHS_STREAM = 0x4c454e53;
 
-/** A uniform double in `(0, 1)`: never 0, so `log` is finite. */
-function unit(prng: Prng): number {
-  return (prng.next() + 0.5) / 4294967296;
-}
 
 /**
  * One integer length from `d`: a normal draw (Box-Muller), rounded, redrawn while outside
@@ -67,11 +64,11 @@ export function drawLength(d: LengthDistribution, prng: Prng): number {
   if (d.type !== undefined) return drawShaped({ type: d.type, min: d.min, max: d.max, mean: d.mean, std: d.std }, 'generate', prng);
   if (d.std === 0) return Math.min(d.max, Math.max(d.min, Math.round(d.mean)));
   for (let k = 0; k < MAX_NORMAL_DRAWS; k++) {
-    const z = Math.sqrt(-2 * Math.log(unit(prng))) * Math.cos(2 * Math.PI * unit(prng));
+    const z = standardNormal(prng);
     const n = Math.round(d.mean + d.std * z);
     if (n >= d.min && n <= d.max) return n;
   }
-  return d.min + Math.floor(unit(prng) * (d.max - d.min + 1));
+  return d.min + Math.floor(uniform(prng) * (d.max - d.min + 1));
 }
 
 /** An input-length bucket: a cell of the random source. */

@@ -11,18 +11,8 @@
  *   (ACM TOMS 26(3), 2000), with the `U^(1/shape)` boost for shape < 1.
  */
 import { splitmix32, type Prng } from '../data/prng.ts';
+import { standardNormal, uniform } from '../data/samplers.ts';
 
-const TWO_32 = 4294967296;
-
-/** A uniform double in the open interval (0, 1). */
-function uniform(prng: Prng): number {
-  return (prng.next() + 0.5) / TWO_32;
-}
-
-/** A standard normal sample (Box-Muller; one of the pair is used, keeping the stream simple). */
-function normal(prng: Prng): number {
-  return Math.sqrt(-2 * Math.log(uniform(prng))) * Math.cos(2 * Math.PI * uniform(prng));
-}
 
 /** A Gamma(shape, 1) sample. */
 export function gammaSample(prng: Prng, shape: number): number {
@@ -33,7 +23,7 @@ export function gammaSample(prng: Prng, shape: number): number {
     let x: number;
     let v: number;
     do {
-      x = normal(prng);
+      x = standardNormal(prng);
       v = 1 + c * x;
     } while (v <= 0);
     v = v * v * v;

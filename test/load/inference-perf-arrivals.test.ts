@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { splitmix32 } from '../../lib/data/prng.ts';
 import { ARRIVALS } from '../../lib/load/arrival-processes.ts';
-import {
-  inferencePerfConstantOffsets,
-  inferencePerfPoissonOffsets,
-  logGamma,
-  poissonSample,
-  stageRequests,
-} from '../../lib/load/inference-perf-arrivals.ts';
+import { logGamma, poissonSample } from '../../lib/data/samplers.ts';
+import { inferencePerfConstantOffsets, inferencePerfPoissonOffsets, stageRequests } from '../../lib/load/inference-perf-arrivals.ts';
 import { shareOf } from '../../lib/distributed/split.ts';
 import { planLoad } from '../../lib/load/registry.ts';
 
