@@ -32,6 +32,12 @@ export interface ChunkFields {
   finishReason: string | null;
   /** Usage if this chunk carries one (cumulative in vLLM's continuous mode). */
   usage: Usage | null;
+  /**
+   * Whether `choices` has at least one element, whatever its text: what vLLM's benchmark client
+   * times a chunk by (`if choices := data.get("choices")`), so a role-only or finish-only chunk
+   * counts there, and a usage chunk with `"choices": []` does not.
+   */
+  choice: boolean;
 }
 
 /** An OpenAI-style API. Registry key = the config's `api` literal. */
@@ -50,7 +56,7 @@ export interface ApiAdapter {
 
 /** A fresh `ChunkFields`. */
 export function emptyChunkFields(): ChunkFields {
-  return { text: '', finishReason: null, usage: null };
+  return { text: '', finishReason: null, usage: null, choice: false };
 }
 
 /** Parses an OpenAI `usage` object; null when absent or not one. */

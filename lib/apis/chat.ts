@@ -22,6 +22,7 @@ export const chatAdapter: ApiAdapter = {
     out.text = m ? textOf(m) : '';
     out.finishReason = c && typeof c.finish_reason === 'string' ? c.finish_reason : null;
     out.usage = readUsage(usage);
+    out.choice = choices.length > 0;
     return true;
   },
 };

@@ -21,6 +21,7 @@ export function scanChunk(buf: Buffer, start: number, end: number, api: 'complet
   s.end = end;
   s.chat = api === 'chat';
   s.choices = false;
+  s.choice = false;
   s.error = false;
   s.text = s.content = s.reasoningContent = s.reasoning = null;
   s.finish = null;
@@ -47,6 +48,7 @@ export function scanChunk(buf: Buffer, start: number, end: number, api: 'complet
     out.text = s.text ?? '';
   }
   out.finishReason = s.finish;
+  out.choice = s.choice;
   out.usage =
     s.usage && s.prompt >= 0 && s.completion >= 0
       ? { promptTokens: s.prompt, completionTokens: s.completion, cachedTokens: s.cached >= 0 ? s.cached : null }
@@ -93,6 +95,8 @@ interface ScanState {
   end: number;
   chat: boolean;
   choices: boolean;
+  /** `choices` has at least one element. */
+  choice: boolean;
   error: boolean;
   text: string | null;
   content: string | null;
@@ -109,7 +113,7 @@ interface ScanState {
 
 /** One reused state: scanning is synchronous and not re-entrant. */
 const state: ScanState = {
-  buf: EMPTY, i: 0, end: 0, chat: false, choices: false, error: false, text: null, content: null,
+  buf: EMPTY, i: 0, end: 0, chat: false, choices: false, choice: false, error: false, text: null, content: null,
   reasoningContent: null, reasoning: null, finish: null, usage: false, prompt: -1, completion: -1, cached: -1,
   escaped: false,
 };
@@ -183,6 +187,7 @@ function array(s: ScanState, at: At, depth: number): void {
     s.i++;
     return;
   }
+  if (at === At.Choices) s.choice = true;
   for (let n = 0; ; n++) {
     skipWs(s);
     // Only the first choice counts, and only when it is an object (as `choices[0].text` reads).
@@ -206,6 +211,7 @@ function member(s: ScanState, at: At, a: number, b: number): At {
       if (keyIs(buf, a, b, 'choices')) {
         // A later duplicate replaces the earlier one, as in JSON.parse.
         s.choices = buf[nextValue(s)] === LBRACKET;
+        s.choice = false;
         s.text = s.content = s.reasoningContent = s.reasoning = s.finish = null;
         return At.Choices;
       }

@@ -15,6 +15,7 @@ export const completionsAdapter: ApiAdapter = {
     out.text = c && typeof c.text === 'string' ? c.text : '';
     out.finishReason = c && typeof c.finish_reason === 'string' ? c.finish_reason : null;
     out.usage = readUsage(usage);
+    out.choice = choices.length > 0;
     return true;
   },
 };

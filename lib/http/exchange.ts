@@ -29,7 +29,8 @@ const BACKSTOP_MS = 1000;
 const SERVED_BY = /^x-(request-id|inference-|.*(pod|server|instance|backend|upstream|endpoint))/;
 
 /**
- * One request/response as an undici dispatch handler. It stamps `sent` in `onRequestStart`,
+ * One request/response as an undici dispatch handler. It stamps `handed` when it hands the
+ * request to undici (`start`, before any pool wait and connect), `sent` in `onRequestStart`,
  * which undici calls right before writing the request to the socket (after any pool wait and
  * connect), and each body chunk's receive time in `onResponseData`, then feeds the SSE parser.
  * Every outcome ends in exactly one `onDone` with the failure, if any, in the record.
@@ -62,6 +63,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** Dispatches the request on `dispatcher`. */
   start(dispatcher: Dispatcher): void {
     const { timeouts } = this.opts;
+    this.rec.handed = performance.now();
     try {
       dispatcher.dispatch(
         {
@@ -210,6 +212,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.pendingTokens += delta;
     }
     if (f.finishReason) rec.finishReason = f.finishReason;
+    if (f.choice) {
+      rec.lastChoice = time;
+      if (f.text.length === 0) (rec.emptyChoiceTimes ??= []).push(time);
+    }
   }
 
   private abort(failure: RequestFailure): void {

@@ -300,6 +300,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       model: spec.model ?? o.model, promptTokens: spec.promptTokens, maxTokens: spec.maxTokens, intended, sent: null, headers: null,
       firstChunk: null, chunkTimes: [], chunkTokens: null, chunkTokensSource: null, end: 0, status: null,
       usage: null, tokenizerOutputTokens: null, outputChars: 0, finishReason: null, servedBy: {}, error: null,
+      handed: null, emptyChoiceTimes: null, lastChoice: null,
     };
     attempt(rec, spec, st, after);
   };
@@ -624,6 +625,9 @@ function singleStage(o: RunnerOptions): StagePlanner {
 
 /** Clears what one attempt measured, keeping the request's identity, `intended` and its retries. */
 function resetAttempt(r: RequestRecord): void {
+  r.handed = null;
+  r.emptyChoiceTimes = null;
+  r.lastChoice = null;
   r.sent = null;
   r.headers = null;
   r.firstChunk = null;

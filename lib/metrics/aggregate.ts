@@ -1,6 +1,6 @@
 import { type EncodedSampleStore, SampleStore, type SampleStoreOptions } from '../stats/sample-store.ts';
 import { DEFAULT_PERCENTILES, type Summary } from '../stats/summary.ts';
-import { deriveRequestMetrics, forEachItl, type RequestMetrics } from './derive.ts';
+import { DEFAULT_DEFINITIONS, type Definitions, deriveRequestMetrics, forEachItl, type RequestMetrics } from './derive.ts';
 import { failureKey, type RequestRecord } from './record.ts';
 
 /** Latency metrics a run summarises, by the names the config's SLO limits and the reports use. */
@@ -121,10 +121,12 @@ export class StatsAccumulator {
    * @param store options of every sample store: `exactCap` is how many samples a metric keeps
    *   exactly before folding into a histogram (percentiles then within 0.1%, and the summary
    *   says so); sub-accumulators (per cell, stage, model) take a smaller cap so memory stays bounded.
+   * @param definitions where the per-request latencies start and stop (`Definitions`).
    */
   constructor(
     private readonly percentiles: readonly number[] = DEFAULT_PERCENTILES,
     store: SampleStoreOptions = {},
+    private readonly definitions: Definitions = DEFAULT_DEFINITIONS,
   ) {
     this.latency = Object.fromEntries(LATENCY_METRICS.map((m) => [m, new SampleStore(store)])) as Record<LatencyMetric, SampleStore>;
     this.input = new SampleStore(store);
@@ -142,7 +144,7 @@ export class StatsAccumulator {
       this.cut++;
       return null;
     }
-    const m = deriveRequestMetrics(r);
+    const m = deriveRequestMetrics(r, this.definitions);
     this.total++;
     if (r.retries && r.retries.length > 0) {
       const x = this.retries;
@@ -173,7 +175,7 @@ export class StatsAccumulator {
     this.pushIf('e2e', m.e2eMs);
     this.pushIf('e2e_from_intended', m.e2eFromIntendedMs);
     this.pushIf('ntpot', m.ntpotMs);
-    forEachItl(r, this.pushItl);
+    forEachItl(r, this.pushItl, this.definitions);
     this.input.push(m.inputTokens);
     this.inputTokens += m.inputTokens;
     this.inputSource[m.inputTokensSource]++;

@@ -1,6 +1,24 @@
 import type { RequestRecord } from './record.ts';
 
 /**
+ * Which clock points the per-request latencies use (scenario `definitions`; README "Metric
+ * dictionary"). `vitest-llm-d` (default): TTFT from `sent` to the first chunk with content, E2E
+ * from `sent` to the end of the response, ITL between content chunks. `vllm`: as `vllm bench
+ * serve` computes them (vllm/benchmarks/lib/endpoint_request_func.py,
+ * `async_request_openai_completions` / `async_request_openai_chat_completions`, and
+ * vllm/benchmarks/serve.py `calculate_metrics`): the clock starts when the request is handed to
+ * the HTTP client (`st = time.perf_counter()` before `session.post`, i.e. `handed`, connection
+ * setup included), TTFT ends at the first chunk carrying a choice (even one without text, such
+ * as a chat role chunk), E2E (`latency`) at the last chunk carrying a choice (before the usage
+ * chunk and `[DONE]`), ITL is the gap between consecutive such chunks, and TPOT is
+ * (E2E - TTFT) / (N - 1) with N = `usage.completion_tokens`, else the tokenizer's count, else 1.
+ * Which requests succeed stays this tool's definition under both.
+ */
+export type Definitions = 'vitest-llm-d' | 'vllm';
+/** The definitions used when a scenario names none. */
+export const DEFAULT_DEFINITIONS: Definitions = 'vitest-llm-d';
+
+/**
  * Metrics of one request, derived from its raw record. Each follows the metric dictionary
  * (DESIGN.md, README "Metric dictionary"); null when the request cannot define it (failed, not
  * streamed, or too few tokens).
@@ -35,7 +53,8 @@ export interface RequestMetrics {
 }
 
 /** Derives the metrics of one request. Successful-only metrics are null for failed requests. */
-export function deriveRequestMetrics(r: RequestRecord): RequestMetrics {
+export function deriveRequestMetrics(r: RequestRecord, definitions: Definitions = DEFAULT_DEFINITIONS): RequestMetrics {
+  if (definitions === 'vllm') return deriveVllm(r);
   const ok = r.error === null;
   const serverN = r.usage ? r.usage.completionTokens : null;
   const n = serverN ?? r.tokenizerOutputTokens;
@@ -60,6 +79,47 @@ export function deriveRequestMetrics(r: RequestRecord): RequestMetrics {
   };
 }
 
+/**
+ * The vLLM variants (see `Definitions`). The start is `handed` (records from before it was kept:
+ * `sent`); a streamed request's first and last choice chunks come from `chunkTimes`,
+ * `emptyChoiceTimes` and `lastChoice`; a non-streamed one (vLLM's client always streams) has no
+ * TTFT or TPOT and its E2E ends at `end`. The `*FromIntended` and schedule-lag values are this
+ * tool's (vLLM has none).
+ */
+function deriveVllm(r: RequestRecord): RequestMetrics {
+  const base = deriveRequestMetrics(r, 'vitest-llm-d');
+  const start = r.handed ?? r.sent;
+  if (!base.ok || start === null) return { ...base, ttftMs: null, e2eMs: null, tpotMs: null, ntpotMs: null };
+  // serve.py calculate_metrics: output_len = output_tokens, or when 0 the tokenizer's count of the
+  // text (1 without a tokenizer).
+  const serverN = r.usage ? r.usage.completionTokens : 0;
+  const n = serverN || (r.tokenizerOutputTokens ?? 1);
+  let ttftMs: number | null = null;
+  let e2eMs: number;
+  if (r.stream) {
+    const first = firstChoice(r);
+    const last = r.lastChoice ?? r.chunkTimes.at(-1) ?? null;
+    if (first === null || last === null) return { ...base, ttftMs: null, e2eMs: null, tpotMs: null, ntpotMs: null };
+    ttftMs = first - start;
+    e2eMs = last - start;
+  } else e2eMs = r.end - start;
+  return {
+    ...base,
+    ttftMs,
+    e2eMs,
+    outputTokens: n,
+    tpotMs: ttftMs !== null && n > 1 ? (e2eMs - ttftMs) / (n - 1) : null,
+    ntpotMs: n >= 1 ? e2eMs / n : null,
+  };
+}
+
+/** Receive time of the first chunk that carried a choice, with or without text. */
+function firstChoice(r: RequestRecord): number | null {
+  const a = r.chunkTimes.length > 0 ? r.chunkTimes[0]! : null;
+  const b = r.emptyChoiceTimes && r.emptyChoiceTimes.length > 0 ? r.emptyChoiceTimes[0]! : null;
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
 /** When the request was first sent: its first attempt's send when it was retried. */
 function firstSent(r: RequestRecord): number | null {
   const first = r.retries?.[0];
@@ -72,9 +132,27 @@ function firstSent(r: RequestRecord): number | null {
  * caller. `tokens` is the token count of the later chunk when known (null otherwise), so a
  * per-token view can be derived (a chunk of k tokens stands for k gaps of gap/k).
  */
-export function forEachItl(r: RequestRecord, visit: (gapMs: number, tokens: number | null) => void): void {
+export function forEachItl(r: RequestRecord, visit: (gapMs: number, tokens: number | null) => void, definitions: Definitions = DEFAULT_DEFINITIONS): void {
   if (r.error !== null) return;
+  const e = r.emptyChoiceTimes;
+  if (definitions === 'vllm' && e && e.length > 0) return forEachChoiceGap(r.chunkTimes, e, visit);
   const t = r.chunkTimes;
   const k = r.chunkTokens;
   for (let i = 1; i < t.length; i++) visit(t[i]! - t[i - 1]!, k ? k[i]! : null);
+}
+
+/**
+ * vLLM's ITL (endpoint_request_func.py: `output.itl.append(timestamp - most_recent_timestamp)` for
+ * every chunk with a choice after the first): the gaps between consecutive chunks of the merged,
+ * time-ordered `content` and `empty` receive times. Tokens per gap are not attributed (null).
+ */
+function forEachChoiceGap(content: number[], empty: number[], visit: (gapMs: number, tokens: number | null) => void): void {
+  let i = 0;
+  let j = 0;
+  let prev: number | null = null;
+  while (i < content.length || j < empty.length) {
+    const t = j >= empty.length || (i < content.length && content[i]! <= empty[j]!) ? content[i++]! : empty[j++]!;
+    if (prev !== null) visit(t - prev, null);
+    prev = t;
+  }
 }

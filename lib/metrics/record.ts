@@ -30,6 +30,12 @@ export interface RequestRecord {
 
   /** The schedule's send time; in a closed loop, when the request's slot became free. */
   intended: number;
+  /**
+   * When the request was handed to the HTTP client, before a connection was obtained (pool wait
+   * and connect come after): where vLLM's benchmark client starts its clock (`st`, taken before
+   * `session.post`). Absent in records written before it was recorded; null if never handed.
+   */
+  handed?: number | null;
   /** Just before the request was written to the socket; null if it never was (e.g. connect failed). */
   sent: number | null;
   /** Response headers received; null if none arrived. */
@@ -38,6 +44,19 @@ export interface RequestRecord {
   firstChunk: number | null;
   /** Receive time of each content chunk, in order (the first equals `firstChunk`). */
   chunkTimes: number[];
+  /**
+   * Receive times of the chunks that carried a choice but no output text (a role-only first
+   * chunk, a finish-only last one), in order; null when there were none. With `chunkTimes` they
+   * are the chunks vLLM's benchmark client times: its TTFT ends at the first of them, its ITL
+   * pools the gaps between them, its E2E ends at the last (`lastChoice`). Absent in older records.
+   */
+  emptyChoiceTimes?: number[] | null;
+  /**
+   * Receive time of the last chunk that carried a choice (with or without text), before any
+   * usage-only chunk and `[DONE]`: where vLLM's E2E ends (`end` is the end of the response).
+   * Null when none did (and for a non-streamed response); absent in older records.
+   */
+  lastChoice?: number | null;
   /**
    * Tokens carried by each content chunk, parallel to `chunkTimes`, when known: from the server's
    * continuous usage, or inferred when the chunk count equals the output token count (each

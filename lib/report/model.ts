@@ -1,5 +1,6 @@
 import type { RunStats } from '../metrics/aggregate.ts';
 import type { RunClock } from '../metrics/record.ts';
+import type { Definitions } from '../metrics/derive.ts';
 import type { PrefixCacheReport } from '../server-metrics/prefix-cache.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { Knee } from '../load/knee.ts';
@@ -153,6 +154,11 @@ export interface TestReport {
   suite: string;
   scenario: string;
   description: string | null;
+  /**
+   * Where the per-request latencies start and stop (scenario `definitions`, README "Metric
+   * dictionary"); absent in reports written before it was recorded, which used `vitest-llm-d`.
+   */
+  definitions?: Definitions;
   /** Wall time the measured phase started (ISO 8601 UTC). */
   timestamp: string;
   target: TargetInfo;

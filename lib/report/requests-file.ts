@@ -41,11 +41,14 @@ export class RequestsFile {
       prompt_tokens: r.promptTokens,
       max_tokens: r.maxTokens,
       intended_ms: t(r.intended),
+      handed_ms: t(r.handed ?? null),
       sent_ms: t(r.sent),
       headers_ms: t(r.headers),
       first_chunk_ms: t(r.firstChunk),
       end_ms: t(r.end),
       chunk_ms: r.chunkTimes.map((x) => r3(x - clock.perfMs)),
+      empty_choice_ms: r.emptyChoiceTimes ? r.emptyChoiceTimes.map((x) => r3(x - clock.perfMs)) : null,
+      last_choice_ms: t(r.lastChoice ?? null),
       chunk_tokens: r.chunkTokens,
       chunk_tokens_source: r.chunkTokensSource,
       status: r.status,
@@ -92,11 +95,16 @@ export interface RequestLine {
   prompt_tokens: number;
   max_tokens: number;
   intended_ms: number;
+  /** Absent in files written before it was recorded. */
+  handed_ms?: number | null;
   sent_ms: number | null;
   headers_ms: number | null;
   first_chunk_ms: number | null;
   end_ms: number;
   chunk_ms: number[];
+  /** Absent in files written before they were recorded. */
+  empty_choice_ms?: number[] | null;
+  last_choice_ms?: number | null;
   chunk_tokens: number[] | null;
   chunk_tokens_source: RequestRecord['chunkTokensSource'];
   status: number | null;
@@ -128,10 +136,13 @@ export function recordFromLine(l: RequestLine, anchorMs: number): RequestRecord 
     promptTokens: l.prompt_tokens,
     maxTokens: l.max_tokens,
     intended: l.intended_ms + anchorMs,
+    handed: t(l.handed_ms ?? null),
     sent: t(l.sent_ms),
     headers: t(l.headers_ms),
     firstChunk: t(l.first_chunk_ms),
     chunkTimes: l.chunk_ms.map((x) => x + anchorMs),
+    emptyChoiceTimes: l.empty_choice_ms ? l.empty_choice_ms.map((x) => x + anchorMs) : null,
+    lastChoice: t(l.last_choice_ms ?? null),
     chunkTokens: l.chunk_tokens,
     chunkTokensSource: l.chunk_tokens_source,
     end: l.end_ms + anchorMs,

@@ -15,6 +15,7 @@ import { absorbStage, appendStatsLine, type ScenarioStatsLine, scenarioStatsLine
 import type { SearchPlanner, TrialJudge } from '../load/search.ts';
 import { phaseAt, rateOver, type StageOutcome, type StagePlan } from '../load/stage.ts';
 import { StatsAccumulator } from '../metrics/aggregate.ts';
+import { DEFAULT_DEFINITIONS, type Definitions } from '../metrics/derive.ts';
 import { DEFAULT_EXACT_CAP } from '../stats/sample-store.ts';
 import { readRunClock, type RequestRecord, type RunClock } from '../metrics/record.ts';
 import type { StageReport, StopReport, TestReport } from '../report/model.ts';
@@ -45,6 +46,8 @@ export interface ScenarioInput {
   /** Retries of routing errors; absent: none. */
   retry?: Retry | undefined;
   data: Data;
+  /** Where the per-request latencies start and stop; absent: `vitest-llm-d`. */
+  definitions?: Definitions | undefined;
 }
 
 /** One scenario run of one test. */
@@ -184,11 +187,12 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const clamped = new Set<number>();
   const profile = input.slo.profiles[0]!;
   const models = modelsOf(sc.models, target.info.model, target.info.servedModels, notes);
-  const perModel = new Map<string, StatsAccumulator>(models.map((m) => [m, new StatsAccumulator(undefined, { exactCap: subCap(models.length) })]));
+  const definitions = sc.definitions ?? DEFAULT_DEFINITIONS;
+  const perModel = new Map<string, StatsAccumulator>(models.map((m) => [m, new StatsAccumulator(undefined, { exactCap: subCap(models.length) }, definitions)]));
 
   const absorbed = input.absorb ?? [];
-  const all = new StatsAccumulator();
-  const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator(undefined, { exactCap: subCap(data.cells.length) })]));
+  const all = new StatsAccumulator(undefined, {}, definitions);
+  const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator(undefined, { exactCap: subCap(data.cells.length) }, definitions)]));
   /** Reported stages, and where each runner stage's phases start among them. */
   const stages: StageAcc[] = [];
   const reports: StageReport[] = [];
@@ -196,7 +200,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const stageStart: number[] = [];
   const addStage = (label: string, description: string, offered: StageAcc['offered'], probe?: StageAcc['probe']): void => {
     stages.push({
-      label, description, offered, ...(probe ? { probe } : {}), stats: new StatsAccumulator(undefined, { exactCap: STAGE_CAP }), goodput: new GoodputCounter(profile, { streamed: sc.stream }),
+      label, description, offered, ...(probe ? { probe } : {}), stats: new StatsAccumulator(undefined, { exactCap: STAGE_CAP }, definitions), goodput: new GoodputCounter(profile, { streamed: sc.stream }),
       sent: 0, firstSend: Infinity, lastSend: -Infinity, firstIntended: Infinity, lastIntended: -Infinity, cut: 0, failed: 0,
     });
     // Each reported stage is the same in every pod (one plan): a stats line's stage k joins stage k as it is created.
@@ -509,6 +513,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     suite: input.suite,
     scenario: name,
     description: sc.description ?? null,
+    definitions,
     timestamp: new Date(Date.parse(clock.wallTime) + (outcome.measuredStart - clock.perfMs)).toISOString(),
     target: target.info,
     workload: {

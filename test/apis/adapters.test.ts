@@ -56,13 +56,13 @@ describe('reading chunks', () => {
       false,
     );
     expect(ok).toBe(true);
-    expect(f).toEqual({ text: ' a', finishReason: 'length', usage: { promptTokens: 9, completionTokens: 3, cachedTokens: 8 } });
+    expect(f).toEqual({ text: ' a', finishReason: 'length', usage: { promptTokens: 9, completionTokens: 3, cachedTokens: 8 }, choice: true });
   });
 
   test('the usage-only final chunk (choices: []) resets text and finish reason', () => {
-    const f = { text: 'old', finishReason: 'length', usage: null };
+    const f = { text: 'old', finishReason: 'length', usage: null, choice: true };
     expect(API_ADAPTERS.chat.read({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } }, f, false)).toBe(true);
-    expect(f).toEqual({ text: '', finishReason: null, usage: { promptTokens: 1, completionTokens: 2, cachedTokens: null } });
+    expect(f).toEqual({ text: '', finishReason: null, usage: { promptTokens: 1, completionTokens: 2, cachedTokens: null }, choice: false });
   });
 
   test('chat: a role-only delta has no text; reasoning text counts as output, before the content', () => {

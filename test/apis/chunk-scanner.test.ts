@@ -45,8 +45,9 @@ describe('scanChunk', () => {
       text: ' lorem',
       finishReason: null,
       usage: { promptTokens: 52, completionTokens: 3, cachedTokens: 32 },
+      choice: true,
     });
-    expect(scanned(VLLM_CHAT, 'chat')).toEqual({ text: ' ipsum "q"\n', finishReason: 'length', usage: null });
+    expect(scanned(VLLM_CHAT, 'chat')).toEqual({ text: ' ipsum "q"\n', finishReason: 'length', usage: null, choice: true });
     expect(scanned(VLLM_CHAT, 'chat')).toEqual(reference(VLLM_CHAT, 'chat'));
   });
 

@@ -136,6 +136,12 @@ export const ScenarioSchema = z
     timeouts: TimeoutOverridesSchema.optional().describe(
       "Per-request time limits in seconds for this scenario; unset fields keep the target's or the defaults.",
     ),
+    definitions: z
+      .enum(['vitest-llm-d', 'vllm'], { error: 'expected vitest-llm-d or vllm' })
+      .default('vitest-llm-d')
+      .describe(
+        "Where TTFT, TPOT, ITL and E2E start and stop (README \"Metric dictionary\"): vitest-llm-d (default) from the request's write to the first content chunk and the end of the response; vllm as `vllm bench serve` computes them (from the hand-off to the HTTP client, connection setup included, to the first and last chunk carrying a choice), so its numbers can be reproduced. Goodput and SLOs use the same definitions.",
+      ),
   })
   .superRefine((scenario, ctx) => {
     if (scenario.num_requests === undefined && !loadHasDuration(scenario.load)) {
