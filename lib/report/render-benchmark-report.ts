@@ -230,7 +230,9 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
     overrides: r.workload.overrides.length ? r.workload.overrides : null,
   });
   const start = Date.parse(r.timestamp);
-  const mapping = `Field sources (vitest-llm-d definitions): time_to_first_token = TTFT (firstChunk - sent); inter_token_latency = ITL per content chunk, pooled over requests; time_per_output_token = TPOT (end - firstChunk)/(N-1) per request; normalized_time_per_output_token = NTPOT E2E/N; request_latency = E2E (end - sent).`;
+  const mapping = r.definitions === 'vllm'
+    ? `Field sources (definitions: vllm, as vllm bench serve computes them): time_to_first_token = TTFT (first chunk with a choice - handed to the HTTP client); inter_token_latency = gaps between chunks with a choice, pooled over requests; time_per_output_token = TPOT (E2E - TTFT)/(N-1) per request; normalized_time_per_output_token = NTPOT E2E/N; request_latency = E2E (last chunk with a choice - handed).`
+    : `Field sources (vitest-llm-d definitions): time_to_first_token = TTFT (firstChunk - sent); inter_token_latency = ITL per content chunk, pooled over requests; time_per_output_token = TPOT (end - firstChunk)/(N-1) per request; normalized_time_per_output_token = NTPOT E2E/N; request_latency = E2E (end - sent).`;
   const what = `${r.suite}/${r.scenario}${multi ? ` stage ${index} of ${r.stages.length} (${stage.label})` : ''}`;
   return {
     version: BENCHMARK_REPORT_VERSION,

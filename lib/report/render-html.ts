@@ -13,6 +13,7 @@ import type { Summary } from '../stats/summary.ts';
 import { actuationMatrix, actuationSection } from './html/actuation.ts';
 import { CHART_SCRIPT, Charts, distributionChart, quantileChart, sweepCharts, timeCharts, uplotAssets } from './html/charts.ts';
 import { extras } from './html/extras.ts';
+import { definitionsHtml, definitionsLine } from './definitions.ts';
 import { badge, type Cell, cspHash, esc, jsonScript, num, pct, pre, table } from './html/escape.ts';
 import { DIST_METRICS, type HtmlSeries, type TestSeries } from './html/series.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
@@ -178,7 +179,7 @@ function testSection(o: Outcome<TestReport>, id: string, data: HtmlSeries | null
 ${r.description ? `<p class="desc">${esc(r.description)}</p>` : ''}
 ${labelsHtml(r)}
 ${target}
-<p class="meta">model <code>${esc(r.target.model)}</code>; ${esc(w.api)}${w.stream ? ' (stream)' : ''}, ${esc(w.load)}, ${w.requests === null ? 'duration-bounded' : `${w.requests} requests${multi ? ' per stage' : ''}`} + ${w.warmupRequests} warm-up; data ${esc(w.data.type)} (seed ${esc(w.data.seed)}); started ${esc(r.timestamp)}, ${num(r.run.durationS, 's')}</p>
+<p class="meta">model <code>${esc(r.target.model)}</code>; ${esc(w.api)}${w.stream ? ' (stream)' : ''}, ${esc(w.load)}, ${w.requests === null ? 'duration-bounded' : `${w.requests} requests${multi ? ' per stage' : ''}`} + ${w.warmupRequests} warm-up; data ${esc(w.data.type)} (seed ${esc(w.data.seed)}); started ${esc(r.timestamp)}, ${num(r.run.durationS, 's')}; <a href="#definitions">${esc(definitionsLine(r.definitions))}</a></p>
 ${o.error ? `<pre class="error">${esc(o.error)}</pre>` : ''}
 <h3>Verdict</h3>
 <p>MLPerf compliance: ${mlperf.length ? mlperf.map((e) => `${sloBadge(e, `${e.profile} ${sloMark(e, 'PASS', 'FAIL')}`).html}`).join(' ') : '<span class="dim">no MLPerf profile evaluated</span>'} · validity: ${r.validity.valid ? badge(true, 'valid').html : `${badge(false, 'INVALID').html} ${esc(r.validity.reasons.join('; '))}`}</p>
@@ -310,6 +311,7 @@ export function renderHtml(run: RunReport, data?: HtmlSeries | null): string {
     run.skipped.length ? `<section><h2>Skipped</h2>${table(['test', 'note'], run.skipped.map((s) => [s.name, s.note ?? '']))}</section>` : '',
   ];
   const uplot = uplotAssets();
+  body.push(definitionsHtml(run.tests.map((t) => ({ scenario: t.report.scenario, definitions: t.report.definitions }))));
   body.push(provenance(run, data, uplot.version), '</main>');
   const scripts = charts.specs.length ? [uplot.js, CHART_SCRIPT] : [];
   const csp = `default-src 'none'; script-src ${scripts.length ? scripts.map(cspHash).join(' ') : "'none'"}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;

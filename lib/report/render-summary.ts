@@ -87,6 +87,8 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     target_kind: r.target.kind,
     scenario: r.scenario,
     description: r.description,
+    // Where TTFT, TPOT, ITL and E2E start and stop (README "Metric dictionary").
+    definitions: r.definitions ?? 'vitest-llm-d',
     // The config's description of the run (llm-d-benchmark's description.text and keywords), and its workload hooks.
     ...(r.runDescription ? { run_description: r.runDescription } : {}),
     ...(r.hooks ? { hooks: r.hooks } : {}),

@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { LatencyMetric } from '../metrics/aggregate.ts';
+import { definitionsLine } from './definitions.ts';
 import type { Summary } from '../stats/summary.ts';
 import { failedChecks, unjudgedText } from '../slo/evaluate.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
@@ -126,6 +127,7 @@ export function renderTable(r: TestReport, style: Style = plain): string {
       'dim',
       `${r.workload.api}${r.workload.stream ? ' (stream)' : ''}, ${r.workload.load}, ${requestsOf(r)} + ${r.workload.warmupRequests} warm-up, ${describeCells(r.workload.data.cells)}`,
     ),
+    ...para(style, 'dim', definitionsLine(r.definitions)),
     `  ${'metric'.padEnd(26)}${COLS.map((c) => c.padStart(10)).join('')}`,
   );
   for (const [metric, label, scale] of ROWS) {

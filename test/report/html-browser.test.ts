@@ -47,7 +47,7 @@ async function buildRunFolder(): Promise<RunReport> {
   const tests: TestReport[] = [];
   try {
     tests.push(await runOn('browser', dir, requests, 'latency', simTarget(fast.url, 'words'), { description: HOSTILE, stream: true, warmup_requests: 2, num_requests: 60, data, load: { type: 'concurrency', concurrency: 2 } }));
-    tests.push(await runOn('browser', dir, requests, 'sweep', simTarget(narrow.url, 'words'), { stream: true, warmup_requests: 0, num_requests: 16, data, load: { type: 'sweep', concurrency: [1, 2, 4, 8] } }));
+    tests.push(await runOn('browser', dir, requests, 'sweep', simTarget(narrow.url, 'words'), { stream: true, warmup_requests: 0, num_requests: 16, data, load: { type: 'sweep', concurrency: [1, 2, 4, 8] }, definitions: 'vllm' }));
     tests.push(await runOn('browser', dir, requests, 'errors', simTarget(failing.url, 'words'), { stream: true, warmup_requests: 0, num_requests: 40, data, load: { type: 'concurrency', concurrency: 4 } }));
   } finally {
     requests.close();
@@ -185,6 +185,23 @@ describe('report.html in headless Chromium', () => {
     expect(drawn.length).toBeGreaterThanOrEqual(3 * 4 + 2);
     for (const n of drawn) expect(n).toBeGreaterThan(500);
     expect(await page.getByText('distributions drawn from the summary percentiles only').count()).toBe(3);
+    await page.close();
+  });
+
+  test('the metric definitions: each test says which it used, and the side-by-side table has every metric and tool', async () => {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(reportFile).href);
+    expect(await page.locator('#t0 .meta').innerText()).toContain('definitions: vitest-llm-d (default)');
+    expect(await page.locator('#t1 .meta').innerText()).toContain('definitions: vllm');
+    const section = page.locator('#definitions');
+    expect(await section.locator('h2').innerText()).toBe('Metric definitions');
+    const head = await section.locator('table.definitions thead th').allInnerTexts();
+    expect(head).toEqual(['metric', 'vitest-llm-d (default)', 'vLLM bench serve = definitions: vllm', 'GuideLLM', 'inference-perf']);
+    const metrics = await section.locator('table.definitions tbody th').allInnerTexts();
+    expect(metrics).toEqual(['TTFT', 'TPOT', 'ITL', 'E2E', 'goodput']);
+    // Code spans are markup of the page's own, every other character text.
+    expect(await section.locator('table.definitions tbody tr').first().locator('td').nth(1).innerText()).toContain('st before session.post');
+    expect(await section.innerText()).toContain('sweep: definitions: vllm');
     await page.close();
   });
 

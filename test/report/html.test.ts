@@ -273,6 +273,7 @@ describe('renderHtml: sections', () => {
       'h3 Stages',
       'h3 Errors by class',
       'h3 Token counts',
+      'h2 Metric definitions',
       'h2 Provenance',
       'h3 quick',
       'h3 Environment',

@@ -1,0 +1,27 @@
+/*
+ * The side-by-side metric definitions: the README's table is the one every report carries, and
+ * report.html's section escapes what it shows.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { definitionsHtml, definitionsMarkdown } from '../../lib/report/definitions.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+describe('metric definitions side by side', () => {
+  test('README "Metric dictionary" carries exactly the table the reports carry', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Metric dictionary'), readme.indexOf('\n## ', readme.indexOf('## Metric dictionary') + 1));
+    expect(section).toContain(definitionsMarkdown());
+    for (const m of ['TTFT', 'TPOT', 'ITL', 'E2E', 'goodput']) expect(definitionsMarkdown()).toMatch(new RegExp(`^\\| ${m} \\|`, 'm'));
+  });
+
+  test('report.html: test names are escaped; the only markup is the page\u2019s own', () => {
+    const html = definitionsHtml([{ scenario: '<img src=x onerror=alert(1)>', definitions: 'vllm' }]);
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;: <strong>definitions: vllm');
+    const tags = new Set([...html.matchAll(/<\/?([a-z0-9]+)/g)].map((m) => m[1]));
+    expect([...tags].sort()).toEqual(['code', 'div', 'h2', 'p', 'section', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'tr'].sort());
+  });
+});
