@@ -7,7 +7,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BaselineError } from '../errors/baseline-error.ts';
-import { deriveRequestMetrics, forEachItl } from '../metrics/derive.ts';
+import { DEFAULT_DEFINITIONS, type Definitions, deriveRequestMetrics, forEachItl } from '../metrics/derive.ts';
 import type { RequestRecord } from '../metrics/record.ts';
 
 
@@ -18,8 +18,9 @@ export const SUMMARY_SCHEMA = 'vitest-llm-d/summary@1';
 /**
  * Raw samples of one scenario (or one stage of it), measured requests only: warm-up requests and
  * requests cut at the end of their stage are left out, as in every statistic of the run.
- * Latencies follow the metric dictionary (`deriveRequestMetrics`, `forEachItl`), in ms, from
- * successful requests; TTFT and ITL exist for streamed requests only.
+ * Latencies follow the metric dictionary (`deriveRequestMetrics`, `forEachItl`) under the
+ * definitions each test was measured with (summary.json `definitions`; the default below), in
+ * ms, from successful requests; TTFT and ITL exist for streamed requests only.
  */
 export interface MetricSamples {
   /** TTFT = firstChunk - sent. */
@@ -93,6 +94,8 @@ class Column {
 
 /** Accumulates the samples of one scenario's stage. */
 class Acc {
+  /** @param definitions the definitions the test was measured with (summary.json `definitions`). */
+  constructor(private readonly definitions: Definitions = DEFAULT_DEFINITIONS) {}
   readonly ttft = new Column();
   readonly tpot = new Column();
   readonly itl = new Column();
@@ -105,7 +108,7 @@ class Acc {
   end = -Infinity;
 
   add(r: RequestRecord): void {
-    const m = deriveRequestMetrics(r);
+    const m = deriveRequestMetrics(r, this.definitions);
     this.requests++;
     if (r.intended < this.start) this.start = r.intended;
     if (r.end > this.end) this.end = r.end;
@@ -117,7 +120,7 @@ class Acc {
     if (m.ttftMs !== null) this.ttft.push(m.ttftMs);
     if (m.tpotMs !== null) this.tpot.push(m.tpotMs);
     if (m.e2eMs !== null) this.e2e.push(m.e2eMs);
-    forEachItl(r, (gap) => this.itl.push(gap));
+    forEachItl(r, (gap) => this.itl.push(gap), this.definitions);
   }
 
   /** Window from the records, s (the run statistics' definition: first intended send to last end). */
@@ -239,6 +242,8 @@ function recordOf(o: Json, where: string): { scenario: string; stage: number | n
 /** summary.json facts of one test: its window and its stages' labels and windows. */
 interface TestFacts {
   windowS: number | null;
+  /** The test's definitions (summary.json `definitions`; absent in older summaries: the default). */
+  definitions: Definitions;
   stages: Map<number, { label: string; windowS: number | null }>;
 }
 
@@ -259,8 +264,9 @@ function factsOf(summary: Json): Map<string, TestFacts> {
         if (index !== null) stages.set(index, { label: typeof s.label === 'string' ? s.label : `stage ${index}`, windowS: windowOf(s.results) });
       }
     // Two tests of one scenario share requests.jsonl lines: their windows cannot be told apart.
-    if (seen.has(t.scenario)) out.set(t.scenario, { windowS: null, stages: new Map() });
-    else out.set(t.scenario, { windowS: windowOf(t.results), stages });
+    const definitions: Definitions = t.definitions === 'vllm' ? 'vllm' : DEFAULT_DEFINITIONS;
+    if (seen.has(t.scenario)) out.set(t.scenario, { windowS: null, stages: new Map(), definitions });
+    else out.set(t.scenario, { windowS: windowOf(t.results), stages, definitions });
     seen.add(t.scenario);
   }
   return out;
@@ -322,7 +328,7 @@ export async function samplesOfFolder(summary: Json, folder: string, source: str
       if (!byStage) accs.set(scenario, (byStage = new Map()));
       const key = stage ?? -1;
       let acc = byStage.get(key);
-      if (!acc) byStage.set(key, (acc = new Acc()));
+      if (!acc) byStage.set(key, (acc = new Acc(facts.get(scenario)?.definitions)));
       acc.add(record);
     }
   } catch (err) {
@@ -335,7 +341,7 @@ export async function samplesOfFolder(summary: Json, folder: string, source: str
 
   const scenarios = new Map<string, ScenarioSamples>();
   for (const [scenario, byStage] of accs) {
-    const f = facts.get(scenario) ?? { windowS: null, stages: new Map() };
+    const f = facts.get(scenario) ?? { windowS: null, stages: new Map(), definitions: DEFAULT_DEFINITIONS };
     const all = [...byStage.values()];
     const whole = samplesOf(all.map((acc, i) => ({ acc, summaryWindowS: i === 0 && all.length === 1 ? f.windowS : null })));
     if (all.length > 1 && f.windowS !== null) Object.assign(whole, { windowS: f.windowS, windowSource: 'summary' });

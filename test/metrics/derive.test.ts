@@ -53,6 +53,44 @@ describe('deriveRequestMetrics (metric dictionary)', () => {
   });
 });
 
+describe('deriveRequestMetrics with definitions: vllm (vllm bench serve)', () => {
+  test('from the hand-off to the first and last chunk carrying a choice; ITL over every such chunk', () => {
+    // A role-only chunk at 140 and a finish-only chunk at 191, then usage and [DONE] until 192.
+    const r = makeRecord({ handed: 101, emptyChoiceTimes: [140, 191], lastChoice: 191 });
+    expect(deriveRequestMetrics(r, 'vllm')).toMatchObject({
+      ttftMs: 39, // 140 - 101
+      e2eMs: 90, // 191 - 101
+      tpotMs: 17, // (90 - 39) / (4 - 1)
+      ntpotMs: 22.5,
+      ttftFromIntendedMs: 50, // the tool's own, unchanged
+      scheduleLagMs: 2,
+    });
+    const gaps: number[] = [];
+    forEachItl(r, (g) => gaps.push(g), 'vllm');
+    expect(gaps).toEqual([10, 10, 15, 15, 1]); // 140, 150, 160, 175, 190, 191
+    // The default definitions ignore the new fields.
+    expect(deriveRequestMetrics(r)).toMatchObject({ ttftMs: 48, e2eMs: 90, tpotMs: 14 });
+  });
+
+  test('N: completion_tokens, or when 0 the tokenizer count, else 1; a 1-token output has no TPOT', () => {
+    const zero = makeRecord({ handed: 102, lastChoice: 190, usage: { promptTokens: 12, completionTokens: 0, cachedTokens: null }, tokenizerOutputTokens: 3 });
+    expect(deriveRequestMetrics(zero, 'vllm')).toMatchObject({ outputTokens: 3, tpotMs: 20 }); // (88 - 48) / 2
+    const none = makeRecord({ handed: 102, lastChoice: 150, chunkTimes: [150], usage: null, tokenizerOutputTokens: null });
+    expect(deriveRequestMetrics(none, 'vllm')).toMatchObject({ outputTokens: 1, tpotMs: null, e2eMs: 48 });
+  });
+
+  test('records written before handed and lastChoice existed fall back to sent and the last content chunk', () => {
+    expect(deriveRequestMetrics(makeRecord(), 'vllm')).toMatchObject({ ttftMs: 48, e2eMs: 88 });
+  });
+
+  test('non-streamed: E2E from the hand-off to the end, no TTFT; a failed request has no latency', () => {
+    const unary = makeRecord({ stream: false, handed: 100, firstChunk: null, chunkTimes: [], chunkTokens: null });
+    expect(deriveRequestMetrics(unary, 'vllm')).toMatchObject({ ttftMs: null, e2eMs: 92, tpotMs: null });
+    const failed = makeRecord({ handed: 100, error: { class: 'stream_cut', message: 'cut' } });
+    expect(deriveRequestMetrics(failed, 'vllm')).toMatchObject({ ok: false, ttftMs: null, e2eMs: null, scheduleLagMs: 2 });
+  });
+});
+
 describe('StatsAccumulator', () => {
   test('pools ITL over requests, excludes warm-up, counts failures by key, and uses the measured window', () => {
     const acc = new StatsAccumulator([50]);
