@@ -197,6 +197,8 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   tc.property('timestamp', r.timestamp);
   tc.property('load', r.workload.load);
   tc.property('workload', `${r.workload.api}${r.workload.stream ? ' (streamed)' : ''}, ${r.workload.data.type} data, tokenizer ${r.workload.data.tokenizer.name}${r.workload.data.tokenizer.exact ? ' (exact)' : ' (stand-in)'}, ${r.workload.warmupRequests} warm-up`);
+  // Where TTFT, TPOT, ITL and E2E start and stop (README "Metric dictionary").
+  tc.property('definitions', r.definitions ?? 'vitest-llm-d');
   statsProperties(tc, r.stats);
   if (r.goodput) {
     tc.property('goodput.requests_per_s', num(r.goodput.requestsPerS, 4));

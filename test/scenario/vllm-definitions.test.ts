@@ -27,6 +27,7 @@ import { StatsAccumulator } from '../../lib/metrics/aggregate.ts';
 import { recordFromLine, RequestsFile, type RequestLine } from '../../lib/report/requests-file.ts';
 import type { TestReport } from '../../lib/report/model.ts';
 import { renderTest } from '../../lib/report/render-summary.ts';
+import { renderTable } from '../../lib/report/render-table.ts';
 import { samplesOfFolder } from '../../lib/report/run-samples.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { GoodputCounter } from '../../lib/slo/goodput.ts';
@@ -172,6 +173,7 @@ describe.each(['completions', 'chat'] as const)('definitions: vllm (%s)', (api) 
     }
     expect(report.definitions).toBe('vllm');
     expect(renderTest(report, 'passed').definitions).toBe('vllm');
+    expect(renderTable(report)).toContain('definitions: vllm');
     const measured = requests.records.filter((r) => !r.warmup);
     expect(measured).toHaveLength(60);
     expect(measured.every((r) => r.error === null)).toBe(true);
