@@ -21,6 +21,7 @@ const record: RequestRecord = {
   usage: { promptTokens: 33, completionTokens: 3, cachedTokens: 16 }, tokenizerOutputTokens: 3, outputChars: 12, finishReason: 'length',
   servedBy: { 'x-request-id': 'dist-poisson-x-13' }, error: null,
   retries: [{ key: 'http_503', message: 'busy', sent: 1100.6, end: 1100.7, backoffMs: 0.05 }],
+  handed: 1100.625, emptyChoiceTimes: [1120.25], lastChoice: 1128.5,
 };
 
 describe('requests.jsonl back to records', () => {
@@ -36,6 +37,20 @@ describe('requests.jsonl back to records', () => {
     expect(shifted.chunkTimes.map((t) => t - 250)).toEqual(record.chunkTimes.map((t) => expect.closeTo(t, 6)));
     // Latencies are differences on one clock: a shift leaves them as they were.
     expect(deriveRequestMetrics(shifted)).toEqual(deriveRequestMetrics(record));
+    expect(deriveRequestMetrics(shifted, 'vllm')).toEqual(deriveRequestMetrics(record, 'vllm'));
+  });
+
+  it('reads a line written before the hand-off and choice-chunk times were recorded', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmd-rec-'));
+    const file = new RequestsFile(join(dir, 'requests.jsonl'));
+    file.append('poisson', clock, record, deriveRequestMetrics(record));
+    file.close();
+    const { handed_ms, empty_choice_ms, last_choice_ms, ...old } = JSON.parse(readFileSync(join(dir, 'requests.jsonl'), 'utf8')) as RequestLine;
+    expect([handed_ms, empty_choice_ms, last_choice_ms]).toEqual([100.375, [1120.25 - 1000.25], 128.25]);
+    const back = recordFromLine(old, clock.perfMs);
+    expect(back).toMatchObject({ handed: null, emptyChoiceTimes: null, lastChoice: null, sent: record.sent });
+    // vLLM's variants then start at sent and end at the last content chunk.
+    expect(deriveRequestMetrics(back, 'vllm')).toMatchObject({ ttftMs: 1120.5 - 1100.75, e2eMs: 1128 - 1100.75 });
   });
 });
 
