@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BenchError } from '../errors/bench-error.ts';
-import type { RequestMetrics } from '../metrics/derive.ts';
+import { DEFAULT_DEFINITIONS, type Definitions, type RequestMetrics } from '../metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../metrics/record.ts';
 
 const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
@@ -24,8 +24,8 @@ export class RequestsFile {
     }
   }
 
-  /** Appends one record with its derived metrics (null for warm-up requests). */
-  append(scenario: string, clock: RunClock, r: RequestRecord, m: RequestMetrics | null): void {
+  /** Appends one record with its derived metrics (null for warm-up requests), derived under `definitions`. */
+  append(scenario: string, clock: RunClock, r: RequestRecord, m: RequestMetrics | null, definitions: Definitions = DEFAULT_DEFINITIONS): void {
     if (this.fd === null) return;
     const t = (x: number | null): number | null => (x === null ? null : r3(x - clock.perfMs));
     const line = {
@@ -60,6 +60,8 @@ export class RequestsFile {
       error: r.error,
       retries: r.retries?.map((a) => ({ key: a.key, message: a.message, sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs) })) ?? null,
       metrics: m && {
+        // Only when not the default, so lines of default runs stay as they were.
+        ...(definitions !== DEFAULT_DEFINITIONS ? { definitions } : {}),
         ttft_ms: r3(m.ttftMs),
         ttft_from_intended_ms: r3(m.ttftFromIntendedMs),
         tpot_ms: r3(m.tpotMs),

@@ -361,7 +361,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
             if (r.intended > acc.lastIntended) acc.lastIntended = r.intended;
           }
         }
-        input.requests.append(name, clock, r, m);
+        input.requests.append(name, clock, r, m, definitions);
       };
       if (!counter || !text) return record();
       pending++;

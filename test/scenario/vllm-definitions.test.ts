@@ -28,6 +28,7 @@ import { recordFromLine, RequestsFile, type RequestLine } from '../../lib/report
 import type { TestReport } from '../../lib/report/model.ts';
 import { renderTest } from '../../lib/report/render-summary.ts';
 import { renderTable } from '../../lib/report/render-table.ts';
+import { loadHtmlSeries } from '../../lib/report/render-html.ts';
 import { samplesOfFolder } from '../../lib/report/run-samples.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { GoodputCounter } from '../../lib/slo/goodput.ts';
@@ -39,9 +40,9 @@ const sim = useSimRun('llmd-vllm-defs-');
 /** requests.jsonl that also keeps each finished record as it was in memory (before rounding). */
 class KeepingRequestsFile extends RequestsFile {
   readonly records: RequestRecord[] = [];
-  override append(scenario: string, clock: RunClock, r: RequestRecord, m: RequestMetrics | null): void {
+  override append(scenario: string, clock: RunClock, r: RequestRecord, m: RequestMetrics | null, definitions?: Definitions): void {
     this.records.push(structuredClone(r));
-    super.append(scenario, clock, r, m);
+    super.append(scenario, clock, r, m, definitions);
   }
 }
 
@@ -232,6 +233,10 @@ describe.each(['completions', 'chat'] as const)('definitions: vllm (%s)', (api) 
       expect(samples[m].length, m).toBe(l[m].count);
       expect(Math.abs(mean([...samples[m]]) - l[m].mean!), m).toBeLessThan(0.002);
     }
+
+    // report.html's distributions count the same samples (its ITL merges the chunks without text).
+    const series = loadHtmlSeries(folder)!.tests.find((t) => t.scenario === `vllm-${api}`)!;
+    for (const m of ['ttft', 'tpot', 'itl', 'e2e'] as const) expect(series.hist[m].total, `html ${m}`).toBe(l[m].count);
 
     // The default definitions on the same records, for the record of how far apart they are.
     const stats = (d: Definitions) => {

@@ -92,8 +92,10 @@ interface Line {
   sent_ms?: number | null;
   end_ms?: number | null;
   chunk_ms?: number[] | null;
+  /** Chunks with a choice but no text; their gaps count in ITL when `metrics.definitions` is `vllm`. */
+  empty_choice_ms?: number[] | null;
   error?: { class?: string } | null;
-  metrics?: { ttft_ms?: number | null; tpot_ms?: number | null; e2e_ms?: number | null; output_tokens?: number | null } | null;
+  metrics?: { definitions?: string; ttft_ms?: number | null; tpot_ms?: number | null; e2e_ms?: number | null; output_tokens?: number | null } | null;
 }
 
 class Counts {
@@ -233,7 +235,8 @@ class TestAccumulator {
       put('ttft', m.ttft_ms);
       put('tpot', m.tpot_ms);
       put('e2e', m.e2e_ms);
-      const c = l.chunk_ms;
+      const e = l.empty_choice_ms;
+      const c = m.definitions === 'vllm' && Array.isArray(e) && e.length > 0 && Array.isArray(l.chunk_ms) ? [...l.chunk_ms, ...e].sort((a, b) => a - b) : l.chunk_ms;
       if (Array.isArray(c)) for (let i = 1; i < c.length; i++) put('itl', c[i]! - c[i - 1]!);
       if (typeof l.sent_ms === 'number') {
         const b = this.bucket(l.sent_ms);
