@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 import type { Summary } from '../stats/summary.ts';
 import { failedChecks, unjudgedText } from '../slo/evaluate.ts';
+import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from './model.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
@@ -146,7 +147,9 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   const check = s.tokens.checked
     ? `; ${tok.name} tokenizer ${s.tokens.mismatches ? `disagrees on ${s.tokens.mismatches}` : 'agrees on all'} of ${s.tokens.checked} checked`
     : '';
-  lines.push(...para(style, 'dim', `output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}${check}`));
+  const overruled = s.tokens.usageOverruled ?? 0;
+  const instead = overruled ? ` (${overruled} instead of server usage that disagreed by more than ${USAGE_TOLERANCE_TEXT})` : '';
+  lines.push(...para(style, overruled ? 'yellow' : 'dim', `output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}${instead}, unknown ${src.unknown}${check}`));
   for (const l of lengthLines(lengthReport(r, s))) lines.push(...para(style, 'dim', l));
   const errors = Object.entries(s.errors);
   if (errors.length) lines.push(...para(style, 'red', `failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
