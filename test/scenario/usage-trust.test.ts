@@ -139,6 +139,7 @@ describe('server usage the tokenizer disagrees with', () => {
     expect(table(report)).toContain(
       'output tokens from: server usage 0, tokenizer 4 (4 instead of server usage that disagreed by more than max(2 tokens, 10%)), unknown 0; qwen3 tokenizer disagrees on 4 of 4 checked',
     );
+    expect(table(report)).toContain(`realized fixed ${t} (client tokenizer (server usage overruled))`);
     expect(renderTest(report, 'passed')).toMatchObject({ results: { tokens: { server_usage_overruled: 4 } } });
   });
 
