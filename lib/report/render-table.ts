@@ -176,11 +176,13 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     const failed = failedChecks(e).map((c) => c.name);
     const head = `  SLO ${e.profile}: `;
     const unjudged = unjudgedText(e);
-    if (e.pass && !unjudged) lines.push(head + style('green', 'PASS'));
+    if (e.pass && !unjudged && r.validity.valid) lines.push(head + style('green', 'PASS'));
     else {
       // Not judged is neither pass nor fail: yellow, and named, so a pass never hides what it did not judge.
-      const text = e.pass ? `PASS on what could be judged; ${unjudged}` : `FAIL (${failed.join(', ')})${unjudged ? `; ${unjudged}` : ''}`;
-      const color = e.pass ? 'yellow' : 'red';
+      // Limits that hold on an invalid run are no pass: toMeetSLO fails every test whose run is invalid.
+      const passText = r.validity.valid ? 'PASS on what could be judged' : 'limits hold, but the run is INVALID: toMeetSLO fails it';
+      const text = e.pass ? `${passText}${unjudged ? `; ${unjudged}` : ''}` : `FAIL (${failed.join(', ')})${unjudged ? `; ${unjudged}` : ''}`;
+      const color = e.pass && r.validity.valid ? 'yellow' : 'red';
       const [first = '', ...more] = wrap(text, head, '    ');
       lines.push(head + style(color, first.slice(head.length)), ...more.map((l) => style(color, l)));
     }
