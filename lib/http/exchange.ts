@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { type ApiAdapter, emptyChunkFields } from '../apis/adapter.ts';
 import { scanChunk } from '../apis/chunk-scanner.ts';
 import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
+import { impossibleUsage } from '../metrics/usage-check.ts';
 import { SseParser } from '../sse/parser.ts';
 import { ClassifiedError, classifyTransportError } from './classify.ts';
 import { errorMessageOf, serverText, tryJson } from './server-text.ts';
@@ -299,6 +300,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
       if (this.opts.keepText) this.text = this.fields.text;
     }
     if (rec.outputChars === 0) return { class: 'empty_completion', message: 'response finished with no output text' };
+    const impossible = impossibleUsage(rec);
+    if (impossible) return { class: 'impossible_usage', message: impossible };
     return null;
   }
 

@@ -64,6 +64,8 @@ export interface RunStats {
     checked: number;
     /** Of those, requests whose two counts disagree. */
     mismatches: number;
+    /** Of those, requests whose two counts disagree beyond `USAGE_TOLERANCE`: their N is the tokenizer's (counted in `outputSource.tokenizer`). */
+    usageOverruled: number;
     /** Successful streamed requests by where chunk token counts came from. */
     chunkSource: { server: number; inferred: number; unknown: number };
   };
@@ -72,7 +74,7 @@ export interface RunStats {
 /** A `StatsAccumulator`'s state in JSON form (`encode`, `absorb`): what a pod of a distributed run sends besides its records. */
 export interface EncodedStats {
   format: 'vitest-llm-d/stats@1';
-  counts: { total: number; successful: number; warmup: number; cut: number; checked: number; mismatches: number; inputTokens: number; outputTokens: number };
+  counts: { total: number; successful: number; warmup: number; cut: number; checked: number; mismatches: number; inputTokens: number; outputTokens: number; usageOverruled?: number };
   /** First intended send and last end of the measured requests, on the encoding process's clock (ms); null with none. */
   window: { start: number; end: number } | null;
   errors: RunStats['errors'];
@@ -109,6 +111,7 @@ export class StatsAccumulator {
   private warmup = 0;
   private cut = 0;
   private mismatches = 0;
+  private usageOverruled = 0;
   private checked = 0;
   private inputTokens = 0;
   private outputTokens = 0;
@@ -169,6 +172,7 @@ export class StatsAccumulator {
     this.successful++;
     if (r.usage && r.tokenizerOutputTokens !== null) this.checked++;
     if (m.tokenCountMismatch) this.mismatches++;
+    if (m.usageOverruled) this.usageOverruled++;
     this.pushIf('ttft', m.ttftMs);
     this.pushIf('ttft_from_intended', m.ttftFromIntendedMs);
     this.pushIf('tpot', m.tpotMs);
@@ -201,7 +205,7 @@ export class StatsAccumulator {
     const enc = (b: SampleStore): EncodedSampleStore => (store ? new SampleStore({ ...store, initialCapacity: 1 }).mergeFrom(b) : b).encode();
     return {
       format: 'vitest-llm-d/stats@1',
-      counts: { total: this.total, successful: this.successful, warmup: this.warmup, cut: this.cut, checked: this.checked, mismatches: this.mismatches, inputTokens: this.inputTokens, outputTokens: this.outputTokens },
+      counts: { total: this.total, successful: this.successful, warmup: this.warmup, cut: this.cut, checked: this.checked, mismatches: this.mismatches, inputTokens: this.inputTokens, outputTokens: this.outputTokens, usageOverruled: this.usageOverruled },
       window: this.start === Infinity ? null : { start: this.start, end: this.end },
       errors: structuredClone(this.errors),
       retries: structuredClone(this.retries),
@@ -229,6 +233,7 @@ export class StatsAccumulator {
     this.cut += c.cut;
     this.checked += c.checked;
     this.mismatches += c.mismatches;
+    this.usageOverruled += c.usageOverruled ?? 0;
     this.inputTokens += c.inputTokens;
     this.outputTokens += c.outputTokens;
     if (e.window) {
@@ -293,6 +298,7 @@ export class StatsAccumulator {
         inputSource: { ...this.inputSource },
         checked: this.checked,
         mismatches: this.mismatches,
+        usageOverruled: this.usageOverruled,
         chunkSource: { ...this.chunkSource },
       },
     };

@@ -1,4 +1,5 @@
 import type { RequestRecord } from './record.ts';
+import { outputTokenCount } from './usage-check.ts';
 
 /**
  * Which clock points the per-request latencies use (scenario `definitions`; README "Metric
@@ -34,10 +35,15 @@ export interface RequestMetrics {
   e2eMs: number | null;
   /** E2E from intended = end - intended. */
   e2eFromIntendedMs: number | null;
-  /** Output tokens N: `usage.completion_tokens`, else the tokenizer count of the text. */
+  /**
+   * Output tokens N: `usage.completion_tokens`, else the tokenizer count of the text; the
+   * tokenizer's count also when the two disagree beyond `USAGE_TOLERANCE` (usage-check.ts).
+   */
   outputTokens: number | null;
   /** Where N came from. */
   outputTokensSource: 'server' | 'tokenizer' | null;
+  /** True when the server's count disagreed with the tokenizer's beyond the tolerance and N is the tokenizer's. */
+  usageOverruled: boolean;
   /** Input tokens: `usage.prompt_tokens` (includes any chat template), else the client's prompt count. */
   inputTokens: number;
   /** Where the input token count came from. */
@@ -57,8 +63,7 @@ export function deriveRequestMetrics(r: RequestRecord, definitions: Definitions 
   if (definitions === 'vllm') return deriveVllm(r);
   const ok = r.error === null;
   const serverN = r.usage ? r.usage.completionTokens : null;
-  const n = serverN ?? r.tokenizerOutputTokens;
-  const outputTokensSource = serverN !== null ? 'server' : r.tokenizerOutputTokens !== null ? 'tokenizer' : null;
+  const { n, source: outputTokensSource, overruled: usageOverruled } = outputTokenCount(r);
   const firstChunk = ok ? r.firstChunk : null;
   const sent = r.sent;
   const e2eMs = ok && sent !== null ? r.end - sent : null;
@@ -70,6 +75,7 @@ export function deriveRequestMetrics(r: RequestRecord, definitions: Definitions 
     e2eFromIntendedMs: ok ? r.end - r.intended : null,
     outputTokens: n,
     outputTokensSource,
+    usageOverruled,
     inputTokens: r.usage ? r.usage.promptTokens : r.promptTokens,
     inputTokensSource: r.usage ? 'server' : 'tokenizer',
     tokenCountMismatch: serverN !== null && r.tokenizerOutputTokens !== null && serverN !== r.tokenizerOutputTokens,

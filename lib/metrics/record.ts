@@ -136,6 +136,8 @@ export interface RequestFailure {
  * - `stream_error`: the server reported an error inside a stream that had started with 200.
  * - `stream_cut`: the stream ended without a finish_reason or `[DONE]`.
  * - `empty_completion`: the response finished with no output text.
+ * - `impossible_usage`: the server's `usage` cannot be true (a count that is not a non-negative
+ *   integer, more completion tokens than `max_tokens`, none for a non-empty output; see usage-check.ts).
  * - `cancelled`: the run was stopped (test timeout, Ctrl-C) while the request was in flight.
  * - `cut`: still in flight when its stage ended (its duration and drain bound passed, or a stop
  *   rule ended it); counted as cut, not as a failure, and left out of latency statistics.
@@ -156,6 +158,7 @@ export type ErrorClass =
   | 'stream_error'
   | 'stream_cut'
   | 'empty_completion'
+  | 'impossible_usage'
   | 'cancelled'
   | 'cut'
   | 'other';

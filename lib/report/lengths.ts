@@ -148,11 +148,15 @@ export function describeSeqLen(d: SeqLen | null): string {
   return `${d.distribution === 'other' ? '' : `${d.distribution} `}mean ${d.value}${sd}${range}`;
 }
 
-/** Where realized lengths come from: `server usage.prompt_tokens`, `client tokenizer (no usage from the server)`, or both with counts. */
-export function lengthSource(src: { server: number; tokenizer: number; unknown?: number }, field: string): string {
+/**
+ * Where realized lengths come from: `server usage.prompt_tokens`, `client tokenizer (no usage from
+ * the server)`, `client tokenizer (server usage overruled)` when every tokenizer count replaced a
+ * server count it disagreed with, or both with counts.
+ */
+export function lengthSource(src: { server: number; tokenizer: number; unknown?: number }, field: string, overruled = 0): string {
   const unknown = src.unknown ?? 0;
   if (src.tokenizer === 0 && unknown === 0) return `server usage.${field}`;
-  if (src.server === 0 && unknown === 0) return 'client tokenizer (no usage from the server)';
+  if (src.server === 0 && unknown === 0) return overruled === src.tokenizer ? 'client tokenizer (server usage overruled)' : 'client tokenizer (no usage from the server)';
   return `server usage.${field} on ${src.server}, client tokenizer on ${src.tokenizer}${unknown ? `, unknown on ${unknown}` : ''}`;
 }
 
@@ -169,7 +173,7 @@ export function lengthReport(r: TestReport, stats: RunStats): LengthReport {
   const shape = configuredShape(r.workload.data);
   return {
     input: { configured: shape.input, realized: realizedSeqLen(stats.tokens.input), source: lengthSource(stats.tokens.inputSource, 'prompt_tokens') },
-    output: { configured: shape.output, realized: realizedSeqLen(stats.tokens.output), source: lengthSource(stats.tokens.outputSource, 'completion_tokens') },
+    output: { configured: shape.output, realized: realizedSeqLen(stats.tokens.output), source: lengthSource(stats.tokens.outputSource, 'completion_tokens', stats.tokens.usageOverruled ?? 0) },
     dataset: shape.note,
   };
 }

@@ -9,6 +9,7 @@
 import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import { requestIdPrefix } from '../server-metrics/requests-reader.ts';
 import { type SloEvaluation, unjudgedText, verdictWord } from '../slo/evaluate.ts';
+import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 import type { Summary } from '../stats/summary.ts';
 import { actuationMatrix, actuationSection } from './html/actuation.ts';
 import { CHART_SCRIPT, Charts, distributionChart, quantileChart, sweepCharts, timeCharts, uplotAssets } from './html/charts.ts';
@@ -99,7 +100,7 @@ function tokenTable(s: RunStats, r: TestReport): string {
     ['input length (configured; realized)', inputLine!.replace(/^input tokens: /, '')],
     ['output length (configured; realized)', outputLine!.replace(/^output tokens: /, '')],
     ...(dataset ? [['dataset', dataset] as Cell[]] : []),
-    ['output tokens counted by', `server usage ${t.outputSource.server}, tokenizer ${t.outputSource.tokenizer}, unknown ${t.outputSource.unknown}`],
+    ['output tokens counted by', `server usage ${t.outputSource.server}, tokenizer ${t.outputSource.tokenizer}${t.usageOverruled ? ` (${t.usageOverruled} instead of server usage that disagreed by more than ${USAGE_TOLERANCE_TEXT})` : ''}, unknown ${t.outputSource.unknown}`],
     ['input tokens counted by', `server usage ${t.inputSource.server}, tokenizer ${t.inputSource.tokenizer}`],
     ['client tokenizer', `${tok.name} (${tok.kind}${tok.exact ? ', exact for this model' : ', not the model\u2019s own'})`],
     ['server vs tokenizer checked / disagreeing', `${t.checked} / ${t.mismatches}`],

@@ -59,6 +59,7 @@ export function renderResults(stats: RunStats, report?: TestReport): Record<stri
       input_count_source: stats.tokens.inputSource,
       server_tokenizer_checked: stats.tokens.checked,
       server_tokenizer_mismatches: stats.tokens.mismatches,
+      server_usage_overruled: stats.tokens.usageOverruled ?? 0,
       chunk_token_source: stats.tokens.chunkSource,
       ...(report ? { lengths: lengthReport(report, stats) } : {}),
     },

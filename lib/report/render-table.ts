@@ -3,6 +3,7 @@ import type { LatencyMetric } from '../metrics/aggregate.ts';
 import { definitionsLine } from './definitions.ts';
 import type { Summary } from '../stats/summary.ts';
 import { failedChecks, unjudgedText } from '../slo/evaluate.ts';
+import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from './model.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
@@ -148,7 +149,9 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   const check = s.tokens.checked
     ? `; ${tok.name} tokenizer ${s.tokens.mismatches ? `disagrees on ${s.tokens.mismatches}` : 'agrees on all'} of ${s.tokens.checked} checked`
     : '';
-  lines.push(...para(style, 'dim', `output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}, unknown ${src.unknown}${check}`));
+  const overruled = s.tokens.usageOverruled ?? 0;
+  const instead = overruled ? ` (${overruled} instead of server usage that disagreed by more than ${USAGE_TOLERANCE_TEXT})` : '';
+  lines.push(...para(style, overruled ? 'yellow' : 'dim', `output tokens from: server usage ${src.server}, tokenizer ${src.tokenizer}${instead}, unknown ${src.unknown}${check}`));
   for (const l of lengthLines(lengthReport(r, s))) lines.push(...para(style, 'dim', l));
   const errors = Object.entries(s.errors);
   if (errors.length) lines.push(...para(style, 'red', `failures: ${errors.map(([k, v]) => `${k} x${v.count}`).join(', ')}`));
@@ -175,11 +178,13 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     const failed = failedChecks(e).map((c) => c.name);
     const head = `  SLO ${e.profile}: `;
     const unjudged = unjudgedText(e);
-    if (e.pass && !unjudged) lines.push(head + style('green', 'PASS'));
+    if (e.pass && !unjudged && r.validity.valid) lines.push(head + style('green', 'PASS'));
     else {
       // Not judged is neither pass nor fail: yellow, and named, so a pass never hides what it did not judge.
-      const text = e.pass ? `PASS on what could be judged; ${unjudged}` : `FAIL (${failed.join(', ')})${unjudged ? `; ${unjudged}` : ''}`;
-      const color = e.pass ? 'yellow' : 'red';
+      // Limits that hold on an invalid run are no pass: toMeetSLO fails every test whose run is invalid.
+      const passText = r.validity.valid ? 'PASS on what could be judged' : 'limits hold, but the run is INVALID: toMeetSLO fails it';
+      const text = e.pass ? `${passText}${unjudged ? `; ${unjudged}` : ''}` : `FAIL (${failed.join(', ')})${unjudged ? `; ${unjudged}` : ''}`;
+      const color = e.pass && r.validity.valid ? 'yellow' : 'red';
       const [first = '', ...more] = wrap(text, head, '    ');
       lines.push(head + style(color, first.slice(head.length)), ...more.map((l) => style(color, l)));
     }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { BenchError } from '../errors/bench-error.ts';
 import { DEFAULT_DEFINITIONS, type Definitions, type RequestMetrics } from '../metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../metrics/record.ts';
+import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 
 const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
 
@@ -71,6 +72,7 @@ export class RequestsFile {
         schedule_lag_ms: r3(m.scheduleLagMs),
         output_tokens: m.outputTokens,
         output_tokens_source: m.outputTokensSource,
+        ...(m.usageOverruled ? { output_tokens_note: `server usage.completion_tokens ${r.usage!.completionTokens} disagrees with the tokenizer's ${r.tokenizerOutputTokens} by more than ${USAGE_TOLERANCE_TEXT}: the tokenizer's count is used` } : {}),
         input_tokens: m.inputTokens,
       },
     };

@@ -1,4 +1,4 @@
-import type { RunStats } from '../metrics/aggregate.ts';
+import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import { statOf } from '../stats/summary.ts';
 import { NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY, type SloFloors, type SloLimit, type SloProfile } from './profile.ts';
 
@@ -13,9 +13,10 @@ export interface SloCheck {
   limit: number;
   unit: string;
   /**
-   * true: holds; false: broken (a limit with no samples to judge is broken too); null: not judged,
-   * because the run could not measure the metric at all (`note` says why, e.g. TTFT of a
-   * non-streaming run). A check that is not judged neither passes nor fails the evaluation.
+   * true: holds; false: broken; null: not judged, because the run has no sample of the metric at
+   * all (`note` says why: TTFT of a non-streaming run, TPOT when every output was 1 token, any
+   * latency when no request succeeded). A check that is not judged neither passes nor fails the
+   * evaluation; the floors (success rate, schedule lag) are always judged, and fail without data.
    */
   pass: boolean | null;
   /** Why a check failed beyond the numbers (no successful requests), or why it was not judged. */
@@ -64,9 +65,13 @@ export function limitName(l: Pick<SloLimit, 'metric' | 'stat'>): string {
 /**
  * Evaluates a profile on a run's statistics, with the run-level floors: success rate, and the
  * client having kept up with its schedule (schedule lag p99) — numbers from a client that fell
- * behind are not a verdict on the server. On a non-streaming run a limit on a streamed-only metric
- * (TTFT, TTFT from intended, TPOT, ITL) is not judged: it is listed as `not measurable:
- * non-streaming` and the verdict rests on the limits that can be judged (E2E, NTPOT) and the floors.
+ * behind are not a verdict on the server. A limit whose metric has no sample at all is not judged
+ * and says why (`not measurable: ...`): on a non-streaming run every limit on a streamed-only
+ * metric (TTFT, TTFT from intended, TPOT, ITL); TPOT when every output was 1 token (vLLM's
+ * `calculate_metrics` has no TPOT sample for them either); any latency when no request succeeded.
+ * The verdict then rests on the limits that could be judged and the floors, which are always
+ * judged: with no measured request the success-rate floor fails, so a run where nothing could be
+ * judged never passes.
  */
 export function evaluateSlo(profile: SloProfile, stats: RunStats, floors: SloFloors, run: SloRunContext = {}): SloEvaluation {
   const streamed = run.streamed ?? true;
@@ -75,10 +80,12 @@ export function evaluateSlo(profile: SloProfile, stats: RunStats, floors: SloFlo
     if (!streamed && STREAMED_ONLY.has(l.metric)) {
       return { name, value: null, op: '<=', limit: l.max, unit: l.unit, pass: null, note: NOT_MEASURABLE_NON_STREAMING };
     }
+    const why = stats.latency[l.metric].count === 0 ? notMeasurable(l.metric, stats) : null;
+    if (why) return { name, value: null, op: '<=', limit: l.max, unit: l.unit, pass: null, note: why };
     const ms = statOf(stats.latency[l.metric], l.stat);
     const value = ms === null ? null : l.unit === 's' ? ms / 1000 : ms;
     const check: SloCheck = { name, value, op: '<=', limit: l.max, unit: l.unit, pass: value !== null && value <= l.max };
-    if (value === null) check.note = stats.latency[l.metric].count === 0 ? 'no samples (no successful streamed requests?)' : `${l.stat} not computed`;
+    if (value === null) check.note = stats.latency[l.metric].count === 0 ? 'no samples, for no known reason' : `${l.stat} not computed`;
     return check;
   });
   const rate = stats.requests.successRate;
@@ -110,6 +117,26 @@ export function evaluateSlo(profile: SloProfile, stats: RunStats, floors: SloFlo
     checks,
     ...(unjudged.length ? { unjudged } : {}),
   };
+}
+
+/**
+ * Why a run has no sample of `metric`, as the note of a limit that is not judged; null when
+ * nothing explains it (a streamed run whose successful requests have no TTFT), which fails the
+ * limit. TPOT needs an output of at least 2 tokens, ITL two content chunks, NTPOT a known output
+ * token count; every latency needs a successful request (and schedule lag one that was sent).
+ */
+function notMeasurable(metric: LatencyMetric, stats: RunStats): string | null {
+  const { total, successful } = stats.requests;
+  if (total === 0) return 'not measurable: no measured requests';
+  if (metric === 'schedule_lag') return 'not measurable: no request was sent';
+  if (successful === 0) return 'not measurable: no successful request';
+  const known = successful - stats.tokens.outputSource.unknown;
+  if ((metric === 'tpot' || metric === 'ntpot') && known === 0) return 'not measurable: output token counts unknown';
+  if (metric === 'tpot' && (stats.tokens.output.max ?? 0) <= 1) {
+    return known === successful ? 'not measurable: all outputs were 1 token' : 'not measurable: all outputs were 1 token or of unknown length';
+  }
+  if (metric === 'itl') return 'not measurable: every output came in one chunk';
+  return null;
 }
 
 /** The checks of an evaluation that failed (not those that could not be judged). */

@@ -22,11 +22,18 @@ export interface Goodput {
   skipped: string[];
 }
 
-/** Per-request value of each latency metric, ms; null where the request has none. */
+/**
+ * Per-request value of each latency metric for goodput, ms; null where the request has none (it
+ * is then not good). TPOT is vLLM's: a successful request whose output is 1 token has no TPOT sample,
+ * but counts with TPOT 0 and so meets any TPOT limit (`calculate_metrics`: "if output_len <= 1,
+ * we regard tpot as 0 for goodput"). The TPOT statistics keep no sample for it; only goodput
+ * reads it as 0. An output of unknown length (no usage, no tokenizer count) is not good: vLLM
+ * always has a count (its tokenizer's), this tool then has none to judge by.
+ */
 const PER_REQUEST: Partial<Record<LatencyMetric, (m: RequestMetrics) => number | null>> = {
   ttft: (m) => m.ttftMs,
   ttft_from_intended: (m) => m.ttftFromIntendedMs,
-  tpot: (m) => m.tpotMs,
+  tpot: (m) => m.tpotMs ?? (m.ok && m.outputTokens !== null && m.outputTokens <= 1 ? 0 : null),
   e2e: (m) => m.e2eMs,
   e2e_from_intended: (m) => m.e2eFromIntendedMs,
   ntpot: (m) => m.ntpotMs,
@@ -34,13 +41,18 @@ const PER_REQUEST: Partial<Record<LatencyMetric, (m: RequestMetrics) => number |
 };
 
 /**
- * Counts goodput as vLLM's `--goodput` does: a profile's limits become per-request limits (a
- * `TTFT p95 <= 2 s` profile counts requests with TTFT <= 2 s), and a request is good when it
- * succeeded and meets every one. A request without a value a condition needs (TPOT of a
- * one-token answer) is not good. ITL is pooled over chunks and has no per-request value, so an
- * ITL limit is reported as skipped rather than guessed. On a non-streaming run (`streamed: false`)
- * limits on TTFT, TPOT and ITL are skipped too (no request can have them), so goodput counts the
- * limits that can be judged (E2E, NTPOT) rather than no request at all.
+ * Counts goodput as vLLM's `--goodput` does (vllm/benchmarks/serve.py, `calculate_metrics`): a
+ * profile's limits become per-request limits (a `TTFT p95 <= 2 s` profile counts requests with
+ * TTFT <= 2 s, a value at the limit meets it), and a request is good when it succeeded and meets
+ * every one; a failed request is never good. As in vLLM, a successful request with a 1-token
+ * output meets any TPOT limit (its TPOT counts as 0). The metrics vLLM's goodput does not know
+ * (TTFT and E2E from the intended time, NTPOT, schedule lag) count the same way; a request
+ * without a value a condition needs (TPOT or NTPOT of an output of unknown length) is not good. ITL
+ * is pooled over chunks and has no per-request value, so an ITL limit is reported as skipped
+ * rather than guessed. On a non-streaming run (`streamed: false`) limits on TTFT, TPOT and ITL
+ * are skipped too (no request can have them), so goodput counts the limits that can be judged
+ * (E2E, NTPOT) rather than no request at all. The denominator of `fraction` is every measured
+ * request, failed ones included; `requestsPerS` is vLLM's `request_goodput` (good / window).
  */
 export class GoodputCounter {
   private readonly checks: Array<{ value: (m: RequestMetrics) => number | null; maxMs: number }> = [];

@@ -14,6 +14,7 @@ describe('deriveRequestMetrics (metric dictionary)', () => {
       e2eFromIntendedMs: 92,
       outputTokens: 4,
       outputTokensSource: 'server',
+      usageOverruled: false,
       inputTokens: 12, // usage.prompt_tokens, not the client's 10
       inputTokensSource: 'server',
       tokenCountMismatch: false,
@@ -27,11 +28,21 @@ describe('deriveRequestMetrics (metric dictionary)', () => {
     const noUsage = deriveRequestMetrics(makeRecord({ usage: null, tokenizerOutputTokens: 3 }));
     expect(noUsage).toMatchObject({ outputTokens: 3, outputTokensSource: 'tokenizer', tpotMs: 21, inputTokens: 10, inputTokensSource: 'tokenizer' });
     const mismatch = deriveRequestMetrics(makeRecord({ tokenizerOutputTokens: 5 }));
-    expect(mismatch).toMatchObject({ outputTokens: 4, outputTokensSource: 'server', tokenCountMismatch: true });
+    expect(mismatch).toMatchObject({ outputTokens: 4, outputTokensSource: 'server', tokenCountMismatch: true, usageOverruled: false });
+  });
+
+  test('usage the tokenizer disagrees with by more than max(2 tokens, 10%) gives way to the tokenizer count', () => {
+    const at = (server: number, tokenizer: number) =>
+      deriveRequestMetrics(makeRecord({ usage: { promptTokens: 12, completionTokens: server, cachedTokens: null }, tokenizerOutputTokens: tokenizer }));
+    expect(at(6, 4)).toMatchObject({ outputTokens: 6, outputTokensSource: 'server', usageOverruled: false }); // 2 tokens: within
+    expect(at(7, 4)).toMatchObject({ outputTokens: 4, outputTokensSource: 'tokenizer', usageOverruled: true, tokenCountMismatch: true, tpotMs: 14 });
+    expect(at(1, 4)).toMatchObject({ outputTokens: 4, outputTokensSource: 'tokenizer', usageOverruled: true });
+    expect(at(110, 100)).toMatchObject({ outputTokens: 110, outputTokensSource: 'server' }); // 10%: within
+    expect(at(111, 100)).toMatchObject({ outputTokens: 100, outputTokensSource: 'tokenizer', usageOverruled: true });
   });
 
   test('TPOT needs N >= 2; a failed request keeps only its schedule lag', () => {
-    const one = makeRecord({ usage: { promptTokens: 12, completionTokens: 1, cachedTokens: null }, chunkTimes: [150] });
+    const one = makeRecord({ usage: { promptTokens: 12, completionTokens: 1, cachedTokens: null }, tokenizerOutputTokens: 1, chunkTimes: [150] });
     expect(deriveRequestMetrics(one)).toMatchObject({ tpotMs: null, ntpotMs: 90 });
     const failed = makeRecord({ error: { class: 'stream_cut', message: 'cut' } });
     expect(deriveRequestMetrics(failed)).toMatchObject({ ok: false, ttftMs: null, e2eMs: null, tpotMs: null, scheduleLagMs: 2 });

@@ -66,12 +66,12 @@ describe('evaluateSlo', () => {
     expect(atLimit.checks[0]!.pass).toBe(false);
   });
 
-  test('no successful request: latency values are null and fail with a note', () => {
+  test('no successful request: latency limits are not measurable, and the success-rate floor fails the run', () => {
     const e = evaluateSlo(SLO_PRESETS['mlperf-standard']!, statsOf([failedRecord(), failedRecord()]), DEFAULT_FLOORS);
     expect(e.pass).toBe(false);
     expect(e.checks).toEqual([
-      { name: 'TTFT p95', value: null, op: '<=', limit: 2000, unit: 'ms', pass: false, note: 'no samples (no successful streamed requests?)' },
-      { name: 'TPOT p95', value: null, op: '<=', limit: 100, unit: 'ms', pass: false, note: 'no samples (no successful streamed requests?)' },
+      { name: 'TTFT p95', value: null, op: '<=', limit: 2000, unit: 'ms', pass: null, note: 'not measurable: no successful request' },
+      { name: 'TPOT p95', value: null, op: '<=', limit: 100, unit: 'ms', pass: null, note: 'not measurable: no successful request' },
       { name: 'success rate', value: 0, op: '>=', limit: 0.95, unit: '', pass: false },
       { name: 'schedule lag p99 (client kept up)', value: 1, op: '<=', limit: 10, unit: 'ms', pass: true },
     ]);
@@ -123,10 +123,11 @@ describe('formatEvaluation', () => {
     const fail = formatEvaluation(evaluateSlo(SLO_PRESETS['mlperf-standard']!, statsOf([failedRecord()]), DEFAULT_FLOORS));
     expect(fail.split('\n')).toEqual([
       'SLO mlperf-standard: FAIL (MLPerf standard: TTFT p95 <= 2 s, TPOT p95 <= 100 ms)',
-      '  FAIL  TTFT p95                                    n/a <= 2000 ms  (no samples (no successful streamed requests?))',
-      '  FAIL  TPOT p95                                    n/a <= 100 ms  (no samples (no successful streamed requests?))',
+      '  ----  TTFT p95                                    n/a <= 2000 ms  (not measurable: no successful request)',
+      '  ----  TPOT p95                                    n/a <= 100 ms  (not measurable: no successful request)',
       '  FAIL  success rate                               0.0% >= 95.0%',
       '  pass  schedule lag p99 (client kept up)       1.00 ms <= 10.0 ms',
+      '  TTFT p95, TPOT p95 not judged (not measurable: no successful request); no latency limit could be judged: the verdict rests on success rate and schedule lag p99 (client kept up) only',
     ]);
   });
 
