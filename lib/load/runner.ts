@@ -3,6 +3,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import type { ApiAdapter } from '../apis/adapter.ts';
 import { Exchange } from '../http/exchange.ts';
 import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
+import type { ResponseLimits } from '../config/schema/limits.ts';
 import type { Pool } from 'undici';
 import { type ErrorClass, failureKey, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
@@ -94,6 +95,8 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** Per-request timeouts; default the target's. */
   timeouts?: TimeoutsMs;
+  /** Response size limits; default the target's. */
+  limits?: ResponseLimits;
   /** Clock anchor of the run; read at the start when not given. */
   clock?: RunClock;
   /** Consecutive connection-level failures after which the target is taken as gone and the run stops. Default max(5, in-flight bound). */
@@ -311,7 +314,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const attempt = (rec: RequestRecord, spec: RequestSpec, st: StageState | null, after: (end: number) => void): void => {
     let starting = true;
     const ex = new Exchange(rec, {
-      adapter: o.adapter, path, body: spec.body, timeouts, keepText: o.keepText,
+      adapter: o.adapter, path, body: spec.body, timeouts, limits: o.limits ?? o.target.limits, keepText: o.keepText,
       headers: { ...o.target.requestHeaders, 'x-request-id': rec.requestId },
       onDone(r, text) {
         inFlight.delete(ex);

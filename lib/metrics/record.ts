@@ -117,6 +117,8 @@ export interface RequestFailure {
  * - `stream_error`: the server reported an error inside a stream that had started with 200.
  * - `stream_cut`: the stream ended without a finish_reason or `[DONE]`.
  * - `empty_completion`: the response finished with no output text.
+ * - `response_too_large`: the response body passed `limits.max_response_mib`, or one stream event
+ *   passed `limits.max_event_mib` (the request is aborted there), or it could not be held in memory.
  * - `cancelled`: the run was stopped (test timeout, Ctrl-C) while the request was in flight.
  * - `cut`: still in flight when its stage ended (its duration and drain bound passed, or a stop
  *   rule ended it); counted as cut, not as a failure, and left out of latency statistics.
@@ -137,6 +139,7 @@ export type ErrorClass =
   | 'stream_error'
   | 'stream_cut'
   | 'empty_completion'
+  | 'response_too_large'
   | 'cancelled'
   | 'cut'
   | 'other';

@@ -9,6 +9,7 @@ import { LoadSchema, loadHasDuration } from './load.ts';
 import { SimulatorSectionSchema } from './simulator.ts';
 import { SLO_PRESET_NAMES, SloProfileDefSchema, SloSpecSchema } from './slo.ts';
 import { ApiSchema, NAME_PATTERN } from './target.ts';
+import { LimitOverridesSchema } from './limits.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
 
 /**
@@ -135,6 +136,9 @@ export const ScenarioSchema = z
     regression: RegressionSchema.optional(),
     timeouts: TimeoutOverridesSchema.optional().describe(
       "Per-request time limits in seconds for this scenario; unset fields keep the target's or the defaults.",
+    ),
+    limits: LimitOverridesSchema.optional().describe(
+      "Response size limits in MiB for this scenario; unset fields keep the target's or the defaults (BENCH_MAX_RESPONSE_MIB and BENCH_MAX_EVENT_MIB override both).",
     ),
   })
   .superRefine((scenario, ctx) => {

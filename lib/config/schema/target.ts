@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SimulatorSectionSchema } from './simulator.ts';
+import { LimitOverridesSchema } from './limits.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
 
 /** Names of targets and scenarios: letters, digits, `.`, `_`, `-`. */
@@ -147,6 +148,7 @@ const TargetFieldsSchema = z.strictObject({
     .optional()
     .describe('Extra request headers, e.g. a gateway routing header. Use ${VAR} for secret values.'),
   timeouts: TimeoutOverridesSchema.optional(),
+  limits: LimitOverridesSchema.optional(),
   capabilities: CapabilitiesSchema.optional(),
   tokenizer: TokenizerOptionSchema.default('auto'),
   simulator: SimulatorSectionSchema.optional(),
