@@ -24,7 +24,13 @@ export interface ExchangeOptions {
   /** Keep the output text (to count its tokens) and hand it to `onDone`. */
   keepText: boolean;
   /** Called once, when the record is complete. `text` is '' unless `keepText`. */
-  onDone(record: RequestRecord, text: string): void;
+  onDone(record: RequestRecord, text: string, response: ResponseHints): void;
+}
+
+/** What a response said about its request beyond the record. */
+export interface ResponseHints {
+  /** The wait a 429 or 503 response asked for in `Retry-After` (seconds or an HTTP date), ms; null when none. */
+  retryAfterMs: number | null;
 }
 
 const MAX_ERROR_BODY = 2048;
@@ -68,6 +74,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private cumulative = 0;
   private pendingTokens = 0;
   private usageOnEveryChunk = true;
+  private retryAfterMs: number | null = null;
 
   constructor(
     private readonly rec: RequestRecord,
@@ -129,6 +136,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       const v = headers[name];
       if (SERVED_BY.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
     }
+    if (status === 429 || status === 503) this.retryAfterMs = parseRetryAfter(headers['retry-after'], Date.now());
     const encoding = headers['content-encoding'];
     if (encoding !== undefined) {
       const decoder = contentDecoder(String(encoding));
@@ -349,7 +357,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       rec.error = classifyTransportError(err, rec.headers !== null);
     }
     this.body = null;
-    this.opts.onDone(rec, this.text);
+    this.opts.onDone(rec, this.text, { retryAfterMs: this.retryAfterMs });
   }
 
   /** Failure (or null) of a response that ended normally at the transport level. */
@@ -402,4 +410,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
       rec.chunkTokensSource = 'inferred';
     }
   }
+}
+
+/**
+ * A `Retry-After` value (RFC 9110 10.2.3: delay-seconds or an HTTP-date) as a wait in ms from
+ * `nowMs` (wall clock); null when absent or unreadable. A date in the past is no wait.
+ */
+export function parseRetryAfter(value: unknown, nowMs: number): number | null {
+  const v = (Array.isArray(value) ? value[0] : value);
+  if (typeof v !== 'string') return null;
+  const text = v.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/[a-z]/i.test(text)) return null;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : null;
 }

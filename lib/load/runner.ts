@@ -23,7 +23,9 @@ export interface RequestSpec {
 /**
  * Retries of requests that fail with a routing error (a gateway's 503 while a pool scales up, a
  * 404 for a model not routed yet, a 429): attempt k+1 waits min(initial * multiplier^(k-1), max)
- * ms, times a seeded jitter factor in [1 - jitter, 1 + jitter].
+ * ms, times a seeded jitter factor in [1 - jitter, 1 + jitter]. A 429 or 503 with `Retry-After`
+ * waits what the server asked instead, at most `maxBackoffMs` (a longer ask is cut to the
+ * maximum: the retry comes sooner than asked, and the attempt records both).
  */
 export interface RetryPolicy {
   /** Failure keys that are retried (`http_503`, `connect_reset`, ...; see `failureKey`). */
@@ -316,13 +318,14 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     const ex = new Exchange(rec, {
       adapter: o.adapter, path, body: spec.body, timeouts, limits: o.limits ?? o.target.limits, keepText: o.keepText,
       headers: { ...o.target.requestHeaders, 'x-request-id': rec.requestId },
-      onDone(r, text) {
+      onDone(r, text, response) {
         inFlight.delete(ex);
         const retries = r.retries?.length ?? 0;
         const key = r.error && retry ? failureKey(r) : null;
         if (key !== null && retry!.on.has(key) && retries + 1 < retry!.maxAttempts && !stopped && !(st && st.over && st.stopRule)) {
-          const backoffMs = backoffOf(retry!, retries, r.seq);
-          (r.retries ??= []).push({ key, message: r.error!.message, sent: r.sent, end: r.end, backoffMs });
+          const retryAfterMs = response.retryAfterMs;
+          const backoffMs = retryAfterMs !== null ? Math.min(retryAfterMs, retry!.maxBackoffMs) : backoffOf(retry!, retries, r.seq);
+          (r.retries ??= []).push({ key, message: r.error!.message, sent: r.sent, end: r.end, backoffMs, ...(retryAfterMs !== null ? { retryAfterMs } : {}) });
           const finishAsIs = (): void => complete(r, text, st, after, starting);
           const timer = setTimeout(() => {
             backingOff.delete(timer);

@@ -81,6 +81,11 @@ export interface RetryAttempt {
   end: number;
   /** Wait before the next attempt as it happened (from this attempt's end to the next's start), ms. */
   backoffMs: number;
+  /**
+   * The wait the server asked for in `Retry-After` (a 429 or 503), ms, when it gave one: the
+   * wait is that instead of the computed backoff, at most the policy's `max_backoff_s`.
+   */
+  retryAfterMs?: number;
 }
 
 /** Token usage as the server reported it. */
