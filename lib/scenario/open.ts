@@ -64,6 +64,7 @@ export async function openTarget(
       headers: t.headers ?? {},
       timeouts: timeoutsMs(t.timeouts),
       limits: responseLimits(process.env, t.limits),
+      ...(sel.kind === 'endpoint' && sel.tls ? { tls: sel.tls } : {}),
     });
     const keyEnv = sel.kind === 'endpoint' ? (options.apiKeySource ?? t.api_key_env) : null;
     const pre = await preflight(http, t.model ?? null, keyEnv, Math.min(http.timeouts.connect + 5000, 15_000));

@@ -246,6 +246,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const dataIndex = slot ? (i: number): number => globalIndex(slot, i) : (i: number): number => i;
   const syncs: StageSync[] = [];
   if (share) notes.push(`distributed: ${share.description}`);
+  if (target.http.tls?.insecureSkipVerify && target.http.origin.startsWith('https:')) {
+    notes.push('TLS CERTIFICATE VERIFICATION WAS OFF (tls.insecure_skip_verify): the server was not authenticated');
+  }
   const plans: StagePlan[] = [];
 
   // Prompts are built between stages, for the stage about to run (its request count, or an
