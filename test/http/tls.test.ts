@@ -10,7 +10,9 @@ import { ConfigError } from '../../lib/errors/config-error.ts';
 import { preflight } from '../../lib/http/preflight.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
 import { openTarget } from '../../lib/scenario/open.ts';
+import { RequestsFile } from '../../lib/report/requests-file.ts';
 import { scrapeMetrics } from '../../lib/server-metrics/scrape.ts';
+import { runOn, simTarget } from '../scenario/sim-target.ts';
 import { driveOne, MODEL, TIMEOUTS } from './drive.ts';
 
 /**
@@ -74,6 +76,20 @@ describe('https with a self-signed certificate', () => {
   test('insecure_skip_verify: requests succeed without verification', async () => {
     const r = await driveOne({ url, stream: false, tls: { insecureSkipVerify: true } });
     expect(r.error).toBeNull();
+  });
+
+  test('a run with verification off says so in its report', async () => {
+    const requests = new RequestsFile(join(dir, 'requests.jsonl'));
+    try {
+      const target = { ...simTarget(url, 'words'), http: new HttpTarget({ baseUrl: url, timeouts: TIMEOUTS, tls: { insecureSkipVerify: true } }) };
+      const report = await runOn('tls', dir, requests, 'insecure', target, {
+        stream: false, warmup_requests: 0, num_requests: 2, load: { type: 'concurrency', concurrency: 1 }, data: { type: 'synthetic', prompt_tokens: [8], max_tokens: [4] },
+      });
+      expect(report.stats.requests.successful).toBe(2);
+      expect(report.workload.notes).toContain('TLS CERTIFICATE VERIFICATION WAS OFF (tls.insecure_skip_verify): the server was not authenticated');
+    } finally {
+      requests.close();
+    }
   });
 
   test('the preflight and the /metrics scrape use the target settings', async () => {
