@@ -75,11 +75,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private pendingTokens = 0;
   private usageOnEveryChunk = true;
   private retryAfterMs: number | null = null;
+  private readonly limits: ResponseLimits;
 
   constructor(
     private readonly rec: RequestRecord,
     private readonly opts: ExchangeOptions,
-  ) {}
+  ) {
+    this.limits = opts.limits ?? DEFAULT_RESPONSE_LIMITS;
+  }
 
   /** Dispatches the request on `dispatcher`. */
   start(dispatcher: Dispatcher): void {
@@ -145,7 +148,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     const type = String(headers['content-type'] ?? '');
     if (status < 400 && rec.stream && type.startsWith('text/event-stream')) {
-      const limits = this.opts.limits ?? DEFAULT_RESPONSE_LIMITS;
+      const limits = this.limits;
       this.parser = new SseParser(this.onEvent, this.onRawEvent, {
         maxEventBytes: limits.eventBytes,
         onTooLarge: (bytes) =>
@@ -179,8 +182,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private receive(chunk: Buffer, now: number): void {
     try {
       this.received += chunk.length;
-      const limit = (this.opts.limits ?? DEFAULT_RESPONSE_LIMITS).responseBytes;
-      if (this.received > limit) return this.tooLarge(limit);
+      if (this.received > this.limits.responseBytes) return this.tooLarge(this.limits.responseBytes);
       if (this.parser) return this.parser.push(chunk, now);
       if (this.body && this.bodyBytes < (this.rec.status! >= 400 ? MAX_ERROR_BODY : Infinity)) {
         this.body.push(chunk);
