@@ -188,7 +188,9 @@ export class SseParser {
     if (n <= 0) return;
     if (this.limit && this.carryLen + n + this.eventBytes > this.limit.maxEventBytes) return this.overLimit(this.carryLen + n + this.eventBytes);
     if (this.carryLen + n > this.carry.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.carry.length * 2, this.carryLen + n));
+      const need = this.carryLen + n;
+      // Doubling, but never past the event limit (the check above keeps `need` within it).
+      const grown = Buffer.allocUnsafe(Math.max(need, Math.min(this.carry.length * 2, this.limit?.maxEventBytes ?? Infinity)));
       this.carry.copy(grown, 0, 0, this.carryLen);
       this.carry = grown;
     }
