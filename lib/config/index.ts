@@ -27,3 +27,4 @@ export * from './schema/slo.ts';
 export * from './schema/target.ts';
 export * from './schema/targets-file.ts';
 export * from './schema/timeouts.ts';
+export * from './schema/limits.ts';

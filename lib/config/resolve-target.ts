@@ -11,10 +11,11 @@
  *
  * The targets file is `BENCH_TARGETS_FILE` when set, else `targets.yaml` in `cwd` if present.
  * Then `BENCH_BASE_URL` (with `BENCH_TARGET`), `BENCH_MODEL`, `BENCH_BACKEND` and `BENCH_API`
- * override the chosen target's fields, and each override is recorded.
+ * override the chosen target's fields, and each override is recorded. An endpoint's `tls.ca_file`
+ * (or `BENCH_TLS_CA_FILE`, relative to `cwd`) is read here, so a missing or wrong file fails at once.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
 import { didYouMean } from './closest-name.ts';
@@ -41,6 +42,16 @@ export interface ResolveTargetOptions {
 /** A target with an endpoint URL. */
 export type EndpointTarget = Target & { base_url: string };
 
+/** Certificate verification of an endpoint, files read. */
+export interface EndpointTls {
+  /** PEM of the CA certificate(s) to trust instead of the system's. */
+  ca?: string;
+  /** The file it was read from, as given. */
+  caFile?: string;
+  /** Verify nothing. */
+  insecureSkipVerify?: boolean;
+}
+
 /** What every selection carries besides the target itself. */
 interface SelectionInfo {
   /** Where the target came from, e.g. `targets.yaml#local-vllm + BENCH_MODEL`, `env BENCH_BASE_URL`. */
@@ -55,7 +66,7 @@ interface SelectionInfo {
 
 /** The selected target: a real endpoint, or the embedded simulator with its settings. */
 export type TargetSelection =
-  | (SelectionInfo & { kind: 'endpoint'; target: EndpointTarget })
+  | (SelectionInfo & { kind: 'endpoint'; target: EndpointTarget; tls?: EndpointTls })
   | (SelectionInfo & {
       kind: 'simulator';
       /** Target name (`simulator` unless the file names a tuned simulator target otherwise). */
@@ -136,7 +147,9 @@ export function resolveTarget({ cwd, env }: ResolveTargetOptions): TargetSelecti
   const extra = overrides.filter((o) => o.source !== 'env BENCH_BASE_URL' || wanted !== undefined);
   if (extra.length > 0) origin += ` + ${extra.map((o) => o.source.replace(/^env /, '')).join(', ')}`;
   const secrets = [...(loaded?.secrets ?? [])];
+  const caFromEnv = envString(env, 'BENCH_TLS_CA_FILE');
   if (isSimulator) {
+    if (caFromEnv !== undefined) throw new ConfigError('env', 'BENCH_TLS_CA_FILE', 'does not apply to the embedded simulator, which serves plain http');
     const url = readUrl(env, 'BENCH_SIMULATOR_URL');
     if (url !== undefined) origin += ` (shared, at ${url}: BENCH_SIMULATOR_URL)`;
     return { kind: 'simulator', name: target.name, simulator: target.simulator ?? {}, target, origin, secrets, overrides, ...(url !== undefined ? { url } : {}) };
@@ -145,7 +158,52 @@ export function resolveTarget({ cwd, env }: ResolveTargetOptions): TargetSelecti
   if (apiKey !== undefined) secrets.push(apiKey);
   const selection: TargetSelection = { kind: 'endpoint', target: target as EndpointTarget, origin, secrets, overrides };
   if (apiKey !== undefined) selection.apiKey = apiKey;
+  const tls = endpointTls(target, loaded, cwd, caFromEnv, overrides);
+  if (tls) selection.tls = tls;
   return selection;
+}
+
+/** The endpoint's TLS settings with its CA file read; `BENCH_TLS_CA_FILE` replaces the file's `ca_file`. */
+function endpointTls(
+  target: Target,
+  loaded: LoadedConfig<TargetsFile> | undefined,
+  cwd: string,
+  caFromEnv: string | undefined,
+  overrides: ConfigOverride[],
+): EndpointTls | undefined {
+  const insecure = target.tls?.insecure_skip_verify === true;
+  let file: string | undefined;
+  let where: [source: string, path: string];
+  let path: string;
+  if (caFromEnv !== undefined) {
+    if (insecure) throw new ConfigError('env', 'BENCH_TLS_CA_FILE', `target "${target.name}" sets tls.insecure_skip_verify: a CA file would not be used`);
+    file = caFromEnv;
+    path = resolve(cwd, file);
+    where = ['env', 'BENCH_TLS_CA_FILE'];
+    overrides.push({ path: 'target.tls.ca_file', value: file, source: 'env BENCH_TLS_CA_FILE' });
+  } else if (target.tls?.ca_file !== undefined) {
+    file = target.tls.ca_file;
+    path = resolve(loaded ? dirname(loaded.path) : cwd, file);
+    where = [loaded?.source ?? 'targets', `targets.${target.name}.tls.ca_file`];
+  } else {
+    return insecure ? { insecureSkipVerify: true } : undefined;
+  }
+  return { ca: readCaFile(path, file, where), caFile: file };
+}
+
+/** Reads a PEM CA file; one line naming the setting when it is missing, unreadable or not PEM (its content is never shown). */
+function readCaFile(path: string, shown: string, [source, at]: [string, string]): string {
+  let text: string;
+  try {
+    if (statSync(path).size > 1024 * 1024) throw new ConfigError(source, at, `"${shown}" is larger than 1 MiB: not a CA certificate file`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(source, at, code === 'ENOENT' ? `file not found: ${path}` : `cannot read ${path} (${code ?? (err as Error).message})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(source, at, `"${shown}" is not a PEM certificate file (no -----BEGIN CERTIFICATE----- line)`);
+  return text;
 }
 
 function findTargetsFile(cwd: string, env: Env): { path: string; namedBy?: string } | undefined {

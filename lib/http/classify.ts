@@ -15,6 +15,10 @@ const BY_CODE: Record<string, ErrorClass> = {
   UND_ERR_BODY_TIMEOUT: 'idle_timeout',
 };
 
+/** A value too large for memory: a string past V8's length limit, a buffer past Node's. */
+const TOO_LARGE_CODE = new Set(['ERR_STRING_TOO_LONG', 'ERR_BUFFER_TOO_LARGE']);
+const TOO_LARGE_MESSAGE = /^(Invalid (string|array|typed array) length|Array buffer allocation failed|Cannot create a string longer than)/;
+
 /** Socket-level breaks: a reset before the response started, a cut stream after. */
 const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED']);
 
@@ -41,7 +45,9 @@ export function classifyTransportError(err: unknown, responseStarted: boolean): 
     if (cls) return { class: cls, message };
     if (TLS_CODE.test(code)) return { class: 'tls', message };
     if (BROKEN.has(code)) return { class: responseStarted ? 'stream_cut' : 'connect_reset', message };
+    if (TOO_LARGE_CODE.has(code)) return { class: 'response_too_large', message };
   }
+  if (err instanceof RangeError && TOO_LARGE_MESSAGE.test(err.message)) return { class: 'response_too_large', message };
   return { class: 'other', message };
 }
 

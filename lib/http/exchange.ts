@@ -1,12 +1,15 @@
+import type { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type ApiAdapter, emptyChunkFields } from '../apis/adapter.ts';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../config/schema/limits.ts';
 import { scanChunk } from '../apis/chunk-scanner.ts';
 import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
 import { impossibleUsage } from '../metrics/usage-check.ts';
 import { SseParser } from '../sse/parser.ts';
 import { ClassifiedError, classifyTransportError } from './classify.ts';
+import { contentDecoder } from './decode.ts';
 import { errorMessageOf, serverText, tryJson } from './server-text.ts';
-import type { TimeoutsMs } from './target.ts';
+import { mib, type TimeoutsMs } from './target.ts';
 
 /** What one exchange needs besides the record it fills. */
 export interface ExchangeOptions {
@@ -17,10 +20,18 @@ export interface ExchangeOptions {
   headers: Record<string, string>;
   body: string;
   timeouts: TimeoutsMs;
+  /** Response size limits; default `DEFAULT_RESPONSE_LIMITS`. */
+  limits?: ResponseLimits;
   /** Keep the output text (to count its tokens) and hand it to `onDone`. */
   keepText: boolean;
   /** Called once, when the record is complete. `text` is '' unless `keepText`. */
-  onDone(record: RequestRecord, text: string): void;
+  onDone(record: RequestRecord, text: string, response: ResponseHints): void;
+}
+
+/** What a response said about its request beyond the record. */
+export interface ResponseHints {
+  /** The wait a 429 or 503 response asked for in `Retry-After` (seconds or an HTTP date), ms; null when none. */
+  retryAfterMs: number | null;
 }
 
 const MAX_ERROR_BODY = 2048;
@@ -35,6 +46,11 @@ const SERVED_BY = /^x-(request-id|inference-|.*(pod|server|instance|backend|upst
  * which undici calls right before writing the request to the socket (after any pool wait and
  * connect), and each body chunk's receive time in `onResponseData`, then feeds the SSE parser.
  * Every outcome ends in exactly one `onDone` with the failure, if any, in the record.
+ *
+ * A body past `limits.responseBytes` (or an event past `limits.eventBytes`) aborts the request at
+ * once, so no more than a limit is ever held. A body with a `content-encoding` (a server that
+ * compresses although the request asks for `identity`) is decoded as it arrives, each chunk
+ * then stamped when its decoded bytes come out of zlib.
  */
 export class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
@@ -45,6 +61,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private parser: SseParser | null = null;
   private body: Buffer[] | null = null;
   private bodyBytes = 0;
+  /** Decoded body bytes received so far, for the size limit. */
+  private received = 0;
+  private decoder: Transform | null = null;
+  /** The transport delivered the whole body (the decoder may still hold some). */
+  private responseEnded = false;
   private readonly fields = emptyChunkFields();
   private doneSeen = false;
   private finished = false;
@@ -55,11 +76,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private cumulative = 0;
   private pendingTokens = 0;
   private usageOnEveryChunk = true;
+  private retryAfterMs: number | null = null;
+  private readonly limits: ResponseLimits;
 
   constructor(
     private readonly rec: RequestRecord,
     private readonly opts: ExchangeOptions,
-  ) {}
+  ) {
+    this.limits = opts.limits ?? DEFAULT_RESPONSE_LIMITS;
+  }
 
   /** Dispatches the request on `dispatcher`. */
   start(dispatcher: Dispatcher): void {
@@ -109,6 +134,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, unknown>): void {
+    if (this.finished || this.failure) return;
     const rec = this.rec;
     rec.headers = performance.now();
     rec.status = status;
@@ -116,9 +142,22 @@ export class Exchange implements Dispatcher.DispatchHandler {
       const v = headers[name];
       if (SERVED_BY.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
     }
+    if (status === 429 || status === 503) this.retryAfterMs = parseRetryAfter(headers['retry-after'], Date.now());
+    const encoding = headers['content-encoding'];
+    if (encoding !== undefined) {
+      const decoder = contentDecoder(String(encoding));
+      if (typeof decoder === 'string') return this.abort({ class: 'malformed_event', message: this.clip(decoder, 200) });
+      if (decoder) this.startDecoder(decoder);
+    }
     const type = String(headers['content-type'] ?? '');
-    if (status < 400 && rec.stream && type.startsWith('text/event-stream')) this.parser = new SseParser(this.onEvent, this.onRawEvent);
-    else {
+    if (status < 400 && rec.stream && type.startsWith('text/event-stream')) {
+      const limits = this.limits;
+      this.parser = new SseParser(this.onEvent, this.onRawEvent, {
+        maxEventBytes: limits.eventBytes,
+        onTooLarge: (bytes) =>
+          this.abort({ class: 'response_too_large', message: `stream event larger than ${mib(limits.eventBytes)} (limits.max_event_mib): cut at ${bytes} bytes` }),
+      });
+    } else {
       this.body = [];
       this.lastData = rec.headers;
       this.armIdle(this.opts.timeouts.idle);
@@ -128,15 +167,60 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
     const now = performance.now();
     this.lastData = now;
-    if (this.parser) return this.parser.push(chunk, now);
-    if (this.body && this.bodyBytes < (this.rec.status! >= 400 ? MAX_ERROR_BODY : Infinity)) {
-      this.body.push(chunk);
-      this.bodyBytes += chunk.length;
+    if (this.finished || this.failure) return;
+    if (this.decoder) {
+      this.decoder.write(chunk);
+      return;
     }
+    this.receive(chunk, now);
   }
 
   onResponseEnd(): void {
-    this.finish(null);
+    this.responseEnded = true;
+    if (this.decoder && !this.finished && !this.failure) this.decoder.end();
+    else this.finish(this.failure);
+  }
+
+  /** Takes decoded body bytes: counts them against the limit, then parses or keeps them. */
+  private receive(chunk: Buffer, now: number): void {
+    try {
+      this.received += chunk.length;
+      if (this.received > this.limits.responseBytes) return this.tooLarge(this.limits.responseBytes);
+      if (this.parser) return this.parser.push(chunk, now);
+      if (this.body && this.bodyBytes < (this.rec.status! >= 400 ? MAX_ERROR_BODY : Infinity)) {
+        this.body.push(chunk);
+        this.bodyBytes += chunk.length;
+      }
+    } catch (err) {
+      // A handler must not throw into undici: whatever goes wrong here fails this request alone.
+      this.body = null;
+      this.abort(classifyTransportError(err, true));
+    }
+  }
+
+  /** The body passed the size limit: stop holding it and abort the request. */
+  private tooLarge(limit: number): void {
+    const rec = this.rec;
+    const over = `response body larger than ${mib(limit)} (limits.max_response_mib)`;
+    if (rec.status !== null && rec.status >= 400) {
+      const raw = Buffer.concat(this.body ?? []).toString('utf8');
+      this.body = null;
+      return this.abort({ class: 'http_status', message: `HTTP ${rec.status}: ${this.clip(errorMessageOf(tryJson(raw)) ?? raw, 150)} (${over}, cut)` });
+    }
+    this.body = null;
+    this.abort({ class: 'response_too_large', message: `${over}: cut after ${this.received} bytes` });
+  }
+
+  /** Decodes the body through `decoder`; decoded chunks take the regular path, in order. */
+  private startDecoder(decoder: Transform): void {
+    this.decoder = decoder;
+    decoder.on('data', (out: Buffer) => {
+      if (!this.finished && !this.failure) this.receive(out, performance.now());
+    });
+    decoder.on('error', (err: Error) => {
+      this.abort({ class: 'malformed_event', message: `response body does not decode (${this.clip(err.message, 120)})` });
+    });
+    decoder.on('end', () => this.finish(this.failure));
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
@@ -222,7 +306,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private abort(failure: RequestFailure): void {
     if (this.finished || this.failure) return;
     this.failure = failure;
-    if (this.controller) this.controller.abort(new ClassifiedError(failure));
+    if (this.decoder) this.decoder.destroy();
+    // After the transport's end nothing more comes from undici (only the decoder was still busy).
+    if (this.controller && !this.responseEnded) this.controller.abort(new ClassifiedError(failure));
     else this.finish(failure);
   }
 
@@ -261,16 +347,26 @@ export class Exchange implements Dispatcher.DispatchHandler {
     );
   };
 
+  /**
+   * Completes the record and calls `onDone`, exactly once whatever happens: an error thrown while
+   * judging the response (a body too large for a string, say) becomes the request's failure.
+   */
   private finish(failure: RequestFailure | null): void {
     if (this.finished) return;
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.decoder && !this.decoder.destroyed) this.decoder.destroy();
     const rec = this.rec;
     rec.end = performance.now();
-    rec.error = failure ?? this.outcome();
-    this.attributeChunkTokens();
-    this.opts.onDone(rec, this.text);
+    try {
+      rec.error = failure ?? this.outcome();
+      this.attributeChunkTokens();
+    } catch (err) {
+      rec.error = classifyTransportError(err, rec.headers !== null);
+    }
+    this.body = null;
+    this.opts.onDone(rec, this.text, { retryAfterMs: this.retryAfterMs });
   }
 
   /** Failure (or null) of a response that ended normally at the transport level. */
@@ -325,4 +421,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
       rec.chunkTokensSource = 'inferred';
     }
   }
+}
+
+/**
+ * A `Retry-After` value (RFC 9110 10.2.3: delay-seconds or an HTTP-date) as a wait in ms from
+ * `nowMs` (wall clock); null when absent or unreadable. A date in the past is no wait.
+ */
+export function parseRetryAfter(value: unknown, nowMs: number): number | null {
+  const v = (Array.isArray(value) ? value[0] : value);
+  if (typeof v !== 'string') return null;
+  const text = v.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/[a-z]/i.test(text)) return null;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : null;
 }

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../config/schema/limits.ts';
 import { TargetError } from '../errors/target-error.ts';
 import { classifyTransportError } from './classify.ts';
 import { serverText } from './server-text.ts';
@@ -24,6 +25,18 @@ export interface HttpTargetOptions {
   /** Extra request headers. */
   headers?: Record<string, string>;
   timeouts: TimeoutsMs;
+  /** Response size limits; default `DEFAULT_RESPONSE_LIMITS`. */
+  limits?: ResponseLimits;
+  /** How to verify the server's certificate (https only); default the system's trusted CAs. */
+  tls?: TlsOptions;
+}
+
+/** Certificate verification of an https target. */
+export interface TlsOptions {
+  /** PEM of the CA certificate(s) to trust instead of the system's (a private CA, or a self-signed certificate itself). */
+  ca?: string;
+  /** Accept any certificate: no verification at all. Reports say so. */
+  insecureSkipVerify?: boolean;
 }
 
 /** A small response read in full (preflight, `/v1/models`, `/metrics`). */
@@ -46,6 +59,8 @@ export class HttpTarget {
   /** The base URL for messages and reports (credentials are rejected by the config). */
   readonly displayUrl: string;
   readonly timeouts: TimeoutsMs;
+  readonly limits: ResponseLimits;
+  readonly tls: TlsOptions;
   /** Headers for API requests. Contains the key; do not log. */
   readonly requestHeaders: Record<string, string>;
   private readonly apiKey: string | null;
@@ -57,7 +72,11 @@ export class HttpTarget {
     this.apiRoot = /\/v\d+$/.test(path) ? path : `${path}/v1`;
     this.displayUrl = `${url.origin}${path}`;
     this.timeouts = opts.timeouts;
-    this.requestHeaders = { 'content-type': 'application/json', accept: 'text/event-stream, application/json', ...opts.headers };
+    this.limits = opts.limits ?? DEFAULT_RESPONSE_LIMITS;
+    this.tls = opts.tls ?? {};
+    // `identity`: a compressed stream would arrive in deflate blocks rather than as each event is
+    // sent (a server that compresses anyway is decoded, `decode.ts`).
+    this.requestHeaders = { 'content-type': 'application/json', accept: 'text/event-stream, application/json', 'accept-encoding': 'identity', ...opts.headers };
     if (opts.apiKey) this.requestHeaders.authorization = `Bearer ${opts.apiKey}`;
     this.apiKey = opts.apiKey ?? null;
   }
@@ -78,11 +97,19 @@ export class HttpTarget {
     return new Pool(this.origin, {
       connections,
       pipelining: 1,
-      connect: { timeout: this.timeouts.connect },
+      connect: { timeout: this.timeouts.connect, ...this.tlsConnectOptions() },
       headersTimeout: this.timeouts.firstToken + 1000,
       bodyTimeout: this.timeouts.idle,
       keepAliveTimeout: 30_000,
     });
+  }
+
+  /** TLS options for undici's `connect` (also for any other client of this target, e.g. a `/metrics` scrape). */
+  tlsConnectOptions(): { ca?: string; rejectUnauthorized?: boolean } {
+    return {
+      ...(this.tls.ca !== undefined ? { ca: this.tls.ca } : {}),
+      ...(this.tls.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+    };
   }
 
   /**
@@ -100,8 +127,19 @@ export class HttpTarget {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > this.limits.responseBytes) {
+          res.body.destroy();
+          throw new TargetError('TARGET_ERROR', `${this.origin}${path}`, `response larger than ${mib(this.limits.responseBytes)} (limits.max_response_mib)`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
     } catch (err) {
+      if (err instanceof TargetError) throw err;
       const reason =
         err instanceof Error && err.name === 'TimeoutError'
           ? `no answer within ${timeoutMs / 1000} s`
@@ -124,4 +162,9 @@ const HINTS: Record<string, string> = {
 function describeFailure(f: { class: string; message: string }): string {
   const hint = HINTS[f.class];
   return hint ? `${hint} (${f.message})` : f.message;
+}
+
+/** A byte count in MiB for messages, e.g. `256 MiB`. */
+export function mib(bytes: number): string {
+  return `${Number((bytes / 2 ** 20).toFixed(2))} MiB`;
 }

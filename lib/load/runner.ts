@@ -3,6 +3,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import type { ApiAdapter } from '../apis/adapter.ts';
 import { Exchange } from '../http/exchange.ts';
 import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
+import type { ResponseLimits } from '../config/schema/limits.ts';
 import type { Pool } from 'undici';
 import { type ErrorClass, failureKey, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
@@ -22,7 +23,9 @@ export interface RequestSpec {
 /**
  * Retries of requests that fail with a routing error (a gateway's 503 while a pool scales up, a
  * 404 for a model not routed yet, a 429): attempt k+1 waits min(initial * multiplier^(k-1), max)
- * ms, times a seeded jitter factor in [1 - jitter, 1 + jitter].
+ * ms, times a seeded jitter factor in [1 - jitter, 1 + jitter]. A 429 or 503 with `Retry-After`
+ * waits what the server asked instead, at most `maxBackoffMs` (a longer ask is cut to the
+ * maximum: the retry comes sooner than asked, and the attempt records both).
  */
 export interface RetryPolicy {
   /** Failure keys that are retried (`http_503`, `connect_reset`, ...; see `failureKey`). */
@@ -94,6 +97,8 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** Per-request timeouts; default the target's. */
   timeouts?: TimeoutsMs;
+  /** Response size limits; default the target's. */
+  limits?: ResponseLimits;
   /** Clock anchor of the run; read at the start when not given. */
   clock?: RunClock;
   /** Consecutive connection-level failures after which the target is taken as gone and the run stops. Default max(5, in-flight bound). */
@@ -312,15 +317,16 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const attempt = (rec: RequestRecord, spec: RequestSpec, st: StageState | null, after: (end: number) => void): void => {
     let starting = true;
     const ex = new Exchange(rec, {
-      adapter: o.adapter, path, body: spec.body, timeouts, keepText: o.keepText,
+      adapter: o.adapter, path, body: spec.body, timeouts, limits: o.limits ?? o.target.limits, keepText: o.keepText,
       headers: { ...o.target.requestHeaders, 'x-request-id': rec.requestId },
-      onDone(r, text) {
+      onDone(r, text, response) {
         inFlight.delete(ex);
         const retries = r.retries?.length ?? 0;
         const key = r.error && retry ? failureKey(r) : null;
         if (key !== null && retry!.on.has(key) && retries + 1 < retry!.maxAttempts && !stopped && !(st && st.over && st.stopRule)) {
-          const backoffMs = backoffOf(retry!, retries, r.seq);
-          (r.retries ??= []).push({ key, message: r.error!.message, sent: r.sent, end: r.end, backoffMs });
+          const retryAfterMs = response.retryAfterMs;
+          const backoffMs = retryAfterMs !== null ? Math.min(retryAfterMs, retry!.maxBackoffMs) : backoffOf(retry!, retries, r.seq);
+          (r.retries ??= []).push({ key, message: r.error!.message, sent: r.sent, end: r.end, backoffMs, ...(retryAfterMs !== null ? { retryAfterMs } : {}) });
           const finishAsIs = (): void => complete(r, text, st, after, starting);
           const timer = setTimeout(() => {
             backingOff.delete(timer);

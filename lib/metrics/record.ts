@@ -100,6 +100,11 @@ export interface RetryAttempt {
   end: number;
   /** Wait before the next attempt as it happened (from this attempt's end to the next's start), ms. */
   backoffMs: number;
+  /**
+   * The wait the server asked for in `Retry-After` (a 429 or 503), ms, when it gave one: the
+   * wait is that instead of the computed backoff, at most the policy's `max_backoff_s`.
+   */
+  retryAfterMs?: number;
 }
 
 /** Token usage as the server reported it. */
@@ -138,6 +143,8 @@ export interface RequestFailure {
  * - `empty_completion`: the response finished with no output text.
  * - `impossible_usage`: the server's `usage` cannot be true (a count that is not a non-negative
  *   integer, more completion tokens than `max_tokens`, none for a non-empty output; see usage-check.ts).
+ * - `response_too_large`: the response body passed `limits.max_response_mib`, or one stream event
+ *   passed `limits.max_event_mib` (the request is aborted there), or it could not be held in memory.
  * - `cancelled`: the run was stopped (test timeout, Ctrl-C) while the request was in flight.
  * - `cut`: still in flight when its stage ended (its duration and drain bound passed, or a stop
  *   rule ended it); counted as cut, not as a failure, and left out of latency statistics.
@@ -159,6 +166,7 @@ export type ErrorClass =
   | 'stream_cut'
   | 'empty_completion'
   | 'impossible_usage'
+  | 'response_too_large'
   | 'cancelled'
   | 'cut'
   | 'other';

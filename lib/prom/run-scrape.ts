@@ -59,6 +59,8 @@ export interface ScrapeTargetInfo {
   urls: string[];
   /** Request headers for a URL (the target's own only on its own origin). */
   headersFor(url: string): Record<string, string>;
+  /** TLS options for a URL (the target's own only on its own origin). */
+  tlsFor?(url: string): { ca?: string; rejectUnauthorized?: boolean };
 }
 
 /** Scrapes the URLs every `intervalMs` from {@link start} until {@link stop}. */
@@ -112,7 +114,7 @@ export class MetricsScraper {
     await Promise.all(
       this.target.urls.map(async (url, i) => {
         if (this.dead.has(i)) return;
-        const r = await scrapeMetrics(url, { headers: this.target.headersFor(url), timeoutMs: Math.max(2000, this.intervalMs * 2), samples: KEPT, ...(this.signal ? { signal: this.signal } : {}) });
+        const r = await scrapeMetrics(url, { headers: this.target.headersFor(url), ...(this.target.tlsFor ? { tls: this.target.tlsFor(url) } : {}), timeoutMs: Math.max(2000, this.intervalMs * 2), samples: KEPT, ...(this.signal ? { signal: this.signal } : {}) });
         if (r.ok) {
           this.scrapes.push({ url: i, atMs: r.atMs, samples: r.samples.filter((s) => KEPT.has(s.name)) });
           return;

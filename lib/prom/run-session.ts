@@ -20,7 +20,7 @@ import type { MetricWindowResult } from './window.ts';
 /** What the session needs of the target (the `target` fixture's OpenedTarget fits). */
 export interface ServerMetricsTarget {
   info: { model: string };
-  http: { origin: string; displayUrl: string; requestHeaders: Record<string, string> };
+  http: { origin: string; displayUrl: string; requestHeaders: Record<string, string>; tlsConnectOptions?(): { ca?: string; rejectUnauthorized?: boolean } };
 }
 
 /** Server metrics being collected for one test. */
@@ -62,7 +62,8 @@ export function startServerMetrics(input: { target: ServerMetricsTarget; config?
   const urls = fromEnv.length ? fromEnv : [defaultMetricsUrl(input.target.http.displayUrl)];
   const origin = input.target.http.origin;
   const scraper = new MetricsScraper(
-    { model: input.target.info.model, urls, headersFor: (url) => (sameOrigin(url, origin) ? input.target.http.requestHeaders : {}) },
+    { model: input.target.info.model, urls, headersFor: (url) => (sameOrigin(url, origin) ? input.target.http.requestHeaders : {}),
+      tlsFor: (url) => (sameOrigin(url, origin) ? (input.target.http.tlsConnectOptions?.() ?? {}) : {}) },
     scrape.intervalS * 1000,
     input.signal,
   ).start();

@@ -59,7 +59,7 @@ export class RequestsFile {
       finish_reason: r.finishReason,
       served_by: r.servedBy,
       error: r.error,
-      retries: r.retries?.map((a) => ({ key: a.key, message: a.message, sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs) })) ?? null,
+      retries: r.retries?.map((a) => ({ key: a.key, message: a.message, sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs), ...(a.retryAfterMs !== undefined ? { retry_after_ms: a.retryAfterMs } : {}) })) ?? null,
       metrics: m && {
         // Only when not the default, so lines of default runs stay as they were.
         ...(definitions !== DEFAULT_DEFINITIONS ? { definitions } : {}),
@@ -118,7 +118,7 @@ export interface RequestLine {
   finish_reason: string | null;
   served_by: Record<string, string>;
   error: RequestRecord['error'];
-  retries: Array<{ key: string; message: string; sent_ms: number | null; end_ms: number; backoff_ms: number }> | null;
+  retries: Array<{ key: string; message: string; sent_ms: number | null; end_ms: number; backoff_ms: number; retry_after_ms?: number }> | null;
 }
 
 /**
@@ -157,6 +157,6 @@ export function recordFromLine(l: RequestLine, anchorMs: number): RequestRecord 
     finishReason: l.finish_reason,
     servedBy: l.served_by,
     error: l.error,
-    retries: l.retries?.map((a) => ({ key: a.key, message: a.message, sent: t(a.sent_ms), end: a.end_ms + anchorMs, backoffMs: a.backoff_ms })) ?? null,
+    retries: l.retries?.map((a) => ({ key: a.key, message: a.message, sent: t(a.sent_ms), end: a.end_ms + anchorMs, backoffMs: a.backoff_ms, ...(a.retry_after_ms !== undefined ? { retryAfterMs: a.retry_after_ms } : {}) })) ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import type { Capabilities } from '../apis/adapter.ts';
+import type { LimitOverrides } from '../config/schema/limits.ts';
 import type { TimeoutOverrides } from '../config/schema/timeouts.ts';
 import type { HttpTarget } from '../http/target.ts';
 import type { TargetInfo } from '../report/model.ts';
@@ -16,4 +17,6 @@ export interface OpenTarget {
   tokenizer: 'auto' | 'qwen3' | 'words';
   /** The target's own timeout settings (seconds), under which a scenario's apply. */
   timeoutOverrides: TimeoutOverrides | undefined;
+  /** The target's own response size limits (MiB), under which a scenario's apply. */
+  limitOverrides?: LimitOverrides | undefined;
 }

@@ -1,5 +1,6 @@
 import { capabilitiesFor } from '../apis/capabilities.ts';
 import type { TargetSelection } from '../config/resolve-target.ts';
+import { responseLimits } from '../config/schema/limits.ts';
 import { DEFAULT_TIMEOUTS, type TimeoutOverrides } from '../config/schema/timeouts.ts';
 import { preflight } from '../http/preflight.ts';
 import { HttpTarget, type SmallResponse, type TimeoutsMs } from '../http/target.ts';
@@ -62,6 +63,8 @@ export async function openTarget(
       ...(sel.kind === 'endpoint' && sel.apiKey ? { apiKey: sel.apiKey } : {}),
       headers: t.headers ?? {},
       timeouts: timeoutsMs(t.timeouts),
+      limits: responseLimits(process.env, t.limits),
+      ...(sel.kind === 'endpoint' && sel.tls ? { tls: sel.tls } : {}),
     });
     const keyEnv = sel.kind === 'endpoint' ? (options.apiKeySource ?? t.api_key_env) : null;
     const pre = await preflight(http, t.model ?? null, keyEnv, Math.min(http.timeouts.connect + 5000, 15_000));
@@ -87,6 +90,7 @@ export async function openTarget(
       maxTokens: t.max_tokens ?? null,
       tokenizer: t.tokenizer,
       timeoutOverrides: t.timeouts,
+      limitOverrides: t.limits,
       probe: (path, timeoutMs = 10_000) => http.get(path, timeoutMs),
       close,
     };

@@ -6,6 +6,7 @@ import { isMultiStage, LoadSchema } from '../config/schema/load.ts';
 import type { Retry, StopRules } from '../config/schema/scenario.ts';
 import { createDataSource } from '../data/index.ts';
 import type { TimeoutsMs } from '../http/target.ts';
+import type { ResponseLimits } from '../config/schema/limits.ts';
 import { findKnee } from '../load/knee.ts';
 import { type LoadConfig, type LoadConfigInput, planLoad } from '../load/registry.ts';
 import { type LoadOutcome, type RequestSpec, type RetryPolicy, runLoad, type RunnerOptions, type StopRulesConfig } from '../load/runner.ts';
@@ -59,6 +60,8 @@ export interface ScenarioRunInput {
   /** The SLO profiles to evaluate right away (the scenario's configured ones) and the run-level floors. */
   slo: { profiles: SloProfile[]; floors: SloFloors };
   timeouts: TimeoutsMs;
+  /** Response size limits; default the target's. */
+  limits?: ResponseLimits;
   runDir: string;
   requests: RequestsFile;
   overrides: Array<{ path: string; value: unknown; source: string }>;
@@ -247,6 +250,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const dataIndex = slot ? (i: number): number => globalIndex(slot, i) : (i: number): number => i;
   const syncs: StageSync[] = [];
   if (share) notes.push(`distributed: ${share.description}`);
+  if (target.http.tls?.insecureSkipVerify && target.http.origin.startsWith('https:')) {
+    notes.push('TLS CERTIFICATE VERIFICATION WAS OFF (tls.insecure_skip_verify): the server was not authenticated');
+  }
   const plans: StagePlan[] = [];
 
   // Prompts are built between stages, for the stage about to run (its request count, or an
@@ -326,6 +332,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     stopRules: stopRulesOf(sc.stop, load),
     retry: retryPolicyOf(sc.retry),
     timeouts: input.timeouts,
+    ...(input.limits ? { limits: input.limits } : {}),
     clock,
     requestIdPrefix: `${input.suite}-${name}-${clock.hrtimeUs.toString(36)}`,
     keepText: countOutput,

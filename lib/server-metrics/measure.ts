@@ -39,7 +39,7 @@ import { classifyRequests, idealHitRate, type SharedPrefixShape, warmColdTtft, w
 /** What a prefix-cache measurement needs of the target (the `target` fixture fits). */
 export interface PrefixCacheTarget {
   info: { model: string };
-  http: { origin: string; displayUrl: string; requestHeaders: Record<string, string> };
+  http: { origin: string; displayUrl: string; requestHeaders: Record<string, string>; tlsConnectOptions?(): { ca?: string; rejectUnauthorized?: boolean } };
 }
 
 /** Settings a test may give; unset ones take the defaults, and the environment overrides both. */
@@ -130,6 +130,7 @@ export async function measurePrefixCache<R extends { report: TestReport }>(input
         scrapeMetrics(url, {
           timeoutMs: options.scrapeTimeoutMs ?? 10_000,
           headers: sameOrigin(url, input.target.http.origin) ? input.target.http.requestHeaders : {},
+          ...(sameOrigin(url, input.target.http.origin) && input.target.http.tlsConnectOptions ? { tls: input.target.http.tlsConnectOptions() } : {}),
           ...(input.signal ? { signal: input.signal } : {}),
         }),
       ),

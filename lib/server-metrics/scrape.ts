@@ -22,6 +22,8 @@ export interface ScrapeOptions {
   maxBytes?: number;
   /** Aborts the scrape (a cancelled test). */
   signal?: AbortSignal;
+  /** Certificate verification of an https URL (the target's own when it is the target's origin); default the system's CAs. */
+  tls?: { ca?: string; rejectUnauthorized?: boolean };
   /** Sample names to keep (`vllm:num_requests_running`, `vllm:request_success_total`); the rest of the page is dropped before parsing (see {@link onlySamples}). Default: all. */
   samples?: ReadonlySet<string>;
 }
@@ -72,7 +74,7 @@ export async function scrapeMetrics(url: string, options: ScrapeOptions = {}): P
   const secrets = given.map(([, v]) => v).flatMap(secretParts);
   const fail = (reason: string): ScrapeFailure => ({ ok: false, url, reason: scrub(reason, secrets) });
   // A dispatcher of its own, closed after: no idle socket of the scrape stays open beside the benchmark's.
-  const dispatcher = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const dispatcher = new Agent({ connect: { timeout: timeoutMs, ...options.tls }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   try {
     let parsedUrl: URL;

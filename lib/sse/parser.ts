@@ -12,6 +12,10 @@
  * An event whose data is a single line that arrived in the same chunk as its blank line (nearly
  * every event of an LLM stream) can be handed over as a byte range instead of a string, so a
  * caller that reads it in place allocates nothing for it.
+ *
+ * With a size limit, an event whose data (or any single line) grows past it is reported once to
+ * `onTooLarge` as soon as the limit is passed, and the parser stops: it never holds more than the
+ * limit of one event, whatever the server sends.
  */
 
 /** Called once per dispatched event. `type` is null for the default `message` type. */
@@ -22,6 +26,13 @@ export type SseEventHandler = (data: string, time: number, type: string | null) 
  * bytes are valid only during the call.
  */
 export type SseRawEventHandler = (buf: Buffer, start: number, end: number, time: number, type: string | null) => void;
+
+/** Largest event (data bytes of one event, or bytes of one line), and what to call when one is larger. */
+export interface SseLimit {
+  maxEventBytes: number;
+  /** Called once with the size reached; the parser ignores everything after. */
+  onTooLarge(bytes: number): void;
+}
 
 const LF = 10;
 const CR = 13;
@@ -40,10 +51,14 @@ export class SseParser {
   private rawBuf: Buffer | null = null;
   private rawStart = 0;
   private rawEnd = 0;
+  /** Data bytes of the current event so far (its dispatched lines, not the carry). */
+  private eventBytes = 0;
+  private tooLarge = false;
 
   constructor(
     private readonly onEvent: SseEventHandler,
     private readonly onRawEvent?: SseRawEventHandler,
+    private readonly limit?: SseLimit,
   ) {}
 
   /** Feeds one chunk of the body, received at `time` (ms, `performance.now()`). */
@@ -51,7 +66,7 @@ export class SseParser {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const len = buf.length;
     let pos = 0;
-    if (len === 0) return;
+    if (len === 0 || this.tooLarge) return;
     if (this.skipLf) {
       this.skipLf = false;
       if (buf[0] === LF) pos = 1;
@@ -84,11 +99,13 @@ export class SseParser {
       }
       if (this.carryLen > 0) {
         this.append(buf, pos, eol);
+        if (this.tooLarge) return;
         this.line(this.carry, 0, this.carryLen, time);
         this.carryLen = 0;
       } else {
         this.line(buf, pos, eol, time);
       }
+      if (this.tooLarge) return;
       pos = next;
     }
     this.materialize();
@@ -99,11 +116,12 @@ export class SseParser {
    * dispatched by a blank line), which the spec discards and the caller may treat as a cut stream.
    */
   end(): boolean {
-    const pending = this.data !== null || this.rawBuf !== null || this.carryLen > 0;
+    const pending = !this.tooLarge && (this.data !== null || this.rawBuf !== null || this.carryLen > 0);
     this.rawBuf = null;
     this.data = null;
     this.type = null;
     this.carryLen = 0;
+    this.eventBytes = 0;
     return pending;
   }
 
@@ -115,6 +133,7 @@ export class SseParser {
       this.rawBuf = null;
       this.data = null;
       this.type = null;
+      this.eventBytes = 0;
       if (raw) this.onRawEvent!(raw, this.rawStart, this.rawEnd, time, type);
       else if (data !== null) this.onEvent(data, time, type);
       return;
@@ -126,7 +145,9 @@ export class SseParser {
     let vStart = colon < end ? colon + 1 : end;
     if (vStart < end && buf[vStart] === SPACE) vStart++;
     const nameLen = colon - start;
+    if (this.limit && end - start + this.eventBytes > this.limit.maxEventBytes) return this.overLimit(end - start + this.eventBytes);
     if (nameLen === 4 && buf[start] === 100 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97) {
+      this.eventBytes += end - vStart + 1;
       // The first data line of an event stays bytes when its buffer outlives this call (not the
       // carry, which is reused); a second line joins them as a string.
       if (this.onRawEvent && this.data === null && this.rawBuf === null && buf !== this.carry) {
@@ -151,11 +172,25 @@ export class SseParser {
     this.rawBuf = null;
   }
 
+  /** Drops everything held and stops the parser: the event or line passed the limit. */
+  private overLimit(bytes: number): void {
+    this.tooLarge = true;
+    this.rawBuf = null;
+    this.data = null;
+    this.type = null;
+    this.carryLen = 0;
+    this.carry = Buffer.alloc(0);
+    this.limit!.onTooLarge(bytes);
+  }
+
   private append(buf: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n <= 0) return;
+    if (this.limit && this.carryLen + n + this.eventBytes > this.limit.maxEventBytes) return this.overLimit(this.carryLen + n + this.eventBytes);
     if (this.carryLen + n > this.carry.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.carry.length * 2, this.carryLen + n));
+      const need = this.carryLen + n;
+      // Doubling, but never past the event limit (the check above keeps `need` within it).
+      const grown = Buffer.allocUnsafe(Math.max(need, Math.min(this.carry.length * 2, this.limit?.maxEventBytes ?? Infinity)));
       this.carry.copy(grown, 0, 0, this.carryLen);
       this.carry = grown;
     }

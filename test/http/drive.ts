@@ -8,8 +8,9 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { API_ADAPTERS, type Capabilities, capabilitiesFor } from '../../lib/apis/index.ts';
-import { HttpTarget, type TimeoutsMs } from '../../lib/http/target.ts';
-import { type LoadOutcome, runLoad } from '../../lib/load/runner.ts';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../../lib/config/schema/limits.ts';
+import { HttpTarget, type TimeoutsMs, type TlsOptions } from '../../lib/http/target.ts';
+import { type LoadOutcome, type RetryPolicy, runLoad } from '../../lib/load/runner.ts';
 import type { Schedule } from '../../lib/load/schedule.ts';
 import type { RequestRecord } from '../../lib/metrics/record.ts';
 
@@ -30,6 +31,11 @@ export interface DriveOptions {
   /** Default: closed loop, concurrency 1. */
   schedule?: Schedule;
   timeouts?: Partial<TimeoutsMs>;
+  /** Response size limits (default the defaults). */
+  limits?: Partial<ResponseLimits>;
+  /** Certificate verification of an https URL. */
+  tls?: TlsOptions;
+  retry?: RetryPolicy;
   /** Extra request headers of every request (e.g. `x-sim-fault`). */
   headers?: Record<string, string>;
   apiKey?: string;
@@ -68,6 +74,8 @@ export async function drive(o: DriveOptions): Promise<Driven> {
     ...(o.apiKey ? { apiKey: o.apiKey } : {}),
     headers: o.headers ?? {},
     timeouts: { ...TIMEOUTS, ...o.timeouts },
+    limits: { ...DEFAULT_RESPONSE_LIMITS, ...o.limits },
+    ...(o.tls ? { tls: o.tls } : {}),
   });
   const records: RequestRecord[] = [];
   const texts: string[] = [];
@@ -84,6 +92,7 @@ export async function drive(o: DriveOptions): Promise<Driven> {
     requestIdPrefix: o.requestIdPrefix ?? 'test',
     keepText: o.keepText ?? false,
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.retry ? { retry: o.retry } : {}),
     ...(o.unreachableAfter !== undefined ? { unreachableAfter: o.unreachableAfter } : {}),
     request(i) {
       const maxTokens = maxTokensOf(i);

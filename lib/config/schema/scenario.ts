@@ -9,6 +9,7 @@ import { LoadSchema, loadHasDuration } from './load.ts';
 import { SimulatorSectionSchema } from './simulator.ts';
 import { SLO_PRESET_NAMES, SloProfileDefSchema, SloSpecSchema } from './slo.ts';
 import { ApiSchema, NAME_PATTERN } from './target.ts';
+import { LimitOverridesSchema } from './limits.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
 
 /**
@@ -69,7 +70,7 @@ export const RetrySchema = z
       .describe('Failures that are retried, by key (default http_404, http_429, http_502, http_503, http_504).'),
     max_attempts: z.number().int().min(2).default(5).describe('Attempts in all, the first included (integer >= 2, default 5).'),
     backoff_s: z.number().positive().default(0.1).describe('Wait before the first retry, seconds (default 0.1); doubled (multiplier) each retry.'),
-    max_backoff_s: z.number().positive().default(5).describe('Longest wait between attempts, seconds (default 5).'),
+    max_backoff_s: z.number().positive().default(5).describe("Longest wait between attempts, seconds (default 5); a 429/503's Retry-After is waited instead of the backoff, up to this."),
     multiplier: z.number().min(1).default(2).describe('Growth of the wait per retry (>= 1, default 2).'),
     jitter: z.number().min(0).max(1).default(0.2).describe('Relative jitter of each wait, 0-1 (default 0.2): the wait is scaled by a factor in [1 - jitter, 1 + jitter].'),
   })
@@ -142,6 +143,9 @@ export const ScenarioSchema = z
       .describe(
         "Where TTFT, TPOT, ITL and E2E start and stop (README \"Metric dictionary\"): vitest-llm-d (default) from the request's write to the first content chunk and the end of the response; vllm as `vllm bench serve` computes them (from the hand-off to the HTTP client, connection setup included, to the first and last chunk carrying a choice), so its numbers can be reproduced. Goodput and SLOs use the same definitions.",
       ),
+    limits: LimitOverridesSchema.optional().describe(
+      "Response size limits in MiB for this scenario; unset fields keep the target's or the defaults (BENCH_MAX_RESPONSE_MIB and BENCH_MAX_EVENT_MIB override both).",
+    ),
   })
   .superRefine((scenario, ctx) => {
     if (scenario.num_requests === undefined && !loadHasDuration(scenario.load)) {

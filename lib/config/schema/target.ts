@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SimulatorSectionSchema } from './simulator.ts';
+import { LimitOverridesSchema } from './limits.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
 
 /** Names of targets and scenarios: letters, digits, `.`, `_`, `-`. */
@@ -110,6 +111,27 @@ export const CapabilitiesSchema = z
   })
   .describe("Overrides of what this target's server accepts; unset fields keep the backend's defaults.");
 
+/** Certificate verification of an https endpoint. */
+export const TlsSchema = z
+  .strictObject({
+    ca_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'PEM file of the CA certificate(s) that signed the server certificate (a private CA, or a self-signed certificate itself), ' +
+          'trusted instead of the system CAs; relative to the targets file. BENCH_TLS_CA_FILE overrides it.',
+      ),
+    insecure_skip_verify: z
+      .boolean()
+      .optional()
+      .describe('Accept any server certificate, unverified (default false). Every report then says verification was off.'),
+  })
+  .describe('How to verify the server certificate of an https base_url (default: against the system CAs).');
+
+/** TLS settings as written in a target. */
+export type TlsSection = z.output<typeof TlsSchema>;
+
 /** Capability overrides as written in a target. */
 export type CapabilityOverrides = z.output<typeof CapabilitiesSchema>;
 
@@ -147,6 +169,8 @@ const TargetFieldsSchema = z.strictObject({
     .optional()
     .describe('Extra request headers, e.g. a gateway routing header. Use ${VAR} for secret values.'),
   timeouts: TimeoutOverridesSchema.optional(),
+  limits: LimitOverridesSchema.optional(),
+  tls: TlsSchema.optional(),
   capabilities: CapabilitiesSchema.optional(),
   tokenizer: TokenizerOptionSchema.default('auto'),
   simulator: SimulatorSectionSchema.optional(),
@@ -176,6 +200,12 @@ export const TargetSchema = TargetFieldsSchema.superRefine((target, ctx) => {
       path: ['base_url'],
       message: 'required (or add a simulator: section to use the embedded simulator)',
     });
+  }
+  if (target.tls !== undefined && target.base_url === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['tls'], message: 'applies to an https base_url only, not to the embedded simulator' });
+  }
+  if (target.tls?.ca_file !== undefined && target.tls.insecure_skip_verify) {
+    ctx.addIssue({ code: 'custom', path: ['tls'], message: 'set ca_file (verify against that CA) or insecure_skip_verify (verify nothing), not both' });
   }
   const { model, supported_models: supported } = target;
   if (model !== undefined && supported !== undefined && !supported.includes(model)) {
