@@ -1,5 +1,6 @@
 import type { Reporter } from 'vitest/node';
 import type { RunInfo } from '../lib/report/run-info.ts';
+import { registerRunSecrets } from '../lib/report/run-secrets.ts';
 import { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
 import { HtmlReporter } from './html-reporter.ts';
 import { JsonReporter } from './json-reporter.ts';
@@ -22,5 +23,7 @@ export { SummaryReporter } from './summary-reporter.ts';
  * report.html), then the upload of the finished folders (`BENCH_PUBLISH`), which must come last.
  */
 export function llmdReporters(run: RunInfo): Reporter[] {
+  // This process writes every report and the terminal: it learns the run's secrets from the same inputs as the workers.
+  registerRunSecrets();
   return [new ProgressReporter(), new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run), new HtmlReporter(run), new PublishReporter(run)];
 }

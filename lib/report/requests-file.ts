@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { scrub, scrubValue } from '../config/secrets.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import type { RequestMetrics } from '../metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../metrics/record.ts';
@@ -37,7 +38,8 @@ export class RequestsFile {
       cell: r.cell,
       api: r.api,
       stream: r.stream,
-      model: r.model,
+      // Strings a server or a config chose are scrubbed of every secret the run knows (a key echoed in a header, say).
+      model: scrub(r.model),
       prompt_tokens: r.promptTokens,
       max_tokens: r.maxTokens,
       intended_ms: t(r.intended),
@@ -52,10 +54,10 @@ export class RequestsFile {
       usage: r.usage && { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, cached_tokens: r.usage.cachedTokens },
       tokenizer_output_tokens: r.tokenizerOutputTokens,
       output_chars: r.outputChars,
-      finish_reason: r.finishReason,
-      served_by: r.servedBy,
-      error: r.error,
-      retries: r.retries?.map((a) => ({ key: a.key, message: a.message, sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs) })) ?? null,
+      finish_reason: r.finishReason === null ? null : scrub(r.finishReason),
+      served_by: scrubValue(r.servedBy),
+      error: r.error && scrubValue(r.error),
+      retries: r.retries?.map((a) => ({ key: a.key, message: scrub(a.message), sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs) })) ?? null,
       metrics: m && {
         ttft_ms: r3(m.ttftMs),
         ttft_from_intended_ms: r3(m.ttftFromIntendedMs),
