@@ -3,6 +3,7 @@ import { type ApiAdapter, emptyChunkFields } from '../apis/adapter.ts';
 import { scanChunk } from '../apis/chunk-scanner.ts';
 import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
 import { SseParser } from '../sse/parser.ts';
+import { KEY_HEADER_PATTERN } from '../config/secrets.ts';
 import { ClassifiedError, classifyTransportError } from './classify.ts';
 import { errorMessageOf, serverText, tryJson } from './server-text.ts';
 import type { TimeoutsMs } from './target.ts';
@@ -111,7 +112,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     rec.status = status;
     for (const name in headers) {
       const v = headers[name];
-      if (SERVED_BY.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
+      // A key-bearing header (`x-upstream-token`) is never recorded, whatever it names: its value may be a secret the run does not know.
+      if (SERVED_BY.test(name) && !KEY_HEADER_PATTERN.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     const type = String(headers['content-type'] ?? '');
     if (status < 400 && rec.stream && type.startsWith('text/event-stream')) this.parser = new SseParser(this.onEvent, this.onRawEvent);
