@@ -17,7 +17,7 @@
  * Whatever the registry holds, credentials written in a URL (`scheme://user:pass@`) are replaced
  * by their pattern too.
  */
-import { isSecretName, REDACTED, redactText } from './redact.ts';
+import { isSecretName, REDACTED } from './redact.ts';
 
 /** Request header names whose values are credentials. */
 export const KEY_HEADER_PATTERN = /^(authorization|proxy-authorization|cookie|set-cookie)$|key|token|auth|secret|password|credential|session/i;
@@ -27,6 +27,8 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
 
 const known = new Set<string>();
 let seeded = false;
+/** The registered secrets as searched for (each also as it reads inside a JSON string), longest first; rebuilt after an addition. */
+let ordered: string[] | null = null;
 
 /** The registry, seeded on first use with the secrets of this process's environment. */
 function registry(): Set<string> {
@@ -56,7 +58,10 @@ export function addSecrets(...values: ReadonlyArray<string | null | undefined>):
   for (const v of values) {
     if (typeof v !== 'string') continue;
     const t = v.trim();
-    if (t.length >= 4) registry().add(t);
+    if (t.length >= 4 && !registry().has(t)) {
+      known.add(t);
+      ordered = null;
+    }
   }
 }
 
@@ -116,9 +121,23 @@ export function urlSecrets(text: string): string[] {
 
 /** `text` with every registered secret (and `extra`) replaced by `***`, and URL credentials removed. */
 export function scrub(text: string, extra: readonly string[] = []): string {
-  const secrets = extra.length ? [...registry(), ...extra] : [...registry()];
-  const out = secrets.length ? redactText(text, secrets) : text;
+  let out = text;
+  for (const secret of extra.length ? searchOrder([...registry(), ...extra]) : (ordered ??= searchOrder(registry()))) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
   return out.includes('@') ? out.replace(URL_USERINFO, `$1${REDACTED}@`) : out;
+}
+
+/** Secrets of at least 4 characters, each also JSON-escaped when that differs (a password with a quote, inside summary.json), longest first. */
+function searchOrder(secrets: Iterable<string>): string[] {
+  const all = new Set<string>();
+  for (const s of secrets) {
+    if (s.length < 4) continue;
+    all.add(s);
+    const json = JSON.stringify(s).slice(1, -1);
+    if (json !== s) all.add(json);
+  }
+  return [...all].sort((a, b) => b.length - a.length);
 }
 
 /**

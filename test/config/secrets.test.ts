@@ -35,6 +35,9 @@ describe('the run secrets registry', () => {
     expect(knownSecrets()).not.toContain('ab');
     expect(scrub('key reg-secret-77 at http://x:y@host:1/p and https://tok@h')).toBe('key *** at http://***@host:1/p and https://***@h');
     expect(scrub('extra-secret-1', ['extra-secret-1'])).toBe('***');
+    // Inside a JSON file a secret with a quote or a backslash reads escaped: found there too.
+    addSecrets('pa"ss\\word');
+    expect(scrub(JSON.stringify({ k: 'x pa"ss\\word y' }))).toBe('{"k":"x *** y"}');
     expect(scrubValue({ 'x-server': 'pod reg-secret-77', list: ['reg-secret-77'], n: 3, ok: true, none: null })).toEqual({
       'x-server': 'pod ***',
       list: ['***'],
