@@ -111,16 +111,32 @@ targets:
     expect(run.output).toContain(`baseline ${notARun} not usable`);
   });
 
-  test('credentials in refused BENCH_BASE_URL, BENCH_PROMETHEUS_URL and BENCH_METRICS_URL are written nowhere', async () => {
+  test('credentials in refused BENCH_BASE_URL and BENCH_PROMETHEUS_URL are written nowhere', async () => {
     const dir = workspace();
     const run = await runSuites(['suites/smoke'], dir, {
       BENCH_TARGETS_FILE: '',
       BENCH_BASE_URL: `http://user:${URL_PASSWORD}@127.0.0.1:${port}`,
       BENCH_PROMETHEUS_URL: `http://user:${URL_PASSWORD}@127.0.0.1:9`,
-      BENCH_METRICS_URL: `http://user:${URL_PASSWORD}@127.0.0.1:${port}/metrics`,
     });
     expect(run.code).not.toBe(0);
     expect(run.output).toContain('credentials in the URL are not allowed');
+    const folder = run.runDirs.smoke;
+    expect(folder, run.output).toBeDefined();
+    expect(leaks(readTree(folder!)), 'secrets in the results folder').toEqual([]);
+    expect(leaks(run.output), 'secrets in the terminal output').toEqual([]);
+  });
+
+  test('BENCH_METRICS_URL with credentials is refused, and they are written nowhere', async () => {
+    const dir = workspace(`
+targets:
+  - name: hostile
+    base_url: http://127.0.0.1:${port}
+    backend: vllm
+    tokenizer: words
+`);
+    const run = await runSuites(['suites/smoke'], dir, { BENCH_METRICS_URL: `http://user:${URL_PASSWORD}@127.0.0.1:${port}/metrics` });
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('BENCH_METRICS_URL: credentials in the URL are not allowed');
     const folder = run.runDirs.smoke;
     expect(folder, run.output).toBeDefined();
     expect(leaks(readTree(folder!)), 'secrets in the results folder').toEqual([]);
