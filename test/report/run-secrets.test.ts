@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { knownSecrets, scrub } from '../../lib/config/secrets.ts';
+import { addSecrets, knownSecrets, scrub } from '../../lib/config/secrets.ts';
 import { registerRunSecrets } from '../../lib/report/run-secrets.ts';
+import { ScrubErrorsReporter } from '../../reporters/scrub-errors-reporter.ts';
 import { tempDir } from '../config/temp-dir.ts';
 
 describe('the reporters process learns the run secrets from the same inputs as the workers', () => {
@@ -25,5 +26,28 @@ describe('the reporters process learns the run secrets from the same inputs as t
     const dir = tempDir();
     dir.write('targets.yaml', 'targets: [ {');
     expect(() => registerRunSecrets({}, dir.path)).not.toThrow();
+  });
+
+  test("a failed test's error is scrubbed in place before Vitest prints it: message, stack, diff, expected, actual, causes", () => {
+    addSecrets('err-secret-3456');
+    const evil = 'm\x1b[2J\x1b]0;t\x07';
+    const error = {
+      message: `expected [ '${evil}' ] to include 'err-secret-3456'`,
+      stack: `AssertionError: ${evil}\n    at x.ts:1:1`,
+      diff: `- ${evil}\n+ err-secret-3456`,
+      expected: 'err-secret-3456',
+      actual: evil,
+      cause: { message: `cause ${evil} err-secret-3456` },
+    };
+    const test = { result: () => ({ state: 'failed', errors: [error] }) };
+    new ScrubErrorsReporter().onTestCaseResult(test as never);
+    expect(error).toEqual({
+      message: "expected [ 'm\\x1b[2J\\x1b]0;t\\x07' ] to include '***'",
+      stack: 'AssertionError: m\\x1b[2J\\x1b]0;t\\x07\n    at x.ts:1:1',
+      diff: '- m\\x1b[2J\\x1b]0;t\\x07\n+ ***',
+      expected: '***',
+      actual: 'm\\x1b[2J\\x1b]0;t\\x07',
+      cause: { message: 'cause m\\x1b[2J\\x1b]0;t\\x07 ***' },
+    });
   });
 });
