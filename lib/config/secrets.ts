@@ -51,14 +51,15 @@ export function couldBeSecret(v: string): boolean {
 }
 
 /**
- * Adds secrets to this process's registry. Values shorter than 4 characters are not searched for
- * (replacing every `a` or `42` of a report would garble it, and they are not credentials).
+ * Adds secrets to this process's registry. Values shorter than 4 characters and plain numbers are
+ * not searched for: replacing every `a` or `1234` of a report would garble it (a number inside a
+ * JSON file would stop being one), and they are not credentials.
  */
 export function addSecrets(...values: ReadonlyArray<string | null | undefined>): void {
   for (const v of values) {
     if (typeof v !== 'string') continue;
     const t = v.trim();
-    if (t.length >= 4 && !registry().has(t)) {
+    if (t.length >= 4 && !/^[-+]?\d+(\.\d+)?$/.test(t) && !registry().has(t)) {
       known.add(t);
       ordered = null;
     }

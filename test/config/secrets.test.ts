@@ -30,9 +30,11 @@ describe('the run secrets registry', () => {
   });
 
   test('scrub replaces every registered secret and any URL credentials; scrubValue walks JSON-like values', () => {
-    addSecrets('reg-secret-77', 'ab', null, undefined);
+    addSecrets('reg-secret-77', 'ab', '123456', null, undefined);
     expect(knownSecrets()).toContain('reg-secret-77');
     expect(knownSecrets()).not.toContain('ab');
+    // A plain number is no credential, and replacing it would break the numbers of a JSON file.
+    expect(knownSecrets()).not.toContain('123456');
     expect(scrub('key reg-secret-77 at http://x:y@host:1/p and https://tok@h')).toBe('key *** at http://***@host:1/p and https://***@h');
     expect(scrub('extra-secret-1', ['extra-secret-1'])).toBe('***');
     // Inside a JSON file a secret with a quote or a backslash reads escaped: found there too.
