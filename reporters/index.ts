@@ -1,11 +1,13 @@
 import type { Reporter } from 'vitest/node';
 import type { RunInfo } from '../lib/report/run-info.ts';
+import { registerRunSecrets } from '../lib/report/run-secrets.ts';
 import { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
 import { HtmlReporter } from './html-reporter.ts';
 import { JsonReporter } from './json-reporter.ts';
 import { JunitReporter } from './junit-reporter.ts';
 import { ProgressReporter } from './progress-reporter.ts';
 import { PublishReporter } from './publish-reporter.ts';
+import { ScrubErrorsReporter } from './scrub-errors-reporter.ts';
 import { SummaryReporter } from './summary-reporter.ts';
 
 export { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
@@ -14,13 +16,17 @@ export { JsonReporter } from './json-reporter.ts';
 export { JunitReporter } from './junit-reporter.ts';
 export { ProgressReporter } from './progress-reporter.ts';
 export { PublishReporter } from './publish-reporter.ts';
+export { ScrubErrorsReporter } from './scrub-errors-reporter.ts';
 export { SummaryReporter } from './summary-reporter.ts';
 
 /**
- * The plugin's reporters for one run, in order: the live progress line (terminals only), the terminal tables, then the files of each run
+ * The plugin's reporters for one run, in order: the scrubbing of failed tests' errors (before
+ * anything prints them), the live progress line (terminals only), the terminal tables, then the files of each run
  * folder (summary.json, environment.json, config.yaml, junit.xml, the llm-d benchmark reports,
  * report.html), then the upload of the finished folders (`BENCH_PUBLISH`), which must come last.
  */
 export function llmdReporters(run: RunInfo): Reporter[] {
-  return [new ProgressReporter(), new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run), new HtmlReporter(run), new PublishReporter(run)];
+  // This process writes every report and the terminal: it learns the run's secrets from the same inputs as the workers.
+  registerRunSecrets();
+  return [new ScrubErrorsReporter(), new ProgressReporter(), new SummaryReporter(run), new JsonReporter(run), new JunitReporter(run), new BenchmarkReportReporter(run), new HtmlReporter(run), new PublishReporter(run)];
 }

@@ -2,6 +2,7 @@ import { stripVTControlCharacters, styleText } from 'node:util';
 import type { Reporter, Vitest } from 'vitest/node';
 import { formatProgress, PROGRESS_ENV, type ProgressMessage, type ProgressSample } from '../lib/report/progress.ts';
 import { openProgressReceiver, type ProgressReceiver } from '../lib/report/progress-channel.ts';
+import { displayValue } from '../lib/http/server-text.ts';
 
 /** Options of the progress reporter; the defaults are what a run wants, the rest is for tests. */
 export interface ProgressReporterOptions {
@@ -153,7 +154,8 @@ export class ProgressReporter implements Reporter {
       this.window?.schedule();
       return;
     }
-    const { type: _type, ...sample } = m;
+    // The worker's strings (test names, stage labels) are shown scrubbed and with control characters escaped.
+    const { type: _type, ...sample } = displayValue(m);
     const now = performance.now();
     const prev = this.runs.get(m.id);
     const stageKey = `${sample.phase}:${sample.stageNumber}`;

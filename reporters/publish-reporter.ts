@@ -3,6 +3,9 @@ import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { formatMegabytes, type PublishOptions, publishRunFolder, publishSettings } from '../lib/report/publish.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { collectReports, toolInfo } from './collect.ts';
+import { scrub } from '../lib/config/secrets.ts';
+import { escapeControl } from '../lib/http/server-text.ts';
+import { registerRunSecrets } from '../lib/report/run-secrets.ts';
 
 /** First line of an error's message, for a log line. */
 function oneLine(err: unknown): string {
@@ -58,9 +61,15 @@ export class PublishReporter implements Reporter {
   }
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>): Promise<void> {
-    const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
+    // S3 errors may quote an endpoint or a key: every line is scrubbed and shown with escapes.
+    const log = (s: string): void => {
+      const line = escapeControl(scrub(s));
+      if (this.vitest) this.vitest.logger.log(line);
+      else console.log(line);
+    };
     try {
       if (!this.env.BENCH_PUBLISH?.trim()) return;
+      registerRunSecrets(this.env);
       // The same model the file-writing reporters built (cached per run): its suites' run folders.
       const dirs = [...collectReports(modules, this.run, toolInfo()).values()].map((report) => report.runDir);
       await publishSuites(dirs, this.env, log);

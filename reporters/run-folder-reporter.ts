@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { redactText } from '../lib/config/redact.ts';
-import { promSettings } from '../lib/prom/settings.ts';
-import { secretValues } from '../lib/report/environment.ts';
+import { scrub } from '../lib/config/secrets.ts';
+import { escapeControl } from '../lib/http/server-text.ts';
+import { registerRunSecrets } from '../lib/report/run-secrets.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
 import { collectReports, toolInfo } from './collect.ts';
@@ -18,8 +18,8 @@ export interface RunFolderFile {
 /**
  * A reporter that writes files into each suite's run folder (`results/<stamp>-<suite>/`) at the
  * end of the run. A file that cannot be rendered or written is named in one line, and the other
- * files and the terminal tables are unaffected. Every file's text is redacted of the values of
- * secret-looking environment variables before it is written.
+ * files and the terminal tables are unaffected. Every file's text is scrubbed of every secret the
+ * run knows (`lib/config/secrets.ts`) and has its control characters escaped before it is written.
  */
 export abstract class RunFolderReporter implements Reporter {
   private vitest: Vitest | null = null;
@@ -38,14 +38,13 @@ export abstract class RunFolderReporter implements Reporter {
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const tool: ToolInfo = toolInfo();
-    // The Prometheus token may come from a file (BENCH_PROMETHEUS_TOKEN_FILE, the service account), not an env value: redacted too.
-    const secrets = [...secretValues(process.env), ...promToken()];
-    const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
+    registerRunSecrets();
+    const log = (s: string): void => (this.vitest ? this.vitest.logger.log(escapeControl(scrub(s))) : console.log(escapeControl(scrub(s))));
     for (const report of collectReports(modules, this.run, tool).values()) {
       for (const { file, text } of this.files(report)) {
         try {
-          // Last line of defence: no value of a secret-looking variable reaches a run folder, whatever a server or config echoed.
-          const body = redactText(text(), secrets);
+          // Last line of defence: no secret the run knows and no raw control character reaches a run folder, whatever a server or config echoed.
+          const body = escapeControl(scrub(text()));
           mkdirSync(dirname(file), { recursive: true });
           writeFileSync(file, body.endsWith('\n') ? body : `${body}\n`);
           this.written(file, log);
@@ -54,15 +53,5 @@ export abstract class RunFolderReporter implements Reporter {
         }
       }
     }
-  }
-}
-
-/** The Prometheus bearer token, wherever it was read from (none when unset or misconfigured). */
-function promToken(): string[] {
-  try {
-    const token = promSettings(process.env)?.token;
-    return token ? [token] : [];
-  } catch {
-    return [];
   }
 }

@@ -7,6 +7,9 @@ import type { RunInfo } from '../lib/report/run-info.ts';
 import { formatComparison } from '../lib/report/baseline.ts';
 import { hookLine } from '../lib/report/run-labels.ts';
 import { collectReports, toolInfo } from './collect.ts';
+import { scrub } from '../lib/config/secrets.ts';
+import { displayValue } from '../lib/http/server-text.ts';
+import { registerRunSecrets } from '../lib/report/run-secrets.ts';
 
 /** Prints one summary table per benchmark test at the end of the run, after Vitest's own output. */
 export class SummaryReporter implements Reporter {
@@ -21,9 +24,12 @@ export class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const color = process.stdout.isTTY && !process.env.NO_COLOR;
     const style: Style = color ? (k, t) => styleText(k, t) : (_k, t) => t;
-    const suites = collectReports(modules, this.run, toolInfo());
-    const log = (s: string): void => (this.vitest ? this.vitest.logger.log(s) : console.log(s));
-    for (const suite of suites.values()) {
+    registerRunSecrets();
+    // Every string of the reports (model names, server errors, labels) is scrubbed and has its
+    // control characters escaped before it is styled; each printed line is scrubbed once more.
+    const suites = [...collectReports(modules, this.run, toolInfo()).values()].map((s) => displayValue(s));
+    const log = (s: string): void => (this.vitest ? this.vitest.logger.log(scrub(s)) : console.log(scrub(s)));
+    for (const suite of suites) {
       for (const t of suite.tests) {
         log(`\n${renderTable(t.report, style)}`);
         const b = t.report.baseline;

@@ -1,3 +1,6 @@
+import { scrub } from '../config/secrets.ts';
+import { escapeControl } from '../http/server-text.ts';
+
 /** Where a command writes (the process streams by default; tests capture them). */
 export interface CliIo {
   /** Writes to standard output. */
@@ -14,10 +17,14 @@ export interface CliCommand {
   run(argv: string[], io: CliIo): Promise<number>;
 }
 
-/** The process's own stdout and stderr. */
+/**
+ * The process's own stdout and stderr. Standard error carries messages only, which may quote a
+ * server or a config: scrubbed of the run's secrets, control characters escaped. Standard output
+ * may be data (manifests, JSON) and is written as it is.
+ */
 export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
+  err: (text) => void process.stderr.write(escapeControl(scrub(text))),
 };
 
 /**

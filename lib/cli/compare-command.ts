@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BenchError, ConfigError } from '../errors/index.ts';
+import { escapeControl } from '../http/server-text.ts';
 import { formatComparison, loadRunSamples, toleranceFromEnv } from '../report/baseline.ts';
 import { renderSideBySideHtml, sideBySide } from '../report/compare-report.ts';
 import type { CliCommand, CliIo } from './command.ts';
@@ -48,11 +49,12 @@ export const compareCommand: CliCommand = {
       const model = sideBySide(loaded, { tolerance });
       const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
       const dir = resolve(out ?? join(process.env.BENCH_RESULTS_DIR || 'results', `compare-${stamp}`));
-      for (const c of model.comparisons) io.out(`${formatComparison(c, 80)}\n\n`);
+      // Run folders hold server strings (model names) JSON-escaped; read back, they are shown with control characters escaped.
+      for (const c of model.comparisons) io.out(`${escapeControl(formatComparison(c, 80))}\n\n`);
       try {
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, 'compare.json'), `${JSON.stringify(model, null, 2)}\n`);
-        writeFileSync(join(dir, 'compare.html'), renderSideBySideHtml(model));
+        writeFileSync(join(dir, 'compare.html'), escapeControl(renderSideBySideHtml(model)));
       } catch (err) {
         io.err(`vitest-llm-d compare: cannot write ${dir}: ${(err as Error).message} (the tables above hold the comparison)\n`);
         return 1;

@@ -6,6 +6,7 @@ import { scanChunk } from '../apis/chunk-scanner.ts';
 import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
 import { impossibleUsage } from '../metrics/usage-check.ts';
 import { SseParser } from '../sse/parser.ts';
+import { KEY_HEADER_PATTERN } from '../config/secrets.ts';
 import { ClassifiedError, classifyTransportError } from './classify.ts';
 import { contentDecoder } from './decode.ts';
 import { errorMessageOf, serverText, tryJson } from './server-text.ts';
@@ -140,7 +141,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     rec.status = status;
     for (const name in headers) {
       const v = headers[name];
-      if (SERVED_BY.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
+      // A key-bearing header (`x-upstream-token`) is never recorded, whatever it names: its value may be a secret the run does not know.
+      if (SERVED_BY.test(name) && !KEY_HEADER_PATTERN.test(name) && v !== undefined) rec.servedBy[name] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     if (status === 429 || status === 503) this.retryAfterMs = parseRetryAfter(headers['retry-after'], Date.now());
     const encoding = headers['content-encoding'];

@@ -1,5 +1,5 @@
 import { TargetError } from '../errors/target-error.ts';
-import { errorMessageOf, tryJson } from './server-text.ts';
+import { errorMessageOf, showText, tryJson } from './server-text.ts';
 import type { HttpTarget } from './target.ts';
 
 /** What the preflight learned about a target. */
@@ -35,7 +35,7 @@ export async function preflight(http: HttpTarget, model: string | null, keyEnv: 
   }
   if (model) {
     if (models.length > 0 && !models.includes(model)) {
-      throw new TargetError('TARGET_MODEL_MISSING', url, `model "${model}" is not served (served: ${models.slice(0, 10).join(', ')})`);
+      throw new TargetError('TARGET_MODEL_MISSING', url, `model "${showText(model)}" is not served (served: ${models.slice(0, 10).map(showText).join(', ')})`);
     }
     return { models, model };
   }

@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../config/schema/limits.ts';
 import { TargetError } from '../errors/target-error.ts';
 import { classifyTransportError } from './classify.ts';
+import { addSecrets, headerSecrets, urlSecrets } from '../config/secrets.ts';
 import { serverText } from './server-text.ts';
 
 /** Per-request timeouts in milliseconds (the config gives seconds). */
@@ -79,6 +80,8 @@ export class HttpTarget {
     this.requestHeaders = { 'content-type': 'application/json', accept: 'text/event-stream, application/json', 'accept-encoding': 'identity', ...opts.headers };
     if (opts.apiKey) this.requestHeaders.authorization = `Bearer ${opts.apiKey}`;
     this.apiKey = opts.apiKey ?? null;
+    // The key, key-bearing headers (by name, wherever their value came from) and URL credentials are secrets of the run.
+    addSecrets(opts.apiKey, ...headerSecrets(this.requestHeaders), ...urlSecrets(opts.baseUrl));
   }
 
   /** Server text fit for a message: one line, clipped to `n`, with this target's key removed. */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { addSecrets, urlSecrets } from '../config/secrets.ts';
 import { ClusterTime, type ClusterClockInfo } from './cluster-time.ts';
 import { apiStatus, ClusterError, clusterError } from './errors.ts';
 
@@ -84,6 +85,7 @@ function loadKubeConfig(spec: ClusterSpec): { kc: KubeConfig; source: Kubeconfig
     kc.setCurrentContext(spec.context);
   }
   if (!kc.getCurrentCluster()) throw new ClusterError('CLUSTER_CONFIG', `kubeconfig (${source}): the current context names no cluster`);
+  registerKubeconfigSecrets(kc);
   return { kc, source };
 }
 
@@ -93,6 +95,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms / 1000} s`), { code: 'ETIMEDOUT_PREFLIGHT' })), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer)) as Promise<T>;
+}
+
+/** The kubeconfig's credentials (tokens, passwords, client keys, URL credentials) are secrets of the run. */
+function registerKubeconfigSecrets(kc: KubeConfig): void {
+  for (const u of kc.getUsers()) {
+    const user = u as { token?: string; password?: string; keyData?: string; certData?: string };
+    addSecrets(user.token, user.password, user.keyData);
+  }
+  for (const c of kc.getClusters()) addSecrets(...urlSecrets(c.server));
 }
 
 /** The server URL without any userinfo. */

@@ -1,4 +1,5 @@
 import { BenchError } from '../errors/index.ts';
+import { showText } from '../http/server-text.ts';
 
 /**
  * The cluster cannot be used as configured: no kubeconfig, unreachable API server, missing
@@ -13,8 +14,15 @@ export function apiStatus(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** The API server's own message from a `Status` body, else the error's message. */
+/**
+ * The API server's own message from a `Status` body, else the error's message; shown with
+ * control characters escaped and without any secret the run knows (it is the server's text).
+ */
 export function apiMessage(err: unknown): string {
+  return showText(rawApiMessage(err));
+}
+
+function rawApiMessage(err: unknown): string {
   const body = (err as { body?: unknown }).body;
   let parsed: unknown = body;
   if (typeof body === 'string') {

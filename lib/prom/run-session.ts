@@ -9,7 +9,7 @@
 import type { MetricsSection } from '../config/schema/scenario.ts';
 import type { Env } from '../config/substitute.ts';
 import type { TestReport } from '../report/model.ts';
-import { defaultMetricsUrl } from '../server-metrics/measure.ts';
+import { defaultMetricsUrl, metricsUrlsFromEnv } from '../server-metrics/measure.ts';
 import { flattenMetrics } from './metric-sets.ts';
 import { readPrometheusMetrics } from './run-prometheus.ts';
 import { metricSetsOf, missingOf, reportWindow, runFilters, scrapeSettings, testWindow, type ServerMetricsReport } from './run-metrics.ts';
@@ -58,8 +58,7 @@ export function startServerMetrics(input: { target: ServerMetricsTarget; config?
   }
   const scrape = scrapeSettings(env);
   if (!scrape.enabled) return { source: 'off', finish: async () => undefined, cancel: () => undefined };
-  const fromEnv = (env.BENCH_METRICS_URL ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
-  const urls = fromEnv.length ? fromEnv : [defaultMetricsUrl(input.target.http.displayUrl)];
+  const urls = metricsUrlsFromEnv(env) ?? [defaultMetricsUrl(input.target.http.displayUrl)];
   const origin = input.target.http.origin;
   const scraper = new MetricsScraper(
     { model: input.target.info.model, urls, headersFor: (url) => (sameOrigin(url, origin) ? input.target.http.requestHeaders : {}),

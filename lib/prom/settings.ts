@@ -18,6 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { envPositiveNumber, envString } from '../config/env.ts';
 import type { Env } from '../config/substitute.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { addSecrets } from '../config/secrets.ts';
 
 /** The in-cluster service-account token, used when running in a pod and no token is configured. */
 export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -70,6 +71,8 @@ export function promSettings(env: Env = process.env, fs: { exists: (p: string) =
   }
   const url = rawUrl !== undefined ? baseUrl(rawUrl) : clusterDomainUrl(domain!);
   const { token, tokenSource } = readToken(env, fs);
+  // Wherever it was read from (a file, the service account), the token is a secret of the run.
+  addSecrets(token);
   const caFile = envString(env, 'BENCH_PROMETHEUS_CA_FILE') ?? null;
   const ca = caFile === null ? null : readCa(caFile, fs);
   return {

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { isSecretName, REDACTED, redactText, redactValue } from '../config/redact.ts';
+import { couldBeSecret, envSecrets, scrub } from '../config/secrets.ts';
 import type { ActuationReport } from '../actuation/report.ts';
 import type { TestReport } from './model.ts';
 import type { ToolInfo } from './run-report.ts';
@@ -46,21 +47,13 @@ export interface EnvironmentInfo {
 }
 
 /**
- * Values of secret-looking environment variables: what must never reach a run folder. Values that
- * cannot be credentials are left out, because every occurrence of a listed value is replaced in
- * every file: `AUTH_MODE=none` or `USE_KEYRING=true` must not turn each `none` or `true` of a
- * report into `***`. Left out: shorter than 8 characters, booleans and numbers, and absolute file
- * paths (`SSH_AUTH_SOCK`, `*_TOKEN_FILE`: where a secret is, not the secret).
+ * Values of secret-looking environment variables that could be credentials (see
+ * `couldBeSecret`): what must never reach a run folder.
  */
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
     .filter(([k, v]) => v !== undefined && isSecretName(k) && couldBeSecret(v))
     .map(([, v]) => v!);
-}
-
-function couldBeSecret(v: string): boolean {
-  const t = v.trim();
-  return t.length >= 8 && !/^(true|false|yes|no|on|off|none|null|undefined)$/i.test(t) && !/^[-+]?\d+(\.\d+)?$/.test(t) && !/^\/[^\s]*$/.test(t);
 }
 
 function gitInfo(cwd: string): EnvironmentInfo['git'] {
@@ -111,10 +104,11 @@ export function describeEnvironment(input: {
 }): EnvironmentInfo {
   const env = input.env ?? process.env;
   const cwd = input.cwd ?? process.cwd();
-  const secrets = secretValues(env);
+  const secrets = envSecrets(env);
   const recorded: Record<string, string> = {};
   for (const [k, v] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
-    if (v !== undefined && RECORDED_ENV.test(k)) recorded[k] = isSecretName(k) ? REDACTED : v;
+    // By name, and by value: credentials in a URL (`BENCH_BASE_URL=https://user:pass@host`, refused, but recorded) are removed.
+    if (v !== undefined && RECORDED_ENV.test(k)) recorded[k] = isSecretName(k) ? REDACTED : scrub(v, secrets);
   }
   const targets = new Map<string, EnvironmentInfo['targets'][number]>();
   for (const r of input.tests) {

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { scrub, scrubValue } from '../config/secrets.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { DEFAULT_DEFINITIONS, type Definitions, type RequestMetrics } from '../metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../metrics/record.ts';
@@ -38,7 +39,8 @@ export class RequestsFile {
       cell: r.cell,
       api: r.api,
       stream: r.stream,
-      model: r.model,
+      // Strings a server or a config chose are scrubbed of every secret the run knows (a key echoed in a header, say).
+      model: scrub(r.model),
       prompt_tokens: r.promptTokens,
       max_tokens: r.maxTokens,
       intended_ms: t(r.intended),
@@ -56,10 +58,10 @@ export class RequestsFile {
       usage: r.usage && { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, cached_tokens: r.usage.cachedTokens },
       tokenizer_output_tokens: r.tokenizerOutputTokens,
       output_chars: r.outputChars,
-      finish_reason: r.finishReason,
-      served_by: r.servedBy,
-      error: r.error,
-      retries: r.retries?.map((a) => ({ key: a.key, message: a.message, sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs), ...(a.retryAfterMs !== undefined ? { retry_after_ms: a.retryAfterMs } : {}) })) ?? null,
+      finish_reason: r.finishReason === null ? null : scrub(r.finishReason),
+      served_by: scrubValue(r.servedBy),
+      error: r.error && scrubValue(r.error),
+      retries: r.retries?.map((a) => ({ key: a.key, message: scrub(a.message), sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs), ...(a.retryAfterMs !== undefined ? { retry_after_ms: a.retryAfterMs } : {}) })) ?? null,
       metrics: m && {
         // Only when not the default, so lines of default runs stay as they were.
         ...(definitions !== DEFAULT_DEFINITIONS ? { definitions } : {}),

@@ -155,6 +155,23 @@ const errno = (err: unknown): string => {
   return e.code ? `${e.code}: ${e.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}` : String(e.message ?? err);
 };
 
+/**
+ * What kind of JSON value `v` is, for messages about a file that is not what it should be: the
+ * kind, never the value (the file may be anything, a key file given by mistake).
+ */
+function kindOf(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A `schema` value for a message: shown when it names a schema (`vitest-llm-d/benchmark-report@1`), else its kind. */
+function schemaOf(v: unknown): string {
+  return typeof v === 'string' && /^[\w.-]{1,40}\/[\w.-]{1,40}@\d{1,4}$/.test(v) ? JSON.stringify(v) : kindOf(v);
+}
+
 /** Reads and checks summary.json; returns it with the run folder. */
 function readSummary(pathOrFolder: string): { summaryPath: string; folder: string; summary: Json } {
   let isDir: boolean;
@@ -176,13 +193,14 @@ function readSummary(pathOrFolder: string): { summaryPath: string; folder: strin
   let summary: unknown;
   try {
     summary = JSON.parse(text);
-  } catch (err) {
-    throw new BaselineError(summaryPath, `not a run summary (not valid JSON: ${(err as Error).message})`);
+  } catch {
+    // JSON.parse's message quotes the file's first bytes, which may be anything (a key file given by mistake): never shown.
+    throw new BaselineError(summaryPath, `not a run summary (not valid JSON, ${Buffer.byteLength(text)} bytes; expected the summary.json of a run folder, with "schema": "${SUMMARY_SCHEMA}")`);
   }
   if (!isObject(summary) || summary.schema !== SUMMARY_SCHEMA)
     throw new BaselineError(
       summaryPath,
-      `not a run summary (schema ${JSON.stringify(isObject(summary) ? summary.schema ?? null : null)}, expected "${SUMMARY_SCHEMA}")`,
+      `not a run summary (${isObject(summary) ? `schema ${schemaOf(summary.schema)}` : `the JSON is ${kindOf(summary)}, not an object`}, expected "${SUMMARY_SCHEMA}")`,
     );
   for (const key of ['suite', 'run'])
     if (typeof summary[key] !== 'string') throw new BaselineError(summaryPath, `not a run summary (no "${key}")`);
@@ -197,7 +215,7 @@ function recordOf(o: Json, where: string): { scenario: string; stage: number | n
     ['intended_ms', 'number'],
     ['end_ms', 'number'],
   ] as const) {
-    if (typeof o[key] !== type) throw new BaselineError(where, `not a request record ("${key}" is ${JSON.stringify(o[key] ?? null)}, expected a ${type})`);
+    if (typeof o[key] !== type) throw new BaselineError(where, `not a request record ("${key}" is ${kindOf(o[key])}, expected a ${type})`);
   }
   const usage = isObject(o.usage) ? o.usage : null;
   const error = isObject(o.error) ? (o.error as unknown as RequestRecord['error']) : null;
@@ -317,8 +335,8 @@ export async function samplesOfFolder(summary: Json, folder: string, source: str
       let o: unknown;
       try {
         o = JSON.parse(line);
-      } catch (err) {
-        throw new BaselineError(requestsPath, `line ${lineNo}: not valid JSON (${(err as Error).message})`);
+      } catch {
+        throw new BaselineError(requestsPath, `line ${lineNo}: not valid JSON (expected one request record per line)`);
       }
       if (!isObject(o)) throw new BaselineError(requestsPath, `line ${lineNo}: not a request record (not a JSON object)`);
       if (only && !only.has(String(o.scenario))) continue;

@@ -1,6 +1,7 @@
 import { capabilitiesFor } from '../apis/capabilities.ts';
 import type { TargetSelection } from '../config/resolve-target.ts';
 import { responseLimits } from '../config/schema/limits.ts';
+import { addSecrets } from '../config/secrets.ts';
 import { DEFAULT_TIMEOUTS, type TimeoutOverrides } from '../config/schema/timeouts.ts';
 import { preflight } from '../http/preflight.ts';
 import { HttpTarget, type SmallResponse, type TimeoutsMs } from '../http/target.ts';
@@ -32,6 +33,8 @@ export async function openTarget(
   options: { apiKeySource?: string } = {},
 ): Promise<OpenedTarget> {
   const t = sel.target;
+  // What the config knows is secret (values of secret-looking variables it used, the key) is a secret of the run.
+  addSecrets(...sel.secrets, sel.apiKey);
   let baseUrl: string;
   let close = async (): Promise<void> => {};
   let simulator: Record<string, unknown> | null = null;

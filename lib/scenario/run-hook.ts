@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { redactText } from '../config/redact.ts';
+import { scrub } from '../config/secrets.ts';
+import { escapeControl } from '../http/server-text.ts';
 import { HookError } from '../errors/hook-error.ts';
 import type { HookReport } from '../report/model.ts';
 import { hookOutcome } from '../report/run-labels.ts';
@@ -84,7 +86,8 @@ export function runHook(h: HookRun): Promise<HookResult> {
       settled = true;
       h.signal.removeEventListener('abort', kill);
       const text = (dropped ? `[${dropped} bytes of earlier output not kept]\n` : '') + Buffer.concat(chunks).toString('utf8');
-      const output = redactText(text, h.secrets);
+      // The output may quote a server or a credential: scrubbed of every secret the run knows, control characters escaped.
+      const output = escapeControl(scrub(text, h.secrets));
       try {
         writeFileSync(join(h.runDir, h.log), output);
       } catch (err) {

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scrubValue } from '../config/secrets.ts';
 import { API_ADAPTERS } from '../apis/index.ts';
 import type { Data } from '../config/schema/data.ts';
 import { isMultiStage, LoadSchema } from '../config/schema/load.ts';
@@ -439,7 +440,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       };
       reports.push(rep);
       try {
-        appendFileSync(stagesFile, `${JSON.stringify({ suite: input.suite, scenario: name, ...rep })}\n`);
+        appendFileSync(stagesFile, `${JSON.stringify(scrubValue({ suite: input.suite, scenario: name, ...rep }))}\n`);
       } catch (err) {
         notes.push(`stages.jsonl could not be written: ${(err as Error).message}`);
       }

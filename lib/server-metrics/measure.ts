@@ -72,6 +72,28 @@ export function sharedPrefixShape(data: Data, where = 'data'): SharedPrefixShape
   return { numGroups: data.num_groups, promptsPerGroup: data.num_prompts_per_group, systemPromptTokens: nominal(data.system_prompt_len), questionTokens: nominal(data.question_len) };
 }
 
+/**
+ * `BENCH_METRICS_URL`: comma-separated http(s) URLs of the model servers' `/metrics`, without
+ * credentials (they would show in reports; the target's headers go to URLs of its origin).
+ * Undefined when unset; a `ConfigError` that quotes no credentials when unusable.
+ */
+export function metricsUrlsFromEnv(env: Env): string[] | undefined {
+  const text = envString(env, 'BENCH_METRICS_URL');
+  if (text === undefined) return undefined;
+  const urls = text.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  for (const u of urls) {
+    let url: URL | null = null;
+    try {
+      url = new URL(u);
+    } catch {}
+    if (url && (url.username || url.password)) {
+      throw new ConfigError('env', 'BENCH_METRICS_URL', 'credentials in the URL are not allowed (they would show in reports); a metrics URL of the target\'s origin is sent the target\'s headers');
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) throw new ConfigError('env', 'BENCH_METRICS_URL', `expected http(s) URLs separated by commas, got "${u}"`);
+  }
+  return urls;
+}
+
 /** Settings in effect: the defaults, then the test's, then the environment's; and the list of what the environment changed. */
 export function resolvePrefixCacheSettings(
   target: PrefixCacheTarget,
@@ -81,16 +103,9 @@ export function resolvePrefixCacheSettings(
   const { scrapeTimeoutMs: _, metricsUrls, ...checks } = options;
   const settings = { ...DEFAULT_CHECKS, ...checks, metricsUrls: metricsUrls ?? [defaultMetricsUrl(target.http.displayUrl)] };
   const overrides: Array<{ path: string; value: unknown; source: string }> = [];
-  const urls = envString(env, 'BENCH_METRICS_URL');
+  const urls = metricsUrlsFromEnv(env);
   if (urls !== undefined) {
-    settings.metricsUrls = urls.split(',').map((u) => u.trim()).filter((u) => u !== '');
-    for (const u of settings.metricsUrls) {
-      let ok = false;
-      try {
-        ok = ['http:', 'https:'].includes(new URL(u).protocol);
-      } catch {}
-      if (!ok) throw new ConfigError('env', 'BENCH_METRICS_URL', `expected http(s) URLs separated by commas, got "${u}"`);
-    }
+    settings.metricsUrls = urls;
     overrides.push({ path: 'prefix_cache.metrics_urls', value: settings.metricsUrls, source: 'env BENCH_METRICS_URL' });
   }
   const ratio = envPositiveNumber(env, 'BENCH_PREFIX_TTFT_RATIO');

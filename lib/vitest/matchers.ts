@@ -2,6 +2,8 @@ import { ActuationResult, formatChecks, type ActuationSlo } from '../actuation/r
 import { BenchResult, type SloSpec } from '../scenario/bench-result.ts';
 import { rerunAdvice } from '../scenario/validity.ts';
 import { formatEvaluation } from '../slo/evaluate.ts';
+import { scrub } from '../config/secrets.ts';
+import { escapeControl } from '../http/server-text.ts';
 
 interface MatcherResult {
   pass: boolean;
@@ -89,5 +91,16 @@ export function toNotRegress(received: unknown): MatcherResult {
   };
 }
 
+/**
+ * A matcher whose message Vitest prints as it is: it names the model and quotes server errors, so
+ * it is scrubbed of the run's secrets and has its control characters escaped.
+ */
+function shown<A extends unknown[]>(matcher: (received: unknown, ...args: A) => MatcherResult): (received: unknown, ...args: A) => MatcherResult {
+  return (received, ...args) => {
+    const r = matcher(received, ...args);
+    return { pass: r.pass, message: () => escapeControl(scrub(r.message())) };
+  };
+}
+
 /** The matchers this plugin adds to Vitest's `expect`. */
-export const matchers = { toMeetSLO, toNotRegress };
+export const matchers = { toMeetSLO: shown(toMeetSLO), toNotRegress: shown(toNotRegress) };

@@ -47,11 +47,13 @@ describe('exchange against a scripted server', () => {
     }
   });
 
-  test('servedBy keeps request ids and pod/endpoint headers, nothing else', async () => {
+  test('servedBy keeps request ids and pod/endpoint headers, nothing else (never a key-bearing one)', async () => {
     const srv = await scripted([text(' a', usage(1, 1), 'length'), 'data: [DONE]\n\n'], {
       'x-request-id': 'gw-123',
       'x-gateway-destination-endpoint': '10.0.0.7:8000',
       'x-inference-pod': 'vllm-0',
+      'x-upstream-token': 'internal-token-1',
+      'x-backend-api-key': 'internal-key-2',
       'x-powered-by': 'Express',
       'x-ratelimit-remaining': '99',
       server: 'uvicorn',

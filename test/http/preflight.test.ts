@@ -67,7 +67,7 @@ describe('preflight', () => {
     try {
       const err = await rejection(preflight(target(srv.url, KEY), 'm', 'MY_LLM_KEY'));
       expect(err.code).toBe('TARGET_ERROR');
-      expect(err.message).toBe(`${srv.url}/v1/models: HTTP 500: backend down while checking Bearer [redacted]`);
+      expect(err.message).toBe(`${srv.url}/v1/models: HTTP 500: backend down while checking ***`);
     } finally {
       await srv.close();
     }

@@ -81,7 +81,14 @@ describe('loadRunSamples', () => {
 
     const notJson = join(root, 'notjson.json');
     writeFileSync(notJson, '{');
-    expect(await fail(notJson)).toMatch(new RegExp(`^${notJson}: not a run summary \\(not valid JSON: `));
+    expect(await fail(notJson)).toMatch(new RegExp(`^${notJson}: not a run summary \\(not valid JSON, \\d+ bytes; expected the summary.json of a run folder`));
+    // A key file given by mistake: named, with what is wrong, never its bytes.
+    const keyFile = join(root, 'token.txt');
+    writeFileSync(keyFile, 'sk-planted-key-bytes-0042');
+    expect(await fail(keyFile)).toBe(`${keyFile}: not a run summary (not valid JSON, 25 bytes; expected the summary.json of a run folder, with "schema": "vitest-llm-d/summary@1")`);
+    const keyJson = join(root, 'key.json');
+    writeFileSync(keyJson, JSON.stringify({ schema: 'sk-planted-key-bytes-0042' }));
+    expect(await fail(keyJson)).toBe(`${keyJson}: not a run summary (schema a string of 25 characters, expected "vitest-llm-d/summary@1")`);
 
     const noRequests = writeRun('latency', { seed: 3, requests: 5 });
     const { rmSync } = await import('node:fs');
@@ -93,11 +100,11 @@ describe('loadRunSamples', () => {
     const broken = writeRun('latency', { seed: 4, requests: 5 });
     appendFileSync(join(broken, 'requests.jsonl'), '\n{"scenario":"latency_benchmark","warmup":false,\n');
     // 3 warm-up + 5 measured lines, a blank line 9, the cut-off line 10.
-    expect(await fail(broken)).toMatch(new RegExp(`^${join(broken, 'requests.jsonl')}: line 10: not valid JSON \\(`));
+    expect(await fail(broken)).toBe(`${join(broken, 'requests.jsonl')}: line 10: not valid JSON (expected one request record per line)`);
 
     const notRecord = writeRun('latency', { seed: 5, requests: 5 });
     appendFileSync(join(notRecord, 'requests.jsonl'), '{"scenario":"latency_benchmark","warmup":false}\n');
-    expect(await fail(notRecord)).toBe(`${join(notRecord, 'requests.jsonl')}: line 9: not a request record ("intended_ms" is null, expected a number)`);
+    expect(await fail(notRecord)).toBe(`${join(notRecord, 'requests.jsonl')}: line 9: not a request record ("intended_ms" is missing, expected a number)`);
   });
 });
 

@@ -45,6 +45,18 @@ describe('vitest-llm-d compare', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
+  test('strings from the runs are shown with control characters escaped, in the terminal and the files', async () => {
+    const evil = 'q\x1b[2J\x1b]0;title\x07';
+    const a = writeRun('latency', { seed: 62, scenario: evil });
+    const b = writeRun('latency', { seed: 63, scenario: evil });
+    const out = mkdtempSync(join(tmpdir(), 'compare-'));
+    const r = io();
+    await main(['compare', a, b, '--out', out], r.io);
+    expect(r.out).toContain('q\\x1b[2J\\x1b]0;title\\x07');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for raw escape bytes.
+    for (const text of [r.out, r.err, readFileSync(join(out, 'compare.html'), 'utf8')]) expect(text).not.toMatch(/[\x07\x1b]/);
+  });
+
   test('bad input: one clear error and exit 2 (too few runs, a missing run, runs of two suites)', async () => {
     const r1 = io();
     expect(await main(['compare', writeRun('latency', { seed: 70 })], r1.io)).toBe(2);

@@ -212,6 +212,11 @@ describe('settings', () => {
     [{ BENCH_PREFIX_MIN_HIT_RATE: '1.5' }, 'env: BENCH_PREFIX_MIN_HIT_RATE: expected a hit rate between 0 and 1, got 1.5'],
     [{ BENCH_PREFIX_TTFT_RATIO: 'fast' }, /BENCH_PREFIX_TTFT_RATIO/],
     [{ BENCH_METRICS_URL: 'localhost:9090' }, 'env: BENCH_METRICS_URL: expected http(s) URLs separated by commas, got "localhost:9090"'],
+    // Credentials are refused without being quoted: they would show in reports.
+    [
+      { BENCH_METRICS_URL: 'http://a:1/metrics,http://user:s3cret-pw@b:2/metrics' },
+      "env: BENCH_METRICS_URL: credentials in the URL are not allowed (they would show in reports); a metrics URL of the target's origin is sent the target's headers",
+    ],
   ])('%o is a config error', (env, message) => {
     const err = (() => {
       try {
