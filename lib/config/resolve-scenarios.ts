@@ -22,6 +22,7 @@ import { envEnum, envNonNegativeInt, envNonNegativeNumber, envPositiveInt, envPo
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
 import { rerunScenarios } from '../report/resolved-config.ts';
+import { DEFAULT_FLOORS } from '../slo/profile.ts';
 import { formatPath, validateConfig } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';
 import type { Load } from './schema/load.ts';
@@ -87,6 +88,8 @@ export function applyScenarioOverrides(
   const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
   const arrivals = envEnum(env, 'BENCH_ARRIVALS', ['exact', 'inference-perf'] as const);
   const pause = envNonNegativeNumber(env, 'BENCH_PAUSE');
+  const stalledShare = envNonNegativeNumber(env, 'BENCH_MAX_STALLED_SHARE');
+  if (stalledShare !== undefined && stalledShare > 1) throw new ConfigError('env', 'BENCH_MAX_STALLED_SHARE', `expected a share from 0 to 1, got "${stalledShare}"`);
   const overrides: ConfigOverride[] = [];
   const scenarios: Record<string, Scenario> = {};
 
@@ -170,6 +173,10 @@ export function applyScenarioOverrides(
         data.output_len = maxTokens;
         record(['data', 'output_len'], maxTokens, 'BENCH_MAX_TOKENS');
       }
+    }
+    if (stalledShare !== undefined) {
+      scenario.slo = { min_success_rate: DEFAULT_FLOORS.minSuccessRate, max_schedule_lag_p99_ms: DEFAULT_FLOORS.maxScheduleLagP99Ms, ...scenario.slo, max_stalled_share: stalledShare };
+      record(['slo', 'max_stalled_share'], stalledShare, 'BENCH_MAX_STALLED_SHARE');
     }
     scenarios[name] = scenario;
   }
