@@ -4,7 +4,12 @@ import { describe, expect, test } from 'vitest';
 import { parseSchedstat, SchedstatReader, type Stall, StallWatch } from '../../lib/load/stall-watch.ts';
 import type { RequestMetrics } from '../../lib/metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../../lib/metrics/record.ts';
+import { renderHtml } from '../../lib/report/render-html.ts';
+import { renderJunit } from '../../lib/report/render-junit.ts';
+import { renderTest } from '../../lib/report/render-summary.ts';
+import { renderTable } from '../../lib/report/render-table.ts';
 import { RequestsFile, type RequestLine } from '../../lib/report/requests-file.ts';
+import type { RunReport } from '../../lib/report/run-report.ts';
 import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
 import { TIMEOUTS } from '../http/drive.ts';
@@ -99,6 +104,23 @@ describe('a stall planted in the middle of a run', () => {
     expect(report.validity.reasons.join('\n')).toMatch(new RegExp(`\\d+ of 80 requests \\(.*%\\) overlapped a stall of the client longer than ${LIMIT_MS} ms; longest stall \\d+`));
     // Statistics without the marked requests sit next to the whole run's.
     expect(report.withoutStalled!.requests.total).toBe(80 - report.stats.requests.stalled!);
+
+    // Every report gives the count, the share and the longest stall, and the latency without them.
+    const n = report.stats.requests.stalled!;
+    const said = new RegExp(`${n} of 80 requests \\([\\d.]+%\\) overlapped a client stall; \\d+ stalls? of the measuring thread longer than ${LIMIT_MS} ms, longest [\\d.]+ ms`);
+    const terminal = renderTable(report);
+    expect(terminal.replace(/\s+/g, ' ')).toMatch(new RegExp(`client stalls: ${said.source}`));
+    expect(terminal.replace(/\s+/g, ' ')).toMatch(new RegExp(`without the ${n} stalled requests: TTFT p99 [\\d.]+ ms \\(all: [\\d.]+\\)`));
+    const json = renderTest(report, 'fail') as { results: { stalled_requests: number }; results_without_stalled: { total_requests: number }; run: { stalls: unknown } };
+    expect(json.results.stalled_requests).toBe(n);
+    expect(json.results_without_stalled.total_requests).toBe(80 - n);
+    expect(json.run.stalls).toEqual(report.run.stalls);
+    const runReport: RunReport = {
+      suite: 'unit', stamp: 's', runDir: run.dir, tool: { name: 't', version: '0', node: process.version }, testFiles: [],
+      tests: [{ report, state: 'fail' }], actuation: [], failed: [], skipped: [], environment: null,
+    };
+    expect(renderHtml(runReport).replace(/\s+/g, ' ')).toMatch(said);
+    expect(renderJunit([runReport])).toMatch(said);
   });
 });
 
