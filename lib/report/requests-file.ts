@@ -146,6 +146,6 @@ export function recordFromLine(l: RequestLine, anchorMs: number): RequestRecord 
     servedBy: l.served_by,
     error: l.error,
     retries: l.retries?.map((a) => ({ key: a.key, message: a.message, sent: t(a.sent_ms), end: a.end_ms + anchorMs, backoffMs: a.backoff_ms })) ?? null,
-    stall: l.stall ? { start: l.stall.start_ms + anchorMs, ms: l.stall.ms, runQueueMs: l.stall.run_queue_ms ?? null } : null,
+    ...(l.stall ? { stall: { start: l.stall.start_ms + anchorMs, ms: l.stall.ms, runQueueMs: l.stall.run_queue_ms ?? null } } : {}),
   };
 }
