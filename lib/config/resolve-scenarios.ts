@@ -18,7 +18,7 @@
  * Every applied override is recorded so reports show what differs from the file.
  */
 import { ConfigError } from '../errors/config-error.ts';
-import { envEnum, envNonNegativeInt, envNonNegativeNumber, envPositiveInt, envPositiveIntList, envPositiveNumber } from './env.ts';
+import { envEnum, envNonNegativeInt, envNonNegativeNumber, envPositiveInt, envPositiveIntList, envPositiveNumber, envString } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
 import { rerunScenarios } from '../report/resolved-config.ts';
@@ -88,8 +88,7 @@ export function applyScenarioOverrides(
   const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
   const arrivals = envEnum(env, 'BENCH_ARRIVALS', ['exact', 'inference-perf'] as const);
   const pause = envNonNegativeNumber(env, 'BENCH_PAUSE');
-  const stalledShare = envNonNegativeNumber(env, 'BENCH_MAX_STALLED_SHARE');
-  if (stalledShare !== undefined && stalledShare > 1) throw new ConfigError('env', 'BENCH_MAX_STALLED_SHARE', `expected a share from 0 to 1, got "${stalledShare}"`);
+  const stalledShare = envShare(env, 'BENCH_MAX_STALLED_SHARE');
   const overrides: ConfigOverride[] = [];
   const scenarios: Record<string, Scenario> = {};
 
@@ -181,6 +180,15 @@ export function applyScenarioOverrides(
     scenarios[name] = scenario;
   }
   return { config: { ...file, scenarios }, overrides };
+}
+
+/** A share from 0 to 1, e.g. `BENCH_MAX_STALLED_SHARE=0.05`. */
+function envShare(env: Env, name: string): number | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const value = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!(value >= 0 && value <= 1)) throw new ConfigError('env', name, `expected a share from 0 to 1, got "${text}"`);
+  return value;
 }
 
 /** The variable that overrides each load type's main parameter. */
