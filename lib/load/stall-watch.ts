@@ -95,38 +95,53 @@ export class SchedstatReader {
   }
 }
 
-/** Period of the watch's timer, ms: while the thread is idle it is seen running at least this often (plus the timer's 1 ms rounding). */
-export const STALL_TICK_MS = 1;
+/**
+ * Period of the watch's timer, ms: while the thread is idle it is seen running at least this often
+ * (plus up to 1 ms of timer rounding), so a stall's bounds and length include up to about 3 ms of
+ * idle time. 1 ms for limits under 8 ms (limits under 3 ms cannot tell an idle thread from a stalled one).
+ */
+export const STALL_TICK_MS = 2;
+
+/** Ticks between two reads of the run-queue wait (and at each stall seen): about every 10 ms. */
+const SCHEDSTAT_EVERY = 5;
 
 /**
  * Watches the measuring thread for stalls, as intervals. The thread is seen running whenever its
- * 1 ms timer fires and whenever the runner hands it a finished request (`mark`); a gap between
- * two sightings longer than `limitMs` is a stall (an idle loop is seen every 1-2 ms: only a
- * blocked loop or a thread kept off the CPU leaves a longer gap). The run-queue wait read at each
- * sighting says how much of a stall the thread spent waiting for a CPU.
+ * 2 ms timer fires and whenever the runner hands it a finished request (`mark`); a gap between
+ * two sightings longer than `limitMs` is a stall (an idle loop is seen every 2-3 ms: only a
+ * blocked loop or a thread kept off the CPU leaves a longer gap). The run-queue wait, read every
+ * fifth tick and at each stall, says how much of a stall the thread spent waiting for a CPU (at
+ * most: a wait just before the stall may count).
  *
  * A request is marked when its measured interval, from `sent` to `end`, overlaps a stall by more
  * than `limitMs`: only a stall inside that interval moves its TTFT, ITL or E2E. A request
  * timestamp inside a gap shows the thread ran then, so only the part of the gap within the
  * request's interval counts (a request sent just after a stall ended is not marked for it).
  *
- * Cost: one timer callback a millisecond (about 0.5-1% of a core with the schedstat read, `npm
- * run bench`), and per finished request one clock read and a look at the last stalls.
+ * Cost (`npm run bench`, stall watch lines): a timer callback every 2 ms and a 6 µs schedstat read
+ * every 10 ms; per finished request one clock read and a look back over the stalls that could
+ * overlap it (0.25 µs).
  */
 export class StallWatch {
   /** Stalls seen so far, in order. */
   readonly stalls: Stall[] = [];
+  /** Timer callbacks run so far. */
+  ticks = 0;
   private readonly sched: SchedstatReader | null;
   private timer: NodeJS.Timeout | null = null;
   /** Last sighting of the thread running, and the run-queue wait (ns) read at the last tick. */
   private last = 0;
   private lastWaitNs = 0;
 
+  /** Period of its timer, ms. */
+  readonly periodMs: number;
+
   constructor(
     readonly limitMs: number,
-    options: { schedstat?: boolean } = {},
+    options: { schedstat?: boolean; periodMs?: number } = {},
   ) {
     this.sched = options.schedstat === false ? null : SchedstatReader.open();
+    this.periodMs = options.periodMs ?? (limitMs >= 8 ? STALL_TICK_MS : 1);
   }
 
   /** Starts watching (idempotent). */
@@ -134,7 +149,7 @@ export class StallWatch {
     if (this.timer) return;
     this.last = performance.now();
     this.lastWaitNs = this.sched?.read()?.waitNs ?? 0;
-    this.timer = setInterval(this.tick, STALL_TICK_MS);
+    this.timer = setInterval(this.tick, this.periodMs);
     this.timer.unref();
   }
 
@@ -180,14 +195,17 @@ export class StallWatch {
   }
 
   private readonly tick = (): void => {
-    this.seen(performance.now(), this.sched?.read()?.waitNs ?? null);
+    const read = ++this.ticks % SCHEDSTAT_EVERY === 0;
+    this.seen(performance.now(), read ? (this.sched?.read()?.waitNs ?? null) : null);
   };
 
   /** The thread runs at `now`; `waitNs` is its run-queue wait read then (null: not read). */
   private seen(now: number, waitNs: number | null): void {
     if (now - this.last > this.limitMs) {
       const w = waitNs ?? this.sched?.read()?.waitNs ?? null;
-      this.stalls.push({ start: this.last, end: now, runQueueMs: w === null ? null : Math.max(0, (w - this.lastWaitNs) / 1e6) });
+      // The wait since the last read, which may predate the stall by up to SCHEDSTAT_EVERY ticks: at most the stall's length.
+      const runQueueMs = w === null ? null : Math.min(now - this.last, Math.max(0, (w - this.lastWaitNs) / 1e6));
+      this.stalls.push({ start: this.last, end: now, runQueueMs });
       if (w !== null) this.lastWaitNs = w;
     } else if (waitNs !== null) this.lastWaitNs = waitNs;
     this.last = now;
