@@ -127,7 +127,10 @@ export class StallWatch {
   readonly stalls: Stall[] = [];
   /** Timer callbacks run so far. */
   ticks = 0;
-  private readonly sched: SchedstatReader | null;
+  private sched: SchedstatReader | null = null;
+  private readonly useSchedstat: boolean;
+  /** Whether the run-queue wait could be read (schedstat opened at `start`). */
+  private schedstat = false;
   private timer: NodeJS.Timeout | null = null;
   /** Last sighting of the thread running, and the run-queue wait (ns) read at the last tick. */
   private last = 0;
@@ -140,26 +143,31 @@ export class StallWatch {
     readonly limitMs: number,
     options: { schedstat?: boolean; periodMs?: number } = {},
   ) {
-    this.sched = options.schedstat === false ? null : SchedstatReader.open();
+    this.useSchedstat = options.schedstat !== false;
     this.periodMs = options.periodMs ?? (limitMs >= 8 ? STALL_TICK_MS : 1);
   }
 
   /** Starts watching (idempotent). */
   start(): void {
     if (this.timer) return;
+    // Opened by the thread it watches: `/proc/thread-self` names the opener.
+    if (this.useSchedstat && !this.sched) this.sched = SchedstatReader.open();
+    this.schedstat ||= this.sched !== null;
     this.last = performance.now();
     this.lastWaitNs = this.sched?.read()?.waitNs ?? 0;
     this.timer = setInterval(this.tick, this.periodMs);
     this.timer.unref();
   }
 
-  /** Stops watching, closing a stall still open. */
+  /** Stops watching, closing a stall still open, and releases the schedstat file. */
   stop(): void {
-    if (!this.timer) return;
-    this.tick();
-    clearInterval(this.timer);
-    this.timer = null;
+    if (this.timer) {
+      this.tick();
+      clearInterval(this.timer);
+      this.timer = null;
+    }
     this.sched?.close();
+    this.sched = null;
   }
 
   /** Marks `r` (`r.stall`) with the longest stall its [sent, end] overlapped by more than the limit; call as it is handed on. */
@@ -191,7 +199,7 @@ export class StallWatch {
       count++;
       if (s.end - s.start > longestMs) longestMs = s.end - s.start;
     }
-    return { count, longestMs, limitMs: this.limitMs, schedstat: this.sched !== null };
+    return { count, longestMs, limitMs: this.limitMs, schedstat: this.schedstat };
   }
 
   private readonly tick = (): void => {
