@@ -2,6 +2,7 @@ import { Bench } from 'tinybench';
 import { API_ADAPTERS } from '../lib/apis/index.ts';
 import { Exchange } from '../lib/http/exchange.ts';
 import type { RequestRecord } from '../lib/metrics/record.ts';
+import { SchedstatReader, StallWatch } from '../lib/load/stall-watch.ts';
 import { SseParser } from '../lib/sse/parser.ts';
 import { summarize } from '../lib/stats/index.ts';
 
@@ -111,7 +112,20 @@ export async function runMicro(timeMs = 1500): Promise<MicroResult[]> {
   // event (a search to the end of the buffer, say) makes this case quadratic.
   add('Exchange per-event path, 64 KB chunks', exchange(slices(stream.bytes, 65536)), stream.bytes.length);
   add('summarize(), 1,000,000 samples', () => void (sink += summarize(samples).count));
+  // The stall watch's work: each 1 ms tick reads the clock and the thread's schedstat; each
+  // finished record reads the clock and looks back over the stalls that could overlap it.
+  const sched = SchedstatReader.open();
+  if (sched) add('stall watch tick (clock + schedstat pread)', () => void (sink += performance.now() + (sched.read()?.waitNs ?? 0)));
+  const watch = new StallWatch(10, { schedstat: false });
+  for (let k = 0; k < 100; k++) watch.stalls.push({ start: k * 100, end: k * 100 + 20, runQueueMs: null });
+  const marked = { ...freshRecord(), sent: 9_990, end: 10_050 };
+  add('stall watch mark, one finished record (100 stalls seen)', () => {
+    marked.stall = null;
+    watch.mark(marked);
+    sink += marked.stall ? 1 : 0;
+  });
   await bench.run();
+  sched?.close();
   if (sink === 0) throw new Error('bench: microbenchmarks did no work');
 
   return bench.tasks.map((task) => {

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { MaxRateResult } from './max-rate.ts';
 import type { MemoryResult } from './memory.ts';
 import type { MicroResult } from './micro.ts';
+import type { StallWatchCost } from './stall-watch.ts';
 import type { CpuShare, LagResult, SseResult } from './scenarios.ts';
 
 /** Where and when the benchmark ran: numbers from a busy 2-core VM are not numbers from a quiet workstation. */
@@ -41,6 +42,8 @@ export interface BenchReport {
   maxRate: MaxRateResult;
   memory: MemoryResult;
   micro: MicroResult[];
+  /** The runner's stall watch alone, in an idle process; absent in results from before it was measured. */
+  stallWatch?: StallWatchCost;
   targets: TargetResult[];
   /** Runs during which other processes took a real share of the CPU (see `machineNotes`). */
   notes: string[];
@@ -215,6 +218,14 @@ export function renderReport(r: BenchReport): string {
       r.micro.map((x) => [x.name, fix(x.msPerOp, 3), fix(x.rmePct, 1), int(x.mbPerS), int(x.eventsPerS)]),
     ),
     '',
+    ...(r.stallWatch
+      ? [
+          `Stall watch in an idle process (${r.stallWatch.seconds} s each): CPU ${fix(r.stallWatch.idleCpuPct, 2)}% of a core without, ` +
+            `${fix(r.stallWatch.watchedCpuPct, 2)}% with (${fix(r.stallWatch.overheadPct, 2)}% for ${int(r.stallWatch.ticksPerS)} ticks/s` +
+            `${r.stallWatch.schedstat ? ', schedstat read at each' : ', no schedstat'}); ${r.stallWatch.stalls} stalls seen`,
+          '',
+        ]
+      : []),
     'Targets',
   );
   out.push(

@@ -12,7 +12,8 @@
  *      connections and duration. Without wrk installed it says so and measures this client only.
  *   4. Memory per finished request: 300,000 streamed requests through the runner, statistics and
  *      requests.jsonl in a child process with --expose-gc; growth after forced GCs.
- *   5. Microbenchmarks (tinybench): SSE parser, the exchange's per-event path, summarize().
+ *   5. Microbenchmarks (tinybench): SSE parser, the exchange's per-event path, summarize(), the
+ *      stall watch's tick and per-record mark; and the stall watch's CPU in an idle process.
  *
  * Prints one set of tables with the issue's targets and PASS/FAIL, and writes the same numbers to
  * bench/results/latest.json. Environment: BENCH_QUICK=1 shortens every phase (a smoke run, not
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { benchMaxRate, type MaxRateConfig } from './max-rate.ts';
 import { benchMemory, type MemoryConfig } from './memory.ts';
 import { runMicro } from './micro.ts';
+import { benchStallWatchCost } from './stall-watch.ts';
 import { evaluateTargets, finishMeta, machineNotes, renderReport, startMeta, writeReport, type BenchReport } from './report.ts';
 import { benchPacingFloor, benchScheduleLag, benchSseThroughput, type LagConfig, type SseConfig } from './scenarios.ts';
 import { stopSimulators } from './load-harness.ts';
@@ -80,9 +82,11 @@ async function main(): Promise<void> {
   // Last, so their allocations do not show in the load runs' RSS.
   step('microbenchmarks');
   const micro = await runMicro(quick ? 300 : 1500);
+  step('stall watch CPU, idle process');
+  const stallWatch = await benchStallWatchCost(quick ? 1 : 4);
   finishMeta(meta, t0);
   const report: BenchReport = {
-    meta, sse, lag, maxRate, memory, micro,
+    meta, sse, lag, maxRate, memory, micro, stallWatch,
     targets: evaluateTargets(sse, lag, maxRate, memory),
     notes: machineNotes(sse, lag, maxRate),
   };

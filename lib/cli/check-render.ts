@@ -67,7 +67,7 @@ function workloadLines(w: WorkloadPlan, model: string | null): string[] {
   }
   const slo = w.slo.limits.map((x) => `${x.name} <= ${x.max} ${x.unit}${x.judged ? '' : ` (${x.note})`}`);
   out.push(
-    `    SLO asserted: ${w.slo.profile}: ${slo.join(', ') || 'no latency limits'}; success rate >= ${pct(w.slo.minSuccessRate)}; schedule lag p99 <= ${w.slo.maxScheduleLagP99Ms} ms (else the numbers are invalid and the test fails)`,
+    `    SLO asserted: ${w.slo.profile}: ${slo.join(', ') || 'no latency limits'}; success rate >= ${pct(w.slo.minSuccessRate)}; schedule lag p99 <= ${w.slo.maxScheduleLagP99Ms} ms and requests overlapping a client stall <= ${pct(w.slo.maxStalledShare)} (else the numbers are invalid and the test fails)`,
   );
   out.push(...noEffectLines(w.noEffect, '    '));
   if (w.notes.length) out.push('    how the file was read:', ...w.notes.map((n) => `      ${n.path}: ${show(n.value)}: ${n.source.replace(/^[^:]*: /, '')}`));

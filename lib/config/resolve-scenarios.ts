@@ -18,10 +18,11 @@
  * Every applied override is recorded so reports show what differs from the file.
  */
 import { ConfigError } from '../errors/config-error.ts';
-import { envEnum, envNonNegativeInt, envNonNegativeNumber, envPositiveInt, envPositiveIntList, envPositiveNumber } from './env.ts';
+import { envEnum, envNonNegativeInt, envNonNegativeNumber, envPositiveInt, envPositiveIntList, envPositiveNumber, envString } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
 import { rerunScenarios } from '../report/resolved-config.ts';
+import { DEFAULT_FLOORS } from '../slo/profile.ts';
 import { formatPath, validateConfig } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';
 import type { Load } from './schema/load.ts';
@@ -87,6 +88,7 @@ export function applyScenarioOverrides(
   const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
   const arrivals = envEnum(env, 'BENCH_ARRIVALS', ['exact', 'inference-perf'] as const);
   const pause = envNonNegativeNumber(env, 'BENCH_PAUSE');
+  const stalledShare = envShare(env, 'BENCH_MAX_STALLED_SHARE');
   const overrides: ConfigOverride[] = [];
   const scenarios: Record<string, Scenario> = {};
 
@@ -171,9 +173,22 @@ export function applyScenarioOverrides(
         record(['data', 'output_len'], maxTokens, 'BENCH_MAX_TOKENS');
       }
     }
+    if (stalledShare !== undefined) {
+      scenario.slo = { min_success_rate: DEFAULT_FLOORS.minSuccessRate, max_schedule_lag_p99_ms: DEFAULT_FLOORS.maxScheduleLagP99Ms, ...scenario.slo, max_stalled_share: stalledShare };
+      record(['slo', 'max_stalled_share'], stalledShare, 'BENCH_MAX_STALLED_SHARE');
+    }
     scenarios[name] = scenario;
   }
   return { config: { ...file, scenarios }, overrides };
+}
+
+/** A share from 0 to 1, e.g. `BENCH_MAX_STALLED_SHARE=0.05`. */
+function envShare(env: Env, name: string): number | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const value = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!(value >= 0 && value <= 1)) throw new ConfigError('env', name, `expected a share from 0 to 1, got "${text}"`);
+  return value;
 }
 
 /** The variable that overrides each load type's main parameter. */

@@ -59,6 +59,14 @@ export function replayDriver(pods: readonly PodScenario[]): (o: RunnerOptions) =
         delay.p99 = Math.max(delay.p99, rep.eventLoopDelayMs.p99);
         delay.max = Math.max(delay.max, rep.eventLoopDelayMs.max);
       }
+      // The pods' stalls: each marked its own records (kept in them); the stage counts them all and keeps the longest.
+      const podStalls = reports.flatMap((rep) => (rep.stalls ? [rep.stalls] : []));
+      const stalls = podStalls.length === 0 ? undefined : {
+        count: podStalls.reduce((a, x) => a + x.count, 0),
+        longestMs: Math.max(0, ...podStalls.map((x) => x.longestMs)),
+        limitMs: podStalls[0]!.limitMs,
+        schedstat: podStalls.every((x) => x.schedstat),
+      };
       const prev = outcomes.at(-1);
       outcomes.push({
         ...(prev && plan.pauseBeforeMs ? { pause: { plannedMs: plan.pauseBeforeMs, from: prev.end } } : {}),
@@ -71,6 +79,7 @@ export function replayDriver(pods: readonly PodScenario[]): (o: RunnerOptions) =
         cut,
         achievedSendRate: rateOver(stageSent, sFirst, sLast),
         eventLoopDelayMs: delay,
+        ...(stalls ? { stalls } : {}),
         stopRule: reports.find((x) => x.stopRule)?.stopRule ?? null,
         stopped: null,
       });
@@ -82,6 +91,7 @@ export function replayDriver(pods: readonly PodScenario[]): (o: RunnerOptions) =
       plan = await o.plan.next(outcomes);
     }
     const all = outcomes.map((x) => x.eventLoopDelayMs);
+    const staged = outcomes.flatMap((x) => (x.stalls ? [x.stalls] : []));
     return {
       clock: o.clock,
       measuredStart: outcomes[0]?.start ?? o.clock.perfMs,
@@ -91,6 +101,14 @@ export function replayDriver(pods: readonly PodScenario[]): (o: RunnerOptions) =
       achievedSendRate: rateOver(sent, firstSend, lastSend),
       priority: { nice: 0, raised: false, note: 'a merged run: each pod measured with its own priority (its run folder under pods/)' },
       eventLoopDelayMs: { p50: Math.max(0, ...all.map((d) => d.p50)), p99: Math.max(0, ...all.map((d) => d.p99)), max: Math.max(0, ...all.map((d) => d.max)) },
+      ...(staged.length > 0 ? {
+        stalls: {
+          count: staged.reduce((a, x) => a + x.count, 0),
+          longestMs: Math.max(0, ...staged.map((x) => x.longestMs)),
+          limitMs: staged[0]!.limitMs,
+          schedstat: staged.every((x) => x.schedstat),
+        },
+      } : {}),
       stages: outcomes,
     };
   };

@@ -7,6 +7,7 @@ import type { ResponseLimits } from '../config/schema/limits.ts';
 import type { Pool } from 'undici';
 import { type ErrorClass, failureKey, type RequestRecord, type RunClock, readRunClock } from '../metrics/record.ts';
 import { type MeasuringPriority, raiseMeasuringPriority } from './measuring-process.ts';
+import { type StallSummary, StallWatch } from './stall-watch.ts';
 import type { ClosedLoopSchedule, OpenLoopSchedule, Schedule } from './schedule.ts';
 import { fixedPlanner, rateOver, type StageOutcome, type StagePlan, type StagePlanner, type StopRuleHit } from './stage.ts';
 
@@ -103,6 +104,8 @@ export interface RunnerOptions {
   clock?: RunClock;
   /** Consecutive connection-level failures after which the target is taken as gone and the run stops. Default max(5, in-flight bound). */
   unreachableAfter?: number;
+  /** Stalls of this thread longer than this (ms) are recorded, and requests they overlap marked (`RequestRecord.stall`). Default 10. */
+  stallLimitMs?: number;
 }
 
 /** What the runner knows about the run besides the records. */
@@ -122,6 +125,8 @@ export interface LoadOutcome {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Scheduling priority of the thread that timestamped the chunks. */
   priority: MeasuringPriority;
+  /** Stalls of the measuring thread during the measured phase (`StallWatch`); absent in a merged run that has no pod's. */
+  stalls?: StallSummary;
   /** Each stage run, in order. */
   stages: StageOutcome[];
 }
@@ -177,6 +182,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const stageEld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const priority = raiseMeasuringPriority();
+  const stallWatch = new StallWatch(o.stallLimitMs ?? 10);
   const clock = o.clock ?? readRunClock();
   const timeouts = o.timeouts ?? o.target.timeouts;
   const rules = o.stopRules ?? null;
@@ -265,6 +271,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   let sinking = 0;
   let sunk: (() => void) | null = null;
   const sink = (r: RequestRecord, text: string): void => {
+    stallWatch.mark(r);
     try {
       o.onRecord(r, text);
     } catch (err) {
@@ -528,6 +535,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       cut: st.cut,
       achievedSendRate: rateOver(st.sent, st.firstSend, st.lastSend),
       eventLoopDelayMs: readDelay(stageEld),
+      stalls: stallWatch.summary(start, Infinity),
       stopRule: st.stopRule,
       stopped,
     };
@@ -545,6 +553,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       // connection setup), and the delay only matters for the chunk times that are measured.
       eld.enable();
       stageEld.enable();
+      stallWatch.start();
       measuredStart = performance.now();
       for (let plan: StagePlan | null = first; plan && !stopped; plan = stopped ? null : await planner.next(outcomes)) {
         unreachableAfter = o.unreachableAfter ?? Math.max(5, boundOf(plan));
@@ -571,6 +580,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     }
   } finally {
     await allSunk();
+    stallWatch.stop();
     eld.disable();
     stageEld.disable();
     o.signal?.removeEventListener('abort', onAbort);
@@ -586,6 +596,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
     achievedSendRate: rateOver(sent, firstSend, lastSend),
     priority,
     eventLoopDelayMs: readDelay(eld),
+    stalls: stallWatch.summary(measuredStart),
     stages: outcomes,
   };
 }

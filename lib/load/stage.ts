@@ -1,3 +1,4 @@
+import type { StallSummary } from './stall-watch.ts';
 import type { Schedule } from './schedule.ts';
 
 /**
@@ -63,6 +64,8 @@ export interface StageOutcome {
   achievedSendRate: number | null;
   /** Event-loop delay of this process during the stage, ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Stalls of the measuring thread that began during the stage (`lib/load/stall-watch.ts`); absent in a merged run that has no pod's. */
+  stalls?: StallSummary;
   /** The stop rule that ended the stage, or null. */
   stopRule: StopRuleHit | null;
   /** Why the whole run stopped during this stage (cancelled, target unreachable), or null. */

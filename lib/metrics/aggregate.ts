@@ -30,6 +30,12 @@ export interface RunStats {
     warmup: number;
     /** Requests cut at the end of their stage (drain bound passed, or a stop rule ended it): neither successes nor failures, excluded from everything else here. */
     cut: number;
+    /**
+     * Measured requests marked as overlapping a stall of the measuring thread longer than the
+     * schedule-lag limit (`RequestRecord.stall`); counted in `total` and everything else. Absent
+     * in reports from before it was counted.
+     */
+    stalled?: number;
   };
   /**
    * Retries of routing errors (scenario `retry`): measured requests retried at least once, the
@@ -74,7 +80,7 @@ export interface RunStats {
 /** A `StatsAccumulator`'s state in JSON form (`encode`, `absorb`): what a pod of a distributed run sends besides its records. */
 export interface EncodedStats {
   format: 'vitest-llm-d/stats@1';
-  counts: { total: number; successful: number; warmup: number; cut: number; checked: number; mismatches: number; inputTokens: number; outputTokens: number; usageOverruled?: number };
+  counts: { total: number; successful: number; warmup: number; cut: number; checked: number; mismatches: number; inputTokens: number; outputTokens: number; usageOverruled?: number; stalled?: number };
   /** First intended send and last end of the measured requests, on the encoding process's clock (ms); null with none. */
   window: { start: number; end: number } | null;
   errors: RunStats['errors'];
@@ -110,6 +116,7 @@ export class StatsAccumulator {
   private successful = 0;
   private warmup = 0;
   private cut = 0;
+  private stalled = 0;
   private mismatches = 0;
   private usageOverruled = 0;
   private checked = 0;
@@ -149,6 +156,7 @@ export class StatsAccumulator {
     }
     const m = deriveRequestMetrics(r, this.definitions);
     this.total++;
+    if (r.stall) this.stalled++;
     if (r.retries && r.retries.length > 0) {
       const x = this.retries;
       x.requests++;
@@ -205,7 +213,7 @@ export class StatsAccumulator {
     const enc = (b: SampleStore): EncodedSampleStore => (store ? new SampleStore({ ...store, initialCapacity: 1 }).mergeFrom(b) : b).encode();
     return {
       format: 'vitest-llm-d/stats@1',
-      counts: { total: this.total, successful: this.successful, warmup: this.warmup, cut: this.cut, checked: this.checked, mismatches: this.mismatches, inputTokens: this.inputTokens, outputTokens: this.outputTokens, usageOverruled: this.usageOverruled },
+      counts: { total: this.total, successful: this.successful, warmup: this.warmup, cut: this.cut, checked: this.checked, mismatches: this.mismatches, inputTokens: this.inputTokens, outputTokens: this.outputTokens, usageOverruled: this.usageOverruled, stalled: this.stalled },
       window: this.start === Infinity ? null : { start: this.start, end: this.end },
       errors: structuredClone(this.errors),
       retries: structuredClone(this.retries),
@@ -231,6 +239,7 @@ export class StatsAccumulator {
     this.successful += c.successful;
     this.warmup += c.warmup;
     this.cut += c.cut;
+    this.stalled += c.stalled ?? 0;
     this.checked += c.checked;
     this.mismatches += c.mismatches;
     this.usageOverruled += c.usageOverruled ?? 0;
@@ -280,6 +289,7 @@ export class StatsAccumulator {
         successRate: this.total > 0 ? this.successful / this.total : null,
         warmup: this.warmup,
         cut: this.cut,
+        stalled: this.stalled,
       },
       errors: structuredClone(this.errors),
       retries: structuredClone(this.retries),

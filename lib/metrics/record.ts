@@ -88,6 +88,12 @@ export interface RequestRecord {
    * the first attempt's, so TTFT and E2E from intended include every retry and backoff.
    */
   retries?: RetryAttempt[] | null;
+  /**
+   * Set when the measuring thread stalled (its event loop blocked, or it waited for a CPU) for
+   * longer than the run's schedule-lag limit within this request's `sent`..`end`: its TTFT, ITL
+   * and E2E may be late by up to `ms`. The longest such stall; absent or null when none.
+   */
+  stall?: { start: number; ms: number; runQueueMs: number | null } | null;
 }
 
 /** One failed attempt of a request that was retried. */

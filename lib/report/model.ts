@@ -7,6 +7,7 @@ import type { Knee } from '../load/knee.ts';
 import type { BaselineOutcome } from './baseline-gate.ts';
 import type { CapacityResult } from '../load/search.ts';
 import type { StopRuleHit } from '../load/stage.ts';
+import type { StallSummary } from '../load/stall-watch.ts';
 import type { SloEvaluation } from '../slo/evaluate.ts';
 import type { Goodput } from '../slo/goodput.ts';
 
@@ -118,6 +119,8 @@ export interface StageReport {
   achievedSendRate: number | null;
   /** Event-loop delay of the client during the stage, ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Stalls of the measuring thread that began in the stage; the requests they marked are `stats.requests.stalled`. */
+  stalls?: StallSummary;
   stats: RunStats;
   /** Invalid when the client fell behind (lag p99), stalled, or under-delivered the offered rate. */
   validity: Validity;
@@ -170,6 +173,12 @@ export interface TestReport {
   models?: Array<{ model: string; stats: RunStats }>;
   /** Statistics per stage, in order (one for a single-stage load). */
   stages: StageReport[];
+  /**
+   * `stats` of the measured requests that overlapped no stall of the measuring thread
+   * (`stats.requests.stalled` did): present when some did, to show what they moved. Absent too in a
+   * merge that took some pod's statistics from its histograms.
+   */
+  withoutStalled?: RunStats;
   /** The stop rule that ended the run early, or null. */
   stop: StopReport | null;
   /** Goodput under the scenario's SLO profile (single-stage runs; see each stage otherwise). */
@@ -186,6 +195,8 @@ export interface TestReport {
     offeredRate: number | null;
     achievedSendRate: number | null;
     eventLoopDelayMs: { p50: number; p99: number; max: number };
+    /** Stalls of the measuring thread over the measured phase (`lib/load/stall-watch.ts`); absent in reports from before they were watched. */
+    stalls?: StallSummary;
     /** Scheduling priority of the measuring thread (raised to nice -10 when permitted). */
     priority: { nice: number; raised: boolean; note?: string };
   };

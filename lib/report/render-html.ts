@@ -21,6 +21,7 @@ import { lengthLines, lengthReport } from './lengths.ts';
 import type { TestReport } from './model.ts';
 import { type Outcome, type RunReport, targetKinds } from './run-report.ts';
 import { hookLine, labelsHtml } from './run-labels.ts';
+import { stallText, withoutStalledText } from './stalls.ts';
 import { PAGE_CSS, pageHead } from './html/style.ts';
 
 export { loadHtmlSeries, type HtmlSeries } from './html/series.ts';
@@ -86,6 +87,8 @@ function countsTable(r: TestReport): string {
     ['request throughput', num(tp.requestsPerS, 'requests/s')],
     ['send rate achieved / offered', `${num(r.run.achievedSendRate, '/s')} / ${num(r.run.offeredRate, '/s')}`],
     ['client event-loop delay p50 / p99 / max', `${num(r.run.eventLoopDelayMs.p50)} / ${num(r.run.eventLoopDelayMs.p99)} / ${num(r.run.eventLoopDelayMs.max)} ms`],
+    ...(stallText(r) ? [['client stalls', stallText(r)!] as Cell[]] : []),
+    ...(withoutStalledText(r) ? [['latency without stalled requests', withoutStalledText(r)!] as Cell[]] : []),
   ];
   if (g) rows.push(['goodput', `${num(g.requestsPerS, 'requests/s')} (${g.good}/${g.requests} = ${pct(g.fraction)} met ${g.conditions.join(', ') || 'no per-request limit'}; ${g.profile})`]);
   return table(['', 'value'], rows, 'kv');

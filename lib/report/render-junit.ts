@@ -18,6 +18,7 @@ import { formatChange, type MetricComparison } from './baseline.ts';
 import type { BaselineOutcome } from './baseline-gate.ts';
 import { type RunReport, targetKinds } from './run-report.ts';
 import { hookLine, runDescriptionOf } from './run-labels.ts';
+import { stallText, withoutStalledText } from './stalls.ts';
 
 type TestCase = ReturnType<ReturnType<typeof junit.newBuilder>['testCase']>;
 type TestSuite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
@@ -206,6 +207,10 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
     tc.property('goodput.conditions', `${r.goodput.profile}: ${r.goodput.conditions.join(', ')}`);
   }
   tc.property('validity', r.validity.valid ? 'valid' : `INVALID: ${r.validity.reasons.join('; ')}`);
+  const stalls = stallText(r);
+  if (stalls) tc.property('client_stalls', stalls);
+  const without = withoutStalledText(r);
+  if (without) tc.property('without_stalled', without);
   for (const e of r.slo) {
     const unjudged = unjudgedText(e);
     tc.property(`slo.${e.profile}`, `${verdictWord(e)}${unjudged ? `; ${unjudged}` : ''}`);

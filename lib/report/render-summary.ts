@@ -66,6 +66,8 @@ export function renderResults(stats: RunStats, report?: TestReport): Record<stri
     errors: stats.errors,
     retries: stats.retries,
     cut_requests: stats.requests.cut,
+    // Requests a stall of the measuring thread overlapped (requests.jsonl `stall`), counted in total_requests.
+    stalled_requests: stats.requests.stalled ?? null,
   };
 }
 
@@ -97,6 +99,8 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     model: r.target.model,
     state,
     results: renderResults(r.stats, r),
+    // The same statistics without the stalled requests, when some were.
+    ...(r.withoutStalled ? { results_without_stalled: renderResults(r.withoutStalled) } : {}),
     slo: r.slo,
     validity: r.validity,
     workload: r.workload,

@@ -7,6 +7,7 @@ import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from './model.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
+import { stallText, withoutStalledText } from './stalls.ts';
 
 /** Text styling hook (colors in a terminal, identity elsewhere). */
 export type Style = (kind: 'bold' | 'red' | 'green' | 'yellow' | 'dim', text: string) => string;
@@ -167,6 +168,10 @@ export function renderTable(r: TestReport, style: Style = plain): string {
     );
   }
   if (r.goodput) lines.push(...para(style, null, `goodput ${goodputText(r.goodput)}`));
+  const stalls = stallText(r);
+  if (stalls && (r.run.stalls!.count > 0 || (s.requests.stalled ?? 0) > 0)) lines.push(...para(style, s.requests.stalled ? 'yellow' : 'dim', `client stalls: ${stalls}`));
+  const without = withoutStalledText(r);
+  if (without) lines.push(...para(style, null, without));
   lines.push(...modelLines(r));
   lines.push(...stageLines(r, style));
   for (const note of r.workload.notes) lines.push(...para(style, 'dim', `note: ${note}`, '  ', '        '));

@@ -62,6 +62,7 @@ export class RequestsFile {
       served_by: scrubValue(r.servedBy),
       error: r.error && scrubValue(r.error),
       retries: r.retries?.map((a) => ({ key: a.key, message: scrub(a.message), sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs), ...(a.retryAfterMs !== undefined ? { retry_after_ms: a.retryAfterMs } : {}) })) ?? null,
+      stall: r.stall ? { start_ms: t(r.stall.start), ms: r3(r.stall.ms), run_queue_ms: r3(r.stall.runQueueMs) } : null,
       metrics: m && {
         // Only when not the default, so lines of default runs stay as they were.
         ...(definitions !== DEFAULT_DEFINITIONS ? { definitions } : {}),
@@ -121,6 +122,8 @@ export interface RequestLine {
   served_by: Record<string, string>;
   error: RequestRecord['error'];
   retries: Array<{ key: string; message: string; sent_ms: number | null; end_ms: number; backoff_ms: number; retry_after_ms?: number }> | null;
+  /** The stall of the measuring thread the request overlapped (`RequestRecord.stall`); absent in files written before it was recorded. */
+  stall?: { start_ms: number; ms: number; run_queue_ms: number | null } | null;
 }
 
 /**
@@ -160,5 +163,6 @@ export function recordFromLine(l: RequestLine, anchorMs: number): RequestRecord 
     servedBy: l.served_by,
     error: l.error,
     retries: l.retries?.map((a) => ({ key: a.key, message: a.message, sent: t(a.sent_ms), end: a.end_ms + anchorMs, backoffMs: a.backoff_ms, ...(a.retry_after_ms !== undefined ? { retryAfterMs: a.retry_after_ms } : {}) })) ?? null,
+    ...(l.stall ? { stall: { start: l.stall.start_ms + anchorMs, ms: l.stall.ms, runQueueMs: l.stall.run_queue_ms ?? null } } : {}),
   };
 }

@@ -10,7 +10,7 @@ import type { SloProfileDef } from '../config/schema/slo.ts';
 import type { Scenario } from '../config/schema/scenario.ts';
 import type { TokenizerOption } from '../data/index.ts';
 import { limitName } from '../slo/evaluate.ts';
-import { NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY } from '../slo/profile.ts';
+import { DEFAULT_MAX_STALLED_SHARE, NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY } from '../slo/profile.ts';
 import { resolveScenarioSlo } from '../slo/resolve.ts';
 import { planData, type DataPlan } from './plan-data.ts';
 import { planLoadOf, type LoadPlan } from './plan-load.ts';
@@ -41,6 +41,8 @@ export interface SloPlan {
   minSuccessRate: number;
   /** Schedule lag p99 above this (ms) marks the run invalid. */
   maxScheduleLagP99Ms: number;
+  /** A larger share of requests overlapping a client stall longer than that marks the run invalid. */
+  maxStalledShare: number;
 }
 
 function seconds(t: TimeoutsMs): ScenarioPlan['timeouts'] {
@@ -117,6 +119,7 @@ export async function planScenario(name: string, sc: Scenario, ctx: PlanContext)
       }),
       minSuccessRate: slo.floors.minSuccessRate,
       maxScheduleLagP99Ms: slo.floors.maxScheduleLagP99Ms,
+      maxStalledShare: slo.floors.maxStalledShare ?? DEFAULT_MAX_STALLED_SHARE,
     },
   };
 }

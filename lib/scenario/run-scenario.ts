@@ -197,6 +197,8 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const absorbed = input.absorb ?? [];
   const all = new StatsAccumulator(undefined, {}, definitions);
   const perCell = new Map<string, StatsAccumulator>(data.cells.map((c) => [c, new StatsAccumulator(undefined, { exactCap: subCap(data.cells.length) }, definitions)]));
+  /** The measured requests no stall of the measuring thread overlapped (`RequestRecord.stall`). */
+  const unstalled = new StatsAccumulator(undefined, { exactCap: STAGE_CAP }, definitions);
   /** Reported stages, and where each runner stage's phases start among them. */
   const stages: StageAcc[] = [];
   const reports: StageReport[] = [];
@@ -228,7 +230,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     const stats = acc.stats.stats();
     // Against the rate the schedule called for over the requests sent, as the stage report is: a
     // short Poisson trial's arrivals may fall short of its mean rate by chance (3 in 5 s at 1/s).
-    const validity = assessValidity(stats, { ...outcome, achievedSendRate: outcome.achievedSendRate }, scheduledRate(acc), input.slo.floors.maxScheduleLagP99Ms);
+    const validity = assessValidity(stats, { ...outcome, achievedSendRate: outcome.achievedSendRate }, scheduledRate(acc), input.slo.floors.maxScheduleLagP99Ms, input.slo.floors.maxStalledShare);
     const evals = input.slo.profiles.map((p) => evaluateSlo(p, stats, input.slo.floors, { streamed: sc.stream }));
     const reasons = [
       ...evals.flatMap((e) => failedChecks(e).map((c) => `${c.name} ${c.value === null ? 'n/a' : round3(c.value)} ${c.unit} (limit ${c.op} ${c.limit})`)),
@@ -338,6 +340,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     requestIdPrefix: `${input.suite}-${name}-${clock.hrtimeUs.toString(36)}`,
     keepText: countOutput,
     signal: input.signal,
+    stallLimitMs: input.slo.floors.maxScheduleLagP99Ms,
     request(i) {
       if (i > highestIndex) highestIndex = i;
       if (!covered && i + headroom >= prepared && !extending) void extend(Math.max(prepared * 2, i + 2 * headroom));
@@ -350,6 +353,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     onRecord(r, text) {
       const record = (): void => {
         const m = all.add(r);
+        if (!r.stall) unstalled.add(r);
         perCell.get(r.cell)?.add(r);
         if (models.length > 1) perModel.get(r.model)?.add(r);
         const k = reportedIndex(r);
@@ -385,7 +389,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   if (last && reports.length < stages.length) finishStage(last);
   // Idle pauses between stages are no part of the run's measurement window (nor of a stage's, which starts after its pause).
   for (const o of outcome.stages) {
-    if (o.pause) for (const acc of [all, ...perCell.values(), ...perModel.values()]) acc.excludeIdle(o.pause.from, o.start);
+    if (o.pause) for (const acc of [all, unstalled, ...perCell.values(), ...perModel.values()]) acc.excludeIdle(o.pause.from, o.start);
   }
 
   function spec(local: number): RequestSpec {
@@ -416,9 +420,10 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       const single = to - from === 1;
       const validity = assessValidity(
         stats,
-        { eventLoopDelayMs: o.eventLoopDelayMs, achievedSendRate: achieved, stopped: o.stopped },
+        { eventLoopDelayMs: o.eventLoopDelayMs, achievedSendRate: achieved, stopped: o.stopped, stalls: o.stalls },
         scheduled,
         input.slo.floors.maxScheduleLagP99Ms,
+        input.slo.floors.maxStalledShare,
       );
       const rep: StageReport = {
         index: k,
@@ -432,6 +437,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
         cut: acc.cut,
         achievedSendRate: achieved,
         eventLoopDelayMs: o.eventLoopDelayMs,
+        ...(o.stalls ? { stalls: o.stalls } : {}),
         stats,
         validity,
         // A rule that ended a phased stage is reported on the phase it fired in: the last with requests.
@@ -503,7 +509,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
   const rerun = load.type === 'search' ? new Set((planner as SearchPlanner).result().probes.flatMap((p) => p.rerun.map((x) => firstReported[x.stage]!))) : undefined;
   const validity = reports.length > 0
     ? testValidity(reports, outcome.stopped, rerun)
-    : assessValidity(stats, outcome, null, input.slo.floors.maxScheduleLagP99Ms);
+    : assessValidity(stats, outcome, null, input.slo.floors.maxScheduleLagP99Ms, input.slo.floors.maxStalledShare);
   // In a search a rule only fails the trial it fired in (its reasons say so); the search goes on.
   const hit = load.type === 'search' ? -1 : reports.findIndex((r) => r.stopRule);
   const stop: StopReport | null =
@@ -538,6 +544,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
     stats,
     cells: [...perCell].map(([cell, acc]) => ({ cell, stats: acc.stats() })),
     stages: reports,
+    ...((stats.requests.stalled ?? 0) > 0 && absorbed.length === 0 ? { withoutStalled: unstalled.stats() } : {}),
     ...(models.length > 1 ? { models: [...perModel].map(([model, acc]) => ({ model, stats: acc.stats() })) } : {}),
     stop,
     goodput: reports.length === 1 ? reports[0]!.goodput : null,
@@ -550,6 +557,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<TestReport> 
       // A merge that absorbed pods' histograms: their sends are in the stages' bookkeeping, not in the replayed records.
       achievedSendRate: absorbed.length > 0 ? sendRateOf(stages) : outcome.achievedSendRate,
       eventLoopDelayMs: outcome.eventLoopDelayMs,
+      ...(outcome.stalls ? { stalls: outcome.stalls } : {}),
       priority: outcome.priority,
     },
     validity,

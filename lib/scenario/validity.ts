@@ -1,6 +1,7 @@
 import type { RunStats } from '../metrics/aggregate.ts';
 import type { LoadOutcome } from '../load/runner.ts';
 import type { Validity } from '../report/model.ts';
+import { DEFAULT_MAX_STALLED_SHARE } from '../slo/profile.ts';
 
 /** Share of the scheduled rate an open-loop run must achieve to count as delivered. */
 const MIN_ACHIEVED_SHARE = 0.95;
@@ -11,13 +12,16 @@ const MIN_ACHIEVED_SHARE = 0.95;
  * delay chunk timestamps by as much, when an open loop sent at less than 95% of the rate its
  * schedule called for (`offeredRate`: for random arrivals, the rate of the intended times of the
  * requests sent, not the mean rate, which a short window of a Poisson process may miss by chance)
- * rate, or when it stopped before sending everything.
+ * rate, when more than `maxStalledShare` of the measured requests overlapped a stall of the
+ * measuring thread longer than the lag limit (`RequestRecord.stall`: their timestamps may be late
+ * by as much, whatever the percentiles say), or when it stopped before sending everything.
  */
 export function assessValidity(
   stats: RunStats,
-  outcome: Pick<LoadOutcome, 'eventLoopDelayMs' | 'achievedSendRate' | 'stopped'>,
+  outcome: Pick<LoadOutcome, 'eventLoopDelayMs' | 'achievedSendRate' | 'stopped' | 'stalls'>,
   offeredRate: number | null,
   maxLagP99Ms: number,
+  maxStalledShare = DEFAULT_MAX_STALLED_SHARE,
 ): Validity {
   const reasons: string[] = [];
   const lag = stats.latency.schedule_lag.percentiles.p99;
@@ -27,6 +31,14 @@ export function assessValidity(
   const eld = outcome.eventLoopDelayMs.p99;
   if (eld > maxLagP99Ms) {
     reasons.push(`client event loop delayed ${eld.toFixed(1)} ms at p99 (> ${maxLagP99Ms} ms): chunk timestamps may be late by as much`);
+  }
+  const stalled = stats.requests.stalled ?? 0;
+  if (stalled > 0 && stalled > stats.requests.total * maxStalledShare) {
+    const longest = outcome.stalls?.longestMs ? `; longest stall ${outcome.stalls.longestMs.toFixed(1)} ms` : '';
+    reasons.push(
+      `${stalled} of ${stats.requests.total} requests (${pct(stalled / stats.requests.total)} > ${pct(maxStalledShare)}) overlapped a stall of the ` +
+        `client longer than ${maxLagP99Ms} ms${longest}: their timestamps may be late by as much`,
+    );
   }
   if (offeredRate !== null && outcome.achievedSendRate !== null && outcome.achievedSendRate < offeredRate * MIN_ACHIEVED_SHARE) {
     reasons.push(`achieved ${outcome.achievedSendRate.toFixed(1)} requests/s of ${Number(offeredRate.toPrecision(4))} offered`);
@@ -66,4 +78,8 @@ export function rerunAdvice(v: Validity): string | null {
     'rate or concurrency (BENCH_NUM_REQUESTS, BENCH_RATE, BENCH_CONCURRENCY, BENCH_DURATION), run on a quieter machine, ' +
     'or split the load over pods with `npx vitest-llm-d launch <suite> --parallelism N`'
   );
+}
+
+function pct(x: number): string {
+  return `${Number((x * 100).toPrecision(3))}%`;
 }

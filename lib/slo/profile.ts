@@ -34,7 +34,15 @@ export interface SloFloors {
   minSuccessRate: number;
   /** The client must have kept up: schedule lag p99 at most this (ms), or the run is invalid. */
   maxScheduleLagP99Ms: number;
+  /**
+   * Largest share of measured requests (0 to 1) that may overlap a stall of the measuring thread
+   * longer than `maxScheduleLagP99Ms`; above it the run is invalid. Default `DEFAULT_MAX_STALLED_SHARE`.
+   */
+  maxStalledShare?: number;
 }
+
+/** Share of stalled requests above which a run is invalid, when the scenario sets none: 1%. */
+export const DEFAULT_MAX_STALLED_SHARE = 0.01;
 
 /** Floors used when the scenario sets none: 95% success (a testing floor) and 10 ms lag p99. */
 export const DEFAULT_FLOORS: SloFloors = { minSuccessRate: 0.95, maxScheduleLagP99Ms: 10 };

@@ -55,7 +55,11 @@ export function resolveScenarioSlo(
   where: string,
 ): { profiles: SloProfile[]; floors: SloFloors } {
   const floors: SloFloors = spec
-    ? { minSuccessRate: spec.min_success_rate, maxScheduleLagP99Ms: spec.max_schedule_lag_p99_ms }
+    ? {
+        minSuccessRate: spec.min_success_rate,
+        maxScheduleLagP99Ms: spec.max_schedule_lag_p99_ms,
+        ...(spec.max_stalled_share !== undefined ? { maxStalledShare: spec.max_stalled_share } : {}),
+      }
     : DEFAULT_FLOORS;
   const base = spec?.profile || !spec?.limits ? profileByName(spec?.profile ?? DEFAULT_PROFILE, fileProfiles, where) : null;
   const extra = spec?.limits ? limitsFromKeys(spec.limits as Record<string, number>, `${where} slo.limits`) : [];
@@ -65,7 +69,7 @@ export function resolveScenarioSlo(
 /**
  * What a test asserts with `toMeetSLO(spec)`: nothing → the scenario's configured SLO; a name → that
  * profile with the scenario's floors; an object → its limits (plus optional `min_success_rate` /
- * `max_schedule_lag_p99_ms` floors, camelCase accepted).
+ * `max_schedule_lag_p99_ms` / `max_stalled_share` floors, camelCase accepted).
  */
 export function resolveAssertedSlo(
   spec: AssertSpec | undefined,
@@ -81,6 +85,7 @@ export function resolveAssertedSlo(
     const key = snake(k);
     if (key === 'min_success_rate') floors.minSuccessRate = v;
     else if (key === 'max_schedule_lag_p99_ms') floors.maxScheduleLagP99Ms = v;
+    else if (key === 'max_stalled_share') floors.maxStalledShare = v;
     else limits[key] = v;
   }
   const extra = limitsFromKeys(limits, 'toMeetSLO');

@@ -95,9 +95,20 @@ describe('applyScenarioOverrides', () => {
     ['BENCH_RATE', 'fast', 'expected a positive number, got "fast"'],
     ['BENCH_RATE', '0', 'expected a positive number, got "0"'],
     ['BENCH_RATE', 'Infinity', 'expected a positive number, got "Infinity"'],
+    ['BENCH_MAX_STALLED_SHARE', '5%', 'expected a share from 0 to 1, got "5%"'],
+    ['BENCH_MAX_STALLED_SHARE', '1.5', 'expected a share from 0 to 1, got "1.5"'],
+    ['BENCH_MAX_STALLED_SHARE', '-0.1', 'expected a share from 0 to 1, got "-0.1"'],
   ])('%s=%s is rejected', (variable, value, reason) => {
     const file = parse({ quick: closed, steady: open });
     expect(configErrorOf(() => applyScenarioOverrides(file, { [variable]: value }))).toBe(`env: ${variable}: ${reason}`);
+  });
+
+  test('BENCH_MAX_STALLED_SHARE sets the stalled-request floor of every scenario, keeping its other SLO settings', () => {
+    const withSlo = { ...closed, slo: { profile: 'mlperf-interactive', max_schedule_lag_p99_ms: 25 } };
+    const { config, overrides } = applyScenarioOverrides(parse({ quick: closed, tuned: withSlo }), { BENCH_MAX_STALLED_SHARE: '0.05' });
+    expect(config.scenarios.quick?.slo).toEqual({ min_success_rate: 0.95, max_schedule_lag_p99_ms: 10, max_stalled_share: 0.05 });
+    expect(config.scenarios.tuned?.slo).toEqual({ profile: 'mlperf-interactive', min_success_rate: 0.95, max_schedule_lag_p99_ms: 25, max_stalled_share: 0.05 });
+    expect(overrides).toContainEqual({ path: 'scenarios.quick.slo.max_stalled_share', value: 0.05, source: 'env BENCH_MAX_STALLED_SHARE' });
   });
 
   test('numbers may carry surrounding spaces and exponents where they make sense', () => {

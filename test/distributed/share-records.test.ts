@@ -7,6 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeEnv } from '../../lib/distributed/merge-run.ts';
+import type { PodScenario } from '../../lib/distributed/pod-folders.ts';
+import { replayDriver } from '../../lib/distributed/replay-load.ts';
+import type { RunnerOptions } from '../../lib/load/runner.ts';
+import { fixedPlanner, type StagePlan } from '../../lib/load/stage.ts';
+import { StatsAccumulator } from '../../lib/metrics/aggregate.ts';
+import type { StageReport } from '../../lib/report/model.ts';
 import { shareFromEnv } from '../../lib/distributed/share-env.ts';
 import { deriveRequestMetrics } from '../../lib/metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../../lib/metrics/record.ts';
@@ -51,6 +57,44 @@ describe('requests.jsonl back to records', () => {
     expect(back).toMatchObject({ handed: null, emptyChoiceTimes: null, lastChoice: null, sent: record.sent });
     // vLLM's variants then start at sent and end at the last content chunk.
     expect(deriveRequestMetrics(back, 'vllm')).toMatchObject({ ttftMs: 1120.5 - 1100.75, e2eMs: 1128 - 1100.75 });
+  });
+});
+
+describe('stall marks through a merge', () => {
+  const marked: RequestRecord = { ...record, stall: { start: 1105.5, ms: 14.25, runQueueMs: 3.5 } };
+
+  it('a marked record keeps its mark, moved with its times; a line without the field reads unmarked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmd-rec-'));
+    const file = new RequestsFile(join(dir, 'requests.jsonl'));
+    file.append('poisson', clock, marked, deriveRequestMetrics(marked));
+    file.close();
+    const line = JSON.parse(readFileSync(join(dir, 'requests.jsonl'), 'utf8')) as RequestLine;
+    expect(line.stall).toEqual({ start_ms: 105.25, ms: 14.25, run_queue_ms: 3.5 });
+    expect(recordFromLine(line, clock.perfMs)).toEqual(marked);
+    expect(recordFromLine(line, clock.perfMs + 250).stall).toEqual({ start: 1355.5, ms: 14.25, runQueueMs: 3.5 });
+    const { stall: _, ...older } = line;
+    expect(recordFromLine(older, clock.perfMs).stall ?? null).toBeNull();
+  });
+
+  it('the replayed run counts every pod\'s marked records and keeps the longest stall', async () => {
+    const plan: StagePlan = {
+      label: 'concurrency 2', description: 'c2', schedule: { kind: 'closed', concurrency: 2, description: 'c2' }, maxRequests: 2, durationMs: null, drainMs: 0,
+      offered: { rate: null, concurrency: 2 },
+    };
+    const stageReport = (longestMs: number, count: number) => ({ index: 0, eventLoopDelayMs: { p50: 0, p99: 1, max: 2 }, stopRule: null, stalls: { count, longestMs, limitMs: 10, schedstat: true } }) as unknown as StageReport;
+    const pod = (records: RequestRecord[], rep: StageReport) =>
+      ({ records, stages: [{ stage: 0, start_ms: 0 }], stageReports: [rep], anchorMs: clock.perfMs }) as unknown as PodScenario;
+    const a = { ...marked, seq: 0, stage: 0 };
+    const b: RequestRecord = { ...record, seq: 1, stage: 0, retries: null };
+    const seen: RequestRecord[] = [];
+    const stats = new StatsAccumulator();
+    const outcome = await replayDriver([pod([a], stageReport(14.25, 1)), pod([b], stageReport(30, 2))])({
+      plan: fixedPlanner('c2', [plan]), clock, onRecord: (r: RequestRecord) => { seen.push(r); stats.add(r); },
+    } as unknown as RunnerOptions);
+    expect(seen.map((r) => r.stall ?? null)).toEqual([marked.stall, null]);
+    expect(stats.stats().requests.stalled).toBe(1);
+    expect(outcome.stages[0]!.stalls).toEqual({ count: 3, longestMs: 30, limitMs: 10, schedstat: true });
+    expect(outcome.stalls).toEqual({ count: 3, longestMs: 30, limitMs: 10, schedstat: true });
   });
 });
 

@@ -110,7 +110,7 @@ describe('StatsAccumulator', () => {
     acc.add(makeRecord({ seq: 1, intended: 200, sent: 200, firstChunk: 230, chunkTimes: [230, 250], end: 300, usage: { promptTokens: 8, completionTokens: 2, cachedTokens: 4 } }));
     acc.add(makeRecord({ seq: 2, intended: 300, sent: 301, end: 310, status: 503, error: { class: 'http_status', message: 'HTTP 503: busy' } }));
     const s = acc.stats();
-    expect(s.requests).toEqual({ total: 3, successful: 2, failed: 1, successRate: 2 / 3, warmup: 1, cut: 0 });
+    expect(s.requests).toEqual({ total: 3, successful: 2, failed: 1, successRate: 2 / 3, warmup: 1, cut: 0, stalled: 0 });
     expect(s.errors).toEqual({ http_503: { count: 1, example: 'HTTP 503: busy' } });
     expect(s.window.durationMs).toBe(210); // intended 100 .. end 310
     expect(s.latency.itl.count).toBe(4); // 3 gaps + 1 gap

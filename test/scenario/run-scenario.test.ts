@@ -140,7 +140,8 @@ describe('runScenario', () => {
   test('report statistics agree with the lines', () => {
     const measured = lines.filter((l) => !l.warmup);
     const s = report.stats;
-    expect(s.requests).toEqual({ total: 12, successful: 12, failed: 0, successRate: 1, warmup: 2, cut: 0 });
+    // A stall of this loaded machine may mark some (test/load/stall-watch.test.ts checks the marks).
+    expect(s.requests).toEqual({ total: 12, successful: 12, failed: 0, successRate: 1, warmup: 2, cut: 0, stalled: expect.any(Number) });
     expect(s.errors).toEqual({});
     expect(s.latency.ttft.count).toBe(12);
     expect(s.latency.ttft.mean!).toBeCloseTo(mean(measured.map((l) => l.metrics!.ttft_ms)), 2);

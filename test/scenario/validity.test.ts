@@ -49,4 +49,18 @@ describe('assessValidity', () => {
     expect(assessValidity(lagged(12.5), outcome(), null, 10).valid).toBe(false);
     expect(assessValidity(lagged(12.5), outcome(), null, 10.2).valid).toBe(true);
   });
+
+  test('more than 1% (or the configured share) of requests marked by a stall is invalid, whatever the p99', () => {
+    /** 200 requests without lag, `marked` of them overlapping a stall. */
+    const stalled = (marked: number) =>
+      statsOf(Array.from({ length: 200 }, (_, k) => ({ ...timedRecord(10, 5, 0), ...(k < marked ? { stall: { start: 0, ms: 24, runQueueMs: null } } : {}) })));
+    const stalls = { count: 1, longestMs: 24.04, limitMs: 10, schedstat: true };
+    expect(assessValidity(stalled(2), outcome({ stalls }), null, 10)).toEqual({ valid: true, reasons: [] });
+    expect(assessValidity(stalled(3), outcome({ stalls }), null, 10)).toEqual({
+      valid: false,
+      reasons: ['3 of 200 requests (1.5% > 1%) overlapped a stall of the client longer than 10 ms; longest stall 24.0 ms: their timestamps may be late by as much'],
+    });
+    expect(assessValidity(stalled(3), outcome({ stalls }), null, 10, 0.02).valid).toBe(true);
+    expect(assessValidity(stalled(1), outcome({ stalls }), null, 10, 0).valid).toBe(false);
+  });
 });

@@ -82,6 +82,12 @@ describe('resolveScenarioSlo', () => {
     expect(resolveScenarioSlo(spec({ profile: 'mlperf-interactive' }), {}, WHERE).floors).toEqual(DEFAULT_FLOORS);
   });
 
+  test('max_stalled_share, in the scenario or asserted, is a floor', () => {
+    const r = resolveScenarioSlo(spec({ max_stalled_share: 0.05 }), FILE_PROFILES, WHERE);
+    expect(r.floors).toEqual({ minSuccessRate: 0.95, maxScheduleLagP99Ms: 10, maxStalledShare: 0.05 });
+    expect(resolveAssertedSlo({ maxStalledShare: 0.2, ttftP95Ms: 300 }, r, {}, WHERE).floors).toEqual({ minSuccessRate: 0.95, maxScheduleLagP99Ms: 10, maxStalledShare: 0.2 });
+  });
+
   test("a profile of the file's slo_profiles", () => {
     const r = resolveScenarioSlo(spec({ profile: 'chatbot' }), FILE_PROFILES, WHERE);
     expect(r.profiles).toEqual([

@@ -125,6 +125,14 @@ export const SloSpecSchema = z
       .describe(
         'Largest p99 of schedule lag (sent - intended) in milliseconds (default 10); above it the client did not keep up and the run is invalid.',
       ),
+    max_stalled_share: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        'Largest share of measured requests, 0 to 1 (default 0.01), that may overlap a stall of the measuring process longer than max_schedule_lag_p99_ms; above it the run is invalid.',
+      ),
   })
   .describe('Service-level objectives the scenario must meet.');
 
