@@ -25,14 +25,16 @@ const WORKER_DIED = /\bworker\b.*\b(exited|terminated|emitted error)|exited unex
  * Must come first among the reporters: the others read {@link runInterruption} at the run's end.
  */
 export class InterruptReporter implements Reporter {
-  private readonly handlers: Array<[NodeJS.Signals, () => void]> = [];
+  /** Ours, and the listeners they stand in for (restored when Vitest closes). */
+  private readonly handlers: Array<[NodeJS.Signals, () => void, Array<(s: NodeJS.Signals) => void>]> = [];
 
   onInit(vitest: Vitest): void {
     interruption = null;
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       // Vitest's own handlers exit 1 ms after the signal, leaving workers and reports behind;
       // they run on the second signal.
-      const previous = process.listeners(sig) as Array<(s: NodeJS.Signals) => void>;
+      // Raw: a `once` listener keeps its wrapper, so it still removes itself when it runs.
+      const previous = process.rawListeners(sig) as Array<(s: NodeJS.Signals) => void>;
       for (const l of previous) process.off(sig, l);
       const onSignal = (): void => {
         if (interruption) {
@@ -47,10 +49,13 @@ export class InterruptReporter implements Reporter {
         void vitest.cancelCurrentRun('keyboard-input');
       };
       process.on(sig, onSignal);
-      this.handlers.push([sig, onSignal]);
+      this.handlers.push([sig, onSignal, previous]);
     }
     vitest.onClose(() => {
-      for (const [sig, h] of this.handlers) process.off(sig, h);
+      for (const [sig, h, previous] of this.handlers) {
+        process.off(sig, h);
+        for (const l of previous) if (!process.rawListeners(sig).includes(l)) process.on(sig, l);
+      }
       this.handlers.length = 0;
     });
   }
