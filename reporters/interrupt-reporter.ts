@@ -44,7 +44,12 @@ export class InterruptReporter implements Reporter {
           return;
         }
         interruption = { kind: 'interrupted', reason: `${sig} received` };
-        process.exitCode = 128 + SIGNAL_NUMBERS[sig];
+        // The shell's code for a signal (130, 143), whatever Vitest sets for the cancelled tests.
+        const code = 128 + SIGNAL_NUMBERS[sig];
+        process.exitCode = code;
+        process.once('exit', () => {
+          process.exitCode = code;
+        });
         vitest.logger.error(`\nvitest-llm-d: ${sig}: stopping the tests, keeping what finished (${sig} again to exit at once)`);
         void vitest.cancelCurrentRun('keyboard-input');
       };

@@ -115,16 +115,16 @@ function expectReports(r: Ended, reason: RegExp): void {
 }
 
 describe('every ending writes the reports of what finished and stops every child', () => {
-  test('SIGTERM to the vitest process alone: reports marked interrupted, worker and simulator stopped, exit code non-zero', async () => {
+  test('SIGTERM to the vitest process alone: reports marked interrupted, worker and simulator stopped, exit code 143', async () => {
     const r = await runAndInterrupt({}, 5, (pid) => process.kill(pid, 'SIGTERM'));
-    expect(r.code, r.output).not.toBe(0);
+    expect(r.code, r.output).toBe(143);
     expectReports(r, /^SIGTERM received$/);
     await expectAllGone(r.pids);
   });
 
-  test('Ctrl-C (SIGINT to the whole process group): the same', async () => {
+  test('Ctrl-C (SIGINT to the whole process group): the same, exit code 130', async () => {
     const r = await runAndInterrupt({}, 5, (pid) => process.kill(-pid, 'SIGINT'));
-    expect(r.code, r.output).not.toBe(0);
+    expect(r.code, r.output).toBe(130);
     expectReports(r, /^SIGINT received$/);
     await expectAllGone(r.pids);
   });
