@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config';
 import { MEASURING_NODE_FLAGS } from './lib/load/measuring-process.ts';
 import { createRunInfo } from './lib/report/run-info.ts';
+import { envTimerSeconds } from './lib/config/env.ts';
+import { BenchError } from './lib/errors/bench-error.ts';
 import { llmdReporters } from './reporters/index.ts';
 
 /** One identity per `vitest run`: every suite writes to `results/<stamp>-<suite>/`. */
 const run = createRunInfo();
-const testTimeoutS = Number(process.env.BENCH_TEST_TIMEOUT_S || 1800);
+/** BENCH_TEST_TIMEOUT_S, range-checked: a bad value is one line naming the variable. */
+const testTimeoutS = testTimeoutSeconds();
 
 /**
  * The benchmark suites users run: `npx vitest run suites/latency`. (The project's own tests use
@@ -26,3 +29,17 @@ export default defineConfig({
     hookTimeout: 120_000,
   },
 });
+
+/**
+ * Seconds each test may run (default 1800). A bad value stops here with the one-line message and
+ * exit code 1: thrown from a config file, it would come wrapped in Vitest's start-up error.
+ */
+function testTimeoutSeconds(): number {
+  try {
+    return envTimerSeconds(process.env, 'BENCH_TEST_TIMEOUT_S') ?? 1800;
+  } catch (err) {
+    if (!(err instanceof BenchError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}

@@ -5,6 +5,7 @@ import '../lib/vitest/meta.ts';
 import { describeEnvironment } from '../lib/report/environment.ts';
 import { type RunInfo, runDirOf, suiteOf } from '../lib/report/run-info.ts';
 import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
+import { runInterruption } from './interrupt-reporter.ts';
 
 /**
  * Builds the report model of each suite of a finished `vitest run` (the folder under `suites/`):
@@ -27,7 +28,8 @@ export function collectReports(modules: ReadonlyArray<TestModule>, run: RunInfo,
       let s = out.get(suite);
       if (!s) {
         const runDir = runDirOf(run, suite);
-        s = { suite, stamp: run.stamp, runDir, tool, testFiles: [], tests: [], actuation: [], failed: [], skipped: [], environment: null };
+        const interrupted = runInterruption();
+        s = { suite, stamp: run.stamp, runDir, tool, testFiles: [], tests: [], actuation: [], failed: [], skipped: [], environment: null, ...(interrupted ? { interrupted } : {}) };
         out.set(suite, s);
       }
       const file = relative(process.cwd(), mod.moduleId).replaceAll('\\', '/');
@@ -41,6 +43,11 @@ export function collectReports(modules: ReadonlyArray<TestModule>, run: RunInfo,
       if (!report && !actuation && result.state === 'skipped') s.skipped.push({ name: test.name, note: result.note ?? null });
       const configRun = meta.llmdConfig;
       if (configRun?.description && !s.runDescription) s.runDescription = configRun.description;
+      // A test still running when the run was interrupted (its worker died): named, with the reason.
+      const interrupted = runInterruption();
+      if (!report && !actuation && interrupted && result.state === 'pending') {
+        s.failed.push({ name: test.name, state: 'interrupted', error: `not finished: ${interrupted.reason} (its finished requests are in requests.jsonl)` });
+      }
       if (!report && !actuation && result.state === 'failed') {
         const error = result.errors?.[0]?.message ?? 'failed';
         s.failed.push({ name: test.name, state: result.state, error: error.split('\n')[0]!, ...(configRun?.hooks.length ? { hooks: configRun.hooks } : {}) });

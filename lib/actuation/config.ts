@@ -5,7 +5,7 @@
  * `BENCH_WAIT_TIMEOUT_S` and `BENCH_TEMPLATE` override every scenario for one run.
  */
 import { z } from 'zod';
-import { envPositiveInt, type ConfigOverride } from '../config/env.ts';
+import { envPositiveInt, envTimerSeconds, type ConfigOverride } from '../config/env.ts';
 import { loadConfigFile } from '../config/load-file.ts';
 import type { Env } from '../config/substitute.ts';
 
@@ -79,7 +79,7 @@ export function loadActuationFile(file: string, env: Env, cwd = process.cwd()): 
   const overrides: ConfigOverride[] = [];
   const iterations = envPositiveInt(env, 'BENCH_ITERATIONS');
   const replicas = envPositiveInt(env, 'BENCH_REPLICAS');
-  const wait = envPositiveInt(env, 'BENCH_WAIT_TIMEOUT_S');
+  const wait = envTimerSeconds(env, 'BENCH_WAIT_TIMEOUT_S');
   if (iterations !== undefined) {
     config.defaults.iterations = iterations;
     for (const s of Object.values(config.scenarios)) s.iterations = iterations;

@@ -6,7 +6,11 @@
  */
 import { ConfigError } from '../errors/config-error.ts';
 import { didYouMean, quoteList } from './closest-name.ts';
+import { MAX_TIMER_S, TIMER_LIMIT_TEXT } from './schema/timer-limit.ts';
 import type { Env } from './substitute.ts';
+
+/** A plain decimal number, optionally with an exponent: `2.5`, `.5`, `1e3`. */
+const NUMBER = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /** A config value replaced by an environment variable or option, recorded for reports. */
 export interface ConfigOverride {
@@ -29,6 +33,30 @@ export function envPositiveInt(env: Env, name: string): number | undefined {
   return envInteger(env, name, 1, 'a positive integer');
 }
 
+/**
+ * Seconds for a timer, e.g. `BENCH_TEST_TIMEOUT_S=600`: a number > 0 (>= 0 with `zero`), at most
+ * 2^31 - 1 ms (the longest delay a Node.js timer takes; see `schema/timer-limit.ts`).
+ */
+export function envTimerSeconds(env: Env, name: string, options: { zero?: boolean } = {}): number | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const value = NUMBER.test(text) ? Number(text) : NaN;
+  const min = options.zero ? 0 : Number.MIN_VALUE;
+  if (!Number.isFinite(value) || value < min || value > MAX_TIMER_S) {
+    throw badValue(name, `${options.zero ? 'a number of seconds >= 0' : 'a positive number of seconds'}, ${TIMER_LIMIT_TEXT}`, text);
+  }
+  return value;
+}
+
+/** A number in (0, 1], e.g. `BENCH_PREFIX_MIN_HIT_RATE=0.5`. */
+export function envFraction(env: Env, name: string): number | undefined {
+  const text = envString(env, name);
+  if (text === undefined) return undefined;
+  const value = NUMBER.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(value) || value <= 0 || value > 1) throw badValue(name, 'a number > 0 and <= 1', text);
+  return value;
+}
+
 /** An integer >= 0, e.g. `BENCH_WARMUP_REQUESTS=0`. */
 export function envNonNegativeInt(env: Env, name: string): number | undefined {
   return envInteger(env, name, 0, 'a non-negative integer');
@@ -38,7 +66,7 @@ export function envNonNegativeInt(env: Env, name: string): number | undefined {
 export function envPositiveNumber(env: Env, name: string): number | undefined {
   const text = envString(env, name);
   if (text === undefined) return undefined;
-  const value = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  const value = NUMBER.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value <= 0) throw badValue(name, 'a positive number', text);
   return value;
 }
@@ -47,7 +75,7 @@ export function envPositiveNumber(env: Env, name: string): number | undefined {
 export function envNonNegativeNumber(env: Env, name: string): number | undefined {
   const text = envString(env, name);
   if (text === undefined) return undefined;
-  const value = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  const value = NUMBER.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value)) throw badValue(name, 'a number >= 0', text);
   return value;
 }

@@ -5,7 +5,7 @@
  * (and harness matrices) as they are.
  */
 export { closestName, didYouMean, editDistance } from './closest-name.ts';
-export { envEnum, envNonNegativeInt, envPositiveInt, envPositiveNumber, envString } from './env.ts';
+export { envEnum, envNonNegativeInt, envPositiveInt, envPositiveNumber, envString, envTimerSeconds } from './env.ts';
 export type { ConfigOverride } from './env.ts';
 export { formatPath, validateConfig } from './format-issues.ts';
 export { displayPath, loadConfigFile, parseYamlDocument, readConfigText } from './load-file.ts';

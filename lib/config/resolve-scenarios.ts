@@ -18,7 +18,7 @@
  * Every applied override is recorded so reports show what differs from the file.
  */
 import { ConfigError } from '../errors/config-error.ts';
-import { envEnum, envNonNegativeInt, envNonNegativeNumber, envPositiveInt, envPositiveIntList, envPositiveNumber, envString } from './env.ts';
+import { envEnum, envNonNegativeInt, envPositiveInt, envPositiveIntList, envPositiveNumber, envString, envTimerSeconds } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
 import { rerunScenarios } from '../report/resolved-config.ts';
@@ -84,10 +84,10 @@ export function applyScenarioOverrides(
   const levels = envPositiveIntList(env, 'BENCH_CONCURRENCY');
   const concurrency = levels?.length === 1 ? levels[0] : undefined;
   const rate = envPositiveNumber(env, 'BENCH_RATE');
-  const duration = envPositiveNumber(env, 'BENCH_DURATION');
+  const duration = envTimerSeconds(env, 'BENCH_DURATION');
   const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
   const arrivals = envEnum(env, 'BENCH_ARRIVALS', ['exact', 'inference-perf'] as const);
-  const pause = envNonNegativeNumber(env, 'BENCH_PAUSE');
+  const pause = envTimerSeconds(env, 'BENCH_PAUSE', { zero: true });
   const stalledShare = envShare(env, 'BENCH_MAX_STALLED_SHARE');
   const overrides: ConfigOverride[] = [];
   const scenarios: Record<string, Scenario> = {};

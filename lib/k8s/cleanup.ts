@@ -78,11 +78,18 @@ export async function deleteRun(c: ClusterConnection, runId: string, waitMs = 30
 
 type Pending = () => Promise<unknown>;
 const pending = new Set<Pending>();
+let cleaning = false;
+
+/** Whether a signal's cleanup is deleting objects now (this process exits when it is done). */
+export function cleaningUpOnSignal(): boolean {
+  return cleaning;
+}
 
 function onSignal(signal: NodeJS.Signals): void {
   const jobs = [...pending];
   pending.clear();
   unhook();
+  cleaning = true;
   process.stderr.write(`vitest-llm-d: ${signal}: deleting what this run created in the cluster\n`);
   const hardStop = setTimeout(() => process.exit(130), 15_000);
   hardStop.unref();

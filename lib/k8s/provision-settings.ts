@@ -15,7 +15,7 @@
  * is the target, so `BENCH_BASE_URL` or `BENCH_TARGET` beside `BENCH_PROVISION` is an error.
  */
 import { z } from 'zod';
-import { BaseUrlSchema, envEnum, envPositiveNumber, envString, validateConfig, type Env } from '../config/index.ts';
+import { BaseUrlSchema, envEnum, envString, envTimerSeconds, validateConfig, type Env } from '../config/index.ts';
 import { ConfigError } from '../errors/index.ts';
 import { ACCESS_MODES, type AccessMode } from './stack-access.ts';
 
@@ -63,7 +63,7 @@ export function readProvisionSettings(env: Env, template?: string): ProvisionSet
   const settings: ProvisionSettings = { template: file, dryRun: envFlag(env, 'BENCH_PROVISION_DRY_RUN') };
   if (url !== undefined) settings.url = url;
   if (access !== undefined) settings.access = access;
-  const timeoutS = envPositiveNumber(env, 'BENCH_PROVISION_TIMEOUT_S');
+  const timeoutS = envTimerSeconds(env, 'BENCH_PROVISION_TIMEOUT_S');
   if (timeoutS !== undefined) settings.timeoutS = timeoutS;
   const name = stackName(env);
   if (name !== undefined) settings.name = name;

@@ -198,8 +198,9 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   let nextSeq = 0;
 
   const first = await planner.next([]);
+  // Requests that can be in flight at once: the schedule's bound, never more than the stage sends.
   const boundOf = (p: StagePlan | null): number =>
-    p === null ? 1 : p.schedule.kind === 'closed' ? p.schedule.concurrency : p.schedule.maxInFlight;
+    p === null ? 1 : Math.max(1, Math.min(p.schedule.kind === 'closed' ? p.schedule.concurrency : p.schedule.maxInFlight, p.maxRequests ?? Infinity));
   // Sized for the stage that needs the most connections so far; a later stage that needs more
   // (a sweep's next level) gets a larger pool, and the idle old one is closed.
   let poolSize = boundOf(first);
@@ -409,9 +410,10 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       let active = 0;
       let users = 0;
       let spawnTimer: NodeJS.Timeout | null = null;
+      let starting: NodeJS.Immediate | null = null;
       const think = schedule.thinkMs ?? 0;
       const settle = (): void => {
-        if (active > 0 || (users < schedule.concurrency && spawnTimer && open(st, deadline) && launched < count)) return;
+        if (active > 0 || starting || (users < schedule.concurrency && spawnTimer && open(st, deadline) && launched < count)) return;
         if (spawnTimer) clearTimeout(spawnTimer);
         spawnTimer = null;
         wakeLoop = null;
@@ -438,23 +440,41 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
       wakeLoop = settle;
       const t0 = origin ?? performance.now();
       const start = schedule.spawn ? Math.min(schedule.spawn.start, schedule.concurrency) : schedule.concurrency;
-      for (; users < start; users++) launch(t0);
-      if (schedule.spawn && users < schedule.concurrency) {
-        const gap = 1000 / schedule.spawn.perSecond;
-        const phase = schedule.spawn.phaseMs ?? 0;
-        let k = 1;
-        const spawn = (): void => {
-          spawnTimer = null;
-          const due = t0 + phase + k * gap;
-          if (!open(st, deadline) || due >= deadline || launched >= count) return settle();
-          users++;
-          k++;
-          launch(due);
-          if (users < schedule.concurrency) spawnTimer = setTimeout(spawn, Math.max(0, t0 + phase + k * gap - performance.now()));
-        };
-        spawnTimer = setTimeout(spawn, Math.max(0, t0 + phase + gap - performance.now()));
-      }
-      if (count === 0) settle();
+      // Users beyond the request count would never send. The others start in batches, one batch
+      // per turn of the event loop, so a huge concurrency cannot hold the loop (the test's
+      // timeout, the run's own timers, the responses) for as long as creating every exchange takes.
+      const startUsers = Math.min(start, count);
+      const startBatch = (): void => {
+        starting = null;
+        const until = Math.min(startUsers, users + START_BATCH);
+        for (; users < until && open(st, deadline) && launched < count; users++) launch(t0);
+        if (users < startUsers && open(st, deadline) && launched < count) {
+          starting = setImmediate(startBatch);
+          return;
+        }
+        users = Math.max(users, start);
+        if (st && !st.over && launched >= count) endStage(st, null);
+        startSpawning();
+        settle();
+      };
+      const startSpawning = (): void => {
+        if (schedule.spawn && users < schedule.concurrency) {
+          const gap = 1000 / schedule.spawn.perSecond;
+          const phase = schedule.spawn.phaseMs ?? 0;
+          let k = 1;
+          const spawn = (): void => {
+            spawnTimer = null;
+            const due = t0 + phase + k * gap;
+            if (!open(st, deadline) || due >= deadline || launched >= count) return settle();
+            users++;
+            k++;
+            launch(due);
+            if (users < schedule.concurrency) spawnTimer = setTimeout(spawn, Math.max(0, t0 + phase + k * gap - performance.now()));
+          };
+          spawnTimer = setTimeout(spawn, Math.max(0, t0 + phase + gap - performance.now()));
+        }
+      };
+      startBatch();
     });
 
   const openLoop = async (st: StageState, count: number, schedule: OpenLoopSchedule, deadline: number, origin: number): Promise<void> => {
@@ -546,7 +566,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   let measuredStart = clock.perfMs;
   try {
     if (first) {
-      let primed = await primeConnections(o.target, pool, 0, first);
+      let primed = await primeConnections(o.target, pool, 0, first, boundOf(first));
       const warmupConcurrency = first.schedule.kind === 'closed' ? first.schedule.concurrency : 1;
       await closedLoop(null, o.warmup, { kind: 'closed', concurrency: warmupConcurrency, description: 'warm-up' }, Infinity);
       // Only the measured phase: warm-up is there to absorb first-use stalls (compilation,
@@ -572,7 +592,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
           await old.close();
           primed = 0;
         }
-        primed = await primeConnections(o.target, pool, primed, plan);
+        primed = await primeConnections(o.target, pool, primed, plan, boundOf(plan));
         await o.beforeStage?.(outcomes.length, plan);
         const outcome = await runStage(plan, outcomes.length);
         outcomes.push(pause ? { ...outcome, pause } : outcome);
@@ -601,8 +621,16 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   };
 }
 
-/** Connections opened ahead of a stage: its concurrency (closed loop), or up to 32 for an open loop. */
+/** Closed-loop users started per turn of the event loop. */
+const START_BATCH = 256;
+
+/**
+ * Connections opened ahead of a stage: its in-flight bound (closed loop), or up to 32 for an open
+ * loop, and never more than 1024 (beyond that, the rest are opened as the requests need them:
+ * thousands of concurrent `GET /models` would be a load test of their own).
+ */
 const PRIME_OPEN_LOOP = 32;
+const PRIME_MAX = 1024;
 
 /**
  * Opens the connections a stage will need before it starts, with concurrent `GET <api root>/models`
@@ -611,9 +639,9 @@ const PRIME_OPEN_LOOP = 32;
  * that as schedule lag. Failures are ignored (the stage's own requests report any). Returns the
  * connections now open.
  */
-async function primeConnections(target: HttpTarget, pool: Pool, open: number, plan: StagePlan | null): Promise<number> {
+async function primeConnections(target: HttpTarget, pool: Pool, open: number, plan: StagePlan | null, bound: number): Promise<number> {
   if (!plan) return open;
-  const want = plan.schedule.kind === 'closed' ? plan.schedule.concurrency : Math.min(plan.schedule.maxInFlight, PRIME_OPEN_LOOP);
+  const want = Math.min(plan.schedule.kind === 'closed' ? bound : Math.min(bound, PRIME_OPEN_LOOP), PRIME_MAX);
   // One connection is no burst: a single request in flight waits for its own connection either way.
   if (want <= 1 || want <= open) return open;
   const path = `${target.apiRoot}/models`;

@@ -28,7 +28,11 @@ export interface RunStats {
     successRate: number | null;
     /** Warm-up requests run before measuring, excluded from everything else here. */
     warmup: number;
-    /** Requests cut at the end of their stage (drain bound passed, or a stop rule ended it): neither successes nor failures, excluded from everything else here. */
+    /**
+     * Requests cut at the end of their stage (drain bound passed, or a stop rule ended it), or
+     * cancelled in flight when the run was stopped (test timeout, Ctrl-C): they never finished, so
+     * they are neither successes nor failures, excluded from everything else here.
+     */
     cut: number;
     /**
      * Measured requests marked as overlapping a stall of the measuring thread longer than the
@@ -150,7 +154,7 @@ export class StatsAccumulator {
       this.warmup++;
       return null;
     }
-    if (r.error?.class === 'cut') {
+    if (r.error?.class === 'cut' || r.error?.class === 'cancelled') {
       this.cut++;
       return null;
     }

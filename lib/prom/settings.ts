@@ -15,7 +15,7 @@
  * | `BENCH_PROMETHEUS_SCRAPE_INTERVAL_S` | the server's scrape interval, for `rate()` windows; default 30 (OpenShift's) |
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { envPositiveNumber, envString } from '../config/env.ts';
+import { envString, envTimerSeconds } from '../config/env.ts';
 import type { Env } from '../config/substitute.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { addSecrets } from '../config/secrets.ts';
@@ -83,8 +83,8 @@ export function promSettings(env: Env = process.env, fs: { exists: (p: string) =
     ca,
     caFile,
     insecure: envBool(env, 'BENCH_PROMETHEUS_INSECURE') ?? false,
-    timeoutMs: (envPositiveNumber(env, 'BENCH_PROMETHEUS_TIMEOUT_S') ?? DEFAULT_PROM_TIMEOUT_S) * 1000,
-    scrapeIntervalS: envPositiveNumber(env, 'BENCH_PROMETHEUS_SCRAPE_INTERVAL_S') ?? DEFAULT_SCRAPE_INTERVAL_S,
+    timeoutMs: (envTimerSeconds(env, 'BENCH_PROMETHEUS_TIMEOUT_S') ?? DEFAULT_PROM_TIMEOUT_S) * 1000,
+    scrapeIntervalS: envTimerSeconds(env, 'BENCH_PROMETHEUS_SCRAPE_INTERVAL_S') ?? DEFAULT_SCRAPE_INTERVAL_S,
   };
 }
 

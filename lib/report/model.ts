@@ -151,6 +151,15 @@ export interface ResolvedScenarioConfig {
   simulator?: Record<string, unknown>;
 }
 
+/**
+ * Why a test or a run ended before its work was done: `timed out` (the test's time limit,
+ * `BENCH_TEST_TIMEOUT_S`) or `interrupted` (Ctrl-C, SIGTERM, a worker that died), with the reason.
+ */
+export interface Interruption {
+  kind: 'interrupted' | 'timed out';
+  reason: string;
+}
+
 /** Everything one benchmark test measured: carried in `task.meta.llmd`, read by every reporter. */
 export interface TestReport {
   schema: 'vitest-llm-d/test-report@1';
@@ -215,6 +224,8 @@ export interface TestReport {
   config?: ResolvedScenarioConfig;
   /** The regression gate's verdict against `BENCH_BASELINE`, when one was given. */
   baseline?: BaselineOutcome;
+  /** Set when the test was ended from outside while it measured: the report holds the requests that finished. */
+  interrupted?: Interruption;
   /** Prefix-cache results of a `shared_prefix` test (`suites/prefix-cache`): warm vs cold TTFT, the server's hit rate over the test, the checks. */
   prefixCache?: PrefixCacheReport;
   /**

@@ -139,6 +139,11 @@ export async function openProgressReceiver(onMessage: (m: ProgressMessage) => vo
     });
   });
   server.unref();
+  // A process that exits without closing the receiver (a signal, process.exit) leaves no socket file behind.
+  const unlink = (): void => {
+    if (process.platform !== 'win32') rmSync(path, { force: true });
+  };
+  process.once('exit', unlink);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
@@ -152,7 +157,8 @@ export async function openProgressReceiver(onMessage: (m: ProgressMessage) => vo
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => {
-          if (process.platform !== 'win32') rmSync(path, { force: true });
+          process.off('exit', unlink);
+          unlink();
           resolve();
         });
       }),

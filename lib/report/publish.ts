@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../errors/config-error.ts';
+import { MAX_TIMER_S, TIMER_LIMIT_TEXT } from '../config/schema/timer-limit.ts';
 
 /**
  * Publishing a finished run folder (`results/<stamp>-<suite>/`) to S3 or an S3-compatible store
@@ -139,8 +140,8 @@ export function publishSettings(env: NodeJS.ProcessEnv = process.env): PublishSe
   const timeoutText = env.BENCH_PUBLISH_TIMEOUT_S?.trim();
   if (timeoutText) {
     timeoutS = Number(timeoutText);
-    if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
-      throw new ConfigError('env', 'BENCH_PUBLISH_TIMEOUT_S', `${JSON.stringify(timeoutText)} is not a positive number of seconds`);
+    if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > MAX_TIMER_S) {
+      throw new ConfigError('env', 'BENCH_PUBLISH_TIMEOUT_S', `expected a positive number of seconds, ${TIMER_LIMIT_TEXT}, got ${JSON.stringify(timeoutText)}`);
     }
   }
 

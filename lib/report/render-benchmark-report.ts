@@ -247,8 +247,8 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
             duration: isoDuration(r.run.durationS),
           }),
       // The config's description (llm-d-benchmark's description.text) is the run's, verbatim, as llm-d-benchmark records it; its keywords come first.
-      description: `${sim ? 'SIMULATOR (modeled, not measured on hardware): ' : ''}${r.runDescription?.text ?? `${what}${r.description ? `: ${r.description}` : ''}`}`,
-      keywords: [...new Set([...(r.runDescription?.keywords ?? []), 'vitest-llm-d', run.suite, r.scenario, r.target.kind, ...(multi ? [`stage-${index}`] : [])])],
+      description: `${sim ? 'SIMULATOR (modeled, not measured on hardware): ' : ''}${r.interrupted ? `${r.interrupted.kind.toUpperCase()} (${r.interrupted.reason}; the requests that finished): ` : ''}${r.runDescription?.text ?? `${what}${r.description ? `: ${r.description}` : ''}`}`,
+      keywords: [...new Set([...(r.runDescription?.keywords ?? []), 'vitest-llm-d', run.suite, r.scenario, r.target.kind, ...(r.interrupted ? [r.interrupted.kind] : []), ...(multi ? [`stage-${index}`] : [])])],
     }),
     scenario: {
       stack: stackOf(r, run),

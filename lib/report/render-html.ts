@@ -174,6 +174,7 @@ function testSection(o: Outcome<TestReport>, id: string, data: HtmlSeries | null
   const stop = r.stop
     ? `<p class="bad">stopped at ${esc(r.stop.stage)} by rule ${esc(r.stop.rule)}: ${esc(r.stop.detail)}${r.stop.lastGood ? `; last stage within the rules: ${esc(r.stop.lastGood)}` : '; no stage was within the rules'}${r.stop.skipped ? `; ${r.stop.skipped} planned stage(s) not run` : ''}</p>`
     : r.stages[0]?.stopRule ? `<p class="bad">stopped by rule ${esc(r.stages[0].stopRule.rule)}: ${esc(r.stages[0].stopRule.detail)}</p>` : '';
+  const cut = r.interrupted ? `<p class="bad">${esc(r.interrupted.kind.toUpperCase())}: ${esc(r.interrupted.reason)}; results of the requests that finished.</p>` : '';
   const knee = r.knee ? `<p><strong>Knee:</strong> ${esc(r.knee.conclusion)}</p>` : '';
   const cap = r.capacity
     ? `<p><strong>Capacity:</strong> ${esc(r.capacity.conclusion)}</p>${table(['probe (' + r.capacity.over + ')', 'verdict', 'trials', 'reruns (invalid)', 'reasons'], r.capacity.probes.map((p) => [num(p.value), badge(p.passed), p.trials.length, p.rerun.length, p.trials.flatMap((t) => t.reasons).join('; ')]))}`
@@ -187,7 +188,7 @@ ${target}
 ${o.error ? `<pre class="error">${esc(o.error)}</pre>` : ''}
 <h3>Verdict</h3>
 <p>MLPerf compliance: ${mlperf.length ? mlperf.map((e) => `${sloBadge(e, `${e.profile} ${sloMark(e, 'PASS', 'FAIL')}`).html}`).join(' ') : '<span class="dim">no MLPerf profile evaluated</span>'} · validity: ${r.validity.valid ? badge(true, 'valid').html : `${badge(false, 'INVALID').html} ${esc(r.validity.reasons.join('; '))}`}</p>
-${sloBlock(r.slo)}
+${cut}${sloBlock(r.slo)}
 <h3>Latency percentiles</h3>
 ${percentileTable(s)}
 <h3>Requests and throughput</h3>
@@ -304,6 +305,7 @@ export function renderHtml(run: RunReport, data?: HtmlSeries | null): string {
     `<header class="top ${anyFailed ? 'failed' : 'passed'}">`,
     simulated ? '<div class="sim-banner">SIMULATOR<small>numbers from the embedded simulator: modeled, not measured on hardware</small></div>' : '',
     `<h1>${esc(run.suite)} <span class="dim">run ${esc(run.stamp)}</span></h1>`,
+    run.interrupted ? `<p class="bad">${esc(run.interrupted.kind.toUpperCase())}: ${esc(run.interrupted.reason)}; the reports hold what finished.</p>` : '',
     `<p class="overall">${badge(!anyFailed, anyFailed ? 'FAILED' : 'PASSED').html} ${run.tests.length} benchmark test(s), ${run.actuation.length} actuation test(s), ${run.failed.length} failed without a report, ${run.skipped.length} skipped · target kind: ${esc(kinds.join(', ') || '-')}</p>`,
     run.tests.length ? table(['test', 'state', 'target', 'MLPerf compliance', 'other SLO', 'validity', 'ok / total', 'TTFT p95 ms', 'TPOT p95 ms', 'output tok/s'], overviewRows, 'overview') : '',
     run.actuation.length ? table(['actuation test', 'state', 'cluster', 'SLO checks', 'Ready / counted'], actRows, 'overview') : '',

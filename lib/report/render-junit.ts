@@ -178,6 +178,7 @@ function breaches(r: TestReport): string[] {
 function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   const r = t.report;
   const tc = ts.testCase().className(r.suite).name(r.scenario).time(Number(r.run.durationS.toFixed(3)));
+  if (r.interrupted) tc.property('interrupted', `${r.interrupted.kind}: ${r.interrupted.reason} (results of the requests that finished)`);
   tc.property('target_kind', targetKind(r.target.kind));
   tc.property('target', r.target.name);
   tc.property('target.origin', r.target.origin);
@@ -246,7 +247,9 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   for (const n of r.workload.notes) out.push(`note: ${n}`);
   if (out.length) tc.standardOutput(out.join('\n'));
 
-  if (t.state === 'skipped') tc.skipped();
+  // A test ended from outside never passes, whatever Vitest called it (a cancelled test is "skipped").
+  if (r.interrupted) tc.error(`${r.interrupted.kind}: ${r.interrupted.reason}; results of the requests that finished`, r.interrupted.kind === 'timed out' ? 'timeout' : 'interrupted');
+  else if (t.state === 'skipped') tc.skipped();
   else if (t.state === 'failed') {
     const broken = breaches(r);
     const error = t.error ?? 'failed';
@@ -323,6 +326,7 @@ export function renderJunit(runs: ReadonlyArray<RunReport>): string {
     const kinds = targetKinds(s);
     ts.property('target_kind', kinds.length ? kinds.map((k) => targetKind(k as 'simulator' | 'endpoint' | 'cluster')).join(', ') : 'unknown');
     ts.property('run', s.stamp);
+    if (s.interrupted) ts.property('interrupted', `${s.interrupted.kind}: ${s.interrupted.reason}`);
     ts.property('tool', `${s.tool.name} ${s.tool.version}, node ${s.tool.node}`);
     const described = runDescriptionOf(s);
     if (described?.text) ts.property('run_description', described.text);

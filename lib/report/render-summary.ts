@@ -98,6 +98,7 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     base_url: r.target.baseUrl,
     model: r.target.model,
     state,
+    ...(r.interrupted ? { interrupted: r.interrupted } : {}),
     results: renderResults(r.stats, r),
     // The same statistics without the stalled requests, when some were.
     ...(r.withoutStalled ? { results_without_stalled: renderResults(r.withoutStalled) } : {}),
@@ -135,6 +136,7 @@ export function renderSummary(run: RunReport): Record<string, unknown> {
     suite: run.suite,
     run: run.stamp,
     ...(described ? { run_description: described } : {}),
+    ...(run.interrupted ? { interrupted: run.interrupted } : {}),
     target_kind: kinds.length === 1 ? kinds[0] : kinds.length === 0 ? null : kinds,
     tool: run.tool,
     ...(run.environment ? { environment: run.environment } : {}),

@@ -120,6 +120,7 @@ export function renderTable(r: TestReport, style: Style = plain): string {
       ? headed(style, `${r.suite}/${r.scenario}`, 'yellow', `SIMULATOR (${what}; modeled, not measured on hardware)`)
       : headed(style, `${r.suite}/${r.scenario}`, null, `endpoint ${r.target.baseUrl}`);
   lines.push(
+    ...(r.interrupted ? para(style, 'red', `${r.interrupted.kind.toUpperCase()}: ${r.interrupted.reason}; results of the requests that finished`) : []),
     ...para(style, null, `model ${r.target.model}`),
     ...(r.runDescription ? para(style, null, `description: ${descriptionLine(r.runDescription)}`) : []),
     ...(r.hooks ?? []).map((h) => para(style, hookPassed(h) ? 'dim' : 'red', `hook ${hookLine(h)}`)).flat(),

@@ -7,7 +7,7 @@
  */
 import type { ActuationReport } from '../actuation/report.ts';
 import type { EnvironmentInfo } from './environment.ts';
-import type { HookReport, RunDescription, TestReport } from './model.ts';
+import type { HookReport, Interruption, RunDescription, TestReport } from './model.ts';
 
 /** Tool identity stamped on every report. */
 export interface ToolInfo {
@@ -54,6 +54,8 @@ export interface RunReport {
   skipped: Array<{ name: string; note: string | null }>;
   /** Where the run ran (tool and Node versions, git commit, target, cluster), secrets redacted; null when no worker recorded it. */
   environment: EnvironmentInfo | null;
+  /** Set when the run was interrupted (a signal, a worker that died): its reports hold what finished. */
+  interrupted?: Interruption;
   /** The run's description from its config file (`suites/config`), also when no test measured. */
   runDescription?: RunDescription;
 }

@@ -17,7 +17,7 @@
  * own origin; a metrics URL elsewhere gets none, so a key never travels to a host it was not
  * configured for.
  */
-import { envPositiveNumber, envString } from '../config/env.ts';
+import { envFraction, envPositiveNumber, envString } from '../config/env.ts';
 import type { Data } from '../config/schema/data.ts';
 import type { Env } from '../config/substitute.ts';
 import { ConfigError } from '../errors/config-error.ts';
@@ -113,9 +113,8 @@ export function resolvePrefixCacheSettings(
     settings.warmP95ToColdP50 = ratio;
     overrides.push({ path: 'prefix_cache.warm_p95_to_cold_p50', value: ratio, source: 'env BENCH_PREFIX_TTFT_RATIO' });
   }
-  const floor = envPositiveNumber(env, 'BENCH_PREFIX_MIN_HIT_RATE');
+  const floor = envFraction(env, 'BENCH_PREFIX_MIN_HIT_RATE');
   if (floor !== undefined) {
-    if (floor > 1) throw new ConfigError('env', 'BENCH_PREFIX_MIN_HIT_RATE', `expected a hit rate between 0 and 1, got ${floor}`);
     settings.minHitRate = floor;
     overrides.push({ path: 'prefix_cache.min_hit_rate', value: floor, source: 'env BENCH_PREFIX_MIN_HIT_RATE' });
   }

@@ -4,6 +4,7 @@
  * schema here, add it to `LoadSchema`, and register a planner under the same literal.
  */
 import { z } from 'zod';
+import { timerSeconds } from './timer-limit.ts';
 
 const maxInFlight = () =>
   z
@@ -20,14 +21,12 @@ const arrivalSeed = () =>
     .optional()
     .describe('Seed of the arrival times. Default: a fresh one per run (recorded in the report); set it to repeat a schedule exactly.');
 
-/** Seconds, > 0. */
-const seconds = (what: string) => z.number().positive().describe(what);
+/** Seconds, > 0 (and a timer's at most). */
+const seconds = (what: string) => timerSeconds(z.number().positive()).describe(what);
 
 /** How long a duration-bounded stage waits for its requests in flight before cutting them. */
 const drainTimeout = () =>
-  z
-    .number()
-    .min(0)
+  timerSeconds(z.number().min(0))
     .default(30)
     .describe(
       'Seconds a duration-bounded stage waits for its requests still in flight when its time is up (>= 0, default 30); requests still running then are cut, counted as cut (not failed) and left out of the statistics.',
@@ -35,9 +34,7 @@ const drainTimeout = () =>
 
 /** The idle pause between the stages of a staged load (inference-perf `load.interval`). */
 const stagePause = () =>
-  z
-    .number()
-    .min(0)
+  timerSeconds(z.number().min(0))
     .optional()
     .describe(
       "Seconds of idle pause between stages (>= 0, default 0), as inference-perf's load.interval: once a stage's last request has finished, nothing is sent for this long before the next stage starts. No stage's measurement window includes it; reports show it between the stages. Override with BENCH_PAUSE.",
@@ -224,7 +221,7 @@ export const UsersLoadSchema = z
     start_users: z.number().int().min(1).default(1).describe('Users running from the start (integer >= 1, default 1, at most `users`).'),
     spawn_rate: z.number().positive().describe('Users started per second during the ramp (> 0).'),
     duration: seconds('Seconds the full user count is sustained after the ramp (> 0). Override with BENCH_DURATION.'),
-    think_time: z.number().min(0).default(0).describe("Seconds a user waits after an answer before its next request (>= 0, default 0)."),
+    think_time: timerSeconds(z.number().min(0)).default(0).describe("Seconds a user waits after an answer before its next request (>= 0, default 0)."),
     drain_timeout: drainTimeout(),
   })
   .superRefine((load, ctx) => {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { didYouMean } from '../closest-name.ts';
 import { DataSchema } from './data.ts';
+import { timerSeconds } from './timer-limit.ts';
 import { LoadSchema, loadHasDuration } from './load.ts';
 import { SimulatorSectionSchema } from './simulator.ts';
 import { SLO_PRESET_NAMES, SloProfileDefSchema, SloSpecSchema } from './slo.ts';
@@ -69,8 +70,8 @@ export const RetrySchema = z
       .default(['http_404', 'http_429', 'http_502', 'http_503', 'http_504'])
       .describe('Failures that are retried, by key (default http_404, http_429, http_502, http_503, http_504).'),
     max_attempts: z.number().int().min(2).default(5).describe('Attempts in all, the first included (integer >= 2, default 5).'),
-    backoff_s: z.number().positive().default(0.1).describe('Wait before the first retry, seconds (default 0.1); doubled (multiplier) each retry.'),
-    max_backoff_s: z.number().positive().default(5).describe("Longest wait between attempts, seconds (default 5); a 429/503's Retry-After is waited instead of the backoff, up to this."),
+    backoff_s: timerSeconds(z.number().positive()).default(0.1).describe('Wait before the first retry, seconds (default 0.1); doubled (multiplier) each retry.'),
+    max_backoff_s: timerSeconds(z.number().positive()).default(5).describe("Longest wait between attempts, seconds (default 5); a 429/503's Retry-After is waited instead of the backoff, up to this."),
     multiplier: z.number().min(1).default(2).describe('Growth of the wait per retry (>= 1, default 2).'),
     jitter: z.number().min(0).max(1).default(0.2).describe('Relative jitter of each wait, 0-1 (default 0.2): the wait is scaled by a factor in [1 - jitter, 1 + jitter].'),
   })

@@ -4,6 +4,7 @@
  * with its error class), never an exception.
  */
 import { z } from 'zod';
+import { TIMER_LIMIT_TEXT, timerSeconds } from './timer-limit.ts';
 
 /** Defaults when neither the target nor the scenario sets a limit, in seconds. */
 export const DEFAULT_TIMEOUTS = Object.freeze({
@@ -14,7 +15,7 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
 });
 
 const seconds = (what: string, fallback: number) =>
-  z.number().positive().describe(`${what}, in seconds (default ${fallback}).`);
+  timerSeconds(z.number().positive()).describe(`${what}, in seconds (> 0, ${TIMER_LIMIT_TEXT}; default ${fallback}).`);
 
 const fields = {
   connect_s: seconds('Time allowed to open the TCP (and TLS) connection', DEFAULT_TIMEOUTS.connect_s),

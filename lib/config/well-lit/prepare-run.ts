@@ -5,7 +5,7 @@
  * `env` entries, keys accepted without effect, and translation notes.
  */
 import type { ConfigOverride } from '../env.ts';
-import { envEnum, envPositiveNumber } from '../env.ts';
+import { envEnum, envTimerSeconds } from '../env.ts';
 import { isSecretName, REDACTED } from '../redact.ts';
 import { applyScenarioOverrides } from '../resolve-scenarios.ts';
 import type { LoadedScenarioFile } from '../resolve-scenarios.ts';
@@ -58,7 +58,7 @@ export function prepareWellLitRun(config: WellLitConfig, env: Env): WellLitRun {
     fileNotes.push({ path: k.path, value: k.value, source: `${config.source}: accepted, no effect (${k.reason})` });
   }
   const waitS = config.waitTimeoutS;
-  const timeoutSet = envPositiveNumber(runEnv, 'BENCH_TEST_TIMEOUT_S') !== undefined;
+  const timeoutSet = envTimerSeconds(runEnv, 'BENCH_TEST_TIMEOUT_S') !== undefined;
   return {
     file: { source: config.source, path: config.path, config: scenarioFile, overrides, secrets: config.secrets },
     envToSet,

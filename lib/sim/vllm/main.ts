@@ -22,7 +22,11 @@ async function stop(code: number): Promise<void> {
 }
 
 process.on('SIGTERM', () => void stop(0));
-process.on('SIGINT', () => void stop(0));
+// Under a parent that watches it (stdin), the parent stops it: a terminal's Ctrl-C reaches the
+// whole process group, and the parent still needs the server while it winds its run down.
+process.on('SIGINT', () => {
+  if (process.env[WATCH_STDIN_ENV] !== '1') void stop(0);
+});
 if (process.env[WATCH_STDIN_ENV] === '1') {
   process.stdin.on('end', () => void stop(0));
   process.stdin.on('close', () => void stop(0));
