@@ -303,7 +303,7 @@ function emptyChange(nA: number, nB: number, o: Required<BootstrapOptions>): Cha
  * matches at all); a metric that exists in one run only (e.g. TTFT with a non-streaming baseline)
  * is `not comparable` with the reason, rather than an error, so the rest of the gate still runs
  * and a release manager sees the workload change in the table and in `notComparable`. Target kind
- * or model changes are `warnings`. Deterministic for a seed.
+ * or model changes, and a scenario measured with other `definitions`, are `warnings`. Deterministic for a seed.
  */
 export function compareRuns(baseline: RunSamples, current: RunSamples, options: CompareOptions = {}): Comparison {
   if (baseline.suite !== current.suite)
@@ -354,6 +354,14 @@ export function compareRuns(baseline: RunSamples, current: RunSamples, options: 
   if (baseline.targetKind !== current.targetKind)
     warnings.push(`target kind differs: baseline ${baseline.targetKind ?? 'unknown'}, current ${current.targetKind ?? 'unknown'}`);
   if (baseline.model !== current.model) warnings.push(`model differs: baseline ${baseline.model ?? 'unknown'}, current ${current.model ?? 'unknown'}`);
+  for (const name of matched) {
+    const b = baseline.scenarios.get(name)!.definitions;
+    const c = current.scenarios.get(name)!.definitions;
+    if (b !== c)
+      warnings.push(
+        `${name}: definitions differ: baseline ${b}, current ${c}; TTFT, TPOT, ITL and E2E are not measured between the same points (README "Metric dictionary"), so part of any change is the definitions'`,
+      );
+  }
   const all = scenarios.flatMap((s) => s.metrics);
   const ref = (r: RunSamples): RunRef => ({ source: r.source, suite: r.suite, stamp: r.stamp, targetKind: r.targetKind, model: r.model });
   return {

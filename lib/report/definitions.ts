@@ -69,7 +69,7 @@ export const DEFINITION_ROWS: readonly DefinitionRow[] = [
   },
   {
     metric: 'goodput',
-    ours: 'successful requests meeting every per-request limit of the SLO profile (<=) / measurement window (first intended send to last end)',
+    ours: 'successful requests meeting every per-request limit of the SLO profile (<=; a 1-token output meets any TPOT limit, as in vLLM) / measurement window (first intended send to last end)',
     vllm: 'successful requests with TTFT, TPOT (0 for N <= 1), E2E each <= its `--goodput` limit / benchmark duration (first dispatch to last response)',
     guidellm: 'none',
     inferencePerf: 'requests meeting every constraint (TTFT, TPOT, per-request mean ITL, NTPOT, latency; <=; a missing value is not good) / (last end - first start)',

@@ -47,6 +47,8 @@ export interface MetricSamples {
 /** Samples of one scenario, with per-stage samples when its requests carry more than one stage. */
 export interface ScenarioSamples extends MetricSamples {
   scenario: string;
+  /** Where its latencies start and stop (summary.json `definitions` of the test). */
+  definitions: Definitions;
   /** By stage label (summary.json `stages[].label`, else `stage <index>`); stages sharing a label (repeated trials) are pooled, their windows added. Empty for single-stage runs. */
   stages: Map<string, MetricSamples>;
 }
@@ -373,7 +375,7 @@ export async function samplesOfFolder(summary: Json, folder: string, source: str
     }
     const stages = new Map<string, MetricSamples>();
     if (byLabel.size > 1) for (const [label, parts] of byLabel) stages.set(label, samplesOf(parts));
-    scenarios.set(scenario, { scenario, ...whole, stages });
+    scenarios.set(scenario, { scenario, definitions: f.definitions ?? DEFAULT_DEFINITIONS, ...whole, stages });
   }
 
   const kinds = summary.target_kind;

@@ -122,6 +122,14 @@ describe('compareRuns end to end (two run folders)', () => {
     expect(JSON.parse(JSON.stringify(c))).toEqual(c);
   });
 
+  test('a scenario measured with other definitions is compared with a warning naming both', async () => {
+    const same = await compareFolders(base, writeRun('latency', { seed: 12, definitions: 'vitest-llm-d' }));
+    expect(same.warnings).toEqual([]);
+    const other = await compareFolders(base, writeRun('latency', { seed: 12, definitions: 'vllm' }));
+    expect(other.warnings).toEqual([expect.stringMatching(/^latency_benchmark: definitions differ: baseline vitest-llm-d, current vllm; /)]);
+    expect(formatComparison(other)).toContain('warning: latency_benchmark: definitions differ');
+  });
+
   test('a real 20% regression (latencies x1.2): regressions with CIs containing 20%, and the failure message', async () => {
     // 1,200 requests a side: p99 rests on 12 samples beyond it (the gate judges a percentile only with >= 10).
     const c = await compareFolders(writeRun('latency', { seed: 10, requests: 1200 }), writeRun('latency', { seed: 12, slow: 1.2, requests: 1200 }));

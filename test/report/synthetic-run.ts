@@ -28,6 +28,8 @@ export interface Workload {
   scenario?: string;
   /** Extra scenarios with the same workload. */
   alsoScenarios?: string[];
+  /** summary.json `definitions` of every test (absent: not written, the default). */
+  definitions?: 'vitest-llm-d' | 'vllm';
 }
 
 /**
@@ -109,6 +111,7 @@ export function writeRun(suite: string, w: Workload, opts: { summary?: boolean; 
       state: 'passed',
       target_kind: 'simulator',
       model: 'Qwen/Qwen3-0.6B',
+      ...(w.definitions ? { definitions: w.definitions } : {}),
       results: { window_s: (t - start) / 1000 },
       stages: labels.length > 1 ? stages : [],
       files: { requests: 'requests.jsonl' },
