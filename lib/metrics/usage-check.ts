@@ -23,19 +23,34 @@ export function usageDisagrees(server: number, tokenizer: number): boolean {
 }
 
 /**
+ * Whether the stream itself bears the server's count out: as many content chunks as output
+ * tokens, or one fewer (an end-of-sequence token is counted and streams no text). A server that
+ * streams one token per chunk, as vLLM does by default, is then right by a count the client made
+ * itself, whatever a tokenizer reads in the text: a stand-in tokenizer, or a server whose
+ * vocabulary is not the one the model name suggests (the simulator's `words` tokenizer), counts
+ * the same text differently.
+ */
+export function chunksBearOut(server: number, contentChunks: number): boolean {
+  return contentChunks > 0 && (server === contentChunks || server === contentChunks + 1);
+}
+
+/**
  * The output token count N of a request and where it came from: the server's
  * `usage.completion_tokens`, unless the tokenizer also counted the text and disagrees beyond
- * `USAGE_TOLERANCE`, in which case the tokenizer's count (`overruled` says so); the tokenizer's
+ * `USAGE_TOLERANCE` while the stream's content chunks do not bear the server's count out
+ * (`chunksBearOut`), in which case the tokenizer's count (`overruled` says so); the tokenizer's
  * count alone when the server gave none.
  */
-export function outputTokenCount(r: Pick<RequestRecord, 'usage' | 'tokenizerOutputTokens'>): {
+export function outputTokenCount(r: Pick<RequestRecord, 'usage' | 'tokenizerOutputTokens' | 'chunkTimes'>): {
   n: number | null;
   source: 'server' | 'tokenizer' | null;
   overruled: boolean;
 } {
   const server = r.usage ? r.usage.completionTokens : null;
   const counted = r.tokenizerOutputTokens;
-  if (server !== null && counted !== null && usageDisagrees(server, counted)) return { n: counted, source: 'tokenizer', overruled: true };
+  if (server !== null && counted !== null && usageDisagrees(server, counted) && !chunksBearOut(server, r.chunkTimes.length)) {
+    return { n: counted, source: 'tokenizer', overruled: true };
+  }
   if (server !== null) return { n: server, source: 'server', overruled: false };
   return { n: counted, source: counted !== null ? 'tokenizer' : null, overruled: false };
 }
@@ -46,7 +61,7 @@ export function outputTokenCount(r: Pick<RequestRecord, 'usage' | 'tokenizerOutp
  * implausible is the tokenizer's business (`outputTokenCount`):
  * - a count that is not a non-negative integer (JSON allows -5, 2.5, 1e300);
  * - more completion tokens than the `max_tokens` the request asked for (a server honouring
- *   `max_tokens` stops there);
+ *   `max_tokens` stops there), when it asked for a limit;
  * - no completion token for a non-empty output (text is made of tokens);
  * - more cached prompt tokens than prompt tokens (the cached ones are some of them).
  * Fewer tokens than bytes of text is not required: special tokens (an end-of-sequence token, or
@@ -64,7 +79,7 @@ export function impossibleUsage(r: Pick<RequestRecord, 'usage' | 'maxTokens' | '
   for (const [name, v] of fields) {
     if (v !== null && !(Number.isSafeInteger(v) && v >= 0)) return `server usage.${name} is ${v}: not a token count`;
   }
-  if (u.completionTokens > r.maxTokens) return `server usage.completion_tokens ${u.completionTokens} > max_tokens ${r.maxTokens} requested`;
+  if (r.maxTokens > 0 && u.completionTokens > r.maxTokens) return `server usage.completion_tokens ${u.completionTokens} > max_tokens ${r.maxTokens} requested`;
   if (u.completionTokens === 0 && r.outputChars > 0) return `server usage.completion_tokens is 0 for ${r.outputChars} characters of output`;
   if (u.cachedTokens !== null && u.cachedTokens > u.promptTokens) {
     return `server usage.prompt_tokens_details.cached_tokens ${u.cachedTokens} > prompt_tokens ${u.promptTokens}`;

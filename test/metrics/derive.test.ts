@@ -41,6 +41,18 @@ describe('deriveRequestMetrics (metric dictionary)', () => {
     expect(at(111, 100)).toMatchObject({ outputTokens: 100, outputTokensSource: 'tokenizer', usageOverruled: true });
   });
 
+  test('a server count the stream bears out (one content chunk per token, or one more for end of sequence) stands against the tokenizer', () => {
+    const chunks = [150, 164, 178, 192];
+    const at = (server: number, tokenizer: number) =>
+      deriveRequestMetrics(makeRecord({ usage: { promptTokens: 12, completionTokens: server, cachedTokens: null }, tokenizerOutputTokens: tokenizer, chunkTimes: chunks }));
+    // Four chunks of one word each, which a tokenizer of another vocabulary reads as nine tokens.
+    expect(at(4, 9)).toMatchObject({ outputTokens: 4, outputTokensSource: 'server', usageOverruled: false, tokenCountMismatch: true, tpotMs: 14 });
+    expect(at(5, 9)).toMatchObject({ outputTokens: 5, outputTokensSource: 'server', usageOverruled: false });
+    // Not borne out: more tokens than chunks (+1), or fewer than chunks.
+    expect(at(6, 9)).toMatchObject({ outputTokens: 9, outputTokensSource: 'tokenizer', usageOverruled: true });
+    expect(at(3, 9)).toMatchObject({ outputTokens: 9, outputTokensSource: 'tokenizer', usageOverruled: true });
+  });
+
   test('TPOT needs N >= 2; a failed request keeps only its schedule lag', () => {
     const one = makeRecord({ usage: { promptTokens: 12, completionTokens: 1, cachedTokens: null }, tokenizerOutputTokens: 1, chunkTimes: [150] });
     expect(deriveRequestMetrics(one)).toMatchObject({ tpotMs: null, ntpotMs: 90 });

@@ -97,6 +97,6 @@ describe('promSettings', () => {
     expect(error({ BENCH_PROMETHEUS_URL: 'http://p', BENCH_PROMETHEUS_TOKEN: 'abcd', BENCH_PROMETHEUS_TOKEN_FILE: '/t' }).path).toBe('BENCH_PROMETHEUS_TOKEN');
     expect(error({ BENCH_PROMETHEUS_URL: 'http://p', BENCH_PROMETHEUS_CA_FILE: '/ca' }, { '/ca': 'junk' }).message).toBe('env: BENCH_PROMETHEUS_CA_FILE: /ca holds no PEM certificate');
     expect(error({ BENCH_PROMETHEUS_URL: 'http://p', BENCH_PROMETHEUS_INSECURE: 'maybe' }).message).toBe('env: BENCH_PROMETHEUS_INSECURE: expected true or false, got "maybe"');
-    expect(error({ BENCH_PROMETHEUS_URL: 'http://p', BENCH_PROMETHEUS_TIMEOUT_S: '0' }).message).toBe('env: BENCH_PROMETHEUS_TIMEOUT_S: expected a positive number, got "0"');
+    expect(error({ BENCH_PROMETHEUS_URL: 'http://p', BENCH_PROMETHEUS_TIMEOUT_S: '0' }).message).toBe('env: BENCH_PROMETHEUS_TIMEOUT_S: expected a positive number of seconds, at most 2147483.647 s (24.8 days, the longest timer Node.js allows), got "0"');
   });
 });

@@ -209,7 +209,7 @@ describe('settings', () => {
   });
 
   test.each([
-    [{ BENCH_PREFIX_MIN_HIT_RATE: '1.5' }, 'env: BENCH_PREFIX_MIN_HIT_RATE: expected a hit rate between 0 and 1, got 1.5'],
+    [{ BENCH_PREFIX_MIN_HIT_RATE: '1.5' }, 'env: BENCH_PREFIX_MIN_HIT_RATE: expected a number > 0 and <= 1, got "1.5"'],
     [{ BENCH_PREFIX_TTFT_RATIO: 'fast' }, /BENCH_PREFIX_TTFT_RATIO/],
     [{ BENCH_METRICS_URL: 'localhost:9090' }, 'env: BENCH_METRICS_URL: expected http(s) URLs separated by commas, got "localhost:9090"'],
     // Credentials are refused without being quoted: they would show in reports.
