@@ -15,21 +15,39 @@ export const REDACTED = '***';
  * Secrets shorter than this are not searched for in text: replacing every `a` or `42` in a
  * message would garble it, and such values are not real credentials.
  */
-const MIN_SECRET_LENGTH = 4;
+export const MIN_SECRET_LENGTH = 4;
 
 /** Whether an environment variable with this name holds a secret (`API_TOKEN`, `OPENAI_API_KEY`). */
 export function isSecretName(name: string): boolean {
   return SECRET_NAME_PATTERN.test(name);
 }
 
+/**
+ * Secrets in the order they are searched for: distinct, at least {@link MIN_SECRET_LENGTH}
+ * characters, longest first (so a secret that contains another is replaced whole). With `json`,
+ * each also as it reads inside a JSON string when that differs (a password with a quote, inside
+ * summary.json).
+ */
+export function searchOrder(secrets: Iterable<string>, json = false): string[] {
+  const all = new Set<string>();
+  for (const s of secrets) {
+    if (s.length < MIN_SECRET_LENGTH) continue;
+    all.add(s);
+    if (json) all.add(JSON.stringify(s).slice(1, -1));
+  }
+  return [...all].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every occurrence of each secret of `ordered` (from {@link searchOrder}) replaced by `***`. */
+export function replaceSecrets(text: string, ordered: readonly string[]): string {
+  let out = text;
+  for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
 /** `text` with every occurrence of each secret replaced by `***`, longest secrets first. */
 export function redactText(text: string, secrets: readonly string[]): string {
-  const ordered = [...new Set(secrets)]
-    .filter((s) => s.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const secret of ordered) out = out.split(secret).join(REDACTED);
-  return out;
+  return replaceSecrets(text, searchOrder(secrets));
 }
 
 /**
@@ -37,16 +55,23 @@ export function redactText(text: string, secrets: readonly string[]): string {
  * writing the resolved config into a run folder.
  */
 export function redactValue<T>(value: T, secrets: readonly string[]): T {
-  return redactAny(value, secrets) as T;
+  const ordered = searchOrder(secrets);
+  return mapStrings(value, (s) => replaceSecrets(s, ordered));
 }
 
-function redactAny(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((v) => redactAny(v, secrets));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[redactText(k, secrets)] = redactAny(v, secrets);
-    return out;
-  }
-  return value;
+/** A copy of a JSON-like value with `f` applied to every string (keys included); objects that are not plain are kept as they are. */
+export function mapStrings<T>(value: T, f: (s: string) => string): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return f(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[f(k)] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
 }

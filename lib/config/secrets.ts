@@ -17,7 +17,7 @@
  * Whatever the registry holds, credentials written in a URL (`scheme://user:pass@`) are replaced
  * by their pattern too.
  */
-import { isSecretName, REDACTED } from './redact.ts';
+import { isSecretName, MIN_SECRET_LENGTH, mapStrings, REDACTED, replaceSecrets, searchOrder } from './redact.ts';
 
 /** Request header names whose values are credentials. */
 export const KEY_HEADER_PATTERN = /^(authorization|proxy-authorization|cookie|set-cookie)$|key|token|auth|secret|password|credential|session/i;
@@ -51,15 +51,15 @@ export function couldBeSecret(v: string): boolean {
 }
 
 /**
- * Adds secrets to this process's registry. Values shorter than 4 characters and plain numbers are
- * not searched for: replacing every `a` or `1234` of a report would garble it (a number inside a
- * JSON file would stop being one), and they are not credentials.
+ * Adds secrets to this process's registry. Values shorter than `MIN_SECRET_LENGTH` and plain
+ * numbers are not searched for: replacing every `a` or `1234` of a report would garble it (a
+ * number inside a JSON file would stop being one), and they are not credentials.
  */
 export function addSecrets(...values: ReadonlyArray<string | null | undefined>): void {
   for (const v of values) {
     if (typeof v !== 'string') continue;
     const t = v.trim();
-    if (t.length >= 4 && !/^[-+]?\d+(\.\d+)?$/.test(t) && !registry().has(t)) {
+    if (t.length >= MIN_SECRET_LENGTH && !/^[-+]?\d+(\.\d+)?$/.test(t) && !registry().has(t)) {
       known.add(t);
       ordered = null;
     }
@@ -122,23 +122,8 @@ export function urlSecrets(text: string): string[] {
 
 /** `text` with every registered secret (and `extra`) replaced by `***`, and URL credentials removed. */
 export function scrub(text: string, extra: readonly string[] = []): string {
-  let out = text;
-  for (const secret of extra.length ? searchOrder([...registry(), ...extra]) : (ordered ??= searchOrder(registry()))) {
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  }
+  const out = replaceSecrets(text, extra.length ? searchOrder([...registry(), ...extra], true) : (ordered ??= searchOrder(registry(), true)));
   return out.includes('@') ? out.replace(URL_USERINFO, `$1${REDACTED}@`) : out;
-}
-
-/** Secrets of at least 4 characters, each also JSON-escaped when that differs (a password with a quote, inside summary.json), longest first. */
-function searchOrder(secrets: Iterable<string>): string[] {
-  const all = new Set<string>();
-  for (const s of secrets) {
-    if (s.length < 4) continue;
-    all.add(s);
-    const json = JSON.stringify(s).slice(1, -1);
-    if (json !== s) all.add(json);
-  }
-  return [...all].sort((a, b) => b.length - a.length);
 }
 
 /**
@@ -147,21 +132,4 @@ function searchOrder(secrets: Iterable<string>): string[] {
  */
 export function scrubValue<T>(value: T): T {
   return mapStrings(value, (s) => scrub(s));
-}
-
-/** A copy of a JSON-like value with `f` applied to every string (keys included); objects that are not plain are kept as they are. */
-export function mapStrings<T>(value: T, f: (s: string) => string): T {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return f(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return v;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[f(k)] = walk(x);
-      return out;
-    }
-    return v;
-  };
-  return walk(value) as T;
 }

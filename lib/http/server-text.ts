@@ -1,4 +1,5 @@
-import { mapStrings, scrub } from '../config/secrets.ts';
+import { mapStrings } from '../config/redact.ts';
+import { scrub } from '../config/secrets.ts';
 
 /**
  * Control characters (C0 but tab and newline, DEL, C1) and the Unicode line and bidi controls,
