@@ -27,5 +27,6 @@ export function withoutStalledText(r: Pick<TestReport, 'stats' | 'withoutStalled
   if (!w) return null;
   const pair = (label: string, m: keyof RunStats['latency']): string =>
     `${label} ${P} ${fmt(w.latency[m].percentiles[P])} ms (all: ${fmt(r.stats.latency[m].percentiles[P])})`;
-  return `without the ${r.stats.requests.stalled ?? 0} stalled requests: ${[pair('TTFT', 'ttft'), pair('TPOT', 'tpot'), pair('ITL', 'itl'), pair('E2E', 'e2e')].join(', ')}`;
+  const n = r.stats.requests.stalled ?? 0;
+  return `without the ${n} stalled request${n === 1 ? '' : 's'}: ${[pair('TTFT', 'ttft'), pair('TPOT', 'tpot'), pair('ITL', 'itl'), pair('E2E', 'e2e')].join(', ')}`;
 }

@@ -112,7 +112,7 @@ describe('a stall planted in the middle of a run', () => {
     const said = new RegExp(`${n} of 200 requests \\([\\d.]+%\\) overlapped a client stall; \\d+ stalls? of the measuring thread longer than ${LIMIT_MS} ms, longest [\\d.]+ ms`);
     const terminal = renderTable(report);
     expect(terminal.replace(/\s+/g, ' ')).toMatch(new RegExp(`client stalls: ${said.source}`));
-    expect(terminal.replace(/\s+/g, ' ')).toMatch(new RegExp(`without the ${n} stalled requests: TTFT p99 [\\d.]+ ms \\(all: [\\d.]+\\)`));
+    expect(terminal.replace(/\s+/g, ' ')).toMatch(new RegExp(`without the ${n} stalled request${n === 1 ? "" : "s"}: TTFT p99 [\\d.]+ ms \\(all: [\\d.]+\\)`));
     const json = renderTest(report, 'fail') as { results: { stalled_requests: number }; results_without_stalled: { total_requests: number }; run: { stalls: unknown } };
     expect(json.results.stalled_requests).toBe(n);
     expect(json.results_without_stalled.total_requests).toBe(200 - n);
