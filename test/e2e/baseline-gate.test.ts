@@ -14,7 +14,11 @@ targets:
 `;
 
 const QUICK = ['suites/latency', '-t', 'quick_validation'];
-const ENV = { BENCH_NUM_REQUESTS: '40', BENCH_WARMUP_REQUESTS: '2' };
+// This test is about the gate's verdict, not the client's validity (test/load/stall-watch.test.ts):
+// the stalled-request floor is set out of reach, since with 40 requests one stall of the shared
+// 2-core machine touching one request is past the default 1%, and the gate's message would then
+// start with the invalid run instead. The schedule-lag floor stays.
+const ENV = { BENCH_NUM_REQUESTS: '40', BENCH_WARMUP_REQUESTS: '2', BENCH_MAX_STALLED_SHARE: '1' };
 
 type Props = Record<string, string>;
 function junitCase(folder: string): { props: Props; failure?: { message: string } } {
