@@ -1,5 +1,5 @@
 # Harness image of vitest-llm-d: runs any suite inside the cluster, with the same env and config
-# as on a laptop (issue 7, "Beyond one machine").
+# as on a laptop.
 #
 # Build and push (from the repository root):
 #
@@ -35,6 +35,8 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY --chown=node:node tsconfig.json vitest.config.ts ./
 COPY --chown=node:node bin ./bin
 COPY --chown=node:node lib ./lib
+COPY --chown=node:node cli ./cli
+COPY --chown=node:node sim ./sim
 COPY --chown=node:node fixtures ./fixtures
 COPY --chown=node:node reporters ./reporters
 COPY --chown=node:node suites ./suites

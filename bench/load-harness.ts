@@ -3,8 +3,8 @@ import { HttpTarget } from '../lib/http/target.ts';
 import { type LoadOutcome, runLoad } from '../lib/load/runner.ts';
 import type { Schedule } from '../lib/load/schedule.ts';
 import type { RequestRecord } from '../lib/metrics/record.ts';
-import type { SimOptionsInput } from '../lib/sim/vllm/options.ts';
-import { type SimProcess, spawnSimulator } from '../lib/sim/vllm/spawn.ts';
+import type { SimOptionsInput } from '../sim/vllm/options.ts';
+import { type SimProcess, spawnSimulator } from '../sim/vllm/spawn.ts';
 import { type CpuUsage, startCpuMeter } from './cpu-meter.ts';
 
 /*

@@ -4,7 +4,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatsAccumulator } from '../lib/metrics/aggregate.ts';
 import { readRunClock } from '../lib/metrics/record.ts';
-import { RequestsFile } from '../lib/report/requests-file.ts';
+import { RequestsFile } from '../lib/run-folder/requests-file.ts';
 import { processCpuMs } from './cpu-meter.ts';
 import { requestBody, runHarness, startSimulator, stopSimulators } from './load-harness.ts';
 import { type CpuShare, share } from './scenarios.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { LATENCY_METRICS, StatsAccumulator } from '../lib/metrics/aggregate.ts';
 import { readRunClock } from '../lib/metrics/record.ts';
-import { RequestsFile } from '../lib/report/requests-file.ts';
+import { RequestsFile } from '../lib/run-folder/requests-file.ts';
 import { runHarness, startSimulator, stopSimulators } from './load-harness.ts';
 import type { MemoryConfig, MemoryPoint, MemoryResult } from './memory.ts';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { renderBenchmarkReports } from '../lib/report/render-benchmark-report.ts';
+import { renderBenchmarkReports } from '../lib/render/benchmark-report.ts';
 import type { RunReport } from '../lib/report/run-report.ts';
 import { type RunFolderFile, RunFolderReporter } from './run-folder-reporter.ts';
 

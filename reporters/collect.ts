@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { TestModule } from 'vitest/node';
 import '../lib/vitest/meta.ts';
-import { describeEnvironment } from '../lib/report/environment.ts';
+import { describeEnvironment } from '../lib/run-folder/environment.ts';
 import { type RunInfo, runDirOf, suiteOf } from '../lib/report/run-info.ts';
 import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
 import { runInterruption } from './interrupt-reporter.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadHtmlSeries, renderHtml } from '../lib/report/render-html.ts';
+import { loadHtmlSeries, renderHtml } from '../lib/render/html-report.ts';
 import type { RunReport } from '../lib/report/run-report.ts';
 import { type RunFolderFile, RunFolderReporter } from './run-folder-reporter.ts';
 

@@ -1,6 +1,6 @@
 import type { Reporter } from 'vitest/node';
 import type { RunInfo } from '../lib/report/run-info.ts';
-import { registerRunSecrets } from '../lib/report/run-secrets.ts';
+import { registerRunSecrets } from '../lib/run-folder/run-secrets.ts';
 import { BenchmarkReportReporter } from './benchmark-report-reporter.ts';
 import { HtmlReporter } from './html-reporter.ts';
 import { InterruptReporter } from './interrupt-reporter.ts';

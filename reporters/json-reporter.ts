@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { renderSummary } from '../lib/report/render-summary.ts';
-import { renderResolvedConfig } from '../lib/report/resolved-config.ts';
+import { renderSummary } from '../lib/render/summary.ts';
+import { renderResolvedConfig } from '../lib/run-folder/resolved-config.ts';
 import type { RunReport } from '../lib/report/run-report.ts';
 import { type RunFolderFile, RunFolderReporter } from './run-folder-reporter.ts';
 

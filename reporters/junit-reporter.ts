@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { renderJunit } from '../lib/report/render-junit.ts';
+import { renderJunit } from '../lib/render/junit.ts';
 import type { RunReport } from '../lib/report/run-report.ts';
 import { type RunFolderFile, RunFolderReporter } from './run-folder-reporter.ts';
 

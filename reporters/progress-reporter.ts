@@ -1,7 +1,7 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
 import type { Reporter, Vitest } from 'vitest/node';
-import { formatProgress, PROGRESS_ENV, type ProgressMessage, type ProgressSample } from '../lib/report/progress.ts';
-import { openProgressReceiver, type ProgressReceiver } from '../lib/report/progress-channel.ts';
+import { formatProgress, PROGRESS_ENV, type ProgressMessage, type ProgressSample } from '../lib/progress/progress.ts';
+import { openProgressReceiver, type ProgressReceiver } from '../lib/progress/channel.ts';
 import { displayValue } from '../lib/http/server-text.ts';
 
 /** Options of the progress reporter; the defaults are what a run wants, the rest is for tests. */
@@ -46,7 +46,7 @@ export function progressWanted(stdout: { isTTY?: boolean }, env: NodeJS.ProcessE
  * The benchmarks run in Vitest's worker processes; this reporter runs in the main process. In
  * `onInit` it opens a local socket and puts its path in `LLMD_PROGRESS_SOCKET` before any worker
  * starts (workers inherit the environment); `runScenario` in a worker then sends a sample a second
- * (see `lib/report/progress-channel.ts`).
+ * (see `lib/progress/channel.ts`).
  *
  * Drawing: in a terminal, Vitest's default reporter owns the bottom of the screen (its summary
  * window, redrawn every second, with every other write to stdout/stderr buffered and printed above

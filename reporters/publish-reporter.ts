@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { formatMegabytes, type PublishOptions, publishRunFolder, publishSettings } from '../lib/report/publish.ts';
+import { formatMegabytes, type PublishOptions, publishRunFolder, publishSettings } from '../lib/publish/publish.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { collectReports, toolInfo } from './collect.ts';
 import { scrub } from '../lib/config/secrets.ts';
 import { escapeControl } from '../lib/http/server-text.ts';
-import { registerRunSecrets } from '../lib/report/run-secrets.ts';
+import { registerRunSecrets } from '../lib/run-folder/run-secrets.ts';
 
 /** First line of an error's message, for a log line. */
 function oneLine(err: unknown): string {
@@ -14,7 +14,7 @@ function oneLine(err: unknown): string {
 }
 
 /**
- * Publishes run folders when `BENCH_PUBLISH` is set in `env` (see `lib/report/publish.ts`),
+ * Publishes run folders when `BENCH_PUBLISH` is set in `env` (see `lib/publish/publish.ts`),
  * one after the other, and logs one line per folder: `published: s3://bucket/prefix/<folder>/
  * (N files, X MB)`, or `vitest-llm-d: cannot publish <folder> to <url>: <reason> (the run folder
  * is kept locally)`. Folders that do not exist are skipped. Does nothing when `BENCH_PUBLISH` is

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { scrub } from '../lib/config/secrets.ts';
 import { escapeControl } from '../lib/http/server-text.ts';
-import { registerRunSecrets } from '../lib/report/run-secrets.ts';
+import { registerRunSecrets } from '../lib/run-folder/run-secrets.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
 import { collectReports, toolInfo } from './collect.ts';

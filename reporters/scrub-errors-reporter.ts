@@ -1,7 +1,7 @@
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { scrub } from '../lib/config/secrets.ts';
 import { escapeControl } from '../lib/http/server-text.ts';
-import { registerRunSecrets } from '../lib/report/run-secrets.ts';
+import { registerRunSecrets } from '../lib/run-folder/run-secrets.ts';
 
 /** The fields of a Vitest test error that are printed as text. */
 const TEXT_FIELDS = ['message', 'stack', 'diff', 'expected', 'actual'] as const;

@@ -1,15 +1,15 @@
 import { styleText } from 'node:util';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import '../lib/vitest/meta.ts';
-import { renderTable, type Style } from '../lib/report/render-table.ts';
+import { renderTable, type Style } from '../lib/render/table.ts';
 import { renderActuationTable, renderMatrix } from '../lib/actuation/report.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
-import { formatComparison } from '../lib/report/baseline.ts';
-import { hookLine } from '../lib/report/run-labels.ts';
+import { formatComparison } from '../lib/baseline/baseline.ts';
+import { hookLine } from '../lib/render/run-labels.ts';
 import { collectReports, toolInfo } from './collect.ts';
 import { scrub } from '../lib/config/secrets.ts';
 import { displayValue } from '../lib/http/server-text.ts';
-import { registerRunSecrets } from '../lib/report/run-secrets.ts';
+import { registerRunSecrets } from '../lib/run-folder/run-secrets.ts';
 
 /** Prints one summary table per benchmark test at the end of the run, after Vitest's own output. */
 export class SummaryReporter implements Reporter {

@@ -9,7 +9,7 @@ import { MEASURING_NODE_FLAGS } from '../lib/load/measuring-process.ts';
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'sim/**/*.test.ts'],
     pool: 'forks',
     // Tests that check timing fidelity measure like the suites do (see measuring-process.ts).
     execArgv: [...MEASURING_NODE_FLAGS],

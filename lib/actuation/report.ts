@@ -7,7 +7,7 @@
 import { PATHS, type ActuationPath } from '../k8s/classify.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { ClusterConnection } from '../k8s/connect.ts';
-import { headed, TABLE_WIDTH, wrap } from '../report/render-table.ts';
+import { headed, TABLE_WIDTH, wrap } from '../render/table.ts';
 import { summarize, type Summary } from '../stats/index.ts';
 import type { RequesterRecord } from './record.ts';
 import type { ActuationResult, ActuationSummary, SloCheck } from './result.ts';

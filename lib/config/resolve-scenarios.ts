@@ -21,7 +21,7 @@ import { ConfigError } from '../errors/config-error.ts';
 import { envEnum, envNonNegativeInt, envPositiveInt, envPositiveIntList, envPositiveNumber, envString, envTimerSeconds } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
-import { rerunScenarios } from '../report/resolved-config.ts';
+import { rerunScenarios } from '../run-folder/resolved-config.ts';
 import { DEFAULT_FLOORS } from '../slo/profile.ts';
 import { formatPath, validateConfig } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';

@@ -2,7 +2,7 @@
  * The secrets a run knows, by value, in one registry per process, and the one scrub every output
  * goes through: `requests.jsonl`, `stages.jsonl`, every run-folder file, the terminal, error
  * messages. The measuring worker and the reporters' process (Vitest's main process) each build
- * their own registry from the same inputs (see `lib/report/run-secrets.ts`), so secrets never
+ * their own registry from the same inputs (see `lib/run-folder/run-secrets.ts`), so secrets never
  * travel between them.
  *
  * What is registered:

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RequestRecord } from '../metrics/record.ts';
 import { BenchError } from '../errors/bench-error.ts';
-import { recordFromLine, type RequestLine } from '../report/requests-file.ts';
+import { recordFromLine, type RequestLine } from '../run-folder/requests-file.ts';
 import type { StageReport } from '../report/model.ts';
 import { STATS_FILE, type ScenarioStatsLine } from './scenario-stats.ts';
 import type { ShareLine } from './share-run.ts';

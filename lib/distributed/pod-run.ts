@@ -13,10 +13,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { vitestBin } from '../cli/vitest-bin.ts';
+import { vitestBin } from '../../cli/vitest-bin.ts';
 import { redactText } from '../config/redact.ts';
 import { ConfigError } from '../errors/config-error.ts';
-import { secretValues } from '../report/environment.ts';
+import { secretValues } from '../run-folder/environment.ts';
 import { postBarrier, measureClockOffset, type ClockOffset } from './clock-offset.ts';
 import { startCoordinator, type Coordinator } from './coordinator.ts';
 import { writeFolderFrames } from './log-frames.ts';

@@ -4,7 +4,7 @@ import type { Definitions } from '../metrics/derive.ts';
 import type { PrefixCacheReport } from '../server-metrics/prefix-cache.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { Knee } from '../load/knee.ts';
-import type { BaselineOutcome } from './baseline-gate.ts';
+import type { BaselineOutcome } from '../baseline/gate.ts';
 import type { CapacityResult } from '../load/search.ts';
 import type { StopRuleHit } from '../load/stage.ts';
 import type { StallSummary } from '../load/stall-watch.ts';

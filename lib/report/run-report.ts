@@ -6,7 +6,7 @@
  * of a `RunReport`, so each is tested on fixed models, and they cannot disagree.
  */
 import type { ActuationReport } from '../actuation/report.ts';
-import type { EnvironmentInfo } from './environment.ts';
+import type { EnvironmentInfo } from '../run-folder/environment.ts';
 import type { HookReport, Interruption, RunDescription, TestReport } from './model.ts';
 
 /** Tool identity stamped on every report. */

@@ -5,7 +5,7 @@ import { addSecrets } from '../config/secrets.ts';
 import { DEFAULT_TIMEOUTS, type TimeoutOverrides } from '../config/schema/timeouts.ts';
 import { preflight } from '../http/preflight.ts';
 import { HttpTarget, type SmallResponse, type TimeoutsMs } from '../http/target.ts';
-import { spawnSimulator } from '../sim/vllm/spawn.ts';
+import { spawnSimulator } from '../../sim/vllm/spawn.ts';
 import type { OpenTarget } from './open-target.ts';
 
 /** An open target and how to release it (stop the simulator it started, if any). */

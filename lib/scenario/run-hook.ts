@@ -15,8 +15,8 @@ import { scrub } from '../config/secrets.ts';
 import { escapeControl } from '../http/server-text.ts';
 import { HookError } from '../errors/hook-error.ts';
 import type { HookReport } from '../report/model.ts';
-import { hookOutcome } from '../report/run-labels.ts';
-export { hookPassed } from '../report/run-labels.ts';
+import { hookOutcome } from '../render/run-labels.ts';
+export { hookPassed } from '../render/run-labels.ts';
 
 /** Output kept per hook: its last 4 MiB (the end is what explains a failure). */
 const KEEP_BYTES = 4 * 1024 * 1024;

@@ -21,9 +21,9 @@ import { DEFAULT_DEFINITIONS, type Definitions } from '../metrics/derive.ts';
 import { DEFAULT_EXACT_CAP } from '../stats/sample-store.ts';
 import { readRunClock, type RequestRecord, type RunClock } from '../metrics/record.ts';
 import type { StageReport, StopReport, TestReport } from '../report/model.ts';
-import type { ProgressCounters } from '../report/progress.ts';
-import { progressFromEnv, type ProgressHook } from '../report/progress-channel.ts';
-import type { RequestsFile } from '../report/requests-file.ts';
+import type { ProgressCounters } from '../progress/progress.ts';
+import { progressFromEnv, type ProgressHook } from '../progress/channel.ts';
+import type { RequestsFile } from '../run-folder/requests-file.ts';
 import { evaluateSlo, failedChecks } from '../slo/evaluate.ts';
 import { GoodputCounter } from '../slo/goodput.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
@@ -74,7 +74,7 @@ export interface ScenarioRunInput {
    */
   seedSalt: string;
   /**
-   * Live progress (`lib/report/progress-channel.ts`): read on a timer, never per request. Default:
+   * Live progress (`lib/progress/channel.ts`): read on a timer, never per request. Default:
    * on when the progress reporter's socket is in the environment (a terminal, not CI); null: off.
    */
   progress?: ProgressHook | null;

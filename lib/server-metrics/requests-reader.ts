@@ -1,6 +1,6 @@
 /**
  * Reading one test's request records back from its run folder's `requests.jsonl`
- * (`lib/report/requests-file.ts` writes them, one line per finished request, as they finish).
+ * (`lib/run-folder/requests-file.ts` writes them, one line per finished request, as they finish).
  *
  * A test's lines are told apart by their `x-request-id`: the runner names request `i` of a run
  * `<suite>-<scenario>-<clock anchor in base 36>-<i>` (`lib/scenario/run-scenario.ts`), and the

@@ -4,7 +4,7 @@ import { parsePercentileKey, percentile } from './summary.ts';
 /**
  * Seeded bootstrap confidence intervals for the change of a statistic between two independent
  * sample sets: A, the baseline run, and B, the current run. Used by the regression gate across
- * releases (`lib/report/baseline.ts`).
+ * releases (`lib/baseline/baseline.ts`).
  *
  * Definitions.
  * - Relative change of a statistic S: (S(B) - S(A)) / |S(A)|; +0.2 means B is 20% higher.

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RUN_LABEL } from '../../lib/k8s/template.ts';
-import { startClusterSim, type ClusterSim } from '../../lib/sim/cluster/index.ts';
-import type { KObject } from '../../lib/sim/cluster/store-types.ts';
+import { startClusterSim, type ClusterSim } from '../../sim/cluster/index.ts';
+import type { KObject } from '../../sim/cluster/store-types.ts';
 import { ROOT, scratch, until } from './helpers.ts';
 
 const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');

@@ -13,8 +13,8 @@ import type { ActuationRunInput } from '../../lib/actuation/run.ts';
 import { connectCluster, type ClusterConnection } from '../../lib/k8s/connect.ts';
 import { KINDS, listObjects } from '../../lib/k8s/objects.ts';
 import { RUN_LABEL } from '../../lib/k8s/template.ts';
-import { spawnClusterSim, type ClusterSimOptionsInput, type ClusterSimProcess } from '../../lib/sim/cluster/index.ts';
-import type { SimState } from '../../lib/sim/cluster/sim-state.ts';
+import { spawnClusterSim, type ClusterSimOptionsInput, type ClusterSimProcess } from '../../sim/cluster/index.ts';
+import type { SimState } from '../../sim/cluster/sim-state.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TEMPLATES = join(ROOT, 'suites/actuation/templates');

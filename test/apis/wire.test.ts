@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKEND_CAPABILITIES } from '../../lib/apis/index.ts';
 import { deriveRequestMetrics } from '../../lib/metrics/derive.ts';
 import { type RequestRecord, type RunClock, toHrtimeUs } from '../../lib/metrics/record.ts';
-import type { ChunkLogEntry } from '../../lib/sim/vllm/chunk-log.ts';
-import { startSimServer } from '../../lib/sim/vllm/server.ts';
+import type { ChunkLogEntry } from '../../sim/vllm/chunk-log.ts';
+import { startSimServer } from '../../sim/vllm/server.ts';
 import { type DriveOptions, drive } from '../http/drive.ts';
 
 /**

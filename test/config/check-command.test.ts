@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main } from '../../lib/cli/main.ts';
+import { main } from '../../cli/main.ts';
 import type { CheckedFile } from '../../lib/scenario/check-config.ts';
 import { checkCli as cli, checkedFiles as files } from './check-cli.ts';
 import { tempDir } from './temp-dir.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { renderPlan } from '../../lib/cli/check-render.ts';
+import { renderPlan } from '../../cli/check-render.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { checkConfigFile } from '../../lib/scenario/check-config.ts';
 import type { WellLitConfig } from '../../lib/config/well-lit/index.ts';

@@ -2,12 +2,12 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, type CliIo } from '../../lib/cli/main.ts';
+import { main, type CliIo } from '../../cli/main.ts';
 import { DEFAULT_WAIT_TIMEOUT_S, parseLaunchArgs } from '../../lib/distributed/launch/args.ts';
 import { launchNames } from '../../lib/distributed/launch/names.ts';
 import { runLaunch } from '../../lib/distributed/launch/run-launch.ts';
 import { connectCluster } from '../../lib/k8s/connect.ts';
-import { spawnClusterSim, type ClusterSimProcess } from '../../lib/sim/cluster/spawn.ts';
+import { spawnClusterSim, type ClusterSimProcess } from '../../sim/cluster/spawn.ts';
 
 const cwd = process.cwd();
 const opts = { cwd, packageRoot: cwd };

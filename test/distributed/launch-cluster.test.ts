@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openLaunchCluster, simulatorTimeScale } from '../../lib/distributed/launch/cluster.ts';
 import { connectCluster } from '../../lib/k8s/connect.ts';
 import { leftovers } from '../../lib/k8s/cleanup.ts';
-import { SIMULATED_KUBE_VERSION } from '../../lib/sim/cluster/api/discovery.ts';
-import { spawnClusterSim, type ClusterSimProcess } from '../../lib/sim/cluster/spawn.ts';
+import { SIMULATED_KUBE_VERSION } from '../../sim/cluster/api/discovery.ts';
+import { spawnClusterSim, type ClusterSimProcess } from '../../sim/cluster/spawn.ts';
 import { launch, runIdOf } from './launch-cli.ts';
 
 /**

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { leftovers } from '../../lib/k8s/cleanup.ts';
 import { connectCluster, type ClusterConnection } from '../../lib/k8s/connect.ts';
-import { spawnClusterSim, type ClusterSimProcess } from '../../lib/sim/cluster/spawn.ts';
-import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
+import { spawnClusterSim, type ClusterSimProcess } from '../../sim/cluster/spawn.ts';
+import { spawnSimulator, type SimProcess } from '../../sim/vllm/spawn.ts';
 import { launch, runIdOf } from './launch-cli.ts';
 
 const DIST = 'test/distributed/suites/dist/dist.suite.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveTarget } from '../../lib/config/resolve-target.ts';
 import { selectLaunchTarget } from '../../lib/distributed/launch/target.ts';
 import { openTarget } from '../../lib/scenario/open.ts';
-import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator, type SimProcess } from '../../sim/vllm/spawn.ts';
 
 const cwd = process.cwd();
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { podExportCommand } from '../../lib/cli/pod-export-command.ts';
+import { podExportCommand } from '../../cli/pod-export-command.ts';
 import { collectFrames, FRAME_CHUNK_BYTES, FRAME_MARKER, FrameDecoder, folderFrames, listFolder, writeFolderFrames } from '../../lib/distributed/log-frames.ts';
 
 const temp = mkdtempSync(join(tmpdir(), 'frames-'));

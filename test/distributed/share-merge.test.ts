@@ -15,7 +15,7 @@ import { startCoordinator } from '../../lib/distributed/coordinator.ts';
 import { runMerged } from '../../lib/distributed/merge-run.ts';
 import { planLoad } from '../../lib/load/registry.ts';
 import { summarize } from '../../lib/stats/summary.ts';
-import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator, type SimProcess } from '../../sim/vllm/spawn.ts';
 import { readJsonl } from '../e2e/run-suite.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

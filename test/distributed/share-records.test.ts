@@ -16,7 +16,7 @@ import type { StageReport } from '../../lib/report/model.ts';
 import { shareFromEnv } from '../../lib/distributed/share-env.ts';
 import { deriveRequestMetrics } from '../../lib/metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../../lib/metrics/record.ts';
-import { recordFromLine, type RequestLine, RequestsFile } from '../../lib/report/requests-file.ts';
+import { recordFromLine, type RequestLine, RequestsFile } from '../../lib/run-folder/requests-file.ts';
 
 const clock: RunClock = { perfMs: 1000.25, hrtimeUs: 5, wallTime: '2026-12-06T10:00:00.000Z', wallMs: 1_796_551_200_000.5 };
 

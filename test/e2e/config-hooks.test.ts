@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { readJsonl, readTree, runSuitesOnceValid, workspace } from './run-suite.ts';
 
 const SECRET = 'sk-hook-e2e-DO-NOT-LEAK-5d2a';

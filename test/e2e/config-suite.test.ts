@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { FAST_SIM_TARGETS, readTree, runSuites, runSuitesOnceValid, workspace } from './run-suite.ts';
 import type { SuiteRun } from './run-suite.ts';
 import { closedPort } from '../http/drive.ts';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
-import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { FAST_SIM_TARGETS, readJsonl, readTree, runSuites, runSuitesOnceValid, workspace } from './run-suite.ts';
 import { closedPort } from '../http/drive.ts';
 import { brValidator } from '../report/br-schema.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { RUN_LABEL } from '../../lib/k8s/template.ts';
-import { startClusterSim } from '../../lib/sim/cluster/index.ts';
+import { startClusterSim } from '../../sim/cluster/index.ts';
 import { runSuites, runSuitesOnceValid, workspace } from './run-suite.ts';
 
 /*

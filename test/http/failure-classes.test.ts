@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { failureKey, type RequestRecord } from '../../lib/metrics/record.ts';
-import { type SimServer, startSimServer } from '../../lib/sim/vllm/server.ts';
+import { type SimServer, startSimServer } from '../../sim/vllm/server.ts';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { closedPort, driveOne, httpServer, silentServer } from './drive.ts';

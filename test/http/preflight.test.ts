@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TargetError } from '../../lib/errors/target-error.ts';
 import { preflight } from '../../lib/http/preflight.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
-import { type SimServer, startSimServer } from '../../lib/sim/vllm/server.ts';
+import { type SimServer, startSimServer } from '../../sim/vllm/server.ts';
 import { closedPort, httpServer, TIMEOUTS } from './drive.ts';
 
 const KEY = 'sk-preflight-SECRET-42';

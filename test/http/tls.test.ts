@@ -10,7 +10,7 @@ import { ConfigError } from '../../lib/errors/config-error.ts';
 import { preflight } from '../../lib/http/preflight.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
 import { openTarget } from '../../lib/scenario/open.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import { scrapeMetrics } from '../../lib/server-metrics/scrape.ts';
 import { runOn, simTarget } from '../scenario/sim-target.ts';
 import { driveOne, MODEL, TIMEOUTS } from './drive.ts';

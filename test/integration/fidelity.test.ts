@@ -6,8 +6,8 @@ import { API_ADAPTERS, capabilitiesFor } from '../../lib/apis/index.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
 import { runLoad } from '../../lib/load/runner.ts';
 import { type RequestRecord, readRunClock, toHrtimeUs } from '../../lib/metrics/record.ts';
-import type { ChunkLogEntry } from '../../lib/sim/vllm/chunk-log.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import type { ChunkLogEntry } from '../../sim/vllm/chunk-log.ts';
+import { type SimProcess, spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { percentile } from '../../lib/stats/summary.ts';
 
 /**

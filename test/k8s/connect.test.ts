@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterError } from '../../lib/k8s/errors.ts';
 import { checkPermissions, connectCluster } from '../../lib/k8s/connect.ts';
-import { ClusterClock } from '../../lib/sim/cluster/clock.ts';
-import { createStore, startApiServer, writeKubeconfig, type ApiServer } from '../../lib/sim/cluster/api/index.ts';
+import { ClusterClock } from '../../sim/cluster/clock.ts';
+import { createStore, startApiServer, writeKubeconfig, type ApiServer } from '../../sim/cluster/api/index.ts';
 import { closedPort } from '../http/drive.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'llmd-connect-'));

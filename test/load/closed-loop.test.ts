@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LoadOutcome } from '../../lib/load/runner.ts';
 import type { RequestRecord } from '../../lib/metrics/record.ts';
-import type { ChunkLogEntry } from '../../lib/sim/vllm/chunk-log.ts';
-import { startSimServer } from '../../lib/sim/vllm/server.ts';
+import type { ChunkLogEntry } from '../../sim/vllm/chunk-log.ts';
+import { startSimServer } from '../../sim/vllm/server.ts';
 import { drive } from '../http/drive.ts';
 import { maxOverlap } from './overlap.ts';
 

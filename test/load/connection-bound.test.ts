@@ -5,7 +5,7 @@ import { API_ADAPTERS, capabilitiesFor } from '../../lib/apis/index.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
 import { runLoad } from '../../lib/load/runner.ts';
 import { fixedPlanner } from '../../lib/load/stage.ts';
-import { startSimServer, type SimServer } from '../../lib/sim/vllm/server.ts';
+import { startSimServer, type SimServer } from '../../sim/vllm/server.ts';
 import { drive, MODEL, TIMEOUTS } from '../http/drive.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { getPriority } from 'node:os';
 import { expect, test } from 'vitest';
 import { raiseMeasuringPriority } from '../../lib/load/measuring-process.ts';
-import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator } from '../../sim/vllm/spawn.ts';
 
 test('the measuring thread runs at nice -10 when permitted, says why not otherwise, and the simulator it starts does not inherit it', async () => {
   const p = raiseMeasuringPriority();

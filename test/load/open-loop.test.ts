@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSchedule } from '../../lib/load/registry.ts';
 import type { RequestRecord } from '../../lib/metrics/record.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { type SimProcess, spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { percentile } from '../../lib/stats/summary.ts';
 import { drive } from '../http/drive.ts';
 import { maxOverlap } from './overlap.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SimServer, startSimServer } from '../../lib/sim/vllm/server.ts';
+import { type SimServer, startSimServer } from '../../sim/vllm/server.ts';
 import { closedPort, drive } from '../http/drive.ts';
 
 /** How a run stops early: cancelled, target unreachable, results unwritable. Never a hang. */

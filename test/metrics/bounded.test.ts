@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { StatsAccumulator } from '../../lib/metrics/aggregate.ts';
-import { renderResults } from '../../lib/report/render-summary.ts';
+import { renderResults } from '../../lib/render/summary.ts';
 import { makeRecord } from './records.ts';
 
 describe('statistics past the exact-sample cap', () => {

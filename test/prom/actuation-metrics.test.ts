@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ActuationSuite, Actuation } from '../../fixtures/actuation.ts';
 import { loadActuationFile } from '../../lib/actuation/config.ts';
 import type { ActuationReport } from '../../lib/actuation/report.ts';
-import { renderJunit } from '../../lib/report/render-junit.ts';
+import { renderJunit } from '../../lib/render/junit.ts';
 import { openSimCluster, ROOT, testRunId, type SimCluster } from '../actuation/helpers.ts';
 import { prometheusAvailability, startPrometheus, type PrometheusServer } from './prometheus-server.ts';
 

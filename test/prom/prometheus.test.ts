@@ -9,8 +9,8 @@ import { PromClient } from '../../lib/prom/client.ts';
 import { DEFAULT_METRIC_SETS, GPU_METRICS, type RunFilters } from '../../lib/prom/metric-sets.ts';
 import { PromError } from '../../lib/prom/prom-error.ts';
 import { queryWindow, type MetricWindowResult } from '../../lib/prom/window.ts';
-import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
-import { post, readEvents } from '../sim/sim-client.ts';
+import { spawnSimulator, type SimProcess } from '../../sim/vllm/spawn.ts';
+import { post, readEvents } from '../../sim/vllm/test/sim-client.ts';
 import { freePort, prometheusAvailability, startPrometheus, type PrometheusServer } from './prometheus-server.ts';
 
 /*

@@ -6,8 +6,8 @@ import { ConfigError } from '../../lib/errors/index.ts';
 import { connectCluster, type ClusterConnection } from '../../lib/k8s/connect.ts';
 import { ClusterError } from '../../lib/k8s/errors.ts';
 import { provisionStack } from '../../lib/k8s/provision.ts';
-import { ClusterClock } from '../../lib/sim/cluster/clock.ts';
-import { createStore, startApiServer, writeKubeconfig, type ApiServer } from '../../lib/sim/cluster/api/index.ts';
+import { ClusterClock } from '../../sim/cluster/clock.ts';
+import { createStore, startApiServer, writeKubeconfig, type ApiServer } from '../../sim/cluster/api/index.ts';
 import { ROOT, TEMPLATE, writeTemplate } from './helpers.ts';
 
 /*

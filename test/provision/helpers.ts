@@ -12,7 +12,7 @@ import { request } from 'undici';
 import { connectCluster, type ClusterConnection } from '../../lib/k8s/connect.ts';
 import { KINDS, listObjects } from '../../lib/k8s/objects.ts';
 import { RUN_LABEL } from '../../lib/k8s/template.ts';
-import { spawnClusterSim, type ClusterSimOptionsInput, type ClusterSimProcess } from '../../lib/sim/cluster/index.ts';
+import { spawnClusterSim, type ClusterSimOptionsInput, type ClusterSimProcess } from '../../sim/cluster/index.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The checked-in standalone template, relative to the repository root. */

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster, type ClusterConnection } from '../../lib/k8s/connect.ts';
 import { startPortForward } from '../../lib/k8s/port-forward.ts';
-import { ClusterClock } from '../../lib/sim/cluster/clock.ts';
-import { createStore, startApiServer, writeKubeconfig, type ApiServer } from '../../lib/sim/cluster/api/index.ts';
+import { ClusterClock } from '../../sim/cluster/clock.ts';
+import { createStore, startApiServer, writeKubeconfig, type ApiServer } from '../../sim/cluster/api/index.ts';
 
 /*
  * The simulator's pods/portforward endpoint against the client library's PortForward, with a

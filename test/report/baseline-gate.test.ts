@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { scenarioTolerances } from '../../lib/report/baseline-gate.ts';
+import { scenarioTolerances } from '../../lib/baseline/gate.ts';
 
 describe('scenarioTolerances', () => {
   test('the scenario\u2019s regression: block, else 10%; BENCH_BASELINE_TOLERANCE wins per key and for the default', () => {

@@ -10,7 +10,7 @@ import {
   loadRunSamples,
   regressionMessage,
   toleranceFromEnv,
-} from '../../lib/report/baseline.ts';
+} from '../../lib/baseline/baseline.ts';
 import { root, writeRun } from './synthetic-run.ts';
 
 async function compareFolders(a: string, b: string, options: Parameters<typeof compareRuns>[2] = {}): Promise<Comparison> {

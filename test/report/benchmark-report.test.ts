@@ -8,7 +8,7 @@ import { readRunClock } from '../../lib/metrics/record.ts';
 import type { ServerMetricsReport } from '../../lib/prom/run-metrics.ts';
 import type { MetricWindowResult } from '../../lib/prom/window.ts';
 import type { StageReport, TestReport } from '../../lib/report/model.ts';
-import { renderBenchmarkReports, uuidV5 } from '../../lib/report/render-benchmark-report.ts';
+import { renderBenchmarkReports, uuidV5 } from '../../lib/render/benchmark-report.ts';
 import { runDirOf } from '../../lib/report/run-info.ts';
 import { BenchmarkReportReporter } from '../../reporters/benchmark-report-reporter.ts';
 import { failedRecord, statsOf, timedRecord } from '../slo/stats.ts';

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../lib/cli/main.ts';
-import { loadRunSamples } from '../../lib/report/baseline.ts';
-import { renderSideBySideHtml, sideBySide } from '../../lib/report/compare-report.ts';
+import { main } from '../../cli/main.ts';
+import { loadRunSamples } from '../../lib/baseline/baseline.ts';
+import { renderSideBySideHtml, sideBySide } from '../../lib/baseline/compare-report.ts';
 import { writeRun } from './synthetic-run.ts';
 
 function io(): { out: string; err: string; io: { out(t: string): void; err(t: string): void } } {

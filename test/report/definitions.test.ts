@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { definitionsHtml, definitionsMarkdown } from '../../lib/report/definitions.ts';
+import { definitionsHtml, definitionsMarkdown } from '../../lib/render/definitions.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { describeEnvironment, secretValues } from '../../lib/report/environment.ts';
+import { describeEnvironment, secretValues } from '../../lib/run-folder/environment.ts';
 
 const TOOL = { name: 'vitest-llm-d', version: '0.1.0', node: process.version };
 

@@ -15,12 +15,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildActuationReport, type ActuationReport } from '../../lib/actuation/report.ts';
 import { runActuationScenario } from '../../lib/actuation/run.ts';
 import type { TestReport } from '../../lib/report/model.ts';
-import { describeEnvironment } from '../../lib/report/environment.ts';
-import { loadHtmlSeries, renderHtml } from '../../lib/report/render-html.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { describeEnvironment } from '../../lib/run-folder/environment.ts';
+import { loadHtmlSeries, renderHtml } from '../../lib/render/html-report.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import type { RunReport } from '../../lib/report/run-report.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
-import { spawnSimulator, type SimProcess } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator, type SimProcess } from '../../sim/vllm/spawn.ts';
 import { openSimCluster, ROOT, scenarioFile, scratch, TEMPLATES, testRunId } from '../actuation/helpers.ts';
 import { runOn, simTarget } from '../scenario/sim-target.ts';
 

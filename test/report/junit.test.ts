@@ -10,7 +10,7 @@ import type { RequesterRecord } from '../../lib/actuation/record.ts';
 import type { RunStats } from '../../lib/metrics/aggregate.ts';
 import { readRunClock } from '../../lib/metrics/record.ts';
 import type { StageReport, TestReport } from '../../lib/report/model.ts';
-import { formatBreach, renderJunit } from '../../lib/report/render-junit.ts';
+import { formatBreach, renderJunit } from '../../lib/render/junit.ts';
 import type { RunReport } from '../../lib/report/run-report.ts';
 import { runDirOf } from '../../lib/report/run-info.ts';
 import { evaluateSlo } from '../../lib/slo/evaluate.ts';

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Vitest } from 'vitest/node';
-import { emitProgress, openProgressReceiver, progressFromEnv } from '../../lib/report/progress-channel.ts';
-import { formatProgress, formatSeconds, PROGRESS_ENV, RateMeter, type ProgressCounters, type ProgressMessage, type ProgressSample } from '../../lib/report/progress.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { emitProgress, openProgressReceiver, progressFromEnv } from '../../lib/progress/channel.ts';
+import { formatProgress, formatSeconds, PROGRESS_ENV, RateMeter, type ProgressCounters, type ProgressMessage, type ProgressSample } from '../../lib/progress/progress.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
+import { type SimProcess, spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { ProgressReporter, progressWanted, withProgress } from '../../reporters/progress-reporter.ts';
 import { runOn, simTarget } from '../scenario/sim-target.ts';
 

@@ -15,7 +15,7 @@ import {
   publishRunFolder,
   publishSettings,
   type PublishSettings,
-} from '../../lib/report/publish.ts';
+} from '../../lib/publish/publish.ts';
 import { runDirOf } from '../../lib/report/run-info.ts';
 import { PublishReporter, publishSuites } from '../../reporters/publish-reporter.ts';
 import { closedPort } from '../http/drive.ts';

@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildActuationReport, renderActuationTable, renderMatrix, type ActuationReport } from '../../lib/actuation/report.ts';
 import { runActuationScenario } from '../../lib/actuation/run.ts';
 import type { TestReport } from '../../lib/report/model.ts';
-import { renderTable, TABLE_WIDTH, visibleWidth, wrap, type Style } from '../../lib/report/render-table.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { renderTable, TABLE_WIDTH, visibleWidth, wrap, type Style } from '../../lib/render/table.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { type SimProcess, spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { openSimCluster, scenarioFile, scratch, TEMPLATES, testRunId, type SimCluster } from '../actuation/helpers.ts';
 import { runOn, simTarget } from '../scenario/sim-target.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { addSecrets, knownSecrets, scrub } from '../../lib/config/secrets.ts';
-import { registerRunSecrets } from '../../lib/report/run-secrets.ts';
+import { registerRunSecrets } from '../../lib/run-folder/run-secrets.ts';
 import { ScrubErrorsReporter } from '../../reporters/scrub-errors-reporter.ts';
 import { tempDir } from '../config/temp-dir.ts';
 

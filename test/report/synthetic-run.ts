@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { splitmix32 } from '../../lib/data/prng.ts';
 import { deriveRequestMetrics } from '../../lib/metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../../lib/metrics/record.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 
 export const root = mkdtempSync(join(tmpdir(), 'baseline-test-'));
 let folders = 0;

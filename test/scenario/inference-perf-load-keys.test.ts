@@ -14,7 +14,7 @@ import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { inferencePerfPoissonOffsets } from '../../lib/load/inference-perf-arrivals.ts';
 import { timeoutsMs } from '../../lib/scenario/open.ts';
 import type { Scenario } from '../../lib/config/schema/scenario.ts';
-import { spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { runOn, simTarget, useSimRun } from './sim-target.ts';
 
 const ctx = useSimRun('llmd-ip-keys-');

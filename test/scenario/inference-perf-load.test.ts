@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { applyScenarioOverrides } from '../../lib/config/resolve-scenarios.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { inferencePerfConstantOffsets } from '../../lib/load/inference-perf-arrivals.ts';
-import { renderTable } from '../../lib/report/render-table.ts';
+import { renderTable } from '../../lib/render/table.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { runOn, simTarget, useSimRun } from './sim-target.ts';
 

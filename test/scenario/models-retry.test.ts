@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RetrySchema } from '../../lib/config/schema/scenario.ts';
 import { backoffOf, type RetryPolicy } from '../../lib/load/runner.ts';
 import type { TestReport } from '../../lib/report/model.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { type SimProcess, spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { runOn, simTarget } from './sim-target.ts';
 
 const MODELS = ['Qwen/Qwen3-0.6B', 'meta-llama/Llama-3.1-8B-Instruct', 'ibm-granite/granite-3.3-2b-instruct'];

@@ -6,7 +6,7 @@
  * still fails.
  */
 import { describe, expect, test } from 'vitest';
-import { renderTable } from '../../lib/report/render-table.ts';
+import { renderTable } from '../../lib/render/table.ts';
 import { BenchResult } from '../../lib/scenario/bench-result.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { resolveAssertedSlo, resolveScenarioSlo } from '../../lib/slo/resolve.ts';

@@ -8,8 +8,8 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { TestReport } from '../../lib/report/model.ts';
-import { renderTable } from '../../lib/report/render-table.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { renderTable } from '../../lib/render/table.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import { BenchResult } from '../../lib/scenario/bench-result.ts';
 import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { resolveAssertedSlo, resolveScenarioSlo } from '../../lib/slo/resolve.ts';

@@ -10,8 +10,8 @@
 import { describe, expect, test } from 'vitest';
 import { runLoad } from '../../lib/load/runner.ts';
 import type { TestReport } from '../../lib/report/model.ts';
-import { renderJunit } from '../../lib/report/render-junit.ts';
-import { renderTable } from '../../lib/report/render-table.ts';
+import { renderJunit } from '../../lib/render/junit.ts';
+import { renderTable } from '../../lib/render/table.ts';
 import { BenchResult } from '../../lib/scenario/bench-result.ts';
 import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { rerunAdvice, testValidity } from '../../lib/scenario/validity.ts';

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestReport } from '../../lib/report/model.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
-import { type SimProcess, spawnSimulator } from '../../lib/sim/vllm/spawn.ts';
+import { type SimProcess, spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
 import { runOn, simTarget } from './sim-target.ts';
 

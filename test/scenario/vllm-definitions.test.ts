@@ -24,12 +24,12 @@ import { deriveRequestMetrics, type Definitions } from '../../lib/metrics/derive
 import type { RequestRecord, RunClock } from '../../lib/metrics/record.ts';
 import type { RequestMetrics } from '../../lib/metrics/derive.ts';
 import { StatsAccumulator } from '../../lib/metrics/aggregate.ts';
-import { recordFromLine, RequestsFile, type RequestLine } from '../../lib/report/requests-file.ts';
+import { recordFromLine, RequestsFile, type RequestLine } from '../../lib/run-folder/requests-file.ts';
 import type { TestReport } from '../../lib/report/model.ts';
-import { renderTest } from '../../lib/report/render-summary.ts';
-import { renderTable } from '../../lib/report/render-table.ts';
-import { loadHtmlSeries } from '../../lib/report/render-html.ts';
-import { samplesOfFolder } from '../../lib/report/run-samples.ts';
+import { renderTest } from '../../lib/render/summary.ts';
+import { renderTable } from '../../lib/render/table.ts';
+import { loadHtmlSeries } from '../../lib/render/html-report.ts';
+import { samplesOfFolder } from '../../lib/run-folder/run-samples.ts';
 import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { GoodputCounter } from '../../lib/slo/goodput.ts';
 import type { Summary } from '../../lib/stats/summary.ts';

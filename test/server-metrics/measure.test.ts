@@ -14,12 +14,12 @@ import { ScenarioSchema } from '../../lib/config/schema/scenario.ts';
 import { ConfigError } from '../../lib/errors/config-error.ts';
 import { HttpTarget } from '../../lib/http/target.ts';
 import type { TestReport } from '../../lib/report/model.ts';
-import { RequestsFile } from '../../lib/report/requests-file.ts';
+import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import type { OpenTarget } from '../../lib/scenario/open-target.ts';
 import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
 import { defaultMetricsUrl, measurePrefixCache, resolvePrefixCacheSettings, sharedPrefixShape, type PrefixCacheOptions } from '../../lib/server-metrics/measure.ts';
 import { readTestRequests } from '../../lib/server-metrics/requests-reader.ts';
-import { type SimServer, startSimServer } from '../../lib/sim/vllm/server.ts';
+import { type SimServer, startSimServer } from '../../sim/vllm/server.ts';
 import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
 import { closedPort, httpServer, MODEL, TIMEOUTS } from '../http/drive.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { familyOf, parsePromText, parsePromValue, type PromText } from '../../lib/server-metrics/prom-text.ts';
-import { type SimServer, startSimServer } from '../../lib/sim/vllm/server.ts';
+import { type SimServer, startSimServer } from '../../sim/vllm/server.ts';
 
 function parsed(text: string): PromText {
   const r = parsePromText(text);

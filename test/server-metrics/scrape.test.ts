@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { scrapeMetrics, type ScrapeResult } from '../../lib/server-metrics/scrape.ts';
-import { type SimServer, startSimServer } from '../../lib/sim/vllm/server.ts';
+import { type SimServer, startSimServer } from '../../sim/vllm/server.ts';
 import { closedPort, httpServer, silentServer } from '../http/drive.ts';
 
 const KEY = 'sk-scrape-SECRET-1234';

@@ -6,8 +6,8 @@
  */
 import { envPositiveNumber, envString } from '../../config/env.ts';
 import { connectCluster, findKubeconfig, type ClusterConnection } from '../../k8s/connect.ts';
-import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../sim/cluster/api/kube-version.ts';
-import { spawnClusterSim, type ClusterSimProcess } from '../../sim/cluster/spawn.ts';
+import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../../sim/cluster/api/kube-version.ts';
+import { spawnClusterSim, type ClusterSimProcess } from '../../../sim/cluster/spawn.ts';
 import { LaunchUsageError } from './errors.ts';
 
 /**

@@ -14,7 +14,7 @@ import { BenchError } from '../../errors/bench-error.ts';
 import { createObject } from '../../k8s/objects.ts';
 import { apiStatus, clusterError } from '../../k8s/errors.ts';
 import { RUN_LABEL, type Manifest } from '../../k8s/template.ts';
-import { secretValues } from '../../report/environment.ts';
+import { secretValues } from '../../run-folder/environment.ts';
 import { createRunInfo } from '../../report/run-info.ts';
 import type { LaunchArgs } from './args.ts';
 import { droppedPerIndexLimit, openLaunchCluster, requireIndexedJobSupport, type LaunchCluster } from './cluster.ts';

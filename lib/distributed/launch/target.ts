@@ -9,7 +9,7 @@
 import { resolveTarget } from '../../config/resolve-target.ts';
 import type { LoadedScenarioFile } from '../../config/resolve-scenarios.ts';
 import { BenchError } from '../../errors/bench-error.ts';
-import { spawnSimulator } from '../../sim/vllm/spawn.ts';
+import { spawnSimulator } from '../../../sim/vllm/spawn.ts';
 import { LaunchUsageError } from './errors.ts';
 
 /** The pods' target. */
