@@ -15,9 +15,8 @@ import {
   bootstrapProportionChange,
   bootstrapRateChange,
   type ChangeInterval,
-  type PreparedSamples,
-  prepareSamples,
 } from '../stats/bootstrap.ts';
+import { type PreparedSamples, prepareSamples } from '../stats/resample-statistic.ts';
 import { parsePercentileKey } from '../stats/summary.ts';
 import type { MetricSamples, RunSamples } from '../run-folder/run-samples.ts';
 

@@ -1,5 +1,6 @@
-import { type Prng, prngFor } from '../data/prng.ts';
-import { parsePercentileKey, percentile } from './summary.ts';
+import { prngFor } from '../data/prng.ts';
+import { Draws } from './random-variates.ts';
+import { drawMean, type PreparedSamples, planOf, prepareSamples } from './resample-statistic.ts';
 
 /**
  * Seeded bootstrap confidence intervals for the change of a statistic between two independent
@@ -15,23 +16,11 @@ import { parsePercentileKey, percentile } from './summary.ts';
  *   numpy's linear interpolation (`percentile` in summary.ts). The point estimate is the change on
  *   the original samples.
  *
- * How a resample's statistic is drawn without building the resample (exactness stated per case):
- * - Percentile (p50, p95, ...): the numpy-linear percentile of a resample of size n is
- *   x*(k) + f (x*(k+1) - x*(k)) with k = floor((n-1)q) + 1 and f its fraction, where x*(k) is the
- *   resample's k-th order statistic. Drawing n indices uniformly from 1..n and keeping the k-th
- *   smallest is the same as ceil(n U(k)) with U(k) the k-th smallest of n uniforms on (0,1), and
- *   U(k) ~ Beta(k, n+1-k); given U(k), U(k+1) = U(k) + (1 - U(k)) Beta(1, n-k). So x*(k) and
- *   x*(k+1) are x[ceil(n U(k))] and x[ceil(n U(k+1))] of the sorted sample: the exact bootstrap
- *   distribution (up to 53-bit uniforms), at O(1) per resample (two gamma variates, Marsaglia and
- *   Tsang) after one sort. The only error is the Monte Carlo error of `resamples` rounds.
- * - Mean, and a sum over a fixed window (throughput): exact index resampling while
- *   n x resamples <= 2^23 draws; beyond that, the resample mean is drawn from its Cornish-Fisher
- *   form mean + (s / sqrt n)(z + (g / 6)(z^2 - 1)), z standard normal, s the population standard
- *   deviation and g = skewness / sqrt n the skewness of the resample mean. This matches the exact
- *   bootstrap distribution's first three moments; its quantiles are off by O(1/n) relative to the
- *   standard error (with n > 8,000 at 1,000 resamples: well under the Monte Carlo error).
+ * How a resample's statistic is drawn without building the resample:
+ * - Percentiles and the mean: `lib/stats/resample-statistic.ts` (exact for percentiles; exact for
+ *   the mean within a draw budget, Cornish-Fisher beyond it).
  * - Proportion: the number of successes in a resample is Binomial(n, p) with p the observed rate,
- *   drawn exactly by Knuth's beta splitting (O(log n) beta variates).
+ *   drawn exactly by Knuth's beta splitting (O(log n) beta variates, `Draws.binomial`).
  *
  * Caveat: samples are treated as independent. Pooled inter-token latencies (ITL) are clustered by
  * request, so their intervals are narrower than a request-level bootstrap would give.
@@ -44,9 +33,6 @@ import { parsePercentileKey, percentile } from './summary.ts';
 
 /** Defaults of every bootstrap here. */
 export const BOOTSTRAP_DEFAULTS = { confidence: 0.95, resamples: 1000, seed: 1 } as const;
-
-/** Exact index resampling of a mean while n x resamples stays within this many draws. */
-export const EXACT_MEAN_BUDGET = 2 ** 23;
 
 /** Options of a bootstrap. */
 export interface BootstrapOptions {
@@ -77,197 +63,6 @@ export interface ChangeInterval {
   resamples: number;
   /** Why `change` or `ci` is null (one line), else null. */
   note: string | null;
-}
-
-/** A sample set sorted once, with the moments the mean's bootstrap needs. */
-export interface PreparedSamples {
-  /** The values, ascending. */
-  readonly sorted: Float64Array;
-  readonly n: number;
-  /** Mean, population standard deviation (ddof = 0) and skewness (m3 / sd^3; 0 when sd = 0); null when empty. */
-  readonly mean: number | null;
-  readonly sd: number | null;
-  readonly skewness: number | null;
-}
-
-/** Sorts `values` (not modified) and computes mean, standard deviation and skewness. */
-export function prepareSamples(values: ArrayLike<number> | PreparedSamples): PreparedSamples {
-  if (isPrepared(values)) return values;
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
-  if (n === 0) return { sorted, n, mean: null, sd: null, skewness: null };
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += sorted[i]!;
-  const mean = sum / n;
-  let m2 = 0;
-  let m3 = 0;
-  for (let i = 0; i < n; i++) {
-    const d = sorted[i]! - mean;
-    m2 += d * d;
-    m3 += d * d * d;
-  }
-  m2 /= n;
-  m3 /= n;
-  const sd = Math.sqrt(m2);
-  return { sorted, n, mean, sd, skewness: sd > 0 ? m3 / sd ** 3 : 0 };
-}
-
-function isPrepared(x: ArrayLike<number> | PreparedSamples): x is PreparedSamples {
-  return (x as PreparedSamples).sorted instanceof Float64Array && typeof (x as PreparedSamples).n === 'number';
-}
-
-/** A statistic of a sample set and how to draw it from a bootstrap resample. */
-interface StatisticPlan {
-  /** The statistic on the original samples; null when empty. */
-  point(s: PreparedSamples): number | null;
-  /** The statistic on one bootstrap resample of `s` (n >= 1). */
-  draw(s: PreparedSamples, g: Draws, resamples: number): number;
-}
-
-/** A percentile key (`p95`, `p99_9`) or `mean`; throws for anything else. */
-function planOf(statistic: string): StatisticPlan {
-  if (statistic === 'mean') {
-    return { point: (s) => s.mean, draw: drawMean };
-  }
-  const q = parsePercentileKey(statistic);
-  if (q === null) throw new RangeError(`unknown statistic "${statistic}": expected mean or a percentile key like p95`);
-  return {
-    point: (s) => percentile(s.sorted, q),
-    draw: (s, g) => drawPercentile(s, q, g),
-  };
-}
-
-/** The numpy-linear percentile q of a bootstrap resample of `s`, from its order statistics (see the module comment). */
-function drawPercentile(s: PreparedSamples, q: number, g: Draws): number {
-  const n = s.n;
-  const x = s.sorted;
-  const h = ((n - 1) * q) / 100;
-  const lo = Math.floor(h);
-  const f = h - lo;
-  const k = lo + 1;
-  const u1 = k === 1 ? g.betaOneB(n) : k === n ? g.betaAOne(n) : g.beta(k, n + 1 - k);
-  const v1 = x[indexOf(u1, n)]!;
-  if (f === 0 || k >= n) return v1;
-  const u2 = u1 + (1 - u1) * g.betaOneB(n - k);
-  return v1 + f * (x[indexOf(u2, n)]! - v1);
-}
-
-/** 0-based index ceil(n u) - 1 of a uniform u, clamped to the sample. */
-function indexOf(u: number, n: number): number {
-  const i = Math.ceil(n * u) - 1;
-  return i < 0 ? 0 : i >= n ? n - 1 : i;
-}
-
-/** The mean of a bootstrap resample: exact within the draw budget, Cornish-Fisher beyond it. */
-function drawMean(s: PreparedSamples, g: Draws, resamples: number): number {
-  const n = s.n;
-  if (n * resamples <= EXACT_MEAN_BUDGET) {
-    const x = s.sorted;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += x[g.below(n)]!;
-    return sum / n;
-  }
-  const z = g.normal();
-  const skew = s.skewness! / Math.sqrt(n);
-  // Clamped so z -> z + skew/6 (z^2 - 1) stays monotone over |z| < 6.
-  const c = Math.max(-0.25, Math.min(0.25, skew / 6));
-  return s.mean! + (s.sd! / Math.sqrt(n)) * (z + c * (z * z - 1));
-}
-
-/** Random variates over one splitmix32 stream. */
-class Draws {
-  private spare: number | null = null;
-
-  constructor(private readonly prng: Prng) {}
-
-  /** Uniform on (0, 1) with 53 random bits; never 0 or 1. */
-  uniform(): number {
-    const hi = this.prng.next() >>> 5;
-    const lo = this.prng.next() >>> 6;
-    return (hi * 67108864 + lo + 0.5) / 9007199254740992;
-  }
-
-  /** Uniform integer in 0 .. n - 1 (n <= 2^21). */
-  below(n: number): number {
-    return this.prng.below(n);
-  }
-
-  /** Standard normal (Box-Muller, both values used). */
-  normal(): number {
-    if (this.spare !== null) {
-      const z = this.spare;
-      this.spare = null;
-      return z;
-    }
-    const r = Math.sqrt(-2 * Math.log(this.uniform()));
-    const t = 2 * Math.PI * this.uniform();
-    this.spare = r * Math.sin(t);
-    return r * Math.cos(t);
-  }
-
-  /** Gamma(a, 1) for a >= 1 (Marsaglia and Tsang, 2000). */
-  gamma(a: number): number {
-    const d = a - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      let x: number;
-      let v: number;
-      do {
-        x = this.normal();
-        v = 1 + c * x;
-      } while (v <= 0);
-      v = v * v * v;
-      const u = this.uniform();
-      const x2 = x * x;
-      if (u < 1 - 0.0331 * x2 * x2) return d * v;
-      if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
-    }
-  }
-
-  /** Beta(a, b) for a, b >= 1. */
-  beta(a: number, b: number): number {
-    if (a === 1) return this.betaOneB(b);
-    if (b === 1) return this.betaAOne(a);
-    const x = this.gamma(a);
-    return x / (x + this.gamma(b));
-  }
-
-  /** Beta(1, b): the smallest of b uniforms, 1 - U^(1/b). */
-  betaOneB(b: number): number {
-    return -Math.expm1(Math.log(this.uniform()) / b);
-  }
-
-  /** Beta(a, 1): the largest of a uniforms, U^(1/a). */
-  betaAOne(a: number): number {
-    return Math.exp(Math.log(this.uniform()) / a);
-  }
-
-  /**
-   * Binomial(n, p), exact (Knuth, TAOCP 3.4.1): the k-th smallest of n uniforms U(k) ~ Beta(k,
-   * n+1-k) splits the count: if U(k) <= p, k successes plus Binomial(n-k, (p-U(k))/(1-U(k))) among
-   * the larger ones, else Binomial(k-1, p/U(k)) among the smaller; Bernoulli trials below 32.
-   */
-  binomial(n: number, p: number): number {
-    let acc = 0;
-    for (;;) {
-      if (p <= 0 || n === 0) return acc;
-      if (p >= 1) return acc + n;
-      if (n <= 32) {
-        for (let i = 0; i < n; i++) if (this.uniform() < p) acc++;
-        return acc;
-      }
-      const k = (n >> 1) + 1;
-      const u = this.beta(k, n + 1 - k);
-      if (u <= p) {
-        acc += k;
-        p = (p - u) / (1 - u);
-        n -= k;
-      } else {
-        p /= u;
-        n = k - 1;
-      }
-    }
-  }
 }
 
 interface Resolved {

@@ -6,8 +6,8 @@ import {
   bootstrapDistribution,
   bootstrapProportionChange,
   bootstrapRateChange,
-  prepareSamples,
 } from '../../lib/stats/bootstrap.ts';
+import { prepareSamples } from '../../lib/stats/resample-statistic.ts';
 import { percentile } from '../../lib/stats/summary.ts';
 
 /** Lognormal samples exp(mu + sigma Z) from a seeded stream, times `scale`. */
