@@ -1,30 +1,22 @@
 import type { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { type ApiAdapter, emptyChunkFields } from '../apis/adapter.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../config/schema/limits.ts';
-import { scanChunk } from '../apis/chunk-scanner.ts';
 import type { RequestFailure, RequestRecord } from '../metrics/record.ts';
-import { impossibleUsage } from '../metrics/usage-check.ts';
 import { SseParser } from '../sse/parser.ts';
 import { KEY_HEADER_PATTERN } from '../config/secrets.ts';
 import { ClassifiedError, classifyTransportError } from './classify.ts';
 import { contentDecoder } from './decode.ts';
-import { errorMessageOf, serverText, tryJson } from './server-text.ts';
-import { mib, type TimeoutsMs } from './target.ts';
+import { type ReaderOptions, ResponseReader } from './response-reader.ts';
+import { errorMessageOf, tryJson } from './server-text.ts';
+import { mib } from './target.ts';
 
 /** What one exchange needs besides the record it fills. */
-export interface ExchangeOptions {
-  adapter: ApiAdapter;
+export interface ExchangeOptions extends ReaderOptions {
   /** Full request path (API root + adapter path). */
   path: string;
-  /** Request headers (content type, auth, extra), shared by all requests of a run. */
-  headers: Record<string, string>;
   body: string;
-  timeouts: TimeoutsMs;
   /** Response size limits; default `DEFAULT_RESPONSE_LIMITS`. */
   limits?: ResponseLimits;
-  /** Keep the output text (to count its tokens) and hand it to `onDone`. */
-  keepText: boolean;
   /** Called once, when the record is complete. `text` is '' unless `keepText`. */
   onDone(record: RequestRecord, text: string, response: ResponseHints): void;
 }
@@ -45,45 +37,34 @@ const SERVED_BY = /^x-(request-id|inference-|.*(pod|server|instance|backend|upst
  * One request/response as an undici dispatch handler. It stamps `handed` when it hands the
  * request to undici (`start`, before any pool wait and connect), `sent` in `onRequestStart`,
  * which undici calls right before writing the request to the socket (after any pool wait and
- * connect), and each body chunk's receive time in `onResponseData`, then feeds the SSE parser.
- * Every outcome ends in exactly one `onDone` with the failure, if any, in the record.
+ * connect), and each body chunk's receive time in `onResponseData`, then feeds the SSE parser,
+ * whose events the `ResponseReader` it extends folds into the record. Every outcome ends in
+ * exactly one `onDone` with the failure, if any, in the record.
  *
  * A body past `limits.responseBytes` (or an event past `limits.eventBytes`) aborts the request at
  * once, so no more than a limit is ever held. A body with a `content-encoding` (a server that
  * compresses although the request asks for `identity`) is decoded as it arrives, each chunk
  * then stamped when its decoded bytes come out of zlib.
  */
-export class Exchange implements Dispatcher.DispatchHandler {
+export class Exchange extends ResponseReader implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private timer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   /** Receive time of the last body bytes, for the idle limit. */
   private lastData = 0;
-  private parser: SseParser | null = null;
-  private body: Buffer[] | null = null;
   private bodyBytes = 0;
   /** Decoded body bytes received so far, for the size limit. */
   private received = 0;
   private decoder: Transform | null = null;
   /** The transport delivered the whole body (the decoder may still hold some). */
   private responseEnded = false;
-  private readonly fields = emptyChunkFields();
-  private doneSeen = false;
-  private finished = false;
   private failure: RequestFailure | null = null;
-  private text = '';
-  private events = 0;
-  /** Continuous-usage bookkeeping: cumulative completion tokens seen, and tokens not yet attributed to a content chunk. */
-  private cumulative = 0;
-  private pendingTokens = 0;
-  private usageOnEveryChunk = true;
   private retryAfterMs: number | null = null;
   private readonly limits: ResponseLimits;
+  declare protected readonly opts: ExchangeOptions;
 
-  constructor(
-    private readonly rec: RequestRecord,
-    private readonly opts: ExchangeOptions,
-  ) {
+  constructor(rec: RequestRecord, opts: ExchangeOptions) {
+    super(rec, opts);
     this.limits = opts.limits ?? DEFAULT_RESPONSE_LIMITS;
   }
 
@@ -229,83 +210,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.finish(this.failure ?? classifyTransportError(err, this.rec.headers !== null));
   }
 
-  /**
-   * The fast path for a single-line event still in the socket buffer: `[DONE]`, or a chunk the
-   * scanner reads in place. Anything it declines (errors, unusual shapes) takes `onEvent`.
-   */
-  private readonly onRawEvent = (buf: Buffer, start: number, end: number, time: number): void => {
-    if (this.finished) return;
-    if (end - start === 6 && buf[start] === 91 && buf.toString('latin1', start, end) === '[DONE]') {
-      this.events++;
-      this.doneSeen = true;
-      return;
-    }
-    if (scanChunk(buf, start, end, this.opts.adapter.type, this.fields)) {
-      this.events++;
-      return this.take(time);
-    }
-    this.onEvent(buf.toString('utf8', start, end), time);
-  };
-
-  private readonly onEvent = (data: string, time: number): void => {
-    if (this.finished) return;
-    this.events++;
-    if (data === '[DONE]') {
-      this.doneSeen = true;
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return this.abort({ class: 'malformed_event', message: `event ${this.events} is not JSON: ${this.clip(data, 120)}` });
-    }
-    const f = this.fields;
-    if (!this.opts.adapter.read(json, f, false)) {
-      const serverError = errorMessageOf(json);
-      return this.abort(
-        serverError
-          ? { class: 'stream_error', message: `error event from server: ${this.clip(serverError, 200)}` }
-          : { class: 'malformed_event', message: `event ${this.events} is not a ${this.opts.adapter.type} chunk: ${this.clip(data, 120)}` },
-      );
-    }
-    this.take(time);
-  };
-
-  /** Folds the chunk just read into `this.fields` into the record. */
-  private take(time: number): void {
-    const f = this.fields;
-    const rec = this.rec;
-    let delta = 0;
-    if (f.usage) {
-      rec.usage = f.usage;
-      delta = f.usage.completionTokens - this.cumulative;
-      this.cumulative = f.usage.completionTokens;
-    }
-    if (f.text.length > 0) {
-      if (rec.firstChunk === null) {
-        rec.firstChunk = time;
-        this.arm(this.opts.timeouts.total - (time - rec.sent!));
-        // Idle counts from the first output on: before it, first_token_s is the limit.
-        this.armIdle(this.opts.timeouts.idle);
-      }
-      rec.chunkTimes.push(time);
-      rec.outputChars += f.text.length;
-      if (this.opts.keepText) this.text += f.text;
-      if (f.usage && this.usageOnEveryChunk) (rec.chunkTokens ??= []).push(this.pendingTokens + delta);
-      else this.usageOnEveryChunk = false;
-      this.pendingTokens = 0;
-    } else {
-      this.pendingTokens += delta;
-    }
-    if (f.finishReason) rec.finishReason = f.finishReason;
-    if (f.choice) {
-      rec.lastChoice = time;
-      if (f.text.length === 0) (rec.emptyChoiceTimes ??= []).push(time);
-    }
-  }
-
-  private abort(failure: RequestFailure): void {
+  protected override abort(failure: RequestFailure): void {
     if (this.finished || this.failure) return;
     this.failure = failure;
     if (this.decoder) this.decoder.destroy();
@@ -314,17 +219,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     else this.finish(failure);
   }
 
-  private arm(ms: number): void {
+  protected override arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(this.onTimeout, Math.max(0, ms));
   }
 
-  /** Server text for a message: one line, at most `n` characters, and without the API key should the server quote it. */
-  private clip(text: string, n: number): string {
-    return serverText(text, n, this.opts.headers.authorization?.replace(/^Bearer /, ''));
-  }
-
-  private armIdle(ms: number): void {
+  protected override armIdle(ms: number): void {
     this.idleTimer = setTimeout(this.onIdle, Math.max(0, ms));
   }
 
@@ -369,59 +269,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     this.body = null;
     this.opts.onDone(rec, this.text, { retryAfterMs: this.retryAfterMs });
-  }
-
-  /** Failure (or null) of a response that ended normally at the transport level. */
-  private outcome(): RequestFailure | null {
-    const rec = this.rec;
-    if (rec.status !== null && rec.status >= 400) {
-      const raw = Buffer.concat(this.body ?? []).toString('utf8');
-      return { class: 'http_status', message: `HTTP ${rec.status}: ${this.clip(errorMessageOf(tryJson(raw)) ?? raw, 200)}` };
-    }
-    if (this.parser) {
-      const partial = this.parser.end();
-      if (!this.doneSeen && rec.finishReason === null) {
-        return {
-          class: 'stream_cut',
-          message: `stream ended after ${rec.chunkTimes.length} content chunks without finish_reason or [DONE]${partial ? ' (mid-event)' : ''}`,
-        };
-      }
-    } else if (this.body) {
-      const raw = Buffer.concat(this.body).toString('utf8');
-      const json = tryJson(raw);
-      if (json === undefined || !this.opts.adapter.read(json, this.fields, true)) {
-        return { class: 'malformed_event', message: `response body is not a ${this.opts.adapter.type} response: ${this.clip(raw, 120)}` };
-      }
-      rec.usage = this.fields.usage;
-      rec.finishReason = this.fields.finishReason;
-      rec.outputChars = this.fields.text.length;
-      if (this.opts.keepText) this.text = this.fields.text;
-    }
-    if (rec.outputChars === 0) return { class: 'empty_completion', message: 'response finished with no output text' };
-    const impossible = impossibleUsage(rec);
-    if (impossible) return { class: 'impossible_usage', message: impossible };
-    return null;
-  }
-
-  /**
-   * Tokens per content chunk: exact from continuous usage (tokens of text-less chunks go to the
-   * next content chunk, trailing ones to the last); otherwise, when there are exactly as many
-   * content chunks as output tokens, each non-empty chunk carried one token.
-   */
-  private attributeChunkTokens(): void {
-    const rec = this.rec;
-    const k = rec.chunkTokens;
-    if (k && this.usageOnEveryChunk && k.length === rec.chunkTimes.length && k.length > 0) {
-      k[k.length - 1]! += this.pendingTokens;
-      rec.chunkTokensSource = 'server';
-      return;
-    }
-    rec.chunkTokens = null;
-    const n = rec.usage?.completionTokens;
-    if (n !== undefined && n === rec.chunkTimes.length && n > 0) {
-      rec.chunkTokens = new Array<number>(n).fill(1);
-      rec.chunkTokensSource = 'inferred';
-    }
   }
 }
 
