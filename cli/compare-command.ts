@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BenchError, ConfigError } from '../lib/errors/index.ts';
 import { escapeControl } from '../lib/http/server-text.ts';
-import { formatComparison, loadRunSamples, toleranceFromEnv } from '../lib/baseline/baseline.ts';
+import { loadRunSamples } from '../lib/baseline/baseline.ts';
+import { formatComparison } from '../lib/baseline/format-comparison.ts';
+import { toleranceFromEnv } from '../lib/baseline/tolerance.ts';
 import { renderSideBySideHtml, sideBySide } from '../lib/baseline/compare-report.ts';
 import type { CliCommand, CliIo } from './command.ts';
 

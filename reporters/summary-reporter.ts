@@ -4,7 +4,7 @@ import '../lib/vitest/meta.ts';
 import { renderTable, type Style } from '../lib/render/table.ts';
 import { renderActuationTable, renderMatrix } from '../lib/actuation/report.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
-import { formatComparison } from '../lib/baseline/baseline.ts';
+import { formatComparison } from '../lib/baseline/format-comparison.ts';
 import { hookLine } from '../lib/render/run-labels.ts';
 import { collectReports, toolInfo } from './collect.ts';
 import { scrub } from '../lib/config/secrets.ts';

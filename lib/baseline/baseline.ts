@@ -1,12 +1,11 @@
 /**
- * The regression gate across releases (`BENCH_BASELINE=<run folder or summary.json>`): load the
- * raw samples of a baseline run and of the current run, and compare them metric by metric with a
- * bootstrap confidence interval of the change (`lib/stats/bootstrap.ts`). A metric regresses only
+ * The comparison behind the regression gate across releases (`BENCH_BASELINE=<run folder or
+ * summary.json>`): take the raw samples of a baseline run and of the current run, and compare them
+ * metric by metric with a bootstrap confidence interval of the change (`lib/stats/bootstrap.ts`). A metric regresses only
  * when its change is in the bad direction beyond its tolerance AND the interval excludes zero on
  * the bad side; noise and small changes never fail a release.
  */
 import { deriveSeed } from '../data/prng.ts';
-import { ConfigError } from '../errors/config-error.ts';
 import { BaselineError } from '../errors/baseline-error.ts';
 import {
   BOOTSTRAP_DEFAULTS,
@@ -19,140 +18,23 @@ import {
 import { type PreparedSamples, prepareSamples } from '../stats/resample-statistic.ts';
 import { parsePercentileKey } from '../stats/summary.ts';
 import type { MetricSamples, RunSamples } from '../run-folder/run-samples.ts';
+import {
+  COMPARISON_SCHEMA,
+  type CompareOptions,
+  type Comparison,
+  DEFAULT_COMPARED,
+  DEFAULT_TOLERANCE,
+  LATENCY,
+  type LatencyName,
+  type MetricComparison,
+  parseMetricKey,
+  type RunRef,
+  type ScenarioComparison,
+} from './comparison.ts';
+import { toleranceOf } from './tolerance.ts';
 
 export { BaselineError };
 export { loadRunSamples, type MetricSamples, type RunSamples, type ScenarioSamples, SUMMARY_SCHEMA, samplesOfFolder } from '../run-folder/run-samples.ts';
-
-/** `schema` of a {@link Comparison}. */
-export const COMPARISON_SCHEMA = 'vitest-llm-d/comparison@1';
-
-const LATENCY = ['ttft', 'tpot', 'itl', 'e2e'] as const;
-type LatencyName = (typeof LATENCY)[number];
-/** Every metric a comparison can cover. */
-export const COMPARABLE_METRICS = [...LATENCY, 'throughput', 'success_rate'] as const;
-
-/** Metric × statistic compared by default. */
-export const DEFAULT_COMPARED: readonly string[] = [
-  'ttft.p50',
-  'ttft.p95',
-  'ttft.p99',
-  'tpot.p50',
-  'tpot.p95',
-  'tpot.p99',
-  'itl.p50',
-  'itl.p95',
-  'e2e.p50',
-  'e2e.p95',
-  'e2e.p99',
-  'throughput',
-  'success_rate',
-];
-
-/**
- * Tolerances: how large a change may be before it counts as a regression (or improvement).
- * `default` applies to the relative metrics (latencies, throughput: 0.1 = 10%). `perMetric` keys
- * are `<metric>.<stat>` (`ttft.p95`), `<metric>` (all its statistics: `ttft`, `throughput`) or
- * `success_rate`; the most specific key wins. The success rate is in absolute points (0.01 = one
- * percentage point) and never takes `default`: without its own key it uses
- * {@link SUCCESS_RATE_TOLERANCE}.
- */
-export interface ToleranceOptions {
-  default: number;
-  perMetric: Record<string, number>;
-}
-
-/** Relative tolerance of latencies and throughput unless configured: 10%. */
-export const DEFAULT_RELATIVE_TOLERANCE = 0.1;
-/** Success-rate tolerance unless configured: 1 percentage point. */
-export const SUCCESS_RATE_TOLERANCE = 0.01;
-/** Tolerances when nothing is configured. */
-export const DEFAULT_TOLERANCE: ToleranceOptions = { default: DEFAULT_RELATIVE_TOLERANCE, perMetric: {} };
-
-/** Options of {@link compareRuns}; bootstrap defaults: 95%, 1000 resamples, seed 1. */
-export interface CompareOptions extends BootstrapOptions {
-  tolerance?: ToleranceOptions;
-  /** Metric × statistic keys (`ttft.p95`, `e2e.mean`, `throughput`, `success_rate`); default {@link DEFAULT_COMPARED}. */
-  metrics?: readonly string[];
-  /** Also compare stage by stage (stages matched by label). Default true. */
-  stages?: boolean;
-}
-
-/**
- * Verdict of one metric:
- * - `regression`: the change is in the bad direction, beyond the tolerance, and the CI excludes 0
- *   on the bad side (both conditions; either alone is noise or an acceptable drift).
- * - `improvement`: the same in the good direction.
- * - `unchanged`: anything else (`significant` says whether the CI still excludes 0).
- * - `not comparable`: no change or no CI can be computed (`reason` says why): the metric exists in
- *   only one run, fewer than 2 samples on a side, a zero baseline, an empty window. Never a
- *   regression; the count is in `Comparison.notComparable` so a gate can decide.
- * - `too few samples`: a percentile with fewer than {@link MIN_TAIL_SAMPLES} samples beyond it in
- *   either run (p95 needs 200 requests, p99 1,000): the bootstrap cannot judge it. Never a regression.
- */
-export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'not comparable' | 'too few samples';
-
-/** One metric × statistic of one scenario (or stage). */
-export interface MetricComparison {
-  /** `ttft`, `tpot`, `itl`, `e2e`, `throughput`, `success_rate`. */
-  metric: string;
-  /** `p50`, `p95`, `mean`, ...; `output` for throughput (output tokens/s), `rate` for the success rate. */
-  stat: string;
-  /** `ms`, `tok/s`, or `fraction` (success rate, 0..1). */
-  unit: string;
-  baseline: number | null;
-  current: number | null;
-  /** Relative change (current - baseline) / baseline; for the success rate, absolute (current - baseline). */
-  change: number | null;
-  changeKind: 'relative' | 'absolute';
-  ci: [number, number] | null;
-  /** Tolerance applied, in the unit of `change`. */
-  tolerance: number;
-  direction: 'lower_is_better' | 'higher_is_better';
-  /** The CI excludes 0. */
-  significant: boolean;
-  verdict: Verdict;
-  /** Why the verdict is `not comparable`; null otherwise. */
-  reason: string | null;
-  nBaseline: number;
-  nCurrent: number;
-}
-
-/** Comparison of one scenario, or of one stage of it (`stage` set). */
-export interface ScenarioComparison {
-  scenario: string;
-  stage: string | null;
-  /** `no baseline`: the baseline has no such scenario (or stage); `metrics` is then empty. */
-  status: 'compared' | 'no baseline';
-  metrics: MetricComparison[];
-}
-
-/** Identity of a compared run. */
-export interface RunRef {
-  source: string;
-  suite: string;
-  stamp: string;
-  targetKind: string | null;
-  model: string | null;
-}
-
-/** The serialisable result of {@link compareRuns}. */
-export interface Comparison {
-  schema: typeof COMPARISON_SCHEMA;
-  baseline: RunRef;
-  current: RunRef;
-  confidence: number;
-  resamples: number;
-  seed: number;
-  tolerances: ToleranceOptions;
-  scenarios: ScenarioComparison[];
-  /** Scenarios in the baseline but not in the current run (not compared). */
-  baselineOnly: string[];
-  /** Things that make the comparison less meaningful (target kind or model changed). */
-  warnings: string[];
-  regressions: number;
-  improvements: number;
-  notComparable: number;
-}
 
 const METRIC_NAMES: Record<string, string> = {
   ttft: 'TTFT',
@@ -163,25 +45,6 @@ const METRIC_NAMES: Record<string, string> = {
   success_rate: 'success rate',
 };
 
-/** A compared key split into metric and statistic; throws RangeError for unknown keys. */
-export function parseMetricKey(key: string): { metric: string; stat: string } {
-  const [metric, stat, extra] = key.split('.');
-  if (extra === undefined && metric !== undefined) {
-    if (metric === 'throughput' && stat === undefined) return { metric, stat: 'output' };
-    if (metric === 'success_rate' && stat === undefined) return { metric, stat: 'rate' };
-    if ((LATENCY as readonly string[]).includes(metric) && stat !== undefined && (stat === 'mean' || parsePercentileKey(stat) !== null))
-      return { metric, stat };
-  }
-  throw new RangeError(`unknown metric "${key}": expected ttft|tpot|itl|e2e with .p50/.p95/.p99/.mean, throughput or success_rate`);
-}
-
-/** Tolerance of a metric × statistic under `t` (see {@link ToleranceOptions}). */
-export function toleranceOf(t: ToleranceOptions, metric: string, stat: string): number {
-  const specific = t.perMetric[`${metric}.${stat}`] ?? t.perMetric[metric];
-  if (specific !== undefined) return specific;
-  return metric === 'success_rate' ? SUCCESS_RATE_TOLERANCE : t.default;
-}
-
 /** FNV-1a of a string: the stream of each compared metric, so one metric's CI does not depend on which others are compared. */
 function hash32(s: string): number {
   let h = 0x811c9dc5;
@@ -189,7 +52,7 @@ function hash32(s: string): number {
   return h >>> 0;
 }
 
-/** Verdict of a change with its CI, direction and tolerance (see {@link Verdict}). */
+/** Verdict of a change with its CI, direction and tolerance (see `Verdict` in `comparison.ts`). */
 function judge(c: ChangeInterval, lowerIsBetter: boolean, tolerance: number): Pick<MetricComparison, 'significant' | 'verdict' | 'reason'> {
   if (c.change === null || c.ci === null) return { significant: false, verdict: 'not comparable', reason: c.note ?? 'no confidence interval' };
   const [lo, hi] = c.ci;
@@ -210,7 +73,6 @@ const prep = (x: Float64Array): PreparedSamples => {
   return p;
 };
 
-/** One metric × statistic, or null when neither run has it (nothing to say). */
 /** Samples a run needs beyond a percentile (on its far side) for the bootstrap to judge it. */
 export const MIN_TAIL_SAMPLES = 10;
 
@@ -229,6 +91,7 @@ function tooFewForTail(stat: string, n: number, noun = 'samples'): string | null
   return n >= need ? null : `${stat} needs >= ${need} ${noun} per run (${MIN_TAIL_SAMPLES} beyond it); ${n} here`;
 }
 
+/** One metric × statistic, or null when neither run has it (nothing to say). */
 function compareMetric(
   key: { metric: string; stat: string },
   a: MetricSamples,
@@ -378,158 +241,4 @@ export function compareRuns(baseline: RunSamples, current: RunSamples, options: 
     improvements: all.filter((m) => m.verdict === 'improvement').length,
     notComparable: all.filter((m) => m.verdict === 'not comparable').length,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rendering
-
-const label = (m: MetricComparison): string =>
-  m.metric === 'throughput' ? 'throughput' : m.metric === 'success_rate' ? 'success rate' : `${m.metric} ${m.stat}`;
-
-function value(v: number | null, unit: string): string {
-  if (v === null) return '-';
-  if (unit === 'fraction') return `${(v * 100).toFixed(2)}%`;
-  const a = Math.abs(v);
-  return `${a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
-}
-
-/** A change as every view of a comparison prints it: `+26.2%` (relative), `-1.00 pp` (absolute: the success rate), `-` for none. */
-export function formatChange(c: number | null, kind: MetricComparison['changeKind']): string {
-  if (c === null) return '-';
-  if (!Number.isFinite(c)) return c > 0 ? '+inf%' : '-inf%';
-  const sign = c > 0 ? '+' : c < 0 ? '-' : '';
-  const p = Math.abs(c * 100);
-  return kind === 'absolute' ? `${sign}${p.toFixed(2)} pp` : `${sign}${p >= 1000 ? p.toFixed(0) : p.toFixed(1)}%`;
-}
-
-const ci = (m: MetricComparison): string => (m.ci ? `${formatChange(m.ci[0], m.changeKind)}..${formatChange(m.ci[1], m.changeKind)}` : '-');
-const tol = (m: MetricComparison): string => `${Number((m.tolerance * 100).toFixed(3))}${m.changeKind === 'absolute' ? ' pp' : '%'}`;
-const conf = (c: number): string => `${Number((c * 100).toFixed(1))}%`;
-const where = (s: ScenarioComparison): string => (s.stage === null ? s.scenario : `${s.scenario} [${s.stage}]`);
-
-function verdictCell(m: MetricComparison): string {
-  if (m.verdict === 'regression') return 'REGRESSION';
-  if (m.verdict === 'not comparable') return 'n/c';
-  if (m.verdict === 'too few samples') return 'few n';
-  if (m.verdict === 'unchanged' && m.significant) return 'within tol';
-  return m.verdict;
-}
-
-/** Cuts a line to `width` columns (ending in `~` when cut). */
-function fit(line: string, width: number): string {
-  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}~`;
-}
-
-const COLS = [13, 11, 11, 8, 18] as const;
-
-/**
- * The comparison as a terminal table, every line at most `width` columns (80 by default): per
- * scenario (and stage), metric, baseline, current, change, CI, verdict. `within tol` marks a
- * significant change inside the tolerance; `n/c` (not comparable) is followed by its reason.
- */
-export function formatComparison(c: Comparison, width = 80): string {
-  const out: string[] = [];
-  const run = (r: RunRef): string => `${r.stamp} (${r.targetKind ?? 'unknown target'}${r.model ? `, ${r.model}` : ''})`;
-  out.push(`Baseline ${c.baseline.suite} ${run(c.baseline)}`);
-  out.push(`current  ${c.current.suite} ${run(c.current)}`);
-  out.push(`${conf(c.confidence)} bootstrap CI, ${c.resamples} resamples, seed ${c.seed}`);
-  for (const w of c.warnings) out.push(`warning: ${w}`);
-  const row = (cells: string[]): string =>
-    `  ${cells
-      .map((x, i) => (i < COLS.length ? (i === 0 ? x.padEnd(COLS[i]!) : x.padStart(COLS[i]!)) : x))
-      .join(' ')}`;
-  for (const s of c.scenarios) {
-    if (s.status === 'no baseline') {
-      out.push(`${where(s)}: no baseline (not in ${c.baseline.stamp})`);
-      continue;
-    }
-    out.push(where(s));
-    out.push(row(['metric', 'baseline', 'current', 'change', `${conf(c.confidence)} CI`, ' verdict']));
-    for (const m of s.metrics) {
-      out.push(row([label(m), value(m.baseline, m.unit), value(m.current, m.unit), formatChange(m.change, m.changeKind), ci(m), ` ${verdictCell(m)}`]));
-      if (m.reason && m.verdict !== 'too few samples') out.push(`    ${m.reason}`);
-    }
-  }
-  if (c.baselineOnly.length > 0) out.push(`not in the current run: ${c.baselineOnly.join(', ')}`);
-  const shown = new Set(c.scenarios.flatMap((s) => s.metrics.map(verdictCell)));
-  const legend = [
-    shown.has('within tol') ? 'within tol = significant but inside the tolerance' : '',
-    shown.has('n/c') ? 'n/c = not comparable' : '',
-    shown.has('few n') ? 'few n = too few samples to judge this percentile' : '',
-  ].filter(Boolean);
-  out.push(...legend);
-  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  const few = c.scenarios.reduce((a, x) => a + x.metrics.filter((m) => m.verdict === 'too few samples').length, 0);
-  out.push(`${plural(c.regressions, 'regression')}, ${plural(c.improvements, 'improvement')}, ${c.notComparable} not comparable${few ? `, ${few} with too few samples` : ''}`);
-  return out.map((l) => fit(l, width)).join('\n');
-}
-
-/**
- * The failure message of a comparison with regressions, one line per regression:
- * `latency_benchmark: ttft p95: 412 ms -> 520 ms (+26.2%, 95% CI +18.0%..+34.5%; tolerance 10%)`;
- * null when there is none.
- */
-export function regressionMessage(c: Comparison): string | null {
-  const lines: string[] = [];
-  for (const s of c.scenarios)
-    for (const m of s.metrics)
-      if (m.verdict === 'regression')
-        lines.push(
-          `  ${where(s)}: ${label(m)}: ${value(m.baseline, m.unit)} -> ${value(m.current, m.unit)} (${formatChange(m.change, m.changeKind)}, ${conf(c.confidence)} CI ${ci(m)}; tolerance ${tol(m)})`,
-        );
-  if (lines.length === 0) return null;
-  const n = lines.length;
-  return [`${n} regression${n === 1 ? '' : 's'} against baseline ${c.baseline.stamp} (${c.baseline.source}):`, ...lines].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Configuration
-
-const TOLERANCE_VAR = 'BENCH_BASELINE_TOLERANCE';
-
-/** A tolerance value: `0.1` or `10%`; finite and >= 0. */
-function toleranceValue(text: string, part: string): number {
-  const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(text.trim());
-  if (!m) throw new ConfigError('env', TOLERANCE_VAR, `"${part}": tolerance must be a number >= 0 like 0.1 or 10%`);
-  return m[2] ? Number(m[1]) / 100 : Number(m[1]);
-}
-
-/**
- * Tolerances from `BENCH_BASELINE_TOLERANCE`: comma-separated, a bare value sets the default
- * (relative metrics), `key=value` one metric (`ttft.p95=0.2`, `e2e=0.15`, `success_rate=0.02`);
- * values as fractions (`0.1`) or percentages (`10%`). Example: `ttft.p95=0.2,e2e=0.15,0.1`.
- * Applied on top of `defaults` (a scenario's `regression:` block; {@link DEFAULT_TOLERANCE}
- * otherwise): unset or empty leaves them as they are. A bad value or unknown key is a ConfigError
- * naming the variable.
- */
-export function toleranceFromEnv(env: NodeJS.ProcessEnv = process.env, defaults: ToleranceOptions = DEFAULT_TOLERANCE): ToleranceOptions {
-  const text = env[TOLERANCE_VAR]?.trim();
-  const out: ToleranceOptions = { default: defaults.default, perMetric: { ...defaults.perMetric } };
-  if (!text) return out;
-  let sawDefault = false;
-  for (const raw of text.split(',')) {
-    const part = raw.trim();
-    if (part === '') throw new ConfigError('env', TOLERANCE_VAR, `empty entry in "${text}"; expected e.g. ttft.p95=0.2,e2e=0.15,0.1`);
-    const eq = part.indexOf('=');
-    if (eq < 0) {
-      if (sawDefault) throw new ConfigError('env', TOLERANCE_VAR, `"${part}": a second default tolerance (give one bare value; metrics as key=value)`);
-      out.default = toleranceValue(part, part);
-      sawDefault = true;
-      continue;
-    }
-    const key = part.slice(0, eq).trim();
-    const [metric, stat] = key.split('.');
-    const known = (COMPARABLE_METRICS as readonly string[]).includes(metric ?? '');
-    const statOk =
-      stat === undefined ||
-      (key.split('.').length === 2 && (LATENCY as readonly string[]).includes(metric ?? '') && (stat === 'mean' || parsePercentileKey(stat) !== null));
-    if (!known || !statOk)
-      throw new ConfigError(
-        'env',
-        TOLERANCE_VAR,
-        `"${part}": unknown metric "${key}" (expected ${COMPARABLE_METRICS.join(', ')}, latencies optionally with .p50/.p95/.p99/.mean)`,
-      );
-    out.perMetric[key] = toleranceValue(part.slice(eq + 1), part);
-  }
-  return out;
 }

@@ -7,15 +7,9 @@
  */
 import { esc, num, table, type Cell } from '../render/html/escape.ts';
 import { PAGE_CSS, pageHead } from '../render/html/style.ts';
-import {
-  COMPARISON_SCHEMA,
-  type Comparison,
-  compareRuns,
-  formatChange,
-  type MetricComparison,
-  type RunSamples,
-  type ToleranceOptions,
-} from './baseline.ts';
+import { compareRuns, type RunSamples } from './baseline.ts';
+import { COMPARISON_SCHEMA, type Comparison, type MetricComparison, type ToleranceOptions } from './comparison.ts';
+import { formatChange } from './format-comparison.ts';
 import { BaselineError } from '../errors/baseline-error.ts';
 
 export const SIDE_BY_SIDE_SCHEMA = 'vitest-llm-d/compare@1';

@@ -9,17 +9,10 @@ import { basename, resolve } from 'node:path';
 import type { Regression } from '../config/schema/scenario.ts';
 import { envString } from '../config/env.ts';
 import { BaselineError } from '../errors/baseline-error.ts';
-import {
-  type Comparison,
-  compareRuns,
-  DEFAULT_RELATIVE_TOLERANCE,
-  loadRunSamples,
-  regressionMessage,
-  type RunSamples,
-  samplesOfFolder,
-  type ToleranceOptions,
-  toleranceFromEnv,
-} from './baseline.ts';
+import { compareRuns, loadRunSamples, type RunSamples, samplesOfFolder } from './baseline.ts';
+import { type Comparison, DEFAULT_RELATIVE_TOLERANCE, type ToleranceOptions } from './comparison.ts';
+import { regressionMessage } from './format-comparison.ts';
+import { toleranceFromEnv } from './tolerance.ts';
 import type { TestReport } from '../report/model.ts';
 import { renderTest } from '../render/summary.ts';
 

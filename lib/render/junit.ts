@@ -14,7 +14,8 @@ import { failedChecks, type SloCheck, type SloEvaluation, unjudgedText, verdictW
 import type { Summary } from '../stats/summary.ts';
 import type { ServerMetricsReport } from '../prom/run-metrics.ts';
 import type { DistributedReport, TestReport } from '../report/model.ts';
-import { formatChange, type MetricComparison } from '../baseline/baseline.ts';
+import type { MetricComparison } from '../baseline/comparison.ts';
+import { formatChange } from '../baseline/format-comparison.ts';
 import type { BaselineOutcome } from '../baseline/gate.ts';
 import { type RunReport, targetKinds } from '../report/run-report.ts';
 import { hookLine, runDescriptionOf } from './run-labels.ts';

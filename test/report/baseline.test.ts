@@ -2,15 +2,10 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
-import {
-  BaselineError,
-  type Comparison,
-  compareRuns,
-  formatComparison,
-  loadRunSamples,
-  regressionMessage,
-  toleranceFromEnv,
-} from '../../lib/baseline/baseline.ts';
+import { BaselineError, compareRuns, loadRunSamples } from '../../lib/baseline/baseline.ts';
+import type { Comparison } from '../../lib/baseline/comparison.ts';
+import { formatComparison, regressionMessage } from '../../lib/baseline/format-comparison.ts';
+import { toleranceFromEnv } from '../../lib/baseline/tolerance.ts';
 import { root, writeRun } from './synthetic-run.ts';
 
 async function compareFolders(a: string, b: string, options: Parameters<typeof compareRuns>[2] = {}): Promise<Comparison> {

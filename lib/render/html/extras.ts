@@ -5,7 +5,7 @@
  * JSON (escaped), never dropped and never guessed at.
  */
 import type { ServerMetricsReport } from '../../prom/run-metrics.ts';
-import { formatChange } from '../../baseline/baseline.ts';
+import { formatChange } from '../../baseline/format-comparison.ts';
 import type { TestReport } from '../../report/model.ts';
 import { type Charts, COLORS } from './charts.ts';
 import { badge, type Cell, esc, num, pct, pre, table } from './escape.ts';
