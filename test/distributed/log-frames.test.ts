@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podExportCommand } from '../../cli/pod-export-command.ts';
-import { collectFrames, FRAME_CHUNK_BYTES, FRAME_MARKER, FrameDecoder, folderFrames, listFolder, writeFolderFrames } from '../../lib/distributed/log-frames.ts';
+import { collectFrames } from '../../lib/distributed/frame-collect.ts';
+import { FrameDecoder } from '../../lib/distributed/frame-decoder.ts';
+import { FRAME_CHUNK_BYTES, FRAME_MARKER, folderFrames, listFolder, writeFolderFrames } from '../../lib/distributed/log-frames.ts';
 
 const temp = mkdtempSync(join(tmpdir(), 'frames-'));
 const src = join(temp, 'src');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectFrames, FRAME_MARKER } from '../../lib/distributed/log-frames.ts';
+import { collectFrames } from '../../lib/distributed/frame-collect.ts';
+import { FRAME_MARKER } from '../../lib/distributed/log-frames.ts';
 import { readPodEnv, runPod, vitestEnv, type PodRecord } from '../../lib/distributed/pod-run.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -11,7 +11,9 @@ import { PassThrough } from 'node:stream';
 import { Log } from '@kubernetes/client-node';
 import { redactText } from '../../config/redact.ts';
 import type { ClusterConnection } from '../../k8s/connect.ts';
-import { FRAME_MARKER, FrameDecoder, folderSink, linesOf, type FrameReport } from '../log-frames.ts';
+import { folderSink, linesOf } from '../frame-collect.ts';
+import { FrameDecoder, type FrameReport } from '../frame-decoder.ts';
+import { FRAME_MARKER } from '../log-frames.ts';
 import { CONTAINER } from './names.ts';
 
 /** One pod's log being collected. */
