@@ -1,6 +1,7 @@
 import type { ClusterClock } from '../clock.ts';
 import type { KObject, Store, WatchEvent } from '../store-types.ts';
 import { ControllerEvents } from './controller-events.ts';
+import { formatIndexes, isTerminal, jobPod, type JobSpec, parseIndexes, podIndex } from './job-pods.ts';
 import { controllerRef } from './object-meta.ts';
 import { isPodReady, podPhase } from './pod-state.ts';
 import { objectKey, splitKey, WorkQueue } from './work-queue.ts';
@@ -32,29 +33,9 @@ import { objectKey, splitKey, WorkQueue } from './work-queue.ts';
  * in this controller's memory and in the Job's status.
  */
 
-/** The label and annotation of a pod's completion index. */
-export const COMPLETION_INDEX_KEY = 'batch.kubernetes.io/job-completion-index';
-/** The per-index failure count annotation of a replacement pod (backoffLimitPerIndex). */
-export const INDEX_FAILURE_COUNT_KEY = 'batch.kubernetes.io/job-index-failure-count';
-/** The pod's environment variable with its completion index. */
-export const COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
-
 /** The Job controller's pod failure back-off (`DefaultJobPodFailureBackOff`, `MaxJobPodFailureBackOff`). */
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 600_000;
-
-interface JobSpec {
-  parallelism?: number;
-  completions?: number | null;
-  completionMode?: string;
-  backoffLimit?: number;
-  backoffLimitPerIndex?: number | null;
-  maxFailedIndexes?: number | null;
-  activeDeadlineSeconds?: number | null;
-  suspend?: boolean;
-  podReplacementPolicy?: string;
-  template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[] }; spec?: Record<string, unknown> };
-}
 
 interface JobCondition {
   type: string;
@@ -92,42 +73,6 @@ const TERMINAL_MESSAGES: Readonly<Record<string, string>> = {
 };
 const SUCCESS_REASON = 'CompletionsReached';
 const SUCCESS_MESSAGE = 'Reached expected number of succeeded pods';
-
-/** `0-2,4,6-7`: the interval format of `completedIndexes` and `failedIndexes`. */
-export function formatIndexes(indexes: Iterable<number>): string {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j++;
-    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
-/** Parses the interval format back (unparsable parts are skipped). */
-export function parseIndexes(text: string | undefined): Set<number> {
-  const out = new Set<number>();
-  for (const part of (text ?? '').split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) continue;
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    for (let i = a; i <= b; i++) out.add(i);
-  }
-  return out;
-}
-
-function isTerminal(pod: KObject): boolean {
-  const phase = podPhase(pod);
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
-function podIndex(pod: KObject): number | undefined {
-  const v = pod.metadata.annotations?.[COMPLETION_INDEX_KEY] ?? pod.metadata.labels?.[COMPLETION_INDEX_KEY];
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
-}
 
 function backoffMs(failures: number): number {
   return failures <= 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
@@ -362,41 +307,7 @@ export class JobController {
   }
 
   private createPod(job: KObject, spec: JobSpec, index: number | undefined, failures: number): boolean {
-    const name = job.metadata.name as string;
-    const meta = spec.template?.metadata ?? {};
-    const labels: Record<string, string> = { ...meta.labels };
-    const annotations: Record<string, string> = { ...meta.annotations };
-    const podSpec = structuredClone(spec.template?.spec ?? {}) as Record<string, unknown>;
-    if (index !== undefined) {
-      labels[COMPLETION_INDEX_KEY] = String(index);
-      annotations[COMPLETION_INDEX_KEY] = String(index);
-      if (typeof spec.backoffLimitPerIndex === 'number') annotations[INDEX_FAILURE_COUNT_KEY] = String(failures);
-      if (!podSpec.hostname) podSpec.hostname = `${name}-${index}`;
-      for (const list of ['containers', 'initContainers']) {
-        const containers = podSpec[list];
-        if (!Array.isArray(containers)) continue;
-        for (const c of containers as Array<{ env?: Array<{ name: string }> }>) {
-          const env = Array.isArray(c.env) ? c.env : [];
-          if (!env.some((e) => e?.name === COMPLETION_INDEX_ENV)) {
-            env.push({ name: COMPLETION_INDEX_ENV, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${COMPLETION_INDEX_KEY}']` } } } as { name: string });
-          }
-          c.env = env;
-        }
-      }
-    }
-    const pod: KObject = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: index === undefined ? `${name}-` : `${name}-${index}-`,
-        namespace: job.metadata.namespace,
-        labels,
-        annotations,
-        ...(meta.finalizers ? { finalizers: [...meta.finalizers] } : {}),
-        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid: job.metadata.uid as string, controller: true, blockOwnerDeletion: true }],
-      },
-      spec: podSpec,
-    };
+    const pod = jobPod(job, spec, index, failures);
     try {
       const created = this.store.create('pods', job.metadata.namespace, pod);
       this.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
@@ -413,41 +324,5 @@ export class JobController {
     } catch {
       // Gone meanwhile.
     }
-  }
-}
-
-/**
- * The PersistentVolume binder, reduced to what a pod needs: every Pending claim is bound at once
- * to a dynamically provisioned volume `pvc-<uid>` of the requested size (a default StorageClass
- * with Immediate binding). The data lives in `<pvRoot>/<namespace>/<claim>` on the machine.
- */
-export class PvcBinder {
-  private unwatch: (() => void) | undefined;
-
-  constructor(private readonly store: Store) {}
-
-  start(): void {
-    this.unwatch = this.store.watch('persistentvolumeclaims', undefined, {}, (e) => {
-      if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
-      if ((e.object.status as { phase?: string } | undefined)?.phase !== 'Pending' || e.object.metadata.deletionTimestamp) return;
-      const { namespace, name } = e.object.metadata;
-      queueMicrotask(() => {
-        try {
-          this.store.mutate('persistentvolumeclaims', namespace, name as string, (o) => {
-            const spec = (o.spec ?? {}) as { accessModes?: string[]; resources?: { requests?: { storage?: string } }; volumeName?: string };
-            spec.volumeName ||= `pvc-${o.metadata.uid}`;
-            o.spec = spec;
-            o.metadata.annotations = { ...o.metadata.annotations, 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' };
-            o.status = { phase: 'Bound', accessModes: spec.accessModes ?? [], capacity: { storage: spec.resources?.requests?.storage ?? '1Gi' } };
-          });
-        } catch {
-          // Deleted meanwhile.
-        }
-      });
-    });
-  }
-
-  stop(): void {
-    this.unwatch?.();
   }
 }

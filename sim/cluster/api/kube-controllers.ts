@@ -2,7 +2,8 @@ import type { ClusterClock } from '../clock.ts';
 import type { Store } from '../store-types.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointsController } from './endpoints-controller.ts';
-import { JobController, PvcBinder } from './job-controller.ts';
+import { JobController } from './job-controller.ts';
+import { PvcBinder } from './pvc-binder.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
 import { ServiceProxy, type ProxiedPort } from './service-proxy.ts';
 

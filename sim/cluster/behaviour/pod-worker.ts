@@ -2,38 +2,21 @@
  * One pod on one node, from the kubelet taking it on until it is gone: admission (GPUs), the
  * sandbox and pod IP after `podIpMs`, each container running after `containerStartMs` with
  * `Pulled`/`Created`/`Started` events, probes, restarts after a failed liveness or startup probe
- * or a process that exited on its own (per `restartPolicy`),
- * and graceful termination when the pod gets a `deletionTimestamp` (containers stopped after
- * `terminateMs`, capped by the grace period; then the final delete, which the store completes
- * once no finalizers remain).
+ * or a process that exited on its own (per `restartPolicy`), and graceful termination when the
+ * pod gets a `deletionTimestamp` (containers stopped after `terminateMs`, capped by the grace
+ * period; then the final delete, which the store completes once no finalizers remain).
+ *
+ * Longer than 300 lines: one state machine, every step reading and changing the same pod state.
  */
 import type { KObject } from '../store-types.ts';
-import { isHarnessImage } from './container-kinds.ts';
 import { runContainer, type StartedContainer } from './container-runner.ts';
 import { MountError, residentKib } from './harness-process.ts';
+import { imageUnavailable, normalizedImageRef } from './image-pull.ts';
 import type { PodIpAllocator } from './pod-ips.ts';
 import { ContainerConfigError, podGpuRequest, viewPod, type ContainerSpec } from './pod-spec.ts';
 import { containerStatuses, derivePhase, imageId, podStatus, setCondition, updateReadiness } from './pod-status.ts';
 import { ProbeWorker, probeFailureText, type ProbeKind } from './probes.ts';
 import type { ClusterRuntime, ContainerProcess } from './runtime.ts';
-
-/** `docker.io/library/name:latest`: an image reference as containerd resolves it. */
-export function normalizedImageRef(image: string): string {
-  let ref = image;
-  const first = ref.split('/')[0] ?? '';
-  const hasRegistry = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (!hasRegistry) ref = `docker.io/${ref.includes('/') ? ref : `library/${ref}`}`;
-  const last = ref.slice(ref.lastIndexOf('/') + 1);
-  if (!ref.includes('@') && !last.includes(':')) ref += ':latest';
-  return ref;
-}
-
-/** Whether the kubelet cannot pull a container's image: listed in `missingImages`, or a Job's pod whose image is not the harness. */
-export function imageUnavailable(runtime: ClusterRuntime, pod: KObject, c: ContainerSpec): boolean {
-  if (runtime.harness.missingImages.has(c.image ?? '')) return true;
-  const jobOwned = pod.metadata.ownerReferences?.some((r) => r.controller && r.kind === 'Job' && r.apiVersion === 'batch/v1') ?? false;
-  return jobOwned && !isHarnessImage(c.image) && !runtime.processes.has(`${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`);
-}
 
 interface ContainerRun {
   spec: ContainerSpec;
