@@ -40,7 +40,7 @@ export function progressWanted(stdout: { isTTY?: boolean }, env: NodeJS.ProcessE
 }
 
 /**
- * Live progress of long benchmark stages in the terminal (issue 5, item 7): requests done / total
+ * Live progress of long benchmark stages in the terminal: requests done / total
  * (or elapsed / duration), the current rate, errors, the stage and the test.
  *
  * The benchmarks run in Vitest's worker processes; this reporter runs in the main process. In

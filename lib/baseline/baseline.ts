@@ -1,9 +1,10 @@
 /**
  * The comparison behind the regression gate across releases (`BENCH_BASELINE=<run folder or
- * summary.json>`): take the raw samples of a baseline run and of the current run, and compare them
- * metric by metric with a bootstrap confidence interval of the change (`lib/stats/bootstrap.ts`). A metric regresses only
- * when its change is in the bad direction beyond its tolerance AND the interval excludes zero on
- * the bad side; noise and small changes never fail a release.
+ * summary.json>`): take the raw samples of a baseline run and of the current run, and compare
+ * them metric by metric with a bootstrap confidence interval of the change
+ * (`lib/stats/bootstrap.ts`). A metric regresses only when its change is in the bad direction
+ * beyond its tolerance AND the interval excludes zero on the bad side; noise and small changes
+ * never fail a release.
  */
 import { deriveSeed } from '../data/prng.ts';
 import { BaselineError } from '../errors/baseline-error.ts';

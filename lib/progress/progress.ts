@@ -1,10 +1,10 @@
 /**
- * The live progress line of a long stage (issue 5, item 7): what a benchmark worker samples once
- * a second, the message it sends to the reporter in the main process, and the line the reporter
- * draws, fitted to the terminal's width. Pure: no I/O, no clocks (times are passed in).
+ * The live progress line of a long stage: what a benchmark worker samples once a second, the
+ * message it sends to the reporter in the main process, and the line the reporter draws, fitted
+ * to the terminal's width. Pure: no I/O, no clocks (times are passed in).
  *
- * The channel (a local socket, one JSON message a line) is in `progress-channel.ts`; the main
- * process's side, which draws the lines, is `reporters/progress-reporter.ts`.
+ * The channel (a local socket, one JSON message a line) is in `channel.ts`; the main process's
+ * side, which draws the lines, is `reporters/progress-reporter.ts`.
  */
 
 /** Environment variable carrying the reporter's socket path to the worker processes. */

@@ -1,5 +1,5 @@
 /**
- * Actuation tests carry the server metrics of their window (issue 6 for the actuation suite):
+ * Actuation tests carry the server metrics of their window:
  * the embedded cluster simulator, a real Prometheus scraping its dual-pods controller's
  * `:8002/metrics` every second, one actuation scenario through the `Actuation` fixture, then the
  * report (what summary.json dumps) and its JUnit case hold `fma_actuation_seconds` by path.

@@ -1,5 +1,5 @@
 /*
- * The live progress line (issue 5, item 7): its format at any width, the rate over recent ticks,
+ * The live progress line: its format at any width, the rate over recent ticks,
  * the channel from a worker-side emitter to the main-process receiver over a real local socket,
  * `runScenario` reporting a running stage through it, and the reporter drawing into Vitest's
  * summary window, falling back to plain lines, and doing nothing at all without a terminal or in CI.

@@ -1,9 +1,9 @@
 /*
- * The terminal tables fit in 80 columns (issue 5, item 7): every line of `renderTable`,
+ * The terminal tables fit in 80 columns: every line of `renderTable`,
  * `renderActuationTable` and `renderMatrix`, measured without ANSI styles, for reports built by
  * real runs (a multi-model run with a long model name and 404s, a sweep stopped by the latency
  * rule on a two-slot simulator, an actuation baseline on the cluster simulator), with the long
- * strings that used to overflow (notes, reasons, provisioning details, matrix rows).
+ * strings most likely to overflow (notes, reasons, provisioning details, matrix rows).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
