@@ -145,12 +145,12 @@ export async function benchScheduleLag(configs: readonly LagConfig[]): Promise<L
   }
 }
 
-/** `SPIN_MS` of lib/load/runner.ts (not exported: the pacer is the runner's private affair). */
+/** `SPIN_MS` of lib/load/run-control.ts (not exported: the pacer is the runner's private affair). */
 const PACER_SPIN_MS = 2;
 
 /**
  * The machine's floor for schedule lag: the runner's wait loop alone at `rate`, with no request
- * sent and no simulator. It mirrors `sleepUntil` in lib/load/runner.ts (a timer for all but the
+ * sent and no simulator. It mirrors `sleepUntil` in lib/load/run-control.ts (a timer for all but the
  * last `SPIN_MS`, then `setImmediate` until due); lateness here is timer and OS wake-up latency,
  * which no HTTP client on this machine can beat with that wait.
  */
