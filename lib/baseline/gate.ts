@@ -22,6 +22,9 @@ import {
 } from './baseline.ts';
 import type { TestReport } from '../report/model.ts';
 import { renderTest } from '../render/summary.ts';
+import type { BaselineOutcome } from '../report/baseline.ts';
+
+export type { BaselineOutcome };
 
 /** `BENCH_BASELINE`, resolved against the working directory; null when unset. */
 export function baselinePath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
@@ -38,18 +41,6 @@ const loaded = new Map<string, Promise<RunSamples>>();
  */
 export function scenarioTolerances(regression: Regression | undefined, env: NodeJS.ProcessEnv = process.env): ToleranceOptions {
   return toleranceFromEnv(env, { default: regression?.tolerance ?? DEFAULT_RELATIVE_TOLERANCE, perMetric: { ...(regression?.metrics ?? {}) } });
-}
-
-/** What the gate found for one test (`TestReport.baseline`). */
-export interface BaselineOutcome {
-  /** The baseline as given (`BENCH_BASELINE`, resolved). */
-  source: string;
-  /** The comparison of this test's scenario (and its stages); null when the baseline could not be used. */
-  comparison: Comparison | null;
-  /** The failure message listing each regression; null when none regressed. */
-  message: string | null;
-  /** Why the baseline could not be used (missing, unreadable, another suite, no such scenario). */
-  error: string | null;
 }
 
 /**
