@@ -49,7 +49,7 @@ export function scenarioTolerances(regression: Regression | undefined, env: Node
  * of every metric). A baseline that is missing, unreadable, from another suite or without this
  * scenario is an `error` naming the file and what differs.
  */
-export async function compareWithBaseline(report: TestReport, path: string, regression: Regression | undefined, env: NodeJS.ProcessEnv = process.env): Promise<BaselineOutcome> {
+export async function compareWithBaseline(report: Omit<TestReport, 'baseline'>, path: string, regression: Regression | undefined, env: NodeJS.ProcessEnv = process.env): Promise<BaselineOutcome> {
   try {
     const tolerance = scenarioTolerances(regression, env);
     let baseline = loaded.get(path);

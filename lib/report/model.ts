@@ -243,6 +243,13 @@ export interface TestReport {
   hooks?: HookReport[];
 }
 
+/**
+ * The sections of a `TestReport` one scenario run measures (`lib/scenario/run-scenario.ts`):
+ * everything but what is read or decided around it (server metrics, the resolved config, a
+ * distributed run's section, the baseline comparison, the prefix-cache reading, the hooks).
+ */
+export type MeasuredTest = Omit<TestReport, 'config' | 'baseline' | 'interrupted' | 'prefixCache' | 'serverMetrics' | 'distributed' | 'runDescription' | 'hooks'>;
+
 /** Free text and keywords identifying a run's results (llm-d-benchmark's `description.text` and `description.keywords`). */
 export interface RunDescription {
   text: string | null;
