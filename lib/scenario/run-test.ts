@@ -4,8 +4,9 @@
  * load (a search load, which cannot be split, runs whole in pod 0; the other pods skip it), and
  * the launcher's merge run replays the pods' records. Server metrics are read over the test's
  * window, the scenario's config is recorded with its secrets redacted, an interruption is noted,
- * and with `BENCH_BASELINE` the test is compared with the baseline run. The report is assembled
- * once from those sections (`assemble-report.ts`).
+ * and with `BENCH_BASELINE` the test is compared with the baseline run (which reads the report
+ * assembled without it). The report is assembled from those sections (`assemble-report.ts`),
+ * and published (`task.meta.llmd`) each time it is.
  */
 import type { LoadedScenarioFile } from '../config/resolve-scenarios.ts';
 import { redactValue } from '../config/redact.ts';
@@ -22,8 +23,9 @@ import type { MeasuredTest, ResolvedScenarioConfig, TestReport } from '../report
 import { type RunInfo, runDirOf } from '../report/run-info.ts';
 import { resolveAssertedSlo, resolveScenarioSlo } from '../slo/resolve.ts';
 import { type DistributedSection, type ReportSections, assembleReport } from './assemble-report.ts';
-import { BenchResult } from './bench-result.ts';
+import { BenchResult, type SloSpec } from './bench-result.ts';
 import type { ScenarioDriver } from './driver.ts';
+import type { RunSlo } from './judge.ts';
 import { timeoutsMs, type OpenedTarget } from './open.ts';
 import { measureScenario } from './run-scenario.ts';
 import { interruptionOf, requestsFile } from './worker-state.ts';
@@ -55,8 +57,29 @@ export interface TestRunInput {
   publish: (report: TestReport) => void;
 }
 
+/**
+ * A test's result that can take sections read after its run (the prefix-cache reading): its
+ * report is assembled again with them and published in place of the one before.
+ */
+export class TestResult extends BenchResult {
+  constructor(
+    private readonly sections: ReportSections,
+    private readonly publish: (report: TestReport) => void,
+    resolveSpec: ConstructorParameters<typeof BenchResult>[1],
+  ) {
+    const report = assembleReport(sections);
+    publish(report);
+    super(report, resolveSpec);
+  }
+
+  /** This result with `more` sections in its report. */
+  withSections(more: Pick<ReportSections, 'prefixCache'>): TestResult {
+    return new TestResult({ ...this.sections, ...more }, this.publish, this.resolveSpec);
+  }
+}
+
 /** Runs one test and returns its result; its report carries every section. */
-export async function runTest(input: TestRunInput): Promise<BenchResult> {
+export async function runTest(input: TestRunInput): Promise<TestResult> {
   const { scenario: ref, target, stop } = input;
   const { file } = ref;
   const profiles = file.config.slo_profiles ?? {};
@@ -102,16 +125,13 @@ export async function runTest(input: TestRunInput): Promise<BenchResult> {
     config: resolvedConfig(ref, measured),
     interrupted: stop.aborted ? interruptionOf(stop.reason) : undefined,
   };
-  let report = assembleReport(sections);
-  input.publish(report);
+  const resolveSpec = (spec: SloSpec | undefined): RunSlo => resolveAssertedSlo(spec, configured, profiles, file.source);
+  const result = new TestResult(sections, input.publish, resolveSpec);
   // BENCH_BASELINE: every test compares itself with the baseline run and fails (softly: its own
   // SLO assertions still run and report) on a significant regression beyond tolerance.
   const baseline = baselinePath();
-  if (baseline) {
-    report = assembleReport({ ...sections, baseline: await compareWithBaseline(report, baseline, ref.config.regression) });
-    input.publish(report);
-  }
-  return new BenchResult(report, (spec) => resolveAssertedSlo(spec, configured, profiles, file.source));
+  if (!baseline) return result;
+  return new TestResult({ ...sections, baseline: await compareWithBaseline(result.report, baseline, ref.config.regression) }, input.publish, resolveSpec);
 }
 
 /** A pod's own report of its share: who it is comes from the merge, which reads every pod's folder. */
