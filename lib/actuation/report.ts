@@ -11,36 +11,9 @@ import { headed, TABLE_WIDTH, wrap } from '../render/table.ts';
 import { summarize, type Summary } from '../stats/index.ts';
 import type { RequesterRecord } from './record.ts';
 import type { ActuationResult, ActuationSummary, SloCheck } from './result.ts';
+import type { ActuationReport } from '../report/actuation.ts';
 
-export interface ActuationReport {
-  suite: string;
-  scenario: string;
-  matrixRow: string;
-  timestamp: string;
-  cluster: {
-    kind: 'cluster' | 'simulator';
-    server: string;
-    context: string;
-    namespace: string;
-    serverVersion: string;
-    /** Real seconds per cluster second (1 on a real cluster). */
-    timeScale: number;
-    /** Where the kubeconfig came from. */
-    source: string;
-  };
-  runId: string;
-  steps: Array<{ phase: string; replicas: number; t0: string; preexisting: number; timedOut: boolean; counted: boolean; controllerLog: string; requesters: RequesterRecord[] }>;
-  summary: ActuationSummary;
-  slo: SloCheck[];
-  notes: string[];
-  overrides: Array<{ path: string; value: unknown; source: string }>;
-  /**
-   * GPU, vLLM and dual-pods controller series over the test's window (wall-clock), read from
-   * Prometheus after the test (`lib/prom/run-actuation.ts`); absent when no Prometheus is
-   * configured. On the simulator, controller latencies are cluster seconds (a note says so).
-   */
-  serverMetrics?: ServerMetricsReport;
-}
+export type { ActuationReport };
 
 export function buildActuationReport(
   result: ActuationResult,

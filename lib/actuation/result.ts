@@ -7,31 +7,9 @@ import { PATHS, type ActuationPath } from '../k8s/classify.ts';
 import { summarize, type Summary } from '../stats/index.ts';
 import type { RequesterRecord } from './record.ts';
 import type { StepResult } from './session.ts';
+import type { ActuationSummary, PathStats, SloCheck } from '../report/actuation.ts';
 
-/** Per-path statistics of the counted requesters (seconds, cluster time). */
-export interface PathStats {
-  count: number;
-  /** T_actuation (startedAt -> Ready). */
-  actuation: Summary | null;
-  /** T_total (scale request -> Ready seen). */
-  total: Summary | null;
-  /** T_actuation_dpc (startedAt -> relay), when the controller log was readable. */
-  actuationDpc: Summary | null;
-  /** Ready -> first token. */
-  firstTokenAfterReady: Summary | null;
-}
-
-export interface ActuationSummary {
-  /** Requesters counted (those of the counted phase). */
-  n: number;
-  ready: number;
-  byPath: Partial<Record<ActuationPath | 'unknown', PathStats>>;
-  hitRates: { hot: number; warm: number; cold: number; coldLauncher: number; unknown: number };
-  /** Over all paths. */
-  total: Summary | null;
-  actuation: Summary | null;
-  disagreements: number;
-}
+export type { ActuationSummary, PathStats, SloCheck };
 
 /** Actuation SLO limits; every given limit must hold. */
 export interface ActuationSlo {
@@ -45,14 +23,6 @@ export interface ActuationSlo {
   hitRateMin?: number;
   /** Minimum share of requesters Ready in time (default 1). */
   readyRateMin?: number;
-}
-
-export interface SloCheck {
-  name: string;
-  value: number | null;
-  limit: number;
-  op: '<=' | '>=';
-  pass: boolean;
 }
 
 function stats(values: Array<number | undefined>): Summary | null {

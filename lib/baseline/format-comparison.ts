@@ -3,6 +3,9 @@
  * regressions, and the change format (`+26.2%`, `-1.00 pp`) every view of a comparison shares.
  */
 import type { Comparison, MetricComparison, RunRef, ScenarioComparison } from './comparison.ts';
+import { formatChange } from '../report/baseline.ts';
+
+export { formatChange };
 
 const label = (m: MetricComparison): string =>
   m.metric === 'throughput' ? 'throughput' : m.metric === 'success_rate' ? 'success rate' : `${m.metric} ${m.stat}`;
@@ -12,15 +15,6 @@ function value(v: number | null, unit: string): string {
   if (unit === 'fraction') return `${(v * 100).toFixed(2)}%`;
   const a = Math.abs(v);
   return `${a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
-}
-
-/** A change as every view of a comparison prints it: `+26.2%` (relative), `-1.00 pp` (absolute: the success rate), `-` for none. */
-export function formatChange(c: number | null, kind: MetricComparison['changeKind']): string {
-  if (c === null) return '-';
-  if (!Number.isFinite(c)) return c > 0 ? '+inf%' : '-inf%';
-  const sign = c > 0 ? '+' : c < 0 ? '-' : '';
-  const p = Math.abs(c * 100);
-  return kind === 'absolute' ? `${sign}${p.toFixed(2)} pp` : `${sign}${p >= 1000 ? p.toFixed(0) : p.toFixed(1)}%`;
 }
 
 const ci = (m: MetricComparison): string => (m.ci ? `${formatChange(m.ci[0], m.changeKind)}..${formatChange(m.ci[1], m.changeKind)}` : '-');

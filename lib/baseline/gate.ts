@@ -15,6 +15,9 @@ import { regressionMessage } from './format-comparison.ts';
 import { toleranceFromEnv } from './tolerance.ts';
 import type { TestReport } from '../report/model.ts';
 import { renderTest } from '../render/summary.ts';
+import type { BaselineOutcome } from '../report/baseline.ts';
+
+export type { BaselineOutcome };
 
 /** `BENCH_BASELINE`, resolved against the working directory; null when unset. */
 export function baselinePath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
@@ -33,25 +36,13 @@ export function scenarioTolerances(regression: Regression | undefined, env: Node
   return toleranceFromEnv(env, { default: regression?.tolerance ?? DEFAULT_RELATIVE_TOLERANCE, perMetric: { ...(regression?.metrics ?? {}) } });
 }
 
-/** What the gate found for one test (`TestReport.baseline`). */
-export interface BaselineOutcome {
-  /** The baseline as given (`BENCH_BASELINE`, resolved). */
-  source: string;
-  /** The comparison of this test's scenario (and its stages); null when the baseline could not be used. */
-  comparison: Comparison | null;
-  /** The failure message listing each regression; null when none regressed. */
-  message: string | null;
-  /** Why the baseline could not be used (missing, unreadable, another suite, no such scenario). */
-  error: string | null;
-}
-
 /**
  * Compares one finished test with the baseline. The test's records are read back from the run
  * folder's `requests.jsonl` (the same reader as the baseline's, so both sides use one definition
  * of every metric). A baseline that is missing, unreadable, from another suite or without this
  * scenario is an `error` naming the file and what differs.
  */
-export async function compareWithBaseline(report: TestReport, path: string, regression: Regression | undefined, env: NodeJS.ProcessEnv = process.env): Promise<BaselineOutcome> {
+export async function compareWithBaseline(report: Omit<TestReport, 'baseline'>, path: string, regression: Regression | undefined, env: NodeJS.ProcessEnv = process.env): Promise<BaselineOutcome> {
   try {
     const tolerance = scenarioTolerances(regression, env);
     let baseline = loaded.get(path);

@@ -1,10 +1,12 @@
 /**
  * One test of a distributed run, merged: the pods' records of the scenario, put on one timeline
  * (each pod's clock anchor shifted by its measured offset from pod 0), replayed through
- * `runScenario` (`replay-load.ts`), and the report told who made it: every pod with its node,
- * share, clock offset and own validity, and every share that is missing and why. A pod whose
- * records did not arrive intact is merged from its encoded histograms (`scenario-stats.ts`)
- * instead, and the report says so with the percentiles' bound.
+ * the scenario run's own steps by a driver (`replay-load.ts`), and the report's distributed
+ * section told who made it: every pod with its node, share, clock offset and own validity, and
+ * every share that is missing and why. A pod whose records did not arrive intact is merged from
+ * its encoded histograms (`scenario-stats.ts`) instead, absorbed into every accumulator (the
+ * whole, each stage, cell and model) with its times moved onto the merge's clock, and the report
+ * says so with the percentiles' bound.
  *
  * Timeline. Pod k's record time x (ms after its test's clock anchor) is at pod-0 wall time
  * `wallMs_k + x - offset_k`; on the merge's timeline (the reference pod's `performance.now()`)
@@ -13,29 +15,26 @@
  * the union, good to the offsets' bound (half the best round trip to pod 0, reported).
  */
 import { StatsAccumulator } from '../metrics/aggregate.ts';
-import type { DistributedPod, DistributedReport, TestReport } from '../report/model.ts';
+import type { DistributedPod, DistributedReport, MeasuredTest } from '../report/model.ts';
 import type { LoadConfigInput } from '../load/registry.ts';
 import type { RunClock } from '../metrics/record.ts';
-import type { LoadOutcome, RunnerOptions } from '../load/runner.ts';
 import { BenchError } from '../errors/bench-error.ts';
+import type { DistributedSection } from '../scenario/assemble-report.ts';
+import type { ScenarioDriver } from '../scenario/driver.ts';
 import { listPodFolders, type PodFolder, type PodScenario, readPodScenario, shareLineOf } from './pod-folders.ts';
 import { replayDriver } from './replay-load.ts';
-import type { ScenarioStatsLine } from './scenario-stats.ts';
-import type { RecordedTarget } from './share-run.ts';
+import { absorbStage } from './scenario-stats.ts';
 
-/** What a merged test runs `runScenario` with, and how it completes the report. */
+/** What a merged test runs its scenario with, and the report section it adds. */
 export interface MergedScenario {
-  driver: (o: RunnerOptions) => Promise<LoadOutcome>;
-  clock: RunClock;
-  target: RecordedTarget;
-  /** Stats lines of the pods whose records did not arrive intact, for `runScenario`'s `absorb`. */
-  absorb: Array<{ line: ScenarioStatsLine; shiftMs: number }>;
+  /** Replays the pods' records on the reference pod's clock and absorbs the histograms of those whose records did not arrive. */
+  driver: ScenarioDriver;
   /**
-   * Adds `distributed` to the report and its reasons to the validity. `maxStartLagMs` (the
-   * scenario's schedule-lag floor): a pod that started a stage later than that after the common
-   * instant did not send the intended process, and is invalid for it.
+   * The report's `distributed` section, the reasons it makes the whole invalid and its notes.
+   * `maxStartLagMs` (the scenario's schedule-lag floor): a pod that started a stage later than
+   * that after the common instant did not send the intended process, and is invalid for it.
    */
-  finish(report: TestReport, maxStartLagMs: number): void;
+  section(measured: Pick<MeasuredTest, 'stages'>, maxStartLagMs: number): DistributedSection;
 }
 
 const wallOf = (c: RunClock): number => c.wallMs ?? Date.parse(c.wallTime);
@@ -101,7 +100,7 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
   const bits = absorb.length > 0 ? Math.min(...absorb.map((a) => a.line.precisionBits)) : null;
   const relativeError = bits === null ? null : 2 ** -(bits + 1);
 
-  const finish = (report: TestReport, maxStartLagMs: number): void => {
+  const section = (measured: Pick<MeasuredTest, 'stages'>, maxStartLagMs: number): DistributedSection => {
     const present = new Map(pods.map((p) => [p.folder.index, p]));
     const list: DistributedPod[] = [];
     const missing: DistributedReport['missing'] = [];
@@ -138,13 +137,13 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
         lost: histograms ?? lost ?? null,
       });
     }
-    const stageCount = report.stages.length;
+    const stageCount = measured.stages.length;
     const spread: number[] = [];
     for (let k = 0; k < stageCount; k++) {
       const starts = pods.flatMap((p) => p.stages.filter((s) => s.stage === k).map((s) => s.start_ms + p.anchorMs));
       spread.push(starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0);
     }
-    report.distributed = {
+    const distributed: DistributedReport = {
       role: 'merged',
       parallelism: expected,
       launched,
@@ -160,9 +159,9 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
       ...list.filter((p) => p.incomplete).map((p) => `pod ${p.pod ?? p.index} (share ${p.index}) incomplete: ${p.incomplete}`),
       ...list.flatMap((p) => p.validity.reasons.map((r) => `pod ${p.pod ?? p.index} (share ${p.index}): ${r}`)),
     ];
-    if (reasons.length > 0) report.validity = { valid: false, reasons: [...report.validity.reasons, ...reasons] };
     const viaHistograms = list.filter((p) => p.source === 'histograms');
-    report.workload.notes.push(
+    const notes: string[] = [];
+    notes.push(
       whole
         ? `distributed over ${launched} pods: a search load cannot be split, so pod 0 ran it whole`
         : viaHistograms.length === 0
@@ -170,11 +169,33 @@ export async function mergeScenario(runDir: string, suite: string, scenario: str
           : `distributed over ${expected} pods (${list.length} reported); merged from the records of ${list.length - viaHistograms.length} and the encoded histograms of ${viaHistograms.length}`,
     );
     for (const p of viaHistograms) {
-      report.workload.notes.push(`pod ${p.pod ?? p.index} (share ${p.index}): ${p.lost}; its statistics are merged from its encoded histograms (stats.jsonl)`);
+      notes.push(`pod ${p.pod ?? p.index} (share ${p.index}): ${p.lost}; its statistics are merged from its encoded histograms (stats.jsonl)`);
     }
     if (viaHistograms.length > 0) {
-      report.workload.notes.push(`percentiles are within ${(relativeError! * 100).toPrecision(2)}% (relative) of the exact ones; counts, means, windows and throughputs are exact; per-request outputs (the merged requests.jsonl, time series over the run) cover the pods whose records arrived`);
+      notes.push(`percentiles are within ${(relativeError! * 100).toPrecision(2)}% (relative) of the exact ones; counts, means, windows and throughputs are exact; per-request outputs (the merged requests.jsonl, time series over the run) cover the pods whose records arrived`);
     }
+    return { section: distributed, invalid: reasons, notes };
   };
-  return { driver: replayDriver(pods), clock: refClock, target: ref.share.target, absorb, finish };
+  const driver: ScenarioDriver = {
+    runLoad: replayDriver(pods),
+    clock: refClock,
+    // Each reported stage is the same in every pod (one plan): a stats line's stage k joins stage k as it is opened.
+    stageOpened(k, stage) {
+      for (const a of absorb) {
+        const s = a.line.stages[k];
+        if (s) absorbStage(stage, s, a.shiftMs);
+      }
+    },
+    finished(acc) {
+      let sent = 0;
+      for (const a of absorb) {
+        acc.all.absorb(a.line.all, a.shiftMs);
+        for (const [cell, e] of Object.entries(a.line.cells)) acc.perCell.get(cell)?.absorb(e, a.shiftMs);
+        if (acc.perModel.size > 1) for (const [model, e] of Object.entries(a.line.models)) acc.perModel.get(model)?.absorb(e, a.shiftMs);
+        sent += a.line.sent;
+      }
+      return { notes: [], sent, absorbed: absorb.length > 0 };
+    },
+  };
+  return { driver, section };
 }

@@ -1,6 +1,6 @@
 /**
  * A load "run" that sends nothing: it replays the pods' records of a distributed run, stage by
- * stage and in completion order, into `runScenario`'s own accounting, so the merged report is
+ * stage and in completion order, into the scenario run's own accounting, so the merged report is
  * built by the same code as a single process's, from the same records (`merge-scenario.ts`).
  * The planner is the global one (same seed), so stages, labels, offered loads, sweep knees and
  * search probes are the single process's; each stage starts at the earliest pod start (the pods

@@ -6,7 +6,7 @@
  * size, so it arrives when the records may not.
  *
  * The merge uses a pod's line only when its records did not arrive intact (`merge-scenario.ts`):
- * the line is then absorbed into the merge's accumulators (`runScenario`'s `absorb`), whose
+ * the line is then absorbed into the merge's accumulators (the merge's driver), whose
  * percentiles are within the histogram's relative bound, 2^-(precisionBits + 1) (0.098% at the
  * default 9 bits), and whose counts, means, windows and throughputs stay exact.
  */
@@ -49,7 +49,7 @@ export interface ScenarioStatsLine {
   models: Record<string, EncodedStats>;
 }
 
-/** What `runScenario` keeps per reported stage, as far as a stats line needs it. */
+/** What the scenario run's accounting keeps per reported stage (`lib/scenario/accounting.ts`), as far as a stats line needs it. */
 export interface StageAccounting {
   stats: StatsAccumulator;
   goodput: GoodputCounter;

@@ -31,7 +31,7 @@ export interface StageSync {
   error?: string;
 }
 
-/** What `runScenario` needs of a pod's share. */
+/** What a pod's driver (`pod-driver.ts`) needs of its share. */
 export interface ScenarioShare {
   slot: PodSlot;
   /** Waits for the pods' common start of stage `key`; never rejects (an unsynchronised start is reported, not fatal). */

@@ -21,25 +21,10 @@
  */
 import type { DpcFacts } from './dpc-log.ts';
 import type { ProviderInfo, RequesterTimeline } from './duo-tracker.ts';
+import { type ActuationPath, type Classification, PATHS, type Signal } from '../report/actuation.ts';
 
-export type ActuationPath = 'cold' | 'cold_launcher' | 'warm' | 'hot';
-export const PATHS: readonly ActuationPath[] = ['cold', 'cold_launcher', 'warm', 'hot'];
-
-/** One signal's verdict; `not_cold` means warm or hot without telling which. */
-export interface Signal {
-  source: 'dpc_log' | 'provider_name' | 'provider_age' | 'launcher_age' | 'instance_seen';
-  says: ActuationPath | 'not_cold';
-  detail: string;
-}
-
-export interface Classification {
-  path: ActuationPath | 'unknown';
-  signals: Signal[];
-  /** Signals that contradict the verdict, as readable lines. */
-  disagreements: string[];
-  /** The controller's `fma_actuation_seconds` path label, when logged (M2 is always "hot" there). */
-  controllerMetricPath?: string;
-}
+export { PATHS };
+export type { ActuationPath, Classification, Signal };
 
 function dpcSignal(f: DpcFacts | undefined): Signal | undefined {
   if (!f) return undefined;

@@ -1,28 +1,6 @@
-/** One level of a concurrency sweep and the throughput it reached. */
-export interface SweepPoint {
-  /** Stage label, e.g. `concurrency 10`. */
-  label: string;
-  concurrency: number;
-  /** Successful output tokens/s (requests/s when no token counts), null without successful requests. */
-  throughput: number | null;
-}
+import type { Knee, SweepPoint } from '../report/load.ts';
 
-/** Where throughput stops growing in a sweep, with the evidence. */
-export interface Knee {
-  /** What `throughput` counts. */
-  unit: 'output tokens/s' | 'requests/s';
-  /** Lowest level within `tolerance` of the best throughput; null without any throughput. */
-  concurrency: number | null;
-  throughput: number | null;
-  /** Best throughput of the sweep, and where. */
-  best: { concurrency: number; throughput: number } | null;
-  /** True when at least one level above the knee was run and added less than the tolerance: a plateau seen, not assumed. */
-  plateau: boolean;
-  tolerance: number;
-  /** Each level's throughput, its gain over the previous level, and its share of the best. */
-  points: Array<SweepPoint & { gain: number | null; ofBest: number | null }>;
-  conclusion: string;
-}
+export type { Knee, SweepPoint };
 
 /**
  * The knee of a sweep: the lowest concurrency whose throughput is within `tolerance` of the

@@ -1,5 +1,8 @@
 import type { SearchLoad } from '../config/schema/load.ts';
 import type { StageOutcome, StagePlan, StagePlanner } from './stage.ts';
+import type { CapacityProbe, CapacityResult } from '../report/load.ts';
+
+export type { CapacityProbe, CapacityResult };
 
 /** Whether one trial met the SLO profile and measured validly, and if not why. */
 export interface TrialVerdict {
@@ -19,29 +22,6 @@ export const MAX_RERUNS = 2;
 
 /** Judges a finished trial; the scenario layer evaluates its SLO once its records are counted. */
 export type TrialJudge = (outcome: StageOutcome) => TrialVerdict | Promise<TrialVerdict>;
-
-/** One probe point of a capacity search: its trials and whether all passed. */
-export interface CapacityProbe {
-  value: number;
-  passed: boolean;
-  /** Trials that count, in order. */
-  trials: Array<{ stage: number; passed: boolean; reasons: string[] }>;
-  /** Trials run again because the client could not measure truthfully, with why. */
-  rerun: Array<{ stage: number; reasons: string[] }>;
-}
-
-/** What a capacity search found, with its evidence. */
-export interface CapacityResult {
-  over: 'rate' | 'concurrency';
-  /** Highest value that passed every trial; null when even `low` failed. */
-  value: number | null;
-  /** Highest passing and lowest failing value probed (the capacity lies between them). */
-  bracket: { passing: number | null; failing: number | null };
-  /** Every probe, in the order run. */
-  probes: CapacityProbe[];
-  /** One sentence: what was found, or why the search could not bracket the capacity. */
-  conclusion: string;
-}
 
 /** A planner for a capacity search; `result()` is the finding so far. */
 export interface SearchPlanner extends StagePlanner {

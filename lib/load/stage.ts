@@ -1,5 +1,8 @@
 import type { StallSummary } from './stall-watch.ts';
 import type { Schedule } from './schedule.ts';
+import type { StopRuleHit } from '../report/load.ts';
+
+export type { StopRuleHit };
 
 /**
  * One stage of a run: a schedule held until `maxRequests` were sent or `durationMs` passed,
@@ -37,13 +40,6 @@ export interface StagePlan {
    * it has passed. Absent (or 0) for none; ignored on the first stage.
    */
   pauseBeforeMs?: number;
-}
-
-/** Which stop rule ended a stage, and the evidence. */
-export interface StopRuleHit {
-  rule: 'error_rate' | 'latency_p95';
-  /** e.g. `error rate 7.5% of 40 finished requests > 5%`. */
-  detail: string;
 }
 
 /** What the runner knows about a finished stage (its records went to `onRecord`). */

@@ -1,42 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { RequestRecord } from '../metrics/record.ts';
+import type { RequestStall, Stall, StallSummary } from '../report/load.ts';
 
-/**
- * A period in which the measuring thread ran none of its callbacks: its event loop was blocked
- * (a long synchronous task, a garbage-collection pause) or the thread waited for a CPU. Every
- * timestamp taken in the process is taken on that thread, so a chunk that arrived meanwhile is
- * timestamped late by up to the stall. Times are `performance.now()` ms.
- */
-export interface Stall {
-  /** Last moment the thread was seen running before it. */
-  start: number;
-  /** First moment it was seen running again. */
-  end: number;
-  /** Of the stall, time the thread spent runnable but waiting for a CPU (Linux schedstat), ms; null where not readable. */
-  runQueueMs: number | null;
-}
-
-/** A request's mark: the longest stall its measured interval overlapped by more than the limit. */
-export interface RequestStall {
-  /** The stall's start, `performance.now()` ms. */
-  start: number;
-  /** Its length, ms. */
-  ms: number;
-  /** Of it, time spent waiting for a CPU, ms; null where not readable. */
-  runQueueMs: number | null;
-}
-
-/** What a run (or a stage) saw of the measuring thread's stalls. */
-export interface StallSummary {
-  /** Stalls longer than the limit. */
-  count: number;
-  /** The longest, ms (0 with none). */
-  longestMs: number;
-  /** The limit a stall had to pass to count, ms. */
-  limitMs: number;
-  /** Whether the run-queue wait was readable (Linux `/proc/thread-self/schedstat`). */
-  schedstat: boolean;
-}
+export type { RequestStall, Stall, StallSummary };
 
 /** Fields of `/proc/<pid>/task/<tid>/schedstat`: ns on a CPU, ns waiting on a run queue, timeslices run. */
 export interface Schedstat {

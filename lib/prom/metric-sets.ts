@@ -15,6 +15,9 @@
  * map does not name is not applied. Default: `{namespace: 'namespace', pod: 'pod', model: 'model_name'}`.
  */
 import { ConfigError } from '../errors/config-error.ts';
+import type { RunFilters } from '../report/server-metrics.ts';
+
+export type { RunFilters };
 
 /** One server-side metric to read over a window. */
 export interface MetricDef {
@@ -39,18 +42,6 @@ export interface MetricLabelMap {
 export interface MetricSet {
   name: string;
   metrics: MetricDef[];
-}
-
-/** What ties the series to this run. Every field is optional; an absent one filters nothing. */
-export interface RunFilters {
-  /** Kubernetes namespace of the run's pods. */
-  namespace?: string;
-  /** Exact names of the run's pods (matched as a regex alternation, each name escaped). */
-  pods?: readonly string[];
-  /** A pod-name regex (RE2, fully anchored by Prometheus), used when `pods` is not given. */
-  podRegex?: string;
-  /** Served model name (vLLM's `model_name` label). */
-  model?: string;
 }
 
 /** Durations the `$rate` and `$window` placeholders expand to, in whole seconds. */

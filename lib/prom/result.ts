@@ -4,12 +4,9 @@
  * `{status: "error", errorType, error}`. Sample values arrive as strings (`"1.5"`, `"NaN"`,
  * `"+Inf"`, `"-Inf"`) and become numbers here, NaN and infinities included.
  */
+import type { PromLabels, PromPoint } from '../report/server-metrics.ts';
 
-/** A series' label set (`__name__` included when the query kept it). */
-export type PromLabels = Record<string, string>;
-
-/** One point: `[unix time in seconds, value]`. */
-export type PromPoint = [number, number];
+export type { PromLabels, PromPoint };
 
 /** One series of an instant vector. */
 export interface PromInstantSample {

@@ -32,58 +32,14 @@ import { ConfigError } from '../errors/config-error.ts';
 import type { TestReport } from '../report/model.ts';
 import { CONTROLLER_METRICS, GPU_METRICS, VLLM_METRICS, flattenMetrics, type MetricDef, type MetricSet, type RunFilters } from './metric-sets.ts';
 import { summarize, type MetricSummary, type MetricWindowResult } from './window.ts';
+import type { ServerMetricsFilters, ServerMetricsReport, StageWindow } from '../report/server-metrics.ts';
+
+export type { ServerMetricsFilters, ServerMetricsReport, StageWindow };
 
 /** Most points kept per series; longer series are decimated evenly (first and last point kept). */
 export const MAX_POINTS_PER_SERIES = 600;
 /** Most series kept per metric (by label order); the rest are dropped with a note. */
 export const MAX_SERIES_PER_METRIC = 16;
-
-/** What tied the series to the run: {@link RunFilters}, plus the scrape target for the embedded simulator. */
-export interface ServerMetricsFilters extends RunFilters {
-  /** Prometheus' `instance` label (`host:port` of the simulator), matched exactly. */
-  instance?: string;
-}
-
-/** One stage's window (ISO 8601 UTC), in the order of `TestReport.stages`. */
-export interface StageWindow {
-  label: string;
-  start: string;
-  end: string;
-}
-
-/**
- * The server metrics of one test (`TestReport.serverMetrics`; summary.json `server_metrics`).
- *
- * `metrics` holds one entry per configured metric, in set order, each with `status`
- * (`ok`, `absent`: no series; `error`: the read failed) and, when not `ok`, a `reason`.
- * Series points are `[t, value]` with `t` in **seconds since `window.start`** (rounded to the ms)
- * and `value` a number (`null` in JSON where Prometheus said NaN, e.g. a hit rate with no queries).
- *
- * `summary` of a metric (computed before any series or point was dropped) is over every finite
- * point of every series in the window: `min`, `max`, `mean` (the arithmetic mean of the points; the
- * points are evenly spaced, `stepS` apart, so for a gauge this is its time-weighted mean over the
- * window, pooled over series: with 2 GPUs, the mean per GPU), and `last` (the value at the latest
- * point; the mean over series sharing that time).
- */
-export interface ServerMetricsReport {
-  source: 'prometheus' | 'scrape';
-  /** The Prometheus base URL, or the scraped `/metrics` URL(s) comma-separated; never with credentials. */
-  endpoint: string;
-  window: {
-    /** Measured phase start, ISO 8601 UTC: the time origin of every point. */
-    start: string;
-    end: string;
-    /** Seconds between points (the range query's step, or the scrape interval). */
-    stepS: number;
-    stages: StageWindow[];
-  };
-  filters: ServerMetricsFilters;
-  metrics: MetricWindowResult[];
-  /** Every metric with no data, and why (status `absent` or `error`). */
-  missing: Array<{ name: string; reason: string }>;
-  /** What the reader should know: series dropped, filters not tying GPU series to the run, stage windows approximated. */
-  notes: string[];
-}
 
 /** The configured metric sets: `metrics.sets` (default gpu, vllm, controller) then `metrics.extra`. */
 export function metricSetsOf(config: MetricsSection | undefined): Array<MetricSet | MetricDef> {

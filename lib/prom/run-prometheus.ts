@@ -13,7 +13,7 @@
  * Step: `max(1 s, min(scrape interval, 15 s), duration / 600)`: about one point per scrape, at
  * most 600 per series.
  */
-import type { TestReport } from '../report/model.ts';
+import type { MeasuredTest } from '../report/model.ts';
 import { PromClient } from './client.ts';
 import { DEFAULT_LABEL_MAP, flattenMetrics, renderQuery, type MetricDef, type MetricSet } from './metric-sets.ts';
 import { PromError } from './prom-error.ts';
@@ -27,7 +27,7 @@ const POLL_MS = 500;
 export async function readPrometheusMetrics(
   settings: PromSettings,
   sets: ReadonlyArray<MetricSet | MetricDef>,
-  report: TestReport,
+  report: MeasuredTest,
   signal?: AbortSignal,
 ): Promise<ServerMetricsReport> {
   return readPrometheusWindow(settings, sets, await testWindow(report), runFilters(report.target), signal ? { signal } : {});

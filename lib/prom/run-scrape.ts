@@ -22,7 +22,7 @@
  * Metrics that only a PromQL query can give (the controller set, a scenario's `metrics.extra`) are
  * `absent` with that reason.
  */
-import type { TestReport } from '../report/model.ts';
+import type { MeasuredTest } from '../report/model.ts';
 import type { PromSample } from '../server-metrics/prom-text.ts';
 import { scrapeMetrics } from '../server-metrics/scrape.ts';
 import { flattenMetrics, type MetricDef, type MetricSet } from './metric-sets.ts';
@@ -139,7 +139,7 @@ export function safeUrl(url: string): string {
 }
 
 /** The test's report section from the scrapes. */
-export async function buildScrapeReport(scraper: MetricsScraper, scrapes: readonly Sample[], sets: ReadonlyArray<MetricSet | MetricDef>, report: TestReport): Promise<ServerMetricsReport> {
+export async function buildScrapeReport(scraper: MetricsScraper, scrapes: readonly Sample[], sets: ReadonlyArray<MetricSet | MetricDef>, report: MeasuredTest): Promise<ServerMetricsReport> {
   const win = await testWindow(report);
   const clock = report.run.clock;
   const startPerf = clock.perfMs + (win.start.getTime() - Date.parse(clock.wallTime));

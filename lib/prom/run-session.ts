@@ -8,7 +8,7 @@
  */
 import type { MetricsSection } from '../config/schema/scenario.ts';
 import type { Env } from '../config/substitute.ts';
-import type { TestReport } from '../report/model.ts';
+import type { MeasuredTest } from '../report/model.ts';
 import { defaultMetricsUrl, metricsUrlsFromEnv } from '../server-metrics/measure.ts';
 import { flattenMetrics } from './metric-sets.ts';
 import { readPrometheusMetrics } from './run-prometheus.ts';
@@ -28,7 +28,7 @@ export interface ServerMetricsSession {
   /** `prometheus`, `scrape`, or `off` (no Prometheus and `BENCH_METRICS_SCRAPE=off`). */
   readonly source: 'prometheus' | 'scrape' | 'off';
   /** The section for the test's report (undefined when `off`); never rejects. */
-  finish(report: TestReport): Promise<ServerMetricsReport | undefined>;
+  finish(report: MeasuredTest): Promise<ServerMetricsReport | undefined>;
   /** Stops scraping without a result (the run failed). */
   cancel(): void;
 }
@@ -43,7 +43,7 @@ export function startServerMetrics(input: { target: ServerMetricsTarget; config?
   const env = input.env ?? process.env;
   const sets = metricSetsOf(input.config);
   const prom = promSettings(env);
-  const failed = async (report: TestReport, source: 'prometheus' | 'scrape', endpoint: string, err: unknown): Promise<ServerMetricsReport> => {
+  const failed = async (report: MeasuredTest, source: 'prometheus' | 'scrape', endpoint: string, err: unknown): Promise<ServerMetricsReport> => {
     const reason = `could not read server metrics: ${(err as Error).message}`;
     const metrics: MetricWindowResult[] = flattenMetrics(sets).map((m) => ({ name: m.name, unit: m.unit, query: m.query, status: 'error', reason, series: [], summary: { min: null, max: null, mean: null, last: null } }));
     const win = await testWindow(report);

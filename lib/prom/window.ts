@@ -9,6 +9,9 @@ import { PromError } from './prom-error.ts';
 import { DEFAULT_SCRAPE_INTERVAL_S } from './settings.ts';
 import type { PromLabels, PromPoint } from './result.ts';
 import { flattenMetrics, renderQuery, type MetricDef, type MetricSet, type RunFilters } from './metric-sets.ts';
+import type { MetricSummary, MetricWindowResult } from '../report/server-metrics.ts';
+
+export type { MetricSummary, MetricWindowResult };
 
 /** The time range of a test and the resolution to read it at. */
 export interface MetricWindow {
@@ -18,33 +21,6 @@ export interface MetricWindow {
   stepS: number;
   /** The server's scrape interval in seconds, for `$rate` (default 30, or the settings' value). */
   scrapeIntervalS?: number;
-}
-
-/** min / max / mean over every finite point of every series, and `last`; null without a finite point. */
-export interface MetricSummary {
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  /**
-   * The value at the latest time any series has a finite point: that series' value, or the
-   * mean of several series' values at that same time.
-   */
-  last: number | null;
-}
-
-/** One metric over the window. */
-export interface MetricWindowResult {
-  name: string;
-  unit: string;
-  /** The PromQL that was run (filters and durations filled in). */
-  query: string;
-  /** `ok`: series found; `absent`: the query matched no series; `error`: see `reason`. */
-  status: 'ok' | 'absent' | 'error';
-  /** Why it is absent or failed (one line, no token). */
-  reason?: string;
-  /** Points as Prometheus gave them (`NaN` and infinities kept; JSON turns them into null). */
-  series: Array<{ labels: PromLabels; points: PromPoint[] }>;
-  summary: MetricSummary;
 }
 
 /** How to read a window. */

@@ -37,8 +37,8 @@
  * `simulated: true`.
  */
 import { createHash } from 'node:crypto';
-import type { RunStats } from '../metrics/aggregate.ts';
-import type { ServerMetricsReport } from '../prom/run-metrics.ts';
+import type { RunStats } from '../report/model.ts';
+import type { ServerMetricsReport } from '../report/server-metrics.ts';
 import { summarize as summarizeSamples, type Summary } from '../stats/summary.ts';
 import { configuredShape, lengthLines, lengthReport } from './lengths.ts';
 import type { SeqLen } from './lengths.ts';

@@ -22,7 +22,7 @@
  *   and inference_perf/reportgen/base.py (per-token times 519-553, latency 511, TTFT 569-572 (only
  *   with two or more token times), TPOT 575-580, ITL 584-592, goodput `calculate_goodput_metrics` 301-401), commit 7de5ef2.
  */
-import type { Definitions } from '../metrics/derive.ts';
+import type { Definitions } from '../report/model.ts';
 import { esc, table } from './html/escape.ts';
 
 /** One row of the side-by-side table: a metric, and its start and end points in each tool. */

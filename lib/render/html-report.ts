@@ -6,10 +6,10 @@
  * JavaScript; charts do. Every string from a server, a config or a cluster is escaped (`esc`)
  * or travels as JSON data (`jsonScript`).
  */
-import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
-import { requestIdPrefix } from '../server-metrics/requests-reader.ts';
-import { type SloEvaluation, unjudgedText, verdictWord } from '../slo/evaluate.ts';
-import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
+import type { LatencyMetric, RunStats } from '../report/model.ts';
+import { requestIdPrefix } from '../report/model.ts';
+import { type SloEvaluation, unjudgedText, verdictWord } from '../report/slo.ts';
+import { USAGE_TOLERANCE_TEXT } from '../report/model.ts';
 import type { Summary } from '../stats/summary.ts';
 import { actuationMatrix, actuationSection } from './html/actuation.ts';
 import { CHART_SCRIPT, Charts, distributionChart, quantileChart, sweepCharts, timeCharts, uplotAssets } from './html/charts.ts';

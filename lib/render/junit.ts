@@ -8,15 +8,14 @@
  * breached whole-run SLO visible in its properties.
  */
 import junit from 'junit-report-builder';
-import type { SloCheck as ActuationCheck } from '../actuation/result.ts';
-import type { RunStats } from '../metrics/aggregate.ts';
-import { failedChecks, type SloCheck, type SloEvaluation, unjudgedText, verdictWord } from '../slo/evaluate.ts';
+import type { SloCheck as ActuationCheck } from '../report/actuation.ts';
+import type { RunStats } from '../report/model.ts';
+import { failedChecks, type SloCheck, type SloEvaluation, unjudgedText, verdictWord } from '../report/slo.ts';
 import type { Summary } from '../stats/summary.ts';
-import type { ServerMetricsReport } from '../prom/run-metrics.ts';
+import type { ServerMetricsReport } from '../report/server-metrics.ts';
 import type { DistributedReport, TestReport } from '../report/model.ts';
-import type { MetricComparison } from '../baseline/comparison.ts';
-import { formatChange } from '../baseline/format-comparison.ts';
-import type { BaselineOutcome } from '../baseline/gate.ts';
+import { formatChange, type MetricComparison } from '../report/baseline.ts';
+import type { BaselineOutcome } from '../report/baseline.ts';
 import { type RunReport, targetKinds } from '../report/run-report.ts';
 import { hookLine, runDescriptionOf } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';

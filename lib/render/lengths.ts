@@ -7,7 +7,7 @@
  * `SequenceLength` (`br_v0_2_1_json_schema.json`: distribution fixed | gaussian | uniform | other,
  * value, std_dev, min, max), so the benchmark report can carry either.
  */
-import type { RunStats } from '../metrics/aggregate.ts';
+import type { RunStats } from '../report/model.ts';
 import type { Summary } from '../stats/summary.ts';
 import type { TestReport } from '../report/model.ts';
 

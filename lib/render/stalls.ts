@@ -1,4 +1,4 @@
-import type { RunStats } from '../metrics/aggregate.ts';
+import type { RunStats } from '../report/model.ts';
 import type { TestReport } from '../report/model.ts';
 
 /** Percentile the without-stalled comparison shows. */

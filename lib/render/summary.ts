@@ -1,4 +1,4 @@
-import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
+import type { LatencyMetric, RunStats } from '../report/model.ts';
 import type { Summary } from '../stats/summary.ts';
 import { lengthReport } from './lengths.ts';
 import type { TestReport } from '../report/model.ts';

@@ -1,9 +1,9 @@
 import { stripVTControlCharacters } from 'node:util';
-import type { LatencyMetric } from '../metrics/aggregate.ts';
+import type { LatencyMetric } from '../report/model.ts';
 import { definitionsLine } from './definitions.ts';
 import type { Summary } from '../stats/summary.ts';
-import { failedChecks, unjudgedText } from '../slo/evaluate.ts';
-import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
+import { failedChecks, unjudgedText } from '../report/slo.ts';
+import { USAGE_TOLERANCE_TEXT } from '../report/model.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from '../report/model.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';

@@ -1,15 +1,22 @@
-import type { RunStats } from '../metrics/aggregate.ts';
+/**
+ * The report model: everything one benchmark test measured (`TestReport`), assembled once by
+ * `lib/scenario/assemble-report.ts` from the sections its producers return. The section types
+ * live beside it in this folder (`load.ts`, `slo.ts`, `server-metrics.ts`, `baseline.ts`,
+ * `distributed.ts`), so producers and renderers both import them from here and this folder
+ * imports nothing above the statistics it carries (`lib/metrics`, `lib/stats`).
+ */
+import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import type { RunClock } from '../metrics/record.ts';
 import type { Definitions } from '../metrics/derive.ts';
-import type { PrefixCacheReport } from '../server-metrics/prefix-cache.ts';
-import type { ServerMetricsReport } from '../prom/run-metrics.ts';
-import type { Knee } from '../load/knee.ts';
-import type { BaselineOutcome } from '../baseline/gate.ts';
-import type { CapacityResult } from '../load/search.ts';
-import type { StopRuleHit } from '../load/stage.ts';
-import type { StallSummary } from '../load/stall-watch.ts';
-import type { SloEvaluation } from '../slo/evaluate.ts';
-import type { Goodput } from '../slo/goodput.ts';
+import type { BaselineOutcome } from './baseline.ts';
+import type { DistributedReport } from './distributed.ts';
+import type { Knee, CapacityResult, StopRuleHit, StallSummary } from './load.ts';
+import type { PrefixCacheReport, ServerMetricsReport } from './server-metrics.ts';
+import type { Goodput, SloEvaluation, Validity } from './slo.ts';
+
+export type { Definitions, LatencyMetric, RunClock, RunStats, Validity };
+export type { DistributedPod, DistributedReport } from './distributed.ts';
+export { USAGE_TOLERANCE, USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 
 /** Where the numbers came from: a real endpoint, or the embedded simulator. */
 export interface TargetInfo {
@@ -86,12 +93,6 @@ export interface WorkloadInfo {
   overrides: Array<{ path: string; value: unknown; source: string }>;
   /** Adjustments made to fit the target (e.g. max_tokens clamped). */
   notes: string[];
-}
-
-/** Did the client measure truthfully? A run is invalid when the load generator could not keep up. */
-export interface Validity {
-  valid: boolean;
-  reasons: string[];
 }
 
 /** One stage of a run (a level of a sweep, a stage of a staged load, a phase of a user ramp, a search trial). */
@@ -242,6 +243,13 @@ export interface TestReport {
   hooks?: HookReport[];
 }
 
+/**
+ * The sections of a `TestReport` one scenario run measures (`lib/scenario/run-scenario.ts`):
+ * everything but what is read or decided around it (server metrics, the resolved config, a
+ * distributed run's section, the baseline comparison, the prefix-cache reading, the hooks).
+ */
+export type MeasuredTest = Omit<TestReport, 'config' | 'baseline' | 'interrupted' | 'prefixCache' | 'serverMetrics' | 'distributed' | 'runDescription' | 'hooks'>;
+
 /** Free text and keywords identifying a run's results (llm-d-benchmark's `description.text` and `description.keywords`). */
 export interface RunDescription {
   text: string | null;
@@ -266,61 +274,10 @@ export interface HookReport {
   log: string;
 }
 
-/** One pod of a distributed run as the merged report names it. */
-export interface DistributedPod {
-  /** Completion index in the Job (0-based). */
-  index: number;
-  pod: string | null;
-  node: string | null;
-  /** Its share of the load (`shareOf`'s description). */
-  share: string;
-  /** Measured requests it recorded (warm-up and cut ones excluded). */
-  requests: number;
-  /** Its wall clock minus pod 0's, ms, as measured against pod 0's coordinator; with the measurement's bound (half the best round trip). */
-  clockOffsetMs: number | null;
-  clockBoundMs: number | null;
-  /** Its own validity: did it keep up with its schedule (schedule lag p99) and start every stage with the others. */
-  validity: Validity & { scheduleLagP99Ms: number | null };
-  /** Why it did not finish its share (failed, evicted, killed), when it did not. */
-  incomplete: string | null;
-  /**
-   * Where its part of the statistics came from: `records` (its raw records, exact) or
-   * `histograms` (its encoded histograms, `stats.jsonl`, because its records did not arrive intact).
-   */
-  source: 'records' | 'histograms';
-  /** Why its records were not used (`source: histograms`), or were incomplete with nothing to replace them; null when they arrived intact. */
-  lost: string | null;
-}
-
-/**
- * How a distributed test was made. `role: pod` is one pod's share (in that pod's own run folder);
- * `role: merged` is the report built from every pod's records: its statistics are those of one
- * process that had made the same requests (exact: every record is merged, none summarised), or,
- * for a pod whose records did not arrive intact, from its encoded histograms (bound stated).
- */
-export interface DistributedReport {
-  role: 'pod' | 'merged';
-  /** Pods the load was split across (1 for a search load, which runs whole in pod 0). */
-  parallelism: number;
-  /** The Job's parallelism (pods launched), which a search load does not use. */
-  launched: number;
-  pods: DistributedPod[];
-  /** Shares no pod reported records for, with why. */
-  missing: Array<{ index: number; share: string; reason: string }>;
-  /** Some share is missing or incomplete: the statistics cover what was reported. */
-  partial: boolean;
-  /**
-   * `records`: every pod's raw records merged (exact). `records+histograms`: some pod's records
-   * did not arrive intact and its encoded histograms were merged instead: percentiles within
-   * `relativeError`, counts, means, windows and throughputs exact; per-request outputs (the
-   * merged `requests.jsonl`, time series) cover the pods whose records arrived.
-   */
-  source: 'records' | 'records+histograms';
-  /** With `records+histograms`: every percentile's relative error bound (2^-(precisionBits + 1)); else null. */
-  relativeError: number | null;
-  /** Stage starts per pod: how far apart the pods started each stage (max - min of their starts, ms). */
-  stageStartSpreadMs: number[];
-}
-
 /** `task.meta` key of the report. */
 export const META_KEY = 'llmd';
+
+/** The `x-request-id` prefix of every request of the run behind `report`. */
+export function requestIdPrefix(report: Pick<TestReport, 'suite' | 'scenario' | 'run'>): string {
+  return `${report.suite}-${report.scenario}-${report.run.clock.hrtimeUs.toString(36)}-`;
+}

@@ -15,7 +15,7 @@ export class BenchResult {
   constructor(
     /** Everything measured. */
     readonly report: TestReport,
-    private readonly resolveSpec: (spec: SloSpec | undefined) => { profiles: SloProfile[]; floors: SloFloors },
+    protected readonly resolveSpec: (spec: SloSpec | undefined) => { profiles: SloProfile[]; floors: SloFloors },
     /** Where verdicts are recorded: this report's list, or (for a stage) the whole test's. */
     private readonly record: (e: SloEvaluation) => void = (e) => upsert(report.slo, e),
     /**

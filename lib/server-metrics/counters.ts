@@ -6,9 +6,9 @@
  * of returning a wrong number.
  */
 import type { PromSample } from './prom-text.ts';
+import type { LabelFilter } from '../report/server-metrics.ts';
 
-/** Labels a series must carry, with these exact values. */
-export type LabelFilter = Record<string, string>;
+export type { LabelFilter };
 
 /** A counter summed over the matching series of one scrape. */
 export interface CounterValue {

@@ -2,8 +2,9 @@
  * One prefix-cache measurement around a benchmark run: scrape the server's `/metrics`, run the
  * scenario, scrape again, read the run's request records back, and build the report's
  * `prefixCache` section (warm vs cold TTFT, the server's hit rate over the test, the ideal hit
- * rate, the checks). The section is put on the run's `TestReport` (which the `bench` fixture
- * already placed in `task.meta.llmd`), so reporters carry it.
+ * rate, the checks). The run's result is returned with the section in its report: a `bench.run`
+ * result assembles its report again with it (`withSections`) and publishes that one to
+ * `task.meta.llmd`, so reporters carry it.
  *
  * Settings, each overridable from the environment (and then listed in the section's overrides):
  *
@@ -45,9 +46,19 @@ export interface PrefixCacheTarget {
 /** Settings a test may give; unset ones take the defaults, and the environment overrides both. */
 export type PrefixCacheOptions = Partial<PrefixCacheChecks> & { metricsUrls?: string[]; scrapeTimeoutMs?: number };
 
+/**
+ * What a measured run returns: its report, and (a `bench.run` result) a way to have the report
+ * assembled again with the prefix-cache section. Without one, the result is copied with a copy
+ * of its report that carries the section.
+ */
+export interface PrefixCacheRun {
+  report: TestReport;
+  withSections?(sections: { prefixCache: PrefixCacheReport }): this;
+}
+
 /** A finished measurement. */
 export interface PrefixCacheOutcome<R> {
-  /** What `run` returned (its report now carries `prefixCache`). */
+  /** What `run` returned, with `prefixCache` in its report. */
   result: R;
   prefixCache: PrefixCacheReport;
   /** Checks that failed (skipped ones pass). */
@@ -127,7 +138,7 @@ export function resolvePrefixCacheSettings(
  * warm/cold TTFT is measured regardless.
  * @throws ConfigError for non-shared_prefix data or a bad override; BenchError when the run's request records cannot be read back.
  */
-export async function measurePrefixCache<R extends { report: TestReport }>(input: {
+export async function measurePrefixCache<R extends PrefixCacheRun>(input: {
   target: PrefixCacheTarget;
   data: Data;
   run: () => Promise<R>;
@@ -190,9 +201,8 @@ export async function measurePrefixCache<R extends { report: TestReport }>(input
     overrides,
   };
   section.checks = evaluatePrefixCacheChecks(section, settings);
-  report.prefixCache = section;
   return {
-    result,
+    result: result.withSections ? result.withSections({ prefixCache: section }) : { ...result, report: { ...report, prefixCache: section } },
     prefixCache: section,
     failures: section.checks.filter((c) => !c.pass),
     text: renderPrefixCache(`${report.suite}/${report.scenario}`, section),

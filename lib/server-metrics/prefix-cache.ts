@@ -13,84 +13,14 @@
 import { counterDelta, type LabelFilter, seriesKey } from './counters.ts';
 import type { ScrapeResult } from './scrape.ts';
 import type { TtftStats, WarmColdEvidence } from './warm-cold.ts';
+import type { PrefixCacheCheck, PrefixCacheChecks, PrefixCacheReport, ServerHitRate } from '../report/server-metrics.ts';
+
+export type { PrefixCacheCheck, PrefixCacheChecks, PrefixCacheReport, ServerHitRate };
 
 export const QUERIES = 'vllm:prefix_cache_queries_total';
 export const HITS = 'vllm:prefix_cache_hits_total';
 /** vLLM's default KV block size, assumed when the server does not say (`vllm:cache_config_info`). */
 export const DEFAULT_BLOCK_SIZE = 16;
-
-/** The server's hit rate over the test's window, or why there is none. */
-export type ServerHitRate =
-  | {
-      available: true;
-      /** Scraped URLs (no credentials). */
-      urls: string[];
-      /** Series filter, e.g. `{ model_name: 'Qwen/Qwen3-0.6B' }`. */
-      filter: LabelFilter;
-      /** Δ of the queries counter, tokens. */
-      queriedTokens: number;
-      /** Δ of the hits counter, tokens. */
-      hitTokens: number;
-      /** hitTokens / queriedTokens; null when nothing was queried. */
-      hitRate: number | null;
-      notes: string[];
-    }
-  | { available: false; urls: string[]; reason: string };
-
-/** A check a prefix-cache test asserts. */
-export interface PrefixCacheCheck {
-  name: string;
-  /** Measured value (ms or a rate); null when it could not be measured. */
-  value: number | null;
-  /** The bound it is held to. */
-  limit: number | null;
-  pass: boolean;
-  /** Not evaluated (no data to evaluate it on, and not required); a skipped check does not fail. */
-  skipped: boolean;
-  /** One line: what was compared, or why it was skipped or failed. */
-  detail: string;
-}
-
-/** What a prefix-cache test asserts (see `resolveChecks` in `measure.ts` for defaults and env). */
-export interface PrefixCacheChecks {
-  /** Warm TTFT p95 must be below this times cold TTFT p50 (default 1: every warm request but the slowest 5% beats a typical cold one). */
-  warmP95ToColdP50: number;
-  /** Floor of the server's hit rate, 0-1; null: `minHitRateOfIdeal` x the ideal rate of the workload. */
-  minHitRate: number | null;
-  /** The floor as a share of the ideal hit rate when `minHitRate` is null (default 0.75). */
-  minHitRateOfIdeal: number;
-  /** Fail, not skip, the hit-rate check when the server's metrics cannot be read (default false). */
-  requireServerMetrics: boolean;
-}
-
-/** The `prefixCache` section of a `TestReport`. */
-export interface PrefixCacheReport {
-  workload: {
-    groups: number;
-    promptsPerGroup: number;
-    systemPromptTokens: number;
-    questionTokens: number;
-    /** Requests of the run, warm-up included (the server's counters see them all). */
-    requests: number;
-  };
-  /** `server` when every measured request was labelled by `cached_tokens`, `order` when none was, else `mixed`. */
-  evidence: WarmColdEvidence | 'mixed';
-  /** Measured successful requests labelled by each kind of evidence; `orderDisagrees`: of those labelled by the server, how many the order guess got wrong. */
-  labelled: { server: number; order: number; orderDisagrees: number };
-  /** Cached tokens from which the server's evidence calls a request warm. */
-  warmThresholdTokens: number;
-  warm: TtftStats;
-  cold: TtftStats;
-  /** Σ cached_tokens / Σ prompt_tokens over the run's successful requests, from usage; null without cached_tokens. */
-  usageHitRate: number | null;
-  /** Hit rate of an ideal cache on the same requests in send order, and the block size assumed. */
-  ideal: { hitRate: number | null; blockSize: number; blockSizeFrom: 'server' | 'assumed' };
-  server: ServerHitRate;
-  checks: PrefixCacheCheck[];
-  /** Check settings in effect, and which came from the environment. */
-  settings: PrefixCacheChecks & { metricsUrls: string[] };
-  overrides: Array<{ path: string; value: unknown; source: string }>;
-}
 
 /**
  * Δhits / Δqueries between two scrape rounds of the same servers (`before[i]` and `after[i]`

@@ -11,7 +11,9 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BenchError } from '../errors/bench-error.ts';
-import type { TestReport } from '../report/model.ts';
+import { requestIdPrefix, type TestReport } from '../report/model.ts';
+
+export { requestIdPrefix };
 
 /** The fields of a `requests.jsonl` line this room reads. */
 export interface RequestLine {
@@ -28,11 +30,6 @@ export interface RequestLine {
   error: { class: string; message: string } | null;
   /** Null for warm-up requests. */
   metrics: { ttft_ms: number | null } | null;
-}
-
-/** The `x-request-id` prefix of every request of the run behind `report`. */
-export function requestIdPrefix(report: Pick<TestReport, 'suite' | 'scenario' | 'run'>): string {
-  return `${report.suite}-${report.scenario}-${report.run.clock.hrtimeUs.toString(36)}-`;
 }
 
 /**

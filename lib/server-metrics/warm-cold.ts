@@ -21,6 +21,9 @@
  */
 import { percentile } from '../stats/summary.ts';
 import type { RequestLine } from './requests-reader.ts';
+import type { TtftStats, WarmColdEvidence } from '../report/server-metrics.ts';
+
+export type { TtftStats, WarmColdEvidence };
 
 /** The shape of a `shared_prefix` workload (its data config). */
 export interface SharedPrefixShape {
@@ -31,9 +34,6 @@ export interface SharedPrefixShape {
   /** Tokens of each question. */
   questionTokens: number;
 }
-
-/** Where a request's warm/cold label came from. */
-export type WarmColdEvidence = 'server' | 'order';
 
 /** One request, placed in its group and labelled. */
 export interface ClassifiedRequest {
@@ -55,14 +55,6 @@ export interface ClassifiedRequest {
   /** Prompt tokens as the server counted them (`usage.prompt_tokens`), else the client's count. */
   promptTokens: number;
   ttftMs: number | null;
-}
-
-/** TTFT of one class of requests, ms. */
-export interface TtftStats {
-  count: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  meanMs: number | null;
 }
 
 /** Cached tokens from which the server's evidence calls a request warm: half the system prompt (at least 1). */

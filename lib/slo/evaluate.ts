@@ -1,50 +1,16 @@
 import type { LatencyMetric, RunStats } from '../metrics/aggregate.ts';
 import { statOf } from '../stats/summary.ts';
 import { NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY, type SloFloors, type SloLimit, type SloProfile } from './profile.ts';
+import { failedChecks, SCHEDULE_LAG, type SloCheck, type SloEvaluation, SUCCESS_RATE, unjudgedText, verdictWord } from '../report/slo.ts';
 
-/** One checked condition. */
-export interface SloCheck {
-  /** Human name, e.g. `TTFT p95`, `success rate`. */
-  name: string;
-  /** Measured value in `unit`; null when there was nothing to measure. */
-  value: number | null;
-  /** `<=` for limits, `>=` for floors. */
-  op: '<=' | '>=';
-  limit: number;
-  unit: string;
-  /**
-   * true: holds; false: broken; null: not judged, because the run has no sample of the metric at
-   * all (`note` says why: TTFT of a non-streaming run, TPOT when every output was 1 token, any
-   * latency when no request succeeded). A check that is not judged neither passes nor fails the
-   * evaluation; the floors (success rate, schedule lag) are always judged, and fail without data.
-   */
-  pass: boolean | null;
-  /** Why a check failed beyond the numbers (no successful requests), or why it was not judged. */
-  note?: string;
-}
-
-/** The verdict of one profile on one run. */
-export interface SloEvaluation {
-  profile: string;
-  description: string;
-  source: string;
-  /** Every judged check holds. Checks the run could not measure (`pass: null`) are listed in `unjudged`, never counted as held. */
-  pass: boolean;
-  checks: SloCheck[];
-  /** Names of the checks not judged (`pass: null`), when there are any: `TTFT p95`, ... */
-  unjudged?: string[];
-}
+export { failedChecks, unjudgedText, verdictWord };
+export type { SloCheck, SloEvaluation };
 
 /** How the run was made, as far as it decides what can be judged. */
 export interface SloRunContext {
   /** The requests were streamed (default true). A non-streaming run cannot measure TTFT, TPOT or ITL. */
   streamed?: boolean;
 }
-
-/** Names of the run-level floor checks every evaluation ends with. */
-const SUCCESS_RATE = 'success rate';
-const SCHEDULE_LAG = 'schedule lag p99 (client kept up)';
-const FLOORS = new Set([SUCCESS_RATE, SCHEDULE_LAG]);
 
 const METRIC_NAMES: Record<string, string> = {
   ttft: 'TTFT',
@@ -137,34 +103,6 @@ function notMeasurable(metric: LatencyMetric, stats: RunStats): string | null {
   }
   if (metric === 'itl') return 'not measurable: every output came in one chunk';
   return null;
-}
-
-/** The checks of an evaluation that failed (not those that could not be judged). */
-export function failedChecks(e: SloEvaluation): SloCheck[] {
-  return e.checks.filter((c) => c.pass === false);
-}
-
-/**
- * What an evaluation could not judge, in one sentence, or null when it judged everything:
- * `TTFT p95, TPOT p95 not judged (not measurable: non-streaming); no latency limit could be
- * judged: the verdict rests on success rate and schedule lag p99 (client kept up) only`. Every
- * renderer shows it next to the verdict, so a pass on a non-streaming run never reads as a pass
- * on limits that were never measured.
- */
-export function unjudgedText(e: SloEvaluation): string | null {
-  const skipped = e.checks.filter((c) => c.pass === null);
-  if (skipped.length === 0) return null;
-  const byWhy = new Map<string, string[]>();
-  for (const c of skipped) byWhy.set(c.note ?? 'not measurable', [...(byWhy.get(c.note ?? 'not measurable') ?? []), c.name]);
-  const what = [...byWhy].map(([why, names]) => `${names.join(', ')} not judged (${why})`).join('; ');
-  const judged = e.checks.filter((c) => c.pass !== null).map((c) => c.name);
-  return judged.some((n) => !FLOORS.has(n)) ? what : `${what}; no latency limit could be judged: the verdict rests on ${judged.join(' and ')} only`;
-}
-
-/** The verdict word of an evaluation: `PASS`, `FAIL`, or `PASS (partly judged)` when some limit could not be judged. */
-export function verdictWord(e: SloEvaluation): string {
-  if (!e.pass) return 'FAIL';
-  return e.checks.some((c) => c.pass === null) ? 'PASS (partly judged)' : 'PASS';
 }
 
 /** Multi-line text of an evaluation: one line per check with value, limit and verdict (`----`: not judged). */

@@ -1,26 +1,9 @@
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 import type { RequestMetrics } from '../metrics/derive.ts';
 import { NOT_MEASURABLE_NON_STREAMING, STREAMED_ONLY, type SloProfile } from './profile.ts';
+import type { Goodput } from '../report/slo.ts';
 
-/** Goodput of a set of requests under one SLO profile (DESIGN.md: successful requests meeting every per-request SLO / window). */
-export interface Goodput {
-  /** Profile whose limits were applied to each request. */
-  profile: string;
-  /** The per-request conditions, e.g. `TTFT <= 2000 ms`, `TPOT <= 100 ms`. */
-  conditions: string[];
-  /** Measured requests, and the successful ones that met every condition. */
-  requests: number;
-  good: number;
-  /** good / requests; null with no requests. */
-  fraction: number | null;
-  /** good / measurement window, requests/s; null with an empty window. */
-  requestsPerS: number | null;
-  /**
-   * Limits of the profile left out of the conditions: those with no per-request value (pooled
-   * ITL), and on a non-streaming run those on streamed-only metrics (`... (not measurable: non-streaming)`).
-   */
-  skipped: string[];
-}
+export type { Goodput };
 
 /**
  * Per-request value of each latency metric for goodput, ms; null where the request has none (it

@@ -4,9 +4,7 @@
  * by path) drawn as static SVG (no JavaScript needed, prints as is), and the scenario × path
  * matrix over the suite's tests. Every name from the cluster is escaped.
  */
-import type { ActuationReport } from '../../actuation/report.ts';
-import type { RequesterRecord } from '../../actuation/record.ts';
-import { PATHS, type ActuationPath } from '../../k8s/classify.ts';
+import { type ActuationPath, type ActuationReport, PATHS, type RequesterRecord } from '../../report/actuation.ts';
 import { summarize, type Summary } from '../../stats/index.ts';
 import type { Outcome } from '../../report/run-report.ts';
 import type { Charts } from './charts.ts';

@@ -4,8 +4,8 @@
  * prefix-cache results. Read structurally and defensively: a shape not recognised is listed as
  * JSON (escaped), never dropped and never guessed at.
  */
-import type { ServerMetricsReport } from '../../prom/run-metrics.ts';
-import { formatChange } from '../../baseline/format-comparison.ts';
+import type { ServerMetricsReport } from '../../report/server-metrics.ts';
+import { formatChange } from '../../report/baseline.ts';
 import type { TestReport } from '../../report/model.ts';
 import { type Charts, COLORS } from './charts.ts';
 import { badge, type Cell, esc, num, pct, pre, table } from './escape.ts';
