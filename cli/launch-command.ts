@@ -47,7 +47,7 @@ error. Options after -- go to vitest, in the pods and in the merge run.
 `;
 
 /** The project folder of this installation (for the default image's version). */
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** `vitest-llm-d launch`: see {@link HELP}. */
 export const launchCommand: CliCommand = {
