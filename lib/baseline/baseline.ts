@@ -5,7 +5,7 @@
  * when its change is in the bad direction beyond its tolerance AND the interval excludes zero on
  * the bad side; noise and small changes never fail a release.
  */
-import { deriveSeed } from '../data/prng.ts';
+import { deriveSeed } from '../stats/prng.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { BaselineError } from '../errors/baseline-error.ts';
 import {

@@ -6,7 +6,6 @@
  * of a `RunReport`, so each is tested on fixed models, and they cannot disagree.
  */
 import type { ActuationReport } from '../actuation/report.ts';
-import type { EnvironmentInfo } from '../run-folder/environment.ts';
 import type { HookReport, Interruption, RunDescription, TestReport } from './model.ts';
 
 /** Tool identity stamped on every report. */
@@ -14,6 +13,35 @@ export interface ToolInfo {
   name: string;
   version: string;
   node: string;
+}
+
+/**
+ * Where a run ran, as recorded in its run folder (`environment.json`) and report; written by
+ * `lib/run-folder/environment.ts`, secrets redacted.
+ */
+export interface EnvironmentInfo {
+  schema: 'vitest-llm-d/environment@1';
+  /** When it was recorded (ISO 8601 UTC). */
+  recordedAt: string;
+  tool: ToolInfo;
+  node: string;
+  platform: string;
+  arch: string;
+  osRelease: string;
+  host: { cpus: number; cpuModel: string; memoryGiB: number };
+  /** Versions of the packages that shape measurements. */
+  packages: Record<string, string>;
+  /** The suites' git checkout: commit, branch, uncommitted changes; null outside a git checkout. */
+  git: { commit: string; branch: string | null; dirty: boolean } | null;
+  /** The command line (after `node`), secrets redacted. */
+  command: string[];
+  cwd: string;
+  /** Recorded settings (`BENCH_*`, `OPENAI_*`, `KUBECONFIG`, ...); secret-looking ones as `***`. */
+  env: Record<string, string>;
+  /** Targets the tests measured. */
+  targets: Array<{ name: string; kind: string; origin: string; baseUrl: string; model: string; backend: string; serverVersion: string | null; accelerator: string | null; servedModels: string[] }>;
+  /** Clusters the tests used: API server, context, server version, and the provisioned namespace when there was one. */
+  clusters: Array<{ kind: string; server: string; context: string; serverVersion?: string; namespace?: string }>;
 }
 
 /** A test of the suite that produced no report (it failed before or while measuring). */

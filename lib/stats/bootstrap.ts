@@ -1,4 +1,4 @@
-import { type Prng, prngFor } from '../data/prng.ts';
+import { type Prng, prngFor } from './prng.ts';
 import { parsePercentileKey, percentile } from './summary.ts';
 
 /**
