@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { ConfigError } from '../errors/config-error.ts';
 import { isSecretName, REDACTED } from './redact.ts';
 
+/** The `schema` of a run folder's `config.yaml`. */
 export const RESOLVED_CONFIG_SCHEMA = 'vitest-llm-d/resolved-config@1';
 
 /** The parsed `config.yaml` of a run folder. */
