@@ -50,7 +50,7 @@ error. Options after -- go to vitest, in the pods and in the merge run.
 `;
 
 /** The project folder of this installation (for the default image's version). */
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The embedded simulators a launch starts when no cluster or target is configured. */
 const SIMULATORS: LaunchSimulators = {
