@@ -13,7 +13,7 @@ import { closestName } from '../lib/config/closest-name.ts';
 import { ConfigError } from '../lib/errors/index.ts';
 import { DualPodsOptionsSchema } from '../sim/cluster/behaviour/dual-pods/index.ts';
 import { ClusterSimOptionsSchema, resolveClusterSimOptions, type ClusterSimOptions } from '../sim/cluster/cluster-options.ts';
-import { fieldInfo, type FieldInfo } from '../sim/vllm/option-types.ts';
+import { fieldInfo, type FieldInfo } from '../lib/config/schema/sim-option-types.ts';
 
 /** The parsed command line. */
 export interface ParsedClusterSimArgs {

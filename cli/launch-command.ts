@@ -4,6 +4,9 @@ import { BenchError } from '../lib/errors/index.ts';
 import { parseLaunchArgs } from '../lib/distributed/launch/args.ts';
 import { LaunchUsageError } from '../lib/distributed/launch/errors.ts';
 import { runLaunch } from '../lib/distributed/launch/run-launch.ts';
+import type { LaunchSimulators } from '../lib/distributed/launch/simulators.ts';
+import { spawnClusterSim } from '../sim/cluster/spawn.ts';
+import { spawnSimulator } from '../sim/vllm/spawn.ts';
 import type { CliCommand, CliIo } from './command.ts';
 
 const HELP = `Usage: vitest-llm-d launch <suite | suite folder | test files> --parallelism N [options] [-- <vitest options>]
@@ -49,6 +52,12 @@ error. Options after -- go to vitest, in the pods and in the merge run.
 /** The project folder of this installation (for the default image's version). */
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The embedded simulators a launch starts when no cluster or target is configured. */
+const SIMULATORS: LaunchSimulators = {
+  startSimulator: (options) => spawnSimulator(options),
+  startClusterSimulator: (options) => spawnClusterSim(options as Parameters<typeof spawnClusterSim>[0]),
+};
+
 /** `vitest-llm-d launch`: see {@link HELP}. */
 export const launchCommand: CliCommand = {
   summary: 'run a suite inside a Kubernetes cluster as an Indexed Job of N pods, one merged report',
@@ -61,7 +70,7 @@ export const launchCommand: CliCommand = {
         io.out(HELP);
         return 0;
       }
-      return await runLaunch({ args, cwd, env: process.env, say });
+      return await runLaunch({ args, cwd, env: process.env, say, simulators: SIMULATORS });
     } catch (err) {
       if (!(err instanceof BenchError)) throw err;
       say(err.message);

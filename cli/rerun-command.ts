@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BenchError, ConfigError } from '../lib/errors/index.ts';
-import { readResolvedConfig, rerunEnv } from '../lib/run-folder/resolved-config.ts';
+import { readResolvedConfig, rerunEnv } from '../lib/config/rerun.ts';
 import type { CliCommand, CliIo } from './command.ts';
-import { vitestBin } from './vitest-bin.ts';
+import { vitestBin } from '../lib/vitest/vitest-bin.ts';
 
 const HELP = `Usage: vitest-llm-d rerun <run folder> [-- <vitest options>]
 

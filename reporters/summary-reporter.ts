@@ -2,7 +2,7 @@ import { styleText } from 'node:util';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import '../lib/vitest/meta.ts';
 import { renderTable, type Style } from '../lib/render/table.ts';
-import { renderActuationTable, renderMatrix } from '../lib/actuation/report.ts';
+import { renderActuationTable, renderMatrix } from '../lib/render/actuation-table.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { formatComparison } from '../lib/baseline/format-comparison.ts';
 import { hookLine } from '../lib/render/run-labels.ts';

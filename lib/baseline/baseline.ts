@@ -6,7 +6,7 @@
  * beyond its tolerance AND the interval excludes zero on the bad side; noise and small changes
  * never fail a release.
  */
-import { deriveSeed } from '../data/prng.ts';
+import { deriveSeed } from '../stats/prng.ts';
 import { BaselineError } from '../errors/baseline-error.ts';
 import {
   BOOTSTRAP_DEFAULTS,

@@ -21,12 +21,12 @@ import { ConfigError } from '../errors/config-error.ts';
 import { envEnum, envNonNegativeInt, envPositiveInt, envPositiveIntList, envPositiveNumber, envString, envTimerSeconds } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
-import { rerunScenarios } from '../run-folder/resolved-config.ts';
-import { DEFAULT_FLOORS } from '../slo/profile.ts';
+import { rerunScenarios } from './rerun.ts';
 import { formatPath, validateConfig } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';
 import type { Load } from './schema/load.ts';
 import { ScenarioFileSchema } from './schema/scenario.ts';
+import { DEFAULT_MAX_SCHEDULE_LAG_P99_MS, DEFAULT_MIN_SUCCESS_RATE } from './schema/slo.ts';
 import type { Scenario, ScenarioFile } from './schema/scenario.ts';
 import type { Env } from './substitute.ts';
 
@@ -174,7 +174,7 @@ export function applyScenarioOverrides(
       }
     }
     if (stalledShare !== undefined) {
-      scenario.slo = { min_success_rate: DEFAULT_FLOORS.minSuccessRate, max_schedule_lag_p99_ms: DEFAULT_FLOORS.maxScheduleLagP99Ms, ...scenario.slo, max_stalled_share: stalledShare };
+      scenario.slo = { min_success_rate: DEFAULT_MIN_SUCCESS_RATE, max_schedule_lag_p99_ms: DEFAULT_MAX_SCHEDULE_LAG_P99_MS, ...scenario.slo, max_stalled_share: stalledShare };
       record(['slo', 'max_stalled_share'], stalledShare, 'BENCH_MAX_STALLED_SHARE');
     }
     scenarios[name] = scenario;

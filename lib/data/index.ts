@@ -4,8 +4,8 @@
  */
 export { DataError } from './data-error.ts';
 export type { DataErrorCode } from './data-error.ts';
-export { deriveSeed, mix32, prngFor, splitmix32 } from './prng.ts';
-export type { Prng } from './prng.ts';
+export { deriveSeed, mix32, prngFor, splitmix32 } from '../stats/prng.ts';
+export type { Prng } from '../stats/prng.ts';
 export { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from './random-text.ts';
 export { createDataSource, DATA_SOURCE_TYPES } from './registry.ts';
 export type { DataConfig, DataSourceFactory, DataSourceType } from './registry.ts';

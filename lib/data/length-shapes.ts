@@ -17,7 +17,7 @@
  * drawn from this project's seeded PRNG (`samplers.ts`; Poisson by numpy's algorithm), so the
  * lengths follow inference-perf's distributions, not its numpy streams.
  */
-import type { Prng } from './prng.ts';
+import type { Prng } from '../stats/prng.ts';
 import { poissonSample, standardNormal, uniform } from './samplers.ts';
 
 /** A distribution type of inference-perf's `Distribution`. */

@@ -1,6 +1,6 @@
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { DataError } from './data-error.ts';
-import type { Prng } from './prng.ts';
+import type { Prng } from '../stats/prng.ts';
 import type { WordPool } from './word-pool.ts';
 
 /** Rounds of append/trim after the first count; by construction the first count is already exact. */

@@ -6,7 +6,7 @@
  * below 10, Hörmann's transformed rejection PTRS from 10, W. Hörmann, Insurance: Mathematics and
  * Economics 12(1), 1993), as inference-perf draws its counts and lengths with numpy.
  */
-import type { Prng } from './prng.ts';
+import type { Prng } from '../stats/prng.ts';
 
 const TWO_32 = 4294967296;
 

@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { DataError } from './data-error.ts';
-import { deriveSeed, splitmix32 } from './prng.ts';
-import type { Prng } from './prng.ts';
+import { deriveSeed, splitmix32 } from '../stats/prng.ts';
+import type { Prng } from '../stats/prng.ts';
 import type { LengthBucket } from './random.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
 import { formatSkips, noSkips, noUsableEntry, readSharegptFile, SHAREGPT_SKIP_REASONS } from './sharegpt-file.ts';

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Tokenizer } from '../tokenizer/index.ts';
 import { DataError } from './data-error.ts';
-import { prngFor } from './prng.ts';
+import { prngFor } from '../stats/prng.ts';
 import { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from './random-text.ts';
 import { resolveTokenizer } from './resolve-tokenizer.ts';
 import type { DataSource, DataSourceContext, Prompt, PromptApi, TokenizerOption, TokenizerProvenance } from './source.ts';

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { basename, dirname } from 'node:path';
-import { vitestBin } from '../../cli/vitest-bin.ts';
+import { vitestBin } from '../vitest/vitest-bin.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { RUN_STAMP } from '../report/run-info.ts';
 

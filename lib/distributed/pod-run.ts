@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { vitestBin } from '../../cli/vitest-bin.ts';
+import { vitestBin } from '../vitest/vitest-bin.ts';
 import { redactText } from '../config/redact.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { secretValues } from '../run-folder/environment.ts';

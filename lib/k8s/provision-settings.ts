@@ -15,7 +15,10 @@
  * is the target, so `BENCH_BASE_URL` or `BENCH_TARGET` beside `BENCH_PROVISION` is an error.
  */
 import { z } from 'zod';
-import { BaseUrlSchema, envEnum, envString, envTimerSeconds, validateConfig, type Env } from '../config/index.ts';
+import { envEnum, envString, envTimerSeconds } from '../config/env.ts';
+import { validateConfig } from '../config/format-issues.ts';
+import { BaseUrlSchema } from '../config/schema/target.ts';
+import type { Env } from '../config/substitute.ts';
 import { ConfigError } from '../errors/index.ts';
 import { ACCESS_MODES, type AccessMode } from './stack-access.ts';
 

@@ -7,8 +7,8 @@
  * run: the manifests, nothing created.
  */
 import { resolve } from 'node:path';
-import type { Env } from '../config/index.ts';
-import { displayPath } from '../config/index.ts';
+import { displayPath } from '../config/load-file.ts';
+import type { Env } from '../config/substitute.ts';
 import type { ProvisionInfo } from '../report/model.ts';
 import { cleanupOnSignal, deleteRun, type CleanupResult } from './cleanup.ts';
 import { checkPermissions, type ClusterConnection, type Permission } from './connect.ts';

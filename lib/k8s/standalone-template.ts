@@ -12,7 +12,9 @@
  * (`*TOKEN*`, `*KEY*`, ...) that is not such a name is redacted wherever manifests are printed.
  */
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
-import { readConfigText, redactText, substituteDocument, type Env } from '../config/index.ts';
+import { readConfigText } from '../config/load-file.ts';
+import { redactText } from '../config/redact.ts';
+import { substituteDocument, type Env } from '../config/substitute.ts';
 import { ConfigError } from '../errors/index.ts';
 import { KINDS } from './objects.ts';
 import { RUN_LABEL, type Manifest } from './template.ts';

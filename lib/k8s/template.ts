@@ -10,7 +10,8 @@
  */
 import { parseAllDocuments, LineCounter } from 'yaml';
 import { ConfigError } from '../errors/index.ts';
-import { readConfigText, substituteDocument, type Env } from '../config/index.ts';
+import { readConfigText } from '../config/load-file.ts';
+import { substituteDocument, type Env } from '../config/substitute.ts';
 import { INFERENCE_SERVER_CONTAINER, requestStyle, type Convention } from './dual-pods.ts';
 
 /** The label every object a run creates carries; its value is the run id. */

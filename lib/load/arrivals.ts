@@ -10,7 +10,7 @@
  *   below 1 burstier, above 1 more regular. Sampled with Marsaglia and Tsang's method
  *   (ACM TOMS 26(3), 2000), with the `U^(1/shape)` boost for shape < 1.
  */
-import { splitmix32, type Prng } from '../data/prng.ts';
+import { splitmix32, type Prng } from '../stats/prng.ts';
 import { standardNormal, uniform } from '../data/samplers.ts';
 
 

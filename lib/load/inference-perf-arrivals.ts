@@ -21,7 +21,7 @@
  * requests, to give its worker processes time to pick them up; that second is an artifact of its
  * process architecture, not part of the load, and a stage here starts sending at once.
  */
-import { splitmix32 } from '../data/prng.ts';
+import { splitmix32 } from '../stats/prng.ts';
 import { exponential, poissonSample } from '../data/samplers.ts';
 
 /** Requests a stage of `rate` requests/s for `durationS` seconds sends: Python's `int(rate * duration)`. */

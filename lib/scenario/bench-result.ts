@@ -2,9 +2,10 @@ import { ServerMetricsView } from '../prom/run-metrics.ts';
 import type { TestReport, Validity } from '../report/model.ts';
 import { type SloEvaluation, evaluateSlo } from '../slo/evaluate.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
+import type { AssertSpec } from '../slo/resolve.ts';
 
-/** How a test names the SLO it asserts: a profile name, or limits (`{ ttft_p95_ms: 500 }`, camelCase accepted). */
-export type SloSpec = string | Record<string, number>;
+/** How a test names the SLO it asserts (`AssertSpec`: a profile name, or limits). */
+export type SloSpec = AssertSpec;
 
 /**
  * The result of one `bench.run(...)`: the test's report (also in `task.meta`, for reporters) and

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_SCHEDULE_LAG_P99_MS, DEFAULT_MIN_SUCCESS_RATE } from '../config/schema/slo.ts';
 import type { LatencyMetric } from '../metrics/aggregate.ts';
 
 /** One latency limit: `stat` of `metric` must be at most `max` (in `unit`). */
@@ -45,7 +46,7 @@ export interface SloFloors {
 export const DEFAULT_MAX_STALLED_SHARE = 0.01;
 
 /** Floors used when the scenario sets none: 95% success (a testing floor) and 10 ms lag p99. */
-export const DEFAULT_FLOORS: SloFloors = { minSuccessRate: 0.95, maxScheduleLagP99Ms: 10 };
+export const DEFAULT_FLOORS: SloFloors = { minSuccessRate: DEFAULT_MIN_SUCCESS_RATE, maxScheduleLagP99Ms: DEFAULT_MAX_SCHEDULE_LAG_P99_MS };
 
 const ms = (metric: LatencyMetric, stat: string, max: number): SloLimit => ({ metric, stat, max, unit: 'ms' });
 

@@ -1,7 +1,9 @@
 import { ConfigError } from '../errors/config-error.ts';
 import { limitKeyError, parseLimitKey, type SloProfileDef, type SloSpec } from '../config/schema/slo.ts';
-import type { SloSpec as AssertSpec } from '../scenario/bench-result.ts';
 import { DEFAULT_FLOORS, SLO_PRESETS, type SloFloors, type SloLimit, type SloProfile } from './profile.ts';
+
+/** How a test names the SLO it asserts: a profile name, or limits (`{ ttft_p95_ms: 500 }`, camelCase accepted). */
+export type AssertSpec = string | Record<string, number>;
 
 /** Profile used when a scenario configures no SLO. */
 export const DEFAULT_PROFILE = 'mlperf-standard';

@@ -1,4 +1,4 @@
-import { prngFor } from '../data/prng.ts';
+import { prngFor } from './prng.ts';
 import { Draws } from './random-variates.ts';
 import { drawMean, type PreparedSamples, planOf, prepareSamples } from './resample-statistic.ts';
 

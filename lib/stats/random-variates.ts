@@ -1,4 +1,4 @@
-import type { Prng } from '../data/prng.ts';
+import type { Prng } from './prng.ts';
 
 /**
  * Random variates for the bootstrap over one splitmix32 stream: 53-bit uniforms, standard normals,

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { validateConfig } from '../../lib/config/format-issues.ts';
 import { SIM_PROFILE_NAMES } from '../vllm/options.ts';
-import { DEFAULT_KUBE_VERSION, SIM_VERSION_SUFFIX } from './api/kube-version.ts';
+import { SIM_VERSION_SUFFIX } from '../../lib/k8s/kube-version.ts';
+import { DEFAULT_KUBE_VERSION } from './api/kube-version.ts';
 import { DualPodsOptionsSchema } from './behaviour/dual-pods/index.ts';
 import { TimingOptionsSchema } from './behaviour/timing.ts';
 

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../../lib/errors/index.ts';
 import { describeIssue, didYouMean } from './option-errors.ts';
-import { fieldInfo, type FieldInfo } from './option-types.ts';
+import { fieldInfo, type FieldInfo } from '../../lib/config/schema/sim-option-types.ts';
 import { SimOptionsBaseSchema, SimOptionsSchema, type SimOptions } from './options.ts';
 
 /** The result of parsing `vitest-llm-d sim` arguments. */

@@ -1,6 +1,7 @@
-import type { SimContext } from './context.ts';
-import { QWEN3_06B_KV_BYTES_PER_TOKEN } from './options.ts';
-import { LOG_SITES, pyList, pySet } from './vllm-log.ts';
+import { QWEN3_06B_KV_BYTES_PER_TOKEN, type SimOptions } from './options.ts';
+import type { PrefixCache } from './prefix-cache.ts';
+import { LOG_SITES, pyList, pySet, type VllmLog } from './vllm-log.ts';
+import type { VllmMetrics } from './vllm-metrics.ts';
 
 /** vLLM's sleep-mode memory tags, in the order the simulator prints them. */
 export const SLEEP_TAGS = ['weights', 'kv_cache'] as const;
@@ -23,6 +24,16 @@ export interface SleepSnapshot {
   transition: SleepTransition | null;
 }
 
+/** What sleep mode uses of the server's context (`SimContext` in context.ts is one). */
+export interface SleepHost {
+  readonly options: SimOptions;
+  readonly prefixCache: PrefixCache;
+  readonly metrics: VllmMetrics;
+  readonly log: VllmLog;
+  /** Requests the server is responsible for; a sleep ends those in the engine (`abortForSleep`). */
+  readonly active: Iterable<{ readonly queued: boolean; abortForSleep(): void }>;
+}
+
 /** `1 GiB` in bytes. */
 const GIB = 1024 ** 3;
 
@@ -43,9 +54,9 @@ export class SleepController {
   private closed = false;
 
   /** `context` returns the server's context (a function: the controller is part of it). */
-  constructor(private readonly context: () => SimContext) {}
+  constructor(private readonly context: () => SleepHost) {}
 
-  private get ctx(): SimContext {
+  private get ctx(): SleepHost {
     return this.context();
   }
 
@@ -186,13 +197,13 @@ export class SleepController {
 }
 
 /** GPU memory of the KV cache, in GiB: the option, or derived from the block count. */
-export function kvCacheGiB(o: SimContext['options']): number {
+export function kvCacheGiB(o: SimOptions): number {
   if (o.kv_cache_memory_gib !== null) return o.kv_cache_memory_gib;
   return (o.kv_cache_blocks * o.block_size * QWEN3_06B_KV_BYTES_PER_TOKEN) / GIB;
 }
 
 /** Ends every request in the engine with finish_reason "abort": queued ones first, so none starts. */
-function abortInFlight(ctx: SimContext): void {
+function abortInFlight(ctx: SleepHost): void {
   const all = [...ctx.active];
   for (const r of all) if (r.queued) r.abortForSleep();
   for (const r of all) r.abortForSleep();

@@ -3,7 +3,7 @@ import { type ChunkFields, emptyChunkFields } from '../../lib/apis/adapter.ts';
 import { chatAdapter } from '../../lib/apis/chat.ts';
 import { scanChunk } from '../../lib/apis/chunk-scanner.ts';
 import { completionsAdapter } from '../../lib/apis/completions.ts';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 
 type Api = 'completions' | 'chat';
 const ADAPTERS = { completions: completionsAdapter, chat: chatAdapter };

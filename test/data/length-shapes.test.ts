@@ -5,7 +5,7 @@
  * refuses.
  */
 import { describe, expect, test } from 'vitest';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 import { drawShaped, shapeProblem } from '../../lib/data/length-shapes.ts';
 import type { LengthSampler, ShapedLength } from '../../lib/data/length-shapes.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../lib/data/data-error.ts';
-import { prngFor } from '../../lib/data/prng.ts';
+import { prngFor } from '../../lib/stats/prng.ts';
 import { buildRandomText } from '../../lib/data/random-text.ts';
 import { getWordPool, WORD_POOL_SIZE } from '../../lib/data/word-pool.ts';
 import { getTokenizer } from '../../lib/tokenizer/index.ts';

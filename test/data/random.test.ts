@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../lib/data/data-error.ts';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 import { createRandomSource, drawLength, inputBuckets, RandomSource } from '../../lib/data/random.ts';
 import type { LengthDistribution, RandomDataConfig } from '../../lib/data/random.ts';
 import type { Prompt } from '../../lib/data/source.ts';

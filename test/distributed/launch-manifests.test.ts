@@ -7,7 +7,7 @@ import { claimReaderPod, coordinatorService, envConfigMap, filesConfigMap, index
 import { launchNames } from '../../lib/distributed/launch/names.ts';
 import { podView, startFailureMessage, statusLine, type JobPod } from '../../lib/distributed/launch/pod-status.ts';
 import { resolveLaunchConfig } from '../../lib/distributed/launch/resolve-config.ts';
-import { readResolvedConfig } from '../../lib/run-folder/resolved-config.ts';
+import { readResolvedConfig } from '../../lib/config/rerun.ts';
 
 const cwd = process.cwd();
 const names = launchNames('dist', new Date('2026-12-06T19:00:00Z'));

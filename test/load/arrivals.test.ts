@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 import { gammaOffsets, gammaSample, poissonOffsets } from '../../lib/load/arrivals.ts';
 import { createSchedule } from '../../lib/load/registry.ts';
 import { LoadSchema } from '../../lib/config/schema/load.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 import { ARRIVALS } from '../../lib/load/arrival-processes.ts';
 import { logGamma, poissonSample } from '../../lib/data/samplers.ts';
 import { inferencePerfConstantOffsets, inferencePerfPoissonOffsets, stageRequests } from '../../lib/load/inference-perf-arrivals.ts';

@@ -5,7 +5,7 @@
  * their stated bound; counts, windows and goodput add up.
  */
 import { describe, expect, it } from 'vitest';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 import { type EncodedStats, LATENCY_METRICS, type RunStats, StatsAccumulator } from '../../lib/metrics/aggregate.ts';
 import type { RequestRecord } from '../../lib/metrics/record.ts';
 import { GoodputCounter } from '../../lib/slo/goodput.ts';

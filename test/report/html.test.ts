@@ -14,7 +14,7 @@ import type { ActuationReport } from '../../lib/actuation/report.ts';
 import type { RequesterRecord } from '../../lib/actuation/record.ts';
 import { summarizeRecords } from '../../lib/actuation/result.ts';
 import type { RunStats } from '../../lib/metrics/aggregate.ts';
-import type { EnvironmentInfo } from '../../lib/run-folder/environment.ts';
+import type { EnvironmentInfo } from '../../lib/report/run-report.ts';
 import { loadHtmlSeries, renderHtml } from '../../lib/render/html-report.ts';
 import { MAX_BINS, MAX_BUCKETS } from '../../lib/render/html/series.ts';
 import type { StageReport, TestReport } from '../../lib/report/model.ts';

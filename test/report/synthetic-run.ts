@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 import { deriveRequestMetrics } from '../../lib/metrics/derive.ts';
 import type { RequestRecord, RunClock } from '../../lib/metrics/record.ts';
 import { RequestsFile } from '../../lib/run-folder/requests-file.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 import {
   bootstrapChange,
   bootstrapChanges,

@@ -3,7 +3,7 @@ import { LogHistogram, relativeErrorOf } from '../../lib/stats/log-histogram.ts'
 import { SampleBuffer } from '../../lib/stats/sample-buffer.ts';
 import { DEFAULT_EXACT_CAP, SampleStore } from '../../lib/stats/sample-store.ts';
 import { DEFAULT_PERCENTILES, percentile, percentileKey, summarize } from '../../lib/stats/summary.ts';
-import { splitmix32 } from '../../lib/data/prng.ts';
+import { splitmix32 } from '../../lib/stats/prng.ts';
 
 /** A seeded uniform generator in [0, 1), so every failure can be repeated. */
 function rng(seed: number): () => number {

@@ -1,12 +1,12 @@
 /**
  * The `simulator:` section of a target: settings for the embedded vLLM simulator that fixtures
  * start when that target is selected. The fields are the simulator's own options
- * (`sim/vllm/options.ts`, snake_case as on its command line), all optional and without
+ * (`sim-options.ts`, snake_case as on its command line), all optional and without
  * defaults here, so the section records only what the user set and the simulator fills in the
  * rest. `host`, `port` and `chunk_log` are left out: the fixture chooses them.
  */
 import { z } from 'zod';
-import { SimOptionsBaseSchema } from '../../../sim/vllm/options.ts';
+import { SimOptionsBaseSchema } from './sim-options.ts';
 
 /** Simulator options a target cannot set, because the fixture controls them (rejected below with a reason). */
 const FIXTURE_OWNED = { host: true, port: true, chunk_log: true } as const;

@@ -100,6 +100,12 @@ export const SloProfileDefSchema = z
 /** A custom SLO profile. */
 export type SloProfileDef = z.output<typeof SloProfileDefSchema>;
 
+/** Smallest fraction of measured requests that must succeed when the scenario sets none (a testing floor). */
+export const DEFAULT_MIN_SUCCESS_RATE = 0.95;
+
+/** Largest schedule-lag p99 (ms) when the scenario sets none: above it the client did not keep up. */
+export const DEFAULT_MAX_SCHEDULE_LAG_P99_MS = 10;
+
 /** A scenario's `slo:`: what the run must meet to pass. */
 export const SloSpecSchema = z
   .strictObject({
@@ -116,12 +122,12 @@ export const SloSpecSchema = z
       .number()
       .min(0)
       .max(1)
-      .default(0.95)
+      .default(DEFAULT_MIN_SUCCESS_RATE)
       .describe('Smallest fraction of measured requests that must succeed, 0 to 1 (default 0.95).'),
     max_schedule_lag_p99_ms: z
       .number()
       .min(0)
-      .default(10)
+      .default(DEFAULT_MAX_SCHEDULE_LAG_P99_MS)
       .describe(
         'Largest p99 of schedule lag (sent - intended) in milliseconds (default 10); above it the client did not keep up and the run is invalid.',
       ),

@@ -13,6 +13,18 @@
 /** How a key that is not translated is treated. */
 export type KeyStatus = 'ignored' | 'rejected';
 
+/** A key accepted without effect, as found in the file. */
+export interface IgnoredKey {
+  /** Where: `control.work_dir`, `workload.sanity_random.storage.local_storage`. */
+  path: string;
+  /** Its value, secrets redacted. */
+  value: unknown;
+  /** Why it changes nothing. */
+  reason: string;
+  /** The workload it belongs to, if any. */
+  workload?: string;
+}
+
 /** One rule: a key path pattern, its treatment, and why. */
 export interface KeyRule {
   /** Path pattern: `*` for a workload name, `[]` for a list index. */

@@ -21,6 +21,7 @@ import { IssueList } from './issues.ts';
 import { derivedEnv, dropNulls, fileWorkloadName } from './ip-file.ts';
 import type { DerivedEnv } from './ip-file.ts';
 import { IP_PARTS, KEY_RULES, pathPattern } from './key-policy.ts';
+import type { IgnoredKey } from './key-policy.ts';
 import { collapseLaterFeatures } from './later-features.ts';
 import { MATRIX_MARKERS, MatrixEntrySchema } from './matrix-schema.ts';
 import { SECTION_SCHEMAS, TOP_LEVEL_MATRIX_KEYS, WellLitFileSchema } from './sections-schema.ts';
@@ -32,18 +33,6 @@ import { translateIpWorkload } from './translate-workload.ts';
 import type { TranslatedScenario } from './translate-workload.ts';
 import { IP_WORKLOAD_PARTS, IpWorkloadKeysSchema } from './workload-schema.ts';
 import type { IpWorkload } from './workload-schema.ts';
-
-/** A key accepted without effect, as found in the file. */
-export interface IgnoredKey {
-  /** Where: `control.work_dir`, `workload.sanity_random.storage.local_storage`. */
-  path: string;
-  /** Its value, secrets redacted. */
-  value: unknown;
-  /** Why it changes nothing. */
-  reason: string;
-  /** The workload it belongs to, if any. */
-  workload?: string;
-}
 
 /** A translated well-lit-path config. */
 export interface WellLitConfig {

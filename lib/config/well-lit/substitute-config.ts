@@ -19,9 +19,8 @@ import { substituteDocumentCollect } from '../substitute.ts';
 import type { DocumentSubstitution, Env, KeptValue } from '../substitute.ts';
 import type { Document } from 'yaml';
 import type { IssueList } from './issues.ts';
-import { pathPattern, ruleFor } from './key-policy.ts';
+import { pathPattern, ruleFor, type IgnoredKey } from './key-policy.ts';
 import { MODEL_PATTERNS, rewriteProfileTokens, unsetTokenAllowed } from './profile-tokens.ts';
-import type { IgnoredKey } from './load-config.ts';
 
 /** The URL keys the environment replaces. */
 const URL_PATTERNS = new Set(['endpoint.base_url', 'workload.*.server.base_url']);

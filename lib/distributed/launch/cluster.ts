@@ -6,9 +6,9 @@
  */
 import { envPositiveNumber, envString } from '../../config/env.ts';
 import { connectCluster, findKubeconfig, type ClusterConnection } from '../../k8s/connect.ts';
-import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../../sim/cluster/api/kube-version.ts';
-import { spawnClusterSim, type ClusterSimProcess } from '../../../sim/cluster/spawn.ts';
+import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../k8s/kube-version.ts';
 import { LaunchUsageError } from './errors.ts';
+import type { LaunchSimulators, StartedClusterSimulator } from './simulators.ts';
 
 /**
  * Time scale of the embedded cluster (real ms per cluster ms): scheduling and container starts
@@ -23,21 +23,29 @@ export interface LaunchCluster {
   /** Real ms per cluster ms (1 on a real cluster). */
   timeScale: number;
   /** The simulator process when this launch started it. */
-  sim: ClusterSimProcess | null;
+  sim: StartedClusterSimulator | null;
   close(): Promise<void>;
 }
 
 /** Connects (or starts the simulator); `say` gets the one line about a started simulator. */
-export async function openLaunchCluster(input: { namespace?: string; env: NodeJS.ProcessEnv; cwd: string; say(line: string): void }): Promise<LaunchCluster> {
+export async function openLaunchCluster(input: {
+  namespace?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  say(line: string): void;
+  /** Starts the cluster simulator when no cluster is configured. */
+  startClusterSimulator?: LaunchSimulators['startClusterSimulator'];
+}): Promise<LaunchCluster> {
   const mode = envString(input.env, 'BENCH_CLUSTER') ?? (findKubeconfig(input.env) || input.env.BENCH_KUBECONFIG ? 'kubeconfig' : 'simulator');
   if (mode !== 'simulator' && mode !== 'kubeconfig') throw new LaunchUsageError(`env: BENCH_CLUSTER: expected "simulator" or "kubeconfig", got "${mode}"`);
   if (mode === 'kubeconfig') {
     const conn = await connectCluster({ kubeconfig: envString(input.env, 'BENCH_KUBECONFIG'), context: envString(input.env, 'BENCH_KUBE_CONTEXT'), namespace: input.namespace ?? envString(input.env, 'BENCH_NAMESPACE') });
     return { conn, kind: 'real', timeScale: await simulatorTimeScale(conn, input.say), sim: null, close: async () => {} };
   }
+  if (!input.startClusterSimulator) throw new LaunchUsageError('no cluster configured and no cluster simulator to start: set KUBECONFIG (or BENCH_CLUSTER=kubeconfig)');
   const timeScale = envPositiveNumber(input.env, 'BENCH_CLUSTER_TIME_SCALE') ?? LAUNCH_SIM_TIME_SCALE;
   // harnessRoot: the folder the simulated harness pods run in (their /app).
-  const sim = await spawnClusterSim({ timeScale, harnessRoot: input.cwd } as Parameters<typeof spawnClusterSim>[0]);
+  const sim = await input.startClusterSimulator({ timeScale, harnessRoot: input.cwd });
   input.say(`no cluster configured: started the embedded cluster simulator (${sim.url}, namespace ${sim.namespace}); it stops when the launch ends`);
   try {
     const conn = await connectCluster({ kubeconfig: sim.kubeconfigPath, namespace: input.namespace ?? sim.namespace, simulator: { clock: sim.clockInfo } });

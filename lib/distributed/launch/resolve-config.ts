@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { redactValue, isSecretName } from '../../config/redact.ts';
 import { loadScenarioFile, type LoadedScenarioFile } from '../../config/resolve-scenarios.ts';
 import { BenchError } from '../../errors/bench-error.ts';
-import { RESOLVED_CONFIG_SCHEMA, type ResolvedConfig } from '../../run-folder/resolved-config.ts';
+import { RESOLVED_CONFIG_SCHEMA, type ResolvedConfig } from '../../config/rerun.ts';
 import { seedOf } from '../../scenario/run-scenario.ts';
 import { shareOf, SplitError } from '../split.ts';
 import { LaunchUsageError } from './errors.ts';

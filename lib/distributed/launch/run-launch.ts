@@ -25,6 +25,7 @@ import { coordinatorService, envConfigMap, filesConfigMap, indexedJob, secretsSe
 import { launchNames } from './names.ts';
 import { startFailureMessage, type PodView } from './pod-status.ts';
 import { resolveLaunchConfig } from './resolve-config.ts';
+import type { LaunchSimulators } from './simulators.ts';
 import { openLaunchTarget, selectLaunchTarget, type LaunchTarget } from './target.ts';
 
 /** The kinds a launch creates, in deletion order (Job before its pods). */
@@ -39,6 +40,8 @@ export interface LaunchRunOptions {
   now?: Date;
   /** Longest wait for a finished pod's log, ms (tests shorten it). */
   logGraceMs?: number;
+  /** Starts the embedded cluster and vLLM simulators when nothing is configured. */
+  simulators?: LaunchSimulators;
 }
 
 /** Longest wait for the claim reader (`N-collect`) to send the results back, s. */
@@ -149,7 +152,7 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
   });
   let code: number;
   try {
-    cluster = await openLaunchCluster({ namespace: args.namespace, env, cwd, say });
+    cluster = await openLaunchCluster({ namespace: args.namespace, env, cwd, say, startClusterSimulator: o.simulators?.startClusterSimulator });
     const { conn } = cluster;
     requireIndexedJobSupport(conn);
     selectLaunchTarget({ cwd, env, cluster: cluster.kind });
@@ -166,7 +169,7 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
         throw clusterError('CLUSTER_READ', `reading PersistentVolumeClaim ${args.resultsPvc}`, `in namespace ${conn.namespace} on ${conn.server}`, err);
       }
     }
-    target = await openLaunchTarget({ cwd, env, cluster: cluster.kind, files: config.files });
+    target = await openLaunchTarget({ cwd, env, cluster: cluster.kind, files: config.files, startSimulator: o.simulators?.startSimulator });
     say(`run ${names.run}: ${args.parallelism} pods of ${args.image} in namespace ${conn.namespace} (${cluster.kind === 'simulator' ? 'embedded cluster simulator' : `context ${conn.context}`}); target: ${target.description}`);
     // 2. Create, labelled with the run: settings, files, secret, the coordinator's Service, then the Job.
     created = true;

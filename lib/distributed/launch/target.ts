@@ -9,8 +9,8 @@
 import { resolveTarget } from '../../config/resolve-target.ts';
 import type { LoadedScenarioFile } from '../../config/resolve-scenarios.ts';
 import { BenchError } from '../../errors/bench-error.ts';
-import { spawnSimulator } from '../../../sim/vllm/spawn.ts';
 import { LaunchUsageError } from './errors.ts';
+import type { LaunchSimulators } from './simulators.ts';
 
 /** The pods' target. */
 export interface LaunchTarget {
@@ -42,7 +42,14 @@ export function selectLaunchTarget(input: { cwd: string; env: NodeJS.ProcessEnv;
 }
 
 /** Starts what the selected target needs (the shared simulator) and returns the pods' settings. */
-export async function openLaunchTarget(input: { cwd: string; env: NodeJS.ProcessEnv; cluster: 'simulator' | 'real'; files: LoadedScenarioFile[] }): Promise<LaunchTarget> {
+export async function openLaunchTarget(input: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  cluster: 'simulator' | 'real';
+  files: LoadedScenarioFile[];
+  /** Starts the shared simulator when nothing is configured. */
+  startSimulator?: LaunchSimulators['startSimulator'];
+}): Promise<LaunchTarget> {
   const selection = selectLaunchTarget(input);
   if (selection.kind === 'endpoint') {
     return { description: `target ${selection.target.name} at ${selection.target.base_url} (${selection.origin})`, settings: {}, apiKeyEnv: selection.target.api_key_env, stop: async () => {} };
@@ -51,8 +58,9 @@ export async function openLaunchTarget(input: { cwd: string; env: NodeJS.Process
   // The suite file's simulator settings apply when no targets file tunes the simulator (as in the fixtures).
   const suiteSim = input.files.find((f) => f.config.simulator)?.config.simulator;
   const settings = Object.keys(selection.simulator).length > 0 ? selection.simulator : (suiteSim ?? {});
+  if (!input.startSimulator) throw new LaunchUsageError('no target configured and no simulator to start: set BENCH_BASE_URL (or BENCH_TARGET) and BENCH_MODEL');
   const model = selection.target.model;
-  const sim = await spawnSimulator({ ...(model ? { models: [model] } : {}), ...settings, host: '127.0.0.1', port: 0 });
+  const sim = await input.startSimulator({ ...(model ? { models: [model] } : {}), ...settings, host: '127.0.0.1', port: 0 });
   return {
     description: `the embedded vLLM simulator at ${sim.url} (started for every pod; nothing configured)`,
     settings: { BENCH_SIMULATOR_URL: sim.url },

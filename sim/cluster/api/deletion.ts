@@ -1,7 +1,9 @@
+import type { ClusterClock } from '../clock.ts';
 import type { KObject } from '../store-types.ts';
 import { conflict, forbidden } from './errors.ts';
 import { resourceInfo, RESOURCES, type ResourceInfo } from './resources.ts';
-import type { StoreInternals } from './store.ts';
+import type { GarbageCollector } from './garbage-collector.ts';
+import type { StoreCore } from './store-core.ts';
 
 /**
  * Deletion as the API server performs it:
@@ -15,6 +17,13 @@ import type { StoreInternals } from './store.ts';
  *   dependents are gone), Orphan (dependents lose their ownerReference and stay);
  * - a namespace turns `Terminating`, its content is deleted, and it goes when empty.
  */
+
+/** What deletion uses of its store (`SimStore` in store.ts). */
+export interface DeletionStore {
+  readonly clock: ClusterClock;
+  readonly core: StoreCore;
+  readonly gc: GarbageCollector;
+}
 
 /** DeleteOptions the store takes (the HTTP body's and query's fields). */
 export interface DeleteOptions {
@@ -35,12 +44,12 @@ function podGracePeriod(pod: KObject, requested: number | undefined): number {
   return Math.max(0, Math.floor(grace));
 }
 
-function deadline(store: StoreInternals, graceSeconds: number): string {
+function deadline(store: DeletionStore, graceSeconds: number): string {
   return store.clock.kubeTimestamp(store.clock.nowMs() + graceSeconds * 1000);
 }
 
 /** Deletes one object; returns it as last stored (possibly still present), undefined when absent. */
-export function deleteObject(store: StoreInternals, info: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions): KObject | undefined {
+export function deleteObject(store: DeletionStore, info: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions): KObject | undefined {
   const existing = store.core.peek(info.plural, namespace, name);
   if (!existing) return undefined;
   const pre = options.preconditions;
@@ -82,7 +91,7 @@ export function deleteObject(store: StoreInternals, info: ResourceInfo, namespac
   return structuredClone(next);
 }
 
-function deleteNamespace(store: StoreInternals, info: ResourceInfo, ns: KObject): KObject {
+function deleteNamespace(store: DeletionStore, info: ResourceInfo, ns: KObject): KObject {
   const name = ns.metadata.name as string;
   if (PROTECTED_NAMESPACES.has(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
   if (ns.metadata.deletionTimestamp) return structuredClone(ns);
@@ -96,7 +105,7 @@ function deleteNamespace(store: StoreInternals, info: ResourceInfo, ns: KObject)
   return structuredClone(next);
 }
 
-function emptyNamespace(store: StoreInternals, namespace: string): void {
+function emptyNamespace(store: DeletionStore, namespace: string): void {
   for (const info of RESOURCES.values()) {
     if (!info.namespaced) continue;
     for (const o of store.core.scan(info.plural, namespace)) {
@@ -112,7 +121,7 @@ function emptyNamespace(store: StoreInternals, namespace: string): void {
 }
 
 /** Removes a Terminating namespace once nothing is left in it. */
-export function finishNamespace(store: StoreInternals, namespace: string): void {
+export function finishNamespace(store: DeletionStore, namespace: string): void {
   const ns = store.core.peek('namespaces', undefined, namespace);
   if (!ns?.metadata.deletionTimestamp) return;
   for (const info of RESOURCES.values()) if (info.namespaced && store.core.scan(info.plural, namespace).length) return;

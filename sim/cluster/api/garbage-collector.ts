@@ -1,6 +1,6 @@
 import type { KObject } from '../store-types.ts';
 import { resourceForKind, type ResourceInfo } from './resources.ts';
-import type { StoreInternals } from './store.ts';
+import type { StoreCore } from './store-core.ts';
 
 /**
  * The garbage collector of kube-controller-manager, over ownerReferences:
@@ -24,12 +24,19 @@ interface Work {
   uid: string;
 }
 
+/** What the garbage collector uses of its store (`SimStore` in store.ts). */
+export interface GcStore {
+  readonly core: StoreCore;
+  replace(info: ResourceInfo, existing: KObject, candidate: KObject): KObject;
+  delete(resource: string, namespace: string | undefined, name: string, options: { propagationPolicy: 'Background' }): KObject | undefined;
+}
+
 /** One store's garbage collector. */
 export class GarbageCollector {
   private readonly queue: Work[] = [];
   private scheduled = false;
 
-  constructor(private readonly store: StoreInternals) {
+  constructor(private readonly store: GcStore) {
     store.core.onRemoved((info, removed) => {
       const m = removed.metadata;
       this.enqueue({ kind: 'owner-gone', resource: info.plural, namespace: m.namespace, name: m.name as string, uid: m.uid as string });

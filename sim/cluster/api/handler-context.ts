@@ -5,7 +5,7 @@ import type { Authorizer, RequestAttributes, Verb } from './authz.ts';
 import { authorizeRequest } from './authz.ts';
 import type { ResourcePath } from './request-path.ts';
 import { apiVersionOf, type ResourceInfo } from './resources.ts';
-import type { WatchRegistry } from './watch-stream.ts';
+import type { WatchRegistry } from './watch-registry.ts';
 
 /** What every resource request handler gets. */
 

@@ -6,22 +6,10 @@
  *   alpha in 1.28 (off by default), beta and on from 1.29. With the gate off the API server drops
  *   both fields on create without an error, so the Job falls back to `backoffLimit` (default 6).
  */
+import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../../lib/k8s/kube-version.ts';
 
 /** The version reported when none is configured. */
 export const DEFAULT_KUBE_VERSION = '1.31.0';
-/** What the simulator appends to its `gitVersion`, so a client can tell it from a real cluster. */
-export const SIM_VERSION_SUFFIX = '-vitest-llm-d-sim';
-
-/** Major and minor of a `gitVersion` (`v1.27.3-eks-2c1c0b4`, `1.31.0`), or null when it has none. */
-export function parseKubeVersion(gitVersion: string): { major: number; minor: number } | null {
-  const m = /^v?(\d+)\.(\d+)(?:\.\d+)?/.exec(gitVersion);
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : null;
-}
-
-/** Whether `v` is at least major.minor. */
-export function atLeast(v: { major: number; minor: number }, major: number, minor: number): boolean {
-  return v.major > major || (v.major === major && v.minor >= minor);
-}
 
 /** The `/version` fields of a simulated version (`1.31.0`). */
 export function versionInfo(version: string): { major: string; minor: string; gitVersion: string } {

@@ -15,7 +15,8 @@ import { serveBinding, serveLog } from './pod-subresources.ts';
 import { PortForwarder } from './port-forward.ts';
 import { parsePath, type ResourcePath } from './request-path.ts';
 import { serveScale } from './scale.ts';
-import { serveWatch, WatchRegistry } from './watch-stream.ts';
+import { WatchRegistry } from './watch-registry.ts';
+import { serveWatch } from './watch-stream.ts';
 import { listen } from '../../net-util.ts';
 
 /** A request to an admin route under `/sim/`. */

@@ -247,9 +247,6 @@ class SimStore implements ClusterStore {
   }
 }
 
-/** The internal store type, for the store's own modules (deletion, garbage collector). */
-export type StoreInternals = SimStore;
-
 /**
  * Creates an empty cluster store (with the system namespaces) on `clock`: Kubernetes object
  * semantics in process, the ground truth the HTTP API server, the controllers, the scheduler and

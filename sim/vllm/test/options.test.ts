@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/errors/index.ts';
 import { parseSimArgs, simFlagNames, simHelp } from '../cli-options.ts';
-import { fieldInfo } from '../option-types.ts';
+import { fieldInfo } from '../../../lib/config/schema/sim-option-types.ts';
 import { applyConfigPatch, SIM_PROFILES, SimConfigPatchSchema, SimOptionsBaseSchema, SimOptionsSchema } from '../options.ts';
 import { tempDir } from './sim-client.ts';
 

@@ -1,8 +1,8 @@
 /**
- * The data room's seeded pseudo-random numbers. Prompts must be reproducible across runs,
- * processes and machines (prompt `i` of seed `s` is always the same text), so nothing here
- * touches `Math.random`. The embedded simulator has its own generator on purpose: it shares no
- * code with the client side.
+ * Seeded pseudo-random numbers for prompts (`lib/data`), arrival schedules (`lib/load`) and the
+ * bootstrap. Prompts must be reproducible across runs, processes and machines (prompt `i` of
+ * seed `s` is always the same text), so nothing here touches `Math.random`. The embedded
+ * simulator has its own generator on purpose: it shares no code with the client side.
  *
  * The generator is splitmix32, the 32-bit variant of Steele, Lea and Flood's SplitMix: a Weyl
  * sequence (add the golden ratio `0x9e3779b9` per step) passed through a 32-bit avalanche hash

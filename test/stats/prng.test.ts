@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveSeed, mix32, prngFor, splitmix32 } from '../../lib/data/prng.ts';
+import { deriveSeed, mix32, prngFor, splitmix32 } from '../../lib/stats/prng.ts';
 
 /** splitmix32 in BigInt arithmetic, written from the algorithm, to check the Math.imul version. */
 function referenceSplitmix32(seed: number, count: number): number[] {

@@ -1,0 +1,35 @@
+/**
+ * The simulators a launch starts when nothing is configured: an embedded cluster for the Job and
+ * one embedded vLLM simulator for every pod. The caller hands them in (`cli/launch-command.ts`
+ * starts the ones in `sim/`), so the engine imports no simulator.
+ */
+import type { SimulatorSection } from '../../config/schema/simulator.ts';
+import type { ClusterClockInfo } from '../../k8s/cluster-time.ts';
+
+/** A vLLM simulator running on this machine. */
+export interface StartedSimulator {
+  /** Its base URL, `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A cluster simulator running on this machine. */
+export interface StartedClusterSimulator {
+  /** API server URL. */
+  readonly url: string;
+  /** The kubeconfig that points at it. */
+  readonly kubeconfigPath: string;
+  /** The namespace of the kubeconfig context. */
+  readonly namespace: string;
+  /** The cluster clock's mapping (its time scale). */
+  readonly clockInfo: ClusterClockInfo;
+  stop(): Promise<void>;
+}
+
+/** How a launch starts the simulators. */
+export interface LaunchSimulators {
+  /** Starts a vLLM simulator with these settings (the target's or suite file's `simulator:`, the model) on `host`:`port`. */
+  startSimulator(options: Omit<SimulatorSection, 'host' | 'port' | 'chunk_log'> & { models?: string[]; host: string; port: number }): Promise<StartedSimulator>;
+  /** Starts a cluster simulator at `timeScale` (real ms per cluster ms) whose harness pods run in `harnessRoot`. */
+  startClusterSimulator(options: { timeScale: number; harnessRoot: string }): Promise<StartedClusterSimulator>;
+}
