@@ -2,8 +2,7 @@
  * Terminal renderings of actuation reports: a table per test and the scenario x path matrix over
  * a suite's tests. Every figure is seconds of cluster time.
  */
-import type { ActuationReport } from '../actuation/report.ts';
-import { PATHS, type ActuationPath } from '../k8s/classify.ts';
+import { type ActuationPath, type ActuationReport, PATHS } from '../report/actuation.ts';
 import { summarize, type Summary } from '../stats/index.ts';
 import { headed, TABLE_WIDTH, wrap } from './table.ts';
 

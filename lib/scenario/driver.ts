@@ -6,11 +6,14 @@
  * the merge replays the pods' records and absorbs the statistics of those whose records did not
  * arrive (`lib/distributed/merge-scenario.ts`).
  */
-import type { LoadConfig } from '../load/registry.ts';
 import type { LoadOutcome, RunnerOptions } from '../load/runner.ts';
 import type { StageOutcome, StagePlanner } from '../load/stage.ts';
 import type { RunClock } from '../metrics/record.ts';
+import type { LoadConfig, LoadConfigInput } from '../load/registry.ts';
+import type { MeasuredTest } from '../report/model.ts';
 import type { RunAccounting, StageAccount } from './accounting.ts';
+import type { DistributedSection } from './assemble-report.ts';
+import type { OpenTarget } from './open-target.ts';
 
 /** Runs a load: `runLoad`, or a stand-in with its signature (a merge's replay). */
 export type LoadRunner = (options: RunnerOptions) => Promise<LoadOutcome>;
@@ -64,3 +67,30 @@ export function driverOf(d: ScenarioDriver | LoadRunner | undefined): ScenarioDr
   if (d === undefined) return {};
   return typeof d === 'function' ? { runLoad: d } : d;
 }
+
+/** What a role is decided from: the test and where it runs. */
+export interface RoleContext {
+  suite: string;
+  scenario: string;
+  load: LoadConfigInput;
+  runDir: string;
+  target: OpenTarget;
+  stop: AbortSignal;
+}
+
+/**
+ * How this process takes part in a test when it is not the whole run on its own: a pod of a
+ * distributed run, or the launcher's merge of the pods' records (`lib/distributed/test-role.ts`).
+ */
+export interface RunRole {
+  /** This process does not run the test (a search load given to another pod): the skip note. */
+  skip?: string;
+  driver?: ScenarioDriver;
+  /** Scrape the target's `/metrics` during the run; false in a merge (the run is over, only Prometheus still has the window). */
+  scrape: boolean;
+  /** The report's `distributed` section from what was measured; `maxStartLagMs` is the scenario's schedule-lag floor. */
+  section(measured: Pick<MeasuredTest, 'stages'>, maxStartLagMs: number): DistributedSection;
+}
+
+/** Decides a test's role in this process; null: a single process running the whole test. */
+export type RoleOf = (ctx: RoleContext) => Promise<RunRole | null>;

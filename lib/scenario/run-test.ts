@@ -1,8 +1,8 @@
 /**
  * One benchmark test (`bench.run(ref)`): what runs around a scenario run and the sections read
- * or decided around it. In a distributed run (`vitest-llm-d launch`) a pod runs its share of the
- * load (a search load, which cannot be split, runs whole in pod 0; the other pods skip it), and
- * the launcher's merge run replays the pods' records. Server metrics are read over the test's
+ * or decided around it. In a distributed run (`vitest-llm-d launch`) the caller's `roleOf`
+ * (`lib/distributed/test-role.ts`) gives a pod its share of the load and the launcher's merge run
+ * a replay of the pods' records. Server metrics are read over the test's
  * window, the scenario's config is recorded with its secrets redacted, an interruption is noted,
  * and with `BENCH_BASELINE` the test is compared with the baseline run (which reads the report
  * assembled without it). The report is assembled from those sections (`assemble-report.ts`),
@@ -13,10 +13,6 @@ import { redactValue } from '../config/redact.ts';
 import { responseLimits } from '../config/schema/limits.ts';
 import type { Scenario } from '../config/schema/scenario.ts';
 import { baselinePath, compareWithBaseline } from '../baseline/gate.ts';
-import { mergeScenario } from '../distributed/merge-scenario.ts';
-import { podDriver } from '../distributed/pod-driver.ts';
-import { mergeFromEnv, shareFromEnv } from '../distributed/share-env.ts';
-import { scenarioShare } from '../distributed/share-run.ts';
 import { scrubError } from '../http/server-text.ts';
 import { startServerMetrics } from '../prom/run-session.ts';
 import type { MeasuredTest, ResolvedScenarioConfig, TestReport } from '../report/model.ts';
@@ -24,7 +20,7 @@ import { type RunInfo, runDirOf } from '../report/run-info.ts';
 import { resolveAssertedSlo, resolveScenarioSlo } from '../slo/resolve.ts';
 import { type DistributedSection, type ReportSections, assembleReport } from './assemble-report.ts';
 import { BenchResult, type SloSpec } from './bench-result.ts';
-import type { ScenarioDriver } from './driver.ts';
+import type { RoleOf } from './driver.ts';
 import type { RunSlo } from './judge.ts';
 import { timeoutsMs, type OpenedTarget } from './open.ts';
 import { measureScenario } from './run-scenario.ts';
@@ -55,6 +51,8 @@ export interface TestRunInput {
   skip: (note: string) => never;
   /** Called with the report as it is assembled: before the baseline comparison, and again with it. */
   publish: (report: TestReport) => void;
+  /** The test's role when this process is not the whole run on its own (a pod or the merge of a distributed run); unset: always the whole run. */
+  roleOf?: RoleOf;
 }
 
 /**
@@ -86,17 +84,12 @@ export async function runTest(input: TestRunInput): Promise<TestResult> {
   const configured = resolveScenarioSlo(ref.config.slo, profiles, file.source);
   const runDir = runDirOf(input.runInfo, ref.suite);
   const prefix = `scenarios.${ref.name}.`;
-  const pod = shareFromEnv();
-  const mergeDir = mergeFromEnv();
-  const search = (ref.config.load as { type?: string }).type === 'search';
-  if (pod && search && pod.slot.index > 0) input.skip(`a search load cannot be split across pods: pod 0 of ${pod.slot.count} runs it whole`);
-  // Pod 0 runs a search whole: its share is all of it, with nobody to wait for.
-  const share = pod ? scenarioShare(search ? { ...pod, slot: { index: 0, count: 1 }, coordinator: null } : pod, stop) : null;
-  const merged = mergeDir ? await mergeScenario(mergeDir, ref.suite, ref.name, ref.config.load) : null;
-  const driver: ScenarioDriver | undefined = merged?.driver ?? (share ? podDriver(share, { suite: ref.suite, scenario: ref.name, runDir, target }) : undefined);
+  const role = input.roleOf ? await input.roleOf({ suite: ref.suite, scenario: ref.name, load: ref.config.load, runDir, target, stop }) : null;
+  if (role?.skip) input.skip(role.skip);
+  const driver = role?.driver;
   // Server metrics over the test's window: Prometheus after the run, or the target's /metrics
   // scraped during it (not in a merge: the run is over, only Prometheus still has the window).
-  const serverMetrics = startServerMetrics({ target, config: file.config.metrics, signal: stop, ...(merged ? { env: { ...process.env, BENCH_METRICS_SCRAPE: 'off' } } : {}) });
+  const serverMetrics = startServerMetrics({ target, config: file.config.metrics, signal: stop, ...(role && !role.scrape ? { env: { ...process.env, BENCH_METRICS_SCRAPE: 'off' } } : {}) });
   const measured = await measureScenario({
     suite: ref.suite,
     name: ref.name,
@@ -115,9 +108,7 @@ export async function runTest(input: TestRunInput): Promise<TestResult> {
     serverMetrics.cancel();
     throw scrubError(err);
   });
-  const distributed: DistributedSection | undefined = merged
-    ? merged.section(measured, configured.floors.maxScheduleLagP99Ms)
-    : pod ? podSection(search ? 1 : pod.slot.count, pod.slot.count) : undefined;
+  const distributed: DistributedSection | undefined = role?.section(measured, configured.floors.maxScheduleLagP99Ms);
   const sections: ReportSections = {
     measured,
     distributed,
@@ -132,15 +123,6 @@ export async function runTest(input: TestRunInput): Promise<TestResult> {
   const baseline = baselinePath();
   if (!baseline) return result;
   return new TestResult({ ...sections, baseline: await compareWithBaseline(result.report, baseline, ref.config.regression) }, input.publish, resolveSpec);
-}
-
-/** A pod's own report of its share: who it is comes from the merge, which reads every pod's folder. */
-function podSection(parallelism: number, launched: number): DistributedSection {
-  return {
-    section: { role: 'pod', parallelism, launched, pods: [], missing: [], partial: false, source: 'records', relativeError: null, stageStartSpreadMs: [] },
-    invalid: [],
-    notes: [],
-  };
 }
 
 /** The scenario as it ran (every override applied, the data seed used), with the file's SLO profiles and simulator settings; secrets redacted. */
