@@ -10,6 +10,7 @@
  *   anywhere the kubeconfig works. It adds latency noise, and reports warn about it.
  */
 import { existsSync } from 'node:fs';
+import { ACCESS_MODES as SETTING_ACCESS_MODES } from '../settings/choices.ts';
 import type { AccessMode } from '../report/model.ts';
 import { SERVICEACCOUNT_TOKEN, type ClusterConnection } from './connect.ts';
 import { clusterError, ClusterError } from './errors.ts';
@@ -20,7 +21,7 @@ import type { StandaloneStack } from './standalone-template.ts';
 export type { AccessMode } from '../report/model.ts';
 
 /** Every access mode, as `BENCH_PROVISION_ACCESS` takes them. */
-export const ACCESS_MODES: readonly AccessMode[] = ['url', 'service-dns', 'cluster-ip', 'port-forward'];
+export const ACCESS_MODES: readonly AccessMode[] = SETTING_ACCESS_MODES;
 
 /** The warning every report of a port-forwarded run carries. */
 export const PORT_FORWARD_WARNING =
