@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ACCESS_MODES as SETTING_ACCESS_MODES } from '../settings/choices.ts';
+import { settings } from '../settings/registry.ts';
 import type { AccessMode } from '../report/model.ts';
 import { SERVICEACCOUNT_TOKEN, type ClusterConnection } from './connect.ts';
 import { clusterError, ClusterError } from './errors.ts';
@@ -29,7 +30,7 @@ export const PORT_FORWARD_WARNING =
 
 /** Whether this process runs in a pod: `KUBERNETES_SERVICE_HOST` set and a service-account token mounted. */
 export function runsInCluster(env: NodeJS.ProcessEnv = process.env, tokenPath = SERVICEACCOUNT_TOKEN): boolean {
-  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(tokenPath);
+  return settings(env).has('KUBERNETES_SERVICE_HOST') && existsSync(tokenPath);
 }
 
 /** The access mode when none is forced: a given URL, else the simulator's ClusterIP, else service DNS in a pod, else port-forward. */

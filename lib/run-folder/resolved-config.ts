@@ -9,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { isSecretName, REDACTED } from '../config/redact.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import type { RunReport } from '../report/run-report.ts';
+import { settings } from '../settings/registry.ts';
 
 export const RESOLVED_CONFIG_SCHEMA = 'vitest-llm-d/resolved-config@1';
 
@@ -119,8 +120,8 @@ export function rerunEnv(config: ResolvedConfig & { path: string }, folder: stri
  * it), or null when `BENCH_RERUN` is unset or the folder has none for that file.
  */
 export function rerunScenarios(env: NodeJS.ProcessEnv, source: string): { folder: string; file: ResolvedConfig['files'][string] } | null {
-  const folder = env.BENCH_RERUN?.trim();
-  if (!folder) return null;
+  const folder = settings(env).get('BENCH_RERUN');
+  if (folder === undefined) return null;
   const config = readResolvedConfig(folder);
   const file = config.files[source];
   return file ? { folder: resolve(folder), file } : null;

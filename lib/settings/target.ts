@@ -3,7 +3,7 @@ import { APIS, BACKENDS } from './choices.ts';
 import { kind, oneOf, positiveNumber, text } from './kinds.ts';
 import { setting } from './setting.ts';
 
-/** Upper bound of the response size limits, MiB (`limits.max_response_mib`, `limits.max_event_mib`). */
+/** Upper bound of the response size limits, MiB: past 512 MiB a body no longer fits one JavaScript string. */
 export const MAX_MIB = 512;
 
 /** MiB > 0 and at most {@link MAX_MIB}. */
