@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { formatMegabytes, type PublishOptions, publishRunFolder, publishSettings } from '../lib/publish/publish.ts';
+import { formatMegabytes } from '../lib/publish/files.ts';
+import { type PublishOptions, publishRunFolder } from '../lib/publish/publish.ts';
+import { publishSettings } from '../lib/publish/settings.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { collectReports, toolInfo } from './collect.ts';
 import { scrub } from '../lib/config/secrets.ts';
