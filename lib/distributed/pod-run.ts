@@ -231,7 +231,9 @@ export async function runPod(opts: PodRunOptions): Promise<number> {
 /** Spawns `vitest run`, its output to `err`; forwards SIGTERM; resolves to its exit code. */
 async function runVitest(bin: string, opts: PodRunOptions, env: NodeJS.ProcessEnv, status: (t: string) => void): Promise<number> {
   const args = [bin, 'run', ...opts.files, ...(opts.vitestArgs ?? [])];
-  status(`vitest run ${[...opts.files, ...(opts.vitestArgs ?? [])].join(' ')} with BENCH_SHARE=${env.BENCH_SHARE}`);
+  // The share vitestEnv gave this pod's vitest.
+  const share = settings(env).get('BENCH_SHARE')!;
+  status(`vitest run ${[...opts.files, ...(opts.vitestArgs ?? [])].join(' ')} with BENCH_SHARE=${share.index}/${share.count}`);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const s of [child.stdout!, child.stderr!]) {
     s.setEncoding('utf8');
