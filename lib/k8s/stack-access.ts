@@ -10,7 +10,7 @@
  *   anywhere the kubeconfig works. It adds latency noise, and reports warn about it.
  */
 import { existsSync } from 'node:fs';
-import { ACCESS_MODES as SETTING_ACCESS_MODES } from '../settings/choices.ts';
+import { ACCESS_MODES as SETTING_ACCESS_MODES } from '../settings/setting.ts';
 import { settings } from '../settings/registry.ts';
 import type { AccessMode } from '../report/model.ts';
 import { SERVICEACCOUNT_TOKEN, type ClusterConnection } from './connect.ts';

@@ -1,5 +1,5 @@
 /** Settings of the Kubernetes cluster, the stacks provisioned on it, and the actuation suite. */
-import { ACCESS_MODES } from './choices.ts';
+import { ACCESS_MODES } from './setting.ts';
 import { flag, kind, oneOf, positiveInt, positiveNumber, text, timerSeconds } from './kinds.ts';
 import { setting } from './setting.ts';
 

@@ -3,6 +3,9 @@
  * area with each variable's type, default, meaning and where it applies. `npm run docs:settings`
  * writes it; a test fails when the page is not current.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SETTINGS, type SettingName } from './registry.ts';
 import type { Setting, SettingArea } from './setting.ts';
 
@@ -60,4 +63,17 @@ export function renderSettingsReference(): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Writes the page under `root` (the project folder). */
+export function writeSettingsReference(root: string): void {
+  const path = resolve(root, REFERENCE_PAGE);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderSettingsReference());
+}
+
+// `npm run docs:settings` runs this file.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeSettingsReference(resolve(import.meta.dirname, '../..'));
+  process.stdout.write(`wrote ${REFERENCE_PAGE}\n`);
 }

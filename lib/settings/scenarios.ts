@@ -1,5 +1,5 @@
 /** Settings that override every scenario's load, data and time limits, and the config suite's. */
-import { ARRIVALS } from './choices.ts';
+import { ARRIVALS } from './setting.ts';
 import {
   fraction, kind, nonNegativeInt, oneOf, positiveInt, positiveIntList, positiveNumber, text, timerSeconds, timerSecondsOrZero,
 } from './kinds.ts';

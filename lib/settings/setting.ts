@@ -1,10 +1,24 @@
 /**
  * One declared setting: an environment variable with its kind (a zod schema from text to value),
  * default, meaning and where it applies. The declarations, by area, are the other files of this
- * folder; `registry.ts` reads them.
+ * folder; `registry.ts` reads them. The fixed value lists settings choose from are here too, so
+ * the schemas that use them as well (`config/schema/target.ts`, `k8s/stack-access.ts`) take
+ * them from here without loading the registry.
  */
 import { ConfigError } from '../errors/config-error.ts';
 import type { SettingKind } from './kinds.ts';
+
+/** Server software behind a target; picks default capabilities (see `lib/apis/capabilities.ts`). */
+export const BACKENDS = ['vllm', 'llm-d', 'sglang', 'tgi', 'ollama', 'llama.cpp', 'lmstudio', 'openai', 'other'] as const;
+
+/** OpenAI APIs a target can be benchmarked through. */
+export const APIS = ['completions', 'chat'] as const;
+
+/** How a provisioned stack is reached, as `BENCH_PROVISION_ACCESS` takes them. */
+export const ACCESS_MODES = ['url', 'service-dns', 'cluster-ip', 'port-forward'] as const;
+
+/** How inference-perf-style arrivals are spaced (`load.arrivals`). */
+export const ARRIVALS = ['exact', 'inference-perf'] as const;
 
 /** Environment variables as a process has them. */
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
 /** Settings that choose the target and shape every request to it. */
-import { APIS, BACKENDS } from './choices.ts';
+import { APIS, BACKENDS } from './setting.ts';
 import { kind, oneOf, positiveNumber, text } from './kinds.ts';
 import { setting } from './setting.ts';
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { SimulatorSectionSchema } from './simulator.ts';
 import { LimitOverridesSchema } from './limits.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
-import { APIS, BACKENDS } from '../../settings/choices.ts';
+import { APIS, BACKENDS } from '../../settings/setting.ts';
 
 /** Names of targets and scenarios: letters, digits, `.`, `_`, `-`. */
 export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
@@ -14,7 +14,7 @@ export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 /** Reserved target name: the embedded simulator, always selectable. */
 export const SIMULATOR_TARGET = 'simulator';
 
-export { APIS, BACKENDS } from '../../settings/choices.ts';
+export { APIS, BACKENDS } from '../../settings/setting.ts';
 /** Server software behind a target. */
 export type Backend = (typeof BACKENDS)[number];
 
