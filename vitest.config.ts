@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { MEASURING_NODE_FLAGS } from './lib/load/measuring-process.ts';
 import { createRunInfo } from './lib/report/run-info.ts';
-import { envTimerSeconds } from './lib/config/env.ts';
 import { BenchError } from './lib/errors/bench-error.ts';
+import { settings } from './lib/settings/registry.ts';
 import { llmdReporters } from './reporters/index.ts';
 
 /** One identity per `vitest run`: every suite writes to `results/<stamp>-<suite>/`. */
@@ -36,7 +36,7 @@ export default defineConfig({
  */
 function testTimeoutSeconds(): number {
   try {
-    return envTimerSeconds(process.env, 'BENCH_TEST_TIMEOUT_S') ?? 1800;
+    return settings(process.env).get('BENCH_TEST_TIMEOUT_S');
   } catch (err) {
     if (!(err instanceof BenchError)) throw err;
     process.stderr.write(`${err.message}\n`);

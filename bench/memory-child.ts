@@ -9,12 +9,13 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { LATENCY_METRICS, StatsAccumulator } from '../lib/metrics/aggregate.ts';
 import { readRunClock } from '../lib/metrics/record.ts';
 import { RequestsFile } from '../lib/run-folder/requests-file.ts';
+import { settings } from '../lib/settings/registry.ts';
 import { runHarness, startSimulator, stopSimulators } from './load-harness.ts';
 import type { MemoryConfig, MemoryPoint, MemoryResult } from './memory.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('bench/memory-child.ts needs node --expose-gc');
-const cfg = JSON.parse(process.env.BENCH_MEMORY_CONFIG ?? '') as MemoryConfig;
+const cfg = JSON.parse(settings(process.env).get('BENCH_MEMORY_CONFIG') ?? '') as MemoryConfig;
 const MB = 2 ** 20;
 
 /** Full GC (twice: the second collects what the first's finalisers released), then a reading. */

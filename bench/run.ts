@@ -27,9 +27,10 @@ import { benchStallWatchCost } from './stall-watch.ts';
 import { evaluateTargets, finishMeta, machineNotes, renderReport, startMeta, writeReport, type BenchReport } from './report.ts';
 import { benchPacingFloor, benchScheduleLag, benchSseThroughput, type LagConfig, type SseConfig } from './scenarios.ts';
 import { stopSimulators } from './load-harness.ts';
+import { settings } from '../lib/settings/registry.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
-const quick = process.env.BENCH_QUICK === '1';
+const quick = settings(process.env).get('BENCH_QUICK');
 const scale = quick ? 0.2 : 1;
 
 /**

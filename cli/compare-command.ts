@@ -6,6 +6,7 @@ import { loadRunSamples } from '../lib/baseline/baseline.ts';
 import { formatComparison } from '../lib/baseline/format-comparison.ts';
 import { toleranceFromEnv } from '../lib/baseline/tolerance.ts';
 import { renderSideBySideHtml, sideBySide } from '../lib/baseline/compare-report.ts';
+import { settings } from '../lib/settings/registry.ts';
 import type { CliCommand, CliIo } from './command.ts';
 
 const HELP = `Usage: vitest-llm-d compare <run A> <run B> [<run C> ...] [--out DIR]
@@ -50,7 +51,7 @@ export const compareCommand: CliCommand = {
       for (const r of runs) loaded.push(await loadRunSamples(r));
       const model = sideBySide(loaded, { tolerance });
       const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
-      const dir = resolve(out ?? join(process.env.BENCH_RESULTS_DIR || 'results', `compare-${stamp}`));
+      const dir = resolve(out ?? join(settings(process.env).get('BENCH_RESULTS_DIR'), `compare-${stamp}`));
       // Run folders hold server strings (model names) JSON-escaped; read back, they are shown with control characters escaped.
       for (const c of model.comparisons) io.out(`${escapeControl(formatComparison(c, 80))}\n\n`);
       try {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { envString } from '../lib/config/index.ts';
 import { BenchError, ConfigError } from '../lib/errors/index.ts';
 import { connectCluster, findKubeconfig } from '../lib/k8s/connect.ts';
 import { ClusterError } from '../lib/k8s/errors.ts';
 import { provisionStack, renderForProvision } from '../lib/k8s/provision.ts';
 import { readProvisionSettings } from '../lib/k8s/provision-settings.ts';
 import { manifestsYaml } from '../lib/k8s/standalone-template.ts';
+import { settings as envSettings } from '../lib/settings/registry.ts';
 import type { CliCommand, CliIo } from './command.ts';
 
 const HELP = `Usage: vitest-llm-d provision <template> [--dry-run] [--namespace NS]
@@ -80,18 +80,19 @@ export const provisionCommand: CliCommand = {
       io.err(`${err.message}\nRun \`vitest-llm-d provision --help\` for the options.\n`);
       return 2;
     }
-    const namespace = args.namespace ?? envString(process.env, 'BENCH_NAMESPACE');
+    const env = envSettings(process.env);
+    const namespace = args.namespace ?? env.get('BENCH_NAMESPACE');
     const base = { template: settings.template, runId: cliRunId(), ...(settings.name ? { name: settings.name } : {}) };
     try {
       if (args.dryRun || settings.dryRun) {
         io.out(manifestsYaml(renderForProvision(base, namespace)));
         return 0;
       }
-      const kubeconfig = envString(process.env, 'BENCH_KUBECONFIG');
+      const kubeconfig = env.get('BENCH_KUBECONFIG');
       if (!kubeconfig && !findKubeconfig()) {
         throw new ClusterError('CLUSTER_CONFIG', 'provision: no Kubernetes cluster configured (KUBECONFIG, ~/.kube/config or in-cluster); --dry-run prints the manifests without one, and `vitest-llm-d cluster-sim` runs a simulated cluster to try it on');
       }
-      const conn = await connectCluster({ kubeconfig, context: envString(process.env, 'BENCH_KUBE_CONTEXT'), namespace });
+      const conn = await connectCluster({ kubeconfig, context: env.get('BENCH_KUBE_CONTEXT'), namespace });
       const log = (line: string): void => io.err(`vitest-llm-d provision: ${line}\n`);
       const p = await provisionStack(conn, { ...base, log, ...(settings.url ? { url: settings.url } : {}), ...(settings.access ? { access: settings.access } : {}), ...(settings.timeoutS ? { timeoutS: settings.timeoutS } : {}) });
       io.out(`base URL: ${p.access.baseUrl} (${p.info.access}: ${p.info.accessDetail})\n`);

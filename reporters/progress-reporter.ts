@@ -3,6 +3,7 @@ import type { Reporter, Vitest } from 'vitest/node';
 import { formatProgress, PROGRESS_ENV, type ProgressMessage, type ProgressSample } from '../lib/progress/progress.ts';
 import { openProgressReceiver, type ProgressReceiver } from '../lib/progress/channel.ts';
 import { displayValue } from '../lib/http/server-text.ts';
+import { settings } from '../lib/settings/registry.ts';
 
 /** Options of the progress reporter; the defaults are what a run wants, the rest is for tests. */
 export interface ProgressReporterOptions {
@@ -35,8 +36,7 @@ const off = (v: string | undefined): boolean => v === undefined || v === '' || v
 export function progressWanted(stdout: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (!stdout.isTTY) return false;
   if (CI_VARS.some((name) => !off(env[name]))) return false;
-  const opt = env.BENCH_PROGRESS;
-  return opt === undefined || !off(opt);
+  return settings(env).get('BENCH_PROGRESS');
 }
 
 /**

@@ -1,11 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { formatMegabytes, type PublishOptions, publishRunFolder, publishSettings } from '../lib/publish/publish.ts';
+import { formatMegabytes } from '../lib/publish/files.ts';
+import { type PublishOptions, publishRunFolder } from '../lib/publish/publish.ts';
+import { publishSettings } from '../lib/publish/settings.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { collectReports, toolInfo } from './collect.ts';
 import { scrub } from '../lib/config/secrets.ts';
 import { escapeControl } from '../lib/http/server-text.ts';
 import { registerRunSecrets } from '../lib/run-folder/run-secrets.ts';
+import { settings } from '../lib/settings/registry.ts';
 
 /** First line of an error's message, for a log line. */
 function oneLine(err: unknown): string {
@@ -68,7 +71,7 @@ export class PublishReporter implements Reporter {
       else console.log(line);
     };
     try {
-      if (!this.env.BENCH_PUBLISH?.trim()) return;
+      if (!settings(this.env).has('BENCH_PUBLISH')) return;
       registerRunSecrets(this.env);
       // The same model the file-writing reporters built (cached per run): its suites' run folders.
       const dirs = [...collectReports(modules, this.run, toolInfo()).values()].map((report) => report.runDir);

@@ -5,9 +5,10 @@
  * `BENCH_WAIT_TIMEOUT_S` and `BENCH_TEMPLATE` override every scenario for one run.
  */
 import { z } from 'zod';
-import { envPositiveInt, envTimerSeconds, type ConfigOverride } from '../config/env.ts';
+import type { ConfigOverride } from '../config/env.ts';
 import { loadConfigFile } from '../config/load-file.ts';
 import type { Env } from '../config/substitute.ts';
+import { settings } from '../settings/registry.ts';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -77,9 +78,12 @@ export function loadActuationFile(file: string, env: Env, cwd = process.cwd()): 
   const loaded = loadConfigFile(file, ActuationFileSchema, { env, cwd });
   const config = loaded.value;
   const overrides: ConfigOverride[] = [];
-  const iterations = envPositiveInt(env, 'BENCH_ITERATIONS');
-  const replicas = envPositiveInt(env, 'BENCH_REPLICAS');
-  const wait = envTimerSeconds(env, 'BENCH_WAIT_TIMEOUT_S');
+  const s = settings(env);
+  const iterations = s.get('BENCH_ITERATIONS');
+  const replicas = s.get('BENCH_REPLICAS');
+  const wait = s.get('BENCH_WAIT_TIMEOUT_S');
+  const controllerNamespace = s.get('BENCH_DPC_NAMESPACE');
+  const template = s.get('BENCH_TEMPLATE');
   if (iterations !== undefined) {
     config.defaults.iterations = iterations;
     for (const s of Object.values(config.scenarios)) s.iterations = iterations;
@@ -94,14 +98,14 @@ export function loadActuationFile(file: string, env: Env, cwd = process.cwd()): 
     config.defaults.wait_timeout_s = wait;
     overrides.push({ path: 'defaults.wait_timeout_s', value: wait, source: 'env BENCH_WAIT_TIMEOUT_S' });
   }
-  if (env.BENCH_DPC_NAMESPACE) {
-    config.defaults.controller.namespace = env.BENCH_DPC_NAMESPACE;
-    overrides.push({ path: 'defaults.controller.namespace', value: env.BENCH_DPC_NAMESPACE, source: 'env BENCH_DPC_NAMESPACE' });
+  if (controllerNamespace !== undefined) {
+    config.defaults.controller.namespace = controllerNamespace;
+    overrides.push({ path: 'defaults.controller.namespace', value: controllerNamespace, source: 'env BENCH_DPC_NAMESPACE' });
   }
-  if (env.BENCH_TEMPLATE) {
-    config.defaults.template = env.BENCH_TEMPLATE;
-    for (const s of Object.values(config.scenarios)) delete s.template;
-    overrides.push({ path: 'template', value: env.BENCH_TEMPLATE, source: 'env BENCH_TEMPLATE' });
+  if (template !== undefined) {
+    config.defaults.template = template;
+    for (const sc of Object.values(config.scenarios)) delete sc.template;
+    overrides.push({ path: 'template', value: template, source: 'env BENCH_TEMPLATE' });
   }
   return { config, source: loaded.source, path: loaded.path, overrides };
 }

@@ -7,7 +7,6 @@
  */
 import { basename, resolve } from 'node:path';
 import type { Regression } from '../config/schema/scenario.ts';
-import { envString } from '../config/env.ts';
 import { BaselineError } from '../errors/baseline-error.ts';
 import { compareRuns, loadRunSamples, type RunSamples, samplesOfFolder } from './baseline.ts';
 import { type Comparison, DEFAULT_RELATIVE_TOLERANCE, type ToleranceOptions } from './comparison.ts';
@@ -18,10 +17,11 @@ import { renderTest } from '../render/summary.ts';
 import type { BaselineOutcome } from '../report/baseline.ts';
 
 export type { BaselineOutcome };
+import { settings } from '../settings/registry.ts';
 
 /** `BENCH_BASELINE`, resolved against the working directory; null when unset. */
 export function baselinePath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
-  const p = envString(env, 'BENCH_BASELINE');
+  const p = settings(env).get('BENCH_BASELINE');
   return p ? resolve(cwd, p) : null;
 }
 

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors/config-error.ts';
 import { isSecretName, REDACTED } from './redact.ts';
+import { settings } from '../settings/registry.ts';
 
 /** The `schema` of a run folder's `config.yaml`. */
 export const RESOLVED_CONFIG_SCHEMA = 'vitest-llm-d/resolved-config@1';
@@ -84,8 +85,8 @@ export function rerunEnv(config: ResolvedConfig & { path: string }, folder: stri
  * it), or null when `BENCH_RERUN` is unset or the folder has none for that file.
  */
 export function rerunScenarios(env: NodeJS.ProcessEnv, source: string): { folder: string; file: ResolvedConfig['files'][string] } | null {
-  const folder = env.BENCH_RERUN?.trim();
-  if (!folder) return null;
+  const folder = settings(env).get('BENCH_RERUN');
+  if (folder === undefined) return null;
   const config = readResolvedConfig(folder);
   const file = config.files[source];
   return file ? { folder: resolve(folder), file } : null;

@@ -18,10 +18,10 @@
  * Every applied override is recorded so reports show what differs from the file.
  */
 import { ConfigError } from '../errors/config-error.ts';
-import { envEnum, envNonNegativeInt, envPositiveInt, envPositiveIntList, envPositiveNumber, envString, envTimerSeconds } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { join } from 'node:path';
 import { rerunScenarios } from './rerun.ts';
+import { settings } from '../settings/registry.ts';
 import { formatPath, validateConfig } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';
 import type { Load } from './schema/load.ts';
@@ -79,16 +79,17 @@ export function applyScenarioOverrides(
   file: ScenarioFile,
   env: Env,
 ): { config: ScenarioFile; overrides: ConfigOverride[] } {
-  const numRequests = envPositiveInt(env, 'BENCH_NUM_REQUESTS');
-  const warmup = envNonNegativeInt(env, 'BENCH_WARMUP_REQUESTS');
-  const levels = envPositiveIntList(env, 'BENCH_CONCURRENCY');
+  const s = settings(env);
+  const numRequests = s.get('BENCH_NUM_REQUESTS');
+  const warmup = s.get('BENCH_WARMUP_REQUESTS');
+  const levels = s.get('BENCH_CONCURRENCY');
   const concurrency = levels?.length === 1 ? levels[0] : undefined;
-  const rate = envPositiveNumber(env, 'BENCH_RATE');
-  const duration = envTimerSeconds(env, 'BENCH_DURATION');
-  const maxTokens = envPositiveInt(env, 'BENCH_MAX_TOKENS');
-  const arrivals = envEnum(env, 'BENCH_ARRIVALS', ['exact', 'inference-perf'] as const);
-  const pause = envTimerSeconds(env, 'BENCH_PAUSE', { zero: true });
-  const stalledShare = envShare(env, 'BENCH_MAX_STALLED_SHARE');
+  const rate = s.get('BENCH_RATE');
+  const duration = s.get('BENCH_DURATION');
+  const maxTokens = s.get('BENCH_MAX_TOKENS');
+  const arrivals = s.get('BENCH_ARRIVALS');
+  const pause = s.get('BENCH_PAUSE');
+  const stalledShare = s.get('BENCH_MAX_STALLED_SHARE');
   const overrides: ConfigOverride[] = [];
   const scenarios: Record<string, Scenario> = {};
 
@@ -180,15 +181,6 @@ export function applyScenarioOverrides(
     scenarios[name] = scenario;
   }
   return { config: { ...file, scenarios }, overrides };
-}
-
-/** A share from 0 to 1, e.g. `BENCH_MAX_STALLED_SHARE=0.05`. */
-function envShare(env: Env, name: string): number | undefined {
-  const text = envString(env, name);
-  if (text === undefined) return undefined;
-  const value = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
-  if (!(value >= 0 && value <= 1)) throw new ConfigError('env', name, `expected a share from 0 to 1, got "${text}"`);
-  return value;
 }
 
 /** The variable that overrides each load type's main parameter. */

@@ -19,15 +19,16 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.ts';
 import { didYouMean } from './closest-name.ts';
-import { envEnum, envString } from './env.ts';
+import { envString } from './env.ts';
 import type { ConfigOverride } from './env.ts';
 import { validateConfig } from './format-issues.ts';
 import { loadConfigFile } from './load-file.ts';
 import type { LoadedConfig } from './load-file.ts';
-import { APIS, BACKENDS, BaseUrlSchema, SIMULATOR_TARGET, TargetSchema } from './schema/target.ts';
+import { BaseUrlSchema, SIMULATOR_TARGET, TargetSchema } from './schema/target.ts';
 import type { Target } from './schema/target.ts';
 import type { SimulatorSection } from './schema/simulator.ts';
 import { TargetsFileSchema } from './schema/targets-file.ts';
+import { settings, type SettingName } from '../settings/registry.ts';
 import type { TargetsFile } from './schema/targets-file.ts';
 import type { Env } from './substitute.ts';
 
@@ -96,9 +97,10 @@ export function loadTargetsFile(
 
 /** Chooses the target for this run; throws `ConfigError` for a bad file or environment variable. */
 export function resolveTarget({ cwd, env }: ResolveTargetOptions): TargetSelection {
+  const s = settings(env);
   const file = findTargetsFile(cwd, env);
   const loaded = file && loadTargetsFile(file.path, { cwd, env, namedBy: file.namedBy });
-  const wanted = envString(env, 'BENCH_TARGET');
+  const wanted = s.get('BENCH_TARGET');
   const baseUrl = readBaseUrl(env);
   const overrides: ConfigOverride[] = [];
   let target: Target;
@@ -135,19 +137,19 @@ export function resolveTarget({ cwd, env }: ResolveTargetOptions): TargetSelecti
     }
     set('base_url', baseUrl, 'BENCH_BASE_URL');
   }
-  set('model', envString(env, 'BENCH_MODEL'), 'BENCH_MODEL');
-  const backend = envEnum(env, 'BENCH_BACKEND', BACKENDS);
+  set('model', s.get('BENCH_MODEL'), 'BENCH_MODEL');
+  const backend = s.get('BENCH_BACKEND');
   if (backend !== undefined && isSimulator) {
     throw new ConfigError('env', 'BENCH_BACKEND', 'does not apply to the embedded simulator, which serves the vLLM API');
   }
   set('backend', backend, 'BENCH_BACKEND');
-  set('api', envEnum(env, 'BENCH_API', APIS), 'BENCH_API');
+  set('api', s.get('BENCH_API'), 'BENCH_API');
   checkSupportedModel(target);
 
   const extra = overrides.filter((o) => o.source !== 'env BENCH_BASE_URL' || wanted !== undefined);
   if (extra.length > 0) origin += ` + ${extra.map((o) => o.source.replace(/^env /, '')).join(', ')}`;
   const secrets = [...(loaded?.secrets ?? [])];
-  const caFromEnv = envString(env, 'BENCH_TLS_CA_FILE');
+  const caFromEnv = s.get('BENCH_TLS_CA_FILE');
   if (isSimulator) {
     if (caFromEnv !== undefined) throw new ConfigError('env', 'BENCH_TLS_CA_FILE', 'does not apply to the embedded simulator, which serves plain http');
     const url = readUrl(env, 'BENCH_SIMULATOR_URL');
@@ -207,7 +209,7 @@ function readCaFile(path: string, shown: string, [source, at]: [string, string])
 }
 
 function findTargetsFile(cwd: string, env: Env): { path: string; namedBy?: string } | undefined {
-  const named = envString(env, 'BENCH_TARGETS_FILE');
+  const named = settings(env).get('BENCH_TARGETS_FILE');
   if (named !== undefined) return { path: named, namedBy: 'named by BENCH_TARGETS_FILE' };
   return existsSync(resolve(cwd, 'targets.yaml')) ? { path: 'targets.yaml' } : undefined;
 }
@@ -216,8 +218,8 @@ function readBaseUrl(env: Env): string | undefined {
   return readUrl(env, 'BENCH_BASE_URL');
 }
 
-function readUrl(env: Env, name: string): string | undefined {
-  const value = envString(env, name);
+function readUrl(env: Env, name: SettingName & ('BENCH_BASE_URL' | 'BENCH_SIMULATOR_URL')): string | undefined {
+  const value = settings(env).get(name);
   if (value === undefined) return undefined;
   validateConfig(z.strictObject({ [name]: BaseUrlSchema }), { [name]: value }, { source: 'env' });
   return value;

@@ -28,9 +28,10 @@ import type { Document, Scalar } from 'yaml';
 import { ConfigError } from '../errors/config-error.ts';
 import { formatPath } from './format-issues.ts';
 import { isSecretName } from './redact.ts';
+import type { Env } from '../settings/setting.ts';
 
 /** Environment to substitute from: `process.env` or a test's own record. */
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from '../settings/setting.ts';
 
 /** Where a string sits, for error messages: the file and the path inside it. */
 export interface SubstitutionSite {

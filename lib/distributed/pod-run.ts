@@ -17,6 +17,7 @@ import { vitestBin } from '../vitest/vitest-bin.ts';
 import { redactText } from '../config/redact.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { secretValues } from '../run-folder/environment.ts';
+import { settings, type SettingName } from '../settings/registry.ts';
 import { postBarrier, measureClockOffset, type ClockOffset } from './clock-offset.ts';
 import { startCoordinator, type Coordinator } from './coordinator.ts';
 import { writeFolderFrames } from './log-frames.ts';
@@ -45,20 +46,17 @@ export interface PodEnv {
 
 /** Reads the pod's settings; throws a `ConfigError` naming the first missing or invalid variable. */
 export function readPodEnv(env: NodeJS.ProcessEnv): PodEnv {
+  const s = settings(env);
   const get = (name: string): string | null => env[name]?.trim() || null;
-  const need = (name: string, what: string): string => {
-    const v = get(name);
-    if (v === null) throw new ConfigError(`env ${name}`, '', `not set (${what})`);
-    return v;
+  const missing = (name: string, what: string): never => {
+    throw new ConfigError(`env ${name}`, '', `not set (${what})`);
   };
-  const int = (name: string, what: string, min: number, max: number, fallback?: number): number => {
-    const raw = fallback !== undefined && get(name) === null ? String(fallback) : need(name, what);
-    const v = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(v >= min && v <= max)) throw new ConfigError(`env ${name}`, '', `expected an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-    return v;
-  };
-  const count = int('BENCH_PARALLELISM', 'the number of pods', 1, 10_000);
-  const index = int('JOB_COMPLETION_INDEX', 'set by the Indexed Job', 0, count - 1);
+  const need = <N extends SettingName>(name: N, what: string) => s.given(name) ?? missing(name, what);
+  const count = need('BENCH_PARALLELISM', 'the number of pods');
+  // Set by Kubernetes for the Indexed Job, not a setting of the tool.
+  const indexText = get('JOB_COMPLETION_INDEX') ?? missing('JOB_COMPLETION_INDEX', 'set by the Indexed Job');
+  const index = /^\d+$/.test(indexText) ? Number(indexText) : NaN;
+  if (!(index >= 0 && index <= count - 1)) throw new ConfigError('env JOB_COMPLETION_INDEX', '', `expected an integer in 0..${count - 1}, got ${JSON.stringify(indexText)}`);
   const coordinator = need('BENCH_COORDINATOR', "pod 0's coordinator, http://<host>:<port>");
   let url: URL | null = null;
   try {
@@ -67,15 +65,14 @@ export function readPodEnv(env: NodeJS.ProcessEnv): PodEnv {
     url = null;
   }
   if (!url || url.protocol !== 'http:') throw new ConfigError('env BENCH_COORDINATOR', '', 'expected http://<host>:<port>');
-  const stream = get('BENCH_LAUNCH_STREAM') ?? '0';
-  if (stream !== '0' && stream !== '1') throw new ConfigError('env BENCH_LAUNCH_STREAM', '', `expected 1 or 0, got ${JSON.stringify(stream)}`);
+  const stream = s.get('BENCH_LAUNCH_STREAM');
   return {
     index, count, coordinator,
-    port: int('BENCH_COORDINATOR_PORT', 'the port pod 0 listens on', 1, 65_535),
+    port: need('BENCH_COORDINATOR_PORT', 'the port pod 0 listens on'),
     pod: get('POD_NAME'), node: get('NODE_NAME'), podIp: get('POD_IP'),
     resultsDir: need('BENCH_RESULTS_DIR', 'where the pod writes its results'),
-    stream: stream === '1',
-    barrierTimeoutMs: int('BENCH_BARRIER_TIMEOUT_S', 'seconds', 1, 86_400, 120) * 1000,
+    stream,
+    barrierTimeoutMs: s.get('BENCH_BARRIER_TIMEOUT_S') * 1000,
   };
 }
 
@@ -234,7 +231,9 @@ export async function runPod(opts: PodRunOptions): Promise<number> {
 /** Spawns `vitest run`, its output to `err`; forwards SIGTERM; resolves to its exit code. */
 async function runVitest(bin: string, opts: PodRunOptions, env: NodeJS.ProcessEnv, status: (t: string) => void): Promise<number> {
   const args = [bin, 'run', ...opts.files, ...(opts.vitestArgs ?? [])];
-  status(`vitest run ${[...opts.files, ...(opts.vitestArgs ?? [])].join(' ')} with BENCH_SHARE=${env.BENCH_SHARE}`);
+  // The share vitestEnv gave this pod's vitest.
+  const share = settings(env).get('BENCH_SHARE')!;
+  status(`vitest run ${[...opts.files, ...(opts.vitestArgs ?? [])].join(' ')} with BENCH_SHARE=${share.index}/${share.count}`);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const s of [child.stdout!, child.stderr!]) {
     s.setEncoding('utf8');

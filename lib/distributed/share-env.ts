@@ -3,7 +3,7 @@
  * (`BENCH_SHARE=<index>/<count>`, set by `vitest-llm-d pod-run`) with its coordinator and clock
  * offset, or the merge of the pods' records (`BENCH_MERGE=<run folder>`, set by the launcher).
  */
-import { ConfigError } from '../errors/config-error.ts';
+import { settings } from '../settings/registry.ts';
 import type { PodSlot } from './split.ts';
 
 /** A pod's place in a distributed run. */
@@ -18,34 +18,21 @@ export interface ShareSettings {
   barrierTimeoutMs: number;
 }
 
-const number = (env: NodeJS.ProcessEnv, name: string, fallback: number | null): number | null => {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v)) throw new ConfigError(`env ${name}`, '', `expected a number, got ${JSON.stringify(raw)}`);
-  return v;
-};
-
 /** The pod's share from `BENCH_SHARE` (null when unset: an ordinary, single-process run). */
 export function shareFromEnv(env: NodeJS.ProcessEnv = process.env): ShareSettings | null {
-  const raw = env.BENCH_SHARE?.trim();
-  if (!raw) return null;
-  const m = /^(\d+)\/(\d+)$/.exec(raw);
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) {
-    throw new ConfigError('env BENCH_SHARE', '', `expected <index>/<count> with 0 <= index < count (e.g. 1/4), got ${JSON.stringify(raw)}`);
-  }
+  const s = settings(env);
+  const slot = s.get('BENCH_SHARE');
+  if (!slot) return null;
   return {
-    slot: { index, count },
-    coordinator: env.BENCH_COORDINATOR?.trim() || null,
-    clockOffsetMs: number(env, 'BENCH_CLOCK_OFFSET_MS', 0)!,
-    clockBoundMs: number(env, 'BENCH_CLOCK_OFFSET_BOUND_MS', null),
-    barrierTimeoutMs: number(env, 'BENCH_BARRIER_TIMEOUT_S', 120)! * 1000,
+    slot,
+    coordinator: s.get('BENCH_COORDINATOR') ?? null,
+    clockOffsetMs: s.get('BENCH_CLOCK_OFFSET_MS'),
+    clockBoundMs: s.get('BENCH_CLOCK_OFFSET_BOUND_MS') ?? null,
+    barrierTimeoutMs: s.get('BENCH_BARRIER_TIMEOUT_S') * 1000,
   };
 }
 
 /** The run folder whose `pods/` a merge run reads (`BENCH_MERGE`), or null. */
 export function mergeFromEnv(env: NodeJS.ProcessEnv = process.env): string | null {
-  return env.BENCH_MERGE?.trim() || null;
+  return settings(env).get('BENCH_MERGE') ?? null;
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { addSecrets, urlSecrets } from '../config/secrets.ts';
+import { settings } from '../settings/registry.ts';
 import { ClusterTime, type ClusterClockInfo } from './cluster-time.ts';
 import { apiStatus, ClusterError, clusterError } from './errors.ts';
 
@@ -46,11 +47,12 @@ export interface ClusterConnection {
 
 /** The kubeconfig that `loadFromDefault` would use, or null when there is none (never the localhost:8080 fallback). */
 export function findKubeconfig(env: NodeJS.ProcessEnv = process.env): { source: KubeconfigSource; path?: string } | null {
-  const fromEnv = env.KUBECONFIG?.split(delimiter).filter(Boolean) ?? [];
+  const s = settings(env);
+  const fromEnv = s.get('KUBECONFIG')?.split(delimiter).filter(Boolean) ?? [];
   if (fromEnv.length > 0) return { source: 'KUBECONFIG', path: fromEnv.join(delimiter) };
   const file = join(homedir(), '.kube', 'config');
   if (existsSync(file)) return { source: 'default file', path: file };
-  if (existsSync(SERVICEACCOUNT_TOKEN) && env.KUBERNETES_SERVICE_HOST) return { source: 'in-cluster' };
+  if (existsSync(SERVICEACCOUNT_TOKEN) && s.has('KUBERNETES_SERVICE_HOST')) return { source: 'in-cluster' };
   return null;
 }
 

@@ -18,9 +18,10 @@ import { waitForRollout, type RolloutResult } from './rollout.ts';
 import { chooseAccess, openAccess, runsInCluster, type AccessMode, type StackAccess } from './stack-access.ts';
 import { renderStandalone, type StandaloneStack } from './standalone-template.ts';
 import { RUN_LABEL } from './template.ts';
+import { DEFAULT_PROVISION_TIMEOUT_S } from '../settings/cluster.ts';
 
 /** Default rollout timeout, cluster seconds: model download and load on a real cluster take minutes. */
-export const DEFAULT_PROVISION_TIMEOUT_S = 900;
+export { DEFAULT_PROVISION_TIMEOUT_S };
 
 /** What to provision and how. */
 export interface ProvisionOptions {

@@ -10,6 +10,8 @@
  *   anywhere the kubeconfig works. It adds latency noise, and reports warn about it.
  */
 import { existsSync } from 'node:fs';
+import { ACCESS_MODES as SETTING_ACCESS_MODES } from '../settings/setting.ts';
+import { settings } from '../settings/registry.ts';
 import type { AccessMode } from '../report/model.ts';
 import { SERVICEACCOUNT_TOKEN, type ClusterConnection } from './connect.ts';
 import { clusterError, ClusterError } from './errors.ts';
@@ -20,7 +22,7 @@ import type { StandaloneStack } from './standalone-template.ts';
 export type { AccessMode } from '../report/model.ts';
 
 /** Every access mode, as `BENCH_PROVISION_ACCESS` takes them. */
-export const ACCESS_MODES: readonly AccessMode[] = ['url', 'service-dns', 'cluster-ip', 'port-forward'];
+export const ACCESS_MODES: readonly AccessMode[] = SETTING_ACCESS_MODES;
 
 /** The warning every report of a port-forwarded run carries. */
 export const PORT_FORWARD_WARNING =
@@ -28,7 +30,7 @@ export const PORT_FORWARD_WARNING =
 
 /** Whether this process runs in a pod: `KUBERNETES_SERVICE_HOST` set and a service-account token mounted. */
 export function runsInCluster(env: NodeJS.ProcessEnv = process.env, tokenPath = SERVICEACCOUNT_TOKEN): boolean {
-  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(tokenPath);
+  return settings(env).has('KUBERNETES_SERVICE_HOST') && existsSync(tokenPath);
 }
 
 /** The access mode when none is forced: a given URL, else the simulator's ClusterIP, else service DNS in a pod, else port-forward. */

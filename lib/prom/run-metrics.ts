@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { MetricsSection } from '../config/schema/scenario.ts';
 import type { Env } from '../config/substitute.ts';
-import { ConfigError } from '../errors/config-error.ts';
+import { settings } from '../settings/registry.ts';
 import type { TestReport } from '../report/model.ts';
 import { CONTROLLER_METRICS, GPU_METRICS, VLLM_METRICS, flattenMetrics, type MetricDef, type MetricSet, type RunFilters } from './metric-sets.ts';
 import { summarize, type MetricSummary, type MetricWindowResult } from './window.ts';
@@ -53,17 +53,9 @@ export function metricSetsOf(config: MetricsSection | undefined): Array<MetricSe
 
 /** `BENCH_METRICS_SCRAPE` and `BENCH_METRICS_SCRAPE_INTERVAL_S`: whether to scrape without Prometheus, and how often (s). */
 export function scrapeSettings(env: Env): { enabled: boolean; intervalS: number } {
-  const mode = (env.BENCH_METRICS_SCRAPE ?? '').trim().toLowerCase();
-  const raw = (env.BENCH_METRICS_SCRAPE_INTERVAL_S ?? '').trim();
-  let intervalS = 1;
-  if (raw !== '') {
-    intervalS = Number(raw);
-    if (!Number.isFinite(intervalS) || intervalS < 0.1 || intervalS > 3600) {
-      throw new ConfigError('env', 'BENCH_METRICS_SCRAPE_INTERVAL_S', `expected seconds between 0.1 and 3600, got ${JSON.stringify(raw)}`);
-    }
-  }
-  if (!['', 'on', 'true', '1', 'off', 'false', '0'].includes(mode)) throw new ConfigError('env', 'BENCH_METRICS_SCRAPE', `expected on or off, got ${JSON.stringify(env.BENCH_METRICS_SCRAPE)}`);
-  return { enabled: !['off', 'false', '0'].includes(mode), intervalS };
+  const s = settings(env);
+  const intervalS = s.get('BENCH_METRICS_SCRAPE_INTERVAL_S');
+  return { enabled: s.get('BENCH_METRICS_SCRAPE'), intervalS };
 }
 
 /**

@@ -15,7 +15,7 @@
  * | `BENCH_PROMETHEUS_SCRAPE_INTERVAL_S` | the server's scrape interval, for `rate()` windows; default 30 (OpenShift's) |
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { envString, envTimerSeconds } from '../config/env.ts';
+import { settings } from '../settings/registry.ts';
 import type { Env } from '../config/substitute.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { addSecrets } from '../config/secrets.ts';
@@ -26,11 +26,8 @@ export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/servic
 /** The OpenShift monitoring route's host prefix: `prometheus-k8s-openshift-monitoring.<cluster domain>`. */
 export const OPENSHIFT_PROMETHEUS_HOST_PREFIX = 'prometheus-k8s-openshift-monitoring';
 
-/** Default per-request timeout, in seconds. */
-export const DEFAULT_PROM_TIMEOUT_S = 10;
-
-/** Default scrape interval assumed for `rate()` windows, in seconds (OpenShift monitoring's). */
-export const DEFAULT_SCRAPE_INTERVAL_S = 30;
+/** Default per-request timeout, and the scrape interval assumed for `rate()` windows (OpenShift monitoring's), in seconds. */
+export { DEFAULT_PROM_TIMEOUT_S, DEFAULT_SCRAPE_INTERVAL_S } from '../settings/metrics.ts';
 
 /** How to reach one Prometheus server. Holds the token: never log or serialise it whole (see {@link describePromSettings}). */
 export interface PromSettings {
@@ -63,8 +60,9 @@ export interface PromSettings {
  * fails at start-up. Throws {@link ConfigError} (source `env`) naming the variable for a bad value.
  */
 export function promSettings(env: Env = process.env, fs: { exists: (p: string) => boolean; read: (p: string) => string } = defaultFs): PromSettings | null {
-  const rawUrl = envString(env, 'BENCH_PROMETHEUS_URL');
-  const domain = envString(env, 'BENCH_PROMETHEUS_CLUSTER_DOMAIN');
+  const s = settings(env);
+  const rawUrl = s.get('BENCH_PROMETHEUS_URL');
+  const domain = s.get('BENCH_PROMETHEUS_CLUSTER_DOMAIN');
   if (rawUrl === undefined && domain === undefined) return null;
   if (rawUrl !== undefined && domain !== undefined) {
     throw new ConfigError('env', 'BENCH_PROMETHEUS_URL', 'set either BENCH_PROMETHEUS_URL or BENCH_PROMETHEUS_CLUSTER_DOMAIN, not both');
@@ -73,7 +71,7 @@ export function promSettings(env: Env = process.env, fs: { exists: (p: string) =
   const { token, tokenSource } = readToken(env, fs);
   // Wherever it was read from (a file, the service account), the token is a secret of the run.
   addSecrets(token);
-  const caFile = envString(env, 'BENCH_PROMETHEUS_CA_FILE') ?? null;
+  const caFile = s.get('BENCH_PROMETHEUS_CA_FILE') ?? null;
   const ca = caFile === null ? null : readCa(caFile, fs);
   return {
     url,
@@ -82,9 +80,9 @@ export function promSettings(env: Env = process.env, fs: { exists: (p: string) =
     tokenSource,
     ca,
     caFile,
-    insecure: envBool(env, 'BENCH_PROMETHEUS_INSECURE') ?? false,
-    timeoutMs: (envTimerSeconds(env, 'BENCH_PROMETHEUS_TIMEOUT_S') ?? DEFAULT_PROM_TIMEOUT_S) * 1000,
-    scrapeIntervalS: envTimerSeconds(env, 'BENCH_PROMETHEUS_SCRAPE_INTERVAL_S') ?? DEFAULT_SCRAPE_INTERVAL_S,
+    insecure: s.get('BENCH_PROMETHEUS_INSECURE'),
+    timeoutMs: s.get('BENCH_PROMETHEUS_TIMEOUT_S') * 1000,
+    scrapeIntervalS: s.get('BENCH_PROMETHEUS_SCRAPE_INTERVAL_S'),
   };
 }
 
@@ -125,8 +123,9 @@ function baseUrl(raw: string): string {
 }
 
 function readToken(env: Env, fs: { exists: (p: string) => boolean; read: (p: string) => string }): { token: string | null; tokenSource: string | null } {
-  const fromEnv = envString(env, 'BENCH_PROMETHEUS_TOKEN');
-  const file = envString(env, 'BENCH_PROMETHEUS_TOKEN_FILE');
+  const s = settings(env);
+  const fromEnv = s.get('BENCH_PROMETHEUS_TOKEN');
+  const file = s.get('BENCH_PROMETHEUS_TOKEN_FILE');
   if (fromEnv !== undefined && file !== undefined) {
     throw new ConfigError('env', 'BENCH_PROMETHEUS_TOKEN', 'set either BENCH_PROMETHEUS_TOKEN or BENCH_PROMETHEUS_TOKEN_FILE, not both');
   }
@@ -143,7 +142,7 @@ function readToken(env: Env, fs: { exists: (p: string) => boolean; read: (p: str
     return { token: checkToken(token, 'BENCH_PROMETHEUS_TOKEN_FILE'), tokenSource: `file ${file} (BENCH_PROMETHEUS_TOKEN_FILE)` };
   }
   // In a pod (as the Kubernetes clients do): the mounted service-account token.
-  if (env.KUBERNETES_SERVICE_HOST && fs.exists(SERVICE_ACCOUNT_TOKEN_PATH)) {
+  if (s.has('KUBERNETES_SERVICE_HOST') && fs.exists(SERVICE_ACCOUNT_TOKEN_PATH)) {
     let token = '';
     try {
       token = fs.read(SERVICE_ACCOUNT_TOKEN_PATH).trim();
@@ -170,15 +169,6 @@ function readCa(file: string, fs: { read: (p: string) => string }): string {
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('env', 'BENCH_PROMETHEUS_CA_FILE', `${file} holds no PEM certificate`);
   return text;
-}
-
-function envBool(env: Env, name: string): boolean | undefined {
-  const text = envString(env, name);
-  if (text === undefined) return undefined;
-  const t = text.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(t)) return true;
-  if (['false', '0', 'no', 'off'].includes(t)) return false;
-  throw new ConfigError('env', name, `expected true or false, got ${JSON.stringify(text)}`);
 }
 
 const defaultFs = {

@@ -1,4 +1,6 @@
 import { join, resolve } from 'node:path';
+import { RUN_STAMP } from '../settings/results.ts';
+import { settings } from '../settings/registry.ts';
 
 /** Identity of one `vitest run`: shared by the main process (reporters) and every worker (fixtures). */
 export interface RunInfo {
@@ -9,15 +11,14 @@ export interface RunInfo {
 }
 
 /** A run stamp: UTC time to the second, file-name safe. */
-export const RUN_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/;
+export { RUN_STAMP };
 
 /** A new run identity, read once when the Vitest config loads. */
 export function createRunInfo(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), now = new Date()): RunInfo {
   // BENCH_RUN_STAMP: the pods of a distributed run and its merge share one stamp (one seed salt, one folder name).
-  const given = env.BENCH_RUN_STAMP?.trim();
-  if (given && !RUN_STAMP.test(given)) throw new Error(`env BENCH_RUN_STAMP: expected a run stamp like 2026-12-06T19-00-00Z, got ${JSON.stringify(given)}`);
-  const stamp = given || now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
-  return { stamp, resultsDir: resolve(cwd, env.BENCH_RESULTS_DIR || 'results') };
+  const s = settings(env);
+  const stamp = s.get('BENCH_RUN_STAMP') ?? now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+  return { stamp, resultsDir: resolve(cwd, s.get('BENCH_RESULTS_DIR')) };
 }
 
 /** Run folder of a suite: `<results>/<stamp>-<suite>/`. */

@@ -5,11 +5,11 @@
  * cannot be read here (a broken targets file: the workers fail on it too) is skipped; the values
  * of secret-looking variables are registered in any case.
  */
-import { envString } from '../config/env.ts';
 import { resolveTarget, type TargetSelection } from '../config/resolve-target.ts';
 import { addSecrets, headerSecrets, urlSecrets } from '../config/secrets.ts';
 import { chooseConfigTarget, loadWellLitConfig } from '../config/well-lit/index.ts';
 import { promSettings } from '../prom/settings.ts';
+import { settings } from '../settings/registry.ts';
 
 const done = new Set<string>();
 
@@ -29,7 +29,7 @@ export function registerRunSecrets(env: NodeJS.ProcessEnv = process.env, cwd: st
     // A targets file or variable the workers refuse: they say why.
   }
   // `suites/config` runs the config named by BENCH_CONFIG: its substituted secrets, and its endpoint's key and headers.
-  const named = envString(env, 'BENCH_CONFIG');
+  const named = settings(env).get('BENCH_CONFIG');
   if (named === undefined) return;
   try {
     const config = loadWellLitConfig(named, { env, cwd });

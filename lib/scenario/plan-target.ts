@@ -5,13 +5,13 @@
  * names of headers, whose values may be credentials.
  */
 import type { ConfigOverride } from '../config/env.ts';
-import { envString } from '../config/env.ts';
 import { resolveTarget } from '../config/resolve-target.ts';
 import type { TargetSelection } from '../config/resolve-target.ts';
 import type { Env } from '../config/substitute.ts';
 import { chooseConfigTarget } from '../config/well-lit/choose-target.ts';
 import type { WellLitConfig } from '../config/well-lit/load-config.ts';
 import type { TokenizerOption } from '../data/index.ts';
+import { settings } from '../settings/registry.ts';
 
 /** Where the requests go. */
 export interface EndpointPlan {
@@ -42,10 +42,11 @@ export interface EndpointPlan {
 export function configEndpoint(config: WellLitConfig, env: Env, cwd: string): EndpointPlan {
   const choice = chooseConfigTarget(config, env, false);
   if (choice.kind === 'config') return fromSelection(choice.selection, choice.apiKeySource);
-  const provision = envString(env, 'BENCH_PROVISION');
+  const s = settings(env);
+  const provision = s.get('BENCH_PROVISION');
   if (provision !== undefined) {
     return {
-      kind: 'provisioned', origin: `stack provisioned from ${provision} (BENCH_PROVISION)`, url: null, model: envString(env, 'BENCH_MODEL') ?? null,
+      kind: 'provisioned', origin: `stack provisioned from ${provision} (BENCH_PROVISION)`, url: null, model: s.get('BENCH_MODEL') ?? null,
       backend: null, apiKey: null, headers: [], ignoreEos: null, overrides: choice.overrides, tokenizer: 'auto', defaultApi: 'completions',
     };
   }

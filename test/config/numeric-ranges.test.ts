@@ -4,7 +4,7 @@ import { validateConfig } from '../../lib/config/format-issues.ts';
 import { applyScenarioOverrides } from '../../lib/config/resolve-scenarios.ts';
 import { ScenarioFileSchema } from '../../lib/config/schema/scenario.ts';
 import { TargetsFileSchema } from '../../lib/config/schema/targets-file.ts';
-import { publishSettings } from '../../lib/publish/publish.ts';
+import { publishSettings } from '../../lib/publish/settings.ts';
 import { configErrorOf } from './config-error-of.ts';
 
 /** Every duration ends in a Node.js timer, which takes at most 2^31 - 1 ms. */

@@ -8,14 +8,10 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ConfigError } from '../../lib/errors/config-error.ts';
-import {
-  contentTypeOf,
-  PublishError,
-  parsePublishUrl,
-  publishRunFolder,
-  publishSettings,
-  type PublishSettings,
-} from '../../lib/publish/publish.ts';
+import { PublishError } from '../../lib/publish/errors.ts';
+import { contentTypeOf } from '../../lib/publish/files.ts';
+import { publishRunFolder } from '../../lib/publish/publish.ts';
+import { parsePublishUrl, publishSettings, type PublishSettings } from '../../lib/publish/settings.ts';
 import { runDirOf } from '../../lib/report/run-info.ts';
 import { PublishReporter, publishSuites } from '../../reporters/publish-reporter.ts';
 import { closedPort } from '../http/drive.ts';

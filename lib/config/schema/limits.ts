@@ -10,8 +10,8 @@
  * 32 MiB is over ten thousand tokens with their logprobs.
  */
 import { z } from 'zod';
-import { ConfigError } from '../../errors/config-error.ts';
-import { envPositiveNumber } from '../env.ts';
+import { settings } from '../../settings/registry.ts';
+import { MAX_MIB } from '../../settings/target.ts';
 import type { Env } from '../substitute.ts';
 
 /** Defaults when neither the target, the scenario nor the environment sets a limit, in MiB. */
@@ -19,9 +19,6 @@ export const DEFAULT_LIMITS = Object.freeze({
   max_response_mib: 256,
   max_event_mib: 32,
 });
-
-/** Upper bound of each setting: past 512 MiB a body no longer fits one JavaScript string. */
-const MAX_MIB = 512;
 
 const mib = (what: string, fallback: number) =>
   z.number().positive().max(MAX_MIB).describe(`${what}, in MiB (default ${fallback}, at most ${MAX_MIB}).`);
@@ -56,8 +53,9 @@ const ENV = { max_response_mib: 'BENCH_MAX_RESPONSE_MIB', max_event_mib: 'BENCH_
  */
 export function responseLimits(env: Env, ...layers: ReadonlyArray<LimitOverrides | undefined>): ResponseLimits {
   const out: Record<keyof typeof DEFAULT_LIMITS, number> = { ...DEFAULT_LIMITS };
+  const s = settings(env);
   for (const key of Object.keys(out) as Array<keyof typeof DEFAULT_LIMITS>) {
-    const fromEnv = envMib(env, ENV[key]);
+    const fromEnv = s.get(ENV[key]);
     const set = fromEnv ?? layers.find((layer) => layer?.[key] !== undefined)?.[key];
     if (set !== undefined) out[key] = set;
   }
@@ -66,9 +64,3 @@ export function responseLimits(env: Env, ...layers: ReadonlyArray<LimitOverrides
 
 /** Limits from the defaults alone. */
 export const DEFAULT_RESPONSE_LIMITS: ResponseLimits = Object.freeze(responseLimits({}));
-
-function envMib(env: Env, name: string): number | undefined {
-  const v = envPositiveNumber(env, name);
-  if (v !== undefined && v > MAX_MIB) throw new ConfigError('env', name, `expected at most ${MAX_MIB} (MiB), got ${env[name]!.trim()}`);
-  return v;
-}

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SimulatorSectionSchema } from './simulator.ts';
 import { LimitOverridesSchema } from './limits.ts';
 import { TimeoutOverridesSchema } from './timeouts.ts';
+import { APIS, BACKENDS } from '../../settings/setting.ts';
 
 /** Names of targets and scenarios: letters, digits, `.`, `_`, `-`. */
 export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
@@ -13,13 +14,10 @@ export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 /** Reserved target name: the embedded simulator, always selectable. */
 export const SIMULATOR_TARGET = 'simulator';
 
-/** Server software behind a target; picks default capabilities (see `lib/apis/capabilities.ts`). */
-export const BACKENDS = ['vllm', 'llm-d', 'sglang', 'tgi', 'ollama', 'llama.cpp', 'lmstudio', 'openai', 'other'] as const;
+export { APIS, BACKENDS } from '../../settings/setting.ts';
 /** Server software behind a target. */
 export type Backend = (typeof BACKENDS)[number];
 
-/** OpenAI APIs a target can be benchmarked through. */
-export const APIS = ['completions', 'chat'] as const;
 /** `completions` (`/v1/completions`) or `chat` (`/v1/chat/completions`). */
 export type ApiKind = (typeof APIS)[number];
 

@@ -14,10 +14,10 @@
  */
 import { ConfigError } from '../../errors/config-error.ts';
 import type { ConfigOverride } from '../env.ts';
-import { envEnum, envString } from '../env.ts';
+import { settings } from '../../settings/registry.ts';
 import { validateConfig } from '../format-issues.ts';
 import type { TargetSelection } from '../resolve-target.ts';
-import { BACKENDS, BaseUrlSchema, TargetSchema } from '../schema/target.ts';
+import { BaseUrlSchema, TargetSchema } from '../schema/target.ts';
 import type { Env } from '../substitute.ts';
 import { z } from 'zod';
 import type { WellLitConfig } from './load-config.ts';
@@ -33,11 +33,12 @@ export function chooseConfigTarget(config: WellLitConfig, env: Env, bundled: boo
     kind: 'usual',
     overrides: [{ path: 'endpoint', value, source: `${source} (instead of ${config.endpoint.baseUrl ?? 'the endpoint'} in ${config.source})` }],
   });
-  const provision = envString(env, 'BENCH_PROVISION');
+  const s = settings(env);
+  const provision = s.get('BENCH_PROVISION');
   if (provision !== undefined) return replaced(`stack provisioned from ${provision}`, 'env BENCH_PROVISION');
-  const targetName = envString(env, 'BENCH_TARGET');
+  const targetName = s.get('BENCH_TARGET');
   if (targetName !== undefined) return replaced(`target ${targetName}`, 'env BENCH_TARGET');
-  const baseUrl = envString(env, 'BENCH_BASE_URL');
+  const baseUrl = s.get('BENCH_BASE_URL');
   if (bundled) {
     if (baseUrl !== undefined) return replaced(baseUrl, 'env BENCH_BASE_URL');
     return { kind: 'config', selection: simulatorSelection(config, env) };
@@ -53,7 +54,7 @@ function simulatorSelection(config: WellLitConfig, env: Env): TargetSelection {
       source: `BENCH_CONFIG unset: the bundled example ${config.source} runs on the embedded simulator (instead of ${config.endpoint.baseUrl ?? 'its endpoint'})`,
     },
   ];
-  const envModel = envString(env, 'BENCH_MODEL');
+  const envModel = settings(env).get('BENCH_MODEL');
   if (envModel !== undefined) overrides.push({ path: 'target.model', value: envModel, source: 'env BENCH_MODEL' });
   const model = envModel ?? config.endpoint.model;
   const target = TargetSchema.parse({ name: 'simulator', ...(model ? { model } : {}) });
@@ -73,12 +74,13 @@ function endpointSelection(config: WellLitConfig, env: Env, envBaseUrl: string |
   if (baseUrl === undefined) {
     throw new ConfigError(config.source, 'endpoint.base_url', 'required: the file names no endpoint (endpoint.base_url or a workload server.base_url); or set BENCH_BASE_URL or BENCH_TARGET');
   }
-  const model = envString(env, 'BENCH_MODEL');
+  const s = settings(env);
+  const model = s.get('BENCH_MODEL');
   if (model !== undefined) {
     overrides.push({ path: 'target.model', value: model, source: 'env BENCH_MODEL' });
     sources.push('BENCH_MODEL');
   }
-  const backend = envEnum(env, 'BENCH_BACKEND', BACKENDS);
+  const backend = s.get('BENCH_BACKEND');
   if (backend !== undefined) {
     overrides.push({ path: 'target.backend', value: backend, source: 'env BENCH_BACKEND' });
     sources.push('BENCH_BACKEND');

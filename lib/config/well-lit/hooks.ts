@@ -5,7 +5,7 @@
  * `BENCH_PRE_WORKLOAD`, `BENCH_POST_WORKLOAD`) when that is set and not empty. And the
  * environment a hook runs in: this process's, with what the hook is running around.
  */
-import { envString } from '../env.ts';
+import { settings } from '../../settings/registry.ts';
 import type { Env } from '../substitute.ts';
 import type { RunDescriptionSection } from './sections-schema.ts';
 
@@ -14,7 +14,7 @@ export const HOOK_NAMES = ['pre_workload', 'post_workload'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
 /** The variable that replaces each hook's command (run_only.sh's `--pre-workload` and `--post-workload`). */
-export const HOOK_OVERRIDES: Readonly<Record<HookName, string>> = { pre_workload: 'BENCH_PRE_WORKLOAD', post_workload: 'BENCH_POST_WORKLOAD' };
+export const HOOK_OVERRIDES: Readonly<Record<HookName, 'BENCH_PRE_WORKLOAD' | 'BENCH_POST_WORKLOAD'>> = { pre_workload: 'BENCH_PRE_WORKLOAD', post_workload: 'BENCH_POST_WORKLOAD' };
 
 /** A hook to run around each workload, and where its command came from. */
 export interface HookCommand {
@@ -29,7 +29,7 @@ export function hookCommands(hooks: Readonly<Record<HookName, string | null>>, s
   const out: Partial<Record<HookName, HookCommand>> = {};
   for (const hook of HOOK_NAMES) {
     const name = HOOK_OVERRIDES[hook];
-    const given = envString(env, name);
+    const given = settings(env).get(name);
     if (given !== undefined && given.trim() !== '') out[hook] = { hook, command: given, source: `env ${name}` };
     else if (hooks[hook] !== null) out[hook] = { hook, command: hooks[hook]!, source: `${source} hooks.${hook}` };
   }

@@ -5,11 +5,10 @@
  * `env` entries, keys accepted without effect, and translation notes.
  */
 import type { ConfigOverride } from '../env.ts';
-import { envEnum, envTimerSeconds } from '../env.ts';
+import { settings } from '../../settings/registry.ts';
 import { isSecretName, REDACTED } from '../redact.ts';
 import { applyScenarioOverrides } from '../resolve-scenarios.ts';
 import type { LoadedScenarioFile } from '../resolve-scenarios.ts';
-import { APIS } from '../schema/target.ts';
 import type { Env } from '../substitute.ts';
 import { hookCommands } from './hooks.ts';
 import type { HookCommand, HookName } from './hooks.ts';
@@ -47,7 +46,8 @@ export function prepareWellLitRun(config: WellLitConfig, env: Env): WellLitRun {
   const runEnv: Env = { ...envToSet, ...env };
   const { config: scenarioFile, overrides } = applyScenarioOverrides(config.file, runEnv);
   // BENCH_API sets every scenario's API: a translated scenario always names one, so the target's would never apply.
-  const api = envEnum(runEnv, 'BENCH_API', APIS);
+  const runSettings = settings(runEnv);
+  const api = runSettings.get('BENCH_API');
   if (api !== undefined) {
     for (const [name, sc] of Object.entries(scenarioFile.scenarios)) {
       sc.api = api;
@@ -58,7 +58,7 @@ export function prepareWellLitRun(config: WellLitConfig, env: Env): WellLitRun {
     fileNotes.push({ path: k.path, value: k.value, source: `${config.source}: accepted, no effect (${k.reason})` });
   }
   const waitS = config.waitTimeoutS;
-  const timeoutSet = envTimerSeconds(runEnv, 'BENCH_TEST_TIMEOUT_S') !== undefined;
+  const timeoutSet = runSettings.given('BENCH_TEST_TIMEOUT_S') !== undefined;
   return {
     file: { source: config.source, path: config.path, config: scenarioFile, overrides, secrets: config.secrets },
     envToSet,

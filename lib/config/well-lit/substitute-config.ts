@@ -12,7 +12,7 @@
  * variables were unset there and why that did not matter. A replaced URL with an unset variable
  * is not validated or used at all (its text is not a URL): it is dropped from what the schemas see.
  */
-import { envString } from '../env.ts';
+import { settings } from '../../settings/registry.ts';
 import { formatPath } from '../format-issues.ts';
 import { redactValue } from '../redact.ts';
 import { substituteDocumentCollect } from '../substitute.ts';
@@ -27,7 +27,8 @@ const URL_PATTERNS = new Set(['endpoint.base_url', 'workload.*.server.base_url']
 
 /** What replaces the file's endpoint URL in `env`, as `env NAME`, if anything does. */
 export function urlReplacedBy(env: Env): string | undefined {
-  const name = ['BENCH_PROVISION', 'BENCH_TARGET', 'BENCH_BASE_URL'].find((n) => envString(env, n) !== undefined);
+  const s = settings(env);
+  const name = (['BENCH_PROVISION', 'BENCH_TARGET', 'BENCH_BASE_URL'] as const).find((n) => s.get(n) !== undefined);
   return name && `env ${name}`;
 }
 

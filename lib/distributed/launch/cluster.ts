@@ -4,9 +4,10 @@
  * embedded cluster simulator started here with the project folder as its harness root (its Job
  * pods are local child processes running this checkout), stopped when the launch ends.
  */
-import { envPositiveNumber, envString } from '../../config/env.ts';
+import { ConfigError } from '../../errors/config-error.ts';
 import { connectCluster, findKubeconfig, type ClusterConnection } from '../../k8s/connect.ts';
 import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../k8s/kube-version.ts';
+import { settings } from '../../settings/registry.ts';
 import { LaunchUsageError } from './errors.ts';
 import type { LaunchSimulators, StartedClusterSimulator } from './simulators.ts';
 
@@ -36,14 +37,22 @@ export async function openLaunchCluster(input: {
   /** Starts the cluster simulator when no cluster is configured. */
   startClusterSimulator?: LaunchSimulators['startClusterSimulator'];
 }): Promise<LaunchCluster> {
-  const mode = envString(input.env, 'BENCH_CLUSTER') ?? (findKubeconfig(input.env) || input.env.BENCH_KUBECONFIG ? 'kubeconfig' : 'simulator');
-  if (mode !== 'simulator' && mode !== 'kubeconfig') throw new LaunchUsageError(`env: BENCH_CLUSTER: expected "simulator" or "kubeconfig", got "${mode}"`);
+  const s = settings(input.env);
+  let chosen: 'simulator' | 'kubeconfig' | undefined;
+  try {
+    chosen = s.get('BENCH_CLUSTER');
+  } catch (err) {
+    // A usage error of the command: the same one line, without a stack.
+    if (err instanceof ConfigError) throw new LaunchUsageError(err.message);
+    throw err;
+  }
+  const mode = chosen ?? (findKubeconfig(input.env) || s.has('BENCH_KUBECONFIG') ? 'kubeconfig' : 'simulator');
   if (mode === 'kubeconfig') {
-    const conn = await connectCluster({ kubeconfig: envString(input.env, 'BENCH_KUBECONFIG'), context: envString(input.env, 'BENCH_KUBE_CONTEXT'), namespace: input.namespace ?? envString(input.env, 'BENCH_NAMESPACE') });
+    const conn = await connectCluster({ kubeconfig: s.get('BENCH_KUBECONFIG'), context: s.get('BENCH_KUBE_CONTEXT'), namespace: input.namespace ?? s.get('BENCH_NAMESPACE') });
     return { conn, kind: 'real', timeScale: await simulatorTimeScale(conn, input.say), sim: null, close: async () => {} };
   }
   if (!input.startClusterSimulator) throw new LaunchUsageError('no cluster configured and no cluster simulator to start: set KUBECONFIG (or BENCH_CLUSTER=kubeconfig)');
-  const timeScale = envPositiveNumber(input.env, 'BENCH_CLUSTER_TIME_SCALE') ?? LAUNCH_SIM_TIME_SCALE;
+  const timeScale = s.get('BENCH_CLUSTER_TIME_SCALE') ?? LAUNCH_SIM_TIME_SCALE;
   // harnessRoot: the folder the simulated harness pods run in (their /app).
   const sim = await input.startClusterSimulator({ timeScale, harnessRoot: input.cwd });
   input.say(`no cluster configured: started the embedded cluster simulator (${sim.url}, namespace ${sim.namespace}); it stops when the launch ends`);

@@ -14,6 +14,7 @@ import { loadScenarioFile, type LoadedScenarioFile } from '../../config/resolve-
 import { BenchError } from '../../errors/bench-error.ts';
 import { RESOLVED_CONFIG_SCHEMA, type ResolvedConfig } from '../../config/rerun.ts';
 import { seedOf } from '../../scenario/run-scenario.ts';
+import { settings } from '../../settings/registry.ts';
 import { shareOf, SplitError } from '../split.ts';
 import { LaunchUsageError } from './errors.ts';
 import type { LaunchNames } from './names.ts';
@@ -61,7 +62,7 @@ function referencedVars(text: string): string[] {
 }
 
 function targetsFileOf(cwd: string, env: NodeJS.ProcessEnv): string | null {
-  const named = env.BENCH_TARGETS_FILE?.trim();
+  const named = settings(env).get('BENCH_TARGETS_FILE');
   if (named) return resolve(cwd, named);
   return existsSync(join(cwd, 'targets.yaml')) ? join(cwd, 'targets.yaml') : null;
 }
