@@ -5,6 +5,7 @@
 import { ConfigError } from '../errors/config-error.ts';
 import { parsePercentileKey } from '../stats/summary.ts';
 import { COMPARABLE_METRICS, DEFAULT_TOLERANCE, LATENCY, SUCCESS_RATE_TOLERANCE, type ToleranceOptions } from './comparison.ts';
+import { settings } from '../settings/registry.ts';
 
 /** Tolerance of a metric × statistic under `t` (see {@link ToleranceOptions}). */
 export function toleranceOf(t: ToleranceOptions, metric: string, stat: string): number {
@@ -13,7 +14,8 @@ export function toleranceOf(t: ToleranceOptions, metric: string, stat: string): 
   return metric === 'success_rate' ? SUCCESS_RATE_TOLERANCE : t.default;
 }
 
-const TOLERANCE_VAR = 'BENCH_BASELINE_TOLERANCE';
+/** The variable this file's errors name. */
+const TOLERANCE_VAR = 'BENCH_BASELINE_TOLERANCE' as const;
 
 /** A tolerance value: `0.1` or `10%`; finite and >= 0. */
 function toleranceValue(text: string, part: string): number {
@@ -31,7 +33,7 @@ function toleranceValue(text: string, part: string): number {
  * naming the variable.
  */
 export function toleranceFromEnv(env: NodeJS.ProcessEnv = process.env, defaults: ToleranceOptions = DEFAULT_TOLERANCE): ToleranceOptions {
-  const text = env[TOLERANCE_VAR]?.trim();
+  const text = settings(env).get('BENCH_BASELINE_TOLERANCE');
   const out: ToleranceOptions = { default: defaults.default, perMetric: { ...defaults.perMetric } };
   if (!text) return out;
   let sawDefault = false;

@@ -18,7 +18,6 @@
  * own origin; a metrics URL elsewhere gets none, so a key never travels to a host it was not
  * configured for.
  */
-import { envFraction, envPositiveNumber, envString } from '../config/env.ts';
 import type { Data } from '../config/schema/data.ts';
 import type { Env } from '../config/substitute.ts';
 import { ConfigError } from '../errors/config-error.ts';
@@ -36,6 +35,7 @@ import {
 import { readTestRequests } from './requests-reader.ts';
 import { type ScrapeResult, scrapeMetrics } from './scrape.ts';
 import { classifyRequests, idealHitRate, type SharedPrefixShape, warmColdTtft, warmThreshold } from './warm-cold.ts';
+import { settings as envSettings } from '../settings/registry.ts';
 
 /** What a prefix-cache measurement needs of the target (the `target` fixture fits). */
 export interface PrefixCacheTarget {
@@ -89,7 +89,7 @@ export function sharedPrefixShape(data: Data, where = 'data'): SharedPrefixShape
  * Undefined when unset; a `ConfigError` that quotes no credentials when unusable.
  */
 export function metricsUrlsFromEnv(env: Env): string[] | undefined {
-  const text = envString(env, 'BENCH_METRICS_URL');
+  const text = envSettings(env).get('BENCH_METRICS_URL');
   if (text === undefined) return undefined;
   const urls = text.split(',').map((u) => u.trim()).filter((u) => u !== '');
   for (const u of urls) {
@@ -119,12 +119,12 @@ export function resolvePrefixCacheSettings(
     settings.metricsUrls = urls;
     overrides.push({ path: 'prefix_cache.metrics_urls', value: settings.metricsUrls, source: 'env BENCH_METRICS_URL' });
   }
-  const ratio = envPositiveNumber(env, 'BENCH_PREFIX_TTFT_RATIO');
+  const ratio = envSettings(env).get('BENCH_PREFIX_TTFT_RATIO');
   if (ratio !== undefined) {
     settings.warmP95ToColdP50 = ratio;
     overrides.push({ path: 'prefix_cache.warm_p95_to_cold_p50', value: ratio, source: 'env BENCH_PREFIX_TTFT_RATIO' });
   }
-  const floor = envFraction(env, 'BENCH_PREFIX_MIN_HIT_RATE');
+  const floor = envSettings(env).get('BENCH_PREFIX_MIN_HIT_RATE');
   if (floor !== undefined) {
     settings.minHitRate = floor;
     overrides.push({ path: 'prefix_cache.min_hit_rate', value: floor, source: 'env BENCH_PREFIX_MIN_HIT_RATE' });
