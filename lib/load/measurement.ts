@@ -55,11 +55,12 @@ export class Measurement {
     return readDelay(this.eld);
   }
 
-  /** Stalls that began at or after `from` and before `until`. */
-  stalls(from: number, until?: number): StallSummary {
-    return this.stallWatch.summary(from, until);
+  /** Stalls that began in [from, to). */
+  stalls(from: number, to?: number): StallSummary {
+    return this.stallWatch.summary(from, to);
   }
 
+  /** Stops measuring (the figures stay readable). */
   stop(): void {
     this.stallWatch.stop();
     this.eld.disable();

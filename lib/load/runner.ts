@@ -2,9 +2,9 @@ import { Connections } from './connections.ts';
 import { Measurement, RecordSink } from './measurement.ts';
 import { RunControl } from './run-control.ts';
 import type { LoadOutcome, RunnerOptions } from './run-options.ts';
-import { boundOf, coordinationOf, plannerOf, unreachableAfterOf } from './run-plan.ts';
+import { boundOf, coordinationOf, plannerOf, type RunCoordination, unreachableAfterOf } from './run-plan.ts';
 import { Sender } from './send.ts';
-import { rateOver, type StageOutcome } from './stage.ts';
+import { rateOver, type StageOutcome, type StagePlanner } from './stage.ts';
 import { type LoadRun, runStages, warmUp } from './stages.ts';
 import { Tally } from './tally.ts';
 
@@ -61,7 +61,7 @@ export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
 
 /** The parts of a run, before anything is sent: the pool sized for the first stage (`bound`). */
 function openRun(
-  o: RunnerOptions, planner: LoadRun['planner'], coordination: LoadRun['coordination'], measurement: Measurement, bound: number, unreachableAfter: number,
+  o: RunnerOptions, planner: StagePlanner, coordination: RunCoordination, measurement: Measurement, bound: number, unreachableAfter: number,
 ): LoadRun {
   const control = new RunControl();
   const tally = new Tally(control, o.stopRules ?? null, coordination.clock.perfMs, unreachableAfter);
