@@ -4,6 +4,7 @@ import { BenchError } from '../lib/errors/index.ts';
 import { parseLaunchArgs } from '../lib/distributed/launch/args.ts';
 import { LaunchUsageError } from '../lib/distributed/launch/errors.ts';
 import { runLaunch } from '../lib/distributed/launch/run-launch.ts';
+import { spawnSimulator } from '../sim/vllm/spawn.ts';
 import type { CliCommand, CliIo } from './command.ts';
 
 const HELP = `Usage: vitest-llm-d launch <suite | suite folder | test files> --parallelism N [options] [-- <vitest options>]
@@ -61,7 +62,7 @@ export const launchCommand: CliCommand = {
         io.out(HELP);
         return 0;
       }
-      return await runLaunch({ args, cwd, env: process.env, say });
+      return await runLaunch({ args, cwd, env: process.env, say, startSimulator: spawnSimulator });
     } catch (err) {
       if (!(err instanceof BenchError)) throw err;
       say(err.message);

@@ -6,6 +6,7 @@ import { failedChecks, unjudgedText } from '../slo/evaluate.ts';
 import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from '../report/model.ts';
+import type { TestLabels } from '../report/run-report.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';
 
@@ -112,7 +113,7 @@ function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
  * failures by class, validity and each SLO verdict. Every line fits in `TABLE_WIDTH` columns:
  * long lines (notes, reasons, rule details) wrap with a hanging indent, wide tables split.
  */
-export function renderTable(r: TestReport, style: Style = plain): string {
+export function renderTable(r: TestReport, style: Style = plain, labels: TestLabels = r): string {
   const s = r.stats;
   const what = r.target.provisioned ? 'vLLM simulator provisioned in the embedded cluster simulator' : 'embedded vLLM simulator';
   const lines =
@@ -122,8 +123,8 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   lines.push(
     ...(r.interrupted ? para(style, 'red', `${r.interrupted.kind.toUpperCase()}: ${r.interrupted.reason}; results of the requests that finished`) : []),
     ...para(style, null, `model ${r.target.model}`),
-    ...(r.runDescription ? para(style, null, `description: ${descriptionLine(r.runDescription)}`) : []),
-    ...(r.hooks ?? []).map((h) => para(style, hookPassed(h) ? 'dim' : 'red', `hook ${hookLine(h)}`)).flat(),
+    ...(labels.runDescription ? para(style, null, `description: ${descriptionLine(labels.runDescription)}`) : []),
+    ...(labels.hooks ?? []).map((h) => para(style, hookPassed(h) ? 'dim' : 'red', `hook ${hookLine(h)}`)).flat(),
     ...provisionedLines(r, style),
     ...para(
       style,

@@ -26,6 +26,7 @@ import { launchNames } from './names.ts';
 import { startFailureMessage, type PodView } from './pod-status.ts';
 import { resolveLaunchConfig } from './resolve-config.ts';
 import { openLaunchTarget, selectLaunchTarget, type LaunchTarget } from './target.ts';
+import type { StartSimulator } from '../../scenario/open-target.ts';
 
 /** The kinds a launch creates, in deletion order (Job before its pods). */
 export const LAUNCH_KINDS = ['Job', 'Service', 'ConfigMap', 'Secret', 'Pod'] as const;
@@ -39,6 +40,8 @@ export interface LaunchRunOptions {
   now?: Date;
   /** Longest wait for a finished pod's log, ms (tests shorten it). */
   logGraceMs?: number;
+  /** Starts the simulator the pods share when no target is configured. */
+  startSimulator?: StartSimulator;
 }
 
 /** Longest wait for the claim reader (`N-collect`) to send the results back, s. */
@@ -166,7 +169,7 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
         throw clusterError('CLUSTER_READ', `reading PersistentVolumeClaim ${args.resultsPvc}`, `in namespace ${conn.namespace} on ${conn.server}`, err);
       }
     }
-    target = await openLaunchTarget({ cwd, env, cluster: cluster.kind, files: config.files });
+    target = await openLaunchTarget({ cwd, env, cluster: cluster.kind, files: config.files, startSimulator: o.startSimulator });
     say(`run ${names.run}: ${args.parallelism} pods of ${args.image} in namespace ${conn.namespace} (${cluster.kind === 'simulator' ? 'embedded cluster simulator' : `context ${conn.context}`}); target: ${target.description}`);
     // 2. Create, labelled with the run: settings, files, secret, the coordinator's Service, then the Job.
     created = true;

@@ -9,7 +9,7 @@
 import { resolveTarget } from '../../config/resolve-target.ts';
 import type { LoadedScenarioFile } from '../../config/resolve-scenarios.ts';
 import { BenchError } from '../../errors/bench-error.ts';
-import { spawnSimulator } from '../../../sim/vllm/spawn.ts';
+import { noSimulatorStarter, type StartSimulator } from '../../scenario/open-target.ts';
 import { LaunchUsageError } from './errors.ts';
 
 /** The pods' target. */
@@ -42,7 +42,14 @@ export function selectLaunchTarget(input: { cwd: string; env: NodeJS.ProcessEnv;
 }
 
 /** Starts what the selected target needs (the shared simulator) and returns the pods' settings. */
-export async function openLaunchTarget(input: { cwd: string; env: NodeJS.ProcessEnv; cluster: 'simulator' | 'real'; files: LoadedScenarioFile[] }): Promise<LaunchTarget> {
+export async function openLaunchTarget(input: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  cluster: 'simulator' | 'real';
+  files: LoadedScenarioFile[];
+  /** Starts the shared simulator when nothing is configured (the CLI passes the embedded one). */
+  startSimulator?: StartSimulator | undefined;
+}): Promise<LaunchTarget> {
   const selection = selectLaunchTarget(input);
   if (selection.kind === 'endpoint') {
     return { description: `target ${selection.target.name} at ${selection.target.base_url} (${selection.origin})`, settings: {}, apiKeyEnv: selection.target.api_key_env, stop: async () => {} };
@@ -52,7 +59,8 @@ export async function openLaunchTarget(input: { cwd: string; env: NodeJS.Process
   const suiteSim = input.files.find((f) => f.config.simulator)?.config.simulator;
   const settings = Object.keys(selection.simulator).length > 0 ? selection.simulator : (suiteSim ?? {});
   const model = selection.target.model;
-  const sim = await spawnSimulator({ ...(model ? { models: [model] } : {}), ...settings, host: '127.0.0.1', port: 0 });
+  if (!input.startSimulator) throw noSimulatorStarter();
+  const sim = await input.startSimulator({ ...(model ? { models: [model] } : {}), ...settings, host: '127.0.0.1', port: 0 });
   return {
     description: `the embedded vLLM simulator at ${sim.url} (started for every pod; nothing configured)`,
     settings: { BENCH_SIMULATOR_URL: sim.url },
