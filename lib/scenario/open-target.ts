@@ -1,7 +1,7 @@
-import { BenchError } from '../errors/bench-error.ts';
 import type { Capabilities } from '../apis/adapter.ts';
 import type { LimitOverrides } from '../config/schema/limits.ts';
 import type { TimeoutOverrides } from '../config/schema/timeouts.ts';
+import { BenchError } from '../errors/bench-error.ts';
 import type { HttpTarget } from '../http/target.ts';
 import type { TargetInfo } from '../report/model.ts';
 
