@@ -4,20 +4,65 @@
  * tool's own scenario file (`loadScenarioFile`), with `defaults` too the actuation suite's
  * (`loadActuationFile`); anything else is a config users already have, read as `BENCH_CONFIG`
  * is (`loadWellLitConfig`: an llm-d-benchmark config, a harness matrix, a bare inference-perf
- * config) and prepared to run, its `env` entries joining the suite's environment where the
- * environment does not set them. A test file's scenarios sit beside it: `<test file>.yaml`, or
+ * config) and prepared to run. A test file's scenarios sit beside it: `<test file>.yaml`, or
  * `<folder>.yaml` (`suites/latency/latency.yaml` for `suites/latency/latency.test.ts`).
+ *
+ * A benchmark suite (`Suite`) carries the environment it runs in: the process's, plus a config's
+ * `env` entries that the process does not set. Everything its tests read settings from (target,
+ * provisioning, hooks, measuring) reads this one.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadActuationFile } from '../actuation/config.ts';
 import { parseYamlDocument, readConfigText } from '../config/load-file.ts';
-import { loadScenarioFile } from '../config/resolve-scenarios.ts';
+import { type LoadedScenarioFile, loadScenarioFile } from '../config/resolve-scenarios.ts';
+import type { Scenario } from '../config/schema/scenario.ts';
 import type { Env } from '../config/substitute.ts';
 import { loadWellLitConfig } from '../config/well-lit/load-config.ts';
 import { prepareWellLitRun } from '../config/well-lit/prepare-run.ts';
 import { TOP_LEVEL_MATRIX_KEYS } from '../config/well-lit/sections-schema.ts';
-import { Suite, type SuiteConfig } from './suite.ts';
+import type { WellLitConfig, WellLitRun } from '../config/well-lit/index.ts';
+import { ConfigError } from '../errors/config-error.ts';
+
+/** One scenario of a suite file, as a test runs it. */
+export interface ScenarioRef {
+  suite: Suite;
+  name: string;
+  config: Scenario;
+}
+
+/** The config a suite runs (`BENCH_CONFIG`, or the bundled example): as read, as prepared, and which. */
+export interface SuiteConfig {
+  config: WellLitConfig;
+  run: WellLitRun;
+  /** True when `BENCH_CONFIG` is unset and the bundled example runs. */
+  bundled: boolean;
+}
+
+/** A suite's scenario file (`suites/<name>/<name>.yaml`), loaded with the environment's overrides. */
+export class Suite {
+  constructor(
+    /** Suite name: the folder under `suites/`. */
+    readonly name: string,
+    readonly file: LoadedScenarioFile,
+    /** The environment the suite runs in. */
+    readonly env: Env = process.env,
+    /** The config the suite runs, when it runs one. */
+    readonly config: SuiteConfig | null = null,
+  ) {}
+
+  /** Names of the scenarios in file order. */
+  get names(): string[] {
+    return Object.keys(this.file.config.scenarios);
+  }
+
+  /** A scenario by name; an unknown name is a config error listing the known ones. */
+  scenario(name: string): ScenarioRef {
+    const config = this.file.config.scenarios[name];
+    if (!config) throw new ConfigError(this.file.source, 'scenarios', `no scenario "${name}" (scenarios: ${this.names.join(', ')})`);
+    return { suite: this, name, config };
+  }
+}
 
 /** What kind of file it is, and so which loader reads it. */
 export type ConfigKind = 'scenarios' | 'actuation' | 'llm-d-benchmark' | 'harness-matrix' | 'inference-perf';

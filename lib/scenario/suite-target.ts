@@ -17,7 +17,7 @@ import { readProvisionSettings } from '../k8s/provision-settings.ts';
 import { openTarget, type OpenedTarget } from './open.ts';
 import type { StartSimulator } from './open-target.ts';
 import { type ClusterLease, openProvisionedTarget } from './provisioned-target.ts';
-import type { Suite } from './suite.ts';
+import type { Suite } from './load-scenarios.ts';
 
 /** A worker's target, with what the environment and the files replaced (listed in every report). */
 export type WorkerTarget = OpenedTarget & { overrides: ConfigOverride[] };

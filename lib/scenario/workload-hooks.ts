@@ -12,7 +12,7 @@ import { mergeFromEnv } from '../distributed/share-env.ts';
 import type { HookReport, RunDescription } from '../report/model.ts';
 import { secretValues } from '../run-folder/environment.ts';
 import { hookError, hookPassed, runHook } from './run-hook.ts';
-import type { SuiteConfig } from './suite.ts';
+import type { SuiteConfig } from './load-scenarios.ts';
 
 /** The config's description and the hooks that ran so far: what a test's report shows of them. */
 export interface WorkloadRecord {
