@@ -354,7 +354,8 @@ function brObservability(m: ServerMetricsReport, label: string, stage: StageRepo
 /**
  * The benchmark reports of one test: one for a single-stage test, one per stage otherwise, each
  * with the file name it goes to in the run folder's `benchmark-report/` (`<scenario>.json`,
- * `<scenario>.stage-<k>.json`).
+ * `<scenario>.stage-<k>.json`). `labels`: the config's description of the test (its outcome's;
+ * default the report's own).
  */
 export function renderBenchmarkReports(r: TestReport, run: BenchmarkRunInfo, labels: TestLabels = r): RenderedBenchmarkReport[] {
   const safe = r.scenario.replace(/[^\w.-]+/g, '_');

@@ -82,7 +82,7 @@ function mlperfCompliance(mlperf: NonNullable<TestReport['slo']>): Record<string
   return { mlperf_compliant: compliant, ...(unjudged.length ? { mlperf_not_judged: unjudged } : {}) };
 }
 
-/** One test's entry in summary.json. */
+/** One test's entry in summary.json; `labels`: the config's description and hooks of the test (its outcome's; default the report's own). */
 export function renderTest(r: TestReport, state: string, labels: TestLabels = r): Record<string, unknown> {
   return {
     timestamp: r.timestamp,

@@ -6,7 +6,6 @@ import { failedChecks, unjudgedText } from '../slo/evaluate.ts';
 import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from '../report/model.ts';
-import type { TestLabels } from '../report/run-report.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';
 
@@ -112,8 +111,9 @@ function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
  * workload, a metric table with mean/p50/p95/p99, counts, throughput, token-count provenance,
  * failures by class, validity and each SLO verdict. Every line fits in `TABLE_WIDTH` columns:
  * long lines (notes, reasons, rule details) wrap with a hanging indent, wide tables split.
+ * `labels`: the config's description and hooks of the test (its outcome's; default the report's own).
  */
-export function renderTable(r: TestReport, style: Style = plain, labels: TestLabels = r): string {
+export function renderTable(r: TestReport, style: Style = plain, labels: Pick<TestReport, 'runDescription' | 'hooks'> = r): string {
   const s = r.stats;
   const what = r.target.provisioned ? 'vLLM simulator provisioned in the embedded cluster simulator' : 'embedded vLLM simulator';
   const lines =
