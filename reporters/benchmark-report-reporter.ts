@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { renderBenchmarkReports } from '../lib/render/benchmark-report.ts';
+import { testLabels } from '../lib/render/run-labels.ts';
 import type { RunReport } from '../lib/report/run-report.ts';
 import { type RunFolderFile, RunFolderReporter } from './run-folder-reporter.ts';
 
@@ -15,7 +16,7 @@ export class BenchmarkReportReporter extends RunFolderReporter {
     for (const t of run.tests) {
       let outs: ReturnType<typeof renderBenchmarkReports>;
       try {
-        outs = renderBenchmarkReports(t.report, { stamp: run.stamp, suite: run.suite, tool: run.tool });
+        outs = renderBenchmarkReports(t.report, { stamp: run.stamp, suite: run.suite, tool: run.tool }, testLabels(t));
       } catch (err) {
         yield { file: join(folder, `${t.report.scenario}.json`), text: () => { throw err; } };
         continue;

@@ -38,10 +38,12 @@ export function collectReports(modules: ReadonlyArray<TestModule>, run: RunInfo,
         ...(result.state === 'failed' ? { error: result.errors?.[0]?.message ?? 'failed' } : {}),
         ...(test.diagnostic() ? { durationMs: test.diagnostic()!.duration } : {}),
       };
-      if (report) s.tests.push({ report, state: result.state, ...extra });
+      // A config suite's test: the config's description and the workload hooks that ran, beside its report.
+      const configRun = meta.llmdConfig;
+      const labels = { ...(configRun?.description ? { runDescription: configRun.description } : {}), ...(configRun?.hooks.length ? { hooks: configRun.hooks } : {}) };
+      if (report) s.tests.push({ report, state: result.state, ...extra, ...labels });
       if (actuation) s.actuation.push({ report: actuation, state: result.state, ...extra });
       if (!report && !actuation && result.state === 'skipped') s.skipped.push({ name: test.name, note: result.note ?? null });
-      const configRun = meta.llmdConfig;
       if (configRun?.description && !s.runDescription) s.runDescription = configRun.description;
       // A test still running when the run was interrupted (its worker died): named, with the reason.
       const interrupted = runInterruption();

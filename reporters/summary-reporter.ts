@@ -5,7 +5,7 @@ import { renderTable, type Style } from '../lib/render/table.ts';
 import { renderActuationTable, renderMatrix } from '../lib/render/actuation-table.ts';
 import type { RunInfo } from '../lib/report/run-info.ts';
 import { formatComparison } from '../lib/baseline/format-comparison.ts';
-import { hookLine } from '../lib/render/run-labels.ts';
+import { hookLine, testLabels } from '../lib/render/run-labels.ts';
 import { collectReports, toolInfo } from './collect.ts';
 import { scrub } from '../lib/config/secrets.ts';
 import { displayValue } from '../lib/http/server-text.ts';
@@ -31,7 +31,7 @@ export class SummaryReporter implements Reporter {
     const log = (s: string): void => (this.vitest ? this.vitest.logger.log(scrub(s)) : console.log(scrub(s)));
     for (const suite of suites) {
       for (const t of suite.tests) {
-        log(`\n${renderTable(t.report, style)}`);
+        log(`\n${renderTable(t.report, style, testLabels(t))}`);
         const b = t.report.baseline;
         if (b?.error) log(style('red', `  baseline ${b.source} not usable: ${b.error}`));
         else if (b?.comparison) log(`\n${formatComparison(b.comparison, 80)}`);

@@ -3,6 +3,8 @@
  * Ready with its provider bound, then handed to the test with its timings and the provider's
  * address, and deleted after the test (with everything it caused) whatever the outcome.
  */
+import { envString, envTimerSeconds } from '../config/env.ts';
+import type { Env } from '../config/substitute.ts';
 import type { ClusterConnection } from '../k8s/connect.ts';
 import type { RequesterRecord } from './record.ts';
 import { ActuationSession, stepTimeoutError } from './session.ts';
@@ -52,4 +54,14 @@ export async function openServingDuo(conn: ClusterConnection, o: ServingDuoOptio
     await session.close();
     throw err;
   }
+}
+
+/** Options of a serving duo from the environment: `BENCH_TEMPLATE` (else `defaultTemplate`), `BENCH_WAIT_TIMEOUT_S` (cluster seconds, default 600), `BENCH_MODEL` for the first-token request. */
+export function servingDuoOptions(env: Env, runId: string, defaultTemplate: string): ServingDuoOptions {
+  return {
+    template: envString(env, 'BENCH_TEMPLATE') ?? defaultTemplate,
+    runId,
+    waitTimeoutS: envTimerSeconds(env, 'BENCH_WAIT_TIMEOUT_S') ?? 600,
+    firstTokenModel: envString(env, 'BENCH_MODEL') ?? 'Qwen/Qwen3-0.6B',
+  };
 }

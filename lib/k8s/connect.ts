@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { addSecrets, urlSecrets } from '../config/secrets.ts';
 import { settings } from '../settings/registry.ts';
+import type { Env } from '../config/substitute.ts';
 import { ClusterTime, type ClusterClockInfo } from './cluster-time.ts';
 import { apiStatus, ClusterError, clusterError } from './errors.ts';
 
@@ -43,6 +45,33 @@ export interface ClusterConnection {
   readonly serverVersion: string;
   /** The time axis of this cluster (scaled for the simulator). */
   readonly time: ClusterTime;
+}
+
+/** Default time scale of the embedded cluster: 50 cluster seconds per real second. */
+export const DEFAULT_SIM_TIME_SCALE = 0.02;
+
+/** The cluster to use. */
+export type ClusterChoice =
+  | { kind: 'simulator'; timeScale: number }
+  | { kind: 'kubeconfig'; kubeconfig: string | undefined; context: string | undefined; namespace: string | undefined };
+
+/**
+ * The cluster a run's cluster fixtures use: `BENCH_CLUSTER=simulator` (or no kubeconfig anywhere:
+ * no `KUBECONFIG`, no `~/.kube/config`, not in a pod) is the embedded cluster simulator at
+ * `BENCH_CLUSTER_TIME_SCALE`; `BENCH_CLUSTER=kubeconfig` (or a kubeconfig found) is the real
+ * cluster of the current context (`BENCH_KUBECONFIG`, `BENCH_KUBE_CONTEXT`, `BENCH_NAMESPACE`
+ * choose). The caller starts or connects to it. A bad `BENCH_CLUSTER` is a config error.
+ */
+export function chooseCluster(env: Env): ClusterChoice {
+  const s = settings(env);
+  const mode = s.get('BENCH_CLUSTER') ?? (findKubeconfig(env) || s.has('BENCH_KUBECONFIG') ? 'kubeconfig' : 'simulator');
+  if (mode === 'simulator') return { kind: 'simulator', timeScale: s.get('BENCH_CLUSTER_TIME_SCALE') ?? DEFAULT_SIM_TIME_SCALE };
+  return { kind: 'kubeconfig', kubeconfig: s.get('BENCH_KUBECONFIG'), context: s.get('BENCH_KUBE_CONTEXT'), namespace: s.get('BENCH_NAMESPACE') };
+}
+
+/** A run id fit for a label value: the run's UTC stamp, lowercased, and 4 random characters (so parallel runs never share one). */
+export function newRunId(stamp: string): string {
+  return `${stamp.toLowerCase()}-${randomBytes(3).toString('hex').slice(0, 4)}`;
 }
 
 /** The kubeconfig that `loadFromDefault` would use, or null when there is none (never the localhost:8080 fallback). */

@@ -42,7 +42,8 @@ import type { ServerMetricsReport } from '../report/server-metrics.ts';
 import { summarize as summarizeSamples, type Summary } from '../stats/summary.ts';
 import { configuredShape, lengthLines, lengthReport } from './lengths.ts';
 import type { SeqLen } from './lengths.ts';
-import type { StageReport, TestReport } from '../report/model.ts';
+import type { RunDescription, StageReport, TestReport } from '../report/model.ts';
+import type { TestLabels } from '../report/run-report.ts';
 import type { ToolInfo } from './summary.ts';
 
 /** Schema version written in `version`. */
@@ -214,7 +215,7 @@ function offeredOf(r: TestReport, stage: StageReport | null): { rate_qps?: numbe
 }
 
 /** One report: the whole test (`stage` null) or one of its stages. */
-function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | null): Record<string, unknown> {
+function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | null, described: RunDescription | undefined): Record<string, unknown> {
   const stats = stage?.stats ?? r.stats;
   const shape = workloadShape(r, stats);
   const multi = stage !== null;
@@ -247,8 +248,8 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
             duration: isoDuration(r.run.durationS),
           }),
       // The config's description (llm-d-benchmark's description.text) is the run's, verbatim, as llm-d-benchmark records it; its keywords come first.
-      description: `${sim ? 'SIMULATOR (modeled, not measured on hardware): ' : ''}${r.interrupted ? `${r.interrupted.kind.toUpperCase()} (${r.interrupted.reason}; the requests that finished): ` : ''}${r.runDescription?.text ?? `${what}${r.description ? `: ${r.description}` : ''}`}`,
-      keywords: [...new Set([...(r.runDescription?.keywords ?? []), 'vitest-llm-d', run.suite, r.scenario, r.target.kind, ...(r.interrupted ? [r.interrupted.kind] : []), ...(multi ? [`stage-${index}`] : [])])],
+      description: `${sim ? 'SIMULATOR (modeled, not measured on hardware): ' : ''}${r.interrupted ? `${r.interrupted.kind.toUpperCase()} (${r.interrupted.reason}; the requests that finished): ` : ''}${described?.text ?? `${what}${r.description ? `: ${r.description}` : ''}`}`,
+      keywords: [...new Set([...(described?.keywords ?? []), 'vitest-llm-d', run.suite, r.scenario, r.target.kind, ...(r.interrupted ? [r.interrupted.kind] : []), ...(multi ? [`stage-${index}`] : [])])],
     }),
     scenario: {
       stack: stackOf(r, run),
@@ -353,10 +354,11 @@ function brObservability(m: ServerMetricsReport, label: string, stage: StageRepo
 /**
  * The benchmark reports of one test: one for a single-stage test, one per stage otherwise, each
  * with the file name it goes to in the run folder's `benchmark-report/` (`<scenario>.json`,
- * `<scenario>.stage-<k>.json`).
+ * `<scenario>.stage-<k>.json`). `labels`: the config's description of the test (its outcome's;
+ * default the report's own).
  */
-export function renderBenchmarkReports(r: TestReport, run: BenchmarkRunInfo): RenderedBenchmarkReport[] {
+export function renderBenchmarkReports(r: TestReport, run: BenchmarkRunInfo, labels: TestLabels = r): RenderedBenchmarkReport[] {
   const safe = r.scenario.replace(/[^\w.-]+/g, '_');
-  if (r.stages.length <= 1) return [{ file: `${safe}.json`, report: renderOne(r, run, null) }];
-  return r.stages.map((s) => ({ file: `${safe}.stage-${s.index}.json`, report: renderOne(r, run, s) }));
+  if (r.stages.length <= 1) return [{ file: `${safe}.json`, report: renderOne(r, run, null, labels.runDescription) }];
+  return r.stages.map((s) => ({ file: `${safe}.stage-${s.index}.json`, report: renderOne(r, run, s, labels.runDescription) }));
 }

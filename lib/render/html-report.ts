@@ -20,7 +20,7 @@ import { DIST_METRICS, type HtmlSeries, type TestSeries } from './html/series.ts
 import { lengthLines, lengthReport } from './lengths.ts';
 import type { TestReport } from '../report/model.ts';
 import { type Outcome, type RunReport, targetKinds } from '../report/run-report.ts';
-import { hookLine, labelsHtml } from './run-labels.ts';
+import { hookLine, labelsHtml, testLabels } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';
 import { PAGE_CSS, pageHead } from './html/style.ts';
 
@@ -182,7 +182,7 @@ function testSection(o: Outcome<TestReport>, id: string, data: HtmlSeries | null
   return `<section class="test" id="${id}">
 <h2>${esc(r.suite)}/${esc(r.scenario)} ${verdict.html}${sim ? ' <span class="sim-tag">SIMULATOR</span>' : ''}</h2>
 ${r.description ? `<p class="desc">${esc(r.description)}</p>` : ''}
-${labelsHtml(r)}
+${labelsHtml(testLabels(o))}
 ${target}
 <p class="meta">model <code>${esc(r.target.model)}</code>; ${esc(w.api)}${w.stream ? ' (stream)' : ''}, ${esc(w.load)}, ${w.requests === null ? 'duration-bounded' : `${w.requests} requests${multi ? ' per stage' : ''}`} + ${w.warmupRequests} warm-up; data ${esc(w.data.type)} (seed ${esc(w.data.seed)}); started ${esc(r.timestamp)}, ${num(r.run.durationS, 's')}; <a href="#definitions">${esc(definitionsLine(r.definitions))}</a></p>
 ${o.error ? `<pre class="error">${esc(o.error)}</pre>` : ''}

@@ -17,7 +17,7 @@ import type { DistributedReport, TestReport } from '../report/model.ts';
 import { formatChange, type MetricComparison } from '../report/baseline.ts';
 import type { BaselineOutcome } from '../report/baseline.ts';
 import { type RunReport, targetKinds } from '../report/run-report.ts';
-import { hookLine, runDescriptionOf } from './run-labels.ts';
+import { hookLine, runDescriptionOf, testLabels } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';
 
 type TestCase = ReturnType<ReturnType<typeof junit.newBuilder>['testCase']>;
@@ -193,9 +193,10 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
     tc.property('provisioned', `${pv.template} on ${pv.cluster === 'simulator' ? 'the SIMULATED cluster' : pv.server} (${pv.namespace}, ${pv.access}: ${pv.accessDetail})`);
   }
   if (r.description) tc.property('description', r.description);
-  if (r.runDescription?.text) tc.property('run_description', r.runDescription.text);
-  if (r.runDescription?.keywords.length) tc.property('run_keywords', r.runDescription.keywords.join(', '));
-  for (const h of r.hooks ?? []) tc.property(`hook.${h.hook}`, hookLine(h));
+  const { runDescription, hooks } = testLabels(t);
+  if (runDescription?.text) tc.property('run_description', runDescription.text);
+  if (runDescription?.keywords.length) tc.property('run_keywords', runDescription.keywords.join(', '));
+  for (const h of hooks ?? []) tc.property(`hook.${h.hook}`, hookLine(h));
   tc.property('timestamp', r.timestamp);
   tc.property('load', r.workload.load);
   tc.property('workload', `${r.workload.api}${r.workload.stream ? ' (streamed)' : ''}, ${r.workload.data.type} data, tokenizer ${r.workload.data.tokenizer.name}${r.workload.data.tokenizer.exact ? ' (exact)' : ' (stand-in)'}, ${r.workload.warmupRequests} warm-up`);

@@ -5,7 +5,7 @@
  */
 import { esc, table } from './html/escape.ts';
 import type { HookReport, RunDescription, TestReport } from '../report/model.ts';
-import type { RunReport } from '../report/run-report.ts';
+import type { Outcome, RunReport, TestLabels } from '../report/run-report.ts';
 
 /** `text [keywords: a, b]`, or the keywords alone. */
 export function descriptionLine(d: RunDescription): string {
@@ -31,13 +31,18 @@ export function hookLine(h: HookReport): string {
   return `${h.hook}: ${hookOutcome(h)} in ${h.durationS} s (${h.log}, from ${h.source}): ${h.command}`;
 }
 
-/** The run's description (one config file per run folder): the run's, else the one its tests' reports carry, or null. */
+/** A test's description and hooks: those its outcome carries (the reporters collect them), else its report's own. */
+export function testLabels(t: Outcome<TestReport>): TestLabels {
+  return { runDescription: t.runDescription ?? t.report.runDescription, hooks: t.hooks ?? t.report.hooks };
+}
+
+/** The run's description (one config file per run folder): the run's, else the one its tests carry, or null. */
 export function runDescriptionOf(run: Pick<RunReport, 'tests' | 'runDescription'>): RunDescription | null {
-  return run.runDescription ?? run.tests.find((t) => t.report.runDescription)?.report.runDescription ?? null;
+  return run.runDescription ?? run.tests.map(testLabels).find((l) => l.runDescription)?.runDescription ?? null;
 }
 
 /** The description and hooks of one test in report.html; empty when it has neither. */
-export function labelsHtml(r: Pick<TestReport, 'runDescription' | 'hooks'>): string {
+export function labelsHtml(r: TestLabels): string {
   const out: string[] = [];
   const d = r.runDescription;
   if (d) {

@@ -2,8 +2,8 @@ import type { LatencyMetric, RunStats } from '../report/model.ts';
 import type { Summary } from '../stats/summary.ts';
 import { lengthReport } from './lengths.ts';
 import type { TestReport } from '../report/model.ts';
-import { type RunReport, targetKinds } from '../report/run-report.ts';
-import { runDescriptionOf } from './run-labels.ts';
+import { type RunReport, type TestLabels, targetKinds } from '../report/run-report.ts';
+import { runDescriptionOf, testLabels } from './run-labels.ts';
 
 export type { FailedTest, ToolInfo } from '../report/run-report.ts';
 
@@ -82,8 +82,8 @@ function mlperfCompliance(mlperf: NonNullable<TestReport['slo']>): Record<string
   return { mlperf_compliant: compliant, ...(unjudged.length ? { mlperf_not_judged: unjudged } : {}) };
 }
 
-/** One test's entry in summary.json. */
-export function renderTest(r: TestReport, state: string): Record<string, unknown> {
+/** One test's entry in summary.json; `labels`: the config's description and hooks of the test (its outcome's; default the report's own). */
+export function renderTest(r: TestReport, state: string, labels: TestLabels = r): Record<string, unknown> {
   return {
     timestamp: r.timestamp,
     target: r.target.name,
@@ -93,8 +93,8 @@ export function renderTest(r: TestReport, state: string): Record<string, unknown
     // Where TTFT, TPOT, ITL and E2E start and stop (README "Metric dictionary").
     definitions: r.definitions ?? 'vitest-llm-d',
     // The config's description of the run (llm-d-benchmark's description.text and keywords), and its workload hooks.
-    ...(r.runDescription ? { run_description: r.runDescription } : {}),
-    ...(r.hooks ? { hooks: r.hooks } : {}),
+    ...(labels.runDescription ? { run_description: labels.runDescription } : {}),
+    ...(labels.hooks ? { hooks: labels.hooks } : {}),
     base_url: r.target.baseUrl,
     model: r.target.model,
     state,
@@ -140,7 +140,7 @@ export function renderSummary(run: RunReport): Record<string, unknown> {
     target_kind: kinds.length === 1 ? kinds[0] : kinds.length === 0 ? null : kinds,
     tool: run.tool,
     ...(run.environment ? { environment: run.environment } : {}),
-    tests: run.tests.map((t) => renderTest(t.report, t.state)),
+    tests: run.tests.map((t) => renderTest(t.report, t.state, testLabels(t))),
     failed_tests: run.failed,
     ...(run.skipped.length ? { skipped_tests: run.skipped } : {}),
     ...(run.actuation.length ? { actuation: run.actuation.map((t) => ({ ...t.report, state: t.state })) } : {}),

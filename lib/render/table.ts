@@ -111,8 +111,9 @@ function cell(s: Summary, col: (typeof COLS)[number], scale: number): string {
  * workload, a metric table with mean/p50/p95/p99, counts, throughput, token-count provenance,
  * failures by class, validity and each SLO verdict. Every line fits in `TABLE_WIDTH` columns:
  * long lines (notes, reasons, rule details) wrap with a hanging indent, wide tables split.
+ * `labels`: the config's description and hooks of the test (its outcome's; default the report's own).
  */
-export function renderTable(r: TestReport, style: Style = plain): string {
+export function renderTable(r: TestReport, style: Style = plain, labels: Pick<TestReport, 'runDescription' | 'hooks'> = r): string {
   const s = r.stats;
   const what = r.target.provisioned ? 'vLLM simulator provisioned in the embedded cluster simulator' : 'embedded vLLM simulator';
   const lines =
@@ -122,8 +123,8 @@ export function renderTable(r: TestReport, style: Style = plain): string {
   lines.push(
     ...(r.interrupted ? para(style, 'red', `${r.interrupted.kind.toUpperCase()}: ${r.interrupted.reason}; results of the requests that finished`) : []),
     ...para(style, null, `model ${r.target.model}`),
-    ...(r.runDescription ? para(style, null, `description: ${descriptionLine(r.runDescription)}`) : []),
-    ...(r.hooks ?? []).map((h) => para(style, hookPassed(h) ? 'dim' : 'red', `hook ${hookLine(h)}`)).flat(),
+    ...(labels.runDescription ? para(style, null, `description: ${descriptionLine(labels.runDescription)}`) : []),
+    ...(labels.hooks ?? []).map((h) => para(style, hookPassed(h) ? 'dim' : 'red', `hook ${hookLine(h)}`)).flat(),
     ...provisionedLines(r, style),
     ...para(
       style,

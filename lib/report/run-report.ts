@@ -50,8 +50,14 @@ export interface FailedTest {
   hooks?: HookReport[];
 }
 
+/** What a config suite's test adds to its report (`suites/config`): the config's description of the run and the workload hooks that ran around it. */
+export interface TestLabels {
+  runDescription?: RunDescription;
+  hooks?: HookReport[];
+}
+
 /** A test's Vitest outcome next to its report. `error`: first error of a failed test (its assertion message); `durationMs`: Vitest's duration. */
-export interface Outcome<R> {
+export interface Outcome<R> extends TestLabels {
   report: R;
   state: string;
   error?: string;

@@ -3,31 +3,28 @@
  * resolved by the loaders a run uses, and each workload is planned (`plan.ts`) with the run's
  * `BENCH_*` overrides and `env` entries applied, against the endpoint the run would choose.
  *
- * Which loader reads a file is decided by its top-level keys: `scenarios` is this tool's own
- * scenario file (what a suite's `<suite>.yaml` is, resolved as `loadScenarioFile` does), with
- * `defaults` too the actuation suite's (`loadActuationFile`, validated only: it drives a cluster);
- * anything else is read as `BENCH_CONFIG` is, by `loadWellLitConfig`: an llm-d-benchmark config
- * (a `workload` section), a harness matrix at the top level, or a bare inference-perf config.
+ * Which loader reads a file is decided by its top-level keys, as for a suite (`load-scenarios.ts`):
+ * a scenario file is resolved as `loadScenarioFile` does, an actuation file validated only (it
+ * drives a cluster), anything else read as `BENCH_CONFIG` is, by `loadWellLitConfig`.
  */
 import { basename, extname, resolve } from 'node:path';
 import { loadActuationFile } from '../actuation/config.ts';
 import type { ConfigOverride } from '../config/env.ts';
-import { displayPath, parseYamlDocument, readConfigText } from '../config/load-file.ts';
+import { displayPath } from '../config/load-file.ts';
 import { redactText, redactValue } from '../config/redact.ts';
 import { loadScenarioFile } from '../config/resolve-scenarios.ts';
 import type { Scenario, ScenarioFile } from '../config/schema/scenario.ts';
 import type { Env } from '../config/substitute.ts';
 import { loadWellLitConfig } from '../config/well-lit/load-config.ts';
 import { prepareWellLitRun } from '../config/well-lit/prepare-run.ts';
-import { TOP_LEVEL_MATRIX_KEYS } from '../config/well-lit/sections-schema.ts';
 import { DataError } from '../data/data-error.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { ConfigError } from '../errors/config-error.ts';
+import { type ConfigKind, scenarioFileKind } from './load-scenarios.ts';
 import { planScenario, type ScenarioPlan } from './plan.ts';
 import { configEndpoint, type EndpointPlan, scenarioEndpoint } from './plan-target.ts';
 
-/** What kind of file it is, and so which loader reads it. */
-export type ConfigKind = 'scenarios' | 'actuation' | 'llm-d-benchmark' | 'harness-matrix' | 'inference-perf';
+export type { ConfigKind } from './load-scenarios.ts';
 
 /** A key accepted without effect, with why. */
 export interface NoEffectKey {
@@ -83,7 +80,7 @@ export interface CheckOptions {
 
 /** Checks one file; never throws for a problem of the file (it is in `problems`). */
 export async function checkConfigFile(file: string, options: CheckOptions): Promise<CheckedFile> {
-  const { kind, reason } = detectKind(file, options.cwd);
+  const { kind, reason } = scenarioFileKind(file, options.cwd);
   const empty = {
     file: displayPath(resolve(options.cwd, file), options.cwd), kind, kindReason: reason, endpoint: null, env: [], noEffect: [], testTimeoutS: null, description: null, hooks: [], workloads: [],
   };
@@ -108,7 +105,7 @@ async function checkWellLit(file: string, options: CheckOptions, base: Base): Pr
   } catch (err) {
     problems.add('', err);
   }
-  // The suite sets the file's env entries in its process before it chooses the target.
+  // The suite's environment has the file's env entries the process does not set, when it chooses the target.
   const runEnv = { ...options.env, ...run?.envToSet };
   const endpoint = problems.attempt('', () => configEndpoint(config, runEnv, options.cwd));
   // The file's own notes (an unknown scenario name gives those alone): its env entries, and whether each is set.
@@ -186,24 +183,6 @@ function planOf(name: string, sc: Scenario, file: ScenarioFile, suite: string, s
     defaultApi: endpoint.defaultApi,
     sample: options.sample,
   });
-}
-
-/** The loader for a file, from its top-level keys; a file that cannot be read goes to the config loader, which says why. */
-function detectKind(file: string, cwd: string): { kind: ConfigKind | null; reason: string } {
-  let top: Record<string, unknown>;
-  try {
-    const path = resolve(cwd, file);
-    const value: unknown = parseYamlDocument(readConfigText(path, file), file).toJS({ maxAliasCount: 1000 });
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { kind: null, reason: 'not a mapping of sections' };
-    top = value as Record<string, unknown>;
-  } catch {
-    return { kind: null, reason: 'not readable as YAML' };
-  }
-  if ('scenarios' in top && 'defaults' in top) return { kind: 'actuation', reason: 'a vitest-llm-d actuation scenario file (top-level `defaults` and `scenarios`)' };
-  if ('scenarios' in top) return { kind: 'scenarios', reason: 'a vitest-llm-d scenario file (top-level `scenarios`)' };
-  if ('workload' in top) return { kind: 'llm-d-benchmark', reason: 'an llm-d-benchmark config (a `workload` section), read as BENCH_CONFIG is' };
-  if (TOP_LEVEL_MATRIX_KEYS.some((k) => k in top)) return { kind: 'harness-matrix', reason: 'a harness matrix at the top level, read as BENCH_CONFIG is' };
-  return { kind: 'inference-perf', reason: "an inference-perf config (top-level `load`, `api`, `server`, `data`), read as BENCH_CONFIG is" };
 }
 
 /** The problems found after the loader accepted the file, as one block in the loader's form. */

@@ -5,8 +5,8 @@ import { addSecrets } from '../config/secrets.ts';
 import { DEFAULT_TIMEOUTS, type TimeoutOverrides } from '../config/schema/timeouts.ts';
 import { preflight } from '../http/preflight.ts';
 import { HttpTarget, type SmallResponse, type TimeoutsMs } from '../http/target.ts';
-import { spawnSimulator } from '../../sim/vllm/spawn.ts';
-import type { OpenTarget } from './open-target.ts';
+import type { Env } from '../config/substitute.ts';
+import { noSimulatorStarter, type OpenTarget, type StartSimulator } from './open-target.ts';
 
 /** An open target and how to release it (stop the simulator it started, if any). */
 export interface OpenedTarget extends OpenTarget {
@@ -22,16 +22,22 @@ export function timeoutsMs(...layers: Array<TimeoutOverrides | undefined>): Time
   return { connect: t.connect_s * 1000, firstToken: t.first_token_s * 1000, idle: t.idle_s * 1000, total: t.total_s * 1000 };
 }
 
+/** How to open a target besides its selection. */
+export interface OpenTargetOptions {
+  /** Where the key was written when it came from a file rather than `api_key_env` (named in a 401 message). */
+  apiKeySource?: string;
+  /** Starts the embedded simulator when that is the selection (and no shared one is named). */
+  startSimulator?: StartSimulator;
+  /** The run's environment, for the response size limits (default `process.env`). */
+  env?: Env;
+}
+
 /**
- * Makes the selected target usable: starts the embedded simulator in a child process when that
- * is the selection, then runs the preflight (`/v1/models`), so a wrong URL, key or model fails
- * here in seconds with one line, before any measurement.
+ * Makes the selected target usable: starts the embedded simulator (with `startSimulator`) when
+ * that is the selection, then runs the preflight (`/v1/models`), so a wrong URL, key or model
+ * fails here in seconds with one line, before any measurement.
  */
-export async function openTarget(
-  sel: TargetSelection,
-  /** `apiKeySource`: where the key was written when it came from a file rather than `api_key_env` (named in a 401 message). */
-  options: { apiKeySource?: string } = {},
-): Promise<OpenedTarget> {
+export async function openTarget(sel: TargetSelection, options: OpenTargetOptions = {}): Promise<OpenedTarget> {
   const t = sel.target;
   // What the config knows is secret (values of secret-looking variables it used, the key) is a secret of the run.
   addSecrets(...sel.secrets, sel.apiKey);
@@ -43,7 +49,8 @@ export async function openTarget(
     baseUrl = sel.url;
     simulator = { ...sel.simulator, shared_url: sel.url };
   } else if (sel.kind === 'simulator') {
-    const sim = await spawnSimulator({ ...(t.model ? { models: [t.model] } : {}), ...sel.simulator, host: '127.0.0.1', port: 0 });
+    if (!options.startSimulator) throw noSimulatorStarter();
+    const sim = await options.startSimulator({ ...(t.model ? { models: [t.model] } : {}), ...sel.simulator, host: '127.0.0.1', port: 0 });
     baseUrl = sim.url;
     close = () => sim.stop();
     const o = sim.options;
@@ -66,7 +73,7 @@ export async function openTarget(
       ...(sel.kind === 'endpoint' && sel.apiKey ? { apiKey: sel.apiKey } : {}),
       headers: t.headers ?? {},
       timeouts: timeoutsMs(t.timeouts),
-      limits: responseLimits(process.env, t.limits),
+      limits: responseLimits(options.env ?? process.env, t.limits),
       ...(sel.kind === 'endpoint' && sel.tls ? { tls: sel.tls } : {}),
     });
     const keyEnv = sel.kind === 'endpoint' ? (options.apiKeySource ?? t.api_key_env) : null;

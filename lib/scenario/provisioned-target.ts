@@ -89,7 +89,7 @@ export async function openProvisionedTarget(settings: ProvisionSettings, opts: P
   const selection = selectionFor(provisioned.access.baseUrl, opts.env, `BENCH_PROVISION=${provisioned.info.template}`);
   let target: OpenedTarget;
   try {
-    target = await openTarget(selection);
+    target = await openTarget(selection, { env: opts.env });
   } catch (err) {
     await release();
     throw err;

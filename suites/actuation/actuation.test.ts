@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
-import { ActuationSuite, expect, test } from '../../fixtures/index.ts';
+import { actuationSuite, expect, test } from '../../fixtures/index.ts';
 
 // The scenarios of actuation.yaml; each runs against the configured cluster, or the embedded
 // cluster simulator when none is configured, and deletes what it created.
-const actuation = ActuationSuite.load(fileURLToPath(new URL('./actuation.yaml', import.meta.url)), 'actuation');
+const actuation = actuationSuite(import.meta.url);
 
 describe('actuation', () => {
   test('baseline', async ({ actuation: a }) => {

@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../fixtures/index.ts';
+import { expect, suite } from '../../fixtures/index.ts';
 
 const latency = suite(import.meta.url);
+const { test } = latency;
 
 describe('latency', () => {
   test('quick_validation', async ({ bench }) => {

@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../fixtures/index.ts';
+import { expect, suite } from '../../fixtures/index.ts';
 
 const load = suite(import.meta.url);
+const { test } = load;
 
 describe('load', () => {
   test('sustained_users', async ({ bench }) => {

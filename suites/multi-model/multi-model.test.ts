@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../fixtures/index.ts';
+import { expect, suite } from '../../fixtures/index.ts';
 
 const multiModel = suite(import.meta.url);
+const { test } = multiModel;
 
 describe('multi-model', () => {
   test('every_model', async ({ bench }) => {

@@ -1,8 +1,9 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../fixtures/index.ts';
+import { expect, suite } from '../../fixtures/index.ts';
 import { measurePrefixCache, type PrefixCacheOptions } from '../../lib/server-metrics/index.ts';
 
 const prefixCache = suite(import.meta.url);
+const { test } = prefixCache;
 
 /**
  * What each scenario must show. `warmP95ToColdP50`: warm TTFT p95 below this times cold TTFT

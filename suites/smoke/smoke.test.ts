@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../fixtures/index.ts';
+import { expect, suite } from '../../fixtures/index.ts';
 
 const smoke = suite(import.meta.url);
+const { test } = smoke;
 
 /** Backends whose servers have a `/health` route (OpenAI's API and Ollama's have none). */
 const HAS_HEALTH = new Set(['vllm', 'llm-d', 'sglang', 'tgi', 'llama.cpp']);

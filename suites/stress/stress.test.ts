@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../fixtures/index.ts';
+import { expect, suite } from '../../fixtures/index.ts';
 
 const stress = suite(import.meta.url);
+const { test } = stress;
 
 describe('stress', () => {
   test('breaking_point', async ({ bench }) => {

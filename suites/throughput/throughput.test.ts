@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../fixtures/index.ts';
+import { expect, suite } from '../../fixtures/index.ts';
 
 const throughput = suite(import.meta.url);
+const { test } = throughput;
 
 describe('throughput', () => {
   test('concurrency_sweep', async ({ bench }) => {

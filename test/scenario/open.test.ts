@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveTarget, type TargetSelection } from '../../lib/config/resolve-target.ts';
 import { TargetError } from '../../lib/errors/target-error.ts';
-import { openTarget, timeoutsMs } from '../../lib/scenario/open.ts';
+import { openTarget } from '../../fixtures/target.ts';
+import { timeoutsMs } from '../../lib/scenario/open.ts';
 import { httpServer } from '../http/drive.ts';
 
 /** openTarget from a real target selection (resolveTarget over an environment record). */

@@ -18,7 +18,7 @@ import type { WellLitConfig } from './load-config.ts';
 export interface WellLitRun {
   /** The scenarios with overrides applied, as a suite's scenario file. */
   file: LoadedScenarioFile;
-  /** `env` entries to set in this process (those not already set). */
+  /** `env` entries the environment does not set: they join the suite's environment (`lib/scenario/load-scenarios.ts`). */
   envToSet: Record<string, string>;
   /** Everything the report of one scenario should list besides its `BENCH_*` overrides. */
   notesFor(scenario: string): ConfigOverride[];

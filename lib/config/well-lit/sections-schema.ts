@@ -76,7 +76,7 @@ export const EnvEntrySchema = z
   .describe('An environment variable, Kubernetes style ({name, value}).');
 
 /**
- * `env`: variables set in this process's environment for the run (llm-d-benchmark sets them in
+ * `env`: variables of the run's environment (llm-d-benchmark sets them in
  * the harness pod; here this process is the harness). A variable already set keeps its value.
  */
 export const EnvSectionSchema = z

@@ -5,17 +5,10 @@
  * pods are local child processes running this checkout), stopped when the launch ends.
  */
 import { ConfigError } from '../../errors/config-error.ts';
-import { connectCluster, findKubeconfig, type ClusterConnection } from '../../k8s/connect.ts';
+import { chooseCluster, type ClusterChoice, connectCluster, type ClusterConnection } from '../../k8s/connect.ts';
 import { atLeast, parseKubeVersion, SIM_VERSION_SUFFIX } from '../../k8s/kube-version.ts';
-import { settings } from '../../settings/registry.ts';
 import { LaunchUsageError } from './errors.ts';
 import type { LaunchSimulators, StartedClusterSimulator } from './simulators.ts';
-
-/**
- * Time scale of the embedded cluster (real ms per cluster ms): scheduling and container starts
- * take modelled seconds, the pods' own work runs in real time. `BENCH_CLUSTER_TIME_SCALE` sets it.
- */
-export const LAUNCH_SIM_TIME_SCALE = 0.02;
 
 /** An open cluster and how to let it go. */
 export interface LaunchCluster {
@@ -37,22 +30,20 @@ export async function openLaunchCluster(input: {
   /** Starts the cluster simulator when no cluster is configured. */
   startClusterSimulator?: LaunchSimulators['startClusterSimulator'];
 }): Promise<LaunchCluster> {
-  const s = settings(input.env);
-  let chosen: 'simulator' | 'kubeconfig' | undefined;
+  let choice: ClusterChoice;
   try {
-    chosen = s.get('BENCH_CLUSTER');
+    choice = chooseCluster(input.env);
   } catch (err) {
     // A usage error of the command: the same one line, without a stack.
     if (err instanceof ConfigError) throw new LaunchUsageError(err.message);
     throw err;
   }
-  const mode = chosen ?? (findKubeconfig(input.env) || s.has('BENCH_KUBECONFIG') ? 'kubeconfig' : 'simulator');
-  if (mode === 'kubeconfig') {
-    const conn = await connectCluster({ kubeconfig: s.get('BENCH_KUBECONFIG'), context: s.get('BENCH_KUBE_CONTEXT'), namespace: input.namespace ?? s.get('BENCH_NAMESPACE') });
+  if (choice.kind === 'kubeconfig') {
+    const conn = await connectCluster({ kubeconfig: choice.kubeconfig, context: choice.context, namespace: input.namespace ?? choice.namespace });
     return { conn, kind: 'real', timeScale: await simulatorTimeScale(conn, input.say), sim: null, close: async () => {} };
   }
   if (!input.startClusterSimulator) throw new LaunchUsageError('no cluster configured and no cluster simulator to start: set KUBECONFIG (or BENCH_CLUSTER=kubeconfig)');
-  const timeScale = s.get('BENCH_CLUSTER_TIME_SCALE') ?? LAUNCH_SIM_TIME_SCALE;
+  const { timeScale } = choice;
   // harnessRoot: the folder the simulated harness pods run in (their /app).
   const sim = await input.startClusterSimulator({ timeScale, harnessRoot: input.cwd });
   input.say(`no cluster configured: started the embedded cluster simulator (${sim.url}, namespace ${sim.namespace}); it stops when the launch ends`);

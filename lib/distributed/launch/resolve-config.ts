@@ -7,7 +7,7 @@
  * sorted into what goes to the pods' ConfigMap (`BENCH_*`) and Secret (secret-looking names).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { redactValue, isSecretName } from '../../config/redact.ts';
 import { loadScenarioFile, type LoadedScenarioFile } from '../../config/resolve-scenarios.ts';
@@ -15,6 +15,7 @@ import { BenchError } from '../../errors/bench-error.ts';
 import { RESOLVED_CONFIG_SCHEMA, type ResolvedConfig } from '../../config/rerun.ts';
 import { seedOf } from '../../scenario/run-scenario.ts';
 import { settings } from '../../settings/registry.ts';
+import { scenarioFileBeside } from '../../scenario/load-scenarios.ts';
 import { shareOf, SplitError } from '../split.ts';
 import { LaunchUsageError } from './errors.ts';
 import type { LaunchNames } from './names.ts';
@@ -33,10 +34,9 @@ const NOT_FOR_PODS = new Set([
 /** Secret-looking variables a run may read besides `BENCH_*` ones (as the environment record lists them). */
 const KNOWN_SECRET_VARS = /^(OPENAI_API_KEY|HF_TOKEN|HUGGING_FACE_HUB_TOKEN|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|VITEST_LLMD_.*)$/;
 
-/** The scenario file a test file's `suite(import.meta.url)` loads: `<folder>/<folder name>.yaml`. */
+/** The scenario file a test file's `suite(import.meta.url)` loads (`scenarioFileBeside`), or null when there is none. */
 export function scenarioFileOf(testFile: string, cwd: string): string | null {
-  const dir = dirname(resolve(cwd, testFile));
-  const file = join(dir, `${basename(dir)}.yaml`);
+  const file = scenarioFileBeside(resolve(cwd, testFile));
   return existsSync(file) ? file : null;
 }
 
