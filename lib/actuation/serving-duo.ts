@@ -3,11 +3,11 @@
  * Ready with its provider bound, then handed to the test with its timings and the provider's
  * address, and deleted after the test (with everything it caused) whatever the outcome.
  */
-import { envString, envTimerSeconds } from '../config/env.ts';
 import type { Env } from '../config/substitute.ts';
 import type { ClusterConnection } from '../k8s/connect.ts';
 import type { RequesterRecord } from './record.ts';
 import { ActuationSession, stepTimeoutError } from './session.ts';
+import { settings } from '../settings/registry.ts';
 
 export interface ServingDuo {
   /** The requester's record: path, intervals with their sources. */
@@ -58,10 +58,11 @@ export async function openServingDuo(conn: ClusterConnection, o: ServingDuoOptio
 
 /** Options of a serving duo from the environment: `BENCH_TEMPLATE` (else `defaultTemplate`), `BENCH_WAIT_TIMEOUT_S` (cluster seconds, default 600), `BENCH_MODEL` for the first-token request. */
 export function servingDuoOptions(env: Env, runId: string, defaultTemplate: string): ServingDuoOptions {
+  const s = settings(env);
   return {
-    template: envString(env, 'BENCH_TEMPLATE') ?? defaultTemplate,
+    template: s.get('BENCH_TEMPLATE') ?? defaultTemplate,
     runId,
-    waitTimeoutS: envTimerSeconds(env, 'BENCH_WAIT_TIMEOUT_S') ?? 600,
-    firstTokenModel: envString(env, 'BENCH_MODEL') ?? 'Qwen/Qwen3-0.6B',
+    waitTimeoutS: s.get('BENCH_WAIT_TIMEOUT_S') ?? 600,
+    firstTokenModel: s.get('BENCH_MODEL') ?? 'Qwen/Qwen3-0.6B',
   };
 }

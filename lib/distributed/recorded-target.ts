@@ -3,6 +3,7 @@ import { HttpTarget } from '../http/target.ts';
 import { timeoutsMs } from '../scenario/open.ts';
 import type { OpenedTarget } from '../scenario/open.ts';
 import { firstShareLine, listPodFolders } from './pod-folders.ts';
+import { mergeFromEnv } from './share-env.ts';
 
 /**
  * The target of a merge run (`BENCH_MERGE`): as the pods recorded it in `shares.jsonl` (name,
@@ -19,4 +20,10 @@ export async function recordedTarget(runDir: string): Promise<OpenedTarget> {
     probe: () => Promise.reject(new BenchError('MERGE_NO_TARGET', 'a merge run sends nothing: the pods measured the target')),
     close: async () => {},
   };
+}
+
+/** The merge's recorded target when `env` is a merge run's (`BENCH_MERGE`); null otherwise. */
+export async function mergeTargetOf(env: NodeJS.ProcessEnv): Promise<OpenedTarget | null> {
+  const runDir = mergeFromEnv(env);
+  return runDir ? recordedTarget(runDir) : null;
 }

@@ -8,7 +8,7 @@
  * cluster simulator, say SIMULATOR: its vLLM servers are simulated.
  */
 import type { ConfigOverride, Env } from '../config/index.ts';
-import { envEnum, envString, APIS, TargetSchema } from '../config/index.ts';
+import { TargetSchema } from '../config/schema/target.ts';
 import type { TargetSelection } from '../config/resolve-target.ts';
 import { BenchError } from '../errors/index.ts';
 import type { ClusterConnection } from '../k8s/connect.ts';
@@ -16,6 +16,7 @@ import { manifestsYaml } from '../k8s/standalone-template.ts';
 import { provisionStack, renderForProvision, type ProvisionedStack } from '../k8s/provision.ts';
 import type { ProvisionSettings } from '../k8s/provision-settings.ts';
 import { openTarget, type OpenedTarget } from './open.ts';
+import { settings as envSettings } from '../settings/registry.ts';
 
 /** A cluster to provision on, and how to let it go (the fixture's `openCluster`). */
 export interface ClusterLease {
@@ -51,8 +52,8 @@ function accelerator(p: ProvisionedStack, simulator: boolean): string {
 /** The endpoint selection for the stack's URL: model and API from `BENCH_MODEL` / `BENCH_API`; no API key is sent. */
 function selectionFor(baseUrl: string, env: Env, origin: string): TargetSelection {
   const overrides: ConfigOverride[] = [{ path: 'target.base_url', value: baseUrl, source: origin }];
-  const model = envString(env, 'BENCH_MODEL');
-  const api = envEnum(env, 'BENCH_API', APIS);
+  const model = envSettings(env).get('BENCH_MODEL');
+  const api = envSettings(env).get('BENCH_API');
   if (model !== undefined) overrides.push({ path: 'target.model', value: model, source: 'env BENCH_MODEL' });
   if (api !== undefined) overrides.push({ path: 'target.api', value: api, source: 'env BENCH_API' });
   const target = TargetSchema.parse({ name: 'provisioned', base_url: baseUrl, backend: 'vllm', ...(model ? { model } : {}), ...(api ? { api } : {}) });
@@ -68,7 +69,7 @@ function selectionFor(baseUrl: string, env: Env, origin: string): TargetSelectio
 export async function openProvisionedTarget(settings: ProvisionSettings, opts: ProvisionedTargetOptions): Promise<ProvisionedTarget> {
   const log = opts.log ?? ((line: string) => void process.stderr.write(`vitest-llm-d: ${line}\n`));
   const base = { template: settings.template, cwd: opts.cwd, env: opts.env, runId: opts.runId, ...(settings.name ? { name: settings.name } : {}) };
-  const rendered = renderForProvision(base, envString(opts.env, 'BENCH_NAMESPACE'));
+  const rendered = renderForProvision(base, envSettings(opts.env).get('BENCH_NAMESPACE'));
   if (settings.dryRun) {
     (opts.out ?? ((t: string) => void process.stdout.write(t)))(manifestsYaml(rendered));
     throw new BenchError('PROVISION_DRY_RUN', `BENCH_PROVISION_DRY_RUN=1: printed the ${rendered.objects.length} manifests of ${rendered.source}; nothing was created and nothing was measured`);

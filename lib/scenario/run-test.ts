@@ -12,6 +12,7 @@ import type { LoadedScenarioFile } from '../config/resolve-scenarios.ts';
 import { redactValue } from '../config/redact.ts';
 import { responseLimits } from '../config/schema/limits.ts';
 import type { Scenario } from '../config/schema/scenario.ts';
+import type { Env } from '../config/substitute.ts';
 import { baselinePath, compareWithBaseline } from '../baseline/gate.ts';
 import { scrubError } from '../http/server-text.ts';
 import { startServerMetrics } from '../prom/run-session.ts';
@@ -34,6 +35,8 @@ export interface TestScenario {
   name: string;
   config: Scenario;
   file: LoadedScenarioFile;
+  /** The environment the suite runs in (the process's, plus a config's `env` entries): every setting of the test is read from it. */
+  env: Env;
 }
 
 /** What a test runs with. */
@@ -79,7 +82,7 @@ export class TestResult extends BenchResult {
 /** Runs one test and returns its result; its report carries every section. */
 export async function runTest(input: TestRunInput): Promise<TestResult> {
   const { scenario: ref, target, stop } = input;
-  const { file } = ref;
+  const { file, env } = ref;
   const profiles = file.config.slo_profiles ?? {};
   const configured = resolveScenarioSlo(ref.config.slo, profiles, file.source);
   const runDir = runDirOf(input.runInfo, ref.suite);
@@ -89,7 +92,7 @@ export async function runTest(input: TestRunInput): Promise<TestResult> {
   const driver = role?.driver;
   // Server metrics over the test's window: Prometheus after the run, or the target's /metrics
   // scraped during it (not in a merge: the run is over, only Prometheus still has the window).
-  const serverMetrics = startServerMetrics({ target, config: file.config.metrics, signal: stop, ...(role && !role.scrape ? { env: { ...process.env, BENCH_METRICS_SCRAPE: 'off' } } : {}) });
+  const serverMetrics = startServerMetrics({ target, config: file.config.metrics, signal: stop, env: role && !role.scrape ? { ...env, BENCH_METRICS_SCRAPE: 'off' } : env });
   const measured = await measureScenario({
     suite: ref.suite,
     name: ref.name,
@@ -97,7 +100,7 @@ export async function runTest(input: TestRunInput): Promise<TestResult> {
     target,
     slo: configured,
     timeouts: timeoutsMs(target.timeoutOverrides, ref.config.timeouts),
-    limits: responseLimits(process.env, ref.config.limits, target.limitOverrides),
+    limits: responseLimits(env, ref.config.limits, target.limitOverrides),
     runDir,
     requests: requestsFile(runDir),
     overrides: [...input.targetOverrides, ...file.overrides.filter((o) => o.path.startsWith(prefix)), ...input.overrides],
@@ -120,9 +123,9 @@ export async function runTest(input: TestRunInput): Promise<TestResult> {
   const result = new TestResult(sections, input.publish, resolveSpec);
   // BENCH_BASELINE: every test compares itself with the baseline run and fails (softly: its own
   // SLO assertions still run and report) on a significant regression beyond tolerance.
-  const baseline = baselinePath();
+  const baseline = baselinePath(env);
   if (!baseline) return result;
-  return new TestResult({ ...sections, baseline: await compareWithBaseline(result.report, baseline, ref.config.regression) }, input.publish, resolveSpec);
+  return new TestResult({ ...sections, baseline: await compareWithBaseline(result.report, baseline, ref.config.regression, env) }, input.publish, resolveSpec);
 }
 
 /** The scenario as it ran (every override applied, the data seed used), with the file's SLO profiles and simulator settings; secrets redacted. */

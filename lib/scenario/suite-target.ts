@@ -11,8 +11,6 @@ import type { ConfigOverride } from '../config/env.ts';
 import { resolveTarget } from '../config/resolve-target.ts';
 import type { Env } from '../config/substitute.ts';
 import { chooseConfigTarget } from '../config/well-lit/choose-target.ts';
-import { mergeFromEnv } from '../distributed/share-env.ts';
-import { recordedTarget } from '../distributed/recorded-target.ts';
 import { readProvisionSettings } from '../k8s/provision-settings.ts';
 import { openTarget, type OpenedTarget } from './open.ts';
 import type { StartSimulator } from './open-target.ts';
@@ -32,6 +30,8 @@ export interface SuiteTargetDeps {
   startSimulator: StartSimulator;
   /** Opens the cluster a stack is provisioned on: the configured one or the embedded simulator. */
   openCluster(env: Env): Promise<ClusterLease>;
+  /** The target of a distributed run's merge, as the pods recorded it (nothing is sent); null outside a merge. */
+  recordedTarget(env: Env): Promise<OpenedTarget | null>;
 }
 
 /** Opens the target of `suite`'s tests (`null`: a test file without a suite, in `process.env`). The caller closes it. */
@@ -51,8 +51,8 @@ export async function openSuiteTarget(suite: Suite | null, deps: SuiteTargetDeps
 
 /** The merge's recorded target, a provisioned stack (`BENCH_PROVISION`), or the target `resolveTarget` chooses. */
 async function openUsualTarget(suite: Suite | null, env: Env, deps: SuiteTargetDeps): Promise<WorkerTarget> {
-  const mergeDir = mergeFromEnv(env);
-  if (mergeDir) return Object.assign(await recordedTarget(mergeDir), { overrides: [] });
+  const recorded = await deps.recordedTarget(env);
+  if (recorded) return Object.assign(recorded, { overrides: [] });
   const provision = readProvisionSettings(env);
   if (provision) {
     // A stack this worker creates on the cluster (or the cluster simulator) and deletes after the file.

@@ -8,11 +8,11 @@
  */
 import type { Env } from '../config/substitute.ts';
 import { hookEnv, type HookName } from '../config/well-lit/hooks.ts';
-import { mergeFromEnv } from '../distributed/share-env.ts';
 import type { HookReport, RunDescription } from '../report/model.ts';
 import { secretValues } from '../run-folder/environment.ts';
 import { hookError, hookPassed, runHook } from './run-hook.ts';
 import type { SuiteConfig } from './load-scenarios.ts';
+import { settings } from '../settings/registry.ts';
 
 /** The config's description and the hooks that ran so far: what a test's report shows of them. */
 export interface WorkloadRecord {
@@ -39,7 +39,7 @@ export async function aroundWorkload(site: HookSite, scenario: string, body: () 
   const { env, runDir, signal } = site;
   const ran: HookReport[] = [];
   const record = (): void => site.record({ description: config.description, hooks: [...ran] });
-  const merging = mergeFromEnv(env) !== null;
+  const merging = settings(env).get('BENCH_MERGE') !== undefined;
   const hook = async (name: HookName, consequence: string) => {
     const h = merging ? undefined : run.hooks[name];
     if (!h) return null;
