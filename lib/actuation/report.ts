@@ -14,7 +14,7 @@ export type { ActuationReport };
 export function buildActuationReport(
   result: ActuationResult,
   conn: ClusterConnection,
-  extra: { matrixRow: string; runId: string; slo: SloCheck[]; overrides: ActuationReport['overrides'] },
+  extra: { matrixRow: string; runId: string; slo: SloCheck[]; overrides: ActuationReport['overrides']; serverMetrics?: ActuationReport['serverMetrics'] },
 ): ActuationReport {
   return {
     suite: result.suite,
@@ -45,5 +45,6 @@ export function buildActuationReport(
     slo: extra.slo,
     notes: result.notes,
     overrides: extra.overrides,
+    ...(extra.serverMetrics ? { serverMetrics: extra.serverMetrics } : {}),
   };
 }

@@ -38,23 +38,26 @@ export async function runActuationTest(input: ActuationTestInput): Promise<Actua
   // A bad BENCH_PROMETHEUS_* setting fails here, before anything is created.
   const metrics = startActuationMetrics(input.env);
   const start = new Date();
+  /** The server metrics over the test's window, when Prometheus is configured. */
+  const serverMetricsOf = async (result: ActuationResult) => {
+    if (!metrics) return undefined;
+    // Step times are cluster ms; the window is wall-clock (they differ on the simulator's time scale).
+    const wallNow = Date.now();
+    const clusterNow = conn.time.nowMs();
+    const wall = (clusterMs: number): number => wallNow - (clusterNow - clusterMs) * conn.time.timeScale;
+    return metrics.finish({
+      namespace: conn.namespace,
+      pods: result.steps.flatMap((s) => s.requesters.map((r) => r.provider).filter((x): x is string => x !== undefined)),
+      start,
+      end: new Date(wallNow),
+      steps: result.steps.map((s) => ({ phase: s.phase, t0: wall(s.t0) })),
+      ...(conn.kind === 'simulator' ? { simulatorTimeScale: conn.time.timeScale } : {}),
+    });
+  };
   const record = async (result: ActuationResult) => {
-    const report = buildActuationReport(result, conn, { matrixRow: scenario.matrix_row ?? name, runId: input.runId, slo: result.evaluate(result.configuredSlo), overrides: file.overrides });
-    if (metrics) {
-      // Step times are cluster ms; the window is wall-clock (they differ on the simulator's time scale).
-      const wallNow = Date.now();
-      const clusterNow = conn.time.nowMs();
-      const wall = (clusterMs: number): number => wallNow - (clusterNow - clusterMs) * conn.time.timeScale;
-      report.serverMetrics = await metrics.finish({
-        namespace: conn.namespace,
-        pods: result.steps.flatMap((s) => s.requesters.map((r) => r.provider).filter((x): x is string => x !== undefined)),
-        start,
-        end: new Date(wallNow),
-        steps: result.steps.map((s) => ({ phase: s.phase, t0: wall(s.t0) })),
-        ...(conn.kind === 'simulator' ? { simulatorTimeScale: conn.time.timeScale } : {}),
-      });
-    }
-    input.record(report);
+    const serverMetrics = await serverMetricsOf(result);
+    const slo = result.evaluate(result.configuredSlo);
+    input.record(buildActuationReport(result, conn, { matrixRow: scenario.matrix_row ?? name, runId: input.runId, slo, overrides: file.overrides, ...(serverMetrics ? { serverMetrics } : {}) }));
   };
   try {
     const result = await runActuationScenario({ conn, suite: input.suite, name, scenario, file, runId: input.runId, onCleanup: (left) => input.onCleanup(left) });
