@@ -27,7 +27,6 @@ import { startFailureMessage, type PodView } from './pod-status.ts';
 import { resolveLaunchConfig } from './resolve-config.ts';
 import type { LaunchSimulators } from './simulators.ts';
 import { openLaunchTarget, selectLaunchTarget, type LaunchTarget } from './target.ts';
-import type { StartSimulator } from '../../scenario/open-target.ts';
 
 /** The kinds a launch creates, in deletion order (Job before its pods). */
 export const LAUNCH_KINDS = ['Job', 'Service', 'ConfigMap', 'Secret', 'Pod'] as const;

@@ -3,15 +3,8 @@
  * one embedded vLLM simulator for every pod. The caller hands them in (`cli/launch-command.ts`
  * starts the ones in `sim/`), so the engine imports no simulator.
  */
-import type { SimulatorSection } from '../../config/schema/simulator.ts';
 import type { ClusterClockInfo } from '../../k8s/cluster-time.ts';
-
-/** A vLLM simulator running on this machine. */
-export interface StartedSimulator {
-  /** Its base URL, `http://127.0.0.1:<port>`. */
-  readonly url: string;
-  stop(): Promise<void>;
-}
+import type { StartSimulator } from '../../scenario/open-target.ts';
 
 /** A cluster simulator running on this machine. */
 export interface StartedClusterSimulator {
@@ -28,8 +21,8 @@ export interface StartedClusterSimulator {
 
 /** How a launch starts the simulators. */
 export interface LaunchSimulators {
-  /** Starts a vLLM simulator with these settings (the target's or suite file's `simulator:`, the model) on `host`:`port`. */
-  startSimulator(options: Omit<SimulatorSection, 'host' | 'port' | 'chunk_log'> & { models?: string[]; host: string; port: number }): Promise<StartedSimulator>;
+  /** Starts the vLLM simulator the pods share (the same starter the fixtures pass to `openTarget`). */
+  startSimulator: StartSimulator;
   /** Starts a cluster simulator at `timeScale` (real ms per cluster ms) whose harness pods run in `harnessRoot`. */
   startClusterSimulator(options: { timeScale: number; harnessRoot: string }): Promise<StartedClusterSimulator>;
 }
