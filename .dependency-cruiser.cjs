@@ -12,7 +12,7 @@
  * layer and of lower layers, never a higher one.
  */
 const LAYERS = [
-  { name: 'foundation', rooms: ['errors', 'stats', 'sse', 'tokenizer'], why: 'pure helpers (error classes, statistics, SSE parsing, token counts) that know nothing of a benchmark' },
+  { name: 'foundation', rooms: ['errors', 'stats', 'sse', 'tokenizer', 'package'], why: 'pure helpers (error classes, statistics, SSE parsing, token counts, where the package\'s own files are) that know nothing of a benchmark' },
   { name: 'records', rooms: ['metrics', 'data'], why: 'the raw request record with its derived metrics, and the prompt sources' },
   { name: 'config', rooms: ['config'], why: 'validated input (schemas, YAML, substitution, targets, scenarios); every room above reads it, it reads none of them' },
   { name: 'report', rooms: ['report'], why: 'the report model: the types of a finished report, which producers fill and consumers read' },
@@ -51,6 +51,7 @@ const layerRules = LAYERS.slice(0, -1).map((layer, i) => {
 const SIM_MAY_USE = [
   '^lib/tokenizer/',
   '^lib/errors/',
+  '^lib/package/',
   '^lib/config/format-issues\\.ts$',
   '^lib/config/closest-name\\.ts$',
   '^lib/config/redact\\.ts$',
