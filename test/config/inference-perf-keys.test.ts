@@ -3,7 +3,7 @@
  * an inference-perf config file, one at a time: a translated key changes what would run (the
  * scenario, the endpoint, the run's environment or its notes), an ignored one is listed with its
  * reason and changes nothing else, a rejected one stops the file with a "not supported" line
- * naming it. The README's table names every key's treatment.
+ * naming it. The table of docs/configs-you-have.md names every key's treatment.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -156,9 +156,8 @@ describe("every key of inference-perf's config model, as `vitest-llm-d check` pr
   });
 });
 
-describe("the README's table", () => {
-  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-  const section = readme.slice(readme.indexOf('## Configs you already have'), readme.indexOf('## SLOs'));
+describe("the table of docs/configs-you-have.md", () => {
+  const section = readFileSync(fileURLToPath(new URL('../../docs/configs-you-have.md', import.meta.url)), 'utf8');
   const rows = section.split('\n').filter((l) => l.startsWith('| `'));
   /** The rows naming `workload.*.<path>`: by its full path, or as a `.key` after the full path of a sibling. */
   const rowsOf = (path: string): string[] => {
@@ -181,7 +180,7 @@ describe("the README's table", () => {
       p = p.slice(0, p.lastIndexOf('.'));
       found = rowsOf(p);
     }
-    expect(found, `README row for ${path}`).toHaveLength(1);
+    expect(found, `docs row for ${path}`).toHaveLength(1);
     const word = { translated: 'translated', ignored: 'accepted, no effect', rejected: 'rejected' }[treatment];
     expect(found[0]!.split(' | ')[1]).toContain(word);
   });

@@ -1,7 +1,7 @@
 /**
  * What a well-lit-path config cannot do here is named, never dropped: every unsupported or unknown
  * key by its full path, all in one error; keys without effect listed for the report; secrets
- * never shown. The README's table and the key policy say the same.
+ * never shown. The table of docs/configs-you-have.md and the key policy say the same.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -113,11 +113,10 @@ describe('unsupported keys', () => {
   });
 });
 
-describe('the key policy and the README agree', () => {
-  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-  const section = readme.slice(readme.indexOf('## Configs you already have'));
+describe('the key policy and docs/configs-you-have.md agree', () => {
+  const section = readFileSync(fileURLToPath(new URL('../../docs/configs-you-have.md', import.meta.url)), 'utf8');
 
-  test.each(KEY_RULES.map((r) => [r.path, r.status] as const))('%s (%s) is in the README table', (path, status) => {
+  test.each(KEY_RULES.map((r) => [r.path, r.status] as const))('%s (%s) is in the docs table', (path, status) => {
     const row = section.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${path}\``));
     expect(row, path).toBeDefined();
     expect(row).toContain(status === 'ignored' ? 'accepted, no effect' : 'rejected');

@@ -1,5 +1,5 @@
 /*
- * The side-by-side metric definitions: the README's table is the one every report carries, and
+ * The side-by-side metric definitions: the table of docs/slos.md is the one every report carries, and
  * report.html's section escapes what it shows.
  */
 import { readFileSync } from 'node:fs';
@@ -10,9 +10,12 @@ import { definitionsHtml, definitionsMarkdown } from '../../lib/render/definitio
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('metric definitions side by side', () => {
-  test('README "Metric dictionary" carries exactly the table the reports carry', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Metric dictionary'), readme.indexOf('\n## ', readme.indexOf('## Metric dictionary') + 1));
+  test('docs/slos.md "Metric dictionary" carries exactly the table the reports carry', () => {
+    const page = readFileSync(join(ROOT, 'docs', 'slos.md'), 'utf8');
+    const start = page.indexOf('\n## Metric dictionary\n');
+    const end = page.indexOf('\n## ', start + 1);
+    expect(start).toBeGreaterThan(0);
+    const section = page.slice(start, end < 0 ? undefined : end);
     expect(section).toContain(definitionsMarkdown());
     for (const m of ['TTFT', 'TPOT', 'ITL', 'E2E', 'goodput']) expect(definitionsMarkdown()).toMatch(new RegExp(`^\\| ${m} \\|`, 'm'));
   });
