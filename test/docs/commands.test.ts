@@ -67,15 +67,21 @@ function splitLine(s: string): string[] {
 /**
  * The shell commands of a Markdown file's ```sh / ```bash / ```shell / ```console blocks. A
  * trailing `\` joins the next line; blank lines and comments are skipped; a `$ ` prompt is
- * stripped; in a console block only prompted lines are commands (the rest is output).
+ * stripped; in a console block only prompted lines are commands (the rest is output). A here
+ * document's lines are the file it writes, not commands: the command is its first line.
  */
 function commandsIn(file: string, markdown: string): DocCommand[] {
   const out: DocCommand[] = [];
   let lang: string | null = null;
   let pending: { line: number; text: string } | null = null;
+  let hereDocEnd: string | null = null;
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
+    if (hereDocEnd !== null) {
+      if (raw.trim() === hereDocEnd) hereDocEnd = null;
+      continue;
+    }
     if (lang === null) {
       const open = /^\s*```+\s*([\w-]*)/.exec(raw);
       if (open) lang = open[1]!.toLowerCase();
@@ -99,6 +105,7 @@ function commandsIn(file: string, markdown: string): DocCommand[] {
     pending.text += ` ${continued ? text.slice(0, -1) : text}`;
     if (continued) continue;
     for (const t of splitLine(pending.text)) out.push({ file, line: pending.line, text: t });
+    hereDocEnd = /<<-?\s*(['"]?)(\w+)\1/.exec(pending.text)?.[2] ?? null;
     pending = null;
   }
   return out;
@@ -118,7 +125,7 @@ const runs = [...new Map(documented.flatMap((c) => {
 })).values()];
 
 describe('reading commands out of Markdown', () => {
-  test('shell blocks only; continuations joined; comments, blank lines, prompts and console output left out; && and ; split', () => {
+  test('shell blocks only; continuations joined; comments, blank lines, prompts, console output and here documents left out; && and ; split', () => {
     const md = [
       'Run `npx vitest run suites/inline` (prose is not a command).',
       '```sh',
@@ -138,6 +145,11 @@ describe('reading commands out of Markdown', () => {
       '```',
       '```bash',
       '$ echo "a # b" ; echo c#d',
+      "cat > bench/my.yaml <<'EOF'",
+      'scenarios: # not a command',
+      '  small: { num_requests: 4 }',
+      'EOF',
+      'npx vitest run bench',
       '```',
     ].join('\n');
     expect(commandsIn('x.md', md)).toEqual([
@@ -147,6 +159,8 @@ describe('reading commands out of Markdown', () => {
       { file: 'x.md', line: 11, text: 'npx vitest-llm-d sim --help' },
       { file: 'x.md', line: 18, text: 'echo "a # b"' },
       { file: 'x.md', line: 18, text: 'echo c#d' },
+      { file: 'x.md', line: 19, text: "cat > bench/my.yaml <<'EOF'" },
+      { file: 'x.md', line: 23, text: 'npx vitest run bench' },
     ]);
   });
 });
