@@ -249,7 +249,7 @@ async function runDocumented(text: string, spec: RunSpec, ctx: DocsContext, scra
   }
   const cwd = spec.cwd === 'repo' ? ROOT : dir;
   // Results of a suite land in the scratch folder; no targets.yaml of the repository is read; npx never asks a registry.
-  const env = { ...baseEnv(), CI: 'true', NO_COLOR: '1', npm_config_offline: 'true', npm_config_update_notifier: 'false', BENCH_RESULTS_DIR: join(dir, 'results'), BENCH_TARGETS_FILE: '' };
+  const env = { ...baseEnv(), CI: 'true', NO_COLOR: '1', npm_config_offline: 'true', npm_config_update_notifier: 'false', BENCH_RESULTS_DIR: join(dir, 'results'), BENCH_TARGETS_FILE: '', ...spec.env?.(ctx, dir) };
   const child = spawn('bash', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const r: RunResult = { code: null, stdout: '', output: '', cwd, command };
   const signal = (s: NodeJS.Signals): void => {

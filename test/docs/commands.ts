@@ -62,6 +62,8 @@ export interface RunSpec {
   setup?(dir: string, ctx: DocsContext): void;
   /** Placeholder text of the documented command and what replaces it. */
   substitute?(ctx: DocsContext): Array<[string, string]>;
+  /** Environment beside the command's own assignments (which win), given its temporary folder. */
+  env?(ctx: DocsContext, dir: string): Record<string, string>;
   /** A command that serves until Ctrl-C: ready once its output matches; `check` then runs while it serves, and SIGINT stops it. */
   servesWhen?: RegExp;
   /** The exit code it must end with (after SIGINT for a server). */
@@ -264,7 +266,7 @@ export const COMMANDS: CommandEntry[] = [
     },
   },
   {
-    command: /^npx vitest-llm-d sim --port 8000$/,
+    command: 'npx vitest-llm-d sim --port 8000',
     run: {
       cwd: 'repo',
       substitute: portOf,
@@ -296,6 +298,17 @@ export const COMMANDS: CommandEntry[] = [
     },
   },
   {
+    // Run up to the cluster: the suite, its split over the pods and the options are checked first,
+    // then a kubeconfig that does not exist stops it where a real cluster (pulling the image) is needed.
+    command: /^npx vitest-llm-d launch \S+ -p \d+ -n bench --image registry\.example\.com\/team\/vitest-llm-d:0\.1\.0$/,
+    run: {
+      cwd: 'repo',
+      env: (_ctx, dir) => ({ BENCH_CLUSTER: 'kubeconfig', KUBECONFIG: join(dir, 'no-such-kubeconfig') }),
+      exitCode: 1,
+      check: (r) => expect(r.output).toMatch(/^vitest-llm-d launch: kubeconfig: ENOENT/m),
+    },
+  },
+  {
     command: /^npx vitest-llm-d(?: [a-z-]+)? (?:--help|-h)$/,
     run: { cwd: 'repo', exitCode: 0, check: (r) => expect(r.stdout).toMatch(/^Usage: vitest-llm-d/) },
   },
@@ -316,10 +329,6 @@ export const COMMANDS: CommandEntry[] = [
   {
     command: 'BENCH_PROMETHEUS_CLUSTER_DOMAIN=apps.my-cluster.example.com BENCH_PROMETHEUS_TOKEN="$(oc whoami -t)" npx vitest run suites/latency',
     notRunnable: 'needs an OpenShift login (`oc whoami -t`) and its monitoring stack; the URL and token it derives are checked by test/prom/settings.test.ts',
-  },
-  {
-    command: 'npx vitest-llm-d launch latency -p 8 -n bench --image registry.example.com/team/vitest-llm-d:0.1.0',
-    notRunnable: 'needs an image built and pushed to your registry (no Docker daemon here) and a cluster that pulls it; the options are parsed by test/distributed/launch-args.test.ts',
   },
   { command: 'docker build -t registry.example.com/team/vitest-llm-d:0.1.0 .', notRunnable: 'no Docker daemon on this machine (and no registry to push to)' },
   { command: 'docker push registry.example.com/team/vitest-llm-d:0.1.0', notRunnable: 'no Docker daemon on this machine, and registry.example.com stands for your own registry' },
