@@ -38,12 +38,12 @@ function expectCompleted(run: SuiteRun): void {
 
 describe('suites/config as a user runs it', () => {
   test('without BENCH_CONFIG it runs the bundled example, every workload in turn, on the embedded simulator, and says so', async () => {
-    const run = await runSuites(['suites/config'], workspace(), { BENCH_DURATION: '1', BENCH_TARGETS_FILE: '' }, 240_000);
+    const run = await runSuites(['suites/config'], workspace(), { BENCH_DURATION: '2', BENCH_TARGETS_FILE: '' }, 240_000);
     expectCompleted(run);
     expect(run.output).toContain('config/sanity_random  SIMULATOR');
     expect(run.output).toContain('config/shared_prefix_synthetic  SIMULATOR');
     // The workload line wraps at 80 columns (continuation lines indented by 4): joined back for the check.
-    expect(run.output.replace(/\n {4,}/g, ' ')).toMatch(/7 stages: 2\/s × 1 s, 5\/s × 1 s, .*, 20\/s × 1 s/);
+    expect(run.output.replace(/\n {4,}/g, ' ')).toMatch(/7 stages: 2\/s × 2 s, 5\/s × 2 s, .*, 20\/s × 2 s/);
     const { tests } = summaryOf(run);
     expect(tests.map((t) => t.scenario)).toEqual(['sanity_random', 'shared_prefix_synthetic']);
     for (const t of tests) {
@@ -127,6 +127,25 @@ describe('suites/config as a user runs it', () => {
     // A worker count cannot change what is measured: accepted, not among the problems.
     expect(run.output).not.toContain('num_workers');
     expect(run.output).toContain('workload.w.data.type: "mock": not supported');
+  });
+
+  test('BENCH_CONFIG=config.yaml BENCH_BASE_URL=<a port-forward> npx vitest run suites/config: the URL replaces only the endpoint', async () => {
+    const sim = await spawnSimulator({ tokenizer: 'words', time_scale: 0.05 });
+    try {
+      const dir = workspace();
+      writeFileSync(
+        join(dir, 'config.yaml'),
+        'endpoint: { stack_name: cluster, model: Qwen/Qwen3-0.6B, base_url: http://gateway.bench.svc.cluster.local:80 }\nworkload:\n  quick:\n    load: { type: concurrent, stages: [{ concurrency_level: 1, num_requests: 2 }] }\n    api: { type: chat, streaming: true }\n    data: { type: random, input_distribution: { min: 8, max: 16, mean: 12, std_dev: 2 }, output_distribution: { min: 4, max: 8, mean: 6, std_dev: 1 } }\n',
+      );
+      const run = await runSuites(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_BASE_URL: sim.url, BENCH_TARGETS_FILE: '' });
+      expectCompleted(run);
+      expect(run.output).toContain(`config/quick  endpoint ${sim.url}`);
+      const [t] = summaryOf(run).tests;
+      expect(t!.results).toMatchObject({ total_requests: 2, success_rate: 1 });
+      expect(t!.workload.overrides.find((o) => o.path === 'endpoint.base_url')?.source).toMatch(/BENCH_BASE_URL/);
+    } finally {
+      await sim.stop();
+    }
   });
 
   test("server.api_key reaches the endpoint but never the output or the results folder", async () => {

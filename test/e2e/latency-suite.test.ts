@@ -69,11 +69,13 @@ describe('suites/latency as a user runs it', () => {
 
   test('fails with a clear SLO message when the endpoint is slower than the limits', async () => {
     // A second simulator, as `npx vitest-llm-d sim` would run it, with decode steps of 150 ms: TPOT above 100 ms.
-    const slow = await spawnSimulator({ tokenizer: 'words', itl_ms: 150, itl_std_ms: 0 });
+    // It serves two models; BENCH_MODEL picks the second, as in the README's one-off run.
+    const slow = await spawnSimulator({ tokenizer: 'words', itl_ms: 150, itl_std_ms: 0, models: ['Qwen/Qwen3-0.6B', 'Qwen/Qwen3-8B'] });
     try {
       const dir = workspace();
       const run = await runSuites(['suites/latency'], dir, {
         BENCH_BASE_URL: slow.url,
+        BENCH_MODEL: 'Qwen/Qwen3-8B',
         BENCH_NUM_REQUESTS: '3',
         BENCH_WARMUP_REQUESTS: '0',
         BENCH_MAX_TOKENS: '4',
@@ -84,8 +86,30 @@ describe('suites/latency as a user runs it', () => {
       expect(run.output).toMatch(/FAIL +TPOT p95 +1\d\d\.?\d* ms <= 100 ms/);
       expect(run.output).toMatch(/pass +TTFT p95 +[\d.]+ ms <= 2000 ms/);
       expect(run.output).toContain(`endpoint ${slow.url}`);
+      expect(run.output).toContain(`on ${slow.url} (Qwen/Qwen3-8B): SLO not met`);
     } finally {
       await slow.stop();
+    }
+  });
+
+  test('BENCH_TARGET=local-vllm npx vitest run suites/smoke suites/latency: the example targets.yaml, its URL from VLLM_BASE_URL', async () => {
+    const sim = await spawnSimulator({ tokenizer: 'words', time_scale: 0.05, models: ['Qwen/Qwen3-8B'] });
+    try {
+      const dir = workspace(readFileSync(join(import.meta.dirname, '../../examples/targets.yaml'), 'utf8'));
+      const run = await runSuitesOnceValid(['suites/smoke', 'suites/latency'], dir, {
+        BENCH_TARGET: 'local-vllm',
+        VLLM_BASE_URL: sim.url,
+        BENCH_NUM_REQUESTS: '4',
+        BENCH_WARMUP_REQUESTS: '1',
+        BENCH_MAX_TOKENS: '8',
+      });
+      expect(run.code, run.output).toBe(0);
+      for (const suite of ['smoke', 'latency']) {
+        const summary = JSON.parse(readFileSync(join(run.runDirs[suite]!, 'summary.json'), 'utf8'));
+        for (const t of summary.tests) expect(t).toMatchObject({ target: 'local-vllm', base_url: sim.url, model: 'Qwen/Qwen3-8B' });
+      }
+    } finally {
+      await sim.stop();
     }
   });
 

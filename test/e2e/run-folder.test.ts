@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { readJsonl, readTree, runSuitesOnceValid, workspace } from './run-suite.ts';
+import { FAST_SIM_TARGETS, readJsonl, readTree, runSuitesOnceValid, workspace } from './run-suite.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET_ENV = 'sk-planted-env-secret-4711';
@@ -38,7 +40,41 @@ const prompts = (dir: string, scenario: string): unknown[] =>
     .filter((r) => r.scenario === scenario)
     .map((r) => [r.warmup, r.cell, r.prompt_tokens, r.max_tokens]);
 
+/** s3rver 3.7.1 (CommonJS, no types): the part of its API used here. */
+type S3rverCtor = new (opts: { address: string; port: number; directory: string; silent: boolean; configureBuckets: Array<{ name: string }> }) => {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+};
+
 describe('run folders: everything to read, trust and repeat a run', () => {
+  test('AWS_ENDPOINT_URL_S3=... BENCH_PUBLISH=s3://bench-results/ci npx vitest run suites/latency: the run folder lands in the bucket', async () => {
+    const dir = workspace(FAST_SIM_TARGETS);
+    const S3rver = createRequire(import.meta.url)('s3rver') as S3rverCtor;
+    // A loopback S3 standing in for the README's MinIO, with s3rver's built-in key pair.
+    const server = new S3rver({ address: '127.0.0.1', port: 0, directory: join(dir, 's3'), silent: true, configureBuckets: [{ name: 'bench-results' }] });
+    const endpoint = `http://127.0.0.1:${(await server.run()).port}`;
+    try {
+      const run = await runSuitesOnceValid(['suites/latency'], dir, {
+        AWS_ENDPOINT_URL_S3: endpoint,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_REGION: 'us-east-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        BENCH_PUBLISH: 's3://bench-results/ci',
+        BENCH_NUM_REQUESTS: '4',
+        BENCH_WARMUP_REQUESTS: '1',
+      });
+      expect(run.code, run.output).toBe(0);
+      const folder = basename(run.runDirs.latency!);
+      expect(run.output).toContain(`published: s3://bench-results/ci/${folder}/`);
+      const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'bench-results', Prefix: `ci/${folder}/` }));
+      expect(listed.Contents?.map((o) => o.Key)).toEqual(expect.arrayContaining([`ci/${folder}/summary.json`, `ci/${folder}/junit.xml`, `ci/${folder}/report.html`]));
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a latency run writes the resolved config, the environment and every report; no planted secret reaches the folder; rerun repeats it with the same prompts', async () => {
     const dir = workspace(TARGETS);
     const env = { BENCH_NUM_REQUESTS: '4', BENCH_WARMUP_REQUESTS: '1', OPENAI_API_KEY: SECRET_ENV, MY_GATEWAY_TOKEN: SECRET_CONFIG };

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { readJsonl, runSuitesOnceValid, workspace } from './run-suite.ts';
 
 interface StageOut {
@@ -95,5 +96,41 @@ describe('suites/throughput, suites/load and suites/stress as a new user runs th
     expect(t!.workload.overrides).toContainEqual(expect.objectContaining({ path: 'target.simulator', source: 'suites/multi-model/multi-model.yaml simulator:' }));
     // A model name longer than the 80-column table's name column gets a line of its own, its numbers on the next.
     expect(run.output).toMatch(/meta-llama\/Llama-3\.1-8B-Instruct\s+15\/15/);
+  }, 180_000);
+});
+
+/*
+ * suites/prefix-cache both ways the README runs it: its embedded simulator, and a vLLM server
+ * named by BENCH_BASE_URL whose /metrics beside /v1 gives the server's hit rate. 16 requests per
+ * scenario: two rounds of the 8 groups, so each has cold and warm requests. These tests are about
+ * the warm/cold verdicts, not the client's validity (test/load/stall-watch.test.ts): with 16
+ * requests one stall of the shared machine is past the default 1% stalled-request floor, so that
+ * floor is set out of reach; the schedule-lag floor stays.
+ */
+describe('suites/prefix-cache as a new user runs it', () => {
+  const ENV = { BENCH_NUM_REQUESTS: '16', BENCH_MAX_STALLED_SHARE: '1', BENCH_TARGETS_FILE: '' };
+  const checks = (output: string, metricsAt: RegExp): void => {
+    for (const scenario of ['warm_vs_cold', 'concurrent_groups']) expect(output).toContain(`prefix-cache/${scenario}  prefix cache: 8 groups x 6 prompts`);
+    expect(output.match(/^ {2}pass {2}warm TTFT p95 < 1 x cold TTFT p50/gm)).toHaveLength(2);
+    expect(output).toMatch(metricsAt);
+  };
+
+  test('npx vitest run suites/prefix-cache: warm requests faster than cold ones on the embedded simulator', async () => {
+    const run = await runSuitesOnceValid(['suites/prefix-cache'], workspace(), ENV);
+    expect(run.code, run.output).toBe(0);
+    checks(run.output, /server hit rate [\d.]+% over the test .* at http:\/\/127\.0\.0\.1:\d+\/metrics/);
+  }, 180_000);
+
+  test('BENCH_BASE_URL=http://localhost:8000 npx vitest run suites/prefix-cache: the hit rate from the /metrics beside /v1', async () => {
+    // Prefill three times the default profile's per token: a cold request of the 2048-token system
+    // prompt is then ~200 ms slower than a warm one, well clear of a loaded machine's jitter.
+    const sim = await spawnSimulator({ tokenizer: 'words', prefill_per_token_ms: 0.1 });
+    try {
+      const run = await runSuitesOnceValid(['suites/prefix-cache'], workspace(), { ...ENV, BENCH_BASE_URL: sim.url });
+      expect(run.code, run.output).toBe(0);
+      checks(run.output, new RegExp(`server hit rate [\\d.]+% over the test .* at ${sim.url.replaceAll('.', '\\.')}/metrics`));
+    } finally {
+      await sim.stop();
+    }
   }, 180_000);
 });
