@@ -8,7 +8,7 @@
  * tarball), so the section cannot go stale; else from {@link FALLBACK_SUITE}.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -52,14 +52,28 @@ export function shOk(command: string, cwd: string, timeoutMs?: number): Ran {
   return r;
 }
 
+/** Run folders (`results/<stamp>-<suite>`) under `cwd`. */
+export function runFolders(cwd: string): string[] {
+  const results = join(cwd, 'results');
+  return existsSync(results) ? readdirSync(results).map((d) => join(results, d)) : [];
+}
+
+/** A suite run and the run folders it wrote. */
+export interface SuiteRun extends Ran {
+  folders: string[];
+}
+
 /**
  * `npx vitest run ...` as a user runs it. A run the tool itself marks invalid (`run invalid: ...`:
- * the shared CI machine stalled the client) is run again, up to three runs in all.
+ * the shared CI machine stalled the client) is run again, up to three runs in all; the folders
+ * are those of the last run.
  */
-export function vitestRun(command: string, cwd: string): Ran {
-  let r = sh(command, cwd);
-  for (let attempt = 2; attempt <= 3 && r.code !== 0 && /\brun invalid: /.test(r.output); attempt++) r = sh(command, cwd);
-  return r;
+export function vitestRun(command: string, cwd: string): SuiteRun {
+  for (let attempt = 1; ; attempt++) {
+    const before = new Set(runFolders(cwd));
+    const r = sh(command, cwd);
+    if (r.code === 0 || attempt === 3 || !/\brun invalid: /.test(r.output)) return { ...r, folders: runFolders(cwd).filter((f) => !before.has(f)) };
+  }
 }
 
 /** Packs this repository into `dir` (prepack builds dist/) and returns the tarball's path. */

@@ -15,11 +15,12 @@ import {
   packRepository,
   readmeSteps,
   ROOT,
-  type Ran,
+  runFolders,
   scenarioNames,
   sh,
   shOk,
   type Step,
+  type SuiteRun,
   vitestRun,
   writeStep,
 } from './consumer-project.ts';
@@ -31,12 +32,8 @@ let work: string;
 /** The user's project folder (where the walkthrough's last `cd` left it). */
 let project: string;
 let steps: Step[];
-/** The walkthrough's `npx vitest run` commands, in order. */
-const suiteRuns: Ran[] = [];
-/** Run folders (`results/<stamp>-<suite>`) the walkthrough's runs wrote. */
-let walkthroughFolders: string[] = [];
-
-const runFolders = (): string[] => (existsSync(join(project, 'results')) ? readdirSync(join(project, 'results')).map((d) => join(project, 'results', d)) : []);
+/** The walkthrough's `npx vitest run` commands, in order, with the run folders they wrote. */
+const suiteRuns: SuiteRun[] = [];
 const read = (file: string): string => readFileSync(file, 'utf8');
 
 beforeAll(() => {
@@ -60,7 +57,6 @@ beforeAll(() => {
       if (cd) project = resolve(project, cd[1]!);
     }
   }
-  walkthroughFolders = runFolders();
 }, SETUP_TIMEOUT_MS);
 
 afterAll(() => {
@@ -145,9 +141,10 @@ console.log(JSON.stringify(out));
     for (const run of suiteRuns) expect(run.code, `${run.command}\n${run.output}`).toBe(0);
     const names = scenarioNames(steps);
     expect(names.length, 'one YAML scenario and one defineScenario').toBeGreaterThanOrEqual(2);
-    expect(walkthroughFolders.length).toBeGreaterThan(0);
+    const folders = suiteRuns.flatMap((r) => r.folders);
+    expect(folders.length).toBeGreaterThan(0);
     const scenarios: string[] = [];
-    for (const folder of walkthroughFolders) {
+    for (const folder of folders) {
       for (const f of ['summary.json', 'junit.xml', 'report.html']) expect(existsSync(join(folder, f)), `${folder}/${f}`).toBe(true);
       const summary = JSON.parse(read(join(folder, 'summary.json')));
       expect(summary.target_kind).toBe('simulator');
@@ -172,10 +169,10 @@ console.log(JSON.stringify(out));
     () => {
       writeStep(project, { kind: 'file', path: 'slo-fail/slo-fail.yaml', text: FAILING_YAML });
       writeStep(project, { kind: 'file', path: 'slo-fail/slo-fail.test.ts', text: FAILING_TEST });
-      const before = new Set(runFolders());
+      const before = new Set(runFolders(project));
       const run = sh('npx vitest run slo-fail', project);
       expect(run.code, run.output).toBe(1);
-      const folders = runFolders().filter((f) => !before.has(f));
+      const folders = runFolders(project).filter((f) => !before.has(f));
       expect(folders).toHaveLength(1);
       const junit = read(join(folders[0]!, 'junit.xml'));
       expect(junit).toMatch(/<testsuites [^>]*tests="1" failures="1"/);
@@ -183,6 +180,8 @@ console.log(JSON.stringify(out));
       const summary = JSON.parse(read(join(folders[0]!, 'summary.json')));
       expect(summary.tests.map((t: { scenario: string; state: string }) => [t.scenario, t.state])).toEqual([['unreachable', 'failed']]);
       expect(summary.tests[0].slo[0].pass).toBe(false);
+      // Output tokens were checked by the Qwen3 tokenizer's counting worker thread, started from dist/.
+      expect(summary.tests[0].results.tokens.server_tokenizer_checked).toBe(2);
     },
     RUN_TIMEOUT_MS,
   );
