@@ -17,7 +17,13 @@
 # Config comes from the environment (BENCH_TARGET, BENCH_BASE_URL, BENCH_MODEL, OPENAI_API_KEY,
 # BENCH_* overrides) or from files mounted over /app (e.g. a ConfigMap at /app/targets.yaml).
 # Results go to /app/results/<stamp>-<suite>/; mount a volume (a PVC) there to keep them.
-# The sources are TypeScript run by tsx at runtime, which is why tsx is a dependency.
+#
+# The image is a clone of this repository run from its TypeScript sources, not the built package:
+# it runs this repository's suites (vitest.config.ts resolves their `vitest-llm-d` imports to the
+# sources), and a launch's pods run `node bin/vitest-llm-d.js` in /app, the layout of a clone (the
+# embedded cluster runs them in the project folder itself). tsx, which loads the sources for the
+# command and the simulator processes, is a dev dependency (the published package runs its
+# built dist/ without it), so the dev dependencies are installed too.
 FROM node:20.20-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -28,12 +34,14 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer: rebuilt only when the lockfile changes.
+# Dependencies first, in their own layer: rebuilt only when the lockfile changes. --include=dev:
+# NODE_ENV=production would leave out tsx (see the header).
 COPY --chown=node:node package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm ci --include=dev && npm cache clean --force
 
 COPY --chown=node:node tsconfig.json vitest.config.ts ./
 COPY --chown=node:node bin ./bin
+COPY --chown=node:node api ./api
 COPY --chown=node:node lib ./lib
 COPY --chown=node:node cli ./cli
 COPY --chown=node:node sim ./sim

@@ -1,9 +1,8 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BenchError } from '../lib/errors/index.ts';
 import { parseLaunchArgs } from '../lib/distributed/launch/args.ts';
 import { LaunchUsageError } from '../lib/distributed/launch/errors.ts';
 import { runLaunch } from '../lib/distributed/launch/run-launch.ts';
+import { packageRoot } from '../lib/package/paths.ts';
 import type { LaunchSimulators } from '../lib/distributed/launch/simulators.ts';
 import { spawnClusterSim } from '../sim/cluster/spawn.ts';
 import { spawnSimulator } from '../sim/vllm/spawn.ts';
@@ -49,9 +48,6 @@ Exit code: the merged run's (0 passed, 1 a test failed), 1 when the launch faile
 error. Options after -- go to vitest, in the pods and in the merge run.
 `;
 
-/** The project folder of this installation (for the default image's version). */
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
 /** The embedded simulators a launch starts when no cluster or target is configured. */
 const SIMULATORS: LaunchSimulators = {
   startSimulator: (options) => spawnSimulator(options),
@@ -65,7 +61,7 @@ export const launchCommand: CliCommand = {
     const say = (line: string): void => io.err(`vitest-llm-d launch: ${line}\n`);
     const cwd = process.cwd();
     try {
-      const args = parseLaunchArgs(argv, { cwd, packageRoot: PACKAGE_ROOT });
+      const args = parseLaunchArgs(argv, { cwd, packageRoot: packageRoot() });
       if (args.help) {
         io.out(HELP);
         return 0;

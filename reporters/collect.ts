@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { TestModule } from 'vitest/node';
 import '../lib/vitest/meta.ts';
 import { describeEnvironment } from '../lib/run-folder/environment.ts';
 import { type RunInfo, runDirOf, suiteOf } from '../lib/report/run-info.ts';
 import type { RunReport, ToolInfo } from '../lib/report/run-report.ts';
+import { packageVersion } from '../lib/package/paths.ts';
 import { runInterruption } from './interrupt-reporter.ts';
 
 /**
@@ -66,9 +66,8 @@ export function collectReports(modules: ReadonlyArray<TestModule>, run: RunInfo,
 /** Models already built, by the modules array Vitest passes to every reporter's `onTestRunEnd`. */
 const built = new WeakMap<ReadonlyArray<TestModule>, Map<string, RunReport>>();
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
-
 /** This plugin's name and version, and the Node version running it. */
 export function toolInfo(): ToolInfo {
-  return { name: pkg.name, version: pkg.version, node: process.version };
+  const { name, version } = packageVersion();
+  return { name, version, node: process.version };
 }

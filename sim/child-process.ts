@@ -12,9 +12,9 @@ import { getPriority, setPriority } from 'node:os';
 import { BenchError } from '../lib/errors/index.ts';
 
 export interface SimChildOptions {
-  /** Absolute path of the entry file (`child-entry.mjs`). */
+  /** Absolute path of the module the child runs (`main.ts` or `main.js`). */
   entry: string;
-  /** Node flags before the entry. */
+  /** Node flags before the entry (tsx's loader from sources). */
   nodeFlags?: string[];
   /** Environment on top of this process's. */
   env: NodeJS.ProcessEnv;

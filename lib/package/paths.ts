@@ -6,14 +6,17 @@
  * - `packagePath('examples/well-lit/config.yaml')`: a data file shipped with the package, found
  *   from the package root (the folder whose package.json is named `vitest-llm-d`), so the same
  *   call works from `lib/x/y.ts` and from `dist/lib/x/y.js`.
- * - `runnableModule(import.meta.url, './main')`: a module to start in a child process or a worker
- *   thread. From sources, the `.ts` file with tsx's loader (`--import <tsx>`); from dist, the
- *   `.js` file with no loader.
+ * - `runnableModule(import.meta.url, './main')`: a module to start in a child process. From
+ *   sources, the `.ts` file with tsx's loader (`--import <tsx>`); from dist, the `.js` file with
+ *   no loader.
+ * - `startWorker(import.meta.url, './count-worker', options)`: the same module on a worker
+ *   thread (which takes no `--import`: from sources it starts through `tsx-worker-entry.mjs`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** The package's name, as its package.json spells it. */
 export const PACKAGE_NAME = 'vitest-llm-d';
@@ -69,4 +72,18 @@ export function runnableModule(fromUrl: string, specifier: string): RunnableModu
   const file = fileURLToPath(new URL(`${specifier}${fromSource ? '.ts' : '.js'}`, fromUrl));
   // tsx is resolved from this package, so the loader is found whatever the child's working directory.
   return { file, execArgv: fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [] };
+}
+
+/** Registers tsx on a worker thread, then imports the `.ts` module named by its first argument. */
+const TSX_WORKER_ENTRY = fileURLToPath(new URL('./tsx-worker-entry.mjs', import.meta.url));
+
+/**
+ * Starts the module `specifier` (as for {@link runnableModule}) on a worker thread: the `.js`
+ * file directly from dist; from sources, `tsx-worker-entry.mjs`, which registers tsx on that
+ * thread and imports the `.ts` file (a worker inherits no loader and accepts no `--import`).
+ */
+export function startWorker(fromUrl: string, specifier: string, options: WorkerOptions = {}): Worker {
+  const module = runnableModule(fromUrl, specifier);
+  if (module.execArgv.length === 0) return new Worker(module.file, options);
+  return new Worker(TSX_WORKER_ENTRY, { ...options, argv: [module.file, ...(options.argv ?? [])] });
 }

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../package/paths.ts';
 import type { TokenizerName } from './tokenizer.ts';
 
 /**
@@ -18,7 +19,7 @@ export class TokenCounter {
     readonly tokenizer: TokenizerName,
     private readonly maxPending = 10_000,
   ) {
-    this.worker = new Worker(new URL('./count-worker-entry.mjs', import.meta.url), { workerData: { name: tokenizer } });
+    this.worker = startWorker(import.meta.url, './count-worker', { workerData: { name: tokenizer } });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('error', reject);
       this.worker.on('message', (m: { ready?: true; id?: number; tokens?: number }) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runnableModule } from '../../lib/package/paths.ts';
 import { spawnSimChild } from '../child-process.ts';
 import { CLUSTER_SIM_OPTIONS_ENV, CLUSTER_SIM_WATCH_STDIN_ENV } from './child-env.ts';
 import { resolveClusterSimOptions, type ClusterSimOptions, type ClusterSimOptionsInput } from './cluster-options.ts';
@@ -43,7 +43,8 @@ export interface ClusterSimProcess {
   stop(): Promise<void>;
 }
 
-const ENTRY = fileURLToPath(new URL('./child-entry.mjs', import.meta.url));
+/** The child's module: `main.ts` through tsx from sources, `main.js` from the built package. */
+const ENTRY = runnableModule(import.meta.url, './main');
 const KILL_AFTER_MS = 5000;
 
 /**
@@ -72,7 +73,8 @@ export function spawnClusterSim(input: ClusterSimOptionsInput = {}, opts: SpawnC
     harnessRoot: resolve(options.harnessRoot ?? process.cwd()),
   };
   return spawnSimChild({
-    entry: ENTRY,
+    entry: ENTRY.file,
+    nodeFlags: ENTRY.execArgv,
     env: { ...opts.env, [CLUSTER_SIM_OPTIONS_ENV]: JSON.stringify(childOptions), [CLUSTER_SIM_WATCH_STDIN_ENV]: '1' },
     what: 'embedded cluster simulator',
     startTimeoutMs: opts.startTimeoutMs ?? 30_000,

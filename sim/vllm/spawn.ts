@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { runnableModule } from '../../lib/package/paths.ts';
 import { spawnSimChild } from '../child-process.ts';
 import { SIM_OPTIONS_ENV, WATCH_STDIN_ENV } from './child-env.ts';
 import { optionsError } from './option-errors.ts';
@@ -30,7 +30,8 @@ export interface SimProcess {
   stop(): Promise<void>;
 }
 
-const ENTRY = fileURLToPath(new URL('./child-entry.mjs', import.meta.url));
+/** The child's module: `main.ts` through tsx from sources, `main.js` from the built package. */
+const ENTRY = runnableModule(import.meta.url, './main');
 const KILL_AFTER_MS = 4000;
 
 /**
@@ -43,7 +44,7 @@ const SIM_NODE_FLAGS = ['--max-semi-space-size=64'];
 /**
  * Starts the vLLM simulator in a child process (its own event loop, so the client's timings are
  * not distorted by the server's work) and resolves once it listens. The child runs
- * `sim/vllm/child-entry.mjs` with this Node binary, so it works from any working directory;
+ * `sim/vllm/main` with this Node binary (see `runnableModule`), from any working directory;
  * it exits when stopped, when this process exits, or when its stdin closes (this process
  * crashed). Options are validated here first, with the same one-line errors as the CLI.
  */
@@ -53,8 +54,8 @@ export function spawnSimulator(input: SimOptionsInput = {}, opts: SpawnSimulator
   const options = parsed.data;
   const started = performance.now();
   return spawnSimChild({
-    entry: ENTRY,
-    nodeFlags: SIM_NODE_FLAGS,
+    entry: ENTRY.file,
+    nodeFlags: [...ENTRY.execArgv, ...SIM_NODE_FLAGS],
     env: { ...opts.env, [SIM_OPTIONS_ENV]: JSON.stringify(options), [WATCH_STDIN_ENV]: '1' },
     what: 'embedded simulator',
     startTimeoutMs: opts.startTimeoutMs ?? 20_000,

@@ -6,7 +6,7 @@
  * sends to the same server and each pod's report still says the target is the simulator. On a
  * real cluster a simulator on this machine is not reachable from the pods: that is an error.
  */
-import { resolveTarget } from '../../config/resolve-target.ts';
+import { resolveTarget, type TargetSelection } from '../../config/resolve-target.ts';
 import type { LoadedScenarioFile } from '../../config/resolve-scenarios.ts';
 import { BenchError } from '../../errors/bench-error.ts';
 import { LaunchUsageError } from './errors.ts';
@@ -25,8 +25,8 @@ export interface LaunchTarget {
 }
 
 /** Which target the pods will use; throws {@link LaunchUsageError} for a bad configuration or a simulator on a real cluster. */
-export function selectLaunchTarget(input: { cwd: string; env: NodeJS.ProcessEnv; cluster: 'simulator' | 'real' }) {
-  let selection;
+export function selectLaunchTarget(input: { cwd: string; env: NodeJS.ProcessEnv; cluster: 'simulator' | 'real' }): TargetSelection {
+  let selection: TargetSelection;
   try {
     selection = resolveTarget({ cwd: input.cwd, env: input.env });
   } catch (err) {
