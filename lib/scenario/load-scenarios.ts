@@ -1,21 +1,15 @@
 /**
- * How every suite loads its scenarios: one loader for a path, whatever the file. Which reader
- * reads it is decided by its top-level keys (or named by the caller): `scenarios` is this
- * tool's own scenario file (`loadScenarioFile`), with `defaults` too the actuation suite's
- * (`loadActuationFile`); anything else is a config users already have, read as `BENCH_CONFIG`
- * is (`loadWellLitConfig`: an llm-d-benchmark config, a harness matrix, a bare inference-perf
- * config) and prepared to run. A test file's scenarios sit beside it: `<test file>.yaml`, or
- * `<folder>.yaml` (`suites/latency/latency.yaml` for `suites/latency/latency.test.ts`).
+ * How every test loads its scenarios: one loader for a path, whatever the file. Which reader
+ * reads it is decided by its top-level keys: `scenarios` is this tool's own scenario file
+ * (`loadScenarioFile`), with `defaults` too an actuation file (`loadActuationFile`); anything
+ * else is a config users already have, read as `BENCH_CONFIG` is (`loadWellLitConfig`: an
+ * llm-d-benchmark config, a harness matrix, a bare inference-perf config) and prepared to run. A
+ * test file's own scenarios sit beside it: `<test file>.yaml` (`suites/latency/latency.yaml` for
+ * `suites/latency/latency.test.ts`).
  *
- * A benchmark suite (`Suite`) carries the environment it runs in: the process's, plus a config's
- * `env` entries that the process does not set. Everything its tests read settings from (target,
- * provisioning, hooks, measuring) reads this one.
- */
-/**
- * Reading a file of scenarios, whichever kind it is (its top-level keys say): a vitest-llm-d
- * scenario file, an actuation file, or a config users already have (an llm-d-benchmark config, a
- * harness matrix, an inference-perf config, read as `BENCH_CONFIG` is). Also where a test
- * file's own scenario file is (`<file>.yaml` beside it).
+ * A set of benchmark scenarios carries the environment it runs in: the process's, plus a
+ * config's `env` entries that the process does not set. Everything its tests read settings from
+ * (target, provisioning, hooks, measuring) reads this one.
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
