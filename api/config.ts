@@ -44,11 +44,13 @@ type TestDefaults = TestUserConfig;
  * A bad `BENCH_TEST_TIMEOUT_S` stops Vitest with the one-line message and exit code 1.
  */
 export function llmd(options: LlmdOptions = {}): Plugin {
+  /** One identity per plugin, however often Vite asks for the config: every suite of the run writes to `results/<stamp>-<suite>/`. */
+  let run = options.run;
   return {
     name: 'vitest-llm-d',
     config(user) {
       const own: TestDefaults = (user as { test?: TestDefaults }).test ?? {};
-      const run = options.run ?? createRunInfo();
+      run ??= createRunInfo();
       const test: TestDefaults = {};
       // Vite merges a plugin's arrays after the user's: the plugin's reporters follow the user's own.
       test.reporters = own.reporters === undefined ? ['default', ...llmdReporters(run)] : llmdReporters(run);
