@@ -80,7 +80,7 @@ module.exports = {
         'built on it, and the simulators stand beside it: the engine imports none of them, so it runs ' +
         'against a real target exactly as against a simulator.',
       from: { path: '^lib/' },
-      to: { path: '^(fixtures|suites|reporters|sim|cli|bench|test|bin)/' },
+      to: { path: '^(api|fixtures|suites|reporters|sim|cli|bench|test|bin)/' },
     },
     {
       name: 'sim-isolated',
@@ -135,6 +135,26 @@ module.exports = {
       comment: 'Reporters run in the main Vitest process over finished reports: they never import suites, fixtures, the CLI or a simulator.',
       from: { path: '^reporters/' },
       to: { path: '^(suites|fixtures|cli|sim|bench|test)/' },
+    },
+    {
+      name: 'suites-public-api-only',
+      severity: 'error',
+      comment:
+        "The suites are written as a user's would be: they import `vitest-llm-d` (resolved to api/ by " +
+        "tsconfig.json's paths), Vitest and Node, never a module of this repository by its path, so " +
+        'what they need is in the public API and they show how to use it.',
+      from: { path: '^suites/' },
+      to: { dependencyTypesNot: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'core', 'aliased-tsconfig-paths'] },
+    },
+    {
+      name: 'api-on-top',
+      severity: 'error',
+      comment:
+        'api/ is the public face of the package (`vitest-llm-d`, `/config`, `/reporters`): it re-exports ' +
+        'and wires what lib, fixtures and reporters provide. They never import it, so nothing inside ' +
+        'depends on how the package is presented.',
+      from: { path: '^(lib|fixtures|reporters|sim)/' },
+      to: { path: '^api/' },
     },
     {
       name: 'tests-stay-tests',

@@ -8,6 +8,13 @@ import { MEASURING_NODE_FLAGS } from '../lib/load/measuring-process.ts';
  */
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
+  // Tests and their suites import `vitest-llm-d` as a user's would: the sources here.
+  resolve: {
+    alias: [
+      { find: /^vitest-llm-d$/, replacement: fileURLToPath(new URL('../api/index.ts', import.meta.url)) },
+      { find: /^vitest-llm-d\/(config|reporters)$/, replacement: fileURLToPath(new URL('../api/$1.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts', 'sim/**/*.test.ts'],
     pool: 'forks',

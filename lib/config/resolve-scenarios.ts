@@ -52,22 +52,30 @@ export interface LoadedScenarioFile {
  */
 export function loadScenarioFile(file: string, options: { env: Env; cwd?: string }): LoadedScenarioFile {
   const loaded = loadConfigFile(file, ScenarioFileSchema, options);
-  let value = loaded.value;
+  return { ...scenarioFileAsRun(loaded.value, { source: loaded.source, secrets: loaded.secrets, env: options.env }), path: loaded.path };
+}
+
+/**
+ * A validated scenario file (read from YAML, or written in a test) as it runs: under
+ * `BENCH_RERUN` the scenarios recorded for `source` replace its own, then the environment's
+ * overrides apply.
+ */
+export function scenarioFileAsRun(value: ScenarioFile, options: { source: string; secrets: string[]; env: Env }): Omit<LoadedScenarioFile, 'path'> {
   const replaced: ConfigOverride[] = [];
-  const rerun = rerunScenarios(options.env, loaded.source);
+  const rerun = rerunScenarios(options.env, options.source);
   if (rerun) {
-    const source = `${join(rerun.folder, 'config.yaml')} files.${loaded.source}`;
+    const source = `${join(rerun.folder, 'config.yaml')} files.${options.source}`;
     const merged = {
       ...value,
       scenarios: { ...value.scenarios, ...rerun.file.scenarios },
       ...(rerun.file.slo_profiles ? { slo_profiles: rerun.file.slo_profiles } : {}),
       ...(rerun.file.simulator ? { simulator: rerun.file.simulator } : {}),
     };
-    value = validateConfig(ScenarioFileSchema, merged, { source, secrets: loaded.secrets });
+    value = validateConfig(ScenarioFileSchema, merged, { source, secrets: options.secrets });
     for (const name of Object.keys(rerun.file.scenarios)) replaced.push({ path: `scenarios.${name}.*`, value: `as run in ${rerun.folder}`, source: 'BENCH_RERUN' });
   }
   const { config, overrides } = applyScenarioOverrides(value, options.env);
-  return { source: loaded.source, path: loaded.path, config, overrides: [...replaced, ...overrides], secrets: loaded.secrets };
+  return { source: options.source, config, overrides: [...replaced, ...overrides], secrets: options.secrets };
 }
 
 /**

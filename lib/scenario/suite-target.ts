@@ -15,7 +15,7 @@ import { readProvisionSettings } from '../k8s/provision-settings.ts';
 import { openTarget, type OpenedTarget } from './open.ts';
 import type { StartSimulator } from './open-target.ts';
 import { type ClusterLease, openProvisionedTarget } from './provisioned-target.ts';
-import type { Suite } from './load-scenarios.ts';
+import type { BenchmarkSet } from './scenario-set.ts';
 
 /** A worker's target, with what the environment and the files replaced (listed in every report). */
 export type WorkerTarget = OpenedTarget & { overrides: ConfigOverride[] };
@@ -34,8 +34,8 @@ export interface SuiteTargetDeps {
   recordedTarget(env: Env): Promise<OpenedTarget | null>;
 }
 
-/** Opens the target of `suite`'s tests (`null`: a test file without a suite, in `process.env`). The caller closes it. */
-export async function openSuiteTarget(suite: Suite | null, deps: SuiteTargetDeps): Promise<WorkerTarget> {
+/** Opens the target of the tests of a set of scenarios (`null`: the `test` bound to none, in `process.env`). The caller closes it. */
+export async function openSuiteTarget(suite: BenchmarkSet | null, deps: SuiteTargetDeps): Promise<WorkerTarget> {
   const env = suite?.env ?? process.env;
   if (!suite?.config) return openUsualTarget(suite, env, deps);
   const { config, bundled } = suite.config;
@@ -50,7 +50,7 @@ export async function openSuiteTarget(suite: Suite | null, deps: SuiteTargetDeps
 }
 
 /** The merge's recorded target, a provisioned stack (`BENCH_PROVISION`), or the target `resolveTarget` chooses. */
-async function openUsualTarget(suite: Suite | null, env: Env, deps: SuiteTargetDeps): Promise<WorkerTarget> {
+async function openUsualTarget(suite: BenchmarkSet | null, env: Env, deps: SuiteTargetDeps): Promise<WorkerTarget> {
   const recorded = await deps.recordedTarget(env);
   if (recorded) return Object.assign(recorded, { overrides: [] });
   const provision = readProvisionSettings(env);

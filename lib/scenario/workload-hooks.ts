@@ -11,7 +11,7 @@ import { hookEnv, type HookName } from '../config/well-lit/hooks.ts';
 import type { HookReport, RunDescription } from '../report/model.ts';
 import { secretValues } from '../run-folder/environment.ts';
 import { hookError, hookPassed, runHook } from './run-hook.ts';
-import type { SuiteConfig } from './load-scenarios.ts';
+import type { SuiteConfig } from './scenario-set.ts';
 import { settings } from '../settings/registry.ts';
 
 /** The config's description and the hooks that ran so far: what a test's report shows of them. */

@@ -9,14 +9,29 @@ import type { ActuationSlo as ActuationSloSpec } from '../actuation/result.ts';
  * `task.meta.llmd`; reporters read it with `testCase.meta().llmd`. It is JSON-serialisable and
  * travels from the worker to the main process with the test result.
  */
+export interface LlmdTaskMeta {
+  /** A benchmark test's report. */
+  llmd?: TestReport;
+  /** An actuation test's report. */
+  llmdActuation?: ActuationReport;
+  /** The run description and the hooks that ran of a test running a config's scenario, also when it measured nothing. */
+  llmdConfig?: { description: RunDescription | null; hooks: HookReport[] };
+}
+
+/** The matchers this package adds to Vitest's `expect`. */
+export interface LlmdMatchers<T = unknown> {
+  /**
+   * Every limit of the SLO holds (default: the scenario's; or a preset name such as
+   * `'mlperf-standard'`, or limits), the success rate is above its floor, and the client kept up.
+   * On an actuation result: actuation limits (`hotP95Seconds`, `hitRateMin`, ...).
+   */
+  toMeetSLO(spec?: SloSpec | ActuationSloSpec): T;
+  /** No metric regressed against `BENCH_BASELINE` (beyond tolerance and significant); passes without a baseline. */
+  toNotRegress(): T;
+}
+
 declare module '@vitest/runner' {
-  interface TaskMeta {
-    llmd?: TestReport;
-    /** An actuation test's report (`suites/actuation`). */
-    llmdActuation?: ActuationReport;
-    /** A `suites/config` test's run description and the hooks that ran, also when it measured nothing. */
-    llmdConfig?: { description: RunDescription | null; hooks: HookReport[] };
-  }
+  interface TaskMeta extends LlmdTaskMeta {}
 }
 
 declare module 'vitest' {
@@ -24,12 +39,7 @@ declare module 'vitest' {
     /** Run identity from the Vitest config, shared by fixtures and reporters. */
     llmdRun: RunInfo;
   }
-  interface Matchers<T = any> {
-    /** Every limit of the SLO holds (default: the scenario's), success rate above its floor, client kept up. */
-    toMeetSLO(spec?: SloSpec | ActuationSloSpec): T;
-    /** No metric regressed against `BENCH_BASELINE` (beyond tolerance and significant); passes without a baseline. */
-    toNotRegress(): T;
-  }
+  interface Matchers<T = any> extends LlmdMatchers<T> {}
 }
 
 export {};

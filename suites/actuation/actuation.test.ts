@@ -1,9 +1,9 @@
 import { describe } from 'vitest';
-import { actuationSuite, expect, test } from '../../fixtures/index.ts';
+import { expect, loadScenarios, test } from 'vitest-llm-d';
 
 // The scenarios of actuation.yaml; each runs against the configured cluster, or the embedded
 // cluster simulator when none is configured, and deletes what it created.
-const actuation = actuationSuite(import.meta.url);
+const actuation = loadScenarios(import.meta.url);
 
 describe('actuation', () => {
   test('baseline', async ({ actuation: a }) => {

@@ -4,26 +4,24 @@
  * matrix), in file order, one test each, against the file's endpoint, and asserts the default SLO
  * profile. Without BENCH_CONFIG it runs the bundled example, examples/well-lit/config.yaml, on the
  * embedded simulator (shorten its stages with BENCH_DURATION=2). The file's hooks.pre_workload and
- * hooks.post_workload (or BENCH_PRE_WORKLOAD, BENCH_POST_WORKLOAD) run before and after each test;
+ * hooks.post_workload (or BENCH_PRE_WORKLOAD, BENCH_POST_WORKLOAD) run around each `bench.run`;
  * its description goes into every report.
  */
 import { describe } from 'vitest';
-import { configSuite } from '../../fixtures/config-suite.ts';
-import { expect } from '../../fixtures/index.ts';
+import { expect, loadScenarios } from 'vitest-llm-d';
 
-const { suite, test, config, run } = configSuite(import.meta.url);
+const config = loadScenarios(process.env.BENCH_CONFIG || new URL('../../examples/well-lit/config.yaml', import.meta.url));
+const { test } = config;
 
 describe(`config ${config.source}`, () => {
-  for (const name of suite.names) {
+  for (const name of config.names) {
     test(
       name,
-      async ({ bench, workloadHooks }) => {
-        await workloadHooks.around(name, async () => {
-          const result = await bench.run(suite.scenario(name), { overrides: run.notesFor(name) });
-          expect(result).toMeetSLO();
-        });
+      async ({ bench }) => {
+        const result = await bench.run(config.scenario(name));
+        expect(result).toMeetSLO();
       },
-      run.testTimeoutMs,
+      config.testTimeout,
     );
   }
 });

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite } from '../../fixtures/index.ts';
+import { expect, loadScenarios } from 'vitest-llm-d';
 
-const latency = suite(import.meta.url);
+const latency = loadScenarios(import.meta.url);
 const { test } = latency;
 
 describe('latency', () => {

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite } from '../../fixtures/index.ts';
+import { expect, loadScenarios } from 'vitest-llm-d';
 
-const load = suite(import.meta.url);
+const load = loadScenarios(import.meta.url);
 const { test } = load;
 
 describe('load', () => {

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite } from '../../fixtures/index.ts';
+import { expect, loadScenarios } from 'vitest-llm-d';
 
-const multiModel = suite(import.meta.url);
+const multiModel = loadScenarios(import.meta.url);
 const { test } = multiModel;
 
 describe('multi-model', () => {

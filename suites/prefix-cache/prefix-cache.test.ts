@@ -1,8 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite } from '../../fixtures/index.ts';
-import { measurePrefixCache, type PrefixCacheOptions } from '../../lib/server-metrics/index.ts';
+import { expect, loadScenarios, measurePrefixCache, type PrefixCacheOptions } from 'vitest-llm-d';
 
-const prefixCache = suite(import.meta.url);
+const prefixCache = loadScenarios(import.meta.url);
 const { test } = prefixCache;
 
 /**
@@ -23,7 +22,7 @@ describe('prefix-cache', () => {
   for (const name of prefixCache.names) {
     test(name, async ({ bench, target, signal }) => {
       const ref = prefixCache.scenario(name);
-      const m = await measurePrefixCache({ target, data: ref.config.data, run: () => bench.run(ref), options: CHECKS[name], signal });
+      const m = await measurePrefixCache({ target, data: ref.config!.data, run: () => bench.run(ref), options: CHECKS[name], signal });
       console.log(m.text);
       expect(m.result).toMeetSLO();
       expect(m.failures, m.failures.map((c) => `${c.name}: ${c.detail}`).join('\n')).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite } from '../../fixtures/index.ts';
+import { expect, loadScenarios } from 'vitest-llm-d';
 
-const smoke = suite(import.meta.url);
+const smoke = loadScenarios(import.meta.url);
 const { test } = smoke;
 
 /** Backends whose servers have a `/health` route (OpenAI's API and Ollama's have none). */

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite } from '../../fixtures/index.ts';
+import { expect, loadScenarios } from 'vitest-llm-d';
 
-const stress = suite(import.meta.url);
+const stress = loadScenarios(import.meta.url);
 const { test } = stress;
 
 describe('stress', () => {

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite } from '../../fixtures/index.ts';
+import { expect, loadScenarios } from 'vitest-llm-d';
 
-const throughput = suite(import.meta.url);
+const throughput = loadScenarios(import.meta.url);
 const { test } = throughput;
 
 describe('throughput', () => {

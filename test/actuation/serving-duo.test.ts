@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { expect, test } from '../../fixtures/index.ts';
+import { expect, test } from 'vitest-llm-d';
 
 // The fixtures as a suite uses them, on the embedded cluster simulator whatever kubeconfig the machine has.
 process.env.BENCH_CLUSTER = 'simulator';

@@ -91,8 +91,8 @@ describe('a split that cannot work fails before anything is created', () => {
 
   test.each([
     [['smoke', '-p', '2'], {}, 'suites/smoke/smoke.yaml: scenario "one_completion": cannot split across 2 pods: parallelism 2 is more than the concurrency 1: lower it to at most 1'],
-    [[DIST, '-p', '4'], { BENCH_NUM_REQUESTS: '3' }, 'test/distributed/suites/dist/dist.yaml: scenario "poisson": cannot split across 4 pods: stage rate 40/s sends 3 requests, fewer than the 4 pods: lower the parallelism to at most 3'],
-    [[DIST, '-p', '5'], {}, 'test/distributed/suites/dist/dist.yaml: scenario "sweep": cannot split across 5 pods: parallelism 5 is more than the sweep\'s highest concurrency 4'],
+    [[DIST, '-p', '4'], { BENCH_NUM_REQUESTS: '3' }, 'test/distributed/suites/dist/dist.suite.yaml: scenario "poisson": cannot split across 4 pods: stage rate 40/s sends 3 requests, fewer than the 4 pods: lower the parallelism to at most 3'],
+    [[DIST, '-p', '5'], {}, 'test/distributed/suites/dist/dist.suite.yaml: scenario "sweep": cannot split across 5 pods: parallelism 5 is more than the sweep\'s highest concurrency 4'],
   ])('%j %j', async (argv, extra, message) => {
     const lines: string[] = [];
     const env = { ...process.env, ...extra, BENCH_CLUSTER: 'kubeconfig', BENCH_KUBECONFIG: sim.kubeconfigPath, BENCH_RESULTS_DIR: results };

@@ -96,7 +96,7 @@ describe('launch manifests', () => {
       writeFileSync(join(dir, 'config.yaml'), files.data['config.yaml']);
       const c = readResolvedConfig(dir);
       expect(c).toMatchObject({ suite: 'dist', run: '2026-12-06T19-00-00Z', test_files: [DIST], secrets: ['BENCH_AUTH_TOKEN', 'OPENAI_API_KEY'] });
-      const inPod = loadScenarioFile('test/distributed/suites/dist/dist.yaml', { env: { BENCH_RERUN: dir }, cwd });
+      const inPod = loadScenarioFile('test/distributed/suites/dist/dist.suite.yaml', { env: { BENCH_RERUN: dir }, cwd });
       expect(inPod.config.scenarios.poisson!.num_requests).toBe(8);
       expect(inPod.config.scenarios.sweep!.warmup_requests).toBe(2);
       expect(inPod.overrides.map((o) => o.source)).toContain('BENCH_RERUN');

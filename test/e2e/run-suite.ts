@@ -36,16 +36,17 @@ targets:
 
 /**
  * Runs `vitest run <suites>` the way a user does, from the repository root with its
- * `vitest.config.ts`, in a child process; results go to `<workspace>/results`.
+ * `vitest.config.ts` (or from `cwd`, with the config found there), in a child process; results go
+ * to `<workspace>/results`.
  */
-export function runSuites(suites: string[], dir: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<SuiteRun> {
+export function runSuites(suites: string[], dir: string, env: Record<string, string> = {}, timeoutMs = 120_000, cwd = ROOT): Promise<SuiteRun> {
   const resultsDir = join(dir, 'results');
   const childEnv: NodeJS.ProcessEnv = { ...process.env, CI: 'true', NO_COLOR: '1', BENCH_RESULTS_DIR: resultsDir, ...env };
   for (const k of Object.keys(childEnv)) if (k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV') delete childEnv[k];
   if (!('BENCH_TARGETS_FILE' in env)) childEnv.BENCH_TARGETS_FILE = join(dir, 'targets.yaml');
   const started = performance.now();
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [VITEST, 'run', ...suites], { cwd: ROOT, env: childEnv });
+    const child = spawn(process.execPath, [VITEST, 'run', ...suites], { cwd, env: childEnv });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

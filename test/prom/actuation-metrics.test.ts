@@ -6,10 +6,11 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ActuationSuite, Actuation } from '../../fixtures/actuation.ts';
+import { Actuation } from '../../fixtures/actuation.ts';
 import { loadActuationFile } from '../../lib/actuation/config.ts';
 import type { ActuationReport } from '../../lib/actuation/report.ts';
 import { renderJunit } from '../../lib/render/junit.ts';
+import { scenarioRef } from '../../lib/scenario/scenario-set.ts';
 import { openSimCluster, ROOT, testRunId, type SimCluster } from '../actuation/helpers.ts';
 import { prometheusAvailability, startPrometheus, type PrometheusServer } from './prometheus-server.ts';
 
@@ -42,13 +43,13 @@ describe.skipIf(!availability.available)(`actuation server metrics from a real P
 
   test('the report and its JUnit case carry fma_actuation_seconds by path for the test window', async ({ task }) => {
     const file = loadActuationFile(SUITE_FILE, { BENCH_REPLICAS: '1', BENCH_ITERATIONS: '1' });
-    const suite = new ActuationSuite('actuation', file);
+    const baseline = scenarioRef({ kind: 'actuation', source: file.source, file, env: {} }, 'baseline');
     // The controller's histogram series is born at its first observation, which increase() cannot
     // count; one actuation before the measured one gives the series its first sample, as on a
     // long-running cluster.
-    await new Actuation(cluster.conn, { meta: {} } as typeof task, testRunId('warm'), {}).run(suite.scenario('baseline'));
+    await new Actuation(cluster.conn, { meta: {}, file: task.file } as typeof task, testRunId('warm'), {}).run(baseline);
     const actuation = new Actuation(cluster.conn, task, testRunId('prom'), { BENCH_PROMETHEUS_URL: prom.url, BENCH_PROMETHEUS_SCRAPE_INTERVAL_S: '1' });
-    const result = await actuation.run(suite.scenario('baseline'));
+    const result = await actuation.run(baseline);
     expect(result.summary.ready).toBe(1);
 
     const report = task.meta.llmdActuation as ActuationReport;

@@ -1,6 +1,6 @@
 /**
  * One loader for every suite (`lib/scenario/load-scenarios.ts`): where a test file's scenarios
- * are, which reader reads a file, and a config's `env` entries carried in the suite's
+ * are, which reader reads a file (its top-level keys say), and a config's `env` entries carried in the suite's
  * environment (never written to `process.env`; a variable already set keeps its value).
  */
 import { describe, expect, test } from 'vitest';
@@ -24,28 +24,28 @@ workload:
 `;
 
 describe('the scenario file of a test file', () => {
-  test('<test file>.yaml beside it, else <folder>.yaml, unless a file name is given', () => {
+  test('<test file>.yaml beside it, whether or not it exists (never <folder>.yaml), unless a file name is given', () => {
     const dir = tempDir();
     const test = dir.write('latency/latency.test.ts', '');
     expect(scenarioFileBeside(test)).toBe(`${dir.path}/latency/latency.yaml`);
-    const other = dir.write('latency/extra.test.ts', '');
-    expect(scenarioFileBeside(other)).toBe(`${dir.path}/latency/latency.yaml`);
-    dir.write('latency/extra.yaml', SCENARIOS);
+    dir.write('latency/latency.yaml', SCENARIOS);
+    const other = dir.write('latency/extra.spec.mts', '');
     expect(scenarioFileBeside(other)).toBe(`${dir.path}/latency/extra.yaml`);
     expect(scenarioFileBeside(other, 'named.yaml')).toBe(`${dir.path}/latency/named.yaml`);
+    expect(scenarioFileBeside(other, '../shared/x.yaml')).toBe(`${dir.path}/shared/x.yaml`);
   });
 
-  test('the reader follows the top-level keys, or the one the caller names', () => {
+  test('the reader follows the top-level keys', () => {
     const dir = tempDir();
     dir.write('s.yaml', SCENARIOS);
     dir.write('c.yaml', CONFIG);
     expect(scenarioFileKind('s.yaml', dir.path).kind).toBe('scenarios');
     expect(scenarioFileKind('c.yaml', dir.path).kind).toBe('llm-d-benchmark');
-    const own = loadScenarios('s.yaml', { env: {}, cwd: dir.path, suite: 'x' });
-    expect(own.kind).toBe('scenarios');
-    const config = loadScenarios('c.yaml', { env: {}, cwd: dir.path, suite: 'x' });
-    expect(config.kind).toBe('config');
-    expect(() => loadScenarios('c.yaml', { env: {}, cwd: dir.path, suite: 'x', as: 'scenarios' })).toThrow(/c\.yaml/);
+    const own = loadScenarios('s.yaml', { env: {}, cwd: dir.path });
+    expect(own.kind === 'benchmark' && own.config).toBe(null);
+    const config = loadScenarios('c.yaml', { env: {}, cwd: dir.path });
+    expect(config.kind === 'benchmark' && config.config?.config.source).toBe('c.yaml');
+    expect(config.kind === 'benchmark' && config.ownTarget).toBe("a config's endpoint");
   });
 });
 
@@ -54,10 +54,11 @@ describe("a config's env entries", () => {
     const dir = tempDir();
     dir.write('config.yaml', CONFIG);
     const env = { LOAD_SCENARIOS_TEST_KEPT: 'from-env', LOAD_SCENARIOS_TEST_EMPTY: '' };
-    const { suite, config } = loadScenarios('config.yaml', { env, cwd: dir.path, suite: 'config', as: 'config', bundled: false });
+    const suite = loadScenarios('config.yaml', { env, cwd: dir.path, bundled: false });
+    if (suite.kind !== 'benchmark' || !suite.config) throw new Error('config.yaml was not read as a config');
+    const { config } = suite;
     expect(suite.env.LOAD_SCENARIOS_TEST_SET).toBe('from-file');
     expect(suite.env.LOAD_SCENARIOS_TEST_KEPT).toBe('from-env');
-    expect(suite.config).toBe(config);
     expect(config.run.envToSet).toEqual({ LOAD_SCENARIOS_TEST_SET: 'from-file' });
     expect(process.env.LOAD_SCENARIOS_TEST_SET).toBeUndefined();
     expect(env).toEqual({ LOAD_SCENARIOS_TEST_KEPT: 'from-env', LOAD_SCENARIOS_TEST_EMPTY: '' });

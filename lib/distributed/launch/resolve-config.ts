@@ -34,7 +34,7 @@ const NOT_FOR_PODS = new Set([
 /** Secret-looking variables a run may read besides `BENCH_*` ones (as the environment record lists them). */
 const KNOWN_SECRET_VARS = /^(OPENAI_API_KEY|HF_TOKEN|HUGGING_FACE_HUB_TOKEN|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|VITEST_LLMD_.*)$/;
 
-/** The scenario file a test file's `suite(import.meta.url)` loads (`scenarioFileBeside`), or null when there is none. */
+/** The scenario file a test file's `loadScenarios(import.meta.url)` loads (`scenarioFileBeside`), or null when there is none. */
 export function scenarioFileOf(testFile: string, cwd: string): string | null {
   const file = scenarioFileBeside(resolve(cwd, testFile));
   return existsSync(file) ? file : null;

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { expect, suite, test } from '../../../../fixtures/index.ts';
+import { expect, loadScenarios, test } from 'vitest-llm-d';
 
-const dist = suite(import.meta.url);
+const dist = loadScenarios(import.meta.url);
 
 describe('dist', () => {
   test('poisson', async ({ bench }) => {
