@@ -324,6 +324,7 @@ export const COMMANDS: CommandEntry[] = [
   // The README's "Write your own suite", followed in a fresh project against the packed tarball.
   { command: 'npm i -D vitest-llm-d vitest', coveredBy: 'test/package/installed.test.ts', contains: ['Write your own suite'] },
   { command: 'npx vitest run', coveredBy: 'test/package/installed.test.ts', contains: ['Write your own suite'] },
+  { command: 'npm pkg set type=module', coveredBy: 'test/package/installed.test.ts', contains: ['Write your own suite'] },
 
   // Cannot run on this machine.
   {

@@ -3,9 +3,9 @@
  * `prepack` builds dist/), installed with the pinned Vitest into a fresh temporary folder, and
  * commands run there in child processes with none of this test run's Vitest or BENCH_* variables.
  *
- * The suite written there comes from the README's "Write your own suite" section when it has one
- * (its `file=` blocks written, its `sh` blocks run word for word, the install pointed at the
- * tarball), so the section cannot go stale; else from {@link FALLBACK_SUITE}.
+ * The suite written there is the README's "Write your own suite" section (its `file=` blocks
+ * written, its `sh` blocks run word for word, the install pointed at the tarball), so the section
+ * cannot go stale.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -142,59 +142,6 @@ function blockSteps(info: string, body: string[]): Step[] {
   }
   return [];
 }
-
-/** The suite this test writes when the README has no "Write your own suite" section yet. */
-export const FALLBACK_SUITE: Step[] = [
-  { kind: 'sh', commands: ['npm init -y', 'npm i -D vitest-llm-d vitest'] },
-  {
-    kind: 'file',
-    path: 'vitest.config.ts',
-    text: `import { defineConfig } from 'vitest/config';
-import { llmd } from 'vitest-llm-d/config';
-
-export default defineConfig({ plugins: [llmd()] });
-`,
-  },
-  {
-    kind: 'file',
-    path: 'bench/my.yaml',
-    text: `simulator: { time_scale: 0.05 }
-scenarios:
-  quick:
-    num_requests: 4
-    warmup_requests: 0
-    load: { type: concurrency, concurrency: 2 }
-    data: { type: synthetic, prompt_tokens: [32], max_tokens: [16] }
-    slo: { min_success_rate: 1, limits: { e2e_max_s: 60 } }
-`,
-  },
-  {
-    kind: 'file',
-    path: 'bench/my.test.ts',
-    text: `import { defineScenario, expect, loadScenarios } from 'vitest-llm-d';
-
-const my = loadScenarios(import.meta.url);
-
-const small = defineScenario({
-  name: 'small',
-  num_requests: 3,
-  warmup_requests: 0,
-  load: { type: 'concurrency', concurrency: 1 },
-  data: { type: 'synthetic', prompt_tokens: [16], max_tokens: [8] },
-  slo: { min_success_rate: 1, limits: { e2e_max_s: 60 } },
-});
-
-my.test('quick', async ({ bench }) => {
-  expect(await bench.run(my.scenario('quick'))).toMeetSLO();
-});
-
-my.test('small', async ({ bench }) => {
-  expect(await bench.run(small)).toMeetSLO();
-});
-`,
-  },
-  { kind: 'sh', commands: ['npx vitest run'] },
-];
 
 /** Writes a file step under `dir`. */
 export function writeStep(dir: string, step: Extract<Step, { kind: 'file' }>): void {

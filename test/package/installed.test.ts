@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  FALLBACK_SUITE,
   INSTALLS_PACKAGE,
   installCommand,
   packRepository,
@@ -43,7 +42,9 @@ beforeAll(() => {
   const tarball = packRepository(packDir);
   project = join(work, 'project');
   mkdirSync(project);
-  steps = readmeSteps(read(join(ROOT, 'README.md'))) ?? FALLBACK_SUITE;
+  const section = readmeSteps(read(join(ROOT, 'README.md')));
+  if (!section) throw new Error('README.md has no "Write your own suite" section: this test follows it word for word');
+  steps = section;
   for (const step of steps) {
     if (step.kind === 'file') {
       writeStep(project, step);
