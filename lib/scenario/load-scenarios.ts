@@ -53,7 +53,7 @@ export function scenarioFileBeside(testFile: string, fileName?: string): string 
 }
 
 /** A test file's name ends so; a scenario file's does not. */
-const MODULE_EXTENSION = /(\.(test|spec))?\.[cm]?[jt]sx?$/;
+export const MODULE_EXTENSION = /(\.(test|spec))?\.[cm]?[jt]sx?$/;
 
 /**
  * The file `loadScenarios(from, file?)` reads: a test module (`import.meta.url`) means the YAML

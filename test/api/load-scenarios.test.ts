@@ -43,7 +43,9 @@ describe('where loadScenarios reads', () => {
     const dir = tempDir();
     dir.write('bench/bench.yaml', SCENARIOS);
     const message = thrown(() => loadScenarios(pathToFileURL(join(dir.path, 'bench/other.spec.ts')).href));
-    expect(message).toBe(`${join(dir.path, 'bench/other.yaml')}: file not found`);
+    expect(message).toBe(`${join(dir.path, 'bench/other.yaml')}: file not found (loadScenarios(import.meta.url) reads <test file>.yaml beside the test; name another file as its second argument)`);
+    // A file the test names is not found as itself, without the hint.
+    expect(thrown(() => loadScenarios(pathToFileURL(join(dir.path, 'bench/other.spec.ts')).href, 'gone.yaml'))).toBe(`${join(dir.path, 'bench/gone.yaml')}: file not found`);
   });
 
   test('a file name is relative to the test file\'s folder; a path is relative to the working directory; a URL is that file', () => {
