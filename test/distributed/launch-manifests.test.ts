@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadScenarioFile } from '../../lib/config/resolve-scenarios.ts';
-import { claimReaderPod, coordinatorService, envConfigMap, filesConfigMap, indexedJob, secretsSecret } from '../../lib/distributed/launch/manifests.ts';
+import { claimReaderPod, coordinatorService, envConfigMap, filesConfigMap, harnessScript, indexedJob, secretsSecret } from '../../lib/distributed/launch/manifests.ts';
 import { launchNames } from '../../lib/distributed/launch/names.ts';
 import { podView, startFailureMessage, statusLine, type JobPod } from '../../lib/distributed/launch/pod-status.ts';
 import { resolveLaunchConfig } from '../../lib/distributed/launch/resolve-config.ts';
@@ -69,6 +69,18 @@ describe('launch manifests', () => {
       volumeMounts: [{ name: 'results', mountPath: '/results', readOnly: true }],
     }]);
     expect(p.spec.volumes).toEqual([{ name: 'results', persistentVolumeClaim: { claimName: 'bench-results', readOnly: true } }]);
+  });
+
+  test("the pods run the vitest-llm-d script where the project folder has it: a clone's bin/, an installed package's node_modules/", () => {
+    expect(harnessScript(cwd)).toBe('bin/vitest-llm-d.js');
+    // A project whose package sits in a subfolder (as node_modules/vitest-llm-d does) names it there.
+    expect(harnessScript(dirname(cwd))).toBe(`${basename(cwd)}/bin/vitest-llm-d.js`);
+    // A package outside the project (a global install) is not in the image's /app: the clone's path.
+    expect(harnessScript(join(cwd, 'test'))).toBe('bin/vitest-llm-d.js');
+    const pod = (indexedJob(names, { parallelism: 1, image: 'i', testFiles: [DIST], vitestArgs: [], activeDeadlineSeconds: 60, coordinatorIp: '10.96.0.12', script: 'node_modules/vitest-llm-d/bin/vitest-llm-d.js' }) as any).spec.template.spec;
+    expect(pod.containers[0].command).toEqual(['node', 'node_modules/vitest-llm-d/bin/vitest-llm-d.js', 'pod-run', DIST]);
+    const reader = claimReaderPod(names, { image: 'i', resultsPvc: 'c', activeDeadlineSeconds: 60, script: 'node_modules/vitest-llm-d/bin/vitest-llm-d.js' }) as any;
+    expect(reader.spec.containers[0].command.slice(0, 3)).toEqual(['node', 'node_modules/vitest-llm-d/bin/vitest-llm-d.js', 'pod-export']);
   });
 
   test('the coordinator Service selects pod 0 of the Job on 7070', () => {

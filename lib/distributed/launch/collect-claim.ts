@@ -34,6 +34,8 @@ export interface ClaimReadOptions {
   timeoutMs: number;
   /** The reader's `activeDeadlineSeconds`, in the cluster's seconds. */
   activeDeadlineSeconds: number;
+  /** The `vitest-llm-d` script in the image (`harnessScript`); default `bin/vitest-llm-d.js`. */
+  script?: string;
   /** Longest wait for a finished reader's log stream to end, ms. Default 30000. */
   logGraceMs?: number;
   /** Resolving it stops the wait (Ctrl-C). */
@@ -74,7 +76,7 @@ export async function readClaim(o: ClaimReadOptions): Promise<ClaimReadResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await watch.start();
-    await createObject(o.conn, claimReaderPod(o.names, { image: o.image, resultsPvc: o.claim, activeDeadlineSeconds: o.activeDeadlineSeconds }), RUN_LABEL);
+    await createObject(o.conn, claimReaderPod(o.names, { image: o.image, resultsPvc: o.claim, activeDeadlineSeconds: o.activeDeadlineSeconds, ...(o.script ? { script: o.script } : {}) }), RUN_LABEL);
     timer = setTimeout(() => finish(`pod ${o.names.collector} did not finish within ${Math.round(o.timeoutMs / 1000)} s`), o.timeoutMs);
     void o.stop?.then(() => finish('interrupted'));
     const why = await ended;

@@ -5,8 +5,10 @@
  * `N-collect` that reads the results back. Pure: the caller creates them in this order and fills
  * in the Service's clusterIP before building the Job.
  */
+import { isAbsolute, relative, sep } from 'node:path';
 import type { Manifest } from '../../k8s/template.ts';
 import { RUN_LABEL } from '../../k8s/template.ts';
+import { packagePath } from '../../package/paths.ts';
 import { CONTAINER, COORDINATOR_PORT, FILES_MOUNT, POD_LOCAL_RESULTS, RESULTS_MOUNT, type LaunchNames } from './names.ts';
 
 /** Label the Job controller sets on its pods: the Job's name. */
@@ -63,7 +65,22 @@ export interface JobInput {
   coordinatorIp: string;
   /** `--results-pvc`. */
   resultsPvc?: string;
+  /** The `vitest-llm-d` command's script in the image's `/app` ({@link harnessScript}); default `bin/vitest-llm-d.js`. */
+  script?: string;
 }
+
+/**
+ * The `vitest-llm-d` command's script relative to the project folder `cwd`, which the image's
+ * `/app` (and the embedded cluster's pods) reproduce: `bin/vitest-llm-d.js` in a clone of this
+ * repository, `node_modules/vitest-llm-d/bin/vitest-llm-d.js` in a project that installed the
+ * package. Pods run it with node directly, so pod-run is PID 1 and gets SIGTERM.
+ */
+export function harnessScript(cwd: string): string {
+  const rel = relative(cwd, packagePath('bin/vitest-llm-d.js')).split(sep).join('/');
+  return rel.startsWith('../') || isAbsolute(rel) ? DEFAULT_SCRIPT : rel;
+}
+
+const DEFAULT_SCRIPT = 'bin/vitest-llm-d.js';
 
 const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
 
@@ -98,7 +115,7 @@ export function indexedJob(names: LaunchNames, input: JobInput): Manifest {
     volumes.push({ name: 'results', persistentVolumeClaim: { claimName: input.resultsPvc } });
   }
   // node as PID 1 is pod-run itself (no npm in between), which passes SIGTERM on to vitest.
-  const command = ['node', 'bin/vitest-llm-d.js', 'pod-run', ...input.testFiles, ...(input.vitestArgs.length ? ['--', ...input.vitestArgs] : [])];
+  const command = ['node', input.script ?? DEFAULT_SCRIPT, 'pod-run', ...input.testFiles, ...(input.vitestArgs.length ? ['--', ...input.vitestArgs] : [])];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -138,6 +155,8 @@ export interface ReaderInput {
   resultsPvc: string;
   /** `activeDeadlineSeconds`, in the cluster's seconds. */
   activeDeadlineSeconds: number;
+  /** As {@link JobInput.script}. */
+  script?: string;
 }
 
 /**
@@ -158,7 +177,7 @@ export function claimReaderPod(names: LaunchNames, input: ReaderInput): Manifest
           name: CONTAINER,
           image: input.image,
           workingDir: '/app',
-          command: ['node', 'bin/vitest-llm-d.js', 'pod-export', `${RESULTS_MOUNT}/${names.run}`],
+          command: ['node', input.script ?? DEFAULT_SCRIPT, 'pod-export', `${RESULTS_MOUNT}/${names.run}`],
           volumeMounts: [{ name: 'results', mountPath: RESULTS_MOUNT, readOnly: true }],
         },
       ],

@@ -21,7 +21,7 @@ import { droppedPerIndexLimit, openLaunchCluster, requireIndexedJobSupport, type
 import { LaunchError, LaunchUsageError } from './errors.ts';
 import { readClaim } from './collect-claim.ts';
 import { followJob, type FollowResult } from './follow-job.ts';
-import { coordinatorService, envConfigMap, filesConfigMap, indexedJob, secretsSecret } from './manifests.ts';
+import { coordinatorService, envConfigMap, filesConfigMap, harnessScript, indexedJob, secretsSecret } from './manifests.ts';
 import { launchNames } from './names.ts';
 import { startFailureMessage, type PodView } from './pod-status.ts';
 import { resolveLaunchConfig } from './resolve-config.ts';
@@ -181,7 +181,7 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     const clusterIp = (svc.spec as { clusterIP?: string } | undefined)?.clusterIP;
     if (!clusterIp || clusterIp === 'None') throw new LaunchError('LAUNCH_SERVICE', `Service ${names.service} got no clusterIP in namespace ${conn.namespace} on ${conn.server}`);
     const job = await create(indexedJob(names, {
-      parallelism: args.parallelism, image: args.image, testFiles: args.testFiles, vitestArgs: args.vitestArgs,
+      parallelism: args.parallelism, image: args.image, testFiles: args.testFiles, vitestArgs: args.vitestArgs, script: harnessScript(cwd),
       activeDeadlineSeconds: Math.ceil(args.waitTimeoutS / cluster.timeScale), coordinatorIp: clusterIp, ...(args.resultsPvc ? { resultsPvc: args.resultsPvc } : {}),
     }));
     const dropped = droppedPerIndexLimit(job, conn);
@@ -216,7 +216,7 @@ export async function runLaunch(o: LaunchRunOptions): Promise<number> {
     if (args.resultsPvc) {
       say(`reading the results back from PersistentVolumeClaim ${args.resultsPvc} (pod ${names.collector})`);
       const read = await readClaim({
-        conn, names, image: args.image, claim: args.resultsPvc, runDir, secrets, stop: stopRequested,
+        conn, names, image: args.image, claim: args.resultsPvc, runDir, secrets, stop: stopRequested, script: harnessScript(cwd),
         timeoutMs: CLAIM_READ_TIMEOUT_S * 1000, activeDeadlineSeconds: Math.ceil(CLAIM_READ_TIMEOUT_S / cluster.timeScale),
         ...(o.logGraceMs !== undefined ? { logGraceMs: o.logGraceMs } : {}),
       });
