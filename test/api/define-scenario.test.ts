@@ -7,19 +7,10 @@ import { stringify } from 'yaml';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { defineScenario, type ScenarioDefinition } from 'vitest-llm-d';
 import { loadScenarioFile } from '../../lib/config/resolve-scenarios.ts';
+import { configErrorOf as thrown } from '../config/config-error-of.ts';
 import { tempDir } from '../config/temp-dir.ts';
 
 const GOOD = { num_requests: 4, load: { type: 'concurrency', concurrency: 2 }, data: { type: 'synthetic', prompt_tokens: [16], max_tokens: [8] } };
-
-/** The one-line message of what `fn` throws. */
-function thrown(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('nothing was thrown');
-}
 
 /** The message of the YAML file holding `keys` as scenario `name`, and that of `defineScenario` with the same keys. */
 function bothErrors(name: string, keys: Record<string, unknown>): { yaml: string; defined: string } {

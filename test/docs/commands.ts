@@ -96,6 +96,23 @@ const GUIDE = [
 ].join('\n');
 
 /** Port 8000 of a documented `sim --port 8000` becomes 0 (a free port, printed in its listening line). */
+/**
+ * A `vitest-llm-d sim` command, run on a free port until it listens, checked against its URL,
+ * then stopped with SIGINT (exit code 130).
+ */
+function simulatorCommand(command: string, check: (url: string) => Promise<void>): CommandEntry {
+  return {
+    command,
+    run: {
+      cwd: 'repo',
+      substitute: portOf,
+      servesWhen: /listening on http:\/\/127\.0\.0\.1:\d+/,
+      exitCode: 130,
+      check: (r) => check(/listening on (http:\S+)/.exec(r.output)![1]!),
+    },
+  };
+}
+
 function portOf(): Array<[string, string]> {
   return [['--port 8000', '--port 0']];
 }
@@ -265,38 +282,18 @@ export const COMMANDS: CommandEntry[] = [
       },
     },
   },
-  {
-    command: 'npx vitest-llm-d sim --port 8000',
-    run: {
-      cwd: 'repo',
-      substitute: portOf,
-      servesWhen: /listening on http:\/\/127\.0\.0\.1:\d+/,
-      exitCode: 130,
-      check: async (r) => {
-        const url = /listening on (http:\S+)/.exec(r.output)![1]!;
-        const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> };
-        expect(models.data.map((m) => m.id)).toEqual(['Qwen/Qwen3-0.6B']);
-      },
-    },
-  },
-  {
-    command: 'npx vitest-llm-d sim --port 8000 --itl-ms 150',
-    run: {
-      cwd: 'repo',
-      substitute: portOf,
-      servesWhen: /listening on http:\/\/127\.0\.0\.1:\d+/,
-      exitCode: 130,
-      check: async (r) => {
-        const url = /listening on (http:\S+)/.exec(r.output)![1]!;
-        const started = performance.now();
-        const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'Qwen/Qwen3-0.6B', prompt: 'hi', max_tokens: 3, ignore_eos: true }) });
-        expect(res.status).toBe(200);
-        await res.json();
-        // Two decode steps of 150 ms after the first token.
-        expect(performance.now() - started).toBeGreaterThan(250);
-      },
-    },
-  },
+  simulatorCommand('npx vitest-llm-d sim --port 8000', async (url) => {
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data.map((m) => m.id)).toEqual(['Qwen/Qwen3-0.6B']);
+  }),
+  simulatorCommand('npx vitest-llm-d sim --port 8000 --itl-ms 150', async (url) => {
+    const started = performance.now();
+    const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'Qwen/Qwen3-0.6B', prompt: 'hi', max_tokens: 3, ignore_eos: true }) });
+    expect(res.status).toBe(200);
+    await res.json();
+    // Two decode steps of 150 ms after the first token.
+    expect(performance.now() - started).toBeGreaterThan(250);
+  }),
   {
     // Run up to the cluster: the suite, its split over the pods and the options are checked first,
     // then a kubeconfig that does not exist stops it where a real cluster (pulling the image) is needed.
