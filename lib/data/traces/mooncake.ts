@@ -14,11 +14,12 @@ import type { Trace, TraceRequest } from './trace.ts';
  *   `ceil(input_length / 512)` of them); two requests whose lists start with the same ids share
  *   that many blocks of prompt prefix.
  *
- * Replayers read it the same way: AIPerf's `mooncake_trace` loader (ai-dynamo/aiperf,
- * `docs/benchmark_modes/trace_replay.md`: one cached text per hash id, 512-token blocks, the last
- * block cut to the remaining length) and NVIDIA Dynamo's `benchmarks/data_generator/README.md`
- * ("the arrival time (in milliseconds) of the request since the first request"). Optional
- * `session_id` (AIPerf's multi-turn extension) is kept as the session.
+ * Replayers read it the same way: AIPerf (ai-dynamo/aiperf, `docs/benchmark_modes/trace_replay.md`,
+ * and `src/aiperf/dataset/generator/prompt.py`, `_build_token_sequence`: one cached token block
+ * per hash id, 512 tokens by default, the last block `input_length - (len(hash_ids) - 1) * 512`)
+ * and NVIDIA Dynamo's `benchmarks/data_generator/README.md` ("the arrival time (in milliseconds)
+ * of the request since the first request"). AIPerf's `MooncakeTrace` model also takes an optional
+ * `session_id` (a conversation's requests) and a fractional `timestamp`; both are read here.
  */
 
 /** Tokens per hashed block in the Mooncake traces. */

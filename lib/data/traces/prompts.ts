@@ -12,14 +12,17 @@ import type { Trace, TraceRequest } from './trace.ts';
 
 /**
  * Prompts for a trace's requests, token-exact by the run's tokenizer, with the trace's prefix
- * reuse made real. The traces record lengths, not texts, so texts are built the way AIPerf and
- * SGLang build them for Mooncake: each hash id stands for one block of `blockSize` tokens of
- * seeded random text (the same id is the same text in every request and every run of a seed),
- * and a request's prompt is its blocks in order, the last one cut to what `input_length` leaves.
+ * reuse made real. The traces record lengths, not texts, so texts are built the way AIPerf builds
+ * them for Mooncake (`src/aiperf/dataset/generator/prompt.py`, `_build_token_sequence`): each hash
+ * id stands for one block of `blockSize` tokens of seeded random text (the same id is the same
+ * text in every request and every run of a seed), and a request's prompt is its blocks in order,
+ * the last one cut to what `input_length` leaves.
  * Two requests whose `hash_ids` start with the same `k` ids therefore start with the same
- * `k * blockSize` tokens, so the server's prefix cache sees the trace's reuse. Tokens the blocks
- * do not cover (no hash ids, as in the Azure and BurstGPT traces, or too few) are random text
- * of that request alone.
+ * `k * blockSize` tokens, so the server's prefix cache sees the trace's reuse. Where AIPerf
+ * refuses a request whose `hash_ids` do not number `ceil(input_length / blockSize)`, here ids
+ * beyond the length are not used, and tokens the blocks do not cover (no hash ids, as in the
+ * Azure and BurstGPT traces, or too few) are random text of that request alone. A cut last block
+ * is the start of that id's full block, so the same id is the same tokens wherever it appears.
  *
  * Exactness: block texts are made of word pieces that are one token each with their leading
  * space (`word-pool.ts`), joined with a space, so a prompt of `n` pieces is `n` tokens; every
