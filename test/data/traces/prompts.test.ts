@@ -18,6 +18,8 @@ const REQUESTS: TraceRequest[] = [
   { atS: 2, inputTokens: BLOCK, outputTokens: 13, hashIds: [8], line: 4, session: 'c1' },
   // Fewer hash ids than the length needs: the rest is the request's own text.
   { atS: 3, inputTokens: 2 * BLOCK + 30, outputTokens: 0, hashIds: [0], line: 5 },
+  // Block 3 whole, where request 2 has its first 20 tokens only.
+  { atS: 4, inputTokens: 3 * BLOCK, outputTokens: 1, hashIds: [0, 1, 3], line: 6 },
 ];
 
 describe.each<TokenizerName>(['qwen3', 'words'])('trace prompts, %s tokenizer', (name) => {
@@ -47,8 +49,12 @@ describe.each<TokenizerName>(['qwen3', 'words'])('trace prompts, %s tokenizer', 
     expect(common(ids[0]!, ids[2]!)).toBeGreaterThanOrEqual(BLOCK);
     expect(common(ids[0]!, ids[2]!)).toBeLessThan(BLOCK + 3);
     expect(common(ids[0]!, ids[3]!)).toBeLessThan(3);
-    // The partial block 3 of request 2 (20 tokens) is the start of block 3's text.
+    // The cut block 3 of request 2 (20 tokens) is the start of block 3 whole: all of request 2
+    // is the start of request 6.
+    expect(common(ids[1]!, ids[5]!)).toBe(2 * BLOCK + 20);
+    // Padding after the blocks is the request's own.
     expect(common(ids[1]!, ids[4]!)).toBeGreaterThanOrEqual(BLOCK);
+    expect(common(ids[1]!, ids[4]!)).toBeLessThan(BLOCK + 3);
   });
 
   it('the same seed gives the same texts, another seed other texts', async () => {

@@ -42,6 +42,18 @@ describe('Mooncake JSONL', () => {
     ]);
   });
 
+  it('keeps fractional milliseconds and a session_id; hash_ids may be absent', async () => {
+    const path = file('s.jsonl', [
+      '{"timestamp": 1000.5, "input_length": 10, "output_length": 4, "hash_ids": [1], "session_id": "conv-7"}',
+      '{"timestamp": 1250.25, "input_length": 12, "output_length": 0}',
+    ].join('\n'));
+    const { requests } = await readMooncakeTrace(path);
+    expect(requests).toEqual([
+      { atS: 0, inputTokens: 10, outputTokens: 4, hashIds: [1], session: 'conv-7', line: 1 },
+      { atS: 0.24975, inputTokens: 12, outputTokens: 0, line: 2 },
+    ]);
+  });
+
   it('orders requests by timestamp, ties in file order', async () => {
     const path = file('order.jsonl', [
       '{"timestamp": 5000, "input_length": 3, "output_length": 1, "hash_ids": [0]}',
