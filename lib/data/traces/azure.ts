@@ -22,11 +22,14 @@ export const AZURE_COLUMNS = ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'] a
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
-/**
- * Seconds since the Unix epoch of an Azure `TIMESTAMP`, fractional digits kept.
- * @returns `undefined` when the text is not such a date and time.
- */
-export function parseAzureTimestamp(text: string): number | undefined {
+/** Whole seconds since the Unix epoch and the fraction of a second of an Azure `TIMESTAMP`. */
+interface AzureTime {
+  wholeS: number;
+  fraction: number;
+}
+
+/** The parts of an Azure `TIMESTAMP`, or `undefined` when the text is not such a date and time. */
+function azureTime(text: string): AzureTime | undefined {
   const m = DATETIME.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -39,8 +42,16 @@ export function parseAzureTimestamp(text: string): number | undefined {
     const digits = zone.replace(':', '');
     offsetS = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 3600 + Number(digits.slice(3, 5)) * 60);
   }
-  const fraction = m[7] === undefined ? 0 : Number(`0.${m[7]}`);
-  return ms / 1000 - offsetS + fraction;
+  return { wholeS: ms / 1000 - offsetS, fraction: m[7] === undefined ? 0 : Number(`0.${m[7]}`) };
+}
+
+/**
+ * Seconds since the Unix epoch of an Azure `TIMESTAMP`, fractional digits kept.
+ * @returns `undefined` when the text is not such a date and time.
+ */
+export function parseAzureTimestamp(text: string): number | undefined {
+  const t = azureTime(text);
+  return t && t.wholeS + t.fraction;
 }
 
 /**
@@ -52,15 +63,19 @@ export async function readAzureTrace(file: string): Promise<Trace> {
   const rows = csvRows(await readTraceLines(file), file, AZURE_COLUMNS);
   const requests: TraceRequest[] = [];
   const times: number[] = [];
+  let base: number | undefined;
   for (const { line, cells } of rows) {
-    const t = parseAzureTimestamp(cells.TIMESTAMP!);
+    const t = azureTime(cells.TIMESTAMP!);
     if (t === undefined) {
       throw traceLineError(file, line, 'TIMESTAMP', `expected a date and time like 2023-11-16 18:15:46.6805900, got ${JSON.stringify(cells.TIMESTAMP)}`);
     }
     const inputTokens = countField(cells.ContextTokens, file, line, 'ContextTokens');
     if (inputTokens < 1) throw traceLineError(file, line, 'ContextTokens', 'expected at least 1 token, got 0');
     requests.push({ atS: 0, inputTokens, outputTokens: countField(cells.GeneratedTokens, file, line, 'GeneratedTokens'), line });
-    times.push(t);
+    // Whole seconds from the first row's, plus the fraction: small numbers, so the 100 ns
+    // digits survive the subtraction that epoch seconds (about 1.7e9) would round away.
+    base ??= t.wholeS;
+    times.push(t.wholeS - base + t.fraction);
   }
   return { format: 'azure', file, requests: offsetsFromFirst(requests, times, 1) };
 }
