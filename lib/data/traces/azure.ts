@@ -1,4 +1,4 @@
-import { countField, csvRows, offsetsFromFirst, readTraceLines, traceLineError } from './trace.ts';
+import { countField, forEachCsvRow, offsetsFromFirst, traceLineError } from './trace.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
 /**
@@ -60,11 +60,10 @@ export function parseAzureTimestamp(text: string): number | undefined {
  * @throws DataError `DATA_INVALID` naming the file, line and field of the first malformed row.
  */
 export async function readAzureTrace(file: string): Promise<Trace> {
-  const rows = csvRows(await readTraceLines(file), file, AZURE_COLUMNS);
   const requests: TraceRequest[] = [];
   const times: number[] = [];
   let base: number | undefined;
-  for (const { line, cells } of rows) {
+  await forEachCsvRow(file, AZURE_COLUMNS, (cells, line) => {
     const t = azureTime(cells.TIMESTAMP!);
     if (t === undefined) {
       throw traceLineError(file, line, 'TIMESTAMP', `expected a date and time like 2023-11-16 18:15:46.6805900, got ${JSON.stringify(cells.TIMESTAMP)}`);
@@ -76,7 +75,7 @@ export async function readAzureTrace(file: string): Promise<Trace> {
     // digits survive the subtraction that epoch seconds (about 1.7e9) would round away.
     base ??= t.wholeS;
     times.push(t.wholeS - base + t.fraction);
-  }
+  });
   return { format: 'azure', file, requests: offsetsFromFirst(requests, times, 1) };
 }
 

@@ -1,4 +1,4 @@
-import { countField, csvRows, offsetsFromFirst, readTraceLines, traceLineError } from './trace.ts';
+import { countField, forEachCsvRow, offsetsFromFirst, traceLineError } from './trace.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
 /**
@@ -38,12 +38,11 @@ export interface BurstGptReadOptions {
  * @throws DataError `DATA_INVALID` naming the file, line and field of the first malformed row.
  */
 export async function readBurstGptTrace(file: string, options: BurstGptReadOptions = {}): Promise<Trace> {
-  const rows = csvRows(await readTraceLines(file), file, BURSTGPT_COLUMNS);
   const requests: TraceRequest[] = [];
   const times: number[] = [];
   let failed = 0;
   let otherModel = 0;
-  for (const { line, cells } of rows) {
+  await forEachCsvRow(file, BURSTGPT_COLUMNS, (cells, line) => {
     const ts = cells.Timestamp === '' ? Number.NaN : Number(cells.Timestamp);
     if (!Number.isFinite(ts) || ts < 0) {
       throw traceLineError(file, line, 'Timestamp', `expected seconds >= 0, got ${JSON.stringify(cells.Timestamp)}`);
@@ -59,18 +58,18 @@ export async function readBurstGptTrace(file: string, options: BurstGptReadOptio
     if (model === '') throw traceLineError(file, line, 'Model', 'expected a model name, got an empty cell');
     if (options.model !== undefined && model !== options.model) {
       otherModel++;
-      continue;
+      return;
     }
     if (outputTokens === 0 && options.failures !== 'keep') {
       failed++;
-      continue;
+      return;
     }
     const request: TraceRequest = { atS: 0, inputTokens, outputTokens, model, line };
     const session = cells['Session ID'];
     if (session !== undefined && session !== '') request.session = session;
     requests.push(request);
     times.push(ts);
-  }
+  });
   const notes = [
     failed > 0 ? `${failed} failed request(s) (Response tokens 0) dropped` : '',
     otherModel > 0 ? `${otherModel} request(s) of other models than ${options.model} left out` : '',

@@ -1,4 +1,4 @@
-import { countField, offsetsFromFirst, readTraceLines, traceLineError } from './trace.ts';
+import { countField, forEachTraceLine, offsetsFromFirst, traceLineError } from './trace.ts';
 import type { Trace, TraceRequest } from './trace.ts';
 
 /**
@@ -27,10 +27,15 @@ export const MOONCAKE_BLOCK_SIZE = 512;
 
 /** One line of a Mooncake trace, as written. */
 export interface MooncakeRecord {
+  /** Milliseconds since the first request. */
   timestamp: number;
+  /** Prompt tokens. */
   input_length: number;
+  /** Output tokens. */
   output_length: number;
+  /** Block ids of the prompt, one per 512 tokens. */
   hash_ids: number[];
+  /** The conversation the request belongs to (AIPerf's extension), when written. */
   session_id?: string;
 }
 
@@ -73,12 +78,11 @@ function parseLine(text: string, file: string, line: number): { request: TraceRe
  * @throws DataError `DATA_INVALID` naming the file, line and field of the first malformed line.
  */
 export async function readMooncakeTrace(file: string): Promise<Trace> {
-  const lines = await readTraceLines(file);
   const requests: TraceRequest[] = [];
   const times: number[] = [];
-  lines.forEach((text, k) => {
+  await forEachTraceLine(file, (text, line) => {
     if (text.trim() === '') return;
-    const { request, timestampMs } = parseLine(text, file, k + 1);
+    const { request, timestampMs } = parseLine(text, file, line);
     requests.push(request);
     times.push(timestampMs);
   });

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { DataError } from '../data-error.ts';
 
 /**
@@ -59,17 +60,31 @@ export function traceLineError(file: string, line: number, field: string, reason
   return new DataError('DATA_INVALID', 'data.path', `${file}:${line}: field ${field}: ${reason}`);
 }
 
-/** The lines of a trace file (a byte-order mark dropped, `\r\n` accepted), or a `DataError` naming the file. */
-export async function readTraceLines(file: string): Promise<string[]> {
-  let text: string;
+/**
+ * Calls `onLine` with each line of a trace file and its 1-based number, streamed (a trace of
+ * gigabytes never becomes one string); a byte-order mark is dropped and `\r\n` accepted.
+ * @throws DataError `DATA_INVALID` naming the file when it cannot be read.
+ */
+export async function forEachTraceLine(file: string, onLine: (text: string, line: number) => void): Promise<void> {
+  let handle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : `cannot read file: ${(err as Error).message}`;
     throw new DataError('DATA_INVALID', 'data.path', `${file}: ${why}`, { cause: err });
   }
-  return text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = createInterface({ input: handle.createReadStream({ encoding: 'utf8', autoClose: false }), crlfDelay: Infinity });
+  try {
+    let line = 0;
+    for await (const text of lines) {
+      line++;
+      onLine(line === 1 ? text.replace(/^\uFEFF/, '') : text, line);
+    }
+  } finally {
+    lines.close();
+    await handle.close();
+  }
 }
 
 /**
@@ -123,26 +138,27 @@ export function replayWindow(requests: readonly TraceRequest[], window: ReplayWi
 }
 
 /**
- * A header-first CSV of plain cells (no quoting: the Azure and BurstGPT traces have none), each
- * row as a record keyed by the header's names. Blank lines are skipped.
+ * Calls `onRow` with each row of a header-first CSV of plain cells (no quoting: the Azure and
+ * BurstGPT traces have none), keyed by the header's names. Blank lines are skipped.
  * @param required columns the format defines; a missing one is an error on line 1.
  */
-export function csvRows(lines: readonly string[], file: string, required: readonly string[]): Array<{ line: number; cells: Record<string, string> }> {
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
-  for (const name of required) {
-    if (!header.includes(name)) throw traceLineError(file, 1, name, `missing from the header (found: ${header.join(', ') || 'nothing'})`);
-  }
-  const rows: Array<{ line: number; cells: Record<string, string> }> = [];
-  for (let k = 1; k < lines.length; k++) {
-    const text = lines[k]!;
-    if (text.trim() === '') continue;
-    if (text.includes('"')) throw traceLineError(file, k + 1, header[0]!, 'quoted cells are not part of this format');
+export async function forEachCsvRow(file: string, required: readonly string[], onRow: (cells: Record<string, string>, line: number) => void): Promise<void> {
+  let header: string[] | undefined;
+  await forEachTraceLine(file, (text, line) => {
+    if (header === undefined) {
+      header = text.split(',').map((h) => h.trim());
+      for (const name of required) {
+        if (!header.includes(name)) throw traceLineError(file, 1, name, `missing from the header (found: ${header.join(', ') || 'nothing'})`);
+      }
+      return;
+    }
+    if (text.trim() === '') return;
+    if (text.includes('"')) throw traceLineError(file, line, header[0]!, 'quoted cells are not part of this format');
     const values = text.split(',');
     if (values.length !== header.length) {
-      const field = header[Math.min(values.length, header.length - 1)]!;
-      throw traceLineError(file, k + 1, field, `expected ${header.length} cells, got ${values.length}`);
+      throw traceLineError(file, line, header[Math.min(values.length, header.length - 1)]!, `expected ${header.length} cells, got ${values.length}`);
     }
-    rows.push({ line: k + 1, cells: Object.fromEntries(header.map((h, i) => [h, values[i]!.trim()])) });
-  }
-  return rows;
+    onRow(Object.fromEntries(header.map((h, i) => [h, values[i]!.trim()])), line);
+  });
+  if (header === undefined) throw traceLineError(file, 1, required[0]!, 'the file is empty (no header)');
 }

@@ -151,6 +151,15 @@ describe('BurstGPT CSV', () => {
   });
 });
 
+describe('unreadable files', () => {
+  it('a missing file and an empty CSV are refused, naming the file', async () => {
+    const missing = join(dir, 'nope.jsonl');
+    expect((await failure(readMooncakeTrace(missing))).message).toBe(`data.path: ${missing}: file not found`);
+    const empty = file('empty.csv', '');
+    expect((await failure(readAzureTrace(empty))).message).toBe(`data.path: ${empty}:1: field TIMESTAMP: the file is empty (no header)`);
+  });
+});
+
 describe('replay window', () => {
   const requests = [0, 1, 2, 4, 8].map((atS, i) => ({ atS, inputTokens: 1, outputTokens: 1, line: i + 1 }));
 
