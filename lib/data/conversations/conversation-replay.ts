@@ -139,3 +139,16 @@ export async function buildConversationReplayPlans(
     return Object.freeze({ id: `conv_${conv}`, system, systemTokens: tokenizer.count(system), turns, cell: 'conversation_replay' });
   });
 }
+
+/**
+ * Request `i` of a run as inference-perf's closed loop maps it: conversation `i mod n` (its slot),
+ * that slot's round `r = floor(i / n)`, turn `r mod turns`; a slot that ran all its turns starts
+ * its blueprint over as a new session, `slot_<c>_convo_<k>` for its `k`-th repeat (`conv_<c>` first).
+ */
+export function conversationRequest(i: number, plans: readonly SessionPlan[]): { conversation: number; turn: number; session: string } {
+  const conversation = i % plans.length;
+  const round = Math.floor(i / plans.length);
+  const turns = plans[conversation]!.turns.length;
+  const repeat = Math.floor(round / turns);
+  return { conversation, turn: round % turns, session: repeat === 0 ? plans[conversation]!.id : `slot_${conversation}_convo_${repeat}` };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConversationReplayPlans, CONVERSATION_DEFAULTS } from '../../../lib/data/conversations/conversation-replay.ts';
+import { buildConversationReplayPlans, CONVERSATION_DEFAULTS, conversationRequest } from '../../../lib/data/conversations/conversation-replay.ts';
 import type { ConversationReplayConfig } from '../../../lib/data/conversations/conversation-replay.ts';
 import { DataError } from '../../../lib/data/data-error.ts';
 import type { SessionPlan } from '../../../lib/data/sessions.ts';
@@ -88,5 +88,18 @@ describe('conversation_replay seeds, defaults and think times', () => {
   it('refuses a bad value, naming its path', async () => {
     await expect(plans('words', { num_conversations: 0 })).rejects.toThrow(/data\.conversation_replay\.num_conversations/);
     await expect(plans('words', { turns_per_conversation: { type: 'normal', min: 0, max: 3, mean: 2, std: 1 } })).rejects.toBeInstanceOf(DataError);
+  });
+
+  it('requests map to slots as the closed loop does: a finished conversation starts over as slot_<c>_convo_<k>', async () => {
+    const all = await plans('words', { num_conversations: 2, turns_per_conversation: undefined });
+    const seq = Array.from({ length: 42 }, (_, i) => conversationRequest(i, all));
+    expect(seq.slice(0, 4)).toEqual([
+      { conversation: 0, turn: 0, session: 'conv_0' },
+      { conversation: 1, turn: 0, session: 'conv_1' },
+      { conversation: 0, turn: 1, session: 'conv_0' },
+      { conversation: 1, turn: 1, session: 'conv_1' },
+    ]);
+    expect(seq[20]).toEqual({ conversation: 0, turn: 0, session: 'slot_0_convo_1' });
+    expect(seq[41]).toEqual({ conversation: 1, turn: 0, session: 'slot_1_convo_2' });
   });
 });
