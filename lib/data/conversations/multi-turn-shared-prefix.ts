@@ -26,7 +26,7 @@
 import type { Tokenizer } from '../../tokenizer/index.ts';
 import { DataError } from '../data-error.ts';
 import { deriveSeed, prngFor } from '../../stats/prng.ts';
-import type { Prng } from '../../stats/prng.ts';
+import { uniform } from '../samplers.ts';
 import { SharedPrefixSource } from '../shared-prefix.ts';
 import type { SharedPrefixDataConfig } from '../shared-prefix.ts';
 import type { SessionPlan, TurnPlan } from '../sessions.ts';
@@ -45,17 +45,12 @@ export interface MultiTurnSharedPrefixOptions {
   rounds: number;
 }
 
-/** Uniform integer in `0 .. n - 1`. */
-function below(prng: Prng, n: number): number {
-  return Math.floor((prng.next() / 4294967296) * n);
-}
-
 /** The seeded permutation of `0 .. n - 1` the users are sent in (Fisher-Yates). */
 export function userOrder(n: number, seed: number): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
   const prng = prngFor(deriveSeed(seed, SHUFFLE_STREAM), 0);
   for (let i = n - 1; i > 0; i--) {
-    const j = below(prng, i + 1);
+    const j = Math.floor(uniform(prng) * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
