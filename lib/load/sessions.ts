@@ -51,7 +51,16 @@ export class SessionRunner {
     return {
       send: (st, intended, after) => {
         if (!st) throw new TypeError('sessions run in stages, not in warm-up');
-        new LiveSession(this, this.so.session(this.next++), st, deadline, after).turn(intended);
+        const i = this.next++;
+        let plan: SessionPlan;
+        try {
+          plan = this.so.session(i);
+          if (!plan?.turns?.length) throw new TypeError(`session ${i}: no session plan, or one without turns`);
+        } catch (err) {
+          this.control.fail(err, 'a session could not be prepared');
+          return after(performance.now());
+        }
+        new LiveSession(this, plan, st, deadline, after).turn(intended);
       },
     };
   }

@@ -115,7 +115,9 @@ export interface SessionTurn {
   /**
    * Set on the session's last record: how the session ended. `failed`: this turn failed (the
    * reason is its `error`) and the session sent no more; `cut`: the stage's end cut it;
-   * `stopped`: the run stopped (cancelled, target gone) and its later turns were not recorded.
+   * `stopped`: the run stopped (cancelled, target gone) with this turn in flight. A session the
+   * run stopped while it waited for its next turn has no `end` on its last record; its later
+   * turns are not recorded.
    */
   end?: 'completed' | 'failed' | 'cut' | 'stopped';
 }
