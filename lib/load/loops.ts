@@ -9,7 +9,7 @@ import type { ClosedLoopSchedule, OpenLoopSchedule } from './schedule.ts';
 
 /**
  * What a loop starts at each of its times: a request (the run's `Sender`), or a whole session
- * (`SessionLauncher`); `after` runs when it is over, with its end.
+ * (`SessionRunner.stage`); `after` runs when it is over, with its end.
  */
 export interface Launcher {
   send(st: StageState | null, intended: number, after: (end: number) => void): void;

@@ -35,7 +35,8 @@ export { backoffOf } from './send.ts';
  * requests still in flight its drain bound and cuts the rest. Stop rules end a stage early. A
  * stage whose plan asks for an idle pause before it starts that long after the stage before ended.
  * Per-request failures are records, never exceptions; the only rejection is an `onRecord` that
- * threw.
+ * threw. With `sessions`, the stages' schedules start multi-turn sessions instead of requests
+ * (`SessionOptions`), and every turn is a record with its `session`.
  */
 export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const planner = plannerOf(o);

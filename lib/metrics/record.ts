@@ -108,8 +108,9 @@ export interface SessionTurn {
   turns: number;
   /**
    * Whether the stage's end cut this turn: still in flight at the drain bound (error `cut`), or
-   * never sent because the stage ended first (error `cut`, `sent` null). Counted as cut, not as
-   * a failure.
+   * never sent because the stage ended first (error `cut`, `sent` null; its `intended` is the
+   * first such turn's send time, or the end of the turn cut in flight before it). Counted as cut,
+   * not as a failure.
    */
   cut: boolean;
   /**

@@ -93,6 +93,8 @@ async function runSessions(o: {
   header?: string;
   signal?: AbortSignal;
   onRecord?(r: RequestRecord): void;
+  /** Single warm-up requests before the sessions. */
+  warmup?: number;
 }): Promise<SessionRun> {
   const api = o.api ?? 'chat';
   const target = new HttpTarget({ baseUrl: proxyUrl, headers: {}, timeouts: TIMEOUTS, limits: DEFAULT_RESPONSE_LIMITS });
@@ -109,10 +111,8 @@ async function runSessions(o: {
     model: MODEL,
     stream: true,
     plan: fixedPlanner('sessions', [stage]),
-    warmup: 0,
-    request: () => {
-      throw new Error('no single requests in a session run');
-    },
+    warmup: o.warmup ?? 0,
+    request: (i) => ({ body: API_ADAPTERS[api].body({ model: MODEL, prompt: `warm-up ${i}`, maxTokens: 4, stream: true }, capabilitiesFor('vllm')), cell: 'warm-up', promptTokens: 2, maxTokens: 4 }),
     sessions: { session: (i) => o.plans[i]!, caps: capabilitiesFor('vllm'), ...(o.header ? { header: o.header } : {}) },
     ...(o.signal ? { signal: o.signal } : {}),
     requestIdPrefix: `s${Math.random().toString(36).slice(2, 8)}`,
@@ -130,7 +130,8 @@ async function runSessions(o: {
 function bySession(records: RequestRecord[]): Map<string, RequestRecord[]> {
   const out = new Map<string, RequestRecord[]>();
   for (const r of records) {
-    const list = out.get(r.session!.id) ?? [];
+    if (!r.session) continue;
+    const list = out.get(r.session.id) ?? [];
     list[r.session!.turn] = r;
     out.set(r.session!.id, list);
   }
@@ -217,7 +218,8 @@ describe('timing', () => {
     expect(spans[2]![0]).toBe(firstEnd);
   });
 
-  test('open loop: sessions arrive at the schedule\'s times, however long the sessions before them run', async () => {
+  // Timing on a shared 2-core machine: retried like the open loop's own lag test.
+  test("open loop: sessions arrive at the schedule's times, however long the sessions before them run", { retry: 2 }, async () => {
     const plans = Array.from({ length: 8 }, (_, i) => planOf(`arrival-${i}`, 3, 0.02));
     const gapMs = 15;
     const schedule: Schedule = {
@@ -226,16 +228,18 @@ describe('timing', () => {
         for (let i = 0; ; i++) yield i * gapMs;
       },
     };
-    let start = 0;
-    const { records } = await runSessions({ plans, schedule });
-    const sessions = bySession(records);
+    // Warm-up (single requests) warms the client's JIT, so the lag is the pacer's, not the compiler's.
+    const { records } = await runSessions({ plans, schedule, warmup: 10 });
+    const sessions = bySession(records.filter((r) => !r.warmup));
     expect(sessions.size).toBe(8);
     const firsts = [...sessions.values()].map((t) => t[0]!).sort((a, b) => a.intended - b.intended);
-    start = firsts[0]!.intended;
-    firsts.forEach((r, i) => {
-      expect(r.intended - start).toBeCloseTo(i * gapMs, 6);
-      expect(r.sent! - r.intended).toBeLessThan(10);
-    });
+    const start = firsts[0]!.intended;
+    firsts.forEach((r, i) => expect(r.intended - start).toBeCloseTo(i * gapMs, 6));
+    // Sent on time: never early, the median within a few ms.
+    const lags = firsts.map((r) => r.sent! - r.intended).sort((a, b) => a - b);
+    expect(lags[0]!).toBeGreaterThanOrEqual(0);
+    expect(lags[4]!).toBeLessThan(5);
+    expect(lags[7]!).toBeLessThan(30);
     // Sessions overlap: the later ones arrived while the earlier ones were still thinking.
     expect(firsts[1]!.intended).toBeLessThan(sessions.get(firsts[0]!.session!.id)!.at(-1)!.end);
   });
