@@ -1,12 +1,19 @@
 import { type RunControl, sleepUntil, type StageState } from './run-control.ts';
 import type { ClosedLoopSchedule, OpenLoopSchedule } from './schedule.ts';
-import type { Sender } from './send.ts';
 
 /*
  * The two ways a stage sends: users that wait for each answer (closed loop), or send times that
  * come from the schedule whatever the answers do (open loop). Both send through the run's
  * `Sender` and stop when the run's `RunControl` says so.
  */
+
+/**
+ * What a loop starts at each of its times: a request (the run's `Sender`), or a whole session
+ * (`SessionRunner.stage`); `after` runs when it is over, with its end.
+ */
+export interface Launcher {
+  send(st: StageState | null, intended: number, after: (end: number) => void): void;
+}
 
 /** Closed-loop users started per turn of the event loop. */
 const START_BATCH = 256;
@@ -20,7 +27,7 @@ const START_BATCH = 256;
 // `origin`: the stage's start, which every intended time counts from (a delay before the loop
 // runs is then the requests' schedule lag, not a silent shift of the whole schedule).
 export function closedLoop(
-  control: RunControl, sender: Sender, st: StageState | null, count: number, schedule: ClosedLoopSchedule, deadline: number, origin?: number,
+  control: RunControl, sender: Launcher, st: StageState | null, count: number, schedule: ClosedLoopSchedule, deadline: number, origin?: number,
 ): Promise<void> {
   return new Promise((resolve) => {
     let launched = 0;
@@ -101,7 +108,7 @@ export function closedLoop(
  * deadline. Resolves when none of its requests is in flight.
  */
 export async function openLoop(
-  control: RunControl, sender: Sender, st: StageState, count: number, schedule: OpenLoopSchedule, deadline: number, origin: number,
+  control: RunControl, sender: Launcher, st: StageState, count: number, schedule: OpenLoopSchedule, deadline: number, origin: number,
 ): Promise<void> {
   const offsets = schedule.offsets();
   const t0 = origin;

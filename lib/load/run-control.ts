@@ -58,12 +58,15 @@ export class RunControl {
   readonly pacer: Pacer = { wake: null };
   /** Wakes whatever loop waits for a free slot or its stage's end. */
   wakeLoop: (() => void) | null = null;
+  /** Called on every wake-up (a stage ended, the run stopped): sessions waiting out a think time see whether their next turn may still go. */
+  wakeTurns: (() => void) | null = null;
 
   wake(): void {
     const w = this.wakeLoop;
     this.wakeLoop = null;
     w?.();
     this.pacer.wake?.();
+    this.wakeTurns?.();
   }
 
   /** Stops the run: requests in flight are cancelled, pending retries end as the failure they had. */

@@ -1,7 +1,8 @@
-import type { ApiAdapter } from '../apis/adapter.ts';
+import type { ApiAdapter, Capabilities } from '../apis/adapter.ts';
+import type { SessionPlan } from '../data/sessions.ts';
 import type { ResponseLimits } from '../config/schema/limits.ts';
 import type { HttpTarget, TimeoutsMs } from '../http/target.ts';
-import type { RequestRecord, RunClock } from '../metrics/record.ts';
+import type { RequestRecord, RunClock, SessionTurn } from '../metrics/record.ts';
 import type { MeasuringPriority } from './measuring-process.ts';
 import type { StallSummary } from './stall-watch.ts';
 import type { Schedule } from './schedule.ts';
@@ -21,6 +22,31 @@ export interface RequestSpec {
   maxTokens: number;
   /** Model the body asks for; default the run's `model`. */
   model?: string;
+  /** Headers sent besides the target's (a session's `x-session-id`). */
+  headers?: Record<string, string>;
+  /** The session turn this request is (its response text is then kept whatever `keepText` says). */
+  session?: SessionTurn;
+}
+
+/**
+ * A run of multi-turn sessions instead of single requests. The stages' schedules start
+ * sessions: an open loop's arrivals are session arrivals (its `maxInFlight` bounds the sessions
+ * live at once, each with at most one request in flight), a closed loop's users each run one
+ * session after another (its `thinkMs` between sessions), and a stage's `maxRequests` counts the
+ * sessions it starts. Within a session, turn k is sent `thinkS` after turn k-1's response ended,
+ * carrying the conversation so far (see `SessionPlan`); every turn belongs to the stage its
+ * session started in, and turns due after the stage's time was up are recorded as cut.
+ */
+export interface SessionOptions {
+  /**
+   * Plan of session i, i counting the run's sessions from 0 across stages. Called when the
+   * session starts, so it must only look the plan up (build the plans ahead of the run).
+   */
+  session(i: number): SessionPlan;
+  /** What the server accepts, for the turns' request bodies. */
+  caps: Capabilities;
+  /** Name of the header that carries the session id on every turn; default `x-session-id`. */
+  header?: string;
 }
 
 /**
@@ -65,6 +91,11 @@ export interface RunnerOptions {
   schedule?: Schedule;
   /** Measured requests of the single-stage shorthand. */
   requests?: number;
+  /**
+   * Multi-turn sessions instead of single requests (see `SessionOptions`); `request` then only
+   * gives the warm-up requests, which stay single requests.
+   */
+  sessions?: SessionOptions;
   /** Warm-up requests, sent first (closed loop, at the first stage's concurrency), recorded with `warmup: true`. */
   warmup: number;
   /**

@@ -4,11 +4,13 @@ import { RunControl } from './run-control.ts';
 import type { LoadOutcome, RunnerOptions } from './run-options.ts';
 import { boundOf, coordinationOf, plannerOf, type RunCoordination, unreachableAfterOf } from './run-plan.ts';
 import { Sender } from './send.ts';
+import { SessionRunner } from './sessions.ts';
 import { rateOver, type StageOutcome, type StagePlanner } from './stage.ts';
 import { type LoadRun, runStages, warmUp } from './stages.ts';
 import { Tally } from './tally.ts';
 
-export type { LoadOutcome, RequestSpec, RetryPolicy, RunnerOptions, StopRulesConfig } from './run-options.ts';
+export type { LoadOutcome, RequestSpec, RetryPolicy, RunnerOptions, SessionOptions, StopRulesConfig } from './run-options.ts';
+export { SESSION_HEADER } from './sessions.ts';
 export { backoffOf } from './send.ts';
 
 /*
@@ -17,7 +19,8 @@ export { backoffOf } from './send.ts';
  *   plan      the stages (`run-plan.ts`: planner, in-flight bounds, coordination with other pods)
  *   open      the connection pool (`connections.ts`) and the run's control, tally and sink
  *   warm up   first stage's connections, then the warm-up requests (`stages.ts`)
- *   run       each stage: pause, connections, barrier, its loop (`loops.ts`), every request sent
+ *   run       each stage: pause, connections, barrier, its loop (`loops.ts`) starting requests or
+ *             sessions (`sessions.ts`: each sends its turns one after another), every request sent
  *             and retried by the `Sender` (`send.ts`), booked by the `Tally` (`tally.ts`: stop
  *             rules, unreachable target), delivered by the `RecordSink` (`measurement.ts`)
  *   finish    wait for the last records, stop measuring, close the pool, summarise
@@ -32,7 +35,8 @@ export { backoffOf } from './send.ts';
  * requests still in flight its drain bound and cuts the rest. Stop rules end a stage early. A
  * stage whose plan asks for an idle pause before it starts that long after the stage before ended.
  * Per-request failures are records, never exceptions; the only rejection is an `onRecord` that
- * threw.
+ * threw. With `sessions`, the stages' schedules start multi-turn sessions instead of requests
+ * (`SessionOptions`), and every turn is a record with its `session`.
  */
 export async function runLoad(o: RunnerOptions): Promise<LoadOutcome> {
   const planner = plannerOf(o);
@@ -68,7 +72,8 @@ function openRun(
   const sink = new RecordSink(o, measurement.stallWatch, control);
   const connections = new Connections(o.target, bound);
   const sender = new Sender(o, coordination, control, tally, sink, connections);
-  return { o, planner, coordination, control, measurement, tally, sink, connections, sender };
+  const sessions = o.sessions ? new SessionRunner(o, o.sessions, control, sender) : null;
+  return { o, planner, coordination, control, measurement, tally, sink, connections, sender, sessions };
 }
 
 /** What the runner reports besides the records. */

@@ -54,7 +54,31 @@ export class Sender {
     } else this.dispatch(i, spec, st, intended, after);
   }
 
-  private dispatch(i: number, spec: RequestSpec, st: StageState | null, intended: number, after: (end: number) => void): void {
+  /**
+   * Sends `spec`, ready now, as the next request of stage `st` (a session's turn); `after` gets
+   * its record before the record is delivered.
+   */
+  sendSpec(st: StageState, intended: number, spec: RequestSpec, after: Finished): void {
+    this.dispatch(this.nextSeq++, spec, st, intended, after);
+  }
+
+  /**
+   * Records `spec` as a request of `st` that was never sent because its stage ended (a session's
+   * turn due after the stage's time was up): error `cut`, booked and delivered like any record.
+   */
+  cutUnsent(st: StageState, intended: number, spec: RequestSpec, message: string): void {
+    const rec = this.recordOf(this.nextSeq++, spec, st, intended);
+    rec.end = performance.now();
+    rec.error = { class: 'cut', message };
+    this.tally.book(rec, st);
+    this.sink.later(rec, '');
+  }
+
+  private dispatch(i: number, spec: RequestSpec, st: StageState | null, intended: number, after: Finished): void {
+    this.attempt(this.recordOf(i, spec, st, intended), spec, st, after);
+  }
+
+  private recordOf(i: number, spec: RequestSpec, st: StageState | null, intended: number): RequestRecord {
     const o = this.o;
     const warmup = st === null;
     const seq = this.coordination.seqOf(i);
@@ -66,16 +90,20 @@ export class Sender {
       usage: null, tokenizerOutputTokens: null, outputChars: 0, finishReason: null, servedBy: {}, error: null,
       handed: null, emptyChoiceTimes: null, lastChoice: null,
     };
-    this.attempt(rec, spec, st, after);
+    if (spec.session) rec.session = spec.session;
+    return rec;
   }
 
   /** Sends one attempt of `rec`; a retryable failure schedules the next, anything else completes it. */
-  private attempt(rec: RequestRecord, spec: RequestSpec, st: StageState | null, after: (end: number) => void): void {
+  private attempt(rec: RequestRecord, spec: RequestSpec, st: StageState | null, after: Finished): void {
     const { control, retry } = this;
     let starting = true;
     const ex = new Exchange(rec, {
-      adapter: this.o.adapter, path: this.path, body: spec.body, timeouts: this.timeouts, limits: this.limits, keepText: this.o.keepText,
-      headers: { ...this.o.target.requestHeaders, 'x-request-id': rec.requestId },
+      adapter: this.o.adapter, path: this.path, body: spec.body, timeouts: this.timeouts, limits: this.limits,
+      keepText: this.o.keepText || spec.session !== undefined,
+      headers: spec.headers
+        ? { ...this.o.target.requestHeaders, ...spec.headers, 'x-request-id': rec.requestId }
+        : { ...this.o.target.requestHeaders, 'x-request-id': rec.requestId },
       onDone: (r, text, response) => {
         control.inFlight.delete(ex);
         const retries = r.retries?.length ?? 0;
@@ -112,16 +140,22 @@ export class Sender {
   }
 
   /** Books a finished request (its last attempt) and hands it to `after` and the sink. */
-  private complete(r: RequestRecord, text: string, st: StageState | null, after: (end: number) => void, starting: boolean): void {
+  private complete(r: RequestRecord, text: string, st: StageState | null, after: Finished, starting: boolean): void {
     this.tally.book(r, st);
-    if (starting) setImmediate(after, r.end);
-    else after(r.end);
+    if (starting) setImmediate(after, r.end, r, text);
+    else after(r.end, r, text);
     // Recorded on the next turn of the event loop, outside undici's callback, so the next
     // request is dispatched first; its bytes may still leave after the bookkeeping, and any
     // such delay shows in its schedule lag.
     this.sink.later(r, text);
   }
 }
+
+/**
+ * What runs when a request finished (its last attempt): with its end, its record (not yet
+ * delivered, so it may still be annotated) and its text ('' unless kept).
+ */
+export type Finished = (end: number, record: RequestRecord, text: string) => void;
 
 /** Clears what one attempt measured, keeping the request's identity, `intended` and its retries. */
 function resetAttempt(r: RequestRecord): void {

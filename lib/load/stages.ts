@@ -5,6 +5,7 @@ import { newStageState, type RunControl, sleepUntil } from './run-control.ts';
 import type { RunnerOptions } from './run-options.ts';
 import { boundOf, type RunCoordination, unreachableAfterOf } from './run-plan.ts';
 import type { Sender } from './send.ts';
+import type { SessionRunner } from './sessions.ts';
 import { rateOver, type StageOutcome, type StagePlan, type StagePlanner } from './stage.ts';
 import type { Tally } from './tally.ts';
 
@@ -22,6 +23,8 @@ export interface LoadRun {
   readonly sink: RecordSink;
   readonly connections: Connections;
   readonly sender: Sender;
+  /** The run's sessions, when it runs sessions (`RunnerOptions.sessions`) instead of single requests. */
+  readonly sessions: SessionRunner | null;
 }
 
 /**
@@ -83,9 +86,10 @@ async function runStage(run: LoadRun, plan: StagePlan, index: number): Promise<S
   }
   if (tally.rules) timers.push(setInterval(() => tally.scanInFlight(st), SLOW_SCAN_MS));
   const max = plan.maxRequests ?? Infinity;
+  const launcher = run.sessions ? run.sessions.stage(deadline) : run.sender;
   try {
-    if (plan.schedule.kind === 'closed') await closedLoop(control, run.sender, st, max, plan.schedule, deadline, start);
-    else await openLoop(control, run.sender, st, max, plan.schedule, deadline, start);
+    if (plan.schedule.kind === 'closed') await closedLoop(control, launcher, st, max, plan.schedule, deadline, start);
+    else await openLoop(control, launcher, st, max, plan.schedule, deadline, start);
   } finally {
     for (const t of timers) clearTimeout(t);
   }

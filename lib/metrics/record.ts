@@ -94,6 +94,33 @@ export interface RequestRecord {
    * and E2E may be late by up to `ms`. The longest such stall; absent or null when none.
    */
   stall?: { start: number; ms: number; runQueueMs: number | null } | null;
+  /** The session and turn of a request of a multi-turn session; absent for a single request. */
+  session?: SessionTurn;
+}
+
+/** Where a request of a multi-turn session sits in it. */
+export interface SessionTurn {
+  /** The session's id, as sent in the session header. */
+  id: string;
+  /** Turn index, 0-based. */
+  turn: number;
+  /** Turns the session planned. */
+  turns: number;
+  /**
+   * Whether the stage's end cut this turn: still in flight at the drain bound (error `cut`), or
+   * never sent because the stage ended first (error `cut`, `sent` null; its `intended` is the
+   * first such turn's send time, or the end of the turn cut in flight before it). Counted as cut,
+   * not as a failure.
+   */
+  cut: boolean;
+  /**
+   * Set on the session's last record: how the session ended. `failed`: this turn failed (the
+   * reason is its `error`) and the session sent no more; `cut`: the stage's end cut it;
+   * `stopped`: the run stopped (cancelled, target gone) with this turn in flight. A session the
+   * run stopped while it waited for its next turn has no `end` on its last record; its later
+   * turns are not recorded.
+   */
+  end?: 'completed' | 'failed' | 'cut' | 'stopped';
 }
 
 /** One failed attempt of a request that was retried. */
