@@ -19,7 +19,8 @@
  * trace's times); a hash id stands for the same block text wherever it occurs in the trace (text
  * seeded by seed, trace id and hash id), so the server sees the trace's block reuse as shared
  * prefixes. A prompt is its first `min(hash_ids, floor(in / block_size))` blocks, then fresh text
- * up to `in` tokens, exactly, by the run's tokenizer; `max_tokens` is `out`.
+ * up to `in` tokens, exactly, by the run's tokenizer (`tracePrompts` of lib/data/traces/prompts.ts,
+ * which builds every trace's hashed blocks); `max_tokens` is `out`.
  *
  * Upstream sends these as chat messages split into system/user/assistant roles and substitutes
  * its reconstructed assistant text for the live one; here each request is one completions
@@ -29,11 +30,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Tokenizer } from '../../tokenizer/index.ts';
-import { prngFor } from '../../stats/prng.ts';
 import { DataError } from '../data-error.ts';
-import { buildRandomText } from '../random-text.ts';
 import type { TimedPrompt } from '../sessions.ts';
-import { getWordPool } from '../word-pool.ts';
+import { tracePrompts } from '../traces/prompts.ts';
+import type { TraceRequest } from '../traces/trace.ts';
 
 /** A main-thread request of a Weka trace. */
 export interface WekaRequest {
@@ -130,50 +130,37 @@ function seedOf(s: string): number {
  * @throws DataError `DATA_INVALID` naming a malformed request; `DATA_UNBUILDABLE` if the
  *   tokenizer cannot yield an exact prompt.
  */
-export function readWekaTrace(trace: WekaTrace, tokenizer: Tokenizer, options: WekaReadOptions): TimedPrompt[] {
+export async function readWekaTrace(trace: WekaTrace, tokenizer: Tokenizer, options: WekaReadOptions): Promise<TimedPrompt[]> {
   const bs = trace.block_size || options.default_block_size;
   if (!Number.isSafeInteger(bs) || bs < 1) throw new DataError('DATA_INVALID', `trace ${trace.id}: block_size`, `expected an integer >= 1, got ${String(bs)}`);
-  const pool = getWordPool(tokenizer);
-  const blocks = new Map<number, string>();
-  const block = (h: number): string => {
-    let text = blocks.get(h);
-    if (text === undefined) {
-      text = buildRandomText(tokenizer, pool, bs, prngFor(seedOf(`${options.seed}:${trace.id}:${h}`), 0));
-      blocks.set(h, text);
-    }
-    return text;
-  };
-  const timed: { t: number; r: WekaRequest; session: string; tail: string }[] = [];
-  trace.requests.forEach((r, k) => {
+  const timed: { t: number; r: WekaRequest; session: string }[] = [];
+  trace.requests.forEach((r) => {
     if (r.type !== 'subagent') {
-      timed.push({ t: r.t, r, session: trace.id, tail: `${trace.id}:turn_${k}` });
+      timed.push({ t: r.t, r, session: trace.id });
       return;
     }
     const streams = packStreams(r.requests);
     streams.forEach((stream, s) => {
       const session = `${trace.id}::sa:${r.agent_id}${streams.length > 1 ? `:s${s}` : ''}`;
-      stream.forEach((q, j) => timed.push({ t: q.t + 1e-6 < r.t ? r.t + q.t : q.t, r: q, session, tail: `${session}:turn_${j}` }));
+      for (const q of stream) timed.push({ t: q.t + 1e-6 < r.t ? r.t + q.t : q.t, r: q, session });
     });
   });
   const warp = idleGapWarp(timed.map((x) => x.t), options.trace_idle_gap_cap_seconds);
   const t0 = Math.min(...timed.map((x) => warp(x.t)));
-  return timed
-    .map(({ t, r, session, tail }) => {
+  const requests: TraceRequest[] = timed
+    .map(({ t, r, session }, line) => {
       if (!Number.isSafeInteger(r.in) || r.in < 1 || !Number.isSafeInteger(r.out) || r.out < 0) {
         throw new DataError('DATA_INVALID', `trace ${trace.id}: request at t=${t}`, `expected integer in >= 1 and out >= 0, got in ${String(r.in)}, out ${String(r.out)}`);
       }
-      const ids = r.hash_ids ?? [];
-      const covered = Math.min(ids.length, Math.floor(r.in / bs));
-      const parts = ids.slice(0, covered).map(block);
-      const rest = r.in - covered * bs;
-      if (rest > 0) parts.push(buildRandomText(tokenizer, pool, rest, prngFor(seedOf(`${options.seed}:${tail}`), 0)));
-      const text = parts.join(' ');
-      if (tokenizer.count(text) !== r.in) {
-        throw new DataError('DATA_UNBUILDABLE', '', `tokenizer ${tokenizer.name} cannot join trace ${trace.id}'s blocks into exactly ${r.in} tokens`);
-      }
-      return { text, tokens: r.in, maxTokens: r.out, cell: 'weka_trace_replay', atS: warp(t) - t0, session };
+      // Only whole blocks are shared: a block the length cuts is fresh text of this request.
+      const hashIds = (r.hash_ids ?? []).slice(0, Math.floor(r.in / bs));
+      return { atS: warp(t) - t0, inputTokens: r.in, outputTokens: r.out, hashIds, session, line: line + 1 };
     })
     .sort((a, b) => a.atS - b.atS);
+  // Block texts are seeded by the trace's id too, so two traces of one directory share no block by accident.
+  const prompts = await tracePrompts({ format: 'weka', blockSize: bs }, requests, tokenizer, { seed: seedOf(`${options.seed}:${trace.id}`), cell: 'weka_trace_replay' });
+  // An output of 0 is kept as recorded (tracePrompts asks a failed request of a trace for one token).
+  return prompts.map((p, i) => ({ ...p, maxTokens: requests[i]!.outputTokens }));
 }
 
 /** Reads and parses a Weka trace file, then {@link readWekaTrace}. @throws DataError `DATA_INVALID` for unreadable JSON. */

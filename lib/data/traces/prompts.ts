@@ -8,7 +8,7 @@ import type { TimedPrompt } from '../sessions.ts';
 import type { PromptApi } from '../source.ts';
 import { getWordPool } from '../word-pool.ts';
 import type { WordPool } from '../word-pool.ts';
-import type { Trace, TraceRequest } from './trace.ts';
+import type { TraceRequest } from './trace.ts';
 
 /**
  * Prompts for a trace's requests, token-exact by the run's tokenizer, with the trace's prefix
@@ -52,13 +52,13 @@ function pieces(text: string): string[] {
 }
 
 /**
- * One `TimedPrompt` per request of `requests` (a `Trace`'s, or `replayWindow`'s output), in
+ * One `TimedPrompt` per request of `requests` (a trace's, or `replayWindow`'s output), in
  * order: `atS` and `session` from the request, a prompt of exactly `inputTokens` tokens as the
  * server counts them, `maxTokens` the recorded output (at least 1: a failed request the trace
  * kept with output 0 asks for one token).
  * @throws DataError `DATA_UNBUILDABLE` if the tokenizer does not count a built prompt as intended.
  */
-export async function tracePrompts(trace: Pick<Trace, 'format' | 'blockSize'>, requests: readonly TraceRequest[], tokenizer: Tokenizer, options: TracePromptOptions): Promise<TimedPrompt[]> {
+export async function tracePrompts(trace: { format: string; blockSize?: number | undefined }, requests: readonly TraceRequest[], tokenizer: Tokenizer, options: TracePromptOptions): Promise<TimedPrompt[]> {
   const blockSize = options.blockSize ?? trace.blockSize ?? 0;
   if (requests.some((r) => r.hashIds !== undefined && r.hashIds.length > 0) && !(Number.isSafeInteger(blockSize) && blockSize >= 1)) {
     throw new DataError('DATA_INVALID', 'data.block_size', `expected an integer >= 1 for a trace with hash ids, got ${String(blockSize)}`);
