@@ -9,7 +9,6 @@
  * previous turn's prompt, its response, then turn k's `text`. Either way the server sees the
  * conversation so far as a growing shared prefix, which is what its prefix cache is for.
  */
-import type { Prompt } from './source.ts';
 
 /** One turn of a session: the new user content and how long a response it asks for. */
 export interface TurnPlan {
@@ -35,12 +34,4 @@ export interface SessionPlan {
   turns: TurnPlan[];
   /** Label of the workload cell for reports (e.g. the conversation blueprint's name). */
   cell: string;
-}
-
-/** A request of a replayed trace: its prompt, and when the trace sent it. */
-export interface TimedPrompt extends Prompt {
-  /** Seconds from the trace's first request to this one, as the trace recorded it (before any speed-up). */
-  atS: number;
-  /** The trace's session or conversation this request belongs to, when it records one. */
-  session?: string;
 }

@@ -4,6 +4,7 @@
  * Indices are 0-based over the whole run, warm-up requests first, then the measured ones, so
  * warm-up never reuses a measured prompt.
  */
+import type { SessionPlan } from './sessions.ts';
 
 /** Tokenizer option of a data source: `auto` picks the target model's own when known. */
 export type TokenizerOption = 'auto' | 'qwen3' | 'words';
@@ -52,6 +53,45 @@ export interface DataSource {
   get(i: number): Prompt;
   /** One line for the report about what the source did (entries skipped, prompts reused), when it has something to say. */
   summary?(): string | undefined;
+  /**
+   * Multi-turn sources (`conversations`, `shared_prefix` with `enable_multi_turn_chat`): the run
+   * sends sessions (`SessionPlan`, turn after turn) instead of single prompts; `get(i)` then only
+   * gives the warm-up requests, which stay single requests.
+   */
+  readonly sessions?: SessionSource;
+  /** Trace replays (`trace`): when the trace sent each prompt; the `trace` load sends them then. */
+  readonly timing?: TraceTiming;
+}
+
+/** The sessions of a multi-turn source, built ahead of the run like prompts. */
+export interface SessionSource {
+  /** Builds session plans 0..count-1 (never on the request hot path). */
+  prepare(count: number): Promise<void>;
+  /** The plan of session i, i counting the run's sessions from 0 (throws a clear error if not prepared). */
+  session(i: number): SessionPlan;
+  /** Name of the header that carries the session id on every turn (default `x-session-id`). */
+  readonly header: string;
+}
+
+/**
+ * When a replayed trace sent each of its requests. The source's prompts are the trace's requests
+ * in order: measured request k is `get(warmup + k)` and is due `atS(k) / speedup` s after the
+ * measured phase starts.
+ */
+export interface TraceTiming {
+  /** Requests the replay sends (after the window). */
+  readonly count: number;
+  /** Seconds from the trace's first replayed request to request k, on the trace's clock. */
+  atS(k: number): number;
+  /** What the trace was, for the report (`TraceReport` without what only the run can measure). */
+  readonly info: {
+    format: string;
+    file: string;
+    skipped?: Array<{ reason: string; rows: number }>;
+    blockSize: number | null;
+    /** Tokens the trace's block reuse predicts cached over the replayed requests (null without block hashes). */
+    expectedCachedTokens: number | null;
+  };
 }
 
 /** The API prompts are sent on: on `chat` the server counts a chat template around the text. */
@@ -65,4 +105,12 @@ export interface DataSourceContext {
   model: string;
   /** Tokenizer to use when the data config names none (default `auto`). */
   tokenizer?: TokenizerOption;
+}
+
+/** A request of a replayed trace: its prompt, and when the trace sent it. */
+export interface TimedPrompt extends Prompt {
+  /** Seconds from the trace's first request to this one, as the trace recorded it (before any speed-up). */
+  atS: number;
+  /** The trace's session or conversation this request belongs to, when it records one. */
+  session?: string;
 }

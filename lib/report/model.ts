@@ -241,6 +241,88 @@ export interface TestReport {
   runDescription?: RunDescription;
   /** The config's workload hooks that ran around this test, in order. */
   hooks?: HookReport[];
+  /** Multi-turn sessions of a `conversations` (or multi-turn `shared_prefix`) workload: per turn index and per session. */
+  sessions?: SessionsReport;
+  /** What a replayed trace (`data.type: trace`) was, and how closely the run kept its timing and its cache reuse. */
+  trace?: TraceReport;
+}
+
+/** A statistic's summary over a set of values. */
+export interface ValueSummary {
+  count: number;
+  mean: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * The sessions of a multi-turn run. A session is the turns one conversation sent in order, each
+ * after the previous turn's response plus its think time; a turn is a request (`RequestRecord.session`).
+ */
+export interface SessionsReport {
+  /** Header that carried the session id on every turn (default `x-session-id`). */
+  header: string;
+  /** Sessions started in the measured stages. */
+  started: number;
+  /** Sessions whose every planned turn finished ok. */
+  completed: number;
+  /** Sessions ended by a failed turn (the turn's error says why). */
+  failed: number;
+  /** Sessions the stage's end cut before their last turn (their unsent turns are `turnsCut`). */
+  cut: number;
+  /** Sessions whose turn was in flight when the run stopped. */
+  stopped: number;
+  /** Turns the started sessions planned, sent, and left unsent because the stage ended. */
+  turnsPlanned: number;
+  turnsSent: number;
+  turnsCut: number;
+  /** Seconds from a session's first send to its last turn's end, over the sessions that ended. */
+  durationS: ValueSummary;
+  /** Turns finished ok per session. */
+  turnsCompleted: ValueSummary;
+  /** Statistics of the turns at each turn index (1-based), in order. */
+  byTurn: Array<{
+    turn: number;
+    stats: RunStats;
+    /** Prompt tokens the server reported cached (`usage.prompt_tokens_details.cached_tokens`), mean over the turns that reported it; null when none did. */
+    cachedTokensMean: number | null;
+    /** Cached prompt tokens / prompt tokens over the turns that reported both; null when none did. */
+    cachedFraction: number | null;
+  }>;
+}
+
+/** A replayed trace: its source, its window, and how the run kept to it. */
+export interface TraceReport {
+  /** `mooncake`, `azure`, `burstgpt`, `weka` or `otel`. */
+  format: string;
+  /** The trace file as the scenario named it. */
+  file: string;
+  /** Requests replayed (after the window: `max_requests`, `max_duration_s`). */
+  requests: number;
+  /** Rows of the file left out, and why (summed by reason), when any were. */
+  skipped?: Array<{ reason: string; rows: number }>;
+  /** Time compression: trace time / replay time (1: as recorded). */
+  speedup: number;
+  /** Span of the replayed window on the trace's clock, s (before the speed-up). */
+  traceSpanS: number;
+  /** Span of the replay, first intended send to last intended send, s (after the speed-up). */
+  replaySpanS: number;
+  /** Lag of each send behind the trace's own timestamp (after the speed-up), ms: the run's schedule lag. */
+  arrivalLagMs: ValueSummary;
+  /** Tokens per hashed block, for formats with block hashes (Mooncake `hash_ids`); null otherwise. */
+  blockSize: number | null;
+  /**
+   * Prompt tokens the trace's block reuse predicts cached: the full blocks of each request whose
+   * hash an earlier request of the replay already sent, summed; null for formats without block hashes.
+   */
+  expectedCachedTokens: number | null;
+  /** Prompt tokens sent in all. */
+  promptTokens: number;
+  /** Cached prompt tokens the server reported (`cached_tokens` summed), null when it reported none. */
+  reportedCachedTokens: number | null;
 }
 
 /**

@@ -27,7 +27,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Tokenizer } from '../../tokenizer/index.ts';
 import { DataError } from '../data-error.ts';
-import type { TimedPrompt } from '../sessions.ts';
+import type { TimedPrompt } from '../source.ts';
 
 /** A span of an OTel trace file (the keys this reader uses). */
 export interface OTelSpan {

@@ -31,7 +31,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Tokenizer } from '../../tokenizer/index.ts';
 import { DataError } from '../data-error.ts';
-import type { TimedPrompt } from '../sessions.ts';
+import type { TimedPrompt } from '../source.ts';
 import { tracePrompts } from '../traces/prompts.ts';
 import type { TraceRequest } from '../traces/trace.ts';
 

@@ -4,7 +4,7 @@ import { DataError } from '../data-error.ts';
 import { deriveSeed, prngFor } from '../../stats/prng.ts';
 import { PromptSizing } from '../prompt-sizing.ts';
 import { buildRandomText, MAX_RANDOM_TEXT_TOKENS } from '../random-text.ts';
-import type { TimedPrompt } from '../sessions.ts';
+import type { TimedPrompt } from '../source.ts';
 import type { PromptApi } from '../source.ts';
 import { getWordPool } from '../word-pool.ts';
 import type { WordPool } from '../word-pool.ts';

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { Tokenizer } from '../../tokenizer/index.ts';
 import { DataError } from '../data-error.ts';
-import type { TimedPrompt } from '../sessions.ts';
+import type { TimedPrompt } from '../source.ts';
 import { readAzureTrace } from './azure.ts';
 import { readBurstGptTrace } from './burstgpt.ts';
 import type { BurstGptReadOptions } from './burstgpt.ts';
