@@ -45,6 +45,7 @@ import type { SeqLen } from './lengths.ts';
 import type { RunDescription, StageReport, TestReport } from '../report/model.ts';
 import type { TestLabels } from '../report/run-report.ts';
 import type { ToolInfo } from './summary.ts';
+import { brMultiTurn, brSessionNotes, brSessionPerformance } from './benchmark-report-sessions.ts';
 
 /** Schema version written in `version`. */
 export const BENCHMARK_REPORT_VERSION = '0.2.1';
@@ -257,7 +258,7 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
         metadata: {
           schema_version: '0.0.1',
           cfg_id: uuidV5(JSON.stringify(native)),
-          description: `${multi ? `${stage.description}; ` : ''}${r.workload.load}. ${shape.said} ${mapping}`,
+          description: `${multi ? `${stage.description}; ` : ''}${r.workload.load}. ${shape.said} ${mapping}${r.sessions || r.trace ? ` ${brSessionNotes(r, !multi)}` : ''}`,
         },
         standardized: compact({
           tool: run.tool.name,
@@ -267,6 +268,7 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
           input_seq_len: shape.input,
           output_seq_len: shape.output,
           prefix: shape.prefix,
+          multi_turn: brMultiTurn(r),
           ...offeredOf(r, stage),
         }),
         native: { config: native },
@@ -274,6 +276,8 @@ function renderOne(r: TestReport, run: BenchmarkRunInfo, stage: StageReport | nu
     },
     results: compact({
       request_performance: { aggregate: brAggregate(stats) },
+      // The sessions span every stage: in the report of a single-stage test only.
+      session_performance: r.sessions && !multi ? brSessionPerformance(r.sessions) : null,
       observability: r.serverMetrics ? brObservability(r.serverMetrics, r.target.name, stage) : null,
     }),
   };

@@ -14,6 +14,7 @@ import type { Summary } from '../stats/summary.ts';
 import { actuationMatrix, actuationSection } from './html/actuation.ts';
 import { CHART_SCRIPT, Charts, distributionChart, quantileChart, sweepCharts, timeCharts, uplotAssets } from './html/charts.ts';
 import { extras } from './html/extras.ts';
+import { sessionsHtml } from './html/sessions.ts';
 import { definitionsHtml, definitionsLine } from './definitions.ts';
 import { badge, type Cell, cspHash, esc, jsonScript, num, pct, pre, table } from './html/escape.ts';
 import { DIST_METRICS, type HtmlSeries, type TestSeries } from './html/series.ts';
@@ -200,6 +201,7 @@ ${over ? `<h3>Over time</h3><div class="grid">${over}</div>` : ''}
 ${multi ? `<h3>Stages</h3>${stageTable(r)}${stop}${knee}${cap}<div class="grid">${sweep}</div>` : stop}
 ${breakdown('Per workload cell', r.cells.length > 1 ? r.cells.map((c) => ({ name: c.cell, stats: c.stats })) : [])}
 ${breakdown('Per model', (r.models ?? []).map((m) => ({ name: m.model, stats: m.stats })))}
+${sessionsHtml(r, id, charts)}
 <h3>Errors by class</h3>
 ${errorTable(s)}
 <h3>Token counts</h3>

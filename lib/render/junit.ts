@@ -19,12 +19,13 @@ import type { BaselineOutcome } from '../report/baseline.ts';
 import { type RunReport, targetKinds } from '../report/run-report.ts';
 import { hookLine, runDescriptionOf, testLabels } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';
+import { propertyNumber, sessionProperties } from './session-figures.ts';
 
 type TestCase = ReturnType<ReturnType<typeof junit.newBuilder>['testCase']>;
 type TestSuite = ReturnType<ReturnType<typeof junit.newBuilder>['testSuite']>;
 
 /** A number for a property: at most `d` decimals, `n/a` when unknown. */
-const num = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : String(Number(x.toFixed(d))));
+const num = propertyNumber;
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${Number((x * 100).toFixed(2))}%`);
 const p = (s: Summary | null | undefined, k: string): number | null => s?.percentiles[k] ?? null;
 const firstLine = (s: string): string => s.split('\n')[0] ?? s;
@@ -242,6 +243,8 @@ function renderBenchCase(ts: TestSuite, t: RunReport['tests'][number]): void {
   if (r.baseline) baselineProperties(tc, r.baseline);
   if (r.serverMetrics) serverMetricsProperties(tc, r.serverMetrics);
   if (r.distributed) distributedProperties(tc, r.distributed);
+  // Sessions (counts, then per turn index `sessions.turn.<k>.*`) and a replayed trace (`trace.*`).
+  for (const [name, value] of sessionProperties(r)) tc.property(name, value);
 
   const out: string[] = [];
   if (r.target.kind === 'simulator') out.push('SIMULATOR: these numbers come from the embedded vLLM simulator (modeled, not measured on hardware).');

@@ -1,7 +1,7 @@
 import type { LatencyMetric, RunStats } from '../report/model.ts';
 import type { Summary } from '../stats/summary.ts';
 import { lengthReport } from './lengths.ts';
-import type { TestReport } from '../report/model.ts';
+import type { SessionsReport, TestReport, TraceReport } from '../report/model.ts';
 import { type RunReport, type TestLabels, targetKinds } from '../report/run-report.ts';
 import { runDescriptionOf, testLabels } from './run-labels.ts';
 
@@ -120,7 +120,46 @@ export function renderTest(r: TestReport, state: string, labels: TestLabels = r)
     ...(r.serverMetrics ? { server_metrics: r.serverMetrics } : {}),
     // A distributed run: who made the numbers (pods, nodes, shares, clock offsets) and what is missing.
     ...(r.distributed ? { distributed: r.distributed } : {}),
+    // Multi-turn sessions (per turn index, `results` as everywhere) and a replayed trace, when the test had them.
+    ...(r.sessions ? { sessions: renderSessions(r.sessions) } : {}),
+    ...(r.trace ? { trace: renderTrace(r.trace) } : {}),
     files: r.files,
+  };
+}
+
+/** `sessions` of a test in summary.json: the counts, the per-session summaries, and per turn index its `results`. */
+export function renderSessions(s: SessionsReport): Record<string, unknown> {
+  return {
+    header: s.header,
+    started: s.started,
+    completed: s.completed,
+    failed: s.failed,
+    cut: s.cut,
+    stopped: s.stopped,
+    turns_planned: s.turnsPlanned,
+    turns_sent: s.turnsSent,
+    turns_cut: s.turnsCut,
+    duration_s: s.durationS,
+    turns_completed: s.turnsCompleted,
+    by_turn: s.byTurn.map((t) => ({ turn: t.turn, cached_tokens_mean: round(t.cachedTokensMean, 3), cached_fraction: round(t.cachedFraction, 6), results: renderResults(t.stats) })),
+  };
+}
+
+/** `trace` of a test in summary.json: the replayed trace, its window, and how the run kept its timing and cache reuse. */
+export function renderTrace(t: TraceReport): Record<string, unknown> {
+  return {
+    format: t.format,
+    file: t.file,
+    requests: t.requests,
+    ...(t.skipped?.length ? { skipped: t.skipped } : {}),
+    speedup: t.speedup,
+    trace_span_s: round(t.traceSpanS, 4),
+    replay_span_s: round(t.replaySpanS, 4),
+    arrival_lag_ms: t.arrivalLagMs,
+    block_size: t.blockSize,
+    expected_cached_tokens: t.expectedCachedTokens,
+    prompt_tokens: t.promptTokens,
+    reported_cached_tokens: t.reportedCachedTokens,
   };
 }
 

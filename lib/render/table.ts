@@ -8,6 +8,7 @@ import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from '../report/model.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';
+import { sessionTableLines, traceLines } from './sessions-table.ts';
 
 /** Text styling hook (colors in a terminal, identity elsewhere). */
 export type Style = (kind: 'bold' | 'red' | 'green' | 'yellow' | 'dim', text: string) => string;
@@ -176,6 +177,8 @@ export function renderTable(r: TestReport, style: Style = plain, labels: Pick<Te
   if (without) lines.push(...para(style, null, without));
   lines.push(...modelLines(r));
   lines.push(...stageLines(r, style));
+  const paragraph = (kind: Parameters<Style>[0] | null, text: string): string[] => para(style, kind, text);
+  lines.push(...sessionTableLines(r, paragraph, (t) => style('bold', t)), ...traceLines(r, paragraph));
   for (const note of r.workload.notes) lines.push(...para(style, 'dim', `note: ${note}`, '  ', '        '));
   if (r.distributed?.role === 'merged') lines.push(...distributedLines(r.distributed, style));
   const prio = r.run.priority;

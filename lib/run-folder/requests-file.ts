@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { scrub, scrubValue } from '../config/secrets.ts';
 import { BenchError } from '../errors/bench-error.ts';
 import { DEFAULT_DEFINITIONS, type Definitions, type RequestMetrics } from '../metrics/derive.ts';
-import type { RequestRecord, RunClock } from '../metrics/record.ts';
+import type { RequestRecord, RunClock, SessionTurn } from '../metrics/record.ts';
 import { USAGE_TOLERANCE_TEXT } from '../metrics/usage-check.ts';
 
 const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
@@ -63,6 +63,8 @@ export class RequestsFile {
       error: r.error && scrubValue(r.error),
       retries: r.retries?.map((a) => ({ key: a.key, message: scrub(a.message), sent_ms: t(a.sent), end_ms: t(a.end), backoff_ms: r3(a.backoffMs), ...(a.retryAfterMs !== undefined ? { retry_after_ms: a.retryAfterMs } : {}) })) ?? null,
       stall: r.stall ? { start_ms: t(r.stall.start), ms: r3(r.stall.ms), run_queue_ms: r3(r.stall.runQueueMs) } : null,
+      // A turn of a multi-turn session (turn 0-based, as recorded); only then, so other lines stay as they were.
+      ...(r.session ? { session: { ...r.session, id: scrub(r.session.id) } } : {}),
       metrics: m && {
         // Only when not the default, so lines of default runs stay as they were.
         ...(definitions !== DEFAULT_DEFINITIONS ? { definitions } : {}),
@@ -124,6 +126,8 @@ export interface RequestLine {
   retries: Array<{ key: string; message: string; sent_ms: number | null; end_ms: number; backoff_ms: number; retry_after_ms?: number }> | null;
   /** The stall of the measuring thread the request overlapped (`RequestRecord.stall`); absent in files written before it was recorded. */
   stall?: { start_ms: number; ms: number; run_queue_ms: number | null } | null;
+  /** The session and turn of a multi-turn session's request (`RequestRecord.session`, turn 0-based); absent for a single request. */
+  session?: SessionTurn;
 }
 
 /**
@@ -164,5 +168,6 @@ export function recordFromLine(l: RequestLine, anchorMs: number): RequestRecord 
     error: l.error,
     retries: l.retries?.map((a) => ({ key: a.key, message: a.message, sent: t(a.sent_ms), end: a.end_ms + anchorMs, backoffMs: a.backoff_ms, ...(a.retry_after_ms !== undefined ? { retryAfterMs: a.retry_after_ms } : {}) })) ?? null,
     ...(l.stall ? { stall: { start: l.stall.start_ms + anchorMs, ms: l.stall.ms, runQueueMs: l.stall.run_queue_ms ?? null } } : {}),
+    ...(l.session ? { session: { ...l.session } } : {}),
   };
 }
