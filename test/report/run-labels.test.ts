@@ -6,7 +6,6 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
-import { readRunClock } from '../../lib/metrics/record.ts';
 import type { HookReport, TestReport } from '../../lib/report/model.ts';
 import { renderBenchmarkReports } from '../../lib/render/benchmark-report.ts';
 import { renderHtml } from '../../lib/render/html-report.ts';
@@ -14,34 +13,18 @@ import { renderJunit } from '../../lib/render/junit.ts';
 import { renderSummary } from '../../lib/render/summary.ts';
 import { renderTable, TABLE_WIDTH, visibleWidth } from '../../lib/render/table.ts';
 import type { RunReport } from '../../lib/report/run-report.ts';
-import { statsOf, timedRecord } from '../slo/stats.ts';
+import { runOf as failedRun, smallReport, TOOL } from './report-fixture.ts';
 import { brValidator } from './br-schema.ts';
 
-const TOOL = { name: 'vitest-llm-d', version: '0.1.0', node: 'v20.20.0' };
 const TEXT = 'KV-cache sweep <script>alert("x")</script> & more';
 const HOOKS: HookReport[] = [
   { hook: 'pre_workload', command: "echo 'preparing'", source: 'config.yaml hooks.pre_workload', exitCode: 0, signal: null, error: null, durationS: 0.012, log: 'hooks/sanity.pre_workload.log' },
   { hook: 'post_workload', command: 'exit 4', source: 'env BENCH_POST_WORKLOAD', exitCode: 4, signal: null, error: null, durationS: 0.005, log: 'hooks/sanity.post_workload.log' },
 ];
 
-function report(over: Partial<TestReport> = {}): TestReport {
-  const stats = statsOf(Array.from({ length: 10 }, () => timedRecord(100, 10)));
-  return {
-    schema: 'vitest-llm-d/test-report@1', suite: 'config', scenario: 'sanity', description: null, timestamp: '2026-01-01T00:00:00.000Z',
-    target: { name: 'simulator', kind: 'simulator', origin: 'default', baseUrl: 'http://127.0.0.1:1/v1', model: 'Qwen/Qwen3-0.6B', servedModels: [], backend: 'vllm', accelerator: null, notes: null, simulator: { profile: 'default', time_scale: 1 } },
-    workload: { api: 'completions', stream: true, load: 'rate 1/s', loadConfig: {}, warmupRequests: 0, requests: 10, data: { type: 'synthetic', seed: 1, cells: [], tokenizer: { name: 'words', kind: 'stand-in', exact: false } }, overrides: [], notes: [] },
-    stats, cells: [], stages: [], stop: null, goodput: null,
-    run: { clock: readRunClock(), durationS: 1, stopped: null, sent: 10, offeredRate: 1, achievedSendRate: 1, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 }, priority: { nice: 0, raised: false } },
-    validity: { valid: true, reasons: [] }, slo: [], files: { requests: 'requests.jsonl' }, runDir: '/tmp/x',
-    runDescription: { text: TEXT, keywords: ['kv-cache', 'p-d'] },
-    hooks: HOOKS,
-    ...over,
-  };
-}
+const report = (over: Partial<TestReport> = {}): TestReport => smallReport({ runDescription: { text: TEXT, keywords: ['kv-cache', 'p-d'] }, hooks: HOOKS, ...over });
 
-const runOf = (r: TestReport): RunReport => ({
-  suite: 'config', stamp: '2026-01-01T00-00-00Z', runDir: '/tmp/x', tool: TOOL, testFiles: [], tests: [{ report: r, state: 'failed', error: 'post_workload hook of sanity failed (exit code 4)' }], actuation: [], failed: [], skipped: [], environment: null,
-});
+const runOf = (r: TestReport): RunReport => failedRun(r, 'failed', 'post_workload hook of sanity failed (exit code 4)');
 
 describe('the run description and hooks in every report', () => {
   test('summary.json: at the top and on the test, with the hooks', () => {
