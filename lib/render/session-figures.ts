@@ -2,9 +2,12 @@
  * The figures of a multi-turn run's sessions (`TestReport.sessions`) and of a replayed trace
  * (`TestReport.trace`), read out and worded once for every renderer: the terminal table,
  * report.html, junit.xml (and, for the wording of notes, the llm-d benchmark report). Plain
- * text: each renderer escapes it as its output needs.
+ * text: each renderer escapes it as its output needs. Also the terminal's lines of them, under a
+ * test's summary table: the per-turn table (turn, requests, TTFT p50/p95, TPOT p50, cached
+ * share), one line of session figures, what the stage's end cut, and the trace's figures; every
+ * line within 80 columns.
  */
-import type { SessionsReport, TraceReport, ValueSummary } from '../report/model.ts';
+import type { SessionsReport, TestReport, TraceReport, ValueSummary } from '../report/model.ts';
 import { num, pct } from './html/escape.ts';
 
 /** One turn index of the sessions, as the per-turn tables show it. */
@@ -161,4 +164,31 @@ export function sessionProperties(r: { sessions?: SessionsReport; trace?: TraceR
     for (const x of t.skipped ?? []) out.push([`trace.skipped.${x.reason}`, String(x.rows)]);
   }
   return out;
+}
+
+/** A styled, wrapped paragraph (the summary table's own: `kind` null for plain). */
+export type Paragraph = (kind: 'bold' | 'red' | 'yellow' | 'dim' | null, text: string) => string[];
+
+const WIDTHS = [6, 12, 11, 11, 11, 10];
+
+const row = (cells: string[]): string => `  ${cells[0]!.padEnd(WIDTHS[0]!)}${cells.slice(1).map((c, k) => c.padStart(WIDTHS[k + 1]!)).join('')}`;
+
+/** The per-turn table and the session figures; nothing for a test without sessions. `bold`: the table head's style. */
+export function sessionTableLines(r: Pick<TestReport, 'sessions'>, para: Paragraph, bold: (text: string) => string = (t) => t): string[] {
+  const s = r.sessions;
+  if (!s) return [];
+  const out = [...para('dim', `sessions (header ${s.header}; TTFT, TPOT ms; cached: cached / prompt tokens the server reported)`)];
+  out.push(bold(row(['turn', 'requests', 'TTFT p50', 'TTFT p95', 'TPOT p50', 'cached'])));
+  for (const t of turnRows(s)) out.push(row([String(t.turn), `${t.ok}/${t.requests}`, num(t.ttftP50), num(t.ttftP95), num(t.tpotP50), pct(t.cachedFraction)]));
+  out.push(...para(null, `sessions: ${sessionLine(s)}`));
+  out.push(...para(s.cut > 0 || s.turnsCut > 0 ? 'yellow' : 'dim', cutSessionsText(s)));
+  return out;
+}
+
+/** The replayed trace: source and spans, rows left out, arrival lag, expected vs reported cached tokens. */
+export function traceLines(r: Pick<TestReport, 'trace'>, para: Paragraph): string[] {
+  const t = r.trace;
+  if (!t) return [];
+  const skipped = traceSkippedText(t);
+  return [...para(null, traceHeadText(t)), ...(skipped ? para('dim', skipped) : []), ...para(null, traceLagText(t)), ...para(null, traceCacheText(t))];
 }

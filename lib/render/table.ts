@@ -8,7 +8,7 @@ import { lengthLines, lengthReport } from './lengths.ts';
 import type { DistributedReport, TestReport } from '../report/model.ts';
 import { descriptionLine, hookLine, hookPassed } from './run-labels.ts';
 import { stallText, withoutStalledText } from './stalls.ts';
-import { sessionTableLines, traceLines } from './sessions-table.ts';
+import { sessionTableLines, traceLines } from './session-figures.ts';
 
 /** Text styling hook (colors in a terminal, identity elsewhere). */
 export type Style = (kind: 'bold' | 'red' | 'green' | 'yellow' | 'dim', text: string) => string;
