@@ -46,7 +46,8 @@ function sessionsBlock(s: SessionsReport, id: string, charts: Charts): string {
   return [
     '<h3>Sessions</h3>',
     `<p>${esc(sessionCountsText(s))}; ${esc(sessionTurnsText(s))}; session id header <code>${esc(s.header)}</code>.</p>`,
-    `<p class="${cut ? 'bad' : 'note'}">${esc(cutSessionsText(s))}.</p>`,
+    // Cut sessions are no failure: said in bold, not in the failure colour.
+    cut ? `<p><strong>${esc(cutSessionsText(s))}.</strong></p>` : `<p class="note">${esc(cutSessionsText(s))}.</p>`,
     table(['turn', 'ok / measured', 'TTFT p50 ms', 'TTFT p95 ms', 'TPOT p50 ms', 'cached share', 'cached tokens mean'], rows, 'turns'),
     chart ? `<div class="grid">${chart}</div>` : '',
     table(['', 'n', 'mean', 'p50', 'p95', 'p99', 'min', 'max'], [
