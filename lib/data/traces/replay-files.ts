@@ -21,7 +21,7 @@ export type ReplayFormat = 'mooncake' | 'azure' | 'burstgpt' | 'weka' | 'otel';
 /** What the files are and how to read them (the `data.type: trace` keys a reader needs). */
 export interface ReplayFilesConfig {
   path: string | string[];
-  format: ReplayFormat | 'auto';
+  format?: ReplayFormat | 'auto' | undefined;
   block_size?: number | undefined;
   max_requests?: number | undefined;
   max_duration_s?: number | undefined;
@@ -150,7 +150,7 @@ function skippedRows(notes: string[]): Array<{ reason: string; rows: number }> {
  */
 export async function readReplayFiles(cfg: ReplayFilesConfig, tokenizer: Tokenizer, api?: PromptApi): Promise<ReplayFiles> {
   const paths = Array.isArray(cfg.path) ? cfg.path : [cfg.path];
-  const formats = await Promise.all(paths.map((p) => (cfg.format === 'auto' ? detectReplayFormat(p) : cfg.format)));
+  const formats = await Promise.all(paths.map((p) => (cfg.format === undefined || cfg.format === 'auto' ? detectReplayFormat(p) : cfg.format)));
   const format = formats[0]!;
   const other = formats.findIndex((f) => f !== format);
   if (other >= 0) throw new DataError('DATA_INVALID', `data.path[${other}]`, `${paths[other]} is a ${formats[other]} trace, ${paths[0]} a ${format} one: the files of one source share a format`);
