@@ -75,7 +75,8 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
       load: share.planner.description,
       loadConfig: { ...load },
       warmupRequests: share.warmup,
-      requests: sc.num_requests ?? null,
+      // A trace load sends the trace's requests (its window), num_requests or not.
+      requests: load.type === 'trace' ? (share.planner.stages?.[0]?.maxRequests ?? null) : (sc.num_requests ?? null),
       data: { type: data.type, seed: plan.seed, cells: [...data.cells], tokenizer: { ...data.tokenizer }, config: { ...sc.data, seed: plan.seed } },
       overrides: input.overrides,
       notes,
