@@ -134,11 +134,27 @@ describe('trace replay: arrival times are the trace\'s', () => {
     const report = await replay(name, { path: join(DATA, FILES.weka!), weka: { trace_idle_gap_cap_seconds: 2 } }, { type: 'trace', speedup: 2 });
     expect(report.trace!.format).toBe('weka');
     // The sample's request starts (subagent requests relative to their entry) with gaps over 2 s cut to 2 s.
-    const trace = JSON.parse(readFileSync(join(DATA, FILES.weka!), 'utf8')) as { requests: Array<{ t: number; type: string; requests?: Array<{ t: number }> }> };
-    const starts = trace.requests.flatMap((r) => (r.type === 'subagent' ? r.requests!.map((q) => (q.t + 1e-6 < r.t ? r.t + q.t : q.t)) : [r.t])).sort((a, b) => a - b);
+    type Req = { t: number; in: number; hash_ids?: number[] };
+    const trace = JSON.parse(readFileSync(join(DATA, FILES.weka!), 'utf8')) as { block_size: number; requests: Array<Req & { type: string; requests?: Req[] }> };
+    const all = trace.requests
+      .flatMap((r) => (r.type === 'subagent' ? r.requests!.map((q) => ({ ...q, t: q.t + 1e-6 < r.t ? r.t + q.t : q.t })) : [r]))
+      .sort((a, b) => a.t - b.t);
+    const starts = all.map((r) => r.t);
     const capped = starts.map((_, i) => starts.slice(1, i + 1).reduce((s, t, j) => s + Math.min(2, t - starts[j]!), 0));
     expectTraceTimes(name, report, capped, 2);
-    expect(report.trace!.blockSize).toBe(16);
+    // Block reuse by hand: each request's whole blocks, the leading ones an earlier request sent, the last token never cached.
+    const bs = trace.block_size;
+    const seen = new Set<number>();
+    let cached = 0;
+    for (const r of all) {
+      const ids = (r.hash_ids ?? []).slice(0, Math.floor(r.in / bs));
+      let run = 0;
+      while (run < Math.min(ids.length, Math.floor((r.in - 1) / bs)) && seen.has(ids[run]!)) run++;
+      cached += run * bs;
+      for (const id of ids) seen.add(id);
+    }
+    expect(cached).toBeGreaterThan(0);
+    expect(report.trace!).toMatchObject({ blockSize: 16, expectedCachedTokens: cached });
   });
 });
 
