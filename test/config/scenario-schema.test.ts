@@ -39,7 +39,7 @@ describe('load', () => {
       's.yaml: scenarios.quick_validation.load.type: expected one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search", "trace", got "constnat" (did you mean "constant"?)',
     );
     expect(errorFor({ load: { tpye: 'constant', rate: 1 } })).toBe(
-      's.yaml: scenarios.quick_validation.load.type: required: one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search" (found unknown key "tpye": did you mean "type"?)',
+      's.yaml: scenarios.quick_validation.load.type: required: one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search", "trace" (found unknown key "tpye": did you mean "type"?)',
     );
   });
 
