@@ -178,7 +178,7 @@ export const SCHEDULES: { [T in LoadConfig['type']]: Factory<T> } = {
     ]);
   },
   trace: (cfg, ctx) => {
-    if (!ctx.trace) throw new TypeError('load.type: trace needs data.type: trace (the trace\'s timestamps)');
+    if (!ctx.trace) throw new TypeError("load.type: trace: no trace times given to plan from (they come from a data.type: trace source's timing)");
     const schedule = traceSchedule(ctx.trace, cfg.speedup, cfg.max_in_flight);
     const count = Math.min(ctx.trace.count, ctx.numRequests ?? Infinity);
     return fixedPlanner(schedule.description, [
