@@ -117,18 +117,19 @@ function openPlanner(cfg: OpenLoad, ctx: ScheduleContext): StagePlanner {
 type Factory<T extends LoadConfig['type']> = (cfg: Extract<LoadConfig, { type: T }>, ctx: ScheduleContext) => StagePlanner;
 
 /**
- * The open-loop schedule of a trace replay: request k due `atS(k) * 1000 / speedup` ms after the
+ * The open-loop schedule of a trace replay's first `count` requests: request k due `atS(k) * 1000 / speedup` ms after the
  * stage starts, so the runner's schedule lag is the lag behind the trace's own timestamps.
  */
-export function traceSchedule(trace: TraceClock, speedup: number, maxInFlight: number): OpenLoopSchedule {
-  const spanS = trace.count > 0 ? trace.atS(trace.count - 1) : 0;
+export function traceSchedule(trace: TraceClock, speedup: number, maxInFlight: number, count = trace.count): OpenLoopSchedule {
+  const n = Math.min(count, trace.count);
+  const spanS = n > 0 ? trace.atS(n - 1) : 0;
   return {
     kind: 'open',
     offeredRate: null,
     maxInFlight,
-    description: `trace replay: ${trace.count} requests over ${(spanS / speedup).toFixed(1)} s (${spanS.toFixed(1)} s of trace at ${speedup}x speed) (open loop)`,
+    description: `trace replay: ${n} requests over ${(spanS / speedup).toFixed(1)} s (${spanS.toFixed(1)} s of trace at ${speedup}x speed) (open loop)`,
     *offsets() {
-      for (let k = 0; k < trace.count; k++) yield (trace.atS(k) * 1000) / speedup;
+      for (let k = 0; k < n; k++) yield (trace.atS(k) * 1000) / speedup;
     },
   };
 }
@@ -179,8 +180,8 @@ export const SCHEDULES: { [T in LoadConfig['type']]: Factory<T> } = {
   },
   trace: (cfg, ctx) => {
     if (!ctx.trace) throw new TypeError("load.type: trace: no trace times given to plan from (they come from a data.type: trace source's timing)");
-    const schedule = traceSchedule(ctx.trace, cfg.speedup, cfg.max_in_flight);
     const count = Math.min(ctx.trace.count, ctx.numRequests ?? Infinity);
+    const schedule = traceSchedule(ctx.trace, cfg.speedup, cfg.max_in_flight, count);
     return fixedPlanner(schedule.description, [
       { label: `trace ${cfg.speedup}x`, description: schedule.description, schedule, maxRequests: count, durationMs: null, drainMs: 0, offered: { rate: null, concurrency: null } },
     ]);

@@ -77,7 +77,8 @@ export function planLoadOf(load: Load, stop: StopRules | undefined, numRequests:
   const planner = planLoad(load, { seed: checkSeed, numRequests, judge, trace });
   const random = planner.seed !== undefined;
   const hide = (text: string): string => (random && pinned === null ? text.replaceAll(`seed ${checkSeed}`, 'a fresh seed each run') : text);
-  const spans = 'stages' in load && load.stages ? load.stages.map((s) => s.duration) : ['duration' in load ? load.duration : undefined];
+  const traceSpanS = load.type === 'trace' && trace && trace.count > 0 ? trace.atS(Math.min(trace.count, numRequests ?? Infinity) - 1) / load.speedup : undefined;
+  const spans = 'stages' in load && load.stages ? load.stages.map((s) => s.duration) : ['duration' in load ? load.duration : traceSpanS];
   const stages = planner.stages ? planner.stages.map((p, k) => plannedStage(p, spans[k], numRequests, random && pinned === null, hide)) : null;
   const known = stages !== null && stages.every((s) => s.requests !== null);
   const rules = stopRulesOf(stop, load);

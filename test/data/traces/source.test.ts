@@ -70,7 +70,9 @@ describe('the trace source', () => {
     const source = await createDataSource({ type: 'trace', path: a, format: 'auto', seed: 1 }, { model: 'm', tokenizer: 'words' });
     const plan = planLoadOf({ type: 'trace', speedup: 4, max_in_flight: 10 }, undefined, undefined, 0, 1, source.timing);
     expect(plan.description).toBe('trace replay: 3 requests over 1.5 s (6.0 s of trace at 4x speed) (open loop)');
-    expect(plan.stages!.map((s) => [s.requests, s.exact, s.rate, s.timeBound])).toEqual([[3, true, null, false]]);
+    expect(plan.stages!.map((s) => [s.requests, s.exact, s.rate, s.timeBound, s.durationS])).toEqual([[3, true, null, false, 1.5]]);
+    // num_requests caps the replay: the first two requests, over 2 s of trace.
+    expect(planLoadOf({ type: 'trace', speedup: 4, max_in_flight: 10 }, undefined, 2, 0, 1, source.timing).stages!.map((s) => [s.requests, s.durationS])).toEqual([[2, 0.5]]);
     expect(plan.totalRequests).toBe(3);
     expect(plan.arrivals).toBe("the trace's own times at 4x speed: 3 requests over 1.5 s (generator trace, open loop); at most 10 in flight");
   });
