@@ -134,7 +134,9 @@ export function applyScenarioOverrides(
       throw mismatch('BENCH_RATE', name, load, 'single-rate (constant, poisson, gamma)');
     }
     if (duration !== undefined) {
-      if ((load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') && load.stages) {
+      if (load.type === 'trace') {
+        throw new ConfigError('env', 'BENCH_DURATION', `scenario "${name}" replays a trace, which lasts as long as its window: set data.max_duration_s instead`);
+      } else if ((load.type === 'constant' || load.type === 'poisson' || load.type === 'gamma') && load.stages) {
         load.stages = load.stages.map((st) => ({ ...st, duration }));
         record(['load', 'stages'], load.stages, 'BENCH_DURATION');
       } else {
@@ -200,6 +202,7 @@ const LOAD_VARIABLES: Record<Load['type'], string> = {
   sweep: 'BENCH_CONCURRENCY=1,5,10',
   users: 'BENCH_CONCURRENCY',
   search: 'the search range in the file',
+  trace: "the trace's own times (load.speedup)",
 };
 
 function mismatch(variable: string, scenario: string, load: Load, fits: string): ConfigError {

@@ -8,6 +8,8 @@ import { createSharedPrefixSource } from './shared-prefix.ts';
 import type { SharedPrefixDataConfig } from './shared-prefix.ts';
 import { createSyntheticSource } from './synthetic.ts';
 import type { IslOslDataConfig, MixDataConfig, SyntheticDataConfig } from './synthetic.ts';
+import { createTraceSource } from './traces/source.ts';
+import type { TraceDataConfig } from './traces/source.ts';
 
 /**
  * The `data` section of a workload config, one member per source type. Each member mirrors the
@@ -20,7 +22,8 @@ export type DataConfig =
   | MixDataConfig
   | RandomDataConfig
   | SharedPrefixDataConfig
-  | SharegptDataConfig;
+  | SharegptDataConfig
+  | TraceDataConfig;
 
 /** Every registered source type, the literal of `data.type`. */
 export type DataSourceType = DataConfig['type'];
@@ -36,6 +39,7 @@ const DATA_SOURCES: { readonly [K in DataSourceType]: DataSourceFactory<Extract<
   random: createRandomSource,
   shared_prefix: createSharedPrefixSource,
   sharegpt: createSharegptSource,
+  trace: createTraceSource,
 };
 
 /** The registered source types, in registry order. */

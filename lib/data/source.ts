@@ -105,6 +105,8 @@ export interface DataSourceContext {
   model: string;
   /** Tokenizer to use when the data config names none (default `auto`). */
   tokenizer?: TokenizerOption;
+  /** Warm-up requests the run sends first (indices 0..n-1); a trace replay's requests follow them. Default 0. */
+  warmupRequests?: number;
 }
 
 /** A request of a replayed trace: its prompt, and when the trace sent it. */

@@ -167,6 +167,7 @@ export function shareOf(load: LoadConfigInput, ctx: SplitContext, slot: PodSlot)
   if (cfg.type === 'search') {
     throw new SplitError('a search load cannot be split across pods: each probe is chosen from the merged result of the one before; run it in one process');
   }
+  if (cfg.type === 'trace') throw new SplitError("a trace load cannot be split across pods: its times are the trace's, read by the run's data source; run it in one process");
   if (!Number.isInteger(ctx.warmup) || ctx.warmup < 0) throw new SplitError(`warm-up requests must be an integer >= 0, got ${ctx.warmup}`);
   const planner = planLoad(cfg, ctx);
   const globals = planner.stages ?? [];

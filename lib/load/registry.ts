@@ -18,6 +18,16 @@ export interface ScheduleContext {
   numRequests?: number | undefined;
   /** Judges a finished search trial (SLO met, run valid); needed by `search` loads only. */
   judge?: TrialJudge;
+  /** The replayed trace's request times (the data source's `timing`); needed by `trace` loads only. */
+  trace?: TraceClock | undefined;
+}
+
+/** When a replayed trace sent each request, as the `trace` load needs it (`TraceTiming` of the data source). */
+export interface TraceClock {
+  /** Requests the replay sends. */
+  readonly count: number;
+  /** Seconds from the trace's first replayed request to request k, on the trace's clock. */
+  atS(k: number): number;
 }
 
 type OpenLoad = Extract<LoadConfig, { type: 'constant' | 'poisson' | 'gamma' }>;
@@ -106,6 +116,24 @@ function openPlanner(cfg: OpenLoad, ctx: ScheduleContext): StagePlanner {
 
 type Factory<T extends LoadConfig['type']> = (cfg: Extract<LoadConfig, { type: T }>, ctx: ScheduleContext) => StagePlanner;
 
+/**
+ * The open-loop schedule of a trace replay's first `count` requests: request k due `atS(k) * 1000 / speedup` ms after the
+ * stage starts, so the runner's schedule lag is the lag behind the trace's own timestamps.
+ */
+export function traceSchedule(trace: TraceClock, speedup: number, maxInFlight: number, count = trace.count): OpenLoopSchedule {
+  const n = Math.min(count, trace.count);
+  const spanS = n > 0 ? trace.atS(n - 1) : 0;
+  return {
+    kind: 'open',
+    offeredRate: null,
+    maxInFlight,
+    description: `trace replay: ${n} requests over ${(spanS / speedup).toFixed(1)} s (${spanS.toFixed(1)} s of trace at ${speedup}x speed) (open loop)`,
+    *offsets() {
+      for (let k = 0; k < n; k++) yield (trace.atS(k) * 1000) / speedup;
+    },
+  };
+}
+
 /** Planner factories keyed by the same literal as the config's `load.type`. */
 export const SCHEDULES: { [T in LoadConfig['type']]: Factory<T> } = {
   concurrency: (cfg, ctx) => {
@@ -148,6 +176,14 @@ export const SCHEDULES: { [T in LoadConfig['type']]: Factory<T> } = {
         offered: { rate: null, concurrency: cfg.users },
         phases,
       },
+    ]);
+  },
+  trace: (cfg, ctx) => {
+    if (!ctx.trace) throw new TypeError("load.type: trace: no trace times given to plan from (they come from a data.type: trace source's timing)");
+    const count = Math.min(ctx.trace.count, ctx.numRequests ?? Infinity);
+    const schedule = traceSchedule(ctx.trace, cfg.speedup, cfg.max_in_flight, count);
+    return fixedPlanner(schedule.description, [
+      { label: `trace ${cfg.speedup}x`, description: schedule.description, schedule, maxRequests: count, durationMs: null, drainMs: 0, offered: { rate: null, concurrency: null } },
     ]);
   },
   search: (cfg, ctx) => {

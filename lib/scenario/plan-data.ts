@@ -8,6 +8,7 @@
 import type { Data } from '../config/schema/data.ts';
 import { createDataSource } from '../data/index.ts';
 import type { TokenizerOption, TokenizerProvenance } from '../data/index.ts';
+import type { TraceTiming } from '../data/source.ts';
 import { summarize } from '../stats/summary.ts';
 import { renderUserTurn } from '../tokenizer/chat-template.ts';
 import { getTokenizer, isTokenizerName } from '../tokenizer/index.ts';
@@ -45,6 +46,8 @@ export interface DataPlan {
   } | null;
   /** The source's own line about what it did (dataset entries skipped, prompts reused), when it has one. */
   summary: string | null;
+  /** A trace replay's request times (`data.type: trace`), for the `trace` load's plan; null for other sources. */
+  timing: TraceTiming | null;
 }
 
 /** What the data plan needs besides the data config. */
@@ -67,20 +70,22 @@ export interface DataPlanContext {
 export async function planData(data: Data, ctx: DataPlanContext): Promise<DataPlan> {
   const pinned = data.seed !== undefined;
   const seed = data.seed ?? ctx.checkSeed;
-  const source = await createDataSource({ ...data, seed }, { model: ctx.model ?? '', tokenizer: ctx.tokenizer, api: ctx.api });
+  const source = await createDataSource({ ...data, seed }, { model: ctx.model ?? '', tokenizer: ctx.tokenizer, api: ctx.api, warmupRequests: ctx.warmupRequests });
   let sample: DataPlan['sample'] = null;
-  if (ctx.sample > 0) {
-    await source.prepare(ctx.warmupRequests + ctx.sample);
+  // A trace is sampled within its requests: the run sends no more of them.
+  const n = Math.min(ctx.sample, source.timing?.count ?? Infinity);
+  if (n > 0) {
+    await source.prepare(ctx.warmupRequests + n);
     const name = source.tokenizer.name;
     const tokenizer = isTokenizerName(name) ? await getTokenizer(name) : null;
     const input: number[] = [];
     const output: number[] = [];
-    for (let i = ctx.warmupRequests; i < ctx.warmupRequests + ctx.sample; i++) {
+    for (let i = ctx.warmupRequests; i < ctx.warmupRequests + n; i++) {
       const p = source.get(i);
       input.push(tokenizer ? tokenizer.count(ctx.api === 'chat' ? renderUserTurn(p.text) : p.text) : p.tokens);
       output.push(p.maxTokens);
     }
-    sample = { prompts: ctx.sample, seed, seedPinned: pinned, inputTokens: lengthStats(input), maxTokens: lengthStats(output) };
+    sample = { prompts: n, seed, seedPinned: pinned, inputTokens: lengthStats(input), maxTokens: lengthStats(output) };
   }
   return {
     type: data.type,
@@ -89,6 +94,7 @@ export async function planData(data: Data, ctx: DataPlanContext): Promise<DataPl
     cells: source.cells,
     sample,
     summary: source.summary?.() ?? null,
+    timing: source.timing ?? null,
   };
 }
 

@@ -11,7 +11,7 @@
 import type { Load } from '../config/schema/load.ts';
 import type { StopRules } from '../config/schema/scenario.ts';
 import { ARRIVALS } from '../load/arrival-processes.ts';
-import { arrivalKeyOf, planLoad } from '../load/registry.ts';
+import { arrivalKeyOf, planLoad, type TraceClock } from '../load/registry.ts';
 import type { StagePlan } from '../load/stage.ts';
 import { stopRulesOf } from './run-scenario.ts';
 
@@ -69,15 +69,16 @@ const MAX_COUNTED = 10_000_000;
  * Plans `load` as `runScenario` would, with its stop rules and `numRequests` measured requests per stage. `checkSeed`
  * stands in for the run's own arrival seed when the config pins none; it never shows in the plan.
  */
-export function planLoadOf(load: Load, stop: StopRules | undefined, numRequests: number | undefined, warmupRequests: number, checkSeed: number): LoadPlan {
+export function planLoadOf(load: Load, stop: StopRules | undefined, numRequests: number | undefined, warmupRequests: number, checkSeed: number, trace?: TraceClock): LoadPlan {
   const pinned = 'seed' in load && load.seed !== undefined ? load.seed : null;
   const judge = (): never => {
     throw new Error('a capacity search is not run by check');
   };
-  const planner = planLoad(load, { seed: checkSeed, numRequests, judge });
+  const planner = planLoad(load, { seed: checkSeed, numRequests, judge, trace });
   const random = planner.seed !== undefined;
   const hide = (text: string): string => (random && pinned === null ? text.replaceAll(`seed ${checkSeed}`, 'a fresh seed each run') : text);
-  const spans = 'stages' in load && load.stages ? load.stages.map((s) => s.duration) : ['duration' in load ? load.duration : undefined];
+  const traceSpanS = load.type === 'trace' && trace && trace.count > 0 ? trace.atS(Math.min(trace.count, numRequests ?? Infinity) - 1) / load.speedup : undefined;
+  const spans = 'stages' in load && load.stages ? load.stages.map((s) => s.duration) : ['duration' in load ? load.duration : traceSpanS];
   const stages = planner.stages ? planner.stages.map((p, k) => plannedStage(p, spans[k], numRequests, random && pinned === null, hide)) : null;
   const known = stages !== null && stages.every((s) => s.requests !== null);
   const rules = stopRulesOf(stop, load);
@@ -116,7 +117,7 @@ function plannedStage(p: StagePlan, spanS: number | undefined, numRequests: numb
 function requestsOf(p: StagePlan, numRequests: number | undefined, unknownSeed: boolean): Pick<PlannedStage, 'requests' | 'exact' | 'basis'> {
   const { durationMs, maxRequests, schedule } = p;
   // A stage bounded by a count alone sends it: num_requests, or the count its arrival process fixes.
-  const counted = maxRequests === (numRequests ?? null) ? 'num_requests' : 'fixed by the arrival process; the stage waits for every one';
+  const counted = maxRequests === (numRequests ?? null) ? 'num_requests' : p.schedule.kind === 'open' && p.offered.rate === null ? "the trace's requests in its window; the stage waits for every one" : 'fixed by the arrival process; the stage waits for every one';
   if (durationMs === null) return { requests: maxRequests, exact: true, basis: counted };
   if (schedule.kind === 'closed') {
     if (maxRequests === null) return { requests: null, exact: false, basis: `as many as finish in ${durationMs / 1000} s: set by the server's latency` };
@@ -148,6 +149,13 @@ function arrivalsOf(first: StagePlan | undefined, load: Load, pinned: number | n
     const process = ARRIVALS[key];
     const shape = process.shape({ rate: 0, seed: 0, durationS: null, ...(load.type === 'gamma' ? { burstiness: load.burstiness } : {}) });
     return `${shape}${seedOf(process.seeded)} (generator ${key}, open loop); at most ${load.max_in_flight} in flight`;
+  }
+  if (load.type === 'trace' && first?.schedule.kind === 'open') {
+    const n = first.maxRequests ?? 0;
+    const spanS = first.schedule.offsets();
+    let last = 0;
+    for (let k = 0; k < n; k++) last = spanS.next().value as number;
+    return `the trace's own times at ${load.speedup}x speed: ${n} requests over ${(last / 1000).toFixed(1)} s (generator trace, open loop); at most ${load.max_in_flight} in flight`;
   }
   if (load.type === 'search') {
     return load.over === 'rate' ? `${load.arrival} arrivals at each probed rate${seedOf(load.arrival !== 'constant')} (open loop)` : 'each probed concurrency (closed loop)';

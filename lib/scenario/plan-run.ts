@@ -38,7 +38,10 @@ export async function planRun(input: ScenarioRunInput): Promise<RunPlan> {
   const api = sc.api ?? target.defaultApi;
   const notes: string[] = [];
   const seed = sc.data.seed ?? seedOf(`${input.seedSalt}/${input.suite}/${name}`);
-  const data = await createDataSource({ ...sc.data, seed }, { model: target.info.model, tokenizer: target.tokenizer, api });
+  const data = await createDataSource({ ...sc.data, seed }, { model: target.info.model, tokenizer: target.tokenizer, api, warmupRequests: sc.warmup_requests });
+  if (data.timing && load.type !== 'trace') {
+    notes.push(`trace sent with a ${load.type} load: its requests in the trace's order, its timestamps ignored (load.type: trace sends them at the trace's times)`);
+  }
   const models = modelsOf(sc.models, target.info.model, target.info.servedModels, notes);
   return {
     load,
@@ -63,7 +66,7 @@ export async function planRun(input: ScenarioRunInput): Promise<RunPlan> {
 export function planArrivals(input: ScenarioRunInput, plan: RunPlan, driver: ScenarioDriver, judge: TrialJudge): LoadShare {
   const { scenario: sc, target } = input;
   const seed = seedOf(`${input.seedSalt}/${input.suite}/${input.name}/arrivals`);
-  const whole = () => planLoad(plan.load, { seed, numRequests: sc.num_requests, judge });
+  const whole = () => planLoad(plan.load, { seed, numRequests: sc.num_requests, judge, trace: plan.data.timing });
   const share = driver.share?.(plan.load, { seed, numRequests: sc.num_requests, warmup: sc.warmup_requests, whole }) ?? { planner: whole(), warmup: sc.warmup_requests, dataIndex: (i: number) => i, note: null };
   if (share.note) plan.notes.push(`distributed: ${share.note}`);
   if (target.http.tls?.insecureSkipVerify && target.http.origin.startsWith('https:')) {

@@ -94,11 +94,20 @@ export async function planScenario(name: string, sc: Scenario, ctx: PlanContext)
   const profile = slo.profiles[0]!;
   // Stand-ins for the seeds a run derives from its time stamp; a config seed replaces either.
   const checkSeed = seedOf(`check/${ctx.suite}/${name}`);
-  const load = planLoadOf(sc.load, sc.stop, sc.num_requests, sc.warmup_requests, seedOf(`check/${ctx.suite}/${name}/arrivals`));
-  // No more prompts than the run sends: a dataset's source says when prompts repeat, which a larger sample would cause.
-  const sample = Math.min(ctx.sample, load.totalRequests ?? Infinity);
   const api = sc.api ?? ctx.defaultApi;
-  const data = await planData(sc.data, { model: ctx.model, tokenizer: ctx.tokenizer, api, warmupRequests: sc.warmup_requests, sample, checkSeed });
+  const dataCtx = { model: ctx.model, tokenizer: ctx.tokenizer, api, warmupRequests: sc.warmup_requests, checkSeed };
+  const arrivalSeed = seedOf(`check/${ctx.suite}/${name}/arrivals`);
+  let load: LoadPlan;
+  let data: DataPlan;
+  if (sc.load.type === 'trace') {
+    // A trace load's schedule is the trace's times: the data source is read first.
+    data = await planData(sc.data, { ...dataCtx, sample: Math.min(ctx.sample, sc.num_requests ?? Infinity) });
+    load = planLoadOf(sc.load, sc.stop, sc.num_requests, sc.warmup_requests, arrivalSeed, data.timing ?? undefined);
+  } else {
+    load = planLoadOf(sc.load, sc.stop, sc.num_requests, sc.warmup_requests, arrivalSeed);
+    // No more prompts than the run sends: a dataset's source says when prompts repeat, which a larger sample would cause.
+    data = await planData(sc.data, { ...dataCtx, sample: Math.min(ctx.sample, load.totalRequests ?? Infinity) });
+  }
   return {
     name,
     description: sc.description ?? null,

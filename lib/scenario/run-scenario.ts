@@ -17,6 +17,7 @@ import { planArrivals, planRun } from './plan-run.ts';
 import { PromptBuilder } from './prompts.ts';
 import { CountedRecords, runStages } from './run-stages.ts';
 import type { ScenarioRunInput } from './scenario-input.ts';
+import { TraceRecorder } from './trace-report.ts';
 
 export { seedOf, stopRulesOf } from './scenario-input.ts';
 export type { ScenarioInput, ScenarioRunInput } from './scenario-input.ts';
@@ -50,7 +51,9 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
   // run stages, accounting for every record
   const clock = driver.clock ?? readRunClock();
   driver.started?.(clock);
-  const outcome = await runStages({ input, plan, share, driver, acc, prompts, clock, counter, counted });
+  const trace = data.timing ? new TraceRecorder(data.timing, load.type === 'trace' ? load.speedup : null) : null;
+  const stagesInput = trace ? { ...input, requests: trace.tap(input.requests) } : input;
+  const outcome = await runStages({ input: stagesInput, plan, share, driver, acc, prompts, clock, counter, counted });
   notes.push(...prompts.notes(target.info.model));
   const finish = driver.finished?.(acc, outcome) ?? { notes: [], sent: 0, absorbed: false };
   notes.push(...finish.notes);
@@ -72,7 +75,8 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
       load: share.planner.description,
       loadConfig: { ...load },
       warmupRequests: share.warmup,
-      requests: sc.num_requests ?? null,
+      // A trace load sends the trace's requests (its window), num_requests or not.
+      requests: load.type === 'trace' ? (share.planner.stages?.[0]?.maxRequests ?? null) : (sc.num_requests ?? null),
       data: { type: data.type, seed: plan.seed, cells: [...data.cells], tokenizer: { ...data.tokenizer }, config: { ...sc.data, seed: plan.seed } },
       overrides: input.overrides,
       notes,
@@ -102,6 +106,7 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
     runDir: input.runDir,
     ...(verdict.knee ? { knee: verdict.knee } : {}),
     ...(verdict.capacity ? { capacity: verdict.capacity } : {}),
+    ...(trace ? { trace: trace.report() } : {}),
   };
 }
 

@@ -18,7 +18,7 @@ const errorFor = (scenario: Record<string, unknown>, extra: Record<string, unkno
 
 describe('load', () => {
   test('the type literals are the registry keys, in order', () => {
-    expect(LOAD_TYPES).toEqual(['concurrency', 'constant', 'poisson', 'gamma', 'sweep', 'users', 'search']);
+    expect(LOAD_TYPES).toEqual(['concurrency', 'constant', 'poisson', 'gamma', 'sweep', 'users', 'search', 'trace']);
   });
 
   test('constant load: rate > 0, max_in_flight defaults to 1000', () => {
@@ -36,10 +36,10 @@ describe('load', () => {
 
   test('an unknown or missing type lists the types, suggesting the closest', () => {
     expect(errorFor({ load: { type: 'constnat', rate: 1 } })).toBe(
-      's.yaml: scenarios.quick_validation.load.type: expected one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search", got "constnat" (did you mean "constant"?)',
+      's.yaml: scenarios.quick_validation.load.type: expected one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search", "trace", got "constnat" (did you mean "constant"?)',
     );
     expect(errorFor({ load: { tpye: 'constant', rate: 1 } })).toBe(
-      's.yaml: scenarios.quick_validation.load.type: required: one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search" (found unknown key "tpye": did you mean "type"?)',
+      's.yaml: scenarios.quick_validation.load.type: required: one of "concurrency", "constant", "poisson", "gamma", "sweep", "users", "search", "trace" (found unknown key "tpye": did you mean "type"?)',
     );
   });
 
@@ -52,7 +52,7 @@ describe('load', () => {
 
 describe('data', () => {
   test('the type literals are the registry keys', () => {
-    expect(DATA_TYPES).toEqual(['synthetic', 'isl_osl', 'mix', 'random', 'shared_prefix', 'sharegpt']);
+    expect(DATA_TYPES).toEqual(['synthetic', 'isl_osl', 'mix', 'random', 'shared_prefix', 'sharegpt', 'trace']);
   });
 
   test('random: distributions are checked with the path of the bad value', () => {

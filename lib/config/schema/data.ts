@@ -8,6 +8,7 @@ import { GENERATE_SHAPES, SAMPLE_SHAPES, shapeProblem } from '../../data/length-
 import type { LengthSampler, LengthShape } from '../../data/length-shapes.ts';
 import { z } from 'zod';
 import { TokenizerOptionSchema } from './target.ts';
+import { TraceDataSchema } from './trace-data.ts';
 
 /**
  * One positive integer or a non-empty list of them, normalised to a list: `512` → `[512]`.
@@ -301,8 +302,8 @@ export type SharegptData = z.output<typeof SharegptDataSchema>;
 
 /** A scenario's `data:`, chosen by `type`. */
 export const DataSchema = z
-  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, MixDataSchema, RandomDataSchema, SharedPrefixDataSchema, SharegptDataSchema])
-  .describe('What requests say: a data source chosen by `type` (synthetic, isl_osl, mix, random, shared_prefix, sharegpt).');
+  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, MixDataSchema, RandomDataSchema, SharedPrefixDataSchema, SharegptDataSchema, TraceDataSchema])
+  .describe('What requests say: a data source chosen by `type` (synthetic, isl_osl, mix, random, shared_prefix, sharegpt, trace).');
 
 /** A data source config. */
 export type Data = z.output<typeof DataSchema>;

@@ -270,6 +270,26 @@ export const SearchLoadSchema = z
 /** A capacity search. */
 export type SearchLoad = z.output<typeof SearchLoadSchema>;
 
+/**
+ * Open loop at a replayed trace's own times (`data.type: trace`): request k is due
+ * `atS(k) / speedup` seconds after the measured phase starts, and the run sends every request of
+ * the replay's window once.
+ */
+export const TraceLoadSchema = z
+  .strictObject({
+    type: z.literal('trace').describe("Open loop at the trace's own timestamps (needs data.type: trace)."),
+    speedup: z
+      .number({ error: 'expected a number > 0' })
+      .positive({ error: 'expected a number > 0' })
+      .default(1)
+      .describe('Trace seconds per replay second (> 0, default 1): 2 sends the trace twice as fast, every gap halved.'),
+    max_in_flight: maxInFlight(),
+  })
+  .describe("Trace replay: each request sent at its recorded time (divided by speedup), whatever is still in flight.");
+
+/** A trace replay load. */
+export type TraceLoad = z.output<typeof TraceLoadSchema>;
+
 /** A scenario's `load:`, chosen by `type`. */
 export const LoadSchema = z
   .discriminatedUnion('type', [
@@ -280,8 +300,9 @@ export const LoadSchema = z
     SweepLoadSchema,
     UsersLoadSchema,
     SearchLoadSchema,
+    TraceLoadSchema,
   ])
-  .describe('When requests are sent: a load shape chosen by `type` (concurrency, constant, poisson, gamma, sweep, users, search).');
+  .describe('When requests are sent: a load shape chosen by `type` (concurrency, constant, poisson, gamma, sweep, users, search, trace).');
 
 /** A load shape. */
 export type Load = z.output<typeof LoadSchema>;
@@ -300,6 +321,7 @@ export function loadHasDuration(load: Load): boolean {
     case 'gamma':
       return load.stages !== undefined || load.duration !== undefined;
     case 'users':
+    case 'trace':
       return true;
     default:
       return load.duration !== undefined;

@@ -149,6 +149,9 @@ export const ScenarioSchema = z
     ),
   })
   .superRefine((scenario, ctx) => {
+    if (scenario.load.type === 'trace' && scenario.data.type !== 'trace') {
+      ctx.addIssue({ code: 'custom', path: ['load', 'type'], message: `a trace load needs data.type: trace (its requests' timestamps), got data.type: ${scenario.data.type}` });
+    }
     if (scenario.num_requests === undefined && !loadHasDuration(scenario.load)) {
       ctx.addIssue({
         code: 'custom',
