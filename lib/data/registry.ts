@@ -4,7 +4,8 @@ import { createRandomSource } from './random.ts';
 import type { RandomDataConfig } from './random.ts';
 import { createSharegptSource } from './sharegpt.ts';
 import type { SharegptDataConfig } from './sharegpt.ts';
-import { createSharedPrefixSource } from './shared-prefix.ts';
+import { createConversationsSource, createSharedPrefixData } from './session-sources.ts';
+import type { ConversationsDataConfig } from './session-sources.ts';
 import type { SharedPrefixDataConfig } from './shared-prefix.ts';
 import { createSyntheticSource } from './synthetic.ts';
 import type { IslOslDataConfig, MixDataConfig, SyntheticDataConfig } from './synthetic.ts';
@@ -20,7 +21,8 @@ export type DataConfig =
   | MixDataConfig
   | RandomDataConfig
   | SharedPrefixDataConfig
-  | SharegptDataConfig;
+  | SharegptDataConfig
+  | ConversationsDataConfig;
 
 /** Every registered source type, the literal of `data.type`. */
 export type DataSourceType = DataConfig['type'];
@@ -34,8 +36,9 @@ const DATA_SOURCES: { readonly [K in DataSourceType]: DataSourceFactory<Extract<
   isl_osl: createSyntheticSource,
   mix: createSyntheticSource,
   random: createRandomSource,
-  shared_prefix: createSharedPrefixSource,
+  shared_prefix: createSharedPrefixData,
   sharegpt: createSharegptSource,
+  conversations: createConversationsSource,
 };
 
 /** The registered source types, in registry order. */

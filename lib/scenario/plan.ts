@@ -98,7 +98,7 @@ export async function planScenario(name: string, sc: Scenario, ctx: PlanContext)
   // No more prompts than the run sends: a dataset's source says when prompts repeat, which a larger sample would cause.
   const sample = Math.min(ctx.sample, load.totalRequests ?? Infinity);
   const api = sc.api ?? ctx.defaultApi;
-  const data = await planData(sc.data, { model: ctx.model, tokenizer: ctx.tokenizer, api, warmupRequests: sc.warmup_requests, sample, checkSeed });
+  const data = await planData(sc.data, { model: ctx.model, tokenizer: ctx.tokenizer, api, warmupRequests: sc.warmup_requests, sample, checkSeed, plannedRequests: load.totalRequests });
   return {
     name,
     description: sc.description ?? null,

@@ -37,10 +37,14 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
   const replay = driver.runLoad !== undefined;
   const counter = plan.countOutput && !replay ? await sharedTokenCounter(data.tokenizer.name as TokenizerName) : null;
   const counted = new CountedRecords();
+  if (data.sessions && (driver.share || replay)) {
+    throw new Error(`data.type: ${data.type}: multi-turn sessions run in one process; a distributed run (vitest-llm-d launch) cannot split them`);
+  }
   const acc = new RunAccounting({
     suite: input.suite, name: input.name, runDir: input.runDir, definitions, cells: data.cells, models,
     profile: input.slo.profiles[0]!, streamed: sc.stream, floors: input.slo.floors, notes,
     ...(driver.stageOpened ? { stageOpened: driver.stageOpened.bind(driver) } : {}),
+    ...(data.sessions ? { sessionHeader: data.sessions.header } : {}),
   });
   const share = planArrivals(input, plan, driver, trialJudge(acc, input.slo, sc.stream, () => counted.all()));
   // prepare prompts (stage by stage, as the stages run)
@@ -58,6 +62,7 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
   const stats = acc.all.stats();
   const verdict = judgeRun({ load, planner: share.planner, acc, stats, outcome, slo: input.slo, streamed: sc.stream });
   const reports = acc.reports;
+  const sessions = acc.sessions?.report();
   return {
     schema: 'vitest-llm-d/test-report@1',
     suite: input.suite,
@@ -102,6 +107,7 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
     runDir: input.runDir,
     ...(verdict.knee ? { knee: verdict.knee } : {}),
     ...(verdict.capacity ? { capacity: verdict.capacity } : {}),
+    ...(sessions ? { sessions } : {}),
   };
 }
 
