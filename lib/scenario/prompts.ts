@@ -94,6 +94,8 @@ export class PromptBuilder {
     const need = this.highestSession + 1 + Math.min(stageBudget(plan), 100_000);
     while (this.extendingSessions) await this.extendingSessions;
     if (need > this.sessionsPrepared) await this.extendSessions(need);
+    // Only the warm-up sends single prompts, and theirs are all built.
+    this.covered = true;
     this.measuring = true;
   }
 
