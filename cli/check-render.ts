@@ -76,7 +76,7 @@ function workloadLines(w: WorkloadPlan, model: string | null): string[] {
         statsRow('system tokens', s.systemTokens),
         statsRow('turn tokens', s.turnTokens),
         statsRow('max_tokens', s.maxTokens),
-        ...(s.thinkS ? [statsRow('think time s', s.thinkS)] : []),
+        ...(s.thinkMs ? [statsRow('think time ms', s.thinkMs)] : []),
         statsRow('last turn tokens', s.lastTurnTokens),
       ]).map((r) => `        ${r}`),
     );

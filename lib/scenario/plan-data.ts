@@ -65,8 +65,8 @@ export interface SessionsPlan {
   turnTokens: LengthStats;
   /** max_tokens of each turn. */
   maxTokens: LengthStats;
-  /** Think time before each turn after the first, s. */
-  thinkS: LengthStats | null;
+  /** Think time before each turn after the first, ms; null for one-turn sessions. */
+  thinkMs: LengthStats | null;
   /** Prompt tokens of each session's last turn when every response runs to its max_tokens: the conversation at its longest. */
   lastTurnTokens: LengthStats;
 }
@@ -141,14 +141,14 @@ function sessionsPlan(sessions: SessionSource, n: number): SessionsPlan {
     p.turns.forEach((t, k) => {
       turnTokens.push(t.tokens);
       maxTokens.push(t.maxTokens);
-      if (k > 0) think.push(t.thinkS);
+      if (k > 0) think.push(t.thinkS * 1000);
       context += t.tokens + (k < p.turns.length - 1 ? t.maxTokens : 0);
     });
     last.push(context);
   }
   return {
     header: sessions.header, sessions: n, turns: lengthStats(turns), systemTokens: lengthStats(system), turnTokens: lengthStats(turnTokens),
-    maxTokens: lengthStats(maxTokens), thinkS: think.length > 0 ? lengthStats(think) : null, lastTurnTokens: lengthStats(last),
+    maxTokens: lengthStats(maxTokens), thinkMs: think.length > 0 ? lengthStats(think) : null, lastTurnTokens: lengthStats(last),
   };
 }
 
