@@ -40,6 +40,7 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
   if (data.sessions && (driver.share || replay)) {
     throw new Error(`data.type: ${data.type}: multi-turn sessions run in one process; a distributed run (vitest-llm-d launch) cannot split them`);
   }
+  if (data.sessions) notes.push(`multi-turn sessions: the load starts sessions (request counts and rates count sessions), each turn sent with its session id in ${data.sessions.header}`);
   const acc = new RunAccounting({
     suite: input.suite, name: input.name, runDir: input.runDir, definitions, cells: data.cells, models,
     profile: input.slo.profiles[0]!, streamed: sc.stream, floors: input.slo.floors, notes,

@@ -6,7 +6,9 @@ import { DataSchema } from '../../lib/config/schema/data.ts';
 import { RequestsFile } from '../../lib/run-folder/requests-file.ts';
 import type { SessionsReport, TestReport } from '../../lib/report/model.ts';
 import type { OpenTarget } from '../../lib/scenario/open-target.ts';
-import type { ScenarioInput } from '../../lib/scenario/run-scenario.ts';
+import { runScenario, type ScenarioInput } from '../../lib/scenario/run-scenario.ts';
+import { resolveScenarioSlo } from '../../lib/slo/resolve.ts';
+import { TIMEOUTS } from '../http/drive.ts';
 import { type SimProcess, spawnSimulator } from '../../sim/vllm/spawn.ts';
 import { bySession, type RecordingProxy, type Seen, startRecordingProxy } from './recording-proxy.ts';
 import { runOn, simTarget } from './sim-target.ts';
@@ -155,5 +157,22 @@ describe('shared_prefix with enable_multi_turn_chat', () => {
       const system = one!.slice(0, one!.length - again.length);
       expect(again.startsWith(` ${system} `)).toBe(true);
     }
+  });
+});
+
+describe('a distributed run', () => {
+  test('refuses session data in one line naming data.type, before sending anything', async () => {
+    const from = proxy.seen.length;
+    const scenario: ScenarioInput = { stream: true, num_requests: 4, warmup_requests: 0, load: { type: 'concurrency', concurrency: 2 }, data: DataSchema.parse(conversations) };
+    const pod = {
+      share: () => {
+        throw new Error('a pod share is not asked for');
+      },
+    };
+    const run = runScenario({
+      suite: 'sessions', name: 'pod', scenario, target: proxied, slo: resolveScenarioSlo(undefined, {}, 't.yaml'), timeouts: TIMEOUTS, runDir: dir, requests, overrides: [], seedSalt: 'pod', driver: pod,
+    });
+    await expect(run).rejects.toThrow(/^data\.type: conversations: multi-turn sessions run in one process; [^\n]+$/);
+    expect(proxy.seen.length).toBe(from);
   });
 });
