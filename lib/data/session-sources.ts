@@ -54,6 +54,7 @@ export interface ConversationsDataConfig {
 
 const THINK_STREAM = 0x5448494e;
 const WARMUP_STREAM = 0x5741524d;
+const WARMUP_LENGTH_STREAM = 0x57414c4e;
 const DEFAULT_HEADER = 'x-session-id';
 
 /** A length in `conversation_replay`'s terms: a number is a fixed distribution. */
@@ -212,7 +213,7 @@ export async function createConversationsSource(config: ConversationsDataConfig,
   const { tokenizer, provenance } = await resolveTokenizer(config.tokenizer ?? ctx.tokenizer ?? 'auto', ctx.model);
   const api = ctx.api ?? 'completions';
   const sessions = new CycledSessions(config.session_header ?? DEFAULT_HEADER, () => conversationPlans(config, tokenizer, provenance, api), (c, r) => `slot_${c}_convo_${r}`);
-  const first = (l: SharedLength, k: number): number => drawShaped(shaped(l), 'sample', prngFor(deriveSeed(config.seed, WARMUP_STREAM + 1), k));
+  const first = (l: SharedLength, k: number): number => drawShaped(shaped(l), 'sample', prngFor(deriveSeed(config.seed, WARMUP_LENGTH_STREAM), k));
   const warmup = new WarmupPrompts(tokenizer, ctx.api, config.seed, (i) => ({ tokens: config.system_prompt_tokens + first(config.turn_tokens, i), maxTokens: first(config.max_tokens, i) }), 'conversations');
   return new SessionDataSource('conversations', provenance, ['conversations'], sessions, warmup);
 }

@@ -137,6 +137,15 @@ describe('conversations', () => {
   });
 });
 
+describe('an open loop', () => {
+  test('its arrivals start sessions: num_requests sessions, each running all its turns', async () => {
+    const { report, seen } = await run('open-loop', proxied, conversations, { warmup_requests: 0, num_requests: 5, load: { type: 'constant', rate: 20 } });
+    expectAllCompleted(report.sessions, 5, 3);
+    expect(bySession(seen, 'x-session-id').size).toBe(5);
+    expect(report.stats.requests.successful).toBe(15);
+  });
+});
+
 describe('shared_prefix with enable_multi_turn_chat', () => {
   test('each user sends its prompt round after round, appended to the conversation so far', async () => {
     const data = { type: 'shared_prefix', num_groups: 2, num_prompts_per_group: 2, system_prompt_len: 40, question_len: 10, output_len: 6, enable_multi_turn_chat: true, seed: 3 };
