@@ -65,6 +65,22 @@ function workloadLines(w: WorkloadPlan, model: string | null): string[] {
       ...table([['', 'mean', 'p50', 'p90', 'min', 'max'], statsRow('input tokens', s.inputTokens), statsRow('max_tokens', s.maxTokens)]).map((r) => `        ${r}`),
     );
   }
+  if (d.sessions) {
+    const s = d.sessions;
+    out.push(
+      `      multi-turn sessions: the load starts sessions (its request counts count sessions); every turn carries the conversation so far and header ${s.header}`,
+      `      sample of the first ${s.sessions} sessions:`,
+      ...table([
+        ['', 'mean', 'p50', 'p90', 'min', 'max'],
+        statsRow('turns', s.turns),
+        statsRow('system tokens', s.systemTokens),
+        statsRow('turn tokens', s.turnTokens),
+        statsRow('max_tokens', s.maxTokens),
+        ...(s.thinkMs ? [statsRow('think time ms', s.thinkMs)] : []),
+        statsRow('last turn tokens', s.lastTurnTokens),
+      ]).map((r) => `        ${r}`),
+    );
+  }
   const slo = w.slo.limits.map((x) => `${x.name} <= ${x.max} ${x.unit}${x.judged ? '' : ` (${x.note})`}`);
   out.push(
     `    SLO asserted: ${w.slo.profile}: ${slo.join(', ') || 'no latency limits'}; success rate >= ${pct(w.slo.minSuccessRate)}; schedule lag p99 <= ${w.slo.maxScheduleLagP99Ms} ms and requests overlapping a client stall <= ${pct(w.slo.maxStalledShare)} (else the numbers are invalid and the test fails)`,

@@ -11,7 +11,7 @@
  * | `BENCH_DURATION` | the time bound of every stage, in seconds: `load.duration` (added when absent: a count-bounded stage then ends at whichever comes first), each of `load.stages[].duration` |
  * | `BENCH_ARRIVALS` | `load.arrivals` of every constant and Poisson load: `exact` or `inference-perf` |
  * | `BENCH_PAUSE` | `load.pause` (seconds of idle pause between stages) of every staged load: constant, poisson, gamma with `stages`, sweep |
- * | `BENCH_MAX_TOKENS` | the output length of every data shape: `data.max_tokens` as `[n]` (synthetic), each pair's output (isl_osl), each component's (mix), the output distribution (random), `data.output_len` (shared_prefix, sharegpt) |
+ * | `BENCH_MAX_TOKENS` | the output length of every data shape: `data.max_tokens` as `[n]` (synthetic), each pair's output (isl_osl), each component's (mix), the output distribution (random), `data.output_len` (shared_prefix, sharegpt), `data.max_tokens` (conversations) |
  *
  * A load override that does not fit a scenario's load type is an error unless the other one
  * covers that scenario: `BENCH_CONCURRENCY` alone with a constant-rate scenario fails, naming it.
@@ -182,6 +182,9 @@ export function applyScenarioOverrides(
       } else if (data.type === 'shared_prefix' || data.type === 'sharegpt') {
         data.output_len = maxTokens;
         record(['data', 'output_len'], maxTokens, 'BENCH_MAX_TOKENS');
+      } else if (data.type === 'conversations') {
+        data.max_tokens = maxTokens;
+        record(['data', 'max_tokens'], maxTokens, 'BENCH_MAX_TOKENS');
       }
     }
     if (stalledShare !== undefined) {

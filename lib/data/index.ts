@@ -31,6 +31,8 @@ export {
 } from './sharegpt.ts';
 export type { SharegptDataConfig, SharegptStats } from './sharegpt.ts';
 export { checkSharedPrefixConfig, createSharedPrefixSource, SharedPrefixSource } from './shared-prefix.ts';
+export { conversationPlans, createConversationsSource, createSharedPrefixData, drawSeconds } from './session-sources.ts';
+export type { ConversationsDataConfig } from './session-sources.ts';
 export type { SharedPrefixDataConfig } from './shared-prefix.ts';
 export { createSyntheticSource, islOslCells, mixOrder, SyntheticSource, syntheticCells } from './synthetic.ts';
 export type { IslOslDataConfig, MixDataConfig, SyntheticCell, SyntheticDataConfig } from './synthetic.ts';

@@ -4,7 +4,8 @@ import { createRandomSource } from './random.ts';
 import type { RandomDataConfig } from './random.ts';
 import { createSharegptSource } from './sharegpt.ts';
 import type { SharegptDataConfig } from './sharegpt.ts';
-import { createSharedPrefixSource } from './shared-prefix.ts';
+import { createConversationsSource, createSharedPrefixData } from './session-sources.ts';
+import type { ConversationsDataConfig } from './session-sources.ts';
 import type { SharedPrefixDataConfig } from './shared-prefix.ts';
 import { createSyntheticSource } from './synthetic.ts';
 import type { IslOslDataConfig, MixDataConfig, SyntheticDataConfig } from './synthetic.ts';
@@ -23,6 +24,7 @@ export type DataConfig =
   | RandomDataConfig
   | SharedPrefixDataConfig
   | SharegptDataConfig
+  | ConversationsDataConfig
   | TraceDataConfig;
 
 /** Every registered source type, the literal of `data.type`. */
@@ -37,8 +39,9 @@ const DATA_SOURCES: { readonly [K in DataSourceType]: DataSourceFactory<Extract<
   isl_osl: createSyntheticSource,
   mix: createSyntheticSource,
   random: createRandomSource,
-  shared_prefix: createSharedPrefixSource,
+  shared_prefix: createSharedPrefixData,
   sharegpt: createSharegptSource,
+  conversations: createConversationsSource,
   trace: createTraceSource,
 };
 

@@ -24,6 +24,10 @@ export interface SharedPrefixDataConfig {
   question_len: SharedLength;
   /** max_tokens of a request: one number, or a distribution drawn per prompt. */
   output_len: SharedLength;
+  /** inference-perf's multi-turn chat: the users run as sessions (`session-sources.ts`). */
+  enable_multi_turn_chat?: boolean | undefined;
+  /** With `enable_multi_turn_chat`: header carrying the session id (default `x-session-id`). */
+  session_header?: string | undefined;
   /** Seed of the texts. */
   seed: number;
   /** Tokenizer to count with; defaults to the context's, then `auto`. */

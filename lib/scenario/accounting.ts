@@ -1,8 +1,9 @@
 /**
  * The "account" step of a scenario run: every finished record goes into the accumulators of the
  * whole test, its workload cell, its model, and its reported stage (statistics, goodput, send
- * bookkeeping); a finished runner stage becomes its reported stages (`StageReport`), each
- * appended to `stages.jsonl` as it ends.
+ * bookkeeping), and a session turn into its turn index's and its session's (`session-accounting.ts`);
+ * a finished runner stage becomes its reported stages (`StageReport`), each appended to
+ * `stages.jsonl` as it ends.
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import type { StageReport } from '../report/model.ts';
 import { GoodputCounter } from '../slo/goodput.ts';
 import type { SloFloors, SloProfile } from '../slo/profile.ts';
 import { DEFAULT_EXACT_CAP } from '../stats/sample-store.ts';
+import { SessionAccounting } from './session-accounting.ts';
 import { assessValidity } from './validity.ts';
 
 /**
@@ -62,6 +64,8 @@ export interface AccountingInput {
   notes: string[];
   /** Called as each reported stage is opened. */
   stageOpened?: (k: number, stage: StageAccount) => void;
+  /** A multi-turn run: the header its sessions' ids go in (the turns are then accounted by turn index and session too). */
+  sessionHeader?: string;
 }
 
 /** The accumulators of one test and its reported stages. */
@@ -71,6 +75,8 @@ export class RunAccounting {
   readonly unstalled: StatsAccumulator;
   readonly perCell: Map<string, StatsAccumulator>;
   readonly perModel: Map<string, StatsAccumulator>;
+  /** Turns by index and sessions, in a multi-turn run; null otherwise. */
+  readonly sessions: SessionAccounting | null;
   /** Reported stages, their finished reports, and where each runner stage's phases start among them. */
   readonly stages: StageAccount[] = [];
   readonly reports: StageReport[] = [];
@@ -86,6 +92,7 @@ export class RunAccounting {
     this.perCell = new Map(cells.map((c) => [c, new StatsAccumulator(undefined, { exactCap: subCap(cells.length) }, definitions)]));
     this.perModel = new Map(models.map((m) => [m, new StatsAccumulator(undefined, { exactCap: subCap(models.length) }, definitions)]));
     this.stagesFile = join(input.runDir, 'stages.jsonl');
+    this.sessions = input.sessionHeader === undefined ? null : new SessionAccounting(input.sessionHeader, definitions);
   }
 
   /** Opens the reported stages of a runner stage about to run (one, or one per phase). */
@@ -107,6 +114,7 @@ export class RunAccounting {
     if (!r.stall) this.unstalled.add(r);
     this.perCell.get(r.cell)?.add(r);
     if (this.input.models.length > 1) this.perModel.get(r.model)?.add(r);
+    this.sessions?.add(r);
     const k = this.reportedIndex(r);
     if (k === null) return m;
     const acc = this.stages[k]!;

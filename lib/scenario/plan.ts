@@ -106,7 +106,7 @@ export async function planScenario(name: string, sc: Scenario, ctx: PlanContext)
   } else {
     load = planLoadOf(sc.load, sc.stop, sc.num_requests, sc.warmup_requests, arrivalSeed);
     // No more prompts than the run sends: a dataset's source says when prompts repeat, which a larger sample would cause.
-    data = await planData(sc.data, { ...dataCtx, sample: Math.min(ctx.sample, load.totalRequests ?? Infinity) });
+    data = await planData(sc.data, { ...dataCtx, sample: Math.min(ctx.sample, load.totalRequests ?? Infinity), plannedRequests: load.totalRequests });
   }
   return {
     name,

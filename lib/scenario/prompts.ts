@@ -5,11 +5,13 @@
  * duration-bounded closed loop cannot know its count) gets more built in the background as it
  * nears the end of what is built; a send that catches up waits, and the wait shows as schedule
  * lag. Each request's body is made here too: its prompt, its model in turn, `max_tokens`
- * clamped to the target's.
+ * clamped to the target's. A multi-turn source (`DataSource.sessions`) gets its session plans
+ * built the same way, a stage's estimate ahead of it; its prompts are then the warm-up's only.
  */
 import type { ApiAdapter, Capabilities } from '../apis/adapter.ts';
+import type { SessionPlan } from '../data/sessions.ts';
 import type { DataSource } from '../data/source.ts';
-import type { RequestSpec } from '../load/runner.ts';
+import type { RequestSpec, SessionOptions } from '../load/runner.ts';
 import type { StagePlan } from '../load/stage.ts';
 
 /** Prompts built beyond a stage's estimate, so a send rarely waits for one. */
@@ -59,9 +61,22 @@ export class PromptBuilder {
 
   constructor(private readonly input: PromptsInput) {}
 
+  /** Session plans built so far, and the highest session index a stage started. */
+  private sessionsPrepared = 0;
+  private highestSession = -1;
+  private extendingSessions: Promise<void> | null = null;
+
+  /** The `runLoad` sessions option of a multi-turn source (undefined for single prompts). */
+  sessionOptions(): SessionOptions | undefined {
+    const sessions = this.input.data.sessions;
+    if (!sessions) return undefined;
+    return { session: (i) => this.session(i), caps: this.input.caps, header: sessions.header };
+  }
+
   /** Builds the prompts `plan` is expected to need (with the warm-up's when it is the first stage). */
   async prepareFor(plan: StagePlan, first: boolean): Promise<void> {
     if (this.input.replay) return;
+    if (this.input.data.sessions) return this.prepareSessions(plan, first);
     const exact = plan.durationMs === null && plan.maxRequests !== null;
     const need = (first ? this.input.warmup : this.highestIndex + 1) + Math.min(stageBudget(plan), 100_000) + (exact ? 0 : HEADROOM);
     while (this.extending) await this.extending;
@@ -71,6 +86,32 @@ export class PromptBuilder {
     }
     this.covered = exact;
     this.measuring = true;
+  }
+
+  /** Multi-turn: the warm-up's single prompts before the first stage, and the sessions a stage is expected to start. */
+  private async prepareSessions(plan: StagePlan, first: boolean): Promise<void> {
+    if (first && this.input.warmup > this.prepared) await this.extend(this.input.warmup);
+    const need = this.highestSession + 1 + Math.min(stageBudget(plan), 100_000);
+    while (this.extendingSessions) await this.extendingSessions;
+    if (need > this.sessionsPrepared) await this.extendSessions(need);
+    // Only the warm-up sends single prompts, and theirs are all built.
+    this.covered = true;
+    this.measuring = true;
+  }
+
+  /** Session i's plan; more are built in the background as the run nears the end of those built. */
+  private session(i: number): SessionPlan {
+    if (i > this.highestSession) this.highestSession = i;
+    if (i + HEADROOM >= this.sessionsPrepared && !this.extendingSessions) void this.extendSessions(Math.max(this.sessionsPrepared * 2, i + 2 * HEADROOM));
+    return this.input.data.sessions!.session(i);
+  }
+
+  private extendSessions(to: number): Promise<void> {
+    this.extendingSessions ??= this.input.data.sessions!.prepare(to).then(() => {
+      this.sessionsPrepared = to;
+      this.extendingSessions = null;
+    });
+    return this.extendingSessions;
   }
 
   /** The runner's request i: now when its prompt is built, else once it is. */

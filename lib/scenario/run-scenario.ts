@@ -38,10 +38,15 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
   const replay = driver.runLoad !== undefined;
   const counter = plan.countOutput && !replay ? await sharedTokenCounter(data.tokenizer.name as TokenizerName) : null;
   const counted = new CountedRecords();
+  if (data.sessions && (driver.share || replay)) {
+    throw new Error(`data.type: ${data.type}: multi-turn sessions run in one process; a distributed run (vitest-llm-d launch) cannot split them`);
+  }
+  if (data.sessions) notes.push(`multi-turn sessions: the load starts sessions (request counts and rates count sessions), each turn sent with its session id in ${data.sessions.header}`);
   const acc = new RunAccounting({
     suite: input.suite, name: input.name, runDir: input.runDir, definitions, cells: data.cells, models,
     profile: input.slo.profiles[0]!, streamed: sc.stream, floors: input.slo.floors, notes,
     ...(driver.stageOpened ? { stageOpened: driver.stageOpened.bind(driver) } : {}),
+    ...(data.sessions ? { sessionHeader: data.sessions.header } : {}),
   });
   const share = planArrivals(input, plan, driver, trialJudge(acc, input.slo, sc.stream, () => counted.all()));
   // prepare prompts (stage by stage, as the stages run)
@@ -61,6 +66,7 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
   const stats = acc.all.stats();
   const verdict = judgeRun({ load, planner: share.planner, acc, stats, outcome, slo: input.slo, streamed: sc.stream });
   const reports = acc.reports;
+  const sessions = acc.sessions?.report();
   return {
     schema: 'vitest-llm-d/test-report@1',
     suite: input.suite,
@@ -107,6 +113,7 @@ export async function measureScenario(input: ScenarioRunInput): Promise<Measured
     ...(verdict.knee ? { knee: verdict.knee } : {}),
     ...(verdict.capacity ? { capacity: verdict.capacity } : {}),
     ...(trace ? { trace: trace.report() } : {}),
+    ...(sessions ? { sessions } : {}),
   };
 }
 

@@ -53,6 +53,7 @@ export interface StagesInput {
 export async function runStages(s: StagesInput): Promise<LoadOutcome> {
   const { input, plan, share, driver, acc, prompts, clock, counter, counted } = s;
   const { scenario: sc, target, name } = input;
+  const sessions = prompts.sessionOptions();
   const progress = input.progress === undefined ? progressFromEnv() : input.progress;
   const stopProgress = progress?.(`${input.suite}/${name}`, () => acc.progressOf(share.planner.plannedStages, share.warmup));
   const finishStage = (o: LoadOutcome['stages'][number]): void => {
@@ -97,6 +98,7 @@ export async function runStages(s: StagesInput): Promise<LoadOutcome> {
     signal: input.signal,
     stallLimitMs: input.slo.floors.maxScheduleLagP99Ms,
     request: (i) => prompts.request(i),
+    ...(sessions ? { sessions } : {}),
     onRecord(r, text) {
       const record = (): void => input.requests.append(name, clock, r, acc.record(r), plan.definitions);
       if (!counter || !text) return record();

@@ -52,7 +52,7 @@ describe('load', () => {
 
 describe('data', () => {
   test('the type literals are the registry keys', () => {
-    expect(DATA_TYPES).toEqual(['synthetic', 'isl_osl', 'mix', 'random', 'shared_prefix', 'sharegpt', 'trace']);
+    expect(DATA_TYPES).toEqual(['synthetic', 'isl_osl', 'mix', 'random', 'shared_prefix', 'sharegpt', 'conversations', 'trace']);
   });
 
   test('random: distributions are checked with the path of the bad value', () => {

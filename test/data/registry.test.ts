@@ -45,7 +45,7 @@ describe('data source registry', () => {
     const err = await createDataSource(config, { model: 'm' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
     expect((err as DataError).code).toBe('DATA_UNKNOWN_TYPE');
-    expect((err as DataError).message).toBe('data.type: unknown data source "jsonl" (known: synthetic, isl_osl, mix, random, shared_prefix, sharegpt, trace)');
+    expect((err as DataError).message).toBe('data.type: unknown data source "jsonl" (known: synthetic, isl_osl, mix, random, shared_prefix, sharegpt, conversations, trace)');
     const inherited = { ...synthetic(), type: 'toString' } as unknown as DataConfig;
     await expect(createDataSource(inherited, { model: 'm' })).rejects.toThrow(/unknown data source "toString"/);
   });

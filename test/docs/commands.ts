@@ -193,6 +193,11 @@ export const COMMANDS: CommandEntry[] = [
     contains: ["runSuitesOnceValid(['suites/prefix-cache'], workspace(), ENV)"],
   },
   {
+    command: 'npx vitest run suites/sessions',
+    coveredBy: 'test/e2e/sessions-suite.test.ts',
+    contains: ["runSuitesOnceValid(['suites/sessions'], workspace()"],
+  },
+  {
     command: 'BENCH_BASE_URL=http://localhost:8000 npx vitest run suites/prefix-cache',
     coveredBy: 'test/e2e/workload-suites.test.ts',
     contains: ["runSuitesOnceValid(['suites/prefix-cache'], workspace(), { ...ENV, BENCH_BASE_URL: sim.url })"],

@@ -7,6 +7,7 @@
 import { GENERATE_SHAPES, SAMPLE_SHAPES, shapeProblem } from '../../data/length-shapes.ts';
 import type { LengthSampler, LengthShape } from '../../data/length-shapes.ts';
 import { z } from 'zod';
+import { ConversationsDataSchema, SessionHeaderSchema } from './session-data.ts';
 import { TokenizerOptionSchema } from './target.ts';
 import { TraceDataSchema } from './trace-data.ts';
 
@@ -197,6 +198,14 @@ export const SharedPrefixDataSchema = z
     system_prompt_len: SharedLengthSchema('tokens').describe("Tokens of the shared prefix of a group: a number, or a distribution drawn once per group."),
     question_len: SharedLengthSchema('tokens').describe('Tokens of the question appended to the prefix (prompt = prefix + " " + question): a number, or a distribution drawn per prompt.'),
     output_len: SharedLengthSchema('tokens').describe('max_tokens of a request (with ignore_eos the output is exactly this long): a number, or a distribution drawn per prompt.'),
+    enable_multi_turn_chat: z
+      .boolean()
+      .optional()
+      .describe(
+        "inference-perf's multi-turn chat (default false): each of the num_groups x num_prompts_per_group users is a session that sends its prompt round after round, " +
+          "each round appended to the conversation so far with the server's responses; the load starts sessions, and each runs ceil(sessions / users) rounds.",
+      ),
+    session_header: SessionHeaderSchema.optional().describe('With enable_multi_turn_chat: header that carries the session id on every round (default x-session-id).'),
     // Same meaning as synthetic's: a fresh seed per run unless set; the report records it.
     seed: SyntheticDataSchema.shape.seed,
     tokenizer: SyntheticDataSchema.shape.tokenizer,
@@ -302,8 +311,8 @@ export type SharegptData = z.output<typeof SharegptDataSchema>;
 
 /** A scenario's `data:`, chosen by `type`. */
 export const DataSchema = z
-  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, MixDataSchema, RandomDataSchema, SharedPrefixDataSchema, SharegptDataSchema, TraceDataSchema])
-  .describe('What requests say: a data source chosen by `type` (synthetic, isl_osl, mix, random, shared_prefix, sharegpt, trace).');
+  .discriminatedUnion('type', [SyntheticDataSchema, IslOslDataSchema, MixDataSchema, RandomDataSchema, SharedPrefixDataSchema, SharegptDataSchema, ConversationsDataSchema, TraceDataSchema])
+  .describe('What requests say: a data source chosen by `type` (synthetic, isl_osl, mix, random, shared_prefix, sharegpt, conversations, trace).');
 
 /** A data source config. */
 export type Data = z.output<typeof DataSchema>;
