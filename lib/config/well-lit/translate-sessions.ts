@@ -14,6 +14,7 @@
 import { readdirSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import type { IpDistribution, Note } from './ip-distribution.ts';
+import { OTelTraceReplaySchema, WekaTraceReplaySchema } from '../../data/conversations/schema.ts';
 import { nativeDistribution } from './ip-distribution.ts';
 import type { IssueList } from './issues.ts';
 import type { IpWorkload } from './workload-schema.ts';
@@ -37,9 +38,9 @@ type Stage = IpWorkload['load']['stages'][number];
 /** Which kind of session or trace workload `w` is, if any. */
 export function sessionKind(w: Partial<IpWorkload>): SessionKind | undefined {
   const d = w.data;
-  if (d?.type === 'conversation_replay') return 'conversations';
   if (d?.type === 'otel_trace_replay' || d?.type === 'weka_trace_replay' || w.load?.type === 'trace_session_replay') return 'session_trace';
   if (d?.trace || w.load?.type === 'trace_replay') return 'trace';
+  if (d?.type === 'conversation_replay') return 'conversations';
   if (d?.type === 'shared_prefix' && d.shared_prefix?.enable_multi_turn_chat) return 'multi_turn';
   return undefined;
 }
@@ -150,7 +151,12 @@ function sessionTrace(w: Partial<IpWorkload> & { data: Data }, c: SessionContext
   const paths = files ?? (dir === undefined ? undefined : traceDirectory(dir, [...c.at, 'data', key, 'trace_directory'], c));
   if (!paths) return undefined;
   const format = key === 'otel_trace_replay' ? 'otel' : 'weka';
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  // The options the file sets (those at upstream's default say nothing more); num_dataset_entries only limits a Hugging Face download.
+  const defaults: Record<string, unknown> = (key === 'otel_trace_replay' ? OTelTraceReplaySchema : WekaTraceReplaySchema).parse({ trace_files: ['-'] });
+  const given = Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'num_dataset_entries' && JSON.stringify(v) !== JSON.stringify(defaults[k])));
+  if ('num_dataset_entries' in options && options.num_dataset_entries !== defaults.num_dataset_entries) {
+    c.note(`data.${key}.num_dataset_entries`, options.num_dataset_entries, 'no effect: it limits the traces read from a Hugging Face dataset, and these are local files');
+  }
   let seeded = seedOf(w);
   if (format === 'weka' && seed(w) === undefined) {
     seeded = { seed: WEKA_SEED };
@@ -202,11 +208,10 @@ export function traceLoad(kind: 'trace' | 'session_trace', stages: readonly Stag
   return { type: 'trace', speedup: 1 };
 }
 
-/** Mean turns of a conversation: the distribution's mean within min..max (int(mean) when fixed), or upstream's 10. */
+/** Mean turns of a conversation: int(mean) when fixed (not clipped, as upstream draws it), else the mean within min..max; upstream's 10 when not given. */
 export function meanTurns(d: IpDistribution | undefined): number {
   if (!d) return CONVERSATION.turns;
-  const mean = d.type === 'fixed' ? Math.trunc(d.mean) : d.mean;
-  return Math.max(1, Math.min(d.max, Math.max(d.min, mean)));
+  return Math.max(1, d.type === 'fixed' ? Math.trunc(d.mean) : Math.min(d.max, Math.max(d.min, d.mean)));
 }
 
 /**
