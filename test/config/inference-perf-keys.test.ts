@@ -91,9 +91,18 @@ function writeFile(file: Record<string, unknown>): string {
   const dir = tempDir();
   dir.write('base.jsonl', `${SHAREGPT_LINE}\n`);
   dir.write('sharegpt.jsonl', `${SHAREGPT_LINE}\n${SHAREGPT_LINE}\n`);
+  // The session bases' traces: this repository's samples.
+  for (const [name, sample] of [['trace.csv', 'azure-llm-sample.csv'], ['otel.json', 'otel-trace-sample.json'], ['weka.json', 'weka-trace-sample.json']] as const) {
+    dir.write(name, readFileSync(fileURLToPath(new URL(`../../examples/data/${sample}`, import.meta.url)), 'utf8'));
+  }
   // A dataset path is relative to where vitest runs, as in a run: name the files here in full.
   const data = file.data as { path?: string } | undefined;
-  const named = data?.path ? { ...file, data: { ...data, path: join(dir.path, data.path) } } : file;
+  const named = structuredClone(data?.path ? { ...file, data: { ...data, path: join(dir.path, data.path) } } : file) as Record<string, Record<string, { file?: string; trace_files?: string[] }>>;
+  for (const at of [named.load?.trace, named.data?.trace]) if (at?.file) at.file = join(dir.path, at.file);
+  for (const key of ['otel_trace_replay', 'weka_trace_replay']) {
+    const replay = named.data?.[key];
+    if (replay?.trace_files) replay.trace_files = replay.trace_files.map((f) => join(dir.path, f));
+  }
   dir.write('ip.yaml', JSON.stringify(named));
   return dir.path;
 }

@@ -82,7 +82,7 @@ export const IP_KEYS: readonly IpKey[] = [
   t('data.otel_trace_replay.include_errors', 'false', 'otel'),
   t('data.weka_trace_replay.trace_idle_gap_cap_seconds', '30', 'weka'),
   t('data.conversation_replay.num_conversations', '10', 'conversation'),
-  t('data.conversation_replay.turns_per_conversation', '{ type: fixed, mean: 4 }', 'conversation'),
+  t('data.conversation_replay.turns_per_conversation', '{ type: fixed, min: 1, max: 8, mean: 4 }', 'conversation'),
   r('data.visionarena', '{}'),
   r('data.use_chat_template', 'true'),
   // LoadConfig and its stages

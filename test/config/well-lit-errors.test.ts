@@ -94,7 +94,7 @@ describe('unsupported keys', () => {
     expect(msg).toContain('workload.w.server.type: "mock": not supported');
     expect(msg).toContain('workload.w.data.type: "synthetic": not supported');
     expect(configErrorOf(() => load('workload:\n  w:\n    load: { type: constnat, stages: [{ rate: 1, duration: 1 }] }\n    data: { type: shareGPT, path: d.jsonl }\n'))).toBe(
-      'config.yaml: workload.w.load.type: expected one of "constant", "poisson", "concurrent", got "constnat" (did you mean "constant"?)',
+      'config.yaml: workload.w.load.type: expected one of "constant", "poisson", "concurrent", "trace_replay", "trace_session_replay", got "constnat" (did you mean "constant"?)',
     );
   });
 

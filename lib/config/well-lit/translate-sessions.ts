@@ -225,7 +225,10 @@ export function sessionStages(stages: readonly Stage[], type: IpWorkload['load']
   const out = stages.map((s): Stage => {
     if (type === 'concurrent') return { ...s, num_requests: Math.max(s.concurrency_level!, Math.ceil(s.num_requests! / turns)) };
     const sessions = Math.max(1, Math.round((s.rate! * s.duration!) / turns));
-    return { ...s, rate: sessions / s.duration! };
+    // int(rate × duration) must give back `sessions`: a quotient rounded down by one ulp would lose one.
+    let rate = sessions / s.duration!;
+    while (Math.trunc(rate * s.duration!) < sessions) rate *= 1 + Number.EPSILON;
+    return { ...s, rate };
   });
   const what = type === 'concurrent' ? 'num_requests' : 'rate';
   note(
