@@ -131,12 +131,12 @@ describe('keys that cannot change what is measured are accepted and listed', () 
 
   test('storage targets and upstream fields this tool has no use for: accepted, each with its reason', () => {
     const c = load(
-      'load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\napi: { session_id_header_key: x-session }\nstorage: { local_storage: { path: "reports-{timestamp}" }, google_cloud_storage: { bucket_name: b } }\nreport: { request_lifecycle: { use_server_output_tokens: true, max_error_messages: 5 } }\n' +
+      'load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\napi: { session_token_header_key: x-session-token }\nstorage: { local_storage: { path: "reports-{timestamp}" }, google_cloud_storage: { bucket_name: b } }\nreport: { request_lifecycle: { use_server_output_tokens: true, max_error_messages: 5 } }\n' +
         RANDOM.replace('type: random,', 'type: random, corpus_file_path: /data/corpus.txt,'),
     );
     expect(c.ignored.map((i) => i.path).sort()).toEqual(
       [
-        'api.session_id_header_key',
+        'api.session_token_header_key',
         'data.corpus_file_path',
         'report.request_lifecycle.max_error_messages',
         'report.request_lifecycle.use_server_output_tokens',
@@ -184,28 +184,7 @@ describe("the file's Prometheus and S3 bucket serve the run", () => {
 });
 
 describe('features not run yet are refused with one line each', () => {
-  test("trace replay: inference-perf's examples/vllm/config-trace-replay.yml shape, one line for load.type, load.trace and data.trace", () => {
-    expect(
-      configErrorOf(() =>
-        load('load:\n  type: trace_replay\n  trace: { file: examples/trace-replay/trace.csv, format: AzurePublicDataset }\n  stages: [{ rate: 1, duration: 30 }]\nserver: { base_url: http://x:1 }\ndata:\n  type: random\n  trace: { file: examples/trace-replay/trace.csv }\n'),
-      ),
-    ).toBe('config-random.yml: trace replay (load.type: trace_replay, load.trace, data.trace) is not run yet: a later version of vitest-llm-d runs it; until then this workload cannot run here');
-  });
-
-  test('a trace_session_replay load: its stage keys are not named again; other problems of the file still are', () => {
-    const msg = configErrorOf(() =>
-      load(`endpoint: { base_url: http://x:1 }\nworkload:\n  weka:\n    load: { type: trace_session_replay, stages: [{ concurrent_sessions: 4, num_sessions: 10 }] }\n    data: { type: weka_trace_replay, weka_trace_replay: { trace_directory: t } }\n    api: { type: chatt }\n`, 'config.yaml'),
-    );
-    expect(msg.split('\n').slice(1)).toEqual([
-      '  workload.weka.api.type: expected one of "completion", "chat", got "chatt" (did you mean "chat"?)',
-      '  workload.weka: trace replay (load.type: trace_session_replay, data.type: weka_trace_replay, data.weka_trace_replay) is not run yet: a later version of vitest-llm-d runs it; until then this workload cannot run here',
-    ]);
-  });
-
-  test('multi-turn chat and multimodal prompts', () => {
-    expect(configErrorOf(() => load('load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\ndata: { type: shared_prefix, shared_prefix: { enable_multi_turn_chat: true } }\n'))).toBe(
-      'config-random.yml: multi-turn conversations (data.shared_prefix.enable_multi_turn_chat: true) is not run yet: a later version of vitest-llm-d runs it; until then this workload cannot run here',
-    );
+  test('multimodal prompts', () => {
     expect(configErrorOf(() => load('load: { stages: [{ rate: 1, duration: 1 }] }\nserver: { base_url: http://x:1 }\ndata: { type: shared_prefix, shared_prefix: { multimodal: { image: {} } } }\n'))).toBe(
       'config-random.yml: multimodal prompts (data.shared_prefix.multimodal) is not run yet: a later version of vitest-llm-d runs it; until then this workload cannot run here',
     );

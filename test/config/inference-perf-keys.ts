@@ -27,7 +27,10 @@ export interface IpKey {
 }
 
 /** Minimal files a key can be set in (see `BASES` in the test). */
-export type Base = 'concurrent' | 'shared_prefix' | 'sharegpt' | 'trace_session' | 's3' | 'prometheus';
+export type Base = 'concurrent' | 'shared_prefix' | 'sharegpt' | 'conversation' | 'trace' | 'otel' | 'weka' | 's3' | 'prometheus';
+
+/** Bases whose translation uses the session and trace data types of the scenario schema. */
+export const SESSION_BASES: readonly Base[] = ['conversation', 'trace', 'otel', 'weka'];
 
 const t = (path: string, value: string, base?: Base): IpKey => ({ path, value, treatment: 'translated', ...(base ? { base } : {}) });
 const i = (path: string, value: string, base?: Base): IpKey => ({ path, value, treatment: 'ignored', ...(base ? { base } : {}) });
@@ -51,7 +54,7 @@ export const IP_KEYS: readonly IpKey[] = [
   r('api.slo_tpot_header', 'x-slo-tpot-ms'),
   r('api.slo_ttft_header', 'x-slo-ttft-ms'),
   r('api.response_format', '{ type: json_object }'),
-  i('api.session_id_header_key', 'x-session-id'),
+  t('api.session_id_header_key', 'x-affinity', 'conversation'),
   i('api.session_token_header_key', 'x-session-token'),
   // DataConfig
   { ...t('data.type', 'random'), unchanged: true },
@@ -72,13 +75,14 @@ export const IP_KEYS: readonly IpKey[] = [
   t('data.shared_prefix.seed', '7', 'shared_prefix'),
   t('data.shared_prefix.question_distribution', '{ min: 10, max: 20, mean: 15, std_dev: 2 }', 'shared_prefix'),
   t('data.shared_prefix.output_distribution', '{ type: lognormal, min: 10, max: 200, mean: 40, std_dev: 20 }', 'shared_prefix'),
-  r('data.shared_prefix.enable_multi_turn_chat', 'true', 'shared_prefix'),
+  t('data.shared_prefix.enable_multi_turn_chat', 'true', 'shared_prefix'),
   r('data.shared_prefix.multimodal', '{}', 'shared_prefix'),
   r('data.multimodal', '{}'),
-  r('data.trace', '{ file: trace.csv }'),
-  r('data.otel_trace_replay', '{ trace_directory: traces }'),
-  r('data.weka_trace_replay', '{ trace_directory: traces }'),
-  r('data.conversation_replay', '{ num_conversations: 10 }'),
+  { ...t('data.trace', '{ file: trace.csv, format: AzurePublicDataset }', 'trace'), unchanged: true },
+  t('data.otel_trace_replay.include_errors', 'false', 'otel'),
+  t('data.weka_trace_replay.trace_idle_gap_cap_seconds', '30', 'weka'),
+  t('data.conversation_replay.num_conversations', '10', 'conversation'),
+  t('data.conversation_replay.turns_per_conversation', '{ type: fixed, min: 1, max: 8, mean: 4 }', 'conversation'),
   r('data.visionarena', '{}'),
   r('data.use_chat_template', 'true'),
   // LoadConfig and its stages
@@ -88,12 +92,13 @@ export const IP_KEYS: readonly IpKey[] = [
   t('load.stages[0].duration', '3'),
   t('load.stages[0].num_requests', '12', 'concurrent'),
   t('load.stages[0].concurrency_level', '4', 'concurrent'),
-  r('load.stages[0].concurrent_sessions', '2', 'trace_session'),
+  t('load.stages[0].concurrent_sessions', '2', 'otel'),
+  t('load.stages[0].num_sessions', '3', 'otel'),
   r('load.sweep', '{ type: linear }'),
   i('load.num_workers', '44'),
   i('load.worker_max_concurrency', '100'),
   i('load.worker_max_tcp_connections', '2500'),
-  r('load.trace', '{ file: trace.csv }'),
+  { ...t('load.trace', '{ file: trace.csv }', 'trace'), unchanged: true },
   r('load.circuit_breakers', '[breaker]'),
   t('load.request_timeout', '30'),
   r('load.lora_traffic_split', '[{ name: a, split: 1.0 }]'),

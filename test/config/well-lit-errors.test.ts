@@ -37,7 +37,6 @@ workload:
       worker_max_concurrency: 10
       worker_max_tcp_connections: 100
       sweep: { type: linear }
-      trace: { file: t.jsonl }
       circuit_breakers: [c]
       lora_traffic_split: [{ name: a, split: 1 }]
       stages: [{ rate: 1, duration: 10 }]
@@ -47,21 +46,17 @@ workload:
       type: random
       use_chat_template: true
       visionarena: {}
-      weka_trace_replay: {}
       input_distribution: { skew: 1 }
       output_distribution: { skew: 2 }
     report: { goodput: { constraints: { ttft: 1 } } }
     circuit_breakers: []
     strage: {}
   prefix:
-    load: { type: trace_session_replay, stages: [{ rate: 1, duration: 1 }] }
+    load: { type: constant, stages: [{ rate: 1, duration: 1 }] }
     data:
       type: shared_prefix
       multimodal: {}
-      trace: {}
-      otel_trace_replay: {}
-      conversation_replay: {}
-      shared_prefix: { question_distribution: {}, output_distribution: {}, multimodal: {}, enable_multi_turn_chat: true }
+      shared_prefix: { question_distribution: {}, output_distribution: {}, multimodal: {} }
 `;
 
 describe('unsupported keys', () => {
@@ -76,20 +71,17 @@ describe('unsupported keys', () => {
     const msg = (err as Error).message;
     const lines = msg.split('\n').slice(1).map((l) => l.trim());
     expect(msg.split('\n')[0]).toBe(`config.yaml: ${lines.length} problems (nothing was run):`);
-    // Trace replay, multi-turn and multimodal keys are named together, one line per feature (below).
-    const later = /\.(trace|otel_trace_replay|weka_trace_replay|conversation_replay|visionarena|multimodal)$/;
+    // Multimodal keys are named together, one line for the feature (below).
+    const later = /\.(visionarena|multimodal)$/;
     const rejected = KEY_RULES.filter((r) => r.status === 'rejected' && !later.test(r.path));
     for (const rule of rejected) {
-      const path = rule.path.replace('*', rule.path.includes('shared_prefix') || rule.path.endsWith('data.multimodal') || /data\.(trace|otel|conversation)/.test(rule.path) ? 'prefix' : 'chatbot').replace('[]', '[0]');
+      const path = rule.path.replace('*', rule.path.includes('shared_prefix') || rule.path.endsWith('data.multimodal') ? 'prefix' : 'chatbot').replace('[]', '[0]');
       expect(lines, rule.path).toContain(`${path}: not supported (${rule.reason})`);
     }
     expect(lines).toContain('endpoint.bas_url: unknown key (did you mean "base_url"?)');
     expect(lines).toContain('workload.chatbot.strage: unknown key (did you mean "storage"?)');
     const NOT_YET = 'is not run yet: a later version of vitest-llm-d runs it; until then this workload cannot run here';
-    expect(lines).toContain(`workload.chatbot: trace replay (load.trace, data.weka_trace_replay) ${NOT_YET}`);
     expect(lines).toContain(`workload.chatbot: multimodal prompts (data.visionarena) ${NOT_YET}`);
-    expect(lines).toContain(`workload.prefix: trace replay (load.type: trace_session_replay, data.trace, data.otel_trace_replay) ${NOT_YET}`);
-    expect(lines).toContain(`workload.prefix: multi-turn conversations (data.shared_prefix.enable_multi_turn_chat: true, data.conversation_replay) ${NOT_YET}`);
     expect(lines).toContain(`workload.prefix: multimodal prompts (data.multimodal, data.shared_prefix.multimodal) ${NOT_YET}`);
   });
 
@@ -102,7 +94,7 @@ describe('unsupported keys', () => {
     expect(msg).toContain('workload.w.server.type: "mock": not supported');
     expect(msg).toContain('workload.w.data.type: "synthetic": not supported');
     expect(configErrorOf(() => load('workload:\n  w:\n    load: { type: constnat, stages: [{ rate: 1, duration: 1 }] }\n    data: { type: shareGPT, path: d.jsonl }\n'))).toBe(
-      'config.yaml: workload.w.load.type: expected one of "constant", "poisson", "concurrent", got "constnat" (did you mean "constant"?)',
+      'config.yaml: workload.w.load.type: expected one of "constant", "poisson", "concurrent", "trace_replay", "trace_session_replay", got "constnat" (did you mean "constant"?)',
     );
   });
 

@@ -134,6 +134,12 @@ export const COMMANDS: CommandEntry[] = [
     note: 'run with BENCH_DURATION=2 (the documented shortening): the full stages take minutes',
   },
   { command: 'BENCH_DURATION=2 npx vitest run suites/config', coveredBy: 'test/e2e/config-suite.test.ts', contains: ["runSuites(['suites/config'], workspace(), { BENCH_DURATION: '2', BENCH_TARGETS_FILE: '' }"] },
+  {
+    command: /^BENCH_CONFIG=examples\/inference-perf\/[a-z-]+\.yml BENCH_TARGET=simulator npx vitest run suites\/config$/,
+    coveredBy: 'test/config/ip-sessions.test.ts',
+    contains: ["readdirSync(EXAMPLES).map((f) => join('examples/inference-perf', f))", 'loadWellLitConfig(file, { cwd: ROOT, env: {} })'],
+    note: 'each examples/inference-perf file is loaded as suites/config loads BENCH_CONFIG and its scenarios validated by the scenario schema; the run on the simulator is not repeated here',
+  },
   { command: 'BENCH_CONFIG=config.yaml npx vitest run suites/config', coveredBy: 'test/e2e/config-suite.test.ts', contains: ["runSuites(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_TARGETS_FILE: '' })", 'endpoint:'] },
   {
     command: 'BENCH_PROVISION=examples/standalone/vllm-standalone.yaml npx vitest run suites/latency',

@@ -1,11 +1,9 @@
 /**
- * inference-perf features that are not run yet: trace replay, multi-turn conversations and
- * multimodal prompts. A workload using one is refused with one line naming the feature and the
+ * inference-perf features that are not run yet: multimodal prompts. A workload using one is refused with one line naming the feature and the
  * keys that ask for it, in place of a line for each of those keys (and of the keys that only
- * make sense with them, such as a `trace_session_replay` load's stages), so the file's other
- * problems stay readable. The keys are those of inference-perf's config model
- * (kubernetes-sigs/inference-perf `inference_perf/config/loadgen/config.py` LoadType and
- * TraceSessionReplayLoadStage, `config/datagen/config.py` DataGenType, DataConfig and SharedPrefix).
+ * make sense with them), so the file's other problems stay readable. The keys are those of
+ * inference-perf's config model (kubernetes-sigs/inference-perf `inference_perf/config/datagen/config.py`
+ * DataGenType, DataConfig and SharedPrefix).
  */
 import { formatPath } from '../format-issues.ts';
 import type { IssueList } from './issues.ts';
@@ -24,26 +22,6 @@ interface Feature {
 }
 
 const FEATURES: readonly Feature[] = [
-  {
-    name: 'trace replay',
-    asks: [
-      { path: ['load', 'type'], values: ['trace_replay'] },
-      { path: ['load', 'type'], values: ['trace_session_replay'], covers: [['load', 'stages']] },
-      { path: ['load', 'trace'] },
-      { path: ['data', 'type'], values: ['otel_trace_replay', 'weka_trace_replay'] },
-      { path: ['data', 'trace'] },
-      { path: ['data', 'otel_trace_replay'] },
-      { path: ['data', 'weka_trace_replay'] },
-    ],
-  },
-  {
-    name: 'multi-turn conversations',
-    asks: [
-      { path: ['data', 'shared_prefix', 'enable_multi_turn_chat'], values: [true] },
-      { path: ['data', 'type'], values: ['conversation_replay'] },
-      { path: ['data', 'conversation_replay'] },
-    ],
-  },
   {
     name: 'multimodal prompts',
     asks: [

@@ -117,7 +117,7 @@ export function loadWellLitConfig(file: string, options: LoadWellLitOptions): We
     } else if (readIp) {
       const w = parseIpWorkload(e, issues);
       ipParsed.push({ name: e.name, w, origin: e.origin });
-      for (const t of translateIpWorkload(e.name, w, source, issues, e.at)) {
+      for (const t of translateIpWorkload(e.name, w, source, issues, e.at, cwd)) {
         translated.push(t);
         workloadOf.set(t.name, e.name);
       }

@@ -12,15 +12,19 @@
  * | `data.type: random` + distributions | `random` (`std` read as `std_dev`, `variance` as its square; `type: fixed` is `std: 0`) |
  * | `data.type: shared_prefix` | `shared_prefix` |
  * | `data.type: shareGPT\|billsum_conversations\|cnn_dailymail\|infinity_instruct` + `path` (+ distributions) | `sharegpt` with inference-perf's reading of the type (`format`) and its `length_filter` (distributions' min..max, completion API) |
+ | multi-turn `shared_prefix`, `conversation_replay`, `trace_replay`, `trace_session_replay` with OTel or Weka traces | see `translate-sessions.ts` (dataset files: `translate-dataset.ts`) |
  *
  * Target-level settings (`server`, `api.headers`, `tokenizer`) are returned for
  * `translate-target.ts`, which checks that every workload names the same endpoint.
  */
 import type { ConfigOverride } from '../env.ts';
 import { shapeProblem } from '../../data/length-shapes.ts';
-import type { LengthSampler } from '../../data/length-shapes.ts';
+import { nativeDistribution } from './ip-distribution.ts';
+import type { Note } from './ip-distribution.ts';
 import type { IssueList } from './issues.ts';
-import type { IpDistribution, IpWorkload } from './workload-schema.ts';
+import { translateDataset } from './translate-dataset.ts';
+import { sessionData, sessionKeys, sessionKind, sessionStages, traceLoad } from './translate-sessions.ts';
+import type { IpWorkload } from './workload-schema.ts';
 
 /** A scenario made from a workload, before validation by `ScenarioSchema`. */
 export interface TranslatedScenario {
@@ -34,15 +38,19 @@ export interface TranslatedScenario {
   notes: ConfigOverride[];
 }
 
-/** Fields the standard deviation defaults to when a distribution gives none (inference-perf's). */
-const DEFAULT_STD = 200;
-
 /**
  * Translates one parsed inference-perf workload named `name`, written at `at` in the file
  * (`workload.<name>`, or the top level of an inference-perf config file). Problems are recorded
  * in `issues` under that path; what could not be translated is left out of the result.
  */
-export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source: string, issues: IssueList, at: PropertyKey[] = ['workload', name]): TranslatedScenario[] {
+export function translateIpWorkload(
+  name: string,
+  w: Partial<IpWorkload>,
+  source: string,
+  issues: IssueList,
+  at: PropertyKey[] = ['workload', name],
+  cwd = process.cwd(),
+): TranslatedScenario[] {
   const origin = at.map(String).join('.');
   const notes: ConfigOverride[] = [];
   const note = (path: string, value: unknown, why: string): void => {
@@ -56,9 +64,14 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
     note('tokenizer.pretrained_model_name_or_path', tokenizer, "prompts are measured with the offline tokenizer chosen for the model (its own when bundled, as Qwen3's is; otherwise Qwen3's as an approximation); the report names it");
   }
   // Each part is checked even when another failed, so one run names every problem.
-  const data = w.data && translateData(w.data, w.load?.base_seed, api.type, [...at, 'data'], issues, note);
-  const stages = w.load && checkStages(w.load, [...at, 'load', 'stages'], issues, note);
-  if (!w.load || !data || !stages) return [];
+  const kind = sessionKind(w);
+  const data =
+    w.data &&
+    (kind && kind !== 'multi_turn' ? sessionData(kind, { ...w, data: w.data }, { at, issues, note, cwd }) : translateData(w.data, w.load?.base_seed, api.type, [...at, 'data'], issues, note));
+  const checked = w.load && checkStages(w.load, [...at, 'load', 'stages'], issues, note);
+  if (!w.load || !data || !checked) return [];
+  if (kind) sessionKeys(kind, data, w.api?.session_id_header_key, note);
+  const stages = kind === 'conversations' ? sessionStages(checked, w.load.type, w.data!.conversation_replay?.turns_per_conversation, note) : checked;
 
   const base: Record<string, unknown> = {
     description: `inference-perf workload ${name} of ${source}`,
@@ -73,6 +86,9 @@ export function translateIpWorkload(name: string, w: Partial<IpWorkload>, source
   // not cut: cutting the slow ones would leave an overloaded stage's statistics biased fast.
   const drain = { drain_timeout: w.load.request_timeout ?? AIOHTTP_TOTAL_S };
   const { type } = w.load;
+  if (type === 'trace_replay' || type === 'trace_session_replay') {
+    return [{ name, origin, scenario: { ...base, load: traceLoad(type === 'trace_replay' ? 'trace' : 'session_trace', stages, note) }, notes }];
+  }
   const pause = pauseOf(w.load, stages.length, note);
   if (type === 'constant' || type === 'poisson') {
     const seed = w.load.base_seed !== undefined ? { seed: w.load.base_seed } : {};
@@ -140,17 +156,25 @@ function pauseOf(load: IpWorkload['load'], stages: number, note: Note): { pause?
   return s > 0 ? { pause: s } : {};
 }
 
+type StageKey = keyof Stage;
+
+/** The keys of each kind of stage (inference-perf's StandardLoadStage, ConcurrentLoadStage, TraceSessionReplayLoadStage): required, then optional. */
+const STAGE_KINDS: Readonly<Record<'standard' | 'concurrent' | 'sessions', { owner: string; need: readonly StageKey[]; may: readonly StageKey[] }>> = {
+  standard: { owner: 'constant, poisson and trace_replay', need: ['rate', 'duration'], may: [] },
+  concurrent: { owner: 'concurrent', need: ['concurrency_level', 'num_requests'], may: ['rate', 'duration'] },
+  sessions: { owner: 'trace_session_replay', need: ['concurrent_sessions'], may: ['session_rate', 'num_sessions', 'timeout'] },
+};
+
+const stageKind = (type: IpWorkload['load']['type']): keyof typeof STAGE_KINDS => (type === 'concurrent' ? 'concurrent' : type === 'trace_session_replay' ? 'sessions' : 'standard');
+
 /**
- * The stages when each has the fields its load type needs. A constant or poisson stage with
- * `num_requests` or `concurrency_level` is refused, as inference-perf's `StandardLoadStage`
- * refuses it; a concurrent stage's `rate` and `duration` are accepted without effect, as in
- * inference-perf (`ConcurrentLoadStage` takes them, and `main.py` overwrites them: every request
- * of the stage is queued within its first second).
+ * The stages when each has the fields its load type needs. A stage with another kind's fields is
+ * refused, as inference-perf's stage models refuse them; a concurrent stage's `rate` and `duration`
+ * are accepted without effect, as in inference-perf (`ConcurrentLoadStage` takes them, and
+ * `main.py` overwrites them: every request of the stage is queued within its first second).
  */
 function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueList, note: Note): Stage[] | undefined {
-  const closed = load.type === 'concurrent';
-  const [need, other] = closed ? (['concurrency_level', 'num_requests'] as const) : (['rate', 'duration'] as const);
-  const [forbid1, forbid2] = closed ? (['rate', 'duration'] as const) : (['concurrency_level', 'num_requests'] as const);
+  const kind = STAGE_KINDS[stageKind(load.type)];
   let ok = true;
   // inference-perf's default is no stages, for a load.sweep to generate (a sweep is refused on its own).
   if (load.stages.length === 0) {
@@ -158,26 +182,29 @@ function checkStages(load: IpWorkload['load'], at: PropertyKey[], issues: IssueL
     ok = false;
   }
   load.stages.forEach((s, i) => {
-    for (const key of [need, other]) {
+    for (const key of kind.need) {
       if (s[key] === undefined) {
         issues.add([...at, i, key], `required by a ${load.type} load`);
         ok = false;
       }
     }
-    for (const key of [forbid1, forbid2]) {
-      if (s[key] === undefined) continue;
-      if (closed) {
-        note(`load.stages[${i}].${key}`, s[key], "accepted, no effect: inference-perf sets a concurrent stage's rate and duration itself (every request queued within its first second), and the concurrency level paces the sends");
+    for (const key of Object.keys(s) as StageKey[]) {
+      if (s[key] === undefined || kind.need.includes(key)) continue;
+      if (kind.may.includes(key)) {
+        if (load.type === 'concurrent') note(`load.stages[${i}].${key}`, s[key], "accepted, no effect: inference-perf sets a concurrent stage's rate and duration itself (every request queued within its first second), and the concurrency level paces the sends");
         continue;
       }
-      issues.add([...at, i, key], `belongs to concurrent stages; a ${load.type} stage has ${need} and ${other}`);
+      const owner = Object.values(STAGE_KINDS).find((k) => k.need.includes(key) || k.may.includes(key))!.owner;
+      issues.add([...at, i, key], `belongs to ${owner} stages; a ${load.type} stage has ${kind.need.join(' and ')}`);
+      ok = false;
+    }
+    if (s.session_rate !== undefined && s.concurrent_sessions && s.session_rate > s.concurrent_sessions) {
+      issues.add([...at, i, 'session_rate'], `${s.session_rate} cannot exceed concurrent_sessions (${s.concurrent_sessions}), as inference-perf says`);
       ok = false;
     }
   });
   return ok ? load.stages : undefined;
 }
-
-type Note = (path: string, value: unknown, why: string) => void;
 
 /** `data` as a scenario data source input, or undefined (with issues recorded). */
 function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'completion' | 'chat', at: PropertyKey[], issues: IssueList, note: Note): Record<string, unknown> | undefined {
@@ -210,8 +237,8 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'co
     }
     return {
       type: 'random',
-      input_distribution: distribution(input, 'input_distribution', note),
-      output_distribution: distribution(output, 'output_distribution', note),
+      input_distribution: nativeDistribution(input, 'input_distribution', note),
+      output_distribution: nativeDistribution(output, 'output_distribution', note),
       ...(counts[0] === undefined ? {} : { total_count: counts[0] }),
       ...(seed === undefined ? {} : { seed }),
     };
@@ -241,7 +268,7 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'co
         return undefined;
       }
       const d = typeof value === 'number' ? legacy : value;
-      return d ? distribution(d, `shared_prefix.${typeof value === 'number' ? legacyKey : key}`, note, 'sample') : value;
+      return d ? nativeDistribution(d, `shared_prefix.${typeof value === 'number' ? legacyKey : key}`, note, 'sample') : value;
     };
     const lengths = { system_prompt_len: length('system_prompt_len'), question_len: length('question_len', 'question_distribution'), output_len: length('output_len', 'output_distribution') };
     if (Object.values(lengths).some((l) => l === undefined)) return undefined;
@@ -255,90 +282,4 @@ function translateData(d: IpWorkload['data'], seed: number | undefined, api: 'co
   }
   // A dataset file: shareGPT, or one inference-perf reads the same way.
   return translateDataset(d, seed, api, at, issues, note, misplaced);
-}
-
-/**
- * The dataset inference-perf loads from Hugging Face when `path` is not given, per data type
- * (`hf_sharegpt_datagen.py`: SHAREGPT_HF_DATASET_URL and SHAREGPT_HF_DATAFILES_PATH;
- * `cnn_dailymail_datagen.py`), or `null` where inference-perf itself requires `path`
- * (`infinity_instruct_datagen.py`, `hf_billsum_datagen.py`).
- */
-const HUB_DATASETS: Readonly<Record<DatasetType, string | null>> = {
-  shareGPT: 'anon8231489123/ShareGPT_Vicuna_unfiltered (file ShareGPT_V3_unfiltered_cleaned_split.json)',
-  cnn_dailymail: 'abisee/cnn_dailymail (config 3.0.0)',
-  infinity_instruct: null,
-  billsum_conversations: null,
-};
-
-type DatasetType = Exclude<IpWorkload['data']['type'], 'random' | 'shared_prefix'>;
-
-/** How inference-perf reads each dataset type's entries on the completion API (`lib/data/dataset-formats.ts`). */
-const DATASET_FORMATS: Readonly<Record<DatasetType, string>> = {
-  shareGPT: 'first_two_turns',
-  billsum_conversations: 'first_two_turns',
-  cnn_dailymail: 'cnn_dailymail',
-  infinity_instruct: 'infinity_instruct',
-};
-
-/**
- * A dataset-file workload as a `sharegpt` source reading entries as inference-perf's generator
- * of that type does (`format`), with inference-perf's length filter: the distributions' `min`/`max`
- * keep or skip a conversation by its prompt and reply token counts (their mean and spread have no
- * effect on a dataset), on the completion API only, as inference-perf applies them
- * (`get_completion_data`; its chat path sends every conversation).
- */
-function translateDataset(
-  d: IpWorkload['data'],
-  seed: number | undefined,
-  api: 'completion' | 'chat',
-  at: PropertyKey[],
-  issues: IssueList,
-  note: Note,
-  misplaced: (key: 'shared_prefix', usedBy: string) => boolean,
-): Record<string, unknown> | undefined {
-  const type = d.type as DatasetType;
-  const bad = misplaced('shared_prefix', 'shared_prefix');
-  const hub = HUB_DATASETS[type];
-  if (d.path === undefined) {
-    issues.add(
-      [...at, 'path'],
-      hub === null
-        ? `required: inference-perf reads ${type} only from a file too; give the dataset's JSON or JSONL file as data.path`
-        : `required: inference-perf downloads ${hub} from Hugging Face; nothing is downloaded here: download it and give its file as data.path`,
-    );
-    return undefined;
-  }
-  if (type === 'cnn_dailymail' && api === 'chat') {
-    issues.add([...at, 'type'], "cnn_dailymail runs only on the completion API in inference-perf (its generator supports no other): set api.type: completion");
-    return undefined;
-  }
-  if (bad) return undefined;
-  const range = (x: IpDistribution | undefined): { min: number; max: number } | undefined => x && { min: x.min, max: x.max };
-  const given = d.input_distribution !== undefined || d.output_distribution !== undefined;
-  let filter: Record<string, unknown> = {};
-  if (api === 'chat') {
-    if (given) note('data.input_distribution', null, 'no effect on the chat API: inference-perf filters dataset conversations by length only for completion requests');
-    note('data.type', type, "on the chat API inference-perf sends each whole conversation as messages without max_tokens; here the prompt its completion path reads is sent as one user message, max_tokens the reply's token count");
-  } else {
-    filter = { ...(d.input_distribution ? { input: range(d.input_distribution) } : {}), ...(d.output_distribution ? { output: range(d.output_distribution) } : {}) };
-    if (given) note('data.input_distribution', filter, "a length filter on the dataset, as inference-perf's: conversations whose prompt or reply token count is outside min..max are skipped (mean and spread have no effect)");
-  }
-  // inference-perf streams the file in order, cycling; base_seed does not reorder it.
-  return { type: 'sharegpt', path: d.path, format: DATASET_FORMATS[type], order: 'file', length_filter: filter, ...(seed === undefined ? {} : { seed }) };
-}
-
-/**
- * An inference-perf distribution as a scenario's: its `type` kept, so it is drawn as inference-perf
- * draws it (`lib/data/length-shapes.ts`; `sampler` says which of its two samplers the data uses).
- */
-function distribution(d: IpDistribution, key: string, note: Note, sampler: LengthSampler = 'generate'): Record<string, unknown> {
-  let std = d.std_dev ?? d.std ?? (d.variance === undefined ? undefined : Math.sqrt(d.variance));
-  if (d.std !== undefined && d.std_dev === undefined) {
-    note(`data.${key}.std`, d.std, "read as std_dev, which the file meant (inference-perf's Distribution has no std field: its strict config model refuses the key)");
-  }
-  if (std === undefined && !['fixed', 'uniform', 'poisson'].includes(d.type)) note(`data.${key}.std_dev`, DEFAULT_STD, "not given: inference-perf's default");
-  std ??= DEFAULT_STD;
-  if (d.skew !== undefined && d.type !== 'skew_normal') note(`data.${key}.skew`, d.skew, `no effect: skew is only used by skew_normal distributions, and this one is ${d.type}`);
-  const skew = d.type === 'skew_normal' && sampler === 'sample' ? { skew: d.skew ?? 0 } : {};
-  return { type: d.type, min: d.min, max: d.max, mean: d.mean, std, ...skew };
 }

@@ -8,13 +8,18 @@
  */
 import { z } from 'zod';
 import { BaseUrlSchema } from '../schema/target.ts';
+import { IpDistributionSchema } from './ip-distribution.ts';
 import { accepted, choice, seconds, tokens } from './schema-helpers.ts';
+import { OTelTraceReplaySchema, WekaTraceReplaySchema } from '../../data/conversations/schema.ts';
+import { IP_SESSION_STAGE_KEYS, IpConversationReplaySchema, IpTraceSchema } from './session-schema.ts';
 
-const REPLAY = 'trace replay is not supported';
+export { IpDistributionSchema };
+export type { IpDistribution } from './ip-distribution.ts';
 
 /**
- * One stage: `rate` and `duration` (constant, poisson) or `concurrency_level` and `num_requests`
- * (concurrent); which pair a stage needs is checked against the load type when translating.
+ * One stage: `rate` and `duration` (constant, poisson, trace_replay), `concurrency_level` and
+ * `num_requests` (concurrent), or `concurrent_sessions` and the other session keys
+ * (trace_session_replay); which a stage needs is checked against the load type when translating.
  */
 export const IpStageSchema = z
   .strictObject({
@@ -22,15 +27,16 @@ export const IpStageSchema = z
     duration: seconds().optional().describe('Seconds the stage lasts (constant, poisson). BENCH_DURATION overrides.'),
     concurrency_level: z.number().int().min(1).optional().describe('Requests in flight (concurrent).'),
     num_requests: tokens('requests').optional().describe('Requests the stage sends (concurrent).'),
+    ...IP_SESSION_STAGE_KEYS,
   })
   .describe('One load stage.');
 
 /** inference-perf `load`. */
 export const IpLoadSchema = z
   .strictObject({
-    type: choice(['constant', 'poisson', 'concurrent'] as const, { trace_replay: REPLAY, trace_session_replay: REPLAY })
+    type: choice(['constant', 'poisson', 'concurrent', 'trace_replay', 'trace_session_replay'] as const)
       .default('constant')
-      .describe("constant or poisson (inference-perf's load timers: int(rate × duration) requests a stage), or concurrent (closed loop); default constant."),
+      .describe("constant or poisson (inference-perf's load timers: int(rate × duration) requests a stage), concurrent (closed loop), trace_replay (load.trace's timestamps) or trace_session_replay (OTel or Weka session traces); default constant."),
     stages: z.array(IpStageSchema, { error: 'expected a list of stages' }).default([]).describe("Stages, run in order (inference-perf's default: none, for a load.sweep to generate)."),
     interval: z
       .number({ error: 'expected a number of seconds' })
@@ -50,6 +56,7 @@ export const IpLoadSchema = z
     num_workers: accepted('workload.*.load.num_workers'),
     worker_max_concurrency: accepted('workload.*.load.worker_max_concurrency'),
     worker_max_tcp_connections: accepted('workload.*.load.worker_max_tcp_connections'),
+    trace: IpTraceSchema.optional().describe('trace_replay: the trace whose timestamps the requests are sent at.'),
   })
   .describe('When requests are sent.');
 
@@ -63,7 +70,7 @@ export const IpApiSchema = z.preprocess(
         .describe('completion (/v1/completions) or chat (/v1/chat/completions); default completion.'),
       streaming: z.boolean().default(false).describe("Stream responses; default false, as inference-perf's (TTFT, TPOT and ITL need true)."),
       headers: z.record(z.string(), z.string()).optional().describe('Extra request headers (every workload must give the same).'),
-      session_id_header_key: accepted('workload.*.api.session_id_header_key'),
+      session_id_header_key: z.string().min(1).optional().describe('Header that carries the session id of multi-turn sessions (the data\'s session_header).'),
       session_token_header_key: accepted('workload.*.api.session_token_header_key'),
     })
     .describe('Which OpenAI API, streamed or not.'),
@@ -95,32 +102,6 @@ export const IpTokenizerSchema = z
   .describe('The tokenizer.');
 
 
-/** inference-perf `Distribution`, with its defaults (min 10, max 1024, mean 512, std_dev 200). */
-export const IpDistributionSchema = z
-  .strictObject({
-    type: choice(['normal', 'skew_normal', 'lognormal', 'uniform', 'poisson', 'fixed'] as const)
-      .default('normal')
-      .describe("normal (default), skew_normal, lognormal, uniform, poisson or fixed, drawn as inference-perf draws them and clipped to min..max (random data draws normal, lognormal, uniform and fixed; shared_prefix all six)."),
-    min: tokens().default(10).describe('Smallest length (default 10).'),
-    max: tokens().default(1024).describe('Largest length (default 1024).'),
-    mean: z.number().default(512).describe('Mean length (default 512).'),
-    std_dev: z.number().min(0).optional().describe('Standard deviation (default 200).'),
-    std: z.number().min(0).optional().describe('Read as std_dev (some llm-d configs write std; inference-perf\'s strict config model refuses it).'),
-    variance: z.number().min(0).optional().describe('Variance, instead of std_dev.'),
-    total_count: tokens('prompts').optional().describe('Distinct prompts (input_distribution); the output one must be the same or left out.'),
-    skew: z.number().optional().describe('Skewness of a skew_normal distribution (default 0).'),
-  })
-  .superRefine((d, ctx) => {
-    const given = [d.std_dev, d.std, d.variance === undefined ? undefined : Math.sqrt(d.variance)].filter((v) => v !== undefined);
-    if (new Set(given).size > 1) ctx.addIssue({ code: 'custom', path: ['std_dev'], message: 'std_dev, std and variance disagree: give one' });
-    // mean within min..max is checked where it matters, for random data (a dataset's filter reads only min and max).
-    if (d.min > d.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${d.min} is above max ${d.max}` });
-  })
-  .describe('A length distribution.');
-
-/** A parsed length distribution. */
-export type IpDistribution = z.output<typeof IpDistributionSchema>;
-
 const lengthOnly = (what: string) => z.number({ error: `expected a positive integer (${what})` }).int().min(1);
 
 /** A shared_prefix length: tokens, or a distribution (`Union[int, Distribution]` in inference-perf's SharedPrefix). */
@@ -141,30 +122,31 @@ export const IpSharedPrefixSchema = z
     output_distribution: IpDistributionSchema.optional().describe('Legacy form of an output_len distribution (used when output_len is a number).'),
     seed: z.number().int().min(0).optional().describe('Seed of the prompts (default a fresh one per run).'),
     enable_multi_turn_chat: z
-      .literal(false, { error: 'multi-turn chat is not supported: set false or leave it out' })
-      .optional()
-      .describe('Must be false: multi-turn chat is not supported.'),
+      .boolean()
+      .default(false)
+      .describe("Send each user's prompt as the turns of one growing conversation, as inference-perf does (default false)."),
     max_model_len: accepted('workload.*.data.shared_prefix.max_model_len'),
   })
   .describe('Groups of prompts sharing a system prompt.');
 
-const NOT_GENERATED = 'use random, shared_prefix or shareGPT';
+const NOT_GENERATED = 'use random, shared_prefix, shareGPT or conversation_replay';
 
 /** inference-perf `data`. */
 export const IpDataSchema = z
   .strictObject({
-    type: choice(['random', 'shared_prefix', 'shareGPT', 'billsum_conversations', 'cnn_dailymail', 'infinity_instruct'] as const, {
+    type: choice(['random', 'shared_prefix', 'shareGPT', 'billsum_conversations', 'cnn_dailymail', 'infinity_instruct', 'conversation_replay', 'otel_trace_replay', 'weka_trace_replay'] as const, {
       mock: `inference-perf's fixed mock prompt is not supported: ${NOT_GENERATED}`,
       synthetic: `inference-perf's synthetic text is not supported: ${NOT_GENERATED}`,
-      otel_trace_replay: REPLAY,
-      conversation_replay: 'conversation replay is not supported',
-      dataset_trace: REPLAY,
-    }).describe('random, shared_prefix, or a dataset file: shareGPT, billsum_conversations, cnn_dailymail or infinity_instruct (each read as inference-perf reads it).'),
+    }).describe('random (with trace: a trace\'s lengths), shared_prefix, a dataset file (shareGPT, billsum_conversations, cnn_dailymail or infinity_instruct, each read as inference-perf reads it), conversation_replay, or a session trace (otel_trace_replay, weka_trace_replay).'),
     corpus_file_path: accepted('workload.*.data.corpus_file_path'),
     path: z.string().min(1).optional().describe('A dataset type: the dataset file (JSON or JSONL), relative to where vitest runs. Required: nothing is downloaded.'),
     input_distribution: IpDistributionSchema.optional().describe('random: prompt lengths. A dataset file: prompts with a token count outside min..max are skipped (completion API).'),
     output_distribution: IpDistributionSchema.optional().describe('random: output lengths (max_tokens). A dataset file: conversations whose reply token count is outside min..max are skipped (completion API).'),
     shared_prefix: IpSharedPrefixSchema.optional().describe('shared_prefix: the groups.'),
+    trace: IpTraceSchema.optional().describe('random: a trace file whose lengths the requests take (with load.type trace_replay).'),
+    conversation_replay: IpConversationReplaySchema.optional().describe('conversation_replay: the conversations.'),
+    otel_trace_replay: OTelTraceReplaySchema.optional().describe('otel_trace_replay: the OTel trace files and their options.'),
+    weka_trace_replay: WekaTraceReplaySchema.optional().describe('weka_trace_replay: the Weka trace files and their options.'),
   })
   .describe('What requests say.');
 
@@ -243,7 +225,7 @@ export const IpWorkloadKeysSchema = z
     api: z.unknown().optional(),
     server: z.unknown().optional(),
     tokenizer: z.unknown().optional(),
-    data: z.unknown().refine((v) => v !== undefined, { error: "required (inference-perf's default is its mock prompt, \"1 2 3 <i>\", which is not supported: give data.type random, shared_prefix or shareGPT)" }),
+    data: z.unknown().refine((v) => v !== undefined, { error: `required (inference-perf's default is its mock prompt, "1 2 3 <i>", which is not supported: ${NOT_GENERATED})` }),
     report: z.unknown().optional(),
     storage: z.unknown().optional(),
     metrics: z.unknown().optional(),
