@@ -1,6 +1,7 @@
 import { API_ADAPTERS, capabilitiesFor } from '../lib/apis/index.ts';
 import { HttpTarget } from '../lib/http/target.ts';
 import { type LoadOutcome, runLoad } from '../lib/load/runner.ts';
+import type { SessionOptions } from '../lib/load/run-options.ts';
 import type { Schedule } from '../lib/load/schedule.ts';
 import type { RequestRecord } from '../lib/metrics/record.ts';
 import type { SimOptionsInput } from '../sim/vllm/options.ts';
@@ -28,6 +29,11 @@ export interface HarnessRun {
   /** Streamed (default) or not. */
   stream?: boolean;
   /**
+   * Multi-turn sessions of this many turns instead of single requests (`sessionOptions`): the
+   * schedule starts sessions, `requests` counts them, and every turn of them is measured.
+   */
+  sessionTurns?: number;
+  /**
    * Length of the measured phase, ms: it is stopped this long after its first send, requests
    * still in flight are cancelled (and neither counted as failures nor as finished), and
    * `windowMs` is exactly this. `requests` is then only an upper bound.
@@ -50,7 +56,7 @@ export interface HarnessResult {
   errors: Record<string, number>;
   /** Requests cancelled when `durationMs` ran out (in flight at that moment). */
   cancelledAtEnd: number;
-  /** Content chunks received, parsed and timestamped over the measured requests. */
+  /** Content chunks received, parsed and timestamped over the measured requests (with `durationMs`, those of the requests cancelled at its end too). */
   contentChunks: number;
   /** Schedule lag (sent - intended) of every measured request that was sent, ms. */
   lagMs: number[];
@@ -114,6 +120,8 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
   const keep = run.keepSamples ?? true;
   const body = requestBody(run.maxTokens, stream);
   const spec = { body, cell: `max_tokens=${run.maxTokens}`, promptTokens: 12, maxTokens: run.maxTokens };
+  const sessions = run.sessionTurns ? sessionOptions(run.requests, run.sessionTurns, run.maxTokens) : null;
+  const expected = run.requests * (run.sessionTurns ?? 1);
   const errors: Record<string, number> = {};
   let cancelledAtEnd = 0;
   // With a duration: stopped from the first measured send on; `timer` is that stop.
@@ -132,6 +140,19 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
   let peakRss = startRss;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
   rssTimer.unref();
+  const beginMeasured = (): void => {
+    if (meter.stop || meter.cpu) return;
+    run.onMeasuredStart?.();
+    meter.stop = startCpuMeter(sim.pid);
+    measuredAt = performance.now();
+    if (run.durationMs !== undefined) {
+      timer = setTimeout(() => {
+        stoppedAt = performance.now();
+        endMeter(meter);
+        stop.abort(new Error('measured duration over'));
+      }, run.durationMs);
+    }
+  };
   try {
     const outcome = await runLoad({
       target, adapter, model: MODEL, stream, schedule: run.schedule, warmup: run.warmup,
@@ -139,24 +160,17 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
       signal: AbortSignal.any([AbortSignal.timeout(run.deadlineMs), stop.signal]),
       request(i) {
         // The runner asks for a payload just before sending it: the measured phase starts here.
-        if (i === run.warmup && !meter.stop && !meter.cpu) {
-          run.onMeasuredStart?.();
-          meter.stop = startCpuMeter(sim.pid);
-          measuredAt = performance.now();
-          if (run.durationMs !== undefined) {
-            timer = setTimeout(() => {
-              stoppedAt = performance.now();
-              endMeter(meter);
-              stop.abort(new Error('measured duration over'));
-            }, run.durationMs);
-          }
-        }
+        if (i === run.warmup && !sessions) beginMeasured();
         return spec;
       },
+      // Sessions take no payload from `request` (it only gives the warm-up requests).
+      ...(sessions ? { sessions, onStageStart: beginMeasured } : {}),
       onRecord(r) {
         if (r.warmup) return;
         if (r.error?.class === 'cancelled' && stop.signal.aborted) {
+          // Its chunks arrived within the window: they count, the request does not.
           cancelledAtEnd++;
+          contentChunks += r.chunkTimes.length;
           return;
         }
         run.onRecord?.(r);
@@ -169,7 +183,7 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
           spans.push(r.sent, r.end);
         }
         // The last measured record ends the interval (closing the pool is not the client's work).
-        if (++measured === run.requests) endMeter(meter);
+        if (++measured === expected) endMeter(meter);
       },
     });
     endMeter(meter);
@@ -188,6 +202,18 @@ export async function runHarness(sim: SimProcess, run: HarnessRun): Promise<Harn
 /** The body every harness request sends (completions API, vLLM capabilities: `ignore_eos`, continuous usage when streamed). */
 export function requestBody(maxTokens: number, stream: boolean): string {
   return API_ADAPTERS.completions.body({ model: MODEL, prompt: PROMPT, maxTokens, stream }, capabilitiesFor('vllm'));
+}
+
+/**
+ * `n` sessions of `turns` turns with zero think time, through the same completions body as the
+ * single requests: the harness prompt, then one short follow-up line per turn after the response
+ * so far. The plans are built before the run (the runner only looks them up).
+ */
+export function sessionOptions(n: number, turns: number, maxTokens: number): SessionOptions {
+  const turnPlans = Array.from({ length: turns }, (_, k) => ({ text: k === 0 ? '' : ' Go on.', tokens: k === 0 ? 0 : 3, maxTokens, thinkS: 0 }));
+  const cell = `sessions of ${turns} turns, max_tokens=${maxTokens}`;
+  const plans = Array.from({ length: n }, (_, i) => ({ id: `bench-s${i}`, system: PROMPT, systemTokens: 12, turns: turnPlans, cell }));
+  return { session: (i) => plans[i]!, caps: capabilitiesFor('vllm') };
 }
 
 function endMeter(meter: { stop: (() => CpuUsage) | null; cpu: CpuUsage | null }): void {

@@ -7,7 +7,9 @@ import { type HarnessResult, runHarness, startSimulator, stopSimulators } from '
 /*
  * The two load benchmarks. Both run the client's real runner against a simulator child process
  * and report what the client achieved next to who used the CPU, because on a 2-core machine the
- * client, the simulator and everything else compete for the same cores.
+ * client, the simulator and everything else compete for the same cores. Each also runs on the
+ * session path (`sessionTurns`): the same requests as turns of multi-turn sessions, each turn sent
+ * when the previous response ended, carrying the conversation so far.
  */
 
 /** CPU over a measured phase, in % of one core, and the client's wait for a CPU. */
@@ -23,6 +25,8 @@ export interface CpuShare {
 /** One SSE throughput run. */
 export interface SseResult {
   name: string;
+  /** Turns per session on the session path; absent on the single-request path. */
+  sessionTurns?: number;
   concurrency: number;
   maxTokens: number;
   itlMs: number;
@@ -45,6 +49,9 @@ export interface SseResult {
 export interface LagResult {
   /** `http`: the runner against the simulator; `pacing only`: the runner's wait loop alone, no requests (the machine's floor). */
   kind: 'http' | 'pacing only';
+  /** Turns per session on the session path (sessions arrive at `offeredRate / sessionTurns`); absent on the single-request path. */
+  sessionTurns?: number;
+  /** Requests per second offered (on the session path: session arrivals x turns, every turn sent as soon as the last response ended). */
   offeredRate: number;
   achievedSendRate: number | null;
   requests: number;
@@ -65,7 +72,15 @@ export interface SseConfig {
   concurrency: number;
   maxTokens: number;
   itlMs: number;
+  /** Requests in all (on the session path, `requests / sessionTurns` sessions). */
   requests: number;
+  /** Run `concurrency` users of sessions of this many turns (zero think time) instead of single requests. */
+  sessionTurns?: number;
+  /**
+   * Measure for this long, s, instead of until `requests` finished. Sessions need it: with a
+   * request count, the last sessions run their turns at a fraction of `concurrency`.
+   */
+  seconds?: number;
 }
 
 /**
@@ -77,13 +92,16 @@ export async function benchSseThroughput(cfg: SseConfig): Promise<SseResult> {
     profile: 'test-fast', itl_ms: cfg.itlMs, prefill_overhead_ms: 1, max_num_seqs: cfg.concurrency, max_waiting: 10_000,
   });
   try {
+    const turns = cfg.sessionTurns;
     const r = await runHarness(sim, {
       schedule: createSchedule({ type: 'concurrency', concurrency: cfg.concurrency }),
-      warmup: cfg.concurrency, requests: cfg.requests, maxTokens: cfg.maxTokens, deadlineMs: 90_000,
+      warmup: cfg.concurrency, requests: turns ? Math.ceil(cfg.requests / turns) : cfg.requests, maxTokens: cfg.maxTokens, deadlineMs: 90_000,
+      ...(turns ? { sessionTurns: turns } : {}),
+      ...(cfg.seconds ? { durationMs: cfg.seconds * 1000 } : {}),
     });
     const s = r.windowMs / 1000;
     return {
-      name: cfg.name, concurrency: cfg.concurrency, maxTokens: cfg.maxTokens, itlMs: cfg.itlMs,
+      name: cfg.name, ...(turns ? { sessionTurns: turns } : {}), concurrency: cfg.concurrency, maxTokens: cfg.maxTokens, itlMs: cfg.itlMs,
       offeredEventsPerS: (cfg.concurrency * 1000) / cfg.itlMs,
       requestsPerS: r.ok / s,
       eventsPerS: r.contentChunks / s,
@@ -103,6 +121,8 @@ export async function benchSseThroughput(cfg: SseConfig): Promise<SseResult> {
 export interface LagConfig {
   rate: number;
   seconds: number;
+  /** Sessions of this many turns (zero think time) arriving at `rate / sessionTurns` per second, instead of single requests. */
+  sessionTurns?: number;
 }
 
 /** Short requests (10 output tokens at 1 ms ITL, ~12 ms each) so in-flight stays modest even at 2000 requests/s. */
@@ -117,15 +137,17 @@ export async function benchScheduleLag(configs: readonly LagConfig[]): Promise<L
   const sim = await startSimulator(LAG_SIM);
   const out: LagResult[] = [];
   try {
-    for (const { rate, seconds } of configs) {
+    for (const { rate, seconds, sessionTurns: turns } of configs) {
       const requests = Math.round(rate * seconds);
       const r = await runHarness(sim, {
-        schedule: createSchedule({ type: 'constant', rate, max_in_flight: 1000 }),
-        warmup: 50, requests, maxTokens: LAG_MAX_TOKENS, deadlineMs: seconds * 1000 + 30_000,
+        schedule: createSchedule({ type: 'constant', rate: turns ? rate / turns : rate, max_in_flight: 1000 }),
+        warmup: 50, requests: turns ? Math.round(requests / turns) : requests, maxTokens: LAG_MAX_TOKENS, deadlineMs: seconds * 1000 + 30_000,
+        ...(turns ? { sessionTurns: turns } : {}),
       });
       const lag = summarize(r.lagMs, [50, 99]);
       out.push({
         kind: 'http',
+        ...(turns ? { sessionTurns: turns } : {}),
         offeredRate: rate,
         achievedSendRate: r.outcome.achievedSendRate,
         requests,

@@ -81,8 +81,11 @@ class LiveSession {
   private k = 0;
   /** Chat: the messages so far (system, then user and assistant in turn). */
   private messages: ChatMessage[] = [];
-  /** Completions: the parts of the prompt so far. */
-  private parts: string[] = [];
+  /**
+   * Completions: the prompt so far, appended to (V8 keeps the appends as a rope that the body's
+   * JSON encoding flattens once, so a turn does not copy the conversation twice).
+   */
+  private prompt = '';
   /** Prompt tokens of the conversation so far (sources' counts, and the server's for responses). */
   private tokens: number;
   private readonly headers: Record<string, string>;
@@ -104,7 +107,7 @@ class LiveSession {
     this.chat = runner.o.adapter.type === 'chat';
     this.tokens = plan.systemTokens;
     if (this.chat && plan.system) this.messages.push({ role: 'system', content: plan.system });
-    else if (plan.system) this.parts.push(plan.system);
+    else if (plan.system) this.prompt = plan.system;
   }
 
   /** Sends turn k at `intended`, or ends the session when it can no longer go. */
@@ -117,8 +120,8 @@ class LiveSession {
       this.messages.push({ role: 'user', content: t.text });
       body = this.runner.body(this.messages, t.maxTokens);
     } else {
-      this.parts.push(t.text);
-      body = this.runner.body(this.parts.join(''), t.maxTokens);
+      this.prompt += t.text;
+      body = this.runner.body(this.prompt, t.maxTokens);
     }
     this.tokens += t.tokens;
     this.runner.sender.sendSpec(this.st, intended, this.specOf(this.k, body), this.done);
@@ -157,7 +160,7 @@ class LiveSession {
       return this.finish(end);
     }
     if (this.chat) this.messages.push({ role: 'assistant', content: text });
-    else this.parts.push(text);
+    else this.prompt += text;
     this.tokens += r.usage?.completionTokens ?? r.tokenizerOutputTokens ?? 0;
     if (++this.k === this.plan.turns.length) {
       s.end = 'completed';
@@ -213,7 +216,7 @@ class LiveSession {
     this.over = true;
     this.stopWaiting();
     this.messages = [];
-    this.parts = [];
+    this.prompt = '';
     this.after(end);
   }
 }

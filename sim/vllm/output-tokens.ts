@@ -29,9 +29,16 @@ export function buildOutputVocabulary(tokenizer: Tokenizer, max = 4096): OutputV
   return { ids: Int32Array.from(ids), json };
 }
 
-/** Appends `count` pseudo-random pieces to `text` (escaped), drawing indices from `rng`. */
-export function appendPieces(vocab: OutputVocabulary, rng: Rng, count: number, text = ''): string {
+/**
+ * Appends `count` pseudo-random pieces to `text` (escaped), drawing indices from `rng`; with
+ * `ids`, also pushes each piece's token id there (the same draws either way).
+ */
+export function appendPieces(vocab: OutputVocabulary, rng: Rng, count: number, text = '', ids?: number[]): string {
   const n = vocab.json.length;
-  for (let i = 0; i < count; i++) text += vocab.json[Math.floor(rng.next() * n)]!;
+  for (let i = 0; i < count; i++) {
+    const k = Math.floor(rng.next() * n);
+    text += vocab.json[k]!;
+    ids?.push(vocab.ids[k]!);
+  }
   return text;
 }

@@ -1,8 +1,12 @@
 /**
- * vLLM-style automatic prefix cache over token blocks. A prompt is cut into full blocks of
- * `blockSize` tokens; block i's hash chains the hash of block i-1 with its own tokens, so a hit
- * on block i implies the whole prefix up to it matches. Cached blocks live in an LRU of
- * `capacityBlocks` entries (the KV cache); the least recently used block is evicted first.
+ * vLLM-style automatic prefix cache over token blocks. A sequence is cut into full blocks of
+ * `blockSize` tokens (vLLM's `--block-size`); block i's hash chains the hash of block i-1 with its
+ * own tokens, so a hit on block i implies the whole prefix up to it matches. Cached blocks live in
+ * an LRU of `capacityBlocks` entries (the KV cache); the least recently used block is evicted
+ * first. As in vLLM, the blocks of generated tokens are cached too (`vllm/v1/core/
+ * kv_cache_manager.py` `allocate_slots` caches up to `num_computed_tokens + num_new_tokens` at
+ * every step, decode steps included), so the next turn of a conversation, whose prompt is this
+ * prompt plus this response plus a new message, hits both.
  */
 export class PrefixCache {
   /** Tokens per block. */
@@ -58,10 +62,24 @@ export class PrefixCache {
   /** Adds (or refreshes) blocks, evicting the least recently used beyond capacity. */
   insert(hashes: readonly number[]): void {
     for (const h of hashes) this.touch(h);
+    this.evict();
+  }
+
+  private evict(): void {
     while (this.lru.size > this.capacityBlocks) {
       const oldest = this.lru.keys().next().value as number;
       this.lru.delete(oldest);
     }
+  }
+
+  /**
+   * Keeps a finished request's blocks (prompt and generated tokens) cached: they are touched
+   * tail first, so the tail is the first of them to be evicted, as vLLM frees a request's blocks
+   * in reverse order (`vllm/v1/core/kv_cache_manager.py` `KVCacheManager.free`).
+   */
+  release(hashes: readonly number[]): void {
+    for (let i = hashes.length - 1; i >= 0; i--) this.touch(hashes[i]!);
+    this.evict();
   }
 
   /** Drops every cached block. */

@@ -22,6 +22,8 @@ export class SimRequest implements EngineJob, ActiveRequest {
   private readonly rng: Rng;
   private readonly promptLen: number;
   private readonly hashes: number[];
+  /** Generated token ids, kept for the prefix cache (null without prefix caching). */
+  private readonly outIds: number[] | null;
   private readonly target: number;
   private readonly finishReason: 'stop' | 'length';
   private readonly trace: RequestTrace;
@@ -53,6 +55,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.rng = createRng(o.seed, 0x10000 + seq);
     this.promptLen = init.promptTokens.length;
     this.hashes = o.prefix_caching ? ctx.prefixCache.blockHashes(init.promptTokens) : [];
+    this.outIds = o.prefix_caching ? [] : null;
     this.trace = new RequestTrace(ctx.chunkLog !== null);
     this.events = init.stream ? new StreamEvents(init.api, responseId(init.api, init.requestId), Math.floor(Date.now() / 1000), init.model, this.promptLen, init.continuousUsage) : null;
     if (init.fault?.kind === 'empty') {
@@ -167,7 +170,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.ctx.metrics.onOutput(n, this.chunks === 1 ? null : (this.nextDue - this.lastChunkDue) / 1000);
     this.lastChunkDue = this.nextDue;
     this.growKv();
-    const text = appendPieces(this.ctx.vocab, this.rng, n);
+    const text = appendPieces(this.ctx.vocab, this.rng, n, '', this.outIds ?? undefined);
     if (!this.events) {
       // Output pieces are plain lowercase words, so their JSON escape is the text itself.
       this.text += text;
@@ -239,6 +242,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
     const wasRunning = this.state === 'running';
     ctx.scheduler.finish(this, now);
     if (wasRunning) {
+      if (this.outIds) this.cacheSequence();
       ctx.kv.releaseShared(this.hashes);
       ctx.kv.addPrivate(-this.privateBlocks);
       this.privateBlocks = 0;
@@ -253,6 +257,18 @@ export class SimRequest implements EngineJob, ActiveRequest {
       generationTokens: this.tokensSent,
       maxTokens: this.init.maxTokens,
     });
+  }
+
+  /**
+   * Leaves the full blocks of the prompt and the generated tokens in the prefix cache. The last
+   * generated token is sampled but never fed back, so its KV is not computed and it is not cached.
+   */
+  private cacheSequence(): void {
+    const { prefixCache } = this.ctx;
+    const computed = Math.min(this.outIds!.length, this.generated - 1);
+    const blocks = Math.floor((this.promptLen + computed) / prefixCache.blockSize);
+    if (blocks <= this.hashes.length) return prefixCache.release(this.hashes);
+    prefixCache.release(prefixCache.blockHashes(this.init.promptTokens.concat(this.outIds!.slice(0, computed))));
   }
 
   private readonly onClose = (): void => {

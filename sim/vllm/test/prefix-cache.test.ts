@@ -41,6 +41,17 @@ describe('PrefixCache', () => {
     expect(c.match(d)).toBe(2);
   });
 
+  it("keeps a finished request's blocks with its tail first in line for eviction", () => {
+    const c = new PrefixCache(2, 3);
+    const seq = c.blockHashes([1, 1, 2, 2, 3, 3]);
+    c.release(seq);
+    expect(c.size).toBe(3);
+    c.insert(c.blockHashes([7, 7]));
+    // The tail block went first; the head of the sequence still hits.
+    expect(c.match(seq)).toBe(2);
+    expect(c.size).toBe(3);
+  });
+
   it('never counts the last prompt token as cacheable', () => {
     expect(maxCacheableBlocks(32, 16)).toBe(1);
     expect(maxCacheableBlocks(33, 16)).toBe(2);
