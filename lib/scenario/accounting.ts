@@ -184,7 +184,7 @@ export class RunAccounting {
   /** Idle pauses between stages are no part of the run's measurement window (nor of a stage's, which starts after its pause). */
   excludePauses(outcomes: readonly StageOutcome[]): void {
     for (const o of outcomes) {
-      if (o.pause) for (const acc of [this.all, this.unstalled, ...this.perCell.values(), ...this.perModel.values()]) acc.excludeIdle(o.pause.from, o.start);
+      if (o.pause) for (const acc of [this.all, this.unstalled, ...this.perCell.values(), ...this.perModel.values(), ...(this.sessions?.accumulators() ?? [])]) acc.excludeIdle(o.pause.from, o.start);
     }
   }
 

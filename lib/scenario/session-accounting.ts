@@ -68,6 +68,11 @@ export class SessionAccounting {
     if (t.end) s.end = t.end;
   }
 
+  /** The turn indices' accumulators (idle pauses between stages are excluded from them as from the others). */
+  accumulators(): StatsAccumulator[] {
+    return this.turns.filter((t) => t !== undefined).map((t) => t.stats);
+  }
+
   /** The sessions section of the report, or undefined when no session turn was measured. */
   report(): SessionsReport | undefined {
     if (this.sessions.size === 0) return undefined;
