@@ -43,6 +43,12 @@ describe('shared_prefix with enable_multi_turn_chat', () => {
     expect(onlyScenario(translate(text.replace('enable_multi_turn_chat: true', 'enable_multi_turn_chat: true, seed: 9'))).data).toMatchObject({ seed: 9 });
   });
 
+  it('on api.type chat the rounds still go to the completions API, as inference-perf sends them', () => {
+    const text = `${CONSTANT}${SERVER}api: { type: chat, streaming: true }\ndata: { type: shared_prefix, shared_prefix: { enable_multi_turn_chat: true } }\n`;
+    expect(onlyScenario(translate(text))).toMatchObject({ api: 'completions', stream: true });
+    expect(notesOf(text).some((n) => n.startsWith("api.type: sent as completions: inference-perf's multi-turn shared_prefix rounds are completion requests"))).toBe(true);
+  });
+
   it('false (the default) stays single-turn, with no session keys', () => {
     const data = onlyScenario(translate(`${CONSTANT}${SERVER}data: { type: shared_prefix, shared_prefix: { enable_multi_turn_chat: false } }\n`)).data as Record<string, unknown>;
     expect(data.enable_multi_turn_chat).toBeUndefined();
@@ -95,8 +101,11 @@ describe('conversation_replay → conversations', () => {
     expect(translate(upstream('conversation-replay-code-generation.yaml')).scenarios.map((s) => s.scenario.num_requests)).toEqual([5, 10, 20, 30, 40]);
   });
 
-  it('a key of another data type is a one-line problem', () => {
+  it('a key of another data type, or the chat API (inference-perf has completions only), is a one-line problem', () => {
     expect(problemsOf(`${CONSTANT}${SERVER}data: { type: conversation_replay, path: x.jsonl }\n`)).toEqual(['data.path: not used by conversation_replay data: remove it']);
+    expect(problemsOf(`${CONSTANT}${SERVER}api: { type: chat }\ndata: { type: conversation_replay }\n`)).toEqual([
+      'api.type: "chat": inference-perf runs conversation_replay only on the completion API: set api.type: completion',
+    ]);
   });
 });
 
@@ -151,7 +160,7 @@ describe('trace_session_replay of OTel and Weka traces → trace data and load',
   it('trace_directory is its *.json files, sorted; a Weka replay is seeded with 42 unless load.base_seed is given', () => {
     const dir = tempDir();
     for (const f of ['b.json', 'a.json', 'notes.txt']) dir.write(`traces/${f}`, '{}');
-    const text = `load: { type: trace_session_replay, stages: [{ concurrent_sessions: 2, num_sessions: 4 }] }\n${SERVER}data: { type: weka_trace_replay, weka_trace_replay: { trace_directory: traces, default_block_size: 32 } }\n`;
+    const text = `load: { type: trace_session_replay, stages: [{ concurrent_sessions: 2, num_sessions: 4 }] }\n${SERVER}api: chat\ndata: { type: weka_trace_replay, weka_trace_replay: { trace_directory: traces, default_block_size: 32 } }\n`;
     const s = onlyScenario(translate(text, dir.path));
     expect(s.data).toEqual({ type: 'trace', format: 'weka', path: ['traces/a.json', 'traces/b.json'], weka: { default_block_size: 32 }, seed: 42 });
     expect(onlyScenario(translate(text.replace('num_sessions: 4 }] }', 'num_sessions: 4 }], base_seed: 6 }'), dir.path)).data).toMatchObject({ seed: 6 });
@@ -165,7 +174,10 @@ describe('trace_session_replay of OTel and Weka traces → trace data and load',
     expect(problemsOf(upstream('otel-agentic-trace-replay.yaml'))).toEqual([
       'data.otel_trace_replay.hf_dataset_path: a Hugging Face dataset, and nothing is downloaded here: download its trace files and give them as trace_files or trace_directory',
     ]);
-    const otel = 'data: { type: otel_trace_replay, otel_trace_replay: { trace_files: [t.json] } }\n';
+    const otel = 'api: chat\ndata: { type: otel_trace_replay, otel_trace_replay: { trace_files: [t.json] } }\n';
+    expect(problemsOf(`load: { type: trace_session_replay, stages: [{ concurrent_sessions: 1 }] }\n${SERVER}${otel.replace('api: chat\n', '')}`)).toEqual([
+      `api.type: "completion" (inference-perf's default): inference-perf replays otel_trace_replay only on the chat API: set api.type: chat`,
+    ]);
     expect(problemsOf(`${CONSTANT}${SERVER}${otel}`)).toEqual(['load.type: "constant": inference-perf runs otel_trace_replay only with load.type trace_session_replay']);
     const sessions = 'load: { type: trace_session_replay, stages: [{ concurrent_sessions: 1 }] }\n';
     expect(problemsOf(`${sessions}${SERVER}data: { type: conversation_replay }\n`)).toEqual([

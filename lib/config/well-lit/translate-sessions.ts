@@ -66,6 +66,11 @@ export function sessionData(kind: Exclude<SessionKind, 'multi_turn'>, w: Partial
   const d = w.data;
   const seed = w.load?.base_seed;
   if (kind === 'conversations') {
+    // conversation_replay_datagen.py get_supported_apis: completion only.
+    if (w.api?.type === 'chat') {
+      c.issues.add([...c.at, 'api', 'type'], '"chat": inference-perf runs conversation_replay only on the completion API: set api.type: completion');
+      return undefined;
+    }
     if (misplaced(d, ['conversation_replay'], c)) return undefined;
     const cr = d.conversation_replay ?? {};
     const length = (x: IpDistribution | undefined, key: string, fallback: number): unknown =>
@@ -137,6 +142,11 @@ function sessionTrace(w: Partial<IpWorkload> & { data: Data }, c: SessionContext
     c.issues.add([...c.at, 'load', 'type'], `"${w.load.type}": inference-perf runs ${key} only with load.type trace_session_replay`);
     return undefined;
   }
+  // replay_graph_session_datagen.py get_supported_apis: chat (or Anthropic messages, refused on its own).
+  if ((w.api?.type ?? 'completion') !== 'chat') {
+    c.issues.add([...c.at, 'api', 'type'], `"${w.api?.type ?? 'completion'}"${w.api ? '' : " (inference-perf's default)"}: inference-perf replays ${key} only on the chat API: set api.type: chat`);
+    return undefined;
+  }
   if (misplaced(d, [key], c)) return undefined;
   const block = d[key];
   if (!block) {
@@ -162,7 +172,7 @@ function sessionTrace(w: Partial<IpWorkload> & { data: Data }, c: SessionContext
     seeded = { seed: WEKA_SEED };
     c.note('load.base_seed', WEKA_SEED, "not given: inference-perf's Weka replay seeds the text of its hashed blocks with 42 then");
   }
-  return { type: 'trace', path: paths.length === 1 ? paths[0] : paths, format, [format]: given, ...seeded };
+  return { type: 'trace', path: paths.length === 1 ? paths[0] : paths, format, ...(Object.keys(given).length > 0 ? { [format]: given } : {}), ...seeded };
 }
 
 /** The `*.json` files of a trace directory, sorted, as inference-perf lists them; paths as written, so they resolve as the directory does. */
