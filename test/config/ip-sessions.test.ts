@@ -10,7 +10,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DATA_TYPES } from '../../lib/config/schema/data.ts';
+import { DATA_TYPES, DataSchema } from '../../lib/config/schema/data.ts';
+import { LoadSchema } from '../../lib/config/schema/load.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { tempDir } from './temp-dir.ts';
 import { onlyScenario, translateIpText } from './translate-ip.ts';
@@ -211,6 +212,13 @@ describe('end to end: each config loads as suites/config loads it, its scenarios
   it('the examples are one per data type', () => {
     const types = readdirSync(EXAMPLES).map((f) => onlyScenario(translateIpText(readFileSync(join(EXAMPLES, f), 'utf8'), ROOT, f)).data as { type: string; format?: string; enable_multi_turn_chat?: boolean });
     expect(types.map((d) => `${d.type}${d.format ? `:${d.format}` : ''}${d.enable_multi_turn_chat ? ':multi-turn' : ''}`).sort()).toEqual(['conversations', 'shared_prefix:multi-turn', 'trace:azure', 'trace:otel', 'trace:weka']);
+  });
+
+  // Checked by the coordinator after merging: these run once the native session and trace types are in the scenario schema.
+  it.skipIf(!NATIVE_SESSIONS).each(readdirSync(EXAMPLES))('examples/inference-perf/%s: its data and load parse by the native DataSchema and LoadSchema', (file) => {
+    const s = onlyScenario(translateIpText(readFileSync(join(EXAMPLES, file), 'utf8'), ROOT, file));
+    expect(DataSchema.safeParse(s.data).error).toBeUndefined();
+    expect(LoadSchema.safeParse(s.load).error).toBeUndefined();
   });
 
   it.skipIf(!NATIVE_SESSIONS).each(runnable)('%s', (file) => {
