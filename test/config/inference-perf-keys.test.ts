@@ -51,6 +51,7 @@ function baseFile(base: Base | undefined): Record<string, unknown> {
     case 'weka':
       file.load = { type: 'trace_session_replay', stages: [{ concurrent_sessions: 1 }] };
       file.data = { type: `${base}_trace_replay`, [`${base}_trace_replay`]: { trace_files: [`${base}.json`] } };
+      file.api = { type: 'chat' };
       break;
     case 'shared_prefix':
       file.data = { type: 'shared_prefix', shared_prefix: {} };

@@ -10,7 +10,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DATA_TYPES } from '../../lib/config/schema/data.ts';
+import { DATA_TYPES, DataSchema } from '../../lib/config/schema/data.ts';
+import { LoadSchema } from '../../lib/config/schema/load.ts';
 import { loadWellLitConfig } from '../../lib/config/well-lit/index.ts';
 import { tempDir } from './temp-dir.ts';
 import { onlyScenario, translateIpText } from './translate-ip.ts';
@@ -41,6 +42,12 @@ describe('shared_prefix with enable_multi_turn_chat', () => {
     const text = `${CONSTANT}${SERVER}api: { session_id_header_key: x-affinity }\ndata: { type: shared_prefix, shared_prefix: { enable_multi_turn_chat: true } }\n`;
     expect(onlyScenario(translate(text)).data).toMatchObject({ enable_multi_turn_chat: true, session_header: 'x-affinity', seed: 3, num_groups: 10, num_prompts_per_group: 10 });
     expect(onlyScenario(translate(text.replace('enable_multi_turn_chat: true', 'enable_multi_turn_chat: true, seed: 9'))).data).toMatchObject({ seed: 9 });
+  });
+
+  it('on api.type chat the rounds still go to the completions API, as inference-perf sends them', () => {
+    const text = `${CONSTANT}${SERVER}api: { type: chat, streaming: true }\ndata: { type: shared_prefix, shared_prefix: { enable_multi_turn_chat: true } }\n`;
+    expect(onlyScenario(translate(text))).toMatchObject({ api: 'completions', stream: true });
+    expect(notesOf(text).some((n) => n.startsWith("api.type: sent as completions: inference-perf's multi-turn shared_prefix rounds are completion requests"))).toBe(true);
   });
 
   it('false (the default) stays single-turn, with no session keys', () => {
@@ -95,8 +102,11 @@ describe('conversation_replay → conversations', () => {
     expect(translate(upstream('conversation-replay-code-generation.yaml')).scenarios.map((s) => s.scenario.num_requests)).toEqual([5, 10, 20, 30, 40]);
   });
 
-  it('a key of another data type is a one-line problem', () => {
+  it('a key of another data type, or the chat API (inference-perf has completions only), is a one-line problem', () => {
     expect(problemsOf(`${CONSTANT}${SERVER}data: { type: conversation_replay, path: x.jsonl }\n`)).toEqual(['data.path: not used by conversation_replay data: remove it']);
+    expect(problemsOf(`${CONSTANT}${SERVER}api: { type: chat }\ndata: { type: conversation_replay }\n`)).toEqual([
+      'api.type: "chat": inference-perf runs conversation_replay only on the completion API: set api.type: completion',
+    ]);
   });
 });
 
@@ -151,7 +161,7 @@ describe('trace_session_replay of OTel and Weka traces → trace data and load',
   it('trace_directory is its *.json files, sorted; a Weka replay is seeded with 42 unless load.base_seed is given', () => {
     const dir = tempDir();
     for (const f of ['b.json', 'a.json', 'notes.txt']) dir.write(`traces/${f}`, '{}');
-    const text = `load: { type: trace_session_replay, stages: [{ concurrent_sessions: 2, num_sessions: 4 }] }\n${SERVER}data: { type: weka_trace_replay, weka_trace_replay: { trace_directory: traces, default_block_size: 32 } }\n`;
+    const text = `load: { type: trace_session_replay, stages: [{ concurrent_sessions: 2, num_sessions: 4 }] }\n${SERVER}api: chat\ndata: { type: weka_trace_replay, weka_trace_replay: { trace_directory: traces, default_block_size: 32 } }\n`;
     const s = onlyScenario(translate(text, dir.path));
     expect(s.data).toEqual({ type: 'trace', format: 'weka', path: ['traces/a.json', 'traces/b.json'], weka: { default_block_size: 32 }, seed: 42 });
     expect(onlyScenario(translate(text.replace('num_sessions: 4 }] }', 'num_sessions: 4 }], base_seed: 6 }'), dir.path)).data).toMatchObject({ seed: 6 });
@@ -165,7 +175,10 @@ describe('trace_session_replay of OTel and Weka traces → trace data and load',
     expect(problemsOf(upstream('otel-agentic-trace-replay.yaml'))).toEqual([
       'data.otel_trace_replay.hf_dataset_path: a Hugging Face dataset, and nothing is downloaded here: download its trace files and give them as trace_files or trace_directory',
     ]);
-    const otel = 'data: { type: otel_trace_replay, otel_trace_replay: { trace_files: [t.json] } }\n';
+    const otel = 'api: chat\ndata: { type: otel_trace_replay, otel_trace_replay: { trace_files: [t.json] } }\n';
+    expect(problemsOf(`load: { type: trace_session_replay, stages: [{ concurrent_sessions: 1 }] }\n${SERVER}${otel.replace('api: chat\n', '')}`)).toEqual([
+      `api.type: "completion" (inference-perf's default): inference-perf replays otel_trace_replay only on the chat API: set api.type: chat`,
+    ]);
     expect(problemsOf(`${CONSTANT}${SERVER}${otel}`)).toEqual(['load.type: "constant": inference-perf runs otel_trace_replay only with load.type trace_session_replay']);
     const sessions = 'load: { type: trace_session_replay, stages: [{ concurrent_sessions: 1 }] }\n';
     expect(problemsOf(`${sessions}${SERVER}data: { type: conversation_replay }\n`)).toEqual([
@@ -199,6 +212,13 @@ describe('end to end: each config loads as suites/config loads it, its scenarios
   it('the examples are one per data type', () => {
     const types = readdirSync(EXAMPLES).map((f) => onlyScenario(translateIpText(readFileSync(join(EXAMPLES, f), 'utf8'), ROOT, f)).data as { type: string; format?: string; enable_multi_turn_chat?: boolean });
     expect(types.map((d) => `${d.type}${d.format ? `:${d.format}` : ''}${d.enable_multi_turn_chat ? ':multi-turn' : ''}`).sort()).toEqual(['conversations', 'shared_prefix:multi-turn', 'trace:azure', 'trace:otel', 'trace:weka']);
+  });
+
+  // Checked by the coordinator after merging: these run once the native session and trace types are in the scenario schema.
+  it.skipIf(!NATIVE_SESSIONS).each(readdirSync(EXAMPLES))('examples/inference-perf/%s: its data and load parse by the native DataSchema and LoadSchema', (file) => {
+    const s = onlyScenario(translateIpText(readFileSync(join(EXAMPLES, file), 'utf8'), ROOT, file));
+    expect(DataSchema.safeParse(s.data).error).toBeUndefined();
+    expect(LoadSchema.safeParse(s.load).error).toBeUndefined();
   });
 
   it.skipIf(!NATIVE_SESSIONS).each(runnable)('%s', (file) => {

@@ -64,23 +64,26 @@ function misplaced(d: Data, allowed: readonly string[], c: SessionContext): bool
  */
 export function sessionData(kind: Exclude<SessionKind, 'multi_turn'>, w: Partial<IpWorkload> & { data: Data }, c: SessionContext): Record<string, unknown> | undefined {
   const d = w.data;
-  const seed = w.load?.base_seed;
   if (kind === 'conversations') {
+    // conversation_replay_datagen.py get_supported_apis: completion only.
+    if (w.api?.type === 'chat') {
+      c.issues.add([...c.at, 'api', 'type'], '"chat": inference-perf runs conversation_replay only on the completion API: set api.type: completion');
+      return undefined;
+    }
     if (misplaced(d, ['conversation_replay'], c)) return undefined;
     const cr = d.conversation_replay ?? {};
-    const length = (x: IpDistribution | undefined, key: string, fallback: number): unknown =>
-      x ? nativeDistribution(x, `conversation_replay.${key}`, c.note, 'sample') : fallback;
+    const length = (x: IpDistribution | undefined, key: string, fallback: number): unknown => (x ? nativeDistribution(x, `conversation_replay.${key}`, c.note, 'sample') : fallback);
     if (!d.conversation_replay) c.note('data.conversation_replay', {}, "not given: inference-perf's defaults");
     if (cr.seed === undefined) c.note('data.conversation_replay.seed', CONVERSATION.seed, "not given: inference-perf's default (the same conversations every run)");
     return {
       type: 'conversations',
       conversations: cr.num_conversations ?? CONVERSATION.conversations,
       system_prompt_tokens: cr.shared_system_prompt_len ?? CONVERSATION.system,
-      ...(cr.dynamic_system_prompt_len ? { dynamic_system_prompt_tokens: length(cr.dynamic_system_prompt_len, 'dynamic_system_prompt_len', 0) } : {}),
+      ...(cr.dynamic_system_prompt_len ? { dynamic_system_prompt_tokens: nativeDistribution(cr.dynamic_system_prompt_len, 'conversation_replay.dynamic_system_prompt_len', c.note, 'sample') } : {}),
       turns: length(cr.turns_per_conversation, 'turns_per_conversation', CONVERSATION.turns),
       turn_tokens: length(cr.input_tokens_per_turn, 'input_tokens_per_turn', CONVERSATION.turnTokens),
       max_tokens: length(cr.output_tokens_per_turn, 'output_tokens_per_turn', CONVERSATION.maxTokens),
-      think_time_s: cr.tool_call_latency_sec ? nativeDistribution(cr.tool_call_latency_sec, 'conversation_replay.tool_call_latency_sec', c.note, 'sample') : 0,
+      think_time_s: length(cr.tool_call_latency_sec, 'tool_call_latency_sec', 0),
       ...(cr.max_model_len === undefined ? {} : { max_model_len: cr.max_model_len }),
       seed: cr.seed ?? CONVERSATION.seed,
     };
@@ -137,6 +140,11 @@ function sessionTrace(w: Partial<IpWorkload> & { data: Data }, c: SessionContext
     c.issues.add([...c.at, 'load', 'type'], `"${w.load.type}": inference-perf runs ${key} only with load.type trace_session_replay`);
     return undefined;
   }
+  // replay_graph_session_datagen.py get_supported_apis: chat (or Anthropic messages, refused on its own).
+  if ((w.api?.type ?? 'completion') !== 'chat') {
+    c.issues.add([...c.at, 'api', 'type'], `"${w.api?.type ?? 'completion'}"${w.api ? '' : " (inference-perf's default)"}: inference-perf replays ${key} only on the chat API: set api.type: chat`);
+    return undefined;
+  }
   if (misplaced(d, [key], c)) return undefined;
   const block = d[key];
   if (!block) {
@@ -162,7 +170,7 @@ function sessionTrace(w: Partial<IpWorkload> & { data: Data }, c: SessionContext
     seeded = { seed: WEKA_SEED };
     c.note('load.base_seed', WEKA_SEED, "not given: inference-perf's Weka replay seeds the text of its hashed blocks with 42 then");
   }
-  return { type: 'trace', path: paths.length === 1 ? paths[0] : paths, format, [format]: given, ...seeded };
+  return { type: 'trace', path: paths.length === 1 ? paths[0] : paths, format, ...(Object.keys(given).length > 0 ? { [format]: given } : {}), ...seeded };
 }
 
 /** The `*.json` files of a trace directory, sorted, as inference-perf lists them; paths as written, so they resolve as the directory does. */

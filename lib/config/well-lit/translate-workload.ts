@@ -71,11 +71,14 @@ export function translateIpWorkload(
   const checked = w.load && checkStages(w.load, [...at, 'load', 'stages'], issues, note);
   if (!w.load || !data || !checked) return [];
   if (kind) sessionKeys(kind, data, w.api?.session_id_header_key, note);
+  // shared_prefix_datagen.py sends every multi-turn round as a UserSessionCompletionAPIData, whatever api.type says.
+  const multiTurnChat = kind === 'multi_turn' && api.type === 'chat';
+  if (multiTurnChat) note('api.type', 'chat', "sent as completions: inference-perf's multi-turn shared_prefix rounds are completion requests whatever api.type says (its user sessions have no chat form)");
   const stages = kind === 'conversations' ? sessionStages(checked, w.load.type, w.data!.conversation_replay?.turns_per_conversation, note) : checked;
 
   const base: Record<string, unknown> = {
     description: `inference-perf workload ${name} of ${source}`,
-    api: api.type === 'completion' ? 'completions' : 'chat',
+    api: api.type === 'completion' || multiTurnChat ? 'completions' : 'chat',
     stream: api.streaming,
     data,
     // inference-perf runs every stage whatever the latency: no stop rules.
