@@ -150,12 +150,14 @@ describe('trace_session_replay of OTel and Weka traces → trace data and load',
       type: 'trace',
       format: 'otel',
       path: ['examples/otel/test_traces/simple/simple_chain.json', 'examples/otel/test_traces/simple/simple_chain_alt.json'],
-      otel: { use_static_model: true, static_model_name: 'HuggingFaceTB/SmolLM2-135M-Instruct', default_max_tokens: 100000, skip_invalid_files: true },
+      otel: { default_max_tokens: 100000 },
     });
     expect(s.load).toEqual({ type: 'trace', speedup: 1 });
     expect(s.api).toBe('chat');
     const notes = t.scenarios[0]!.notes.map((n) => n.path);
-    expect(notes).toEqual(expect.arrayContaining(['api.session_id_header_key', 'load.stages']));
+    expect(notes).toEqual(
+      expect.arrayContaining(['api.session_id_header_key', 'load.stages', 'data.otel_trace_replay.use_static_model', 'data.otel_trace_replay.static_model_name', 'data.otel_trace_replay.skip_invalid_files']),
+    );
   });
 
   it('trace_directory is its *.json files, sorted; a Weka replay is seeded with 42 unless load.base_seed is given', () => {

@@ -128,6 +128,24 @@ const seedOf = (w: Partial<IpWorkload>): { seed?: number } => (seed(w) === undef
 /** inference-perf's base seed of the Weka replay's synthetic block text when load.base_seed is not given (`weka_trace_replay_datagen.py`). */
 const WEKA_SEED = 42;
 
+/** The options of each replay the native `trace` data takes (`lib/config/schema/trace-data.ts`). */
+const NATIVE_TRACE_OPTIONS: Record<'otel' | 'weka', readonly string[]> = {
+  otel: ['include_errors', 'default_max_tokens'],
+  weka: ['trace_idle_gap_cap_seconds', 'default_block_size'],
+};
+
+/** Why an inference-perf replay option the native replay does not take has no effect here. */
+const OTHER_TRACE_OPTIONS: Record<string, string> = {
+  use_static_model: "no effect: every request asks for the target's model (server.model_name)",
+  static_model_name: "no effect: every request asks for the target's model (server.model_name)",
+  model_mapping: "no effect: every request asks for the target's model (server.model_name)",
+  skip_invalid_files: 'no effect: a trace file that cannot be read stops the test with its reason before anything is sent',
+  max_wait_ms: 'no effect: calls are sent at their recorded times, not after their predecessors finish',
+  predecessor_wait_timeout_sec: 'no effect: calls are sent at their recorded times, not after their predecessors finish',
+  inject_random_session_id: 'no effect: the trace data sends no session header',
+  duplicate_sessions_target: 'no effect: each recorded session is replayed once',
+};
+
 /** `otel_trace_replay` / `weka_trace_replay`: the trace files and the replay's options. */
 function sessionTrace(w: Partial<IpWorkload> & { data: Data }, c: SessionContext): Record<string, unknown> | undefined {
   const d = w.data;
@@ -164,6 +182,13 @@ function sessionTrace(w: Partial<IpWorkload> & { data: Data }, c: SessionContext
   const given = Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'num_dataset_entries' && JSON.stringify(v) !== JSON.stringify(defaults[k])));
   if ('num_dataset_entries' in options && options.num_dataset_entries !== defaults.num_dataset_entries) {
     c.note(`data.${key}.num_dataset_entries`, options.num_dataset_entries, 'no effect: it limits the traces read from a Hugging Face dataset, and these are local files');
+  }
+  // The native trace reader takes the options that shape the requests; the others choose models, sessions or error handling it does not do.
+  const used = NATIVE_TRACE_OPTIONS[format];
+  for (const [k, v] of Object.entries(given)) {
+    if (used.includes(k)) continue;
+    delete given[k];
+    c.note(`data.${key}.${k}`, v, OTHER_TRACE_OPTIONS[k] ?? 'no effect: the replay sends every recorded call at its recorded time, to the target\'s model');
   }
   let seeded = seedOf(w);
   if (format === 'weka' && seed(w) === undefined) {
