@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { type IncomingMessage, request as httpRequest, createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { API_ADAPTERS, capabilitiesFor } from '../../lib/apis/index.ts';
 import { DEFAULT_RESPONSE_LIMITS } from '../../lib/config/schema/limits.ts';
@@ -12,6 +9,7 @@ import { fixedPlanner, type StagePlan } from '../../lib/load/stage.ts';
 import type { RequestRecord } from '../../lib/metrics/record.ts';
 import { type SimServer, startSimServer } from '../../sim/vllm/server.ts';
 import { MODEL, TIMEOUTS } from '../http/drive.ts';
+import { byRequestId, type RecordingProxy, type Seen, startRecordingProxy } from '../scenario/recording-proxy.ts';
 
 /**
  * Multi-turn sessions through the real client against the vLLM simulator. A recording proxy in
@@ -19,46 +17,22 @@ import { MODEL, TIMEOUTS } from '../http/drive.ts';
  * and injects a simulator fault into the turns whose text asks for one.
  */
 
-interface Seen {
-  headers: IncomingMessage['headers'];
-  body: { prompt?: string; messages?: { role: string; content: string }[] };
-  at: number;
-}
-
 let sim: SimServer;
-let proxy: Server;
+let proxy: RecordingProxy;
 let proxyUrl: string;
-const seen = new Map<string, Seen>();
+/** What the proxy saw, by request id (read after a run). */
+const seen = {
+  get: (id: string): Seen | undefined => byRequestId(proxy.seen).get(id),
+};
 
 beforeAll(async () => {
   sim = await startSimServer({ profile: 'test-fast', tokenizer: 'words' });
-  const simPort = sim.port;
-  proxy = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const headers = { ...req.headers };
-      if (req.method === 'POST') {
-        const body = JSON.parse(raw.toString('utf8')) as Seen['body'];
-        seen.set(String(req.headers['x-request-id']), { headers: req.headers, body, at: performance.now() });
-        if (raw.includes('FAIL-HERE')) headers['x-sim-fault'] = 'status=500';
-      }
-      const up = httpRequest({ host: '127.0.0.1', port: simPort, method: req.method, path: req.url, headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.end(raw);
-    });
-  });
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startRecordingProxy(`http://127.0.0.1:${sim.port}`, { fault: (raw) => (raw.includes('FAIL-HERE') ? 'status=500' : null) });
+  proxyUrl = proxy.url;
 });
 
 afterAll(async () => {
-  proxy.closeAllConnections();
-  await new Promise((r) => proxy.close(r));
+  await proxy.close();
   await sim.close();
 });
 

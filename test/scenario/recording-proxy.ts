@@ -39,8 +39,14 @@ function outputText(raw: string): string {
   return text;
 }
 
+/** What the proxy does besides recording. */
+export interface ProxyOptions {
+  /** A simulator fault (`x-sim-fault` header value) to inject into a request, given its body; null for none. */
+  fault?(raw: Buffer): string | null;
+}
+
 /** Starts a proxy on 127.0.0.1 in front of `upstream` (`http://host:port`). */
-export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
+export async function startRecordingProxy(upstream: string, options: ProxyOptions = {}): Promise<RecordingProxy> {
   const { hostname, port } = new URL(upstream);
   const seen: Seen[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -50,7 +56,9 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
       const raw = Buffer.concat(chunks);
       const entry: Seen | null = req.method === 'POST' ? { headers: req.headers, body: JSON.parse(raw.toString('utf8')) as Seen['body'], at: performance.now(), endAt: 0, text: '' } : null;
       if (entry) seen.push(entry);
-      const up = httpRequest({ host: hostname, port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      const fault = entry ? (options.fault?.(raw) ?? null) : null;
+      const headers = fault === null ? req.headers : { ...req.headers, 'x-sim-fault': fault };
+      const up = httpRequest({ host: hostname, port, method: req.method, path: req.url, headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         const out: Buffer[] = [];
         r.on('data', (c: Buffer) => {
@@ -91,4 +99,9 @@ export function bySession(seen: readonly Seen[], header: string): Map<string, Se
     out.set(id, list);
   }
   return out;
+}
+
+/** What the proxy saw, by the request's `x-request-id`. */
+export function byRequestId(seen: readonly Seen[]): Map<string, Seen> {
+  return new Map(seen.map((s) => [String(s.headers['x-request-id']), s]));
 }
