@@ -44,6 +44,14 @@ describe('shared_prefix with enable_multi_turn_chat', () => {
     expect(onlyScenario(translate(text.replace('enable_multi_turn_chat: true', 'enable_multi_turn_chat: true, seed: 9'))).data).toMatchObject({ seed: 9 });
   });
 
+  it('the session header keys name headers, not secrets: reports show them', () => {
+    const dir = tempDir();
+    dir.write('ip.yaml', `${CONSTANT}${SERVER}api: { session_id_header_key: x-affinity, session_token_header_key: x-session-token }\ndata: { type: shared_prefix, shared_prefix: { enable_multi_turn_chat: true } }\n`);
+    const config = loadWellLitConfig('ip.yaml', { cwd: dir.path, env: {} });
+    expect(config.secrets).not.toContain('x-affinity');
+    expect(config.secrets).not.toContain('x-session-token');
+  });
+
   it('on api.type chat the rounds still go to the completions API, as inference-perf sends them', () => {
     const text = `${CONSTANT}${SERVER}api: { type: chat, streaming: true }\ndata: { type: shared_prefix, shared_prefix: { enable_multi_turn_chat: true } }\n`;
     expect(onlyScenario(translate(text))).toMatchObject({ api: 'completions', stream: true });

@@ -289,6 +289,13 @@ function ignoredKeys(raw: unknown, secrets: readonly string[], fileWorkload: str
   return out;
 }
 
+/**
+ * Keys with secret-looking names whose values name something rather than hold a secret:
+ * `hf_token_secret` names a Kubernetes Secret; inference-perf's `api.session_id_header_key` and
+ * `api.session_token_header_key` name HTTP headers (`x-session-id`), which reports show.
+ */
+const NAMES_NOT_SECRETS: ReadonlySet<string> = new Set(['hf_token_secret', 'session_id_header_key', 'session_token_header_key']);
+
 /** Values in the file that must never be shown: API keys, tokens, secret-looking `env` values. */
 function secretValues(raw: unknown): string[] {
   const out: string[] = [];
@@ -297,8 +304,7 @@ function secretValues(raw: unknown): string[] {
     if (!isMapping(value)) return;
     if (typeof value.name === 'string' && isSecretName(value.name) && value.value !== undefined) out.push(String(value.value));
     for (const [key, v] of Object.entries(value)) {
-      // hf_token_secret names a Kubernetes Secret; it is not one.
-      if (typeof v === 'string' && key !== 'hf_token_secret' && isSecretName(key)) out.push(v);
+      if (typeof v === 'string' && !NAMES_NOT_SECRETS.has(key) && isSecretName(key)) out.push(v);
       else walk(v);
     }
   };
