@@ -140,6 +140,11 @@ export const COMMANDS: CommandEntry[] = [
     contains: ["readdirSync(EXAMPLES).map((f) => join('examples/inference-perf', f))", 'loadWellLitConfig(file, { cwd: ROOT, env: {} })'],
     note: 'each examples/inference-perf file is loaded as suites/config loads BENCH_CONFIG and its scenarios validated by the scenario schema; the run on the simulator is not repeated here',
   },
+  {
+    command: 'BENCH_CONFIG=examples/inference-perf/trace-replay.yml BENCH_TARGETS_FILE=examples/targets.yaml BENCH_TARGET=simulator-256 npx vitest run suites/config',
+    coveredBy: 'test/e2e/inference-perf-examples.test.ts',
+    contains: ["BENCH_CONFIG: 'examples/inference-perf/trace-replay.yml'", "BENCH_TARGETS_FILE: 'examples/targets.yaml'", "BENCH_TARGET: 'simulator-256'"],
+  },
   { command: 'BENCH_CONFIG=config.yaml npx vitest run suites/config', coveredBy: 'test/e2e/config-suite.test.ts', contains: ["runSuites(['suites/config'], dir, { BENCH_CONFIG: join(dir, 'config.yaml'), BENCH_TARGETS_FILE: '' })", 'endpoint:'] },
   {
     command: 'BENCH_PROVISION=examples/standalone/vllm-standalone.yaml npx vitest run suites/latency',
