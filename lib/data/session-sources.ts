@@ -220,9 +220,9 @@ export async function createConversationsSource(config: ConversationsDataConfig,
 
 /**
  * The `shared_prefix` factory: inference-perf's single prompts, or with `enable_multi_turn_chat`
- * its user sessions. The first `sessions.prepare(count)` fixes the rounds: every user runs
- * `ceil(count / users)` rounds, so the planned sessions send about `count` rounds in all when
- * each user runs once; the run's later sessions repeat the users under new ids.
+ * its user sessions, each of `rounds` rounds. Without `rounds`, the first `sessions.prepare(count)`
+ * fixes them: every user runs `ceil(count / users)` rounds. The run's sessions beyond the users
+ * repeat them under new ids.
  */
 export async function createSharedPrefixData(config: SharedPrefixDataConfig, ctx: DataSourceContext): Promise<DataSource> {
   if (!config.enable_multi_turn_chat) return createSharedPrefixSource(config, ctx);
@@ -231,7 +231,7 @@ export async function createSharedPrefixData(config: SharedPrefixDataConfig, ctx
   const api = ctx.api ?? 'completions';
   const users = config.num_groups * config.num_prompts_per_group;
   const build = async (count: number): Promise<SessionPlan[]> => {
-    const rounds = Math.ceil(count / users);
+    const rounds = config.rounds ?? Math.ceil(count / users);
     return (await buildMultiTurnSharedPrefixPlans(config, tokenizer, provenance, { rounds })).map((p) => spaced(p, tokenizer, api));
   };
   const sessions = new CycledSessions(config.session_header ?? DEFAULT_HEADER, build, (_c, r, plan) => `${plan.id}_${r}`);

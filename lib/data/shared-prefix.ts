@@ -28,6 +28,8 @@ export interface SharedPrefixDataConfig {
   enable_multi_turn_chat?: boolean | undefined;
   /** With `enable_multi_turn_chat`: header carrying the session id (default `x-session-id`). */
   session_header?: string | undefined;
+  /** With `enable_multi_turn_chat`: rounds per user session (default from the sessions the run plans, see `createSharedPrefixData`). */
+  rounds?: number | undefined;
   /** Seed of the texts. */
   seed: number;
   /** Tokenizer to count with; defaults to the context's, then `auto`. */

@@ -28,10 +28,11 @@ const SERVER = 'server: { base_url: http://127.0.0.1:1 }\n';
 const CONSTANT = 'load: { type: constant, base_seed: 3, stages: [{ rate: 20, duration: 5 }] }\n';
 
 describe('shared_prefix with enable_multi_turn_chat', () => {
-  it("inference-perf's examples/vllm/config-shared-prefix-multi-turn.yml: 2 groups x 10 users of 100 + 50 tokens, output 50, its constant load kept", () => {
+  it("inference-perf's examples/vllm/config-shared-prefix-multi-turn.yml: 2 groups x 10 users of 100 + 50 tokens, output 50, its 100 requests as the 20 users' sessions of 5 rounds", () => {
     const s = onlyScenario(translate(upstream('shared-prefix-multi-turn.yml')));
-    expect(s.data).toEqual({ type: 'shared_prefix', num_groups: 2, num_prompts_per_group: 10, system_prompt_len: 100, question_len: 50, output_len: 50, enable_multi_turn_chat: true });
-    expect(s.load).toEqual({ type: 'constant', arrivals: 'inference-perf', stages: [{ rate: 20, duration: 5 }], drain_timeout: 300 });
+    expect(s.data).toEqual({ type: 'shared_prefix', num_groups: 2, num_prompts_per_group: 10, system_prompt_len: 100, question_len: 50, output_len: 50, enable_multi_turn_chat: true, rounds: 5 });
+    // 20 requests/s for 5 s: 100 requests, round i / 20 of user i mod 20, so 20 sessions of 5 rounds, started at 4 a second.
+    expect(s.load).toEqual({ type: 'constant', arrivals: 'inference-perf', stages: [{ rate: 4, duration: 5 }], drain_timeout: 300 });
     expect(s.api).toBe('completions');
     const notes = notesOf(upstream('shared-prefix-multi-turn.yml'));
     expect(notes).toContain('data.shared_prefix.seed: not given (nor load.base_seed): the users and their prompts are drawn with a fresh seed each run, as inference-perf draws them unseeded; the report records it');

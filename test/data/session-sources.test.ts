@@ -77,6 +77,12 @@ describe('shared_prefix with enable_multi_turn_chat', () => {
     expect(plan.turns[0]!.text.startsWith(` ${plan.system} `)).toBe(true);
   });
 
+  it('rounds, when given, is the round count of every user session, whatever the run plans', async () => {
+    const src = await source({ type: 'shared_prefix', num_groups: 2, num_prompts_per_group: 3, system_prompt_len: 20, question_len: 5, output_len: 4, enable_multi_turn_chat: true, rounds: 5 });
+    await src.sessions!.prepare(6);
+    expect(Array.from({ length: 6 }, (_, i) => src.sessions!.session(i).turns.length)).toEqual([5, 5, 5, 5, 5, 5]);
+  });
+
   it('without it, shared_prefix stays single prompts', async () => {
     const src = await source({ type: 'shared_prefix', num_groups: 2, num_prompts_per_group: 3, system_prompt_len: 20, question_len: 5, output_len: 4 });
     expect(src.sessions).toBeUndefined();

@@ -203,8 +203,11 @@ export const SharedPrefixDataSchema = z
       .optional()
       .describe(
         "inference-perf's multi-turn chat (default false): each of the num_groups x num_prompts_per_group users is a session that sends its prompt round after round, " +
-          "each round appended to the conversation so far with the server's responses; the load starts sessions, and each runs ceil(sessions / users) rounds.",
+          "each round appended to the conversation so far with the server's responses; the load starts sessions, and each runs `rounds` rounds.",
       ),
+    rounds: positiveInt('rounds')
+      .optional()
+      .describe('With enable_multi_turn_chat: rounds each user session sends (default: ceil(sessions the run plans / users), so the planned sessions send about as many rounds as there are sessions).'),
     session_header: SessionHeaderSchema.optional().describe('With enable_multi_turn_chat: header that carries the session id on every round (default x-session-id).'),
     // Same meaning as synthetic's: a fresh seed per run unless set; the report records it.
     seed: SyntheticDataSchema.shape.seed,

@@ -5,7 +5,7 @@
  *
  * | inference-perf | scenario |
  * | --- | --- |
- * | `data.shared_prefix.enable_multi_turn_chat: true` (`datagen/synthetic/shared_prefix_datagen.py`) | `shared_prefix` with `enable_multi_turn_chat: true`; the load as is (its requests are the users' rounds) |
+ * | `data.shared_prefix.enable_multi_turn_chat: true` (`datagen/synthetic/shared_prefix_datagen.py`) | `shared_prefix` with `enable_multi_turn_chat: true` and `rounds: ceil(requests / users)`; a stage's requests become sessions of that many rounds (`userRounds`) |
  * | `data.type: conversation_replay` (`datagen/replay/conversation_replay_datagen.py`) | `conversations` with upstream's defaults written out (200 blueprints, 8359-token shared prompt, 10 turns of 512 tokens, 256 max_tokens, seed 42); `tool_call_latency_sec` is the think time. Upstream counts turns as requests; a session load counts sessions, so a stage's requests become sessions of the mean turn count (`sessionStages`) |
  * | `load.type: trace_replay` + `load.trace` + `data.trace` (`loadgen/load_timer.py` TraceReplayLoadTimer, `datagen/synthetic/random_datagen.py`) | `trace` data (`format: azure`) and a `trace` load at speed-up 1: the trace's times and lengths |
  * | `data.type: otel_trace_replay\|weka_trace_replay` + `load.type: trace_session_replay` (`datagen/replay/*_trace_replay_datagen.py`) | `trace` data (`format: otel\|weka`, the trace files, the other options as `otel:`/`weka:`) and a `trace` load |
@@ -252,9 +252,9 @@ export function meanTurns(d: IpDistribution | undefined): number {
  * a request, a session load counts sessions. A concurrent stage's `num_requests` becomes
  * `ceil(num_requests / turns)` sessions, at least the concurrency level; a timed stage's rate
  * becomes the rate of `round(rate × duration / turns)` sessions (at least one) over its duration.
+ * `whence` says where `turns` came from, for the note.
  */
-export function sessionStages(stages: readonly Stage[], type: IpWorkload['load']['type'], turnsDist: IpDistribution | undefined, note: Note): Stage[] {
-  const turns = meanTurns(turnsDist);
+export function sessionStages(stages: readonly Stage[], type: IpWorkload['load']['type'], turns: number, note: Note, whence: string): Stage[] {
   const out = stages.map((s): Stage => {
     if (type === 'concurrent') return { ...s, num_requests: Math.max(s.concurrency_level!, Math.ceil(s.num_requests! / turns)) };
     const sessions = Math.max(1, Math.round((s.rate! * s.duration!) / turns));
@@ -267,7 +267,24 @@ export function sessionStages(stages: readonly Stage[], type: IpWorkload['load']
   note(
     `load.stages[].${what}`,
     out.map((s) => s[what]),
-    `sessions, not requests: inference-perf counts each turn as a request, and here a stage starts conversations that run all their turns, so ${what} is divided by ${turns} (the mean of turns_per_conversation within min..max)${type === 'concurrent' ? ', at least the concurrency level' : ''}`,
+    `sessions, not requests: inference-perf counts each turn as a request, and here a stage starts conversations that run all their turns, so ${what} is divided by ${turns} (${whence})${type === 'concurrent' ? ', at least the concurrency level' : ''}`,
   );
   return out;
+}
+
+/**
+ * A multi-turn `shared_prefix` workload's rounds: inference-perf sends request i as round
+ * floor(i / users) of user i mod users, so a stage of R requests gives each user about R / users
+ * rounds. The data gets `rounds: ceil(R / users)` (R of the first stage) and each stage starts
+ * sessions of that many rounds (`sessionStages`): about R requests, as upstream sends. Upstream
+ * interleaves the users' rounds over the stage; here each user sends its rounds one after another.
+ */
+export function userRounds(data: Record<string, unknown>, stages: readonly Stage[], type: IpWorkload['load']['type'], note: Note): Stage[] {
+  const users = Number(data.num_groups) * Number(data.num_prompts_per_group);
+  const first = stages[0]!;
+  const requests = type === 'concurrent' ? first.num_requests! : Math.trunc(first.rate! * first.duration!);
+  const rounds = Math.max(1, Math.ceil(requests / users));
+  data.rounds = rounds;
+  note('data.shared_prefix.enable_multi_turn_chat', true, `${users} user sessions of ${rounds} rounds each (inference-perf sends request i as round i / ${users} of user i mod ${users}); each user sends its rounds one after another, where inference-perf interleaves them over the stage`);
+  return sessionStages(stages, type, rounds, note, `the rounds of each of the ${users} users`);
 }

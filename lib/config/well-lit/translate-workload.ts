@@ -23,7 +23,7 @@ import { nativeDistribution } from './ip-distribution.ts';
 import type { Note } from './ip-distribution.ts';
 import type { IssueList } from './issues.ts';
 import { translateDataset } from './translate-dataset.ts';
-import { sessionData, sessionKeys, sessionKind, sessionStages, traceLoad } from './translate-sessions.ts';
+import { meanTurns, sessionData, sessionKeys, sessionKind, sessionStages, traceLoad, userRounds } from './translate-sessions.ts';
 import type { IpWorkload } from './workload-schema.ts';
 
 /** A scenario made from a workload, before validation by `ScenarioSchema`. */
@@ -74,7 +74,12 @@ export function translateIpWorkload(
   // shared_prefix_datagen.py sends every multi-turn round as a UserSessionCompletionAPIData, whatever api.type says.
   const multiTurnChat = kind === 'multi_turn' && api.type === 'chat';
   if (multiTurnChat) note('api.type', 'chat', "sent as completions: inference-perf's multi-turn shared_prefix rounds are completion requests whatever api.type says (its user sessions have no chat form)");
-  const stages = kind === 'conversations' ? sessionStages(checked, w.load.type, w.data!.conversation_replay?.turns_per_conversation, note) : checked;
+  const stages =
+    kind === 'conversations'
+      ? sessionStages(checked, w.load.type, meanTurns(w.data!.conversation_replay?.turns_per_conversation), note, 'the mean of turns_per_conversation within min..max')
+      : kind === 'multi_turn'
+        ? userRounds(data, checked, w.load.type, note)
+        : checked;
 
   const base: Record<string, unknown> = {
     description: `inference-perf workload ${name} of ${source}`,
