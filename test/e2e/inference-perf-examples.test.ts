@@ -35,7 +35,9 @@ interface Dist {
 }
 interface Results {
   total_requests: number;
+  failed: number;
   success_rate: number;
+  errors?: Record<string, { count: number; example: string }>;
   ttft_ms: Dist;
 }
 interface ByTurn {
@@ -70,13 +72,20 @@ async function inTurn(run: () => Promise<SuiteRun>): Promise<SuiteRun> {
   }
 }
 
-/** `suites/config` on one config; `cwd` the folder it runs from (the repository root unless given). */
-function runConfig(env: Record<string, string>, cwd?: string): Promise<SuiteRun> {
-  return inTurn(() => runSuites(['suites/config'], workspace(), { BENCH_MAX_STALLED_SHARE: '1', BENCH_TARGETS_FILE: '', ...env }, 150_000, cwd));
+/**
+ * `suites/config` on one config; `cwd` the folder it runs from (the repository root unless given),
+ * `args` more vitest arguments (`-t <name>` to run one of its tests).
+ */
+function runConfig(env: Record<string, string>, cwd?: string, args: string[] = []): Promise<SuiteRun> {
+  return inTurn(() => runSuites(['suites/config', ...args], workspace(), { BENCH_MAX_STALLED_SHARE: '1', BENCH_TARGETS_FILE: '', ...env }, 150_000, cwd));
 }
 
-/** The one test of the run's summary.json, after checking the run finished it. */
-function ranOnSimulator(run: SuiteRun): SummaryTest {
+/**
+ * The one test of the run's summary.json, after checking the run finished it, every request
+ * answered; with `overContext`, the requests the simulated model refused for a prompt over its
+ * context length (the config's, not the tool's) are the only failures allowed.
+ */
+function ranOnSimulator(run: SuiteRun, overContext = false): SummaryTest {
   expect(run.output).not.toMatch(/ConfigError|TargetError|TypeError|ReferenceError|Test timed out/);
   if (run.code !== 0) {
     expect(run.code, run.output).toBe(1);
@@ -87,7 +96,10 @@ function ranOnSimulator(run: SuiteRun): SummaryTest {
   const t = tests[0]!;
   expect(t.target_kind).toBe('simulator');
   expect(t.results.total_requests).toBeGreaterThan(0);
-  expect(t.results.success_rate).toBe(1);
+  if (overContext) {
+    expect(t.results.failed).toBeLessThan(t.results.total_requests);
+    for (const e of Object.values(t.results.errors ?? {})) expect(e.example).toMatch(/^HTTP 400: This model's maximum context length is \d+ tokens/);
+  } else expect(t.results.success_rate).toBe(1);
   return t;
 }
 
@@ -234,15 +246,27 @@ describe.concurrent("inference-perf's own configs, run unchanged on the simulato
     expect(tr.format).toBe('otel');
   }, RUNS_TIMEOUT);
 
-  // The workload catalog's conversation replays are large (5 levels of 300 conversations, prompts
-  // of thousands of tokens, tool calls of 5 s to 5 min between turns). The tool's own overrides
-  // cap them, as a user shortens any config: one level of 2 users (BENCH_CONCURRENCY), 4
+  // The workload catalog's conversation replays are large (5 levels of 50 to 300 conversations,
+  // prompts of thousands of tokens, tool calls of 5 s to 5 min between turns). The tool's own
+  // overrides cap them, as a user shortens any config: 2 users (BENCH_CONCURRENCY), 4
   // conversations (BENCH_NUM_REQUESTS), 3 s (BENCH_DURATION). The tool calls then outlast the
-  // stage, so each conversation is cut after its first turn, and the report says so.
-  for (const profile of ['code-generation', 'deep-research', 'interactive-chat']) {
+  // stage, so each conversation is cut after its first turn, and the report says so. deep-research's
+  // per-conversation system prompts (lognormal, mean 45000 tokens, up to 150000) pass the simulated Qwen3-0.6B's
+  // 32768-token context: the server refuses those requests (HTTP 400), as vLLM would. Levels with
+  // different request counts are tests of their own (`<name>.c<level>`): only the first runs (-t).
+  // code-generation is not run here: its 40 conversations (mean 540 turns of 1500 tokens after a
+  // system prompt of 160000 tokens on average) are all generated before the first request, which
+  // takes minutes and over a gigabyte whatever the caps; test/config/ip-sessions.test.ts checks its
+  // translation.
+  for (const [profile, firstLevel] of [
+    ['deep-research', '.c1'],
+    ['interactive-chat', ''],
+  ] as const) {
     test(`workload-catalog/${profile}/inference-perf.yaml, capped by BENCH_CONCURRENCY, BENCH_NUM_REQUESTS, BENCH_DURATION`, async () => {
-      const run = await runConfig({ BENCH_CONFIG: join(UPSTREAM, `conversation-replay-${profile}.yaml`), BENCH_TARGET: 'simulator', BENCH_CONCURRENCY: '2', BENCH_NUM_REQUESTS: '4', BENCH_DURATION: '3' });
-      const s = sessionsOf(ranOnSimulator(run));
+      const name = `conversation-replay-${profile}`;
+      const env = { BENCH_CONFIG: join(UPSTREAM, `${name}.yaml`), BENCH_TARGET: 'simulator', BENCH_CONCURRENCY: '2', BENCH_NUM_REQUESTS: '4', BENCH_DURATION: '3' };
+      const run = await runConfig(env, undefined, ['-t', `${name}${firstLevel.replace('.', '\\.')}$`]);
+      const s = sessionsOf(ranOnSimulator(run, profile === 'deep-research'));
       expect(s.started).toBeGreaterThanOrEqual(1);
       expect(s.started).toBeLessThanOrEqual(4);
       expect(s.turns_sent + s.turns_cut).toBeLessThanOrEqual(s.turns_planned);
@@ -258,8 +282,9 @@ describe.concurrent("inference-perf's own configs, run unchanged on the simulato
     test(`${upstreamPath} reads its trace from Hugging Face: refused with the one line naming hf_dataset_path`, async () => {
       const run = await runConfig({ BENCH_CONFIG: join(UPSTREAM, file), BENCH_TARGET: 'simulator' });
       expect(run.code).toBe(1);
-      expect(run.output).toMatch(/ConfigError: .*\(nothing was run\)/);
-      expect(run.output).toMatch(/^ {2}data\.\w+_trace_replay\.hf_dataset_path: a Hugging Face dataset, and nothing is downloaded here: download its trace files and give them as trace_files or trace_directory$/m);
+      // Alone, the problem is on the error's line; with others, one line of the list.
+      expect(run.output).toMatch(/ConfigError: test\/data\/conversations\/upstream\//);
+      expect(run.output).toMatch(/(?:^ {2}|: )data\.\w+_trace_replay\.hf_dataset_path: a Hugging Face dataset, and nothing is downloaded here: download its trace files and give them as trace_files or trace_directory$/m);
       expect(run.runDirs.config).toBeUndefined();
     }, RUNS_TIMEOUT);
   }
