@@ -136,9 +136,8 @@ export const COMMANDS: CommandEntry[] = [
   { command: 'BENCH_DURATION=2 npx vitest run suites/config', coveredBy: 'test/e2e/config-suite.test.ts', contains: ["runSuites(['suites/config'], workspace(), { BENCH_DURATION: '2', BENCH_TARGETS_FILE: '' }"] },
   {
     command: /^BENCH_CONFIG=examples\/inference-perf\/[a-z-]+\.yml BENCH_TARGET=simulator npx vitest run suites\/config$/,
-    coveredBy: 'test/config/ip-sessions.test.ts',
-    contains: ["readdirSync(EXAMPLES).map((f) => join('examples/inference-perf', f))", 'loadWellLitConfig(file, { cwd: ROOT, env: {} })'],
-    note: 'each examples/inference-perf file is loaded as suites/config loads BENCH_CONFIG and its scenarios validated by the scenario schema; the run on the simulator is not repeated here',
+    coveredBy: 'test/e2e/inference-perf-examples.test.ts',
+    contains: ["BENCH_CONFIG: 'examples/inference-perf/conversation-replay.yml', BENCH_TARGET: 'simulator'", "BENCH_CONFIG: 'examples/inference-perf/shared-prefix-multi-turn.yml', BENCH_TARGET: 'simulator'", "BENCH_CONFIG: 'examples/inference-perf/otel-trace-replay.yml', BENCH_TARGET: 'simulator'", "BENCH_CONFIG: 'examples/inference-perf/weka-trace-replay.yml', BENCH_TARGET: 'simulator'"],
   },
   {
     command: 'BENCH_CONFIG=examples/inference-perf/trace-replay.yml BENCH_TARGETS_FILE=examples/targets.yaml BENCH_TARGET=simulator-256 npx vitest run suites/config',
