@@ -28,7 +28,7 @@ export interface SessionTurn {
   readonly session: string;
   /** Text the next prompt is expected to start with. */
   text: string;
-  /** Token ids of `text` (never mutated; replaced when extended). */
+  /** Token ids of `text` (a fresh array per turn; only `extend` appends to it, once its request is done). */
   ids: readonly number[];
   /** Chained hashes of the full blocks of `ids` (a prefix of them; empty until known). */
   hashes: readonly number[];
@@ -137,7 +137,8 @@ export class SessionTokens {
     if (!isSafeJoin(turn.text, text)) return;
     for (const id of ids) if (!this.pieceIsExact(id)) return;
     turn.text += text;
-    turn.ids = turn.ids.concat(ids);
+    // The turn's own array (a fresh one per encode, and its request has finished with it).
+    for (const id of ids) (turn.ids as number[]).push(id);
     this.totalIds += ids.length;
     this.evict();
   }
