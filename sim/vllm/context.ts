@@ -5,6 +5,7 @@ import type { SimOptions } from './options.ts';
 import type { OutputVocabulary } from './output-tokens.ts';
 import { PrefixCache } from './prefix-cache.ts';
 import type { PromptEncoder } from './prompt.ts';
+import type { SessionEncoding } from './session-tokens.ts';
 import { createRng, type Rng } from './rng.ts';
 import { registerGpuMetrics } from './gpu-metrics.ts';
 import { kvCacheGiB, SleepController } from './sleep.ts';
@@ -35,6 +36,8 @@ export interface SimRequestInit {
   requestId: string;
   /** Prompt token ids after templating. */
   promptTokens: readonly number[];
+  /** What the session's memory already had of the prompt (a text prompt with a session id), else null. */
+  session: SessionEncoding | null;
   /** Resolved max_tokens (>= 1). */
   maxTokens: number;
   ignoreEos: boolean;

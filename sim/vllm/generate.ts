@@ -10,6 +10,12 @@ import type { Api } from './wire.ts';
 
 type Body = Record<string, unknown>;
 
+/**
+ * The header naming a request's session (the client's default `session_header`). vLLM ignores
+ * it; the simulator keys its per-session memory of the last turn by it (`SessionTokens`).
+ */
+export const SESSION_HEADER = 'x-session-id';
+
 /** vLLM's error type for inference requests while the model sleeps. */
 export const SLEEPING_ERROR_TYPE = 'ModelSleepingError';
 /** vLLM's message for inference requests while the model sleeps. */
@@ -85,7 +91,9 @@ export async function handleGenerate(ctx: SimContext, api: Api, req: IncomingMes
     if (body.n !== undefined && body.n !== null && body.n !== 1) return reject(400, BAD_REQUEST, 'The simulator supports n=1 only.', 'n');
     const so = body.stream_options;
     if (so !== undefined && so !== null && !stream) return reject(400, BAD_REQUEST, 'Stream options can only be defined when `stream=True`.', 'stream_options');
-    const prompt: PromptResult = api === 'chat' ? ctx.encoder.chatPrompt(body.messages) : ctx.encoder.completionPrompt(body.prompt);
+    const sessionHeader = req.headers[SESSION_HEADER];
+    const session = typeof sessionHeader === 'string' && sessionHeader !== '' ? sessionHeader : null;
+    const prompt: PromptResult = api === 'chat' ? ctx.encoder.chatPrompt(body.messages, session) : ctx.encoder.completionPrompt(body.prompt, session);
     if (!prompt.ok) return reject(400, BAD_REQUEST, prompt.message, prompt.param);
     promptLen = prompt.tokens.length;
     const maxTokens = resolveMaxTokens(api, body, promptLen, o.max_model_len);
@@ -113,6 +121,7 @@ export async function handleGenerate(ctx: SimContext, api: Api, req: IncomingMes
         model,
         requestId,
         promptTokens: prompt.tokens,
+        session: prompt.session ?? null,
         maxTokens,
         ignoreEos: body.ignore_eos === true,
         includeUsage,

@@ -13,27 +13,42 @@ export class PrefixCache {
   readonly blockSize: number;
   /** LRU capacity, in blocks. */
   readonly capacityBlocks: number;
-  // Map iteration order is insertion order, so re-inserting a key marks it most recent.
-  private readonly lru = new Map<number, true>();
+  /** Block hash -> slot. Slots form a doubly linked list, least recently used at `head`. */
+  private readonly slots = new Map<number, number>();
+  private readonly keys: Float64Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private head = -1;
+  private tail = -1;
+  /** Slots `used ..` have never held a block; once all have, the least recent one is reused. */
+  private used = 0;
 
   constructor(blockSize: number, capacityBlocks: number) {
     this.blockSize = blockSize;
     this.capacityBlocks = capacityBlocks;
+    this.keys = new Float64Array(capacityBlocks);
+    this.prev = new Int32Array(capacityBlocks);
+    this.next = new Int32Array(capacityBlocks);
   }
 
   /** Number of blocks currently cached. */
   get size(): number {
-    return this.lru.size;
+    return this.slots.size;
   }
 
-  /** Chained hashes of the full blocks of `tokens` (a trailing partial block has none). */
-  blockHashes(tokens: readonly number[]): number[] {
+  /**
+   * Chained hashes of the full blocks of `tokens` (a trailing partial block has none). `known`
+   * are the hashes of its leading blocks when the caller has them (a longer sequence's prefix):
+   * the chain goes on from the last of them, with the same result as hashing from the start.
+   */
+  blockHashes(tokens: readonly number[], known: readonly number[] = []): number[] {
     const n = Math.floor(tokens.length / this.blockSize);
-    const out: number[] = new Array(n);
-    let h1 = 0x811c9dc5;
-    let h2 = 0x2545f491;
-    for (let b = 0; b < n; b++) {
-      // Two independent 32-bit lanes seeded by the parent block give a 53-bit chained key.
+    const out: number[] = known.length > n ? known.slice(0, n) : known.slice();
+    for (let b = out.length; b < n; b++) {
+      // Two 32-bit lanes seeded by the parent block's 53-bit hash give a 53-bit chained key.
+      const parent = b === 0 ? 0 : out[b - 1]!;
+      let h1 = 0x811c9dc5 ^ Math.floor(parent / 4294967296);
+      let h2 = 0x2545f491 ^ (parent >>> 0);
       for (let i = b * this.blockSize, end = i + this.blockSize; i < end; i++) {
         const t = tokens[i]!;
         h1 = Math.imul(h1 ^ t, 0x01000193);
@@ -54,7 +69,7 @@ export class PrefixCache {
   match(hashes: readonly number[], maxBlocks = hashes.length): number {
     const limit = Math.min(maxBlocks, hashes.length);
     let n = 0;
-    while (n < limit && this.lru.has(hashes[n]!)) n++;
+    while (n < limit && this.slots.has(hashes[n]!)) n++;
     for (let i = 0; i < n; i++) this.touch(hashes[i]!);
     return n;
   }
@@ -62,14 +77,6 @@ export class PrefixCache {
   /** Adds (or refreshes) blocks, evicting the least recently used beyond capacity. */
   insert(hashes: readonly number[]): void {
     for (const h of hashes) this.touch(h);
-    this.evict();
-  }
-
-  private evict(): void {
-    while (this.lru.size > this.capacityBlocks) {
-      const oldest = this.lru.keys().next().value as number;
-      this.lru.delete(oldest);
-    }
   }
 
   /**
@@ -79,17 +86,45 @@ export class PrefixCache {
    */
   release(hashes: readonly number[]): void {
     for (let i = hashes.length - 1; i >= 0; i--) this.touch(hashes[i]!);
-    this.evict();
   }
 
   /** Drops every cached block. */
   clear(): void {
-    this.lru.clear();
+    this.slots.clear();
+    this.head = this.tail = -1;
+    this.used = 0;
   }
 
+  /** Makes `h` the most recently used block, adding it (and evicting the least recent) if absent. */
   private touch(h: number): void {
-    this.lru.delete(h);
-    this.lru.set(h, true);
+    let s = this.slots.get(h);
+    if (s === undefined) {
+      if (this.used < this.capacityBlocks) s = this.used++;
+      else {
+        s = this.head;
+        this.unlink(s);
+        this.slots.delete(this.keys[s]!);
+      }
+      this.keys[s] = h;
+      this.slots.set(h, s);
+    } else {
+      if (s === this.tail) return;
+      this.unlink(s);
+    }
+    this.prev[s] = this.tail;
+    this.next[s] = -1;
+    if (this.tail >= 0) this.next[this.tail] = s;
+    else this.head = s;
+    this.tail = s;
+  }
+
+  private unlink(s: number): void {
+    const p = this.prev[s]!;
+    const n = this.next[s]!;
+    if (p >= 0) this.next[p] = n;
+    else this.head = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tail = p;
   }
 }
 

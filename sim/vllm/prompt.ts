@@ -1,7 +1,11 @@
 import type { Tokenizer } from '../../lib/tokenizer/index.ts';
+import { type SessionEncoding, SessionTokens } from './session-tokens.ts';
 
-/** Prompt token ids, or the vLLM-style 400 to answer instead. */
-export type PromptResult = { ok: true; tokens: number[] } | { ok: false; message: string; param: string };
+/**
+ * Prompt token ids (with what a session's memory already had of them, for a text prompt sent
+ * with a session id), or the vLLM-style 400 to answer instead.
+ */
+export type PromptResult = { ok: true; tokens: number[]; session?: SessionEncoding } | { ok: false; message: string; param: string };
 
 /** One chat message as the simulator reads it (text parts only; other parts are ignored). */
 export interface ChatMessageLike {
@@ -33,15 +37,27 @@ function isTokenIds(v: unknown): v is number[] {
 /**
  * Turns request prompts into token ids with the configured tokenizer. Encodings are cached by
  * text in a bounded LRU, because benchmarks resend the same prompts and a 2,000-token Qwen3
- * encode costs milliseconds of the simulator's single event loop.
+ * encode costs milliseconds of the simulator's single event loop. A text prompt sent with a
+ * session id goes through the session's memory instead (`SessionTokens`), so each turn of a
+ * conversation encodes only what is new since the last one.
  */
 export class PromptEncoder {
   private readonly cache = new Map<string, number[]>();
+  /** The per-session memory of the last turn. */
+  readonly sessions: SessionTokens;
 
   constructor(
     private readonly tokenizer: Tokenizer,
     private readonly maxEntries = 512,
-  ) {}
+  ) {
+    this.sessions = new SessionTokens(tokenizer);
+  }
+
+  private text(text: string, session: string | null): PromptResult {
+    if (session === null) return { ok: true, tokens: this.encode(text) };
+    const enc = this.sessions.encode(session, text);
+    return { ok: true, tokens: enc.ids, session: enc };
+  }
 
   /** Token ids of `text` (cached; callers must not mutate the array). */
   encode(text: string): number[] {
@@ -56,14 +72,14 @@ export class PromptEncoder {
     return ids;
   }
 
-  /** A `/v1/completions` prompt: a string, a one-element string list, or token ids. */
-  completionPrompt(prompt: unknown): PromptResult {
+  /** A `/v1/completions` prompt: a string, a one-element string list, or token ids; `session` is its session id. */
+  completionPrompt(prompt: unknown, session: string | null = null): PromptResult {
     if (prompt === undefined || prompt === null || prompt === '') return { ok: false, message: EMPTY_PROMPT, param: 'prompt' };
-    if (typeof prompt === 'string') return { ok: true, tokens: this.encode(prompt) };
+    if (typeof prompt === 'string') return this.text(prompt, session);
     if (isTokenIds(prompt)) return { ok: true, tokens: prompt };
     if (Array.isArray(prompt) && prompt.length === 1) {
       const only: unknown = prompt[0];
-      if (typeof only === 'string' && only !== '') return { ok: true, tokens: this.encode(only) };
+      if (typeof only === 'string' && only !== '') return this.text(only, session);
       if (isTokenIds(only)) return { ok: true, tokens: only };
     }
     if (Array.isArray(prompt) && prompt.length > 1 && prompt.every((p) => typeof p === 'string' || isTokenIds(p))) {
@@ -72,8 +88,8 @@ export class PromptEncoder {
     return { ok: false, message: 'prompt: expected a non-empty string, a list of strings, or a list of token ids.', param: 'prompt' };
   }
 
-  /** A `/v1/chat/completions` message list, rendered with ChatML then encoded. */
-  chatPrompt(messages: unknown): PromptResult {
+  /** A `/v1/chat/completions` message list, rendered with ChatML then encoded; `session` is its session id. */
+  chatPrompt(messages: unknown, session: string | null = null): PromptResult {
     if (!Array.isArray(messages) || messages.length === 0) {
       return { ok: false, message: 'messages: expected a non-empty list of messages.', param: 'messages' };
     }
@@ -93,6 +109,6 @@ export class PromptEncoder {
       } else return { ok: false, message: `messages[${i}].content: expected a string or a list of content parts.`, param: 'messages' };
       parsed.push({ role: (m as { role: string }).role, content: text });
     }
-    return { ok: true, tokens: this.encode(renderChatML(parsed)) };
+    return this.text(renderChatML(parsed), session);
   }
 }

@@ -22,6 +22,8 @@ export class SimRequest implements EngineJob, ActiveRequest {
   private readonly rng: Rng;
   private readonly promptLen: number;
   private readonly hashes: number[];
+  /** Chained hashes of the prompt's and the computed output's full blocks, once cached. */
+  private sequenceHashes: readonly number[] = [];
   /** Generated token ids, kept for the prefix cache (null without prefix caching). */
   private readonly outIds: number[] | null;
   private readonly target: number;
@@ -54,7 +56,9 @@ export class SimRequest implements EngineJob, ActiveRequest {
     const seq = ctx.nextSeq++;
     this.rng = createRng(o.seed, 0x10000 + seq);
     this.promptLen = init.promptTokens.length;
-    this.hashes = o.prefix_caching ? ctx.prefixCache.blockHashes(init.promptTokens) : [];
+    // A session's later turn extends the chain of hashes its memory holds for the shared blocks.
+    const known = init.session ? init.session.reusedHashes.slice(0, Math.floor(init.session.reusedIds / o.block_size)) : [];
+    this.hashes = o.prefix_caching ? ctx.prefixCache.blockHashes(init.promptTokens, known) : [];
     this.outIds = o.prefix_caching ? [] : null;
     this.trace = new RequestTrace(ctx.chunkLog !== null);
     this.events = init.stream ? new StreamEvents(init.api, responseId(init.api, init.requestId), Math.floor(Date.now() / 1000), init.model, this.promptLen, init.continuousUsage) : null;
@@ -171,11 +175,10 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.lastChunkDue = this.nextDue;
     this.growKv();
     const text = appendPieces(this.ctx.vocab, this.rng, n, '', this.outIds ?? undefined);
-    if (!this.events) {
-      // Output pieces are plain lowercase words, so their JSON escape is the text itself.
-      this.text += text;
-      return '';
-    }
+    // Output pieces are plain lowercase words, so their JSON escape is the text itself. The
+    // session's memory keeps a streamed response's text too.
+    if (!this.events || this.init.session) this.text += text;
+    if (!this.events) return '';
     this.trace.chunk(n);
     const ev = this.events.content(text, this.tokensSent, finishReason);
     return this.chunks === 1 ? this.events.role() + ev : ev;
@@ -215,6 +218,7 @@ export class SimRequest implements EngineJob, ActiveRequest {
       this.res.end(out + DONE_EVENT);
       this.trace.sent(us, written);
       this.release(this.finishReason);
+      this.remember();
       this.log(200, us, this.finishReason);
       return;
     }
@@ -228,7 +232,14 @@ export class SimRequest implements EngineJob, ActiveRequest {
     this.res.writeHead(200, { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     this.res.end(body);
     this.release(this.finishReason);
+    if (kind !== 'malformed') this.remember();
     this.log(200, us, this.finishReason);
+  }
+
+  /** Hands a completed session turn's response and block hashes to the session's memory. */
+  private remember(): void {
+    const s = this.init.session;
+    if (s) this.ctx.encoder.sessions.extend(s.turn, this.text, this.outIds ?? [], this.sequenceHashes);
   }
 
   /** Frees the slot and KV blocks and records the request in the metrics (once). */
@@ -267,8 +278,8 @@ export class SimRequest implements EngineJob, ActiveRequest {
     const { prefixCache } = this.ctx;
     const computed = Math.min(this.outIds!.length, this.generated - 1);
     const blocks = Math.floor((this.promptLen + computed) / prefixCache.blockSize);
-    if (blocks <= this.hashes.length) return prefixCache.release(this.hashes);
-    prefixCache.release(prefixCache.blockHashes(this.init.promptTokens.concat(this.outIds!.slice(0, computed))));
+    this.sequenceHashes = blocks <= this.hashes.length ? this.hashes : prefixCache.blockHashes(this.init.promptTokens.concat(this.outIds!.slice(0, computed)), this.hashes);
+    prefixCache.release(this.sequenceHashes);
   }
 
   private readonly onClose = (): void => {
