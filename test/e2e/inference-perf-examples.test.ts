@@ -126,15 +126,17 @@ function expectLaterTurnsCached(s: NonNullable<SummaryTest['sessions']>): void {
 }
 
 /**
- * Multi-turn shared_prefix: sessions are the users (group x question) in turn, every session runs
- * all its rounds (each turn index has as many requests as the first), and a round resends the
- * user's prompt after the conversation so far, so from the second round on most of the prompt is
- * cached.
+ * Multi-turn shared_prefix: `sessions` user sessions of `rounds` rounds each (the translation's
+ * rounds = ceil(requests / users) of the config's first stage), every planned round sent or cut by
+ * the stage's end, and a round resends the user's prompt after the conversation so far, so from the
+ * second round on most of the prompt is cached.
  */
-function expectUserRounds(s: NonNullable<SummaryTest['sessions']>, users: number): void {
-  expect(s.started % users).toBe(0);
+function expectUserRounds(s: NonNullable<SummaryTest['sessions']>, sessions: number, rounds: number): void {
+  expect(s.started).toBe(sessions);
+  expect(s.turns_planned).toBe(sessions * rounds);
+  expect(s.turns_sent + s.turns_cut).toBe(sessions * rounds);
+  expect(s.by_turn[0]!.results.total_requests).toBe(sessions);
   expect(s.by_turn.length).toBeGreaterThanOrEqual(2);
-  for (const b of s.by_turn) expect(b.results.total_requests).toBe(s.started);
   expect(s.by_turn[1]!.cached_fraction!).toBeGreaterThan(0.5);
 }
 
@@ -186,9 +188,10 @@ describe.concurrent('examples/inference-perf run with the command each file give
     expectLaterTurnsCached(s);
   }, RUNS_TIMEOUT);
 
-  test('BENCH_CONFIG=examples/inference-perf/shared-prefix-multi-turn.yml BENCH_TARGET=simulator: 6 users, each round a turn of its session', async () => {
+  test('BENCH_CONFIG=examples/inference-perf/shared-prefix-multi-turn.yml BENCH_TARGET=simulator: 6 users, 5 rounds each', async () => {
     const run = await runConfig({ BENCH_CONFIG: 'examples/inference-perf/shared-prefix-multi-turn.yml', BENCH_TARGET: 'simulator' });
-    expectUserRounds(sessionsOf(ranOnSimulator(run)), 6);
+    // 6 requests/s for 5 s: 30 requests of 6 users, so 6 sessions of 5 rounds.
+    expectUserRounds(sessionsOf(ranOnSimulator(run)), 6, 5);
   }, RUNS_TIMEOUT);
 
   test("BENCH_CONFIG=examples/inference-perf/trace-replay.yml on simulator-256: the Azure sample's 200 requests at their timestamps", async () => {
@@ -220,9 +223,10 @@ describe.concurrent('examples/inference-perf run with the command each file give
 
 describe.concurrent("inference-perf's own configs, run unchanged on the simulator", () => {
   // Its 5 s at 20 requests/s is shortened to 2 s (BENCH_DURATION) to keep the test short.
-  test('examples/vllm/config-shared-prefix-multi-turn.yml (BENCH_DURATION=2): 2 groups x 10 users, rounds as turns', async () => {
+  test('examples/vllm/config-shared-prefix-multi-turn.yml (BENCH_DURATION=2): 20 users of 5 rounds, 8 started in 2 s', async () => {
     const run = await runConfig({ BENCH_CONFIG: join(UPSTREAM, 'shared-prefix-multi-turn.yml'), BENCH_TARGET: 'simulator', BENCH_DURATION: '2' });
-    expectUserRounds(sessionsOf(ranOnSimulator(run)), 20);
+    // 20 requests/s for 5 s: 100 requests of 20 users, so sessions of 5 rounds, started at 4 a second: 8 in the 2 s BENCH_DURATION leaves.
+    expectUserRounds(sessionsOf(ranOnSimulator(run)), 8, 5);
   }, RUNS_TIMEOUT);
 
   // Its trace is ./traces/trace.csv, relative to where it runs: it runs from a folder holding
