@@ -176,8 +176,10 @@ describe.runIf(process.platform === 'linux')('schedstat', () => {
     const reader = SchedstatReader.open()!;
     expect(reader).not.toBeNull();
     const a = reader.read()!;
+    // The kernel updates a running thread's CPU time at scheduler ticks (every 4 ms at HZ=250), not
+    // on each read: spin past a few ticks so the second read must see more.
     let x = 0;
-    for (let i = 0; i < 1e6; i++) x += i;
+    for (const t0 = performance.now(); performance.now() - t0 < 25; ) x++;
     const b = reader.read()!;
     reader.close();
     expect(x).toBeGreaterThan(0);
